@@ -1,0 +1,71 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The dependency direction of docs/architecture.md, checked: arrows point
+ * down only. Each layer lists the folders it must not import.
+ */
+const layers = {
+  // pure foundations: know nothing of the product's services
+  foundation: ['src/crypto', 'src/config', 'src/identity', 'src/db', 'src/errors', 'src/logging'],
+  // building blocks the engines use
+  blocks: ['src/accounts', 'src/shares', 'src/scan', 'src/manifest', 'src/protocol', 'src/peer-client', 'src/offline'],
+  // the engines
+  engines: ['src/sync', 'src/restore', 'src/scheduler', 'src/incoming'],
+};
+const above = {
+  foundation: [...layers.blocks, ...layers.engines],
+  blocks: layers.engines,
+  engines: [],
+};
+const interfaces = ['api', 'cli', 'web'];
+
+function forbid(folders, reason) {
+  const names = folders.map((folder) => folder.replace(/^src\//, ''));
+  return {
+    patterns: [
+      { group: names.flatMap((name) => [`**/${name}/*`, `**/${name}/**`]), message: reason },
+      { group: ['**/app.js'], message: 'Only the CLI may import the composition root (src/app.ts).' },
+    ],
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'test/e2e/screenshots/**', 'src/web/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['src/crypto/**/*.ts'],
+    ignores: ['src/crypto/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../**'], message: 'crypto/ is pure and imports nothing of ours.' }] }] },
+  },
+  ...Object.entries(layers).map(([layer, folders]) => ({
+    files: folders.map((folder) => `${folder}/**/*.ts`),
+    ignores: ['src/**/*.test.ts', 'src/crypto/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        forbid([...above[layer], ...interfaces.map((name) => `src/${name}`)], `The ${layer} layer must not import a layer above it (see docs/architecture.md).`),
+      ],
+    },
+  })),
+  {
+    files: ['src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', forbid(['src/cli'], 'The HTTP layer must not import the CLI.')],
+    },
+  },
+);

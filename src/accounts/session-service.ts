@@ -1,0 +1,57 @@
+import { hashPassword, randomToken, sha256Hex, verifyPassword } from '../crypto/index.js';
+import type { Repositories, UserRow } from '../db/index.js';
+import { AnemoneError } from '../errors/catalogue.js';
+
+export const SESSION_LIFETIME_MS = 2 * 60 * 60 * 1000;
+export const REMEMBERED_SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Cookie sessions: a random token in the cookie, its SHA-256 in the database. */
+export class SessionService {
+  /** Compared against when the username does not exist, so timing does not reveal which usernames do. */
+  private decoyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly repos: Pick<Repositories, 'users' | 'sessions'>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async login(input: { username: string; password: string; remember: boolean }): Promise<{ token: string; user: UserRow; expiresAt: Date }> {
+    const user = this.repos.users.findByUsername(input.username);
+    const storedHash = user?.passwordHash ?? (await this.decoy());
+    const passwordMatches = await verifyPassword(input.password, storedHash);
+    if (!user || !user.passwordHash || !passwordMatches) throw new AnemoneError('BAD_CREDENTIALS');
+    return { ...this.startSession(user.id, input.remember), user };
+  }
+
+  /** A new session for a user already verified (a login, or the administrator just made by setup). */
+  startSession(userId: number, remember: boolean): { token: string; expiresAt: Date } {
+    const token = randomToken();
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + (remember ? REMEMBERED_SESSION_LIFETIME_MS : SESSION_LIFETIME_MS));
+    this.repos.sessions.deleteExpired(now.toISOString());
+    this.repos.sessions.insert({ tokenHash: sha256Hex(token), userId, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() });
+    return { token, expiresAt };
+  }
+
+  /** The signed-in user for a cookie token, or undefined when it is unknown or expired. */
+  authenticate(token: string): UserRow | undefined {
+    const tokenHash = sha256Hex(token);
+    const session = this.repos.sessions.find(tokenHash);
+    if (!session) return undefined;
+    if (Date.parse(session.expiresAt) <= this.now().getTime()) {
+      this.repos.sessions.delete(tokenHash);
+      return undefined;
+    }
+    return this.repos.users.findById(session.userId);
+  }
+
+  logout(token: string): void {
+    this.repos.sessions.delete(sha256Hex(token));
+  }
+
+  private decoy(): Promise<string> {
+    const decoy = this.decoyHash ?? hashPassword(randomToken());
+    this.decoyHash = decoy;
+    return decoy;
+  }
+}

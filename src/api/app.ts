@@ -1,0 +1,79 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { SessionService } from '../accounts/session-service.js';
+import type { SetupService } from '../accounts/setup-service.js';
+import type { UserService } from '../accounts/user-service.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import type { Logger } from '../logging/logger.js';
+import type { ShareService } from '../shares/share-service.js';
+import { registerErrorHandling } from './errors.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { serverRoutes } from './routes/server.js';
+import { setupRoutes } from './routes/setup.js';
+import { shareRoutes } from './routes/shares.js';
+import { userRoutes } from './routes/users.js';
+import { authenticateFrom } from './session.js';
+import type { AnemoneApp } from './types.js';
+
+/** What the HTTP layer needs; it holds no logic of its own. */
+export interface ApiServices {
+  setup: SetupService;
+  sessions: SessionService;
+  users: UserService;
+  shares: ShareService;
+}
+
+export interface ApiOptions {
+  services: ApiServices;
+  tls: { certPem: string; keyPem: string; fingerprint: string };
+  logger: Logger;
+  version: string;
+}
+
+/** Builds the HTTPS app without listening, so tests and the CLI start it the same way. */
+export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
+  const app = Fastify({
+    https: { cert: options.tls.certPem, key: options.tls.keyPem },
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // one line per request would drown the sync's own log lines; errors are still logged
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  await app.register(fastifyHelmet, {
+    hsts: { maxAge: 31_536_000, includeSubDomains: false },
+    frameguard: { action: 'deny' },
+    noSniff: true,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // after body parsing, so a route may key its limit on the body (the username tried)
+    hook: 'preHandler',
+    errorResponseBuilder: (_request, context) =>
+      new AnemoneError('TOO_MANY_ATTEMPTS', { message: `Too many attempts from this address; try again in ${context.after}` }),
+  });
+
+  const { services } = options;
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', authenticateFrom(services.sessions));
+  // the API's answers are personal: never kept by a browser or proxy cache
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(healthRoutes);
+  await app.register(setupRoutes(services));
+  await app.register(authRoutes(services));
+  await app.register(userRoutes(services));
+  await app.register(shareRoutes(services));
+  await app.register(serverRoutes({ setup: services.setup, fingerprint: options.tls.fingerprint, version: options.version }));
+  return app;
+}

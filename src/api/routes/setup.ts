@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { passwordSchema, serverNameSchema, usernameSchema } from '../../accounts/names.js';
+import type { SessionService } from '../../accounts/session-service.js';
+import type { SetupService } from '../../accounts/setup-service.js';
+import { setSessionCookie } from '../session.js';
+
+export function setupRoutes(deps: { setup: SetupService; sessions: SessionService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/setup', { schema: { response: { 200: z.object({ setUp: z.boolean() }) } } }, async () => ({
+      setUp: deps.setup.isSetUp(),
+    }));
+
+    app.post(
+      '/api/setup',
+      {
+        schema: {
+          body: z.object({ serverName: serverNameSchema, username: usernameSchema, password: passwordSchema }),
+          response: { 201: z.object({ serverName: z.string(), username: z.string(), encryptionKey: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const { userId, encryptionKey } = await deps.setup.setup(request.body);
+        // the new administrator is signed in straight away
+        const session = deps.sessions.startSession(userId, false);
+        setSessionCookie(reply, session.token, session.expiresAt, false);
+        return reply.status(201).send({ serverName: request.body.serverName, username: request.body.username, encryptionKey });
+      },
+    );
+  };
+}

@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ShareService } from '../../shares/share-service.js';
+import { currentUser, requireUser } from '../session.js';
+
+const shareSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  syncEnabled: z.boolean(),
+  fileCount: z.number(),
+  sizeBytes: z.number(),
+  lastSuccessfulSyncAt: z.string().nullable(),
+});
+
+export function shareRoutes(deps: { shares: ShareService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/shares', { preHandler: requireUser, schema: { response: { 200: z.object({ shares: z.array(shareSchema) }) } } }, async (request) => {
+      const shares = await deps.shares.listForUser(currentUser(request).id);
+      return { shares: shares.map(({ id, name, syncEnabled, fileCount, sizeBytes }) => ({ id, name, syncEnabled, fileCount, sizeBytes, lastSuccessfulSyncAt: null })) };
+    });
+  };
+}

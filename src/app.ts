@@ -1,0 +1,77 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { MasterKeyStore } from './accounts/master-key.js';
+import { SessionService } from './accounts/session-service.js';
+import { SetupService } from './accounts/setup-service.js';
+import { UserService } from './accounts/user-service.js';
+import { buildApi } from './api/app.js';
+import type { AnemoneApp } from './api/types.js';
+import type { Config } from './config/config.js';
+import { createRepositories, openDatabase, type Database, type Repositories } from './db/index.js';
+import { loadOrCreateIdentity, type ServerIdentity } from './identity/identity.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { ShareService } from './shares/share-service.js';
+import { VERSION } from './version.js';
+
+export interface AnemoneServer {
+  config: Config;
+  identity: ServerIdentity;
+  logger: Logger;
+  repos: Repositories;
+  services: { setup: SetupService; sessions: SessionService; users: UserService; shares: ShareService };
+  app: AnemoneApp;
+  /** Listens on the configured address and port; resolves with the URL (the real port when 0 was asked). */
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** The services without HTTP: shared by the server and by CLI commands that work on a data directory. */
+export async function openCore(config: Config, logger: Logger) {
+  for (const dir of [config.dataDir, config.sharesDir, config.incomingDir, config.logsDir]) {
+    await mkdir(dir, { recursive: true });
+  }
+  const db: Database = openDatabase(config.dbPath);
+  const repos = createRepositories(db);
+  const masterKeys = new MasterKeyStore(config.secretsDir);
+  await masterKeys.load();
+  const shares = new ShareService(repos, config.sharesDir);
+  const services = {
+    setup: new SetupService(repos, masterKeys, shares),
+    sessions: new SessionService(repos),
+    users: new UserService(repos, masterKeys, shares),
+    shares,
+  };
+  return { db, repos, masterKeys, services, logger };
+}
+
+/**
+ * The composition root: builds every service from the config. It keeps no
+ * module-level state, so several servers run side by side in one process.
+ */
+export async function createServer(config: Config): Promise<AnemoneServer> {
+  const logger = createLogger({ level: config.logLevel, logsDir: config.logsDir, toStdout: config.logToStdout });
+  const { db, repos, services } = await openCore(config, logger);
+  const identity = await loadOrCreateIdentity(config);
+  const app = await buildApi({ services, tls: identity, logger, version: VERSION });
+
+  return {
+    config,
+    identity,
+    logger,
+    repos,
+    services,
+    app,
+    async start() {
+      await app.listen({ port: config.port, host: config.bind });
+      const port = (app.server.address() as AddressInfo).port;
+      const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
+      logger.info({ port, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
+      return { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, port };
+    },
+    async stop() {
+      await app.close();
+      db.close();
+      logger.flush();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { Command } from '@commander-js/extra-typings';
+import { VERSION } from '../version.js';
+import { configFlagsFrom, withConfigFlags } from './config-flags.js';
+import { describeCliError } from './errors.js';
+import { runServe } from './serve.js';
+import { runSetup } from './setup.js';
+
+export function buildProgram(): Command {
+  const program = new Command('anemone')
+    .description('Self-hosted, encrypted, peer-to-peer backup server')
+    .version(VERSION)
+    .showHelpAfterError();
+
+  withConfigFlags(
+    program.command('serve').description('Start the HTTPS server (generates a certificate on first start)'),
+    ['port', 'bind', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel'],
+  ).action(async (options) => runServe(configFlagsFrom(options)));
+
+  withConfigFlags(
+    program
+      .command('setup')
+      .description('Headless first setup: the server name and the first administrator (password from stdin or ANEMONE_ADMIN_PASSWORD)')
+      .requiredOption('--server-name <name>', 'this server\'s name, as peers will see it')
+      .requiredOption('--username <name>', 'the first administrator\'s username')
+      .option('--password-stdin', 'read the administrator password from the first line of standard input'),
+    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel'],
+  ).action(async (options) => runSetup(options, configFlagsFrom(options)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`${describeCliError(error)}\n`);
+    process.exitCode = 1;
+  }
+}

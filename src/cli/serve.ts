@@ -1,0 +1,30 @@
+import { loadConfig, type ConfigSource } from '../config/config.js';
+import { createServer } from '../app.js';
+
+export async function runServe(flags: ConfigSource): Promise<void> {
+  const config = loadConfig(process.env, flags, { logToStdout: true });
+  const server = await createServer(config);
+  const { url } = await server.start();
+  const lines = [
+    `Anemone is running at ${url}`,
+    `Certificate fingerprint (SHA-256): ${server.identity.fingerprint}`,
+    `Data directory: ${config.dataDir}`,
+    server.services.setup.isSetUp()
+      ? `Server name: ${server.services.setup.serverName()}`
+      : `First start: set the server up with POST ${url}/api/setup, or stop it and run \`anemone setup\`.`,
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, 'stopping');
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

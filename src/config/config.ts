@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting, once: its environment variable, its flag, its default and a
+ * doc line. The CLI builds its flags from this table and docs/install.md lists it.
+ */
+export const configKeys = {
+  port: {
+    env: 'HTTPS_PORT',
+    flag: '--port <port>',
+    doc: 'HTTPS port the server listens on (0 picks a free port)',
+    default: '8443',
+    schema: z.coerce.number().int().min(0).max(65535),
+  },
+  bind: {
+    env: 'ANEMONE_BIND',
+    flag: '--bind <address>',
+    doc: 'Address to listen on',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+  },
+  dataDir: {
+    env: 'ANEMONE_DATA_DIR',
+    flag: '--data-dir <dir>',
+    doc: 'Directory holding the database, certificates, shares, incoming backups and logs',
+    default: './data',
+    schema: z.string().min(1),
+  },
+  sharesDir: {
+    env: 'ANEMONE_SHARES_DIR',
+    flag: '--shares-dir <dir>',
+    doc: "Directory of users' shares (default <data>/shares)",
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
+  incomingDir: {
+    env: 'ANEMONE_INCOMING_DIR',
+    flag: '--incoming-dir <dir>',
+    doc: 'Directory of encrypted backups received from peers (default <data>/incoming)',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
+  tlsCertPath: {
+    env: 'TLS_CERT_PATH',
+    flag: '--tls-cert <file>',
+    doc: 'PEM certificate to use instead of the generated self-signed one (needs TLS_KEY_PATH)',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
+  tlsKeyPath: {
+    env: 'TLS_KEY_PATH',
+    flag: '--tls-key <file>',
+    doc: 'PEM private key of TLS_CERT_PATH',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
+  logLevel: {
+    env: 'ANEMONE_LOG_LEVEL',
+    flag: '--log-level <level>',
+    doc: 'Log level: debug, info, warn or error',
+    default: 'info',
+    schema: z.enum(['debug', 'info', 'warn', 'error']),
+  },
+} as const;
+
+export type ConfigKey = keyof typeof configKeys;
+
+export interface Config {
+  port: number;
+  bind: string;
+  dataDir: string;
+  sharesDir: string;
+  incomingDir: string;
+  certsDir: string;
+  dbPath: string;
+  logsDir: string;
+  secretsDir: string;
+  tlsCertPath: string | undefined;
+  tlsKeyPath: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Also write logs to stdout (the CLI does; tests keep quiet). */
+  logToStdout: boolean;
+}
+
+/** A setting that cannot be used; the message names the variable and the flag. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export type ConfigSource = Partial<Record<ConfigKey, string | number | undefined>>;
+
+/**
+ * Flags win over environment variables, which win over defaults.
+ * Relative directories are resolved against the current directory once, here.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  flags: ConfigSource = {},
+  extra: { logToStdout?: boolean } = {},
+): Config {
+  const value = <K extends ConfigKey>(key: K): z.infer<(typeof configKeys)[K]['schema']> => {
+    const entry = configKeys[key];
+    const raw = flags[key] ?? nonEmpty(env[entry.env]) ?? entry.default;
+    const parsed = entry.schema.safeParse(raw);
+    if (!parsed.success) {
+      const shown = raw === undefined ? '(empty)' : JSON.stringify(String(raw));
+      throw new ConfigError(
+        `Invalid value ${shown} for ${entry.env} (flag ${entry.flag.split(' ')[0]}): ${entry.doc}. ${parsed.error.issues[0]?.message ?? ''}`.trim(),
+      );
+    }
+    return parsed.data as z.infer<(typeof configKeys)[K]['schema']>;
+  };
+
+  const dataDir = path.resolve(value('dataDir'));
+  const tlsCertPath = value('tlsCertPath');
+  const tlsKeyPath = value('tlsKeyPath');
+  if ((tlsCertPath === undefined) !== (tlsKeyPath === undefined)) {
+    throw new ConfigError(
+      'TLS_CERT_PATH and TLS_KEY_PATH go together: set both to use your own certificate, or neither to use the generated one.',
+    );
+  }
+  const sharesDir = value('sharesDir');
+  const incomingDir = value('incomingDir');
+  return {
+    port: value('port'),
+    bind: value('bind'),
+    dataDir,
+    sharesDir: sharesDir ? path.resolve(sharesDir) : path.join(dataDir, 'shares'),
+    incomingDir: incomingDir ? path.resolve(incomingDir) : path.join(dataDir, 'incoming'),
+    certsDir: path.join(dataDir, 'certs'),
+    dbPath: path.join(dataDir, 'db', 'anemone.db'),
+    logsDir: path.join(dataDir, 'logs'),
+    secretsDir: path.join(dataDir, 'secrets'),
+    tlsCertPath: tlsCertPath ? path.resolve(tlsCertPath) : undefined,
+    tlsKeyPath: tlsKeyPath ? path.resolve(tlsKeyPath) : undefined,
+    logLevel: value('logLevel'),
+    logToStdout: extra.logToStdout ?? false,
+  };
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === '' ? undefined : text;
+}

@@ -1,0 +1,29 @@
+export {
+  CHUNK_SIZE,
+  SALT_LENGTH,
+  TAG_LENGTH,
+  MIN_ENCRYPTED_LENGTH,
+  fileInfo,
+  manifestInfo,
+  deriveKey,
+  chunkNonce,
+  createEncryptStream,
+  createDecryptStream,
+  encryptBuffer,
+  decryptBuffer,
+  type FileContext,
+  type ManifestContext,
+  type EncryptOptions,
+  type DecryptOptions,
+} from './format-v1.js';
+export { wrapKey, unwrapKey } from './key-wrap.js';
+export { hashPassword, verifyPassword } from './password-hash.js';
+export { randomKey, randomToken, sha256Hex } from './random.js';
+export {
+  FormatError,
+  KeyWrapError,
+  PasswordHashError,
+  type FormatErrorCode,
+  type KeyWrapErrorCode,
+  type PasswordHashErrorCode,
+} from './errors.js';

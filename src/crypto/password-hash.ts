@@ -1,0 +1,60 @@
+/**
+ * Password hashes with node:crypto scrypt, stored as
+ * `scrypt$<log2 N>$<r>$<p>$<base64 salt>$<base64 hash>` so parameters can be
+ * raised later without invalidating existing hashes.
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { PasswordHashError } from './errors.js';
+
+const LOG2_COST = 17;
+const BLOCK_SIZE = 8;
+const PARALLELISM = 1;
+const SALT_LENGTH = 16;
+const HASH_LENGTH = 32;
+// N=2^17, r=8 needs 128 MiB, above scrypt's 32 MiB default limit.
+const MAX_MEMORY = 256 * 1024 * 1024;
+const STORED_PATTERN = /^scrypt\$(\d{1,2})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/;
+
+/** NFC first, so a password typed on systems that compose accents differently still matches. */
+function scryptAsync(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, length, options, (error, derived) => {
+      if (error) reject(error);
+      else resolve(derived);
+    });
+  });
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH);
+  const hash = await scryptAsync(password, salt, HASH_LENGTH, {
+    N: 2 ** LOG2_COST,
+    r: BLOCK_SIZE,
+    p: PARALLELISM,
+    maxmem: MAX_MEMORY,
+  });
+  return ['scrypt', LOG2_COST, BLOCK_SIZE, PARALLELISM, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const match = STORED_PATTERN.exec(stored);
+  const [log2Cost, blockSize, parallelism] = (match?.slice(1, 4) ?? []).map(Number);
+  const salt = Buffer.from(match?.[4] ?? '', 'base64');
+  const expected = Buffer.from(match?.[5] ?? '', 'base64');
+  if (!log2Cost || !blockSize || !parallelism || salt.length === 0 || expected.length < 16) {
+    throw new PasswordHashError('malformed-hash', 'The stored password hash is not in the expected scrypt$… form');
+  }
+  let actual: Buffer;
+  try {
+    actual = await scryptAsync(password, salt, expected.length, {
+      N: 2 ** log2Cost,
+      r: blockSize,
+      p: parallelism,
+      maxmem: MAX_MEMORY,
+    });
+  } catch {
+    // e.g. parameters beyond MAX_MEMORY: a hash this code never wrote
+    throw new PasswordHashError('malformed-hash', 'The stored password hash has parameters this server does not accept');
+  }
+  return timingSafeEqual(actual, expected);
+}

@@ -1,0 +1,22 @@
+import type { Database } from './database.js';
+
+/** Key/value settings of this server (its name, sync acceptance, …). */
+export class SettingsRepo {
+  private readonly getStatement;
+  private readonly setStatement;
+
+  constructor(db: Database) {
+    this.getStatement = db.prepare<[string], { value: string }>('SELECT value FROM server_settings WHERE key = ?');
+    this.setStatement = db.prepare<[string, string]>(
+      'INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    );
+  }
+
+  get(key: string): string | undefined {
+    return this.getStatement.get(key)?.value;
+  }
+
+  set(key: string, value: string): void {
+    this.setStatement.run(key, value);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Every error a person can read, in one place: the API maps these to HTTP,
+ * the CLI prints them, and docs/troubleshooting.md documents each code
+ * (a test keeps the two in step).
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: {
+    status: 400,
+    message: 'The request is not valid',
+    hint: 'Check the highlighted fields and try again.',
+  },
+  NOT_AUTHENTICATED: {
+    status: 401,
+    message: 'You are not signed in',
+    hint: 'Sign in and try again.',
+  },
+  BAD_CREDENTIALS: {
+    status: 401,
+    message: 'Wrong username or password',
+    hint: 'Check the username and password; after several failures wait a minute before trying again.',
+  },
+  FORBIDDEN: {
+    status: 403,
+    message: 'You are not allowed to do this',
+    hint: 'Ask an administrator of this server.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'Not found',
+    hint: 'Check the address; the item may have been deleted.',
+  },
+  ALREADY_SET_UP: {
+    status: 409,
+    message: 'This server is already set up',
+    hint: 'Sign in with the administrator account created at setup.',
+  },
+  NOT_SET_UP: {
+    status: 409,
+    message: 'This server is not set up yet',
+    hint: 'Run the first setup: open the web page or run `anemone setup`.',
+  },
+  USERNAME_TAKEN: {
+    status: 409,
+    message: 'That username is already in use',
+    hint: 'Choose another username.',
+  },
+  ACTIVATION_INVALID: {
+    status: 400,
+    message: 'This activation link is not valid',
+    hint: 'The link may have expired (links last 24 hours) or been used already; ask an administrator for a new one.',
+  },
+  CANNOT_DELETE_SELF: {
+    status: 409,
+    message: 'You cannot delete your own account',
+    hint: 'Sign in as another administrator to delete this account.',
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    message: 'Too many attempts',
+    hint: 'Wait for the time given in Retry-After, then try again.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'The upload is too large',
+    hint: 'Split the data or raise the server limit.',
+  },
+  INTERNAL: {
+    status: 500,
+    message: 'Something went wrong on the server',
+    hint: 'Try again; if it keeps happening, look at the server log in data/logs/.',
+  },
+} as const satisfies Record<string, { status: number; message: string; hint: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** An error meant for a person: a code from the catalogue, a message, and what to do. */
+export class AnemoneError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly hint: string;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, options: { message?: string; hint?: string; details?: unknown; cause?: unknown } = {}) {
+    const entry = errorCatalogue[code];
+    super(options.message ?? entry.message, { cause: options.cause });
+    this.name = 'AnemoneError';
+    this.code = code;
+    this.status = entry.status;
+    this.hint = options.hint ?? entry.hint;
+    this.details = options.details;
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdir, opendir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_SHARES } from '../accounts/names.js';
+import type { Repositories, ShareRow } from '../db/index.js';
+
+export interface ShareSummary {
+  id: number;
+  name: string;
+  syncEnabled: boolean;
+  fileCount: number;
+  sizeBytes: number;
+  path: string;
+}
+
+/** Users' shares: the rows in the database and the folders under the shares directory. */
+export class ShareService {
+  constructor(
+    private readonly repos: Pick<Repositories, 'shares'>,
+    private readonly sharesDir: string,
+  ) {}
+
+  /** Inserts the default share rows; call inside the transaction that creates the user. */
+  insertDefaultShares(userId: number, createdAt: string): void {
+    for (const share of DEFAULT_SHARES) {
+      this.repos.shares.insert({ userId, name: share.name, syncEnabled: share.syncEnabled, createdAt });
+    }
+  }
+
+  async createShareFolders(username: string): Promise<void> {
+    for (const share of DEFAULT_SHARES) {
+      await mkdir(this.sharePath(username, share.name), { recursive: true });
+    }
+  }
+
+  sharePath(username: string, shareName: string): string {
+    return path.join(this.sharesDir, username, shareName);
+  }
+
+  async listForUser(userId: number): Promise<ShareSummary[]> {
+    const rows = this.repos.shares.listForUser(userId);
+    return Promise.all(rows.map((row) => this.summarise(row)));
+  }
+
+  private async summarise(row: ShareRow): Promise<ShareSummary> {
+    const sharePath = this.sharePath(row.username, row.name);
+    const { fileCount, sizeBytes } = await measureFolder(sharePath);
+    return { id: row.id, name: row.name, syncEnabled: row.syncEnabled, fileCount, sizeBytes, path: sharePath };
+  }
+}
+
+/**
+ * Counts the regular files and their bytes under `root`, skipping hidden
+ * entries as the sync does. A missing folder counts as empty.
+ */
+export async function measureFolder(root: string): Promise<{ fileCount: number; sizeBytes: number }> {
+  let fileCount = 0;
+  let sizeBytes = 0;
+  const pending = [root];
+  while (pending.length > 0) {
+    const folder = pending.pop() as string;
+    let directory;
+    try {
+      directory = await opendir(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    for await (const entry of directory) {
+      if (entry.name.startsWith('.')) continue;
+      const entryPath = path.join(folder, entry.name);
+      if (entry.isDirectory()) pending.push(entryPath);
+      else if (entry.isFile()) {
+        fileCount += 1;
+        sizeBytes += (await stat(entryPath)).size;
+      }
+    }
+  }
+  return { fileCount, sizeBytes };
+}

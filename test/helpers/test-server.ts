@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Agent, fetch } from 'undici';
+import { type AnemoneServer, createServer } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+
+export interface TestServer {
+  server: AnemoneServer;
+  url: string;
+  dataDir: string;
+  /** A client with its own cookie jar, trusting only this server's certificate. */
+  client(): ApiClient;
+  stop(): Promise<void>;
+}
+
+/** A real HTTPS server on loopback, port 0, in its own temporary data directory. */
+export async function startTestServer(options: { dataDir?: string; keepDataDir?: boolean } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'anemone-test-')));
+  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: 'warn' });
+  const server = await createServer(config);
+  const { url } = await server.start();
+  const agent = new Agent({ connect: { ca: server.identity.certPem } });
+  return {
+    server,
+    url,
+    dataDir,
+    client: () => new ApiClient(url, agent),
+    async stop() {
+      await server.stop();
+      await agent.close();
+      if (!options.keepDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export class ApiClient {
+  private cookie: string | undefined;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly agent: Agent,
+  ) {}
+
+  get<T = any>(urlPath: string): Promise<ApiResponse<T>> {
+    return this.request<T>('GET', urlPath);
+  }
+
+  post<T = any>(urlPath: string, body?: unknown): Promise<ApiResponse<T>> {
+    return this.request<T>('POST', urlPath, body);
+  }
+
+  delete<T = any>(urlPath: string): Promise<ApiResponse<T>> {
+    return this.request<T>('DELETE', urlPath);
+  }
+
+  async request<T>(method: string, urlPath: string, body?: unknown): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.cookie) headers.cookie = this.cookie;
+    const response = await fetch(new URL(urlPath, this.baseUrl), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: this.agent,
+    });
+    const setCookie = response.headers.getSetCookie();
+    for (const line of setCookie) {
+      const pair = line.split(';')[0] ?? '';
+      this.cookie = pair.endsWith('=') ? undefined : pair;
+    }
+    const text = await response.text();
+    const type = response.headers.get('content-type') ?? '';
+    return { status: response.status, headers: response.headers as unknown as Headers, body: (type.includes('json') && text ? JSON.parse(text) : text) as T };
+  }
+}
+
+export const ADMIN = { serverName: 'server-a', username: 'admin', password: 'correct horse battery' };
+
+/** Runs first setup and returns a signed-in admin client and the admin's key. */
+export async function setUpServer(test: TestServer, input = ADMIN): Promise<{ admin: ApiClient; adminKey: string }> {
+  const admin = test.client();
+  const response = await admin.post('/api/setup', input);
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return { admin, adminKey: response.body.encryptionKey };
+}
