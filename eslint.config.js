@@ -10,7 +10,7 @@ const layers = {
   // pure foundations: know nothing of the product's services
   foundation: ['src/crypto', 'src/config', 'src/identity', 'src/db', 'src/errors', 'src/logging'],
   // building blocks the engines use
-  blocks: ['src/accounts', 'src/shares', 'src/scan', 'src/manifest', 'src/protocol', 'src/peer-client', 'src/offline'],
+  blocks: ['src/accounts', 'src/shares', 'src/peers', 'src/scan', 'src/manifest', 'src/protocol', 'src/peer-client', 'src/offline'],
   // the engines
   engines: ['src/sync', 'src/restore', 'src/scheduler', 'src/incoming'],
 };

@@ -37,7 +37,14 @@ export interface ApiOptions {
 /** Builds the HTTPS app without listening, so tests and the CLI start it the same way. */
 export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   const app = Fastify({
-    https: { cert: options.tls.certPem, key: options.tls.keyPem },
+    https: {
+      cert: options.tls.certPem,
+      key: options.tls.keyPem,
+      // peers present their server certificate as a client certificate; it is self-signed, so the
+      // TLS layer cannot judge it: the sync routes identify the source by its fingerprint instead
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     loggerInstance: options.logger as FastifyBaseLogger,
     // one line per request would drown the sync's own log lines; errors are still logged
     logController: new LogController({ disableRequestLogging: true }),

@@ -68,66 +68,60 @@ function checkChunkSize(chunkSize: number): number {
   return chunkSize;
 }
 
+/** Where a coder hands out its output, piece by piece, as soon as it is final. */
+type Emit = (piece: Buffer) => void;
+
 /**
  * Encrypts incrementally; holds back up to one chunk because a chunk's nonce
  * depends on whether more plaintext follows it.
  */
 class ChunkEncryptor {
-  private readonly key: Buffer;
   private readonly pending = new ByteQueue();
-  private salt: Buffer | undefined;
   private chunkIndex = 0;
+  private saltEmitted = false;
 
   constructor(
-    userKey: Buffer,
-    hkdfInfo: Buffer,
-    salt: Buffer,
+    private readonly key: Buffer,
+    private readonly salt: Buffer,
     private readonly chunkSize: number,
-  ) {
-    if (salt.length !== SALT_LENGTH) {
-      throw new RangeError(`salt must be ${SALT_LENGTH} bytes, got ${salt.length}`);
-    }
-    this.key = deriveKey(userKey, salt, hkdfInfo);
-    this.salt = salt;
-  }
+    private readonly emit: Emit,
+  ) {}
 
-  write(plaintext: Buffer): Buffer[] {
-    const output = this.takeSalt();
+  write(plaintext: Buffer): void {
+    this.emitSaltOnce();
     this.pending.push(plaintext);
     // Strictly more than a chunk queued: the first chunk is known not to be the last.
     while (this.pending.length > this.chunkSize) {
-      appendAll(output, this.encryptChunk(this.pending.take(this.chunkSize), false));
+      this.encryptChunk(this.pending.take(this.chunkSize), false);
     }
-    return output;
   }
 
   /** The last chunk; it is empty only when the whole plaintext was. */
-  end(): Buffer[] {
-    const output = this.takeSalt();
-    appendAll(output, this.encryptChunk(this.pending.take(this.pending.length), true));
-    return output;
+  end(): void {
+    this.emitSaltOnce();
+    this.encryptChunk(this.pending.take(this.pending.length), true);
   }
 
-  private takeSalt(): Buffer[] {
-    const salt = this.salt;
-    this.salt = undefined;
-    return salt ? [salt] : [];
+  private emitSaltOnce(): void {
+    if (this.saltEmitted) return;
+    this.saltEmitted = true;
+    this.emit(this.salt);
   }
 
-  private encryptChunk(pieces: Buffer[], isFinal: boolean): Buffer[] {
+  private encryptChunk(pieces: Buffer[], isFinal: boolean): void {
     const nonce = chunkNonce(this.chunkIndex, isFinal);
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
-    const output = pieces.map((piece) => cipher.update(piece));
-    output.push(cipher.final(), cipher.getAuthTag());
+    for (const piece of pieces) this.emit(cipher.update(piece));
+    this.emit(cipher.final());
+    this.emit(cipher.getAuthTag());
     this.chunkIndex += 1;
-    return output;
   }
 }
 
 /**
  * Decrypts incrementally. A chunk is final exactly when nothing follows it, so
  * one full chunk is held back until the next byte (or the end) arrives, and a
- * chunk's plaintext is returned only once its tag verified.
+ * chunk's plaintext is emitted only once its tag verified.
  */
 class ChunkDecryptor {
   private readonly pending = new ByteQueue();
@@ -140,26 +134,25 @@ class ChunkDecryptor {
     private readonly userKey: Buffer,
     private readonly hkdfInfo: Buffer,
     chunkSize: number,
+    private readonly emit: Emit,
   ) {
     this.encryptedChunkSize = chunkSize + TAG_LENGTH;
   }
 
-  write(data: Buffer): Buffer[] {
+  write(data: Buffer): void {
     this.bytesRead += data.length;
     this.pending.push(data);
     if (!this.key) {
-      if (this.pending.length < SALT_LENGTH) return [];
+      if (this.pending.length < SALT_LENGTH) return;
       const salt = Buffer.concat(this.pending.take(SALT_LENGTH));
       this.key = deriveKey(this.userKey, salt, this.hkdfInfo);
     }
-    const output: Buffer[] = [];
     while (this.pending.length > this.encryptedChunkSize) {
-      appendAll(output, this.decryptChunk(this.pending.take(this.encryptedChunkSize), false));
+      this.decryptChunk(this.pending.take(this.encryptedChunkSize), false);
     }
-    return output;
   }
 
-  end(): Buffer[] {
+  end(): void {
     const finalLength = this.pending.length;
     if (!this.key || finalLength < TAG_LENGTH) {
       throw new FormatError(
@@ -175,17 +168,15 @@ class ChunkDecryptor {
           'which this format never produces',
       );
     }
-    return this.decryptChunk(this.pending.take(finalLength), true);
+    this.decryptChunk(this.pending.take(finalLength), true);
   }
 
-  private decryptChunk(pieces: Buffer[], isFinal: boolean): Buffer[] {
+  private decryptChunk(pieces: Buffer[], isFinal: boolean): void {
     const { ciphertext, tag } = splitTag(pieces);
     const plaintext = this.tryDecrypt(ciphertext, tag, isFinal);
-    if (plaintext) {
-      this.chunkIndex += 1;
-      return plaintext;
-    }
-    throw this.explainFailure(ciphertext, tag, isFinal);
+    if (!plaintext) throw this.explainFailure(ciphertext, tag, isFinal);
+    for (const piece of plaintext) this.emit(piece);
+    this.chunkIndex += 1;
   }
 
   private tryDecrypt(ciphertext: Buffer[], tag: Buffer, isFinal: boolean): Buffer[] | undefined {
@@ -233,12 +224,6 @@ class ChunkDecryptor {
   }
 }
 
-/** Appends in a loop: spreading a chunk made of many tiny writes would overflow the call stack. */
-function appendAll(target: Buffer[], source: Buffer[]): Buffer[] {
-  for (const buffer of source) target.push(buffer);
-  return target;
-}
-
 /** The last TAG_LENGTH bytes of a chunk are its tag; they may span two pieces. */
 function splitTag(pieces: Buffer[]): { ciphertext: Buffer[]; tag: Buffer } {
   const queue = new ByteQueue();
@@ -248,16 +233,16 @@ function splitTag(pieces: Buffer[]): { ciphertext: Buffer[]; tag: Buffer } {
   return { ciphertext, tag: tagPieces.length === 1 ? (tagPieces[0] as Buffer) : Buffer.concat(tagPieces) };
 }
 
-type ChunkCoder = { write(data: Buffer): Buffer[]; end(): Buffer[] };
+type ChunkCoder = { write(data: Buffer): void; end(): void };
 
-function coderStream(coder: ChunkCoder): Transform {
-  return new Transform({
+function coderStream(createCoder: (emit: Emit) => ChunkCoder): Transform {
+  const stream = new Transform({
     // Room for a whole chunk on each side: with the 16 KiB default every 1 MiB
     // push stalls the pipe until drained, which costs about a third of throughput.
     highWaterMark: CHUNK_SIZE,
     transform(data: Buffer, _encoding, callback) {
       try {
-        for (const piece of coder.write(data)) this.push(piece);
+        coder.write(data);
         callback();
       } catch (error) {
         callback(error as Error);
@@ -265,13 +250,41 @@ function coderStream(coder: ChunkCoder): Transform {
     },
     flush(callback) {
       try {
-        for (const piece of coder.end()) this.push(piece);
+        coder.end();
         callback();
       } catch (error) {
         callback(error as Error);
       }
     },
   });
+  const coder = createCoder((piece) => {
+    if (piece.length > 0) stream.push(piece);
+  });
+  return stream;
+}
+
+/** Runs a coder over one buffer and joins its output. */
+function codeBuffer(createCoder: (emit: Emit) => ChunkCoder, input: Buffer): Buffer {
+  const output: Buffer[] = [];
+  const coder = createCoder((piece) => output.push(piece));
+  coder.write(input);
+  coder.end();
+  return Buffer.concat(output);
+}
+
+function encryptorFactory(userKey: Buffer, hkdfInfo: Buffer, opts: EncryptOptions): (emit: Emit) => ChunkCoder {
+  const salt = opts.salt ?? randomBytes(SALT_LENGTH);
+  if (salt.length !== SALT_LENGTH) {
+    throw new RangeError(`salt must be ${SALT_LENGTH} bytes, got ${salt.length}`);
+  }
+  const chunkSize = checkChunkSize(opts.chunkSize ?? CHUNK_SIZE);
+  const key = deriveKey(userKey, salt, hkdfInfo);
+  return (emit) => new ChunkEncryptor(key, salt, chunkSize, emit);
+}
+
+function decryptorFactory(userKey: Buffer, hkdfInfo: Buffer, opts: DecryptOptions): (emit: Emit) => ChunkCoder {
+  const chunkSize = checkChunkSize(opts.chunkSize ?? CHUNK_SIZE);
+  return (emit) => new ChunkDecryptor(userKey, hkdfInfo, chunkSize, emit);
 }
 
 /**
@@ -279,24 +292,20 @@ function coderStream(coder: ChunkCoder): Transform {
  * tests can use tiny chunks; files in the wild always use CHUNK_SIZE.
  */
 export function createEncryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: EncryptOptions = {}): Transform {
-  const salt = opts.salt ?? randomBytes(SALT_LENGTH);
-  return coderStream(new ChunkEncryptor(userKey, hkdfInfo, salt, checkChunkSize(opts.chunkSize ?? CHUNK_SIZE)));
+  return coderStream(encryptorFactory(userKey, hkdfInfo, opts));
 }
 
 /** Format v1 in, verified plaintext out; errors with a FormatError on anything not exactly as encrypted. */
 export function createDecryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: DecryptOptions = {}): Transform {
-  return coderStream(new ChunkDecryptor(userKey, hkdfInfo, checkChunkSize(opts.chunkSize ?? CHUNK_SIZE)));
+  return coderStream(decryptorFactory(userKey, hkdfInfo, opts));
 }
 
 /** Whole-buffer encryption, for tests and small data such as manifests; use the stream for files. */
 export function encryptBuffer(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffer, opts: EncryptOptions = {}): Buffer {
-  const salt = opts.salt ?? randomBytes(SALT_LENGTH);
-  const encryptor = new ChunkEncryptor(userKey, hkdfInfo, salt, checkChunkSize(opts.chunkSize ?? CHUNK_SIZE));
-  return Buffer.concat(appendAll(encryptor.write(plaintext), encryptor.end()));
+  return codeBuffer(encryptorFactory(userKey, hkdfInfo, opts), plaintext);
 }
 
 /** Whole-buffer decryption, for tests and small data such as manifests; use the stream for files. */
 export function decryptBuffer(userKey: Buffer, hkdfInfo: Buffer, encrypted: Buffer, opts: DecryptOptions = {}): Buffer {
-  const decryptor = new ChunkDecryptor(userKey, hkdfInfo, checkChunkSize(opts.chunkSize ?? CHUNK_SIZE));
-  return Buffer.concat(appendAll(decryptor.write(encrypted), decryptor.end()));
+  return codeBuffer(decryptorFactory(userKey, hkdfInfo, opts), encrypted);
 }

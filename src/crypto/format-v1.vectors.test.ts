@@ -47,7 +47,7 @@ type Vectors = {
   salt: string;
   chunk: number;
   cases: (FileCase | ManifestCase)[];
-  rejectFromCase: FileCase extends infer _ ? Context & { relPath: string; length: number; each: RejectCase[] } : never;
+  rejectFromCase: Context & { relPath: string; length: number; each: RejectCase[] };
 };
 
 const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as Vectors;
@@ -160,7 +160,13 @@ describe('format v1 known-answer vectors', () => {
   describe('rejection cases', () => {
     const base = vectors.rejectFromCase;
     const context: FileContext = base;
-    const encrypted = encryptBuffer(userKey, fileInfo(context), patternBytes({ pattern: Object.keys(patterns)[0] as string, length: base.length }), { salt });
+    // The rejections start from the encryption case with the same path and length.
+    const source = vectors.cases.find(
+      (vector): vector is FileCase =>
+        vector.kind === 'file' && vector.relPath === base.relPath && vector.plaintext.length === base.length,
+    );
+    assert.ok(source, 'the vectors hold no case that rejectFromCase is made from');
+    const encrypted = encryptBuffer(userKey, fileInfo(context), patternBytes(source.plaintext), { salt });
 
     for (const rejection of base.each) {
       it(`rejects: ${rejection.name}`, async () => {

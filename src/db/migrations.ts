@@ -40,4 +40,80 @@ export const migrations: readonly string[] = [
     UNIQUE (user_id, name)
   );
   `,
+  // 2: peers, the sending side's sync state and logs, the receiving side's sources and stats
+  `
+  CREATE TABLE peers (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL UNIQUE,
+    address            TEXT NOT NULL,
+    port               INTEGER NOT NULL,
+    wrapped_password   TEXT,
+    enabled            INTEGER NOT NULL,
+    timeout_minutes    INTEGER NOT NULL,
+    fingerprint        TEXT,
+    remote_server_name TEXT,
+    status             TEXT,
+    status_message     TEXT,
+    last_contact_at    TEXT,
+    created_at         TEXT NOT NULL
+  );
+
+  -- size + mtime → SHA-256 of a share's files, so an unchanged file is never hashed again
+  CREATE TABLE file_hashes (
+    share_id INTEGER NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+    rel_path TEXT NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    sha256   TEXT NOT NULL,
+    PRIMARY KEY (share_id, rel_path)
+  ) WITHOUT ROWID;
+
+  -- the highest manifest generation this server wrote for a share on a peer
+  CREATE TABLE sync_state (
+    share_id   INTEGER NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+    peer_id    INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
+    generation INTEGER NOT NULL,
+    PRIMARY KEY (share_id, peer_id)
+  );
+
+  CREATE TABLE sync_logs (
+    id                INTEGER PRIMARY KEY,
+    user_id           INTEGER,
+    username          TEXT NOT NULL,
+    share_id          INTEGER,
+    share_name        TEXT NOT NULL,
+    peer_id           INTEGER,
+    peer_name         TEXT NOT NULL,
+    started_at        TEXT NOT NULL,
+    finished_at       TEXT,
+    status            TEXT NOT NULL CHECK (status IN ('running', 'success', 'failure', 'interrupted')),
+    file_count        INTEGER NOT NULL DEFAULT 0,
+    bytes_transferred INTEGER NOT NULL DEFAULT 0,
+    error_code        TEXT,
+    error             TEXT,
+    hint              TEXT
+  );
+  CREATE INDEX sync_logs_started ON sync_logs(started_at);
+  CREATE INDEX sync_logs_share_status ON sync_logs(share_id, status);
+
+  -- receiving side: a source name is bound to the first certificate that authenticated for it
+  CREATE TABLE incoming_sources (
+    name                TEXT PRIMARY KEY,
+    fingerprint         TEXT NOT NULL,
+    pending_fingerprint TEXT,
+    created_at          TEXT NOT NULL,
+    last_seen_at        TEXT
+  );
+
+  CREATE TABLE incoming_shares (
+    source           TEXT NOT NULL,
+    user             TEXT NOT NULL,
+    share            TEXT NOT NULL,
+    file_count       INTEGER NOT NULL DEFAULT 0,
+    bytes_used       INTEGER NOT NULL DEFAULT 0,
+    generation       INTEGER,
+    last_received_at TEXT,
+    PRIMARY KEY (source, user, share)
+  );
+  `,
 ];

@@ -64,6 +64,46 @@ export const errorCatalogue = {
     message: 'The upload is too large',
     hint: 'Split the data or raise the server limit.',
   },
+  PEER_UNAUTHORIZED: {
+    status: 401,
+    message: '401 Unauthorized — the peer password is wrong or missing',
+    hint: 'Update the password in the peer settings to the server password set on the peer.',
+  },
+  PEER_FORBIDDEN: {
+    status: 403,
+    message: '403 Forbidden — the peer is not accepting syncs',
+    hint: "Check the peer's settings: its administrator must switch on \"accept incoming syncs\".",
+  },
+  SOURCE_CERT_MISMATCH: {
+    status: 403,
+    message: '403 Forbidden — another certificate already speaks for this server name',
+    hint: "The peer's administrator must accept this server's new certificate (Incoming Backups), after comparing fingerprints.",
+  },
+  CLIENT_CERT_REQUIRED: {
+    status: 403,
+    message: '403 Forbidden — no client certificate was presented',
+    hint: 'Peers connect with their server certificate; use an Anemone server to sync.',
+  },
+  SESSION_INVALID: {
+    status: 401,
+    message: 'The sync session is missing or has expired',
+    hint: 'Open a new session; the sync does this by itself, so retry the sync.',
+  },
+  PATH_INVALID: {
+    status: 400,
+    message: 'The file path is not allowed',
+    hint: 'Paths are relative, use "/", are NFC-normalised and hold no "..", NUL, backslash or hidden segment.',
+  },
+  HASH_MISMATCH: {
+    status: 400,
+    message: 'The file arrived damaged: its SHA-256 does not match',
+    hint: 'Retry the sync; if it keeps happening, check the network between the servers.',
+  },
+  INSUFFICIENT_STORAGE: {
+    status: 507,
+    message: '507 Insufficient Storage — the peer\'s disk is full',
+    hint: "Ask the peer's administrator to free space; what the peer already held is intact.",
+  },
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on the server',

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+
+/**
+ * The peer protocol, version 1: every route once, with its schemas and the
+ * error codes it may answer. The receiving side (src/incoming) implements a
+ * handler per entry; the peer client (src/peer-client) is typed from it;
+ * docs/protocol.md documents each route and code (a test keeps them in step).
+ *
+ * Transport: HTTPS with mutual TLS on the peer's ordinary port. The client
+ * checks the server's certificate against the pinned fingerprint before it
+ * sends a byte; the server identifies the source by its client certificate.
+ */
+export const PROTOCOL_VERSION = 1;
+export const SYNC_PREFIX = '/api/sync/v1';
+
+/** Header carrying the SHA-256 (hex) of an uploaded ciphertext; the receiver checks it before keeping the file. */
+export const CT_SHA256_HEADER = 'x-anemone-ct-sha256';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
+
+export const shareParams = z.object({ user: name, share: name });
+export const storedPathQuery = z.object({ path: z.string().min(1).max(4096) });
+
+export const helloResponse = z.object({
+  protocolVersion: z.number().int(),
+  serverName: z.string(),
+  fingerprint: z.string(),
+});
+
+export const openSessionBody = z.object({
+  sourceServer: name,
+  password: z.string().max(1024).optional(),
+});
+export const openSessionResponse = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  serverName: z.string(),
+});
+
+export const storedFileSchema = z.object({ path: z.string(), size: z.number().int().nonnegative() });
+export const listFilesResponse = z.object({ files: z.array(storedFileSchema) });
+
+export const storedShareSchema = z.object({
+  user: z.string(),
+  share: z.string(),
+  fileCount: z.number().int().nonnegative(),
+  bytesUsed: z.number().int().nonnegative(),
+  hasManifest: z.boolean(),
+});
+export const listSharesResponse = z.object({ shares: z.array(storedShareSchema) });
+
+export const deleteFilesBody = z.object({ paths: z.array(z.string().min(1).max(4096)).max(100_000) });
+export const deleteFilesResponse = z.object({ deleted: z.number().int().nonnegative() });
+
+export const storedCountResponse = z.object({ stored: z.number().int().nonnegative() });
+
+/** One file inside a batch upload (see `encodeBatchFrame`). */
+export const batchItemHeader = z.object({
+  path: z.string().min(1).max(4096),
+  size: z.number().int().nonnegative(),
+  ctSha256: sha256Hex,
+});
+export type BatchItemHeader = z.infer<typeof batchItemHeader>;
+
+export type SyncErrorCode =
+  | 'PEER_UNAUTHORIZED'
+  | 'PEER_FORBIDDEN'
+  | 'SOURCE_CERT_MISMATCH'
+  | 'CLIENT_CERT_REQUIRED'
+  | 'SESSION_INVALID'
+  | 'PATH_INVALID'
+  | 'HASH_MISMATCH'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INSUFFICIENT_STORAGE'
+  | 'TOO_MANY_ATTEMPTS'
+  | 'NOT_FOUND'
+  | 'VALIDATION_FAILED';
+
+interface RouteEntry {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  /** `tls`: the client certificate only; `session`: a token from openSession too. */
+  auth: 'tls' | 'session';
+  summary: string;
+  errors: readonly SyncErrorCode[];
+}
+
+const sessionErrors = ['SESSION_INVALID', 'PEER_FORBIDDEN', 'CLIENT_CERT_REQUIRED'] as const;
+
+export const syncRoutes = {
+  hello: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/hello`,
+    auth: 'tls',
+    summary: 'Who the peer is: protocol version, server name, certificate fingerprint. Needs no password.',
+    errors: [],
+  },
+  openSession: {
+    method: 'POST',
+    path: `${SYNC_PREFIX}/session`,
+    auth: 'tls',
+    summary: 'Checks the server password once and returns a session token bound to the client certificate.',
+    errors: ['PEER_UNAUTHORIZED', 'PEER_FORBIDDEN', 'SOURCE_CERT_MISMATCH', 'CLIENT_CERT_REQUIRED', 'TOO_MANY_ATTEMPTS', 'VALIDATION_FAILED'],
+  },
+  listShares: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/shares`,
+    auth: 'session',
+    summary: "The shares this source has stored here, with counts and sizes.",
+    errors: sessionErrors,
+  },
+  getManifest: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/shares/:user/:share/manifest`,
+    auth: 'session',
+    summary: 'The stored `_manifest.json.enc` of a share, as bytes.',
+    errors: [...sessionErrors, 'NOT_FOUND'],
+  },
+  putManifest: {
+    method: 'PUT',
+    path: `${SYNC_PREFIX}/shares/:user/:share/manifest`,
+    auth: 'session',
+    summary: 'Replaces the stored manifest atomically (body: the encrypted bytes).',
+    errors: [...sessionErrors, 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+  },
+  putFile: {
+    method: 'PUT',
+    path: `${SYNC_PREFIX}/shares/:user/:share/file`,
+    auth: 'session',
+    summary: 'Stores one encrypted file at `?path=` (a stored name ending in `.enc`), atomically.',
+    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+  },
+  putBatch: {
+    method: 'POST',
+    path: `${SYNC_PREFIX}/shares/:user/:share/batch`,
+    auth: 'session',
+    summary: 'Stores many small encrypted files in one request; durable as a batch.',
+    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+  },
+  getFile: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/shares/:user/:share/file`,
+    auth: 'session',
+    summary: 'Streams one stored encrypted file back (for restore).',
+    errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND'],
+  },
+  listFiles: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/shares/:user/:share/files`,
+    auth: 'session',
+    summary: 'Every stored file of a share with its size (for Force Sync and verification).',
+    errors: sessionErrors,
+  },
+  deleteFiles: {
+    method: 'POST',
+    path: `${SYNC_PREFIX}/shares/:user/:share/delete`,
+    auth: 'session',
+    summary: 'Deletes stored files (body: their stored paths).',
+    errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED'],
+  },
+} as const satisfies Record<string, RouteEntry>;
+
+export type SyncRouteName = keyof typeof syncRoutes;
+
+/** Fills `:user` and `:share` of a route path. */
+export function routePath(route: SyncRouteName, params: { user?: string; share?: string } = {}): string {
+  return syncRoutes[route].path
+    .replace(':user', encodeURIComponent(params.user ?? ''))
+    .replace(':share', encodeURIComponent(params.share ?? ''));
+}
+
+/** Limits both ends agree on. */
+export const limits = {
+  /** Files at most this large (ciphertext) travel in batches rather than one request each. */
+  batchFileMaxBytes: 1024 * 1024 + 28,
+  /** A batch closes at this many bytes or files, whichever comes first. */
+  batchMaxBytes: 16 * 1024 * 1024,
+  batchMaxFiles: 1000,
+  /** A manifest is JSON; this bounds what a receiver buffers for it. */
+  manifestMaxBytes: 512 * 1024 * 1024,
+} as const;
