@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { VERSION } from '../version.js';
 import { configFlagsFrom, withConfigFlags } from './config-flags.js';
+import { runDecrypt } from './decrypt.js';
 import { describeCliError } from './errors.js';
 import { runServe } from './serve.js';
 import { runSetup } from './setup.js';
@@ -25,6 +26,19 @@ export function buildProgram(): Command {
       .option('--password-stdin', 'read the administrator password from the first line of standard input'),
     ['dataDir', 'sharesDir', 'incomingDir', 'logLevel'],
   ).action(async (options) => runSetup(options, configFlagsFrom(options)));
+
+  program
+    .command('decrypt')
+    .description("Decrypt, offline, a .enc file or a share folder copied from a peer, with the user's key")
+    .argument('<path>', 'a .enc file, or a folder incoming/<source>/<user>/<share> from a peer')
+    .requiredOption('--out <dir>', 'where to write the decrypted files')
+    .option('--key <base64>', 'the user key as shown at activation (or --key-file, or ANEMONE_USER_KEY)')
+    .option('--key-file <file>', 'a file holding the user key')
+    .option('--source <name>', 'the source server name (default: from the folder path)')
+    .option('--user <name>', 'the user name (default: from the folder path)')
+    .option('--share <name>', 'the share name (default: from the folder path)')
+    .option('--path <relPath>', "a single file's original path in the share (default: from its stored name)")
+    .action(async (target, options) => runDecrypt(target, options));
 
   return program;
 }

@@ -27,3 +27,4 @@ export {
   type KeyWrapErrorCode,
   type PasswordHashErrorCode,
 } from './errors.js';
+export { encryptedLength } from './encrypted-length.js';

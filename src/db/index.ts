@@ -1,12 +1,19 @@
 import type { Database } from './database.js';
+import { FileHashesRepo } from './file-hashes-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { SharesRepo } from './shares-repo.js';
+import { SyncLogsRepo } from './sync-logs-repo.js';
+import { SyncStateRepo } from './sync-state-repo.js';
 import { UsersRepo } from './users-repo.js';
 
 export { openDatabase, type Database } from './database.js';
 export type { UserRow } from './users-repo.js';
 export type { ShareRow } from './shares-repo.js';
+export type { SyncLogRow, SyncStatus } from './sync-logs-repo.js';
+export { SyncLogsRepo, SyncStateRepo };
+export type { FileHash, FileHashRow } from './file-hashes-repo.js';
+export { FileHashesRepo };
 export { SessionsRepo, SettingsRepo, SharesRepo, UsersRepo };
 
 export interface Repositories {
@@ -14,6 +21,9 @@ export interface Repositories {
   users: UsersRepo;
   sessions: SessionsRepo;
   shares: SharesRepo;
+  fileHashes: FileHashesRepo;
+  syncLogs: SyncLogsRepo;
+  syncState: SyncStateRepo;
   /** Runs `work` in one SQLite transaction: all of its writes land, or none. */
   transaction<T>(work: () => T): T;
 }
@@ -24,6 +34,9 @@ export function createRepositories(db: Database): Repositories {
     users: new UsersRepo(db),
     sessions: new SessionsRepo(db),
     shares: new SharesRepo(db),
+    fileHashes: new FileHashesRepo(db),
+    syncLogs: new SyncLogsRepo(db),
+    syncState: new SyncStateRepo(db),
     transaction: (work) => db.transaction(work)(),
   };
 }

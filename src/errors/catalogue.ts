@@ -104,6 +104,61 @@ export const errorCatalogue = {
     message: '507 Insufficient Storage — the peer\'s disk is full',
     hint: "Ask the peer's administrator to free space; what the peer already held is intact.",
   },
+  SYNC_ALREADY_RUNNING: {
+    status: 409,
+    message: 'A sync of this share to this peer is already running',
+    hint: 'Wait for it to finish; its progress is on the Synchronisation page.',
+  },
+  NO_ENABLED_PEERS: {
+    status: 409,
+    message: 'There is no enabled peer to sync to',
+    hint: 'Add a peer (or enable one) in Peers, and confirm its fingerprint with Test Connection.',
+  },
+  SHARE_NOT_SYNCED: {
+    status: 409,
+    message: 'This share is never synced',
+    hint: 'Only the backup share is encrypted and synced to peers; put files to protect there.',
+  },
+  MASS_DELETION_GUARD: {
+    status: 409,
+    message: 'The sync stopped before deleting anything: it would delete most or all of the backup on the peer',
+    hint: 'Check the share is mounted and holds your files; if the deletions are wanted, an administrator confirms them on the Synchronisation page.',
+  },
+  MANIFEST_ROLLBACK: {
+    status: 409,
+    message: 'The peer served an older manifest than this server last wrote',
+    hint: 'The peer may have been restored from an old copy or tampered with; ask its administrator, and do not trust it for restores until this is explained.',
+  },
+  MANIFEST_UNREADABLE: {
+    status: 409,
+    message: "The peer's manifest for this share cannot be decrypted with the user's key",
+    hint: 'The copy on the peer is damaged or was written with another key; ask the peer\'s administrator to delete this share\'s incoming backup, then sync again.',
+  },
+  USER_NOT_ACTIVATED: {
+    status: 409,
+    message: 'The user has not activated their account yet, so there is no key to encrypt with',
+    hint: 'Send the user their activation link; their backup syncs once they have activated.',
+  },
+  PEER_NOT_PINNED: {
+    status: 409,
+    message: "The peer's certificate fingerprint has not been confirmed",
+    hint: 'Run Test Connection on the peer, compare the fingerprint with its administrator, and confirm it.',
+  },
+  PEER_UNREACHABLE: {
+    status: 502,
+    message: 'The peer could not be reached',
+    hint: 'Check the peer is reachable, its port (8443) and firewall.',
+  },
+  SYNC_TIMEOUT: {
+    status: 504,
+    message: 'The sync made no progress for longer than the peer timeout and was stopped',
+    hint: 'Check the connection to the peer, or raise its timeout in the peer settings; the next sync resumes.',
+  },
+  SYNC_INTERRUPTED: {
+    status: 503,
+    message: 'The server stopped while this sync was running',
+    hint: 'Nothing to do: the next sync resumes where it stopped.',
+  },
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on the server',

@@ -1,0 +1,122 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Repositories } from '../../db/index.js';
+import { AnemoneError } from '../../errors/catalogue.js';
+import type { SyncService } from '../../sync/sync-service.js';
+import { currentUser, requireAdmin, requireUser } from '../session.js';
+
+const startedSchema = z.object({ logId: z.number(), shareId: z.number(), peerId: z.number(), peerName: z.string() });
+const refusedSchema = z.object({ shareId: z.number(), peerId: z.number(), peerName: z.string(), code: z.string(), message: z.string() });
+const startResponse = z.object({ started: z.array(startedSchema), refused: z.array(refusedSchema) });
+
+const logSchema = z.object({
+  id: z.number(),
+  user: z.string(),
+  share: z.string(),
+  peer: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: z.enum(['running', 'success', 'failure', 'interrupted']),
+  fileCount: z.number(),
+  bytesTransferred: z.number(),
+  error: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  hint: z.string().nullable(),
+});
+
+const progressSchema = z.object({
+  logId: z.number(),
+  user: z.string(),
+  share: z.string(),
+  peer: z.string(),
+  startedAt: z.string(),
+  phase: z.string(),
+  filesDone: z.number(),
+  filesTotal: z.number(),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+});
+
+/** Answers 202 when at least one run started, 409 when every one was refused. */
+function startedOrConflict(result: { started: z.infer<typeof startedSchema>[]; refused: z.infer<typeof refusedSchema>[] }) {
+  if (result.started.length === 0 && result.refused.length > 0) {
+    throw new AnemoneError('SYNC_ALREADY_RUNNING', { message: result.refused.map((refusal) => refusal.message).join('; ') });
+  }
+  return { started: result.started.map(({ logId, shareId, peerId, peerName }) => ({ logId, shareId, peerId, peerName })), refused: result.refused };
+}
+
+export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 'shares' | 'syncLogs'> }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/api/shares/:id/sync',
+      { preHandler: requireUser, schema: { params: z.object({ id: z.coerce.number().int().positive() }), response: { 202: startResponse } } },
+      async (request, reply) => {
+        const share = deps.repos.shares.findById(request.params.id);
+        // someone else's share is "not found", not "forbidden": ids reveal nothing
+        if (!share || share.userId !== currentUser(request).id) throw new AnemoneError('NOT_FOUND', { message: 'No such share' });
+        return reply.status(202).send(startedOrConflict(deps.sync.syncShare(share.id)));
+      },
+    );
+
+    app.post('/api/admin/sync/force', { preHandler: requireAdmin, schema: { response: { 202: startResponse } } }, async (_request, reply) =>
+      reply.status(202).send(startedOrConflict(deps.sync.syncEverything({ force: true }))),
+    );
+
+    app.post(
+      '/api/admin/sync/confirm-deletions',
+      {
+        preHandler: requireAdmin,
+        schema: { body: z.object({ shareId: z.number().int().positive(), peerId: z.number().int().positive() }), response: { 202: startResponse } },
+      },
+      async (request, reply) => {
+        const started = deps.sync.syncShareToPeer(request.body.shareId, request.body.peerId, { confirmDeletions: true });
+        return reply.status(202).send(startedOrConflict({ started: [started], refused: [] }));
+      },
+    );
+
+    app.get(
+      '/api/admin/sync/logs',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            status: z.enum(['running', 'success', 'failure', 'interrupted']).optional(),
+          }),
+          response: { 200: z.object({ logs: z.array(logSchema) }) },
+        },
+      },
+      async (request) => ({
+        logs: deps.repos.syncLogs.list(request.query).map((row) => ({
+          id: row.id,
+          user: row.username,
+          share: row.shareName,
+          peer: row.peerName,
+          startedAt: row.startedAt,
+          finishedAt: row.finishedAt,
+          status: row.status,
+          fileCount: row.fileCount,
+          bytesTransferred: row.bytesTransferred,
+          error: row.error,
+          errorCode: row.errorCode,
+          hint: row.hint,
+        })),
+      }),
+    );
+
+    app.get('/api/admin/sync/running', { preHandler: requireAdmin, schema: { response: { 200: z.object({ running: z.array(progressSchema) }) } } }, async () => ({
+      running: deps.sync.runningSyncs().map((run) => ({
+        logId: run.logId,
+        user: run.username,
+        share: run.shareName,
+        peer: run.peerName,
+        startedAt: run.startedAt,
+        phase: run.phase,
+        filesDone: run.filesDone,
+        filesTotal: run.filesTotal,
+        bytesDone: run.bytesDone,
+        bytesTotal: run.bytesTotal,
+      })),
+    }));
+  };
+}

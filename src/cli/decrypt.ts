@@ -1,0 +1,107 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { MANIFEST_STORED_NAME, relPathForStored } from '../manifest/stored-names.js';
+import { decryptFileTo, decryptManifestFile, decryptPeerFolder } from '../offline/decrypt-folder.js';
+import { CliError } from './errors.js';
+
+export interface DecryptOptions {
+  out: string;
+  key?: string;
+  keyFile?: string;
+  source?: string;
+  user?: string;
+  share?: string;
+  path?: string;
+}
+
+/**
+ * `anemone decrypt`: a file or a whole share folder copied from a peer, with
+ * only the user's key — no server, no database.
+ */
+export async function runDecrypt(target: string, options: DecryptOptions): Promise<void> {
+  const userKey = await readUserKey(options);
+  const targetPath = path.resolve(target);
+  const info = await stat(targetPath).catch(() => {
+    throw new CliError(`${target} does not exist`, 'Give the path of a .enc file or of a share folder copied from a peer.');
+  });
+  if (info.isDirectory()) await decryptFolder(targetPath, userKey, options);
+  else await decryptSingleFile(targetPath, userKey, options);
+}
+
+async function decryptFolder(folder: string, userKey: Buffer, options: DecryptOptions): Promise<void> {
+  const context = shareContext(folder, options);
+  const outDir = path.resolve(options.out);
+  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'Decrypting [{bar}] {value}/{total} files', stream: process.stderr }) : undefined;
+  let started = false;
+  const result = await decryptPeerFolder({
+    userKey,
+    inDir: folder,
+    outDir,
+    ...context,
+    onProgress: (progress) => {
+      if (!bar) return;
+      if (!started) bar.start(progress.filesTotal, 0);
+      started = true;
+      bar.update(progress.filesDone);
+    },
+  });
+  bar?.stop();
+  process.stdout.write(`Decrypted ${result.files} file(s), ${result.bytes} bytes, into ${outDir}\n`);
+  if (result.failures.length > 0) {
+    for (const failure of result.failures) process.stderr.write(`  failed: ${failure.path}: ${failure.message}\n`);
+    throw new CliError(
+      `${result.failures.length} file(s) could not be decrypted and were not written`,
+      "Check the key is this user's and the copy of the peer's folder is complete; the files listed above are missing or damaged.",
+    );
+  }
+}
+
+async function decryptSingleFile(encPath: string, userKey: Buffer, options: DecryptOptions): Promise<void> {
+  const shareRoot = await findShareRoot(encPath);
+  const base = shareRoot ?? path.dirname(encPath);
+  const context = shareContext(base, options);
+  const storedPath = path.relative(base, encPath).split(path.sep).join('/');
+  const relPath = options.path ?? relPathForStored(storedPath);
+  if (!relPath) throw new CliError(`${storedPath} is not a stored file name`, 'Give a file ending in .enc, or its original path with --path.');
+  const manifest = shareRoot ? await decryptManifestFile(userKey, path.join(shareRoot, MANIFEST_STORED_NAME), context) : undefined;
+  const entry = manifest?.files[relPath];
+  const outPath = path.join(path.resolve(options.out), path.basename(relPath));
+  await mkdir(path.dirname(outPath), { recursive: true });
+  const { bytes } = await decryptFileTo({
+    userKey,
+    encPath,
+    outPath,
+    context: { ...context, relPath },
+    ...(entry ? { expectedSha256: entry.sha256, mtimeMs: entry.mtimeMs } : {}),
+  });
+  process.stdout.write(`Decrypted ${relPath} (${bytes} bytes${entry ? ', SHA-256 verified against the manifest' : ''}) into ${outPath}\n`);
+}
+
+/** The share folder holding `encPath`: the nearest parent with a manifest. */
+async function findShareRoot(encPath: string): Promise<string | undefined> {
+  for (let dir = path.dirname(encPath); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (await stat(path.join(dir, MANIFEST_STORED_NAME)).then(() => true, () => false)) return dir;
+  }
+  return undefined;
+}
+
+/** Source, user and share: from the flags, else from the folder's place in `incoming/<source>/<user>/<share>`. */
+function shareContext(shareFolder: string, options: DecryptOptions): { sourceServer: string; user: string; share: string } {
+  const [share, user, source] = shareFolder.split(path.sep).reverse();
+  const context = { sourceServer: options.source ?? source, user: options.user ?? user, share: options.share ?? share };
+  if (!context.sourceServer || !context.user || !context.share) {
+    throw new CliError('Cannot tell the source server, user and share', 'Give them with --source, --user and --share.');
+  }
+  return context as { sourceServer: string; user: string; share: string };
+}
+
+async function readUserKey(options: DecryptOptions): Promise<Buffer> {
+  const text = options.key ?? (options.keyFile ? (await readFile(options.keyFile, 'utf8')).trim() : process.env.ANEMONE_USER_KEY);
+  if (!text) throw new CliError('No key given', 'Give the user key (base64, as shown at activation) with --key, --key-file or ANEMONE_USER_KEY.');
+  const key = Buffer.from(text.trim(), 'base64');
+  if (key.length !== 32 || key.toString('base64') !== text.trim()) {
+    throw new CliError('The key is not a base64 encoding of 32 bytes', 'Copy the key exactly as it was shown at activation (44 characters ending in "=").');
+  }
+  return key;
+}

@@ -1,0 +1,152 @@
+/** Decrypting one stored file or manifest to disk, with nothing left behind on failure. */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import {
+  CHUNK_SIZE,
+  createDecryptStream,
+  decryptBuffer,
+  fileInfo,
+  FormatError,
+  manifestInfo,
+  type FileContext,
+  type ManifestContext,
+} from '../crypto/index.js';
+import { ManifestError, parseManifest, type Manifest } from '../manifest/manifest.js';
+import { DecryptError } from './errors.js';
+
+const CHECK_KEY_HINT = "Check that you are using this user's key and a complete, unmodified copy of the peer's folder.";
+const CHECK_COPY_HINT = "Check that the copy of the peer's folder is complete.";
+
+export type DecryptFileOptions = {
+  userKey: Buffer;
+  encPath: string;
+  outPath: string;
+  context: FileContext;
+  /** Plaintext SHA-256 from the manifest; the file is only put in place if it matches. */
+  expectedSha256?: string;
+  /** Modification time to give the restored file, from the manifest. */
+  mtimeMs?: number;
+};
+
+/**
+ * Decrypts `encPath` into a temporary file beside `outPath` and renames it
+ * into place only after every chunk verified and the SHA-256 matched: a
+ * failed restore leaves nothing, not even a partial file.
+ */
+export async function decryptFileTo(opts: DecryptFileOptions): Promise<{ bytes: number; sha256: string }> {
+  // Name shortened so a long file name still leaves room for the suffix (255-byte limit).
+  const shortName = Array.from(path.basename(opts.outPath)).slice(0, 40).join('');
+  const tempPath = path.join(path.dirname(opts.outPath), `.${shortName}.anemone-tmp-${randomBytes(6).toString('hex')}`);
+  const label = `"${opts.context.relPath}" (${opts.encPath})`;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tempPath, 'wx');
+    const output = handle;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    await pipeline(
+      createReadStream(opts.encPath, { highWaterMark: CHUNK_SIZE }),
+      createDecryptStream(opts.userKey, fileInfo(opts.context)),
+      async (plaintext: AsyncIterable<Buffer>) => {
+        for await (const chunk of plaintext) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          await writeAll(output, chunk);
+        }
+      },
+    );
+    const sha256 = hash.digest('hex');
+    if (opts.expectedSha256 !== undefined && sha256 !== opts.expectedSha256.toLowerCase()) {
+      throw new DecryptError(
+        'checksum-mismatch',
+        `${label} decrypted, but its SHA-256 does not match the manifest, so it was not restored. ` +
+          "The source's manifest and the peer's copy disagree; try a more recent copy of the peer's folder.",
+      );
+    }
+    if (opts.mtimeMs !== undefined) await handle.utimes(new Date(), new Date(opts.mtimeMs));
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tempPath, opts.outPath);
+    return { bytes, sha256 };
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(tempPath, { force: true });
+    throw explainFileError(error, label, opts.encPath);
+  }
+}
+
+/** fs writes may be short; loop until the whole chunk is on its way to disk. */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset);
+    offset += bytesWritten;
+  }
+}
+
+function explainFileError(error: unknown, label: string, encPath: string): DecryptError {
+  if (error instanceof DecryptError) return error;
+  if (error instanceof FormatError) {
+    return new DecryptError('damaged', `${label} could not be decrypted. ${error.message}. ${CHECK_KEY_HINT}`, {
+      cause: error,
+    });
+  }
+  const fsError = error as NodeJS.ErrnoException;
+  if (fsError.path === encPath) {
+    return fsError.code === 'ENOENT'
+      ? new DecryptError('missing', `${label} is missing from the peer's folder. ${CHECK_COPY_HINT}`, { cause: error })
+      : new DecryptError('read-failed', `${label} could not be read (${fsError.message}).`, { cause: error });
+  }
+  return new DecryptError(
+    'write-failed',
+    `${label} could not be written (${fsError.message}). Check that the output folder is writable and has free space.`,
+    { cause: error },
+  );
+}
+
+/**
+ * Decrypts and checks a share's `_manifest.json.enc`. The key is bound to the
+ * source server, user and share names, so a wrong name fails like a wrong key.
+ */
+export async function decryptManifestFile(userKey: Buffer, manifestPath: string, ctx: ManifestContext): Promise<Manifest> {
+  const label = `The manifest ${manifestPath}`;
+  let encrypted: Buffer;
+  try {
+    // A manifest is small (about 200 bytes a file): read whole, not streamed.
+    encrypted = await readFile(manifestPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'read-failed';
+    throw new DecryptError(code, `${label} could not be read (${(error as Error).message}).`, { cause: error });
+  }
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(decryptBuffer(userKey, manifestInfo(ctx), encrypted));
+  } catch (error) {
+    if (error instanceof FormatError) {
+      throw new DecryptError(
+        'damaged',
+        `${label} could not be decrypted. ${error.message}. Check the user key, and that the source server, ` +
+          `user and share names ("${ctx.sourceServer}", "${ctx.user}", "${ctx.share}") are exactly those of ` +
+          "the peer's folder incoming/<source>/<user>/<share>.",
+        { cause: error },
+      );
+    }
+    if (error instanceof ManifestError) {
+      throw new DecryptError('bad-manifest', `${label} decrypted but is not usable: ${error.message}.`, { cause: error });
+    }
+    throw error;
+  }
+  const named = [manifest.sourceServer, manifest.user, manifest.share].map((name) => name.normalize('NFC'));
+  const expected = [ctx.sourceServer, ctx.user, ctx.share].map((name) => name.normalize('NFC'));
+  if (named.join('\0') !== expected.join('\0')) {
+    throw new DecryptError(
+      'bad-manifest',
+      `${label} names ${named.join('/')} but was opened as ${expected.join('/')}; the source wrote it inconsistently.`,
+    );
+  }
+  return manifest;
+}

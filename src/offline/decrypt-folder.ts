@@ -1,0 +1,150 @@
+/**
+ * The core of the offline `anemone decrypt`: turn a copy of a peer's
+ * `incoming/<source>/<user>/<share>/` folder back into the user's files with
+ * only the user key. Each file is restored or reported; one bad file never
+ * stops the rest, and nothing is ever written outside `outDir`.
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { relPathProblem } from '../manifest/rel-path.js';
+import { MANIFEST_STORED_NAME, relPathForStored, storedNameFor } from '../manifest/stored-names.js';
+import { decryptFileTo, decryptManifestFile } from './decrypt-file.js';
+import { DecryptError } from './errors.js';
+
+export { decryptFileTo, decryptManifestFile, type DecryptFileOptions } from './decrypt-file.js';
+
+/** Several files at once, so per-file fsync latency overlaps; small enough for a laptop. */
+const FILES_IN_PARALLEL = 4;
+
+export type DecryptProgress = { filesDone: number; filesTotal: number; bytesDone: number };
+
+export type DecryptFolderOptions = {
+  userKey: Buffer;
+  inDir: string;
+  outDir: string;
+  sourceServer: string;
+  user: string;
+  share: string;
+  onProgress?: (progress: DecryptProgress) => void;
+};
+
+export type DecryptFolderResult = {
+  files: number;
+  bytes: number;
+  failures: { path: string; message: string }[];
+};
+
+type FileToRestore = { relPath: string; expectedSha256?: string; mtimeMs?: number };
+
+/**
+ * With a manifest, restores exactly the files it lists and checks each one's
+ * SHA-256; without one, restores every stored file found in the folder.
+ * Throws only when the manifest itself cannot be used.
+ */
+export async function decryptPeerFolder(opts: DecryptFolderOptions): Promise<DecryptFolderResult> {
+  const { userKey, inDir, outDir, sourceServer, user, share } = opts;
+  const toRestore = await listFilesToRestore(opts);
+  const result: DecryptFolderResult = { files: 0, bytes: 0, failures: [] };
+  let filesDone = 0;
+  await mkdir(outDir, { recursive: true });
+
+  await forEachInParallel(toRestore, FILES_IN_PARALLEL, async (file) => {
+    try {
+      const outPath = outputPathFor(outDir, file.relPath);
+      await mkdir(path.dirname(outPath), { recursive: true });
+      const { bytes } = await decryptFileTo({
+        userKey,
+        encPath: path.join(inDir, ...storedNameFor(file.relPath).split('/')),
+        outPath,
+        context: { sourceServer, user, share, relPath: file.relPath },
+        expectedSha256: file.expectedSha256,
+        mtimeMs: file.mtimeMs,
+      });
+      result.files += 1;
+      result.bytes += bytes;
+    } catch (error) {
+      result.failures.push({ path: file.relPath, message: messageOf(error, file.relPath) });
+    }
+    filesDone += 1;
+    opts.onProgress?.({ filesDone, filesTotal: toRestore.length, bytesDone: result.bytes });
+  });
+
+  result.failures.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return result;
+}
+
+async function listFilesToRestore(opts: DecryptFolderOptions): Promise<FileToRestore[]> {
+  const manifestPath = path.join(opts.inDir, MANIFEST_STORED_NAME);
+  if (!(await isFile(manifestPath))) {
+    const storedPaths = await listStoredFiles(opts.inDir).catch((error: unknown) => {
+      throw new DecryptError('missing', `The folder ${opts.inDir} could not be read (${(error as Error).message}).`, {
+        cause: error,
+      });
+    });
+    return storedPaths.flatMap((storedPath) => {
+      const relPath = relPathForStored(storedPath);
+      return relPath === null ? [] : [{ relPath }];
+    });
+  }
+  const manifest = await decryptManifestFile(opts.userKey, manifestPath, opts);
+  return Object.entries(manifest.files).map(([relPath, file]) => ({
+    relPath,
+    expectedSha256: file.sha256,
+    mtimeMs: file.mtimeMs,
+  }));
+}
+
+/** Where a relPath is restored; refuses any path that would leave outDir. */
+function outputPathFor(outDir: string, relPath: string): string {
+  const problem = relPathProblem(relPath);
+  const outPath = path.resolve(outDir, ...relPath.split('/'));
+  const fromOutDir = path.relative(path.resolve(outDir), outPath);
+  if (problem || fromOutDir === '' || fromOutDir.startsWith('..') || path.isAbsolute(fromOutDir)) {
+    throw new DecryptError(
+      'unsafe-path',
+      `${JSON.stringify(relPath)} was not restored: ${problem ?? 'the path leads outside the output folder'}.`,
+    );
+  }
+  return outPath;
+}
+
+async function isFile(filePath: string): Promise<boolean> {
+  try {
+    return (await stat(filePath)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Every regular `*.enc` file under `dir`, as sorted `/`-separated paths; symlinks are not followed. */
+async function listStoredFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (absoluteDir: string, prefix: string): Promise<void> => {
+    for (const entry of await readdir(absoluteDir, { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        await walk(path.join(absoluteDir, entry.name), `${prefix}${entry.name}/`);
+      } else if (entry.isFile() && entry.name.endsWith('.enc')) {
+        found.push(prefix + entry.name);
+      }
+    }
+  };
+  await walk(dir, '');
+  return found.sort();
+}
+
+async function forEachInParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function messageOf(error: unknown, relPath: string): string {
+  if (error instanceof DecryptError) return error.message;
+  return `${JSON.stringify(relPath)} was not restored: ${(error as Error).message}`;
+}

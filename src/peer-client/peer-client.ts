@@ -1,0 +1,280 @@
+import { X509Certificate } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { z } from 'zod';
+import {
+  CT_SHA256_HEADER,
+  deleteFilesResponse,
+  encodeBatchItemHead,
+  helloResponse,
+  limits,
+  listFilesResponse,
+  listSharesResponse,
+  openSessionResponse,
+  PROTOCOL_VERSION,
+  storedCountResponse,
+  type SyncRouteName,
+  type storedFileSchema,
+  type storedShareSchema,
+} from '../protocol/v1/index.js';
+import { PeerError } from './peer-error.js';
+import { PeerTransport, type PeerResponse, type SendOptions } from './peer-transport.js';
+import { type ClientIdentity, createPinnedAgent } from './pinned-agent.js';
+import { discard, readCapped, readJson, withPeerErrors } from './response-body.js';
+
+export type PeerHello = z.infer<typeof helloResponse>;
+export type StoredShare = z.infer<typeof storedShareSchema>;
+export type StoredFile = z.infer<typeof storedFileSchema>;
+
+export interface PeerCredentials {
+  /** This server's name, as the peer files our backups under `incoming/<sourceServer>/`. */
+  sourceServer: string;
+  password?: string | undefined;
+}
+
+export interface PeerClientOptions {
+  address: string;
+  port: number;
+  identity: ClientIdentity;
+  /** The only certificate this client will talk to. */
+  pinnedFingerprint: string;
+  /** The peer's timeout: the longest silence a request may meet. */
+  timeoutMs: number;
+  /** Connecting (lookup, TCP, TLS) gives up sooner than a transfer; defaults to the timeout, at most a minute. */
+  connectTimeoutMs?: number;
+  /** When given, session routes open a session themselves, so the caller never handles the password. */
+  credentials?: PeerCredentials;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** A body for an upload: a function making a fresh stream lets the client replay it after a session expired. */
+export type UploadBody = Readable | (() => Readable);
+
+export interface BatchItem {
+  /** Stored path (ends in `.enc`). */
+  path: string;
+  ctSha256: string;
+  body: Buffer;
+}
+
+const MAX_CONNECT_TIMEOUT_MS = 60_000;
+/** A session this close to its end is renewed before use rather than failing mid-upload. */
+const SESSION_RENEW_MARGIN_MS = 60_000;
+/** Delete requests stay well under a receiver's JSON body limit. */
+const DELETE_CHUNK_PATHS = 5_000;
+const DELETE_CHUNK_BYTES = 512 * 1024;
+
+/** Asks `hello` over any transport: the one request that needs no session and carries no secret. */
+export async function helloOver(transport: PeerTransport, signal?: AbortSignal): Promise<PeerHello> {
+  const response = await transport.send('hello', { signal });
+  if (response.statusCode === 404) {
+    await discard(response.body);
+    throw new PeerError('protocol-error', { ...transport.context, status: 404, detail: 'it does not speak the Anemone sync protocol v1' });
+  }
+  await transport.expect(response, [200]);
+  const hello = await readJson(response.body, helloResponse, transport.context);
+  if (hello.protocolVersion !== PROTOCOL_VERSION) {
+    throw new PeerError('protocol-error', {
+      ...transport.context,
+      detail: `the peer speaks sync protocol v${hello.protocolVersion}, this server v${PROTOCOL_VERSION}; update the older of the two`,
+    });
+  }
+  return hello;
+}
+
+/**
+ * The peer protocol v1 (src/protocol/v1/routes.ts) from the sending side,
+ * over mutual TLS pinned to one certificate. Every failure is a PeerError.
+ * Close it when done: it holds open connections.
+ */
+export class PeerClient {
+  readonly address: string;
+  readonly port: number;
+  private readonly agent;
+  private readonly transport: PeerTransport;
+  private credentials: PeerCredentials | undefined;
+  private session: { token: string; renewAt: number } | undefined;
+  private opening: Promise<z.infer<typeof openSessionResponse>> | undefined;
+
+  constructor(options: PeerClientOptions) {
+    this.address = options.address;
+    this.port = options.port;
+    this.credentials = options.credentials;
+    this.agent = createPinnedAgent({
+      identity: options.identity,
+      pinnedFingerprint: options.pinnedFingerprint,
+      connectTimeoutMs: options.connectTimeoutMs ?? Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS),
+    });
+    this.transport = new PeerTransport(this.agent, {
+      address: options.address,
+      port: options.port,
+      timeoutMs: options.timeoutMs,
+      ownFingerprint: new X509Certificate(options.identity.certPem).fingerprint256,
+    });
+  }
+
+  hello(options: CallOptions = {}): Promise<PeerHello> {
+    return helloOver(this.transport, options.signal);
+  }
+
+  /** Checks the password once; the token is kept for the other routes and renewed when it expires. */
+  async openSession(sourceServer: string, password: string | undefined, options: CallOptions = {}): Promise<{ serverName: string; expiresAt: string }> {
+    this.credentials = { sourceServer, password };
+    this.session = undefined;
+    const opened = await this.startSession(options.signal);
+    return { serverName: opened.serverName, expiresAt: opened.expiresAt };
+  }
+
+  /** Opens a session with the credentials given at construction, unless one is open; a wrong password fails here, before any upload. */
+  async ensureSession(options: CallOptions = {}): Promise<void> {
+    await this.token(options.signal);
+  }
+
+  async listShares(options: CallOptions = {}): Promise<StoredShare[]> {
+    const response = await this.sessionRequest('listShares', { signal: options.signal }, [200]);
+    return (await readJson(response.body, listSharesResponse, this.transport.context)).shares;
+  }
+
+  /** The stored `_manifest.json.enc`, or null when the peer holds none for this share. */
+  async getManifest(user: string, share: string, options: CallOptions = {}): Promise<Buffer | null> {
+    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal }, [200, 404]);
+    if (response.statusCode === 404) {
+      await discard(response.body);
+      return null;
+    }
+    return readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
+  }
+
+  async putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, options: CallOptions = {}): Promise<void> {
+    const response = await this.sessionRequest(
+      'putManifest',
+      { params: { user, share }, headers: binaryHeaders(ctSha256), body: bytes, signal: options.signal },
+      [200, 201, 204],
+    );
+    await discard(response.body);
+  }
+
+  /** Streams one encrypted file; `size` is its exact length in bytes. */
+  async putFile(user: string, share: string, storedPath: string, body: UploadBody, size: number, ctSha256: string, options: CallOptions = {}): Promise<void> {
+    const response = await this.sessionRequest(
+      'putFile',
+      {
+        params: { user, share },
+        query: { path: storedPath },
+        headers: { ...binaryHeaders(ctSha256), 'content-length': String(size) },
+        body,
+        signal: options.signal,
+      },
+      [200, 201, 204],
+    );
+    await discard(response.body);
+  }
+
+  /** Many small files in one request (framing: src/protocol/v1/batch-frame.ts); returns how many the peer stored. */
+  async putBatch(user: string, share: string, items: readonly BatchItem[], options: CallOptions = {}): Promise<number> {
+    if (items.length === 0) return 0;
+    const parts = items.flatMap((item) => [encodeBatchItemHead({ path: item.path, size: item.body.length, ctSha256: item.ctSha256 }), item.body]);
+    const response = await this.sessionRequest(
+      'putBatch',
+      { params: { user, share }, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.concat(parts), signal: options.signal },
+      [200, 201],
+    );
+    return (await readJson(response.body, storedCountResponse, this.transport.context)).stored;
+  }
+
+  /** The stored encrypted bytes, streamed; a stream error is a PeerError too. */
+  async getFile(user: string, share: string, storedPath: string, options: CallOptions = {}): Promise<Readable> {
+    const response = await this.sessionRequest('getFile', { params: { user, share }, query: { path: storedPath }, signal: options.signal }, [200]);
+    return withPeerErrors(response.body, this.transport.context);
+  }
+
+  async listFiles(user: string, share: string, options: CallOptions = {}): Promise<StoredFile[]> {
+    const response = await this.sessionRequest('listFiles', { params: { user, share }, signal: options.signal }, [200]);
+    return (await readJson(response.body, listFilesResponse, this.transport.context)).files;
+  }
+
+  /** Deletes stored files, in requests of bounded size; returns how many the peer deleted. */
+  async deleteFiles(user: string, share: string, paths: readonly string[], options: CallOptions = {}): Promise<number> {
+    let deleted = 0;
+    for (const chunk of chunkPaths(paths)) {
+      const response = await this.sessionRequest(
+        'deleteFiles',
+        { params: { user, share }, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: chunk }), signal: options.signal },
+        [200],
+      );
+      deleted += (await readJson(response.body, deleteFilesResponse, this.transport.context)).deleted;
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async startSession(signal: AbortSignal | undefined): Promise<z.infer<typeof openSessionResponse>> {
+    const credentials = this.credentials;
+    if (!credentials) throw new Error('PeerClient: call openSession (or give credentials) before using a session route');
+    const body = JSON.stringify({ sourceServer: credentials.sourceServer, ...(credentials.password !== undefined ? { password: credentials.password } : {}) });
+    const response = await this.transport.send('openSession', { headers: { 'content-type': 'application/json' }, body, signal });
+    await this.transport.expect(response, [200, 201]);
+    const opened = await readJson(response.body, openSessionResponse, this.transport.context);
+    const expiresAt = Date.parse(opened.expiresAt);
+    this.session = { token: opened.token, renewAt: Number.isNaN(expiresAt) ? Infinity : expiresAt - SESSION_RENEW_MARGIN_MS };
+    return opened;
+  }
+
+  private async token(signal: AbortSignal | undefined): Promise<string> {
+    if (this.session && Date.now() < this.session.renewAt) return this.session.token;
+    // parallel requests share one opening rather than each checking the password
+    this.opening ??= this.startSession(signal).finally(() => {
+      this.opening = undefined;
+    });
+    return (await this.opening).token;
+  }
+
+  /**
+   * A request on a session route. A 401 SESSION_INVALID (the peer restarted, or
+   * the token expired) opens a new session and replays the request once —
+   * when its body can be replayed: a Buffer, or a function making a new stream.
+   */
+  private async sessionRequest(
+    route: SyncRouteName,
+    request: Omit<SendOptions, 'body'> & { body?: Buffer | string | UploadBody },
+    ok: readonly number[],
+  ): Promise<PeerResponse> {
+    const replayable = !(request.body instanceof Readable);
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(request.signal);
+      const body = typeof request.body === 'function' ? request.body() : request.body;
+      const response = await this.transport.send(route, { ...request, body, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+      if (ok.includes(response.statusCode)) return response;
+      if (body instanceof Readable && !body.readableEnded) body.destroy();
+      const error = await this.transport.failure(response);
+      if (error.code !== 'session-expired') throw error;
+      if (this.session?.token === token) this.session = undefined;
+      if (attempt > 0 || !replayable || !this.credentials) throw error;
+    }
+  }
+}
+
+function binaryHeaders(ctSha256: string): Record<string, string> {
+  return { 'content-type': 'application/octet-stream', [CT_SHA256_HEADER]: ctSha256 };
+}
+
+function* chunkPaths(paths: readonly string[]): Generator<string[]> {
+  let chunk: string[] = [];
+  let bytes = 0;
+  for (const storedPath of paths) {
+    const size = Buffer.byteLength(storedPath) + 4;
+    if (chunk.length > 0 && (chunk.length >= DELETE_CHUNK_PATHS || bytes + size > DELETE_CHUNK_BYTES)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(storedPath);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}

@@ -1,0 +1,127 @@
+import { peerErrorFrom } from './error-mapping.js';
+import { discoverPeer } from './discover.js';
+import { normaliseFingerprint } from './fingerprint.js';
+import { PeerClient } from './peer-client.js';
+import type { PeerError, PeerErrorCode } from './peer-error.js';
+import type { ClientIdentity } from './pinned-agent.js';
+
+/** The answers of Test Connection (PRODUCT.md §4). */
+export type TestOutcome =
+  | 'ok'
+  | 'connection-refused'
+  | 'timeout'
+  | 'name-not-found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'certificate-changed'
+  | 'source-cert-mismatch'
+  | 'rate-limited'
+  | 'tls-error'
+  | 'protocol-error';
+
+export interface TestConnectionInput {
+  address: string;
+  port: number;
+  password?: string | undefined;
+  /** Absent for a peer not yet confirmed: its certificate is discovered and returned for the administrator to confirm. */
+  pinnedFingerprint?: string | null | undefined;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface TestConnectionResult {
+  ok: boolean;
+  outcome: TestOutcome;
+  message: string;
+  hint: string;
+  /** The peer's name for itself, when it said it. */
+  serverName?: string;
+  /** The certificate the peer presented (on `certificate-changed`, the unexpected one). */
+  fingerprint?: string;
+  /** Seconds to wait, on `rate-limited`. */
+  retryAfterSeconds?: number;
+}
+
+const OUTCOMES: ReadonlySet<PeerErrorCode> = new Set<TestOutcome & PeerErrorCode>([
+  'connection-refused',
+  'timeout',
+  'name-not-found',
+  'unauthorized',
+  'forbidden',
+  'certificate-changed',
+  'source-cert-mismatch',
+  'rate-limited',
+  'tls-error',
+  'protocol-error',
+]);
+
+function outcomeOf(error: PeerError): TestOutcome {
+  // anything else (a connection reset, a 413 on a tiny request…) is an answer we did not expect
+  return OUTCOMES.has(error.code) ? (error.code as TestOutcome) : 'protocol-error';
+}
+
+/**
+ * Test Connection: can this server sync to the peer at `address:port`?
+ *
+ * With a pinned fingerprint, every byte goes over a connection pinned to it.
+ * Without one, `hello` first goes over a discovery connection to learn the
+ * certificate and the peer's name; the password is then sent only over a
+ * connection pinned to that very certificate, whose fingerprint the result
+ * returns for the administrator to confirm. An impostor could at most answer
+ * `hello` with its own certificate — which the administrator then sees does
+ * not match the peer's Settings page — but never receives the password.
+ */
+export async function testConnection(
+  input: TestConnectionInput,
+  identity: ClientIdentity & { serverName: string },
+): Promise<TestConnectionResult> {
+  const pinned = input.pinnedFingerprint ? (normaliseFingerprint(input.pinnedFingerprint) ?? input.pinnedFingerprint) : undefined;
+  let fingerprint = pinned;
+  let serverName: string | undefined;
+  const found = (): Pick<TestConnectionResult, 'serverName' | 'fingerprint'> => ({
+    ...(serverName !== undefined ? { serverName } : {}),
+    ...(fingerprint !== undefined ? { fingerprint } : {}),
+  });
+  try {
+    if (!fingerprint) {
+      const discovered = await discoverPeer({ address: input.address, port: input.port, identity, timeoutMs: input.timeoutMs, signal: input.signal });
+      fingerprint = discovered.fingerprint;
+      serverName = discovered.hello.serverName;
+    }
+    const client = new PeerClient({
+      address: input.address,
+      port: input.port,
+      identity,
+      pinnedFingerprint: fingerprint,
+      timeoutMs: input.timeoutMs,
+      connectTimeoutMs: input.timeoutMs,
+    });
+    try {
+      serverName ??= (await client.hello({ ...(input.signal ? { signal: input.signal } : {}) })).serverName;
+      const session = await client.openSession(identity.serverName, input.password, input.signal ? { signal: input.signal } : {});
+      serverName = session.serverName;
+    } finally {
+      await client.close();
+    }
+    return {
+      ok: true,
+      outcome: 'ok',
+      message: `Connected — "${serverName}" is reachable and accepts syncs from this server`,
+      hint: pinned
+        ? "The peer presented the pinned certificate."
+        : "Compare this fingerprint with the one on the peer's Settings page; if they match, save it to pin the peer.",
+      ...found(),
+    };
+  } catch (error) {
+    const peerError = peerErrorFrom(error, { address: input.address, port: input.port, timeoutMs: input.timeoutMs });
+    if (peerError.seenFingerprint) fingerprint = peerError.seenFingerprint;
+    return {
+      ok: false,
+      outcome: outcomeOf(peerError),
+      message: peerError.message,
+      hint: peerError.hint,
+      ...found(),
+      ...(peerError.retryAfterSeconds !== undefined ? { retryAfterSeconds: peerError.retryAfterSeconds } : {}),
+    };
+  }
+}

@@ -1,0 +1,284 @@
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { decryptBuffer, encryptBuffer, encryptedLength, manifestInfo, type FileContext } from '../crypto/index.js';
+import type { FileHashesRepo } from '../db/file-hashes-repo.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import { massDeletionGuard, planSync } from '../manifest/diff.js';
+import { type Manifest, type ManifestFile, parseManifest, serializeManifest } from '../manifest/manifest.js';
+import { storedNameFor } from '../manifest/stored-names.js';
+import { limits } from '../protocol/v1/index.js';
+import { ShareMissingError, scanShare } from '../scan/scan-share.js';
+import { encryptFileStream, encryptSmallFile, FileChangedError } from './encrypt-file.js';
+import type { BatchItem, PeerSession, SyncProgress } from './types.js';
+
+/** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
+const CHECKPOINT_BYTES = 256 * 1024 * 1024;
+const CHECKPOINT_MS = 15_000;
+/** Batches in flight at once: one on the wire while the next is encrypted. */
+const BATCHES_IN_FLIGHT = 2;
+const DELETE_CHUNK = 10_000;
+
+export interface ShareSyncInput {
+  serverName: string;
+  username: string;
+  shareId: number;
+  shareName: string;
+  shareRoot: string;
+  userKey: Buffer;
+  session: PeerSession;
+  /** The highest generation this server wrote for the share on this peer, if any. */
+  lastGeneration: number | undefined;
+  /** Force Sync: check what the peer actually stores, not only its manifest. */
+  force: boolean;
+  /** An administrator confirmed the deletions the mass-deletion guard stopped. */
+  confirmDeletions: boolean;
+  signal: AbortSignal;
+  hashes: FileHashesRepo;
+  onProgress(update: Partial<SyncProgress>): void;
+  onGenerationWritten(generation: number): void;
+  now(): Date;
+}
+
+export interface ShareSyncResult {
+  filesUploaded: number;
+  filesDeleted: number;
+  bytesTransferred: number;
+  skipped: { relPath: string; reason: string }[];
+  generation: number;
+}
+
+/**
+ * One sync of one share to one peer. Invariant: objects first, manifest
+ * last, deletions after — a crash leaves orphans on the peer, never a
+ * manifest entry without its file.
+ */
+export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResult> {
+  const { session, username: user, shareName: share } = input;
+  const manifestContext = { sourceServer: input.serverName, user, share };
+
+  input.onProgress({ phase: 'scanning' });
+  let shareMissing = false;
+  let local: Map<string, { size: number; mtimeMs: number; sha256: string }>;
+  const skipped: ShareSyncResult['skipped'] = [];
+  try {
+    const scan = await scanShare(input.shareRoot, { shareId: input.shareId, hashes: input.hashes });
+    local = scan.files;
+    skipped.push(...scan.skipped);
+  } catch (error) {
+    if (!(error instanceof ShareMissingError)) throw error;
+    shareMissing = true;
+    local = new Map();
+  }
+  checkAborted(input.signal);
+
+  input.onProgress({ phase: 'planning' });
+  const remote = await fetchRemoteManifest(input, manifestContext);
+  const plan = planSync(local, remote?.files ?? null);
+  if (input.force && remote) {
+    await requeueFilesMissingOnPeer(input, remote, plan);
+  }
+  const remoteCount = remote ? Object.keys(remote.files).length : 0;
+  const guard = massDeletionGuard(plan, remoteCount, local.size, { shareMissing, confirmed: input.confirmDeletions });
+  if (guard) throw new AnemoneError('MASS_DELETION_GUARD', { message: guard.message, hint: guard.hint });
+
+  // the next manifest starts as what the peer holds, with unchanged files' new mtimes
+  const entries: Record<string, ManifestFile> = Object.assign(Object.create(null) as Record<string, ManifestFile>, remote?.files ?? {});
+  for (const relPath of plan.unchanged) {
+    const current = local.get(relPath);
+    const stored = entries[relPath];
+    if (current && stored) entries[relPath] = { ...stored, mtimeMs: current.mtimeMs };
+  }
+  let generation = Math.max(remote?.generation ?? 0, input.lastGeneration ?? 0);
+  const writeManifest = async (files: Record<string, ManifestFile>) => {
+    generation += 1;
+    const manifest: Manifest = { version: 1, ...manifestContext, generation, createdAt: input.now().toISOString(), files };
+    const bytes = encryptBuffer(input.userKey, manifestInfo(manifestContext), serializeManifest(manifest));
+    await session.putManifest(user, share, bytes, createHash('sha256').update(bytes).digest('hex'));
+    input.onGenerationWritten(generation);
+  };
+
+  const uploads = plan.upload;
+  input.onProgress({
+    phase: 'uploading',
+    filesTotal: uploads.length,
+    bytesTotal: uploads.reduce((sum, file) => sum + file.size, 0),
+    filesDone: 0,
+    bytesDone: 0,
+  });
+
+  let filesUploaded = 0;
+  let bytesTransferred = 0;
+  let plainBytesDone = 0;
+  let bytesSinceCheckpoint = 0;
+  let lastCheckpoint = Date.now();
+  const recordArrived = (relPath: string, entry: ManifestFile, ciphertextBytes: number) => {
+    entries[relPath] = entry;
+    filesUploaded += 1;
+    bytesTransferred += ciphertextBytes;
+    plainBytesDone += entry.size;
+    bytesSinceCheckpoint += ciphertextBytes;
+    input.onProgress({ filesDone: filesUploaded, bytesDone: plainBytesDone });
+  };
+  const maybeCheckpoint = async () => {
+    if (bytesSinceCheckpoint < CHECKPOINT_BYTES && Date.now() - lastCheckpoint < CHECKPOINT_MS) return;
+    await writeManifest({ ...entries });
+    bytesSinceCheckpoint = 0;
+    lastCheckpoint = Date.now();
+  };
+
+  const batches = new BatchSender(session, user, share);
+  for (const file of uploads) {
+    checkAborted(input.signal);
+    const context: FileContext = { ...manifestContext, relPath: file.relPath };
+    const filePath = path.join(input.shareRoot, ...file.relPath.split('/'));
+    const storedPath = storedNameFor(file.relPath);
+    try {
+      if (file.size <= limits.batchFileMaxBytes - 28) {
+        const encrypted = await encryptSmallFile(filePath, input.userKey, context, limits.batchFileMaxBytes - 28);
+        const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
+        const arrived = await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () =>
+          recordArrived(file.relPath, entry, encrypted.body.length),
+        );
+        if (arrived) await maybeCheckpoint();
+      } else {
+        await batches.drain();
+        const sent = await sendLargeFile(session, user, share, storedPath, filePath, file.size, input.userKey, context);
+        recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
+        await maybeCheckpoint();
+      }
+    } catch (error) {
+      const reason = localFileProblem(error);
+      if (!reason) throw error;
+      skipped.push({ relPath: file.relPath, reason });
+    }
+  }
+  await batches.drain();
+
+  input.onProgress({ phase: 'finishing' });
+  for (const relPath of plan.delete) delete entries[relPath];
+  await writeManifest(entries);
+  const storedToDelete = plan.delete.map(storedNameFor);
+  for (let start = 0; start < storedToDelete.length; start += DELETE_CHUNK) {
+    await session.deleteFiles(user, share, storedToDelete.slice(start, start + DELETE_CHUNK));
+  }
+  return { filesUploaded, filesDeleted: plan.delete.length, bytesTransferred, skipped, generation };
+}
+
+async function fetchRemoteManifest(input: ShareSyncInput, context: { sourceServer: string; user: string; share: string }): Promise<Manifest | null> {
+  const bytes = await input.session.getManifest(context.user, context.share);
+  if (!bytes) return null;
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(decryptBuffer(input.userKey, manifestInfo(context), bytes));
+  } catch (cause) {
+    throw new AnemoneError('MANIFEST_UNREADABLE', { cause });
+  }
+  if (input.lastGeneration !== undefined && manifest.generation < input.lastGeneration) {
+    throw new AnemoneError('MANIFEST_ROLLBACK', {
+      message: `The peer served manifest generation ${manifest.generation}, older than generation ${input.lastGeneration} this server last wrote`,
+    });
+  }
+  return manifest;
+}
+
+/** Force Sync: a file the manifest lists but the peer no longer stores (or stores at the wrong size) is sent again. */
+async function requeueFilesMissingOnPeer(input: ShareSyncInput, remote: Manifest, plan: ReturnType<typeof planSync>): Promise<void> {
+  const stored = new Map((await input.session.listFiles(input.username, input.shareName)).map((file) => [file.path, file.size]));
+  const stillUnchanged: string[] = [];
+  for (const relPath of plan.unchanged) {
+    const entry = remote.files[relPath];
+    if (entry && stored.get(storedNameFor(relPath)) === encryptedLength(entry.size)) {
+      stillUnchanged.push(relPath);
+    } else if (entry) {
+      plan.upload.push({ relPath, size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256, reason: 'changed' });
+    }
+  }
+  plan.unchanged = stillUnchanged;
+}
+
+async function sendLargeFile(
+  session: PeerSession,
+  user: string,
+  share: string,
+  storedPath: string,
+  filePath: string,
+  size: number,
+  userKey: Buffer,
+  context: FileContext,
+): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
+  const { stream, plain, cipher } = encryptFileStream(filePath, userKey, context, size);
+  const ciphertextBytes = encryptedLength(size);
+  let answer: { ctSha256: string };
+  try {
+    answer = await session.putFile(user, share, storedPath, stream, ciphertextBytes);
+  } catch (error) {
+    if (plain.bytes !== size && plain.bytes > 0) throw new FileChangedError(filePath);
+    throw error;
+  }
+  if (plain.bytes !== size) throw new FileChangedError(filePath);
+  const ctSha256 = cipher.digestHex();
+  if (answer.ctSha256 !== ctSha256) {
+    throw new AnemoneError('HASH_MISMATCH', { message: `The peer stored ${storedPath} with a different SHA-256 than was sent` });
+  }
+  return { sha256: plain.digestHex(), ctSha256, ciphertextBytes };
+}
+
+/**
+ * Collects small files into batches and keeps a bounded number of them in
+ * flight; a file counts as arrived only when its batch was acknowledged.
+ */
+class BatchSender {
+  private items: BatchItem[] = [];
+  private onArrived: (() => void)[] = [];
+  private bytes = 0;
+  private readonly inFlight: Promise<void>[] = [];
+
+  constructor(
+    private readonly session: PeerSession,
+    private readonly user: string,
+    private readonly share: string,
+  ) {}
+
+  /** Queues an item; resolves true when this call flushed a batch (files arrived since the last call). */
+  async add(item: BatchItem, arrived: () => void): Promise<boolean> {
+    this.items.push(item);
+    this.onArrived.push(arrived);
+    this.bytes += item.body.length;
+    if (this.bytes < limits.batchMaxBytes && this.items.length < limits.batchMaxFiles) return false;
+    await this.flush();
+    return true;
+  }
+
+  async drain(): Promise<void> {
+    if (this.items.length > 0) await this.flush();
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.items;
+    const callbacks = this.onArrived;
+    this.items = [];
+    this.onArrived = [];
+    this.bytes = 0;
+    const sent = this.session.putBatch(this.user, this.share, items).then(() => {
+      for (const callback of callbacks) callback();
+    });
+    // handled here so a failure waiting its turn is not an unhandled rejection; awaiting it still throws
+    sent.catch(() => undefined);
+    this.inFlight.push(sent);
+    if (this.inFlight.length >= BATCHES_IN_FLIGHT) await this.inFlight.shift();
+  }
+}
+
+function localFileProblem(error: unknown): string | undefined {
+  if (error instanceof FileChangedError) return 'changed while it was being read; it will be sent next sync';
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'deleted during the sync';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
+  if (code === 'EISDIR') return 'became a folder during the sync';
+  return undefined;
+}
+
+function checkAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AnemoneError('SYNC_TIMEOUT');
+}

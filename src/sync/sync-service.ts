@@ -1,0 +1,290 @@
+import { unwrapUserKey } from '../accounts/user-keys.js';
+import type { MasterKeyStore } from '../accounts/master-key.js';
+import type { Repositories, ShareRow } from '../db/index.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import type { Logger } from '../logging/logger.js';
+import { runShareSync } from './share-sync.js';
+import type { PeerConnector, SyncPeer, SyncProgress } from './types.js';
+
+export interface SyncRequestOptions {
+  force?: boolean;
+  confirmDeletions?: boolean;
+}
+
+export interface StartedSync {
+  logId: number;
+  shareId: number;
+  peerId: number;
+  peerName: string;
+  /** Settles when the run ends; it never rejects (failures are in the log). */
+  done: Promise<void>;
+}
+
+export interface RefusedSync {
+  shareId: number;
+  peerId: number;
+  peerName: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Starts and tracks sync runs: at most one per share and peer, each with its
+ * log row, its progress, and a watchdog that ends a run silent for longer
+ * than the peer's timeout.
+ */
+export class SyncService {
+  private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController }>();
+
+  constructor(
+    private readonly deps: {
+      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'fileHashes'>;
+      masterKeys: MasterKeyStore;
+      peers: PeerConnector;
+      serverName: () => string;
+      sharePath: (username: string, shareName: string) => string;
+      logger: Logger;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Zombie cleanup at start: runs a dead process left `running` end as `interrupted`. */
+  cleanUpInterruptedRuns(): number {
+    const count = this.deps.repos.syncLogs.interruptRunning(this.now().toISOString());
+    if (count > 0) this.deps.logger.warn({ count }, 'sync runs interrupted by the last stop marked as interrupted');
+    return count;
+  }
+
+  /** Sync now: one share to every enabled peer. */
+  syncShare(shareId: number, options: SyncRequestOptions = {}): { started: StartedSync[]; refused: RefusedSync[] } {
+    const share = this.deps.repos.shares.findById(shareId);
+    if (!share) throw new AnemoneError('NOT_FOUND', { message: 'No such share' });
+    if (!share.syncEnabled) throw new AnemoneError('SHARE_NOT_SYNCED');
+    const peers = this.deps.peers.enabledPeers();
+    if (peers.length === 0) throw new AnemoneError('NO_ENABLED_PEERS');
+    return this.startAll([share], peers, options);
+  }
+
+  /** One share to one peer (an administrator confirming deletions, say). */
+  syncShareToPeer(shareId: number, peerId: number, options: SyncRequestOptions = {}): StartedSync {
+    const share = this.deps.repos.shares.findById(shareId);
+    if (!share) throw new AnemoneError('NOT_FOUND', { message: 'No such share' });
+    const peer = this.deps.peers.findPeer(peerId);
+    if (!peer) throw new AnemoneError('NOT_FOUND', { message: 'No such peer' });
+    const started = this.start(share, peer, options);
+    if ('code' in started) throw new AnemoneError('SYNC_ALREADY_RUNNING', { message: started.message });
+    return started;
+  }
+
+  /** Every sync-enabled share of every user to every enabled peer (Force Sync and the scheduler). */
+  syncEverything(options: SyncRequestOptions = {}): { started: StartedSync[]; refused: RefusedSync[] } {
+    const peers = this.deps.peers.enabledPeers();
+    if (peers.length === 0) throw new AnemoneError('NO_ENABLED_PEERS');
+    return this.startAll(this.deps.repos.shares.listSyncEnabled(), peers, options);
+  }
+
+  runningSyncs(): SyncProgress[] {
+    return [...this.running.values()].map((run) => ({ ...run.progress }));
+  }
+
+  isRunning(shareId: number, peerId: number): boolean {
+    return this.running.has(runKey(shareId, peerId));
+  }
+
+  /** Ends every running sync (server shutdown); their rows end as `interrupted`. */
+  async stopAll(): Promise<void> {
+    for (const run of this.running.values()) run.controller.abort(new AnemoneError('SYNC_INTERRUPTED'));
+  }
+
+  private startAll(shares: ShareRow[], peers: SyncPeer[], options: SyncRequestOptions) {
+    const started: StartedSync[] = [];
+    const refused: RefusedSync[] = [];
+    for (const share of shares) {
+      for (const peer of peers) {
+        const result = this.start(share, peer, options);
+        if ('code' in result) refused.push(result);
+        else started.push(result);
+      }
+    }
+    return { started, refused };
+  }
+
+  private start(share: ShareRow, peer: SyncPeer, options: SyncRequestOptions): StartedSync | RefusedSync {
+    const key = runKey(share.id, peer.id);
+    if (this.running.has(key)) {
+      return {
+        shareId: share.id,
+        peerId: peer.id,
+        peerName: peer.name,
+        code: 'SYNC_ALREADY_RUNNING',
+        message: `A sync of ${share.username}/${share.name} to ${peer.name} is already running`,
+      };
+    }
+    const startedAt = this.now().toISOString();
+    const logId = this.deps.repos.syncLogs.insertRunning({
+      userId: share.userId,
+      username: share.username,
+      shareId: share.id,
+      shareName: share.name,
+      peerId: peer.id,
+      peerName: peer.name,
+      startedAt,
+    });
+    const controller = new AbortController();
+    const progress: SyncProgress = {
+      logId,
+      userId: share.userId,
+      username: share.username,
+      shareId: share.id,
+      shareName: share.name,
+      peerId: peer.id,
+      peerName: peer.name,
+      startedAt,
+      phase: 'connecting',
+      filesDone: 0,
+      filesTotal: 0,
+      bytesDone: 0,
+      bytesTotal: 0,
+    };
+    this.running.set(key, { progress, controller });
+    const done = this.execute(share, peer, progress, controller, options).finally(() => this.running.delete(key));
+    return { logId, shareId: share.id, peerId: peer.id, peerName: peer.name, done };
+  }
+
+  private async execute(share: ShareRow, peer: SyncPeer, progress: SyncProgress, controller: AbortController, options: SyncRequestOptions): Promise<void> {
+    const { repos, logger } = this.deps;
+    const log = logger.child({ logId: progress.logId, user: share.username, share: share.name, peer: peer.name });
+    log.info({ force: options.force ?? false }, 'sync started');
+    const watchdog = new Watchdog(peer.timeoutMinutes * 60_000, () => controller.abort(new AnemoneError('SYNC_TIMEOUT')));
+    let countsWrittenAt = 0;
+    let session: Awaited<ReturnType<PeerConnector['connect']>> | undefined;
+    try {
+      const user = repos.users.findById(share.userId);
+      if (!user?.wrappedKey) throw new AnemoneError('USER_NOT_ACTIVATED');
+      const userKey = unwrapUserKey(this.deps.masterKeys.get(), user.username, user.wrappedKey);
+      session = await abortable(this.deps.peers.connect(peer.id, controller.signal), controller.signal);
+      this.deps.peers.recordContact?.(peer.id, { ok: true });
+      const result = await abortable(
+        runShareSync({
+          serverName: this.deps.serverName(),
+          username: share.username,
+          shareId: share.id,
+          shareName: share.name,
+          shareRoot: this.deps.sharePath(share.username, share.name),
+          userKey,
+          session,
+          lastGeneration: repos.syncState.lastGeneration(share.id, peer.id),
+          force: options.force ?? false,
+          confirmDeletions: options.confirmDeletions ?? false,
+          signal: controller.signal,
+          hashes: repos.fileHashes,
+          onProgress: (update) => {
+            Object.assign(progress, update);
+            watchdog.reset();
+            // the row follows the run about once a second, not once per file
+            if (Date.now() - countsWrittenAt >= 1000) {
+              countsWrittenAt = Date.now();
+              repos.syncLogs.updateCounts(progress.logId, progress.filesDone, progress.bytesDone);
+            }
+          },
+          onGenerationWritten: (generation) => repos.syncState.recordGeneration(share.id, peer.id, generation),
+          now: () => this.now(),
+        }),
+        controller.signal,
+      );
+      repos.syncLogs.finish(progress.logId, {
+        status: 'success',
+        finishedAt: this.now().toISOString(),
+        fileCount: result.filesUploaded,
+        bytesTransferred: result.bytesTransferred,
+        ...(result.skipped.length > 0
+          ? { error: `${result.skipped.length} file(s) skipped: ${result.skipped.slice(0, 3).map((file) => `${file.relPath} (${file.reason})`).join('; ')}` }
+          : {}),
+      });
+      log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation }, 'sync finished');
+    } catch (error) {
+      const failure = describeFailure(error);
+      const interrupted = failure.code === 'SYNC_INTERRUPTED';
+      repos.syncLogs.finish(progress.logId, {
+        status: interrupted ? 'interrupted' : 'failure',
+        finishedAt: this.now().toISOString(),
+        fileCount: progress.filesDone,
+        bytesTransferred: progress.bytesDone,
+        errorCode: failure.code,
+        error: failure.message,
+        hint: failure.hint,
+      });
+      if (failure.peerProblem) this.deps.peers.recordContact?.(peer.id, { ok: false, code: failure.code, message: failure.message });
+      log.warn({ code: failure.code, error: failure.message }, 'sync failed');
+      if (failure.code === 'INTERNAL') log.error({ err: error }, 'sync failed unexpectedly');
+    } finally {
+      watchdog.stop();
+      await session?.close().catch(() => undefined);
+    }
+  }
+}
+
+function runKey(shareId: number, peerId: number): string {
+  return `${shareId}:${peerId}`;
+}
+
+/** Errors carrying a code, message and hint: ours, and the peer client's. */
+function describeFailure(error: unknown): { code: string; message: string; hint: string; peerProblem: boolean } {
+  if (error instanceof AnemoneError) {
+    return { code: error.code, message: error.message, hint: error.hint, peerProblem: error.code === 'PEER_NOT_PINNED' };
+  }
+  const coded = error as { code?: unknown; message?: unknown; hint?: unknown } | undefined;
+  if (coded && typeof coded.code === 'string' && typeof coded.hint === 'string' && typeof coded.message === 'string') {
+    return { code: coded.code, message: coded.message, hint: coded.hint, peerProblem: true };
+  }
+  return {
+    code: 'INTERNAL',
+    message: `The sync failed: ${error instanceof Error ? error.message : String(error)}`,
+    hint: 'Try again; if it keeps happening, look at the server log in data/logs/.',
+    peerProblem: false,
+  };
+}
+
+/** Rejects as soon as the signal aborts, even if `work` is stuck on a silent socket. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Fires when `reset` has not been called for `timeoutMs`. */
+class Watchdog {
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly onTimeout: () => void,
+  ) {
+    this.timer = setTimeout(onTimeout, timeoutMs);
+  }
+
+  reset(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimeout, this.timeoutMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

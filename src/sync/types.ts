@@ -1,0 +1,61 @@
+import type { Readable } from 'node:stream';
+
+/** A peer as the engine sees it: who, and how long it may stay silent. */
+export interface SyncPeer {
+  id: number;
+  name: string;
+  timeoutMinutes: number;
+}
+
+export interface StoredFile {
+  path: string;
+  size: number;
+}
+
+/** A small encrypted file travelling in a batch. */
+export interface BatchItem {
+  path: string;
+  ctSha256: string;
+  body: Buffer;
+}
+
+/**
+ * An authenticated conversation with one peer, as the engine needs it. The
+ * composition root adapts the peer client to it, so the engine can be tested
+ * against any implementation.
+ */
+export interface PeerSession {
+  getManifest(user: string, share: string): Promise<Buffer | null>;
+  putManifest(user: string, share: string, bytes: Buffer, ctSha256: string): Promise<void>;
+  /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. */
+  putFile(user: string, share: string, storedPath: string, body: Readable, size: number): Promise<{ ctSha256: string }>;
+  putBatch(user: string, share: string, items: BatchItem[]): Promise<void>;
+  listFiles(user: string, share: string): Promise<StoredFile[]>;
+  deleteFiles(user: string, share: string, paths: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PeerConnector {
+  enabledPeers(): SyncPeer[];
+  findPeer(peerId: number): SyncPeer | undefined;
+  /** Opens a session (pinned mutual TLS, server password); throws a person-readable error. */
+  connect(peerId: number, signal: AbortSignal): Promise<PeerSession>;
+  /** Records how the last contact went, for the dashboard. */
+  recordContact?(peerId: number, outcome: { ok: boolean; code?: string; message?: string }): void;
+}
+
+export interface SyncProgress {
+  logId: number;
+  userId: number;
+  username: string;
+  shareId: number;
+  shareName: string;
+  peerId: number;
+  peerName: string;
+  startedAt: string;
+  phase: 'connecting' | 'scanning' | 'planning' | 'uploading' | 'finishing';
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}

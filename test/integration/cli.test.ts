@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { startTestServer } from '../helpers/test-server.js';
+import { loadVectors } from '../helpers/vectors.js';
+
+const vectors = loadVectors();
+const manifestCase = vectors.cases.find((entry) => entry.kind === 'manifest');
+const fileCase = vectors.cases.find((entry) => entry.kind === 'file' && entry.relPath === 'notes/todo.txt' && entry.plaintext.length === 1000);
+
+describe('anemone decrypt (offline, on the known-answer vectors)', () => {
+  let dir: string;
+  let shareFolder: string;
+
+  before(async () => {
+    assert.ok(manifestCase?.kind === 'manifest' && fileCase?.kind === 'file' && fileCase.ciphertextHex);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-cli-'));
+    // a peer's folder as PRODUCT.md shows it: incoming/<source>/<user>/<share>/
+    shareFolder = path.join(dir, 'incoming', 'server-a', 'alice', 'backup');
+    await mkdir(path.join(shareFolder, 'notes'), { recursive: true });
+    await writeFile(path.join(shareFolder, '_manifest.json.enc'), Buffer.from(manifestCase.ciphertextHex, 'hex'));
+    await writeFile(path.join(shareFolder, 'notes', 'todo.txt.enc'), Buffer.from(fileCase.ciphertextHex, 'hex'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('decrypts a whole peer folder, taking source, user and share from its path', async () => {
+    const out = path.join(dir, 'restored');
+    const result = await runCli(['decrypt', shareFolder, '--out', out, '--key', vectors.key.base64]);
+    assert.equal(result.code, 0, result.stderr);
+    const restored = await readFile(path.join(out, 'notes', 'todo.txt'));
+    assert.equal(createHash('sha256').update(restored).digest('hex'), fileCase?.kind === 'file' ? fileCase.plaintextSha256 : '');
+    assert.deepEqual(await readdir(out), ['notes']);
+  });
+
+  it('decrypts one file, verified against the manifest beside it', async () => {
+    const out = path.join(dir, 'single');
+    const result = await runCli(['decrypt', path.join(shareFolder, 'notes', 'todo.txt.enc'), '--out', out, '--key', vectors.key.base64]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /verified against the manifest/);
+    assert.equal(createHash('sha256').update(await readFile(path.join(out, 'todo.txt'))).digest('hex'), fileCase?.kind === 'file' ? fileCase.plaintextSha256 : '');
+  });
+
+  it('refuses a wrong key with a readable message and writes nothing', async () => {
+    const out = path.join(dir, 'wrong-key');
+    const wrongKey = Buffer.alloc(32, 9).toString('base64');
+    const result = await runCli(['decrypt', shareFolder, '--out', out, '--key', wrongKey]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^Error: /m);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    const written = await readdir(out).catch(() => []);
+    assert.deepEqual(written, []);
+  });
+
+  it('refuses a key that is not 32 bytes of base64', async () => {
+    const result = await runCli(['decrypt', shareFolder, '--out', path.join(dir, 'x'), '--key', 'not-a-key']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /base64 encoding of 32 bytes/);
+  });
+});
+
+describe('anemone setup (headless)', () => {
+  it('sets up a data directory, prints the key once, and the server then accepts the admin', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'anemone-setup-'));
+    try {
+      const result = await runCli(['setup', '--server-name', 'home', '--username', 'admin', '--password-stdin', '--data-dir', dataDir], {
+        input: 'a long password\n',
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const key = result.stdout.split('\n').find((line) => /^[A-Za-z0-9+/]{43}=$/.test(line));
+      assert.ok(key, `a key in: ${result.stdout}`);
+
+      const again = await runCli(['setup', '--server-name', 'home', '--username', 'admin', '--password-stdin', '--data-dir', dataDir], {
+        input: 'a long password\n',
+      });
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /already set up/);
+
+      const test = await startTestServer({ dataDir });
+      try {
+        const login = await test.client().post('/api/auth/login', { username: 'admin', password: 'a long password' });
+        assert.equal(login.status, 200);
+        assert.equal(login.body.user.serverName, 'home');
+      } finally {
+        await test.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the variable when the configuration is bad', async () => {
+    const result = await runCli(['serve'], { env: { HTTPS_PORT: 'eighty' } });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /HTTPS_PORT/);
+  });
+});
