@@ -3,6 +3,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { encryptedLength } from './encrypted-length.js';
 import { FormatError, type FormatErrorCode } from './errors.js';
 import {
   chunkNonce,
@@ -36,10 +37,6 @@ function encrypt(plaintext: Buffer): Buffer {
 
 function decrypt(encrypted: Buffer, decryptInfo = info, key = userKey): Buffer {
   return decryptBuffer(key, decryptInfo, encrypted, { chunkSize });
-}
-
-function chunkCountOf(plaintextLength: number): number {
-  return Math.max(1, Math.ceil(plaintextLength / chunkSize));
 }
 
 function encryptedChunks(encrypted: Buffer): Buffer[] {
@@ -97,7 +94,7 @@ describe('format v1 with tiny chunks', () => {
     for (let length = 0; length <= 5 * chunkSize + 1; length += 1) {
       const plaintext = plaintextOf(length);
       const encrypted = encrypt(plaintext);
-      assert.equal(encrypted.length, SALT_LENGTH + length + TAG_LENGTH * chunkCountOf(length));
+      assert.equal(encrypted.length, encryptedLength(length, chunkSize));
       assert.ok(decrypt(encrypted).equals(plaintext), `length ${length}`);
     }
   });

@@ -1,0 +1,168 @@
+/**
+ * What a sync must do, from what the share holds now and what the peer's
+ * manifest says it holds. Pure: no I/O, no clock.
+ */
+import type { Manifest, ManifestFile } from './manifest.js';
+
+/** A file at the source, as the scan saw it. */
+export interface LocalFileState {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+export interface PlannedUpload extends LocalFileState {
+  relPath: string;
+  /** 'new': the peer has no such file; 'changed': it has other content under that path */
+  reason: 'new' | 'changed';
+}
+
+/** Every list is sorted by relPath, so the same inputs always give the same plan. */
+export interface SyncPlan {
+  upload: PlannedUpload[];
+  /** relPaths on the peer that are no longer at the source */
+  delete: string[];
+  /** same size and SHA-256 on both sides: nothing to encrypt or send */
+  unchanged: string[];
+  /** the part of `unchanged` whose mtime differs: the next manifest records the source's mtime */
+  unchangedWithNewMtime: string[];
+  /** peer files the source could not read this time (see `unread`): neither sent nor deleted */
+  kept: string[];
+}
+
+export type RemoteFiles = Manifest['files'];
+
+/**
+ * @param unread relPaths of files and folders that exist at the source but
+ *   could not be read by the scan: what the peer holds for them, or under
+ *   them, is kept rather than deleted.
+ */
+export function planSync(
+  local: ReadonlyMap<string, LocalFileState>,
+  remote: RemoteFiles | null,
+  options: { unread?: Iterable<string> } = {},
+): SyncPlan {
+  const plan: SyncPlan = { upload: [], delete: [], unchanged: [], unchangedWithNewMtime: [], kept: [] };
+  const remoteFiles = remote ?? {};
+
+  for (const [relPath, file] of local) {
+    const stored = remoteEntry(remoteFiles, relPath);
+    if (stored === undefined) {
+      plan.upload.push({ relPath, size: file.size, mtimeMs: file.mtimeMs, sha256: file.sha256, reason: 'new' });
+    } else if (stored.sha256 === file.sha256 && stored.size === file.size) {
+      plan.unchanged.push(relPath);
+      if (stored.mtimeMs !== file.mtimeMs) plan.unchangedWithNewMtime.push(relPath);
+    } else {
+      plan.upload.push({ relPath, size: file.size, mtimeMs: file.mtimeMs, sha256: file.sha256, reason: 'changed' });
+    }
+  }
+
+  const unread = new Set(options.unread);
+  for (const relPath of Object.keys(remoteFiles)) {
+    if (local.has(relPath)) continue;
+    if (isUnderAny(relPath, unread)) plan.kept.push(relPath);
+    else plan.delete.push(relPath);
+  }
+
+  plan.upload.sort((a, b) => compare(a.relPath, b.relPath));
+  for (const list of [plan.delete, plan.unchanged, plan.unchangedWithNewMtime, plan.kept]) list.sort(compare);
+  return plan;
+}
+
+/**
+ * The `files` of the manifest that describes the peer after a sync: what it
+ * held, with unchanged files at their new mtime, the uploads that arrived
+ * (entries as the sender recorded them, with their ctSha256), minus what was
+ * deleted. An upload that did not arrive leaves the peer's old entry, if any,
+ * in place, which is what the peer still holds.
+ */
+export function nextManifestFiles(
+  local: ReadonlyMap<string, LocalFileState>,
+  remote: RemoteFiles | null,
+  plan: Pick<SyncPlan, 'unchanged'>,
+  outcome: { arrived: ReadonlyMap<string, ManifestFile>; deleted: Iterable<string> },
+): RemoteFiles {
+  // no prototype: a file may be called `__proto__` or `constructor`
+  const files = Object.create(null) as RemoteFiles;
+  for (const relPath of Object.keys(remote ?? {})) files[relPath] = remoteEntry(remote ?? {}, relPath) as ManifestFile;
+  for (const relPath of plan.unchanged) {
+    const stored = remoteEntry(files, relPath);
+    const now = local.get(relPath);
+    if (stored !== undefined && now !== undefined) files[relPath] = { ...stored, mtimeMs: now.mtimeMs };
+  }
+  for (const [relPath, entry] of outcome.arrived) files[relPath] = entry;
+  for (const relPath of outcome.deleted) delete files[relPath];
+  return files;
+}
+
+export type MassDeletionReason = 'share-missing' | 'share-empty' | 'too-many-deletions';
+
+export interface MassDeletionStop {
+  reason: MassDeletionReason;
+  message: string;
+  hint: string;
+}
+
+const CONFIRM_HINT = 'If this is intended, an administrator can confirm the deletions and sync again.';
+
+/**
+ * PRODUCT.md §5: a share that is now missing or empty while the peer holds
+ * files for it (an unmounted disk, a freshly rebuilt server), or a plan that
+ * would delete more than half of what the peer holds, stops the sync before
+ * anything is deleted, until an administrator confirms (`confirmed: true`).
+ * Exactly half is allowed. A peer that holds nothing has nothing to lose.
+ */
+export function massDeletionGuard(
+  plan: Pick<SyncPlan, 'delete'>,
+  remoteFileCount: number,
+  localFileCount: number,
+  options: { shareMissing: boolean; confirmed?: boolean },
+): MassDeletionStop | null {
+  if (options.confirmed === true || remoteFileCount === 0) return null;
+  const held = `the peer holds ${count(remoteFileCount, 'file')} for it`;
+  if (options.shareMissing) {
+    return {
+      reason: 'share-missing',
+      message: `The share folder is missing while ${held}; nothing was deleted`,
+      hint: `Check that the disk holding the shares is mounted and the folder was not moved. ${CONFIRM_HINT}`,
+    };
+  }
+  if (localFileCount === 0) {
+    return {
+      reason: 'share-empty',
+      message: `The share is empty while ${held}; nothing was deleted`,
+      hint: `Check that the right disk is mounted and the files were not moved. ${CONFIRM_HINT}`,
+    };
+  }
+  if (plan.delete.length * 2 > remoteFileCount) {
+    return {
+      reason: 'too-many-deletions',
+      message: `This sync would delete ${plan.delete.length} of the ${count(remoteFileCount, 'file')} the peer holds, more than half; nothing was deleted`,
+      hint: `Check that the share's files were deleted or moved on purpose. ${CONFIRM_HINT}`,
+    };
+  }
+  return null;
+}
+
+/** The peer's entry for `relPath`, never one inherited from Object.prototype (`constructor`, …). */
+function remoteEntry(files: RemoteFiles, relPath: string): ManifestFile | undefined {
+  return Object.hasOwn(files, relPath) ? files[relPath] : undefined;
+}
+
+/** Whether `relPath` is one of `roots` or lies under one of them. */
+function isUnderAny(relPath: string, roots: ReadonlySet<string>): boolean {
+  if (roots.size === 0) return false;
+  if (roots.has(relPath)) return true;
+  for (let slash = relPath.indexOf('/'); slash !== -1; slash = relPath.indexOf('/', slash + 1)) {
+    if (roots.has(relPath.slice(0, slash))) return true;
+  }
+  return false;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
