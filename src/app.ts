@@ -9,8 +9,12 @@ import type { AnemoneApp } from './api/types.js';
 import type { Config } from './config/config.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from './db/index.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './identity/identity.js';
+import { type IncomingOptions, openIncomingServices } from './incoming/services.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { PeerService } from './peers/peer-service.js';
 import { ShareService } from './shares/share-service.js';
+import { peerConnector } from './sync/peer-connector.js';
+import { SyncService } from './sync/sync-service.js';
 import { VERSION } from './version.js';
 
 export interface AnemoneServer {
@@ -18,7 +22,7 @@ export interface AnemoneServer {
   identity: ServerIdentity;
   logger: Logger;
   repos: Repositories;
-  services: { setup: SetupService; sessions: SessionService; users: UserService; shares: ShareService };
+  services: { setup: SetupService; sessions: SessionService; users: UserService; shares: ShareService; peers: PeerService; sync: SyncService };
   app: AnemoneApp;
   /** Listens on the configured address and port; resolves with the URL (the real port when 0 was asked). */
   start(): Promise<{ url: string; port: number }>;
@@ -44,15 +48,47 @@ export async function openCore(config: Config, logger: Logger) {
   return { db, repos, masterKeys, services, logger };
 }
 
+export interface ServerOptions {
+  /** Settings of the receiving side that are not environment variables (tests make the upload limit small). */
+  incoming?: IncomingOptions;
+}
+
 /**
  * The composition root: builds every service from the config. It keeps no
  * module-level state, so several servers run side by side in one process.
  */
-export async function createServer(config: Config): Promise<AnemoneServer> {
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<AnemoneServer> {
   const logger = createLogger({ level: config.logLevel, logsDir: config.logsDir, toStdout: config.logToStdout });
-  const { db, repos, services } = await openCore(config, logger);
+  const { db, repos, masterKeys, services: core } = await openCore(config, logger);
   const identity = await loadOrCreateIdentity(config);
-  const app = await buildApi({ services, tls: identity, logger, version: VERSION });
+  // peers need the identity (our client certificate), which CLI commands working on a data directory do not load
+  const peers = new PeerService({
+    repos,
+    masterKeys,
+    identity: { certPem: identity.certPem, keyPem: identity.keyPem },
+    serverName: () => core.setup.serverName(),
+  });
+  const sync = new SyncService({
+    repos,
+    masterKeys,
+    peers: peerConnector(peers),
+    serverName: () => core.setup.serverName(),
+    sharePath: (username, shareName) => core.shares.sharePath(username, shareName),
+    logger,
+  });
+  // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
+  sync.cleanUpInterruptedRuns();
+  const services = { ...core, peers, sync };
+  // the receiving side of peer sync; opening it removes temporary files an interrupted upload left
+  const incoming = await openIncomingServices({
+    repos,
+    incomingDir: config.incomingDir,
+    fingerprint: identity.fingerprint,
+    serverName: () => (core.setup.isSetUp() ? core.setup.serverName() : ''),
+    logger,
+    options: options.incoming,
+  });
+  const app = await buildApi({ services: { ...services, incoming }, repos, tls: identity, logger, version: VERSION });
 
   return {
     config,
@@ -69,6 +105,7 @@ export async function createServer(config: Config): Promise<AnemoneServer> {
       return { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, port };
     },
     async stop() {
+      await sync.stopAll();
       await app.close();
       db.close();
       logger.flush();

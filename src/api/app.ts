@@ -7,14 +7,23 @@ import type { SessionService } from '../accounts/session-service.js';
 import type { SetupService } from '../accounts/setup-service.js';
 import type { UserService } from '../accounts/user-service.js';
 import { AnemoneError } from '../errors/catalogue.js';
+import type { Repositories } from '../db/index.js';
+import type { IncomingServices } from '../incoming/services.js';
+import type { SyncService } from '../sync/sync-service.js';
 import type { Logger } from '../logging/logger.js';
+import type { PeerService } from '../peers/peer-service.js';
 import type { ShareService } from '../shares/share-service.js';
 import { registerErrorHandling } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { incomingRoutes } from './routes/incoming.js';
+import { peerRoutes } from './routes/peers.js';
 import { serverRoutes } from './routes/server.js';
 import { setupRoutes } from './routes/setup.js';
 import { shareRoutes } from './routes/shares.js';
+import { syncRoutes } from './routes/sync.js';
+import { syncSettingsRoutes } from './routes/sync-settings.js';
+import { syncV1Routes } from './routes/sync-v1.js';
 import { userRoutes } from './routes/users.js';
 import { authenticateFrom } from './session.js';
 import type { AnemoneApp } from './types.js';
@@ -25,10 +34,16 @@ export interface ApiServices {
   sessions: SessionService;
   users: UserService;
   shares: ShareService;
+  peers: PeerService;
+  sync: SyncService;
+  /** The receiving side of peer sync: the protocol routes, sync settings, incoming backups. */
+  incoming: IncomingServices;
 }
 
 export interface ApiOptions {
   services: ApiServices;
+  /** Read-only views the routes list directly (sync logs, shares). */
+  repos: Pick<Repositories, 'shares' | 'syncLogs'>;
   tls: { certPem: string; keyPem: string; fingerprint: string };
   logger: Logger;
   version: string;
@@ -80,7 +95,12 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   await app.register(setupRoutes(services));
   await app.register(authRoutes(services));
   await app.register(userRoutes(services));
-  await app.register(shareRoutes(services));
+  await app.register(shareRoutes({ shares: services.shares, syncLogs: options.repos.syncLogs }));
+  await app.register(peerRoutes(services));
+  await app.register(syncRoutes({ sync: services.sync, repos: options.repos }));
   await app.register(serverRoutes({ setup: services.setup, fingerprint: options.tls.fingerprint, version: options.version }));
+  await app.register(syncSettingsRoutes({ settings: services.incoming.settings, fingerprint: options.tls.fingerprint }));
+  await app.register(incomingRoutes({ admin: services.incoming.admin }));
+  await app.register(syncV1Routes({ incoming: services.incoming }));
   return app;
 }

@@ -1,5 +1,7 @@
 import type { Database } from './database.js';
 import { FileHashesRepo } from './file-hashes-repo.js';
+import { IncomingRepo } from './incoming-repo.js';
+import { PeersRepo } from './peers-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { SharesRepo } from './shares-repo.js';
@@ -14,6 +16,10 @@ export type { SyncLogRow, SyncStatus } from './sync-logs-repo.js';
 export { SyncLogsRepo, SyncStateRepo };
 export type { FileHash, FileHashRow } from './file-hashes-repo.js';
 export { FileHashesRepo };
+export type { PeerRow, PeerSettings, PeerContact } from './peers-repo.js';
+export { PeersRepo };
+export type { IncomingShareRow, IncomingSourceRow } from './incoming-repo.js';
+export { IncomingRepo };
 export { SessionsRepo, SettingsRepo, SharesRepo, UsersRepo };
 
 export interface Repositories {
@@ -24,6 +30,8 @@ export interface Repositories {
   fileHashes: FileHashesRepo;
   syncLogs: SyncLogsRepo;
   syncState: SyncStateRepo;
+  peers: PeersRepo;
+  incoming: IncomingRepo;
   /** Runs `work` in one SQLite transaction: all of its writes land, or none. */
   transaction<T>(work: () => T): T;
 }
@@ -37,6 +45,8 @@ export function createRepositories(db: Database): Repositories {
     fileHashes: new FileHashesRepo(db),
     syncLogs: new SyncLogsRepo(db),
     syncState: new SyncStateRepo(db),
+    peers: new PeersRepo(db),
+    incoming: new IncomingRepo(db),
     transaction: (work) => db.transaction(work)(),
   };
 }

@@ -2,7 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
+  AppendSha256Trailer,
   CT_SHA256_HEADER,
+  CT_SHA256_TRAILER,
+  TRAILER_LENGTH,
   deleteFilesResponse,
   encodeBatchItemHead,
   helloResponse,
@@ -156,20 +159,32 @@ export class PeerClient {
     await discard(response.body);
   }
 
-  /** Streams one encrypted file; `size` is its exact length in bytes. */
-  async putFile(user: string, share: string, storedPath: string, body: UploadBody, size: number, ctSha256: string, options: CallOptions = {}): Promise<void> {
+  /**
+   * Streams one encrypted file of exactly `size` bytes, followed by its
+   * SHA-256 as a trailer (src/protocol/v1/hash-trailer.ts): the peer keeps the
+   * file only if the trailer matches. Resolves with that hash.
+   */
+  async putFile(user: string, share: string, storedPath: string, body: Readable, size: number, options: CallOptions = {}): Promise<{ ctSha256: string }> {
+    const withTrailer = new AppendSha256Trailer();
+    body.on('error', (error) => withTrailer.destroy(error));
+    body.pipe(withTrailer);
     const response = await this.sessionRequest(
       'putFile',
       {
         params: { user, share },
         query: { path: storedPath },
-        headers: { ...binaryHeaders(ctSha256), 'content-length': String(size) },
-        body,
+        headers: {
+          'content-type': 'application/octet-stream',
+          [CT_SHA256_HEADER]: CT_SHA256_TRAILER,
+          'content-length': String(size + TRAILER_LENGTH),
+        },
+        body: withTrailer,
         signal: options.signal,
       },
       [200, 201, 204],
     );
     await discard(response.body);
+    return { ctSha256: withTrailer.sha256Hex() };
   }
 
   /** Many small files in one request (framing: src/protocol/v1/batch-frame.ts); returns how many the peer stored. */
@@ -209,8 +224,14 @@ export class PeerClient {
     return deleted;
   }
 
+  /** Lets running requests finish (a stream from getFile must be read or destroyed), then closes the connections. */
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  /** Ends every connection now, failing what is still running (a cancelled sync). */
+  async destroy(): Promise<void> {
+    await this.agent.destroy();
   }
 
   private async startSession(signal: AbortSignal | undefined): Promise<z.infer<typeof openSessionResponse>> {

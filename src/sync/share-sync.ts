@@ -12,8 +12,8 @@ import { encryptFileStream, encryptSmallFile, FileChangedError } from './encrypt
 import type { BatchItem, PeerSession, SyncProgress } from './types.js';
 
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
-const CHECKPOINT_BYTES = 256 * 1024 * 1024;
-const CHECKPOINT_MS = 15_000;
+const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+const CHECKPOINT_MS = 5_000;
 /** Batches in flight at once: one on the wire while the next is encrypted. */
 const BATCHES_IN_FLIGHT = 2;
 const DELETE_CHUNK = 10_000;
@@ -59,11 +59,14 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   input.onProgress({ phase: 'scanning' });
   let shareMissing = false;
   let local: Map<string, { size: number; mtimeMs: number; sha256: string }>;
+  // files that exist but could not be read this time: the peer's copies of them are kept
+  let unread: string[] = [];
   const skipped: ShareSyncResult['skipped'] = [];
   try {
-    const scan = await scanShare(input.shareRoot, { shareId: input.shareId, hashes: input.hashes });
+    const scan = await scanShare(input.shareRoot, { shareId: input.shareId, hashes: input.hashes, signal: input.signal });
     local = scan.files;
-    skipped.push(...scan.skipped);
+    unread = scan.unread;
+    skipped.push(...scan.skipped.map((entry) => ({ relPath: entry.relPath, reason: entry.detail ? `${entry.reason} (${entry.detail})` : entry.reason })));
   } catch (error) {
     if (!(error instanceof ShareMissingError)) throw error;
     shareMissing = true;
@@ -73,7 +76,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
 
   input.onProgress({ phase: 'planning' });
   const remote = await fetchRemoteManifest(input, manifestContext);
-  const plan = planSync(local, remote?.files ?? null);
+  const plan = planSync(local, remote?.files ?? null, { unread });
   if (input.force && remote) {
     await requeueFilesMissingOnPeer(input, remote, plan);
   }

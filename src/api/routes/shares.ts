@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { SyncLogsRepo } from '../../db/index.js';
 import type { ShareService } from '../../shares/share-service.js';
 import { currentUser, requireUser } from '../session.js';
 
@@ -12,11 +13,21 @@ const shareSchema = z.object({
   lastSuccessfulSyncAt: z.string().nullable(),
 });
 
-export function shareRoutes(deps: { shares: ShareService }): FastifyPluginAsyncZod {
+export function shareRoutes(deps: { shares: ShareService; syncLogs: SyncLogsRepo }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/shares', { preHandler: requireUser, schema: { response: { 200: z.object({ shares: z.array(shareSchema) }) } } }, async (request) => {
       const shares = await deps.shares.listForUser(currentUser(request).id);
-      return { shares: shares.map(({ id, name, syncEnabled, fileCount, sizeBytes }) => ({ id, name, syncEnabled, fileCount, sizeBytes, lastSuccessfulSyncAt: null })) };
+      const lastSuccess = deps.syncLogs.lastSuccessByShare();
+      return {
+        shares: shares.map(({ id, name, syncEnabled, fileCount, sizeBytes }) => ({
+          id,
+          name,
+          syncEnabled,
+          fileCount,
+          sizeBytes,
+          lastSuccessfulSyncAt: lastSuccess.get(id) ?? null,
+        })),
+      };
     });
   };
 }

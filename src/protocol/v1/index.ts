@@ -1,2 +1,3 @@
 export * from './routes.js';
 export * from './batch-frame.js';
+export * from './hash-trailer.js';

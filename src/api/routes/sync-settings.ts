@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { SyncSettings } from '../../incoming/sync-settings.js';
+import { requireAdmin } from '../session.js';
+
+const settingsResponse = z.object({ acceptIncoming: z.boolean(), passwordSet: z.boolean(), fingerprint: z.string() });
+
+/**
+ * Whether this server accepts incoming syncs, and its server password. The
+ * password is write-only: GET says whether one is set, never what it is;
+ * `password: null` removes it (sources then authenticate by certificate only).
+ */
+export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: string }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/admin/settings/sync', { preHandler: requireAdmin, schema: { response: { 200: settingsResponse } } }, async () => ({
+      ...deps.settings.view(),
+      fingerprint: deps.fingerprint,
+    }));
+
+    app.put(
+      '/api/admin/settings/sync',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          body: z.object({
+            acceptIncoming: z.boolean().optional(),
+            password: z.string().min(8, 'Use at least 8 characters').max(1024, 'Use at most 1024 characters').nullable().optional(),
+          }),
+          response: { 200: settingsResponse },
+        },
+      },
+      async (request) => ({ ...(await deps.settings.update(request.body)), fingerprint: deps.fingerprint }),
+    );
+  };
+}

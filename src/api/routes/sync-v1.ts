@@ -1,0 +1,193 @@
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AnemoneError } from '../../errors/catalogue.js';
+import type { PeerCaller } from '../../incoming/peer-auth.js';
+import type { IncomingServices } from '../../incoming/services.js';
+import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming/store.js';
+import {
+  CT_SHA256_HEADER,
+  CT_SHA256_TRAILER,
+  deleteFilesBody,
+  deleteFilesResponse,
+  helloResponse,
+  listFilesResponse,
+  listSharesResponse,
+  openSessionBody,
+  openSessionResponse,
+  shareParams,
+  storedCountResponse,
+  storedPathQuery,
+  syncRoutes,
+} from '../../protocol/v1/index.js';
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{1,256})$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The peer protocol v1, receiving side: every route of `syncRoutes`,
+ * validated here and handed to src/incoming. Nothing secret is logged:
+ * no password, no token (request logging is off; errors carry neither).
+ */
+export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPluginAsyncZod {
+  const { auth, store } = deps.incoming;
+  return async (app) => {
+    // uploads stay unread streams (request.raw) for the store: never a whole file in memory,
+    // and so fastify's bodyLimit does not apply; the store counts bytes itself
+    app.addContentTypeParser('application/octet-stream', (_request, _payload, done) => done(null));
+
+    app.setErrorHandler((error: FastifyError | AnemoneError, request, reply) => {
+      if (error instanceof AnemoneError) addErrorHeaders(error, reply);
+      // an upload refused part way: read and drop the rest, so the source receives the answer
+      if (!request.raw.readableEnded && !request.raw.destroyed) request.raw.resume();
+      // the application's handler writes the `{error}` body
+      throw error;
+    });
+
+    /** The source a session request speaks for: set by `requireSession`, one entry per request. */
+    const sources = new WeakMap<FastifyRequest, string>();
+    const requireSession = async (request: FastifyRequest) => {
+      const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+      sources.set(request, auth.authenticate(token, callerOf(request)));
+    };
+    const sourceOf = (request: FastifyRequest): string => {
+      const source = sources.get(request);
+      if (source === undefined) throw new AnemoneError('SESSION_INVALID');
+      return source;
+    };
+    const shareOf = (request: FastifyRequest, params: { user: string; share: string }): ShareRef => ({
+      source: sourceOf(request),
+      user: params.user,
+      share: params.share,
+    });
+
+    app.route({
+      method: syncRoutes.hello.method,
+      url: syncRoutes.hello.path,
+      schema: { response: { 200: helloResponse } },
+      handler: async () => auth.hello(),
+    });
+
+    app.route({
+      method: syncRoutes.openSession.method,
+      url: syncRoutes.openSession.path,
+      schema: { body: openSessionBody, response: { 200: openSessionResponse } },
+      handler: async (request) => {
+        const opened = await auth.openSession(request.body, callerOf(request));
+        if (opened.boundNow) request.log.info({ source: request.body.sourceServer, fingerprint: callerOf(request).clientFingerprint }, 'incoming source bound to its certificate');
+        return { token: opened.token, expiresAt: opened.expiresAt, serverName: opened.serverName };
+      },
+    });
+
+    app.route({
+      method: syncRoutes.listShares.method,
+      url: syncRoutes.listShares.path,
+      onRequest: requireSession,
+      schema: { response: { 200: listSharesResponse } },
+      handler: async (request) => ({ shares: await store.listShares(sourceOf(request)) }),
+    });
+
+    app.route({
+      method: syncRoutes.getManifest.method,
+      url: syncRoutes.getManifest.path,
+      onRequest: requireSession,
+      schema: { params: shareParams },
+      handler: async (request, reply) => sendStored(reply, await store.openManifest(shareOf(request, request.params))),
+    });
+
+    app.route({
+      method: syncRoutes.putManifest.method,
+      url: syncRoutes.putManifest.path,
+      onRequest: requireSession,
+      schema: { params: shareParams },
+      handler: async (request, reply) => {
+        await store.putManifest(shareOf(request, request.params), uploadOf(request), announcedSha256(request));
+        return reply.status(204).send();
+      },
+    });
+
+    app.route({
+      method: syncRoutes.putFile.method,
+      url: syncRoutes.putFile.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, querystring: storedPathQuery },
+      handler: async (request, reply) => {
+        await store.putFile(shareOf(request, request.params), request.query.path, uploadOf(request), announcedSha256(request));
+        return reply.status(204).send();
+      },
+    });
+
+    app.route({
+      method: syncRoutes.putBatch.method,
+      url: syncRoutes.putBatch.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, response: { 200: storedCountResponse } },
+      handler: async (request) => store.putBatch(shareOf(request, request.params), uploadOf(request)),
+    });
+
+    app.route({
+      method: syncRoutes.getFile.method,
+      url: syncRoutes.getFile.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, querystring: storedPathQuery },
+      handler: async (request, reply) => sendStored(reply, await store.openFile(shareOf(request, request.params), request.query.path)),
+    });
+
+    app.route({
+      method: syncRoutes.listFiles.method,
+      url: syncRoutes.listFiles.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, response: { 200: listFilesResponse } },
+      handler: async (request) => ({ files: await store.listFiles(shareOf(request, request.params)) }),
+    });
+
+    app.route({
+      method: syncRoutes.deleteFiles.method,
+      url: syncRoutes.deleteFiles.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, body: deleteFilesBody, response: { 200: deleteFilesResponse } },
+      handler: async (request) => store.deleteFiles(shareOf(request, request.params), request.body.paths),
+    });
+  };
+}
+
+/** The caller as TLS saw it: never a name from the URL or a header. */
+function callerOf(request: FastifyRequest): PeerCaller {
+  const certificate = (request.raw.socket as TLSSocket).getPeerX509Certificate?.();
+  return { clientFingerprint: certificate?.fingerprint256, address: request.ip };
+}
+
+/** The upload as a stream: only an `application/octet-stream` body is left unread for the store. */
+function uploadOf(request: FastifyRequest): IncomingMessage {
+  const type = request.headers['content-type'] ?? '';
+  if (!type.startsWith('application/octet-stream')) {
+    throw new AnemoneError('VALIDATION_FAILED', { message: 'An upload is sent as application/octet-stream' });
+  }
+  return request.raw;
+}
+
+/** The header's hex SHA-256, or `trailer`: the hash follows the bytes (see protocol/v1/hash-trailer.ts). */
+function announcedSha256(request: FastifyRequest): AnnouncedSha256 {
+  const value = request.headers[CT_SHA256_HEADER];
+  if (value === CT_SHA256_TRAILER) return 'trailer';
+  if (typeof value !== 'string' || !SHA256_HEX.test(value)) {
+    throw new AnemoneError('VALIDATION_FAILED', {
+      message: `An upload needs the ${CT_SHA256_HEADER} header: the SHA-256 of its bytes in lowercase hex, or "${CT_SHA256_TRAILER}"`,
+    });
+  }
+  return { hex: value };
+}
+
+function sendStored(reply: FastifyReply, stored: StoredFileStream): FastifyReply {
+  return reply.type('application/octet-stream').header('content-length', stored.size).send(stored.stream);
+}
+
+/** Headers that go with some refusals: how to authenticate, how long to wait. */
+function addErrorHeaders(error: AnemoneError, reply: FastifyReply): void {
+  if (error.code === 'PEER_UNAUTHORIZED') reply.header('www-authenticate', 'AnemonePeer realm="sync"');
+  if (error.code === 'TOO_MANY_ATTEMPTS') {
+    const seconds = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (seconds !== undefined) reply.header('retry-after', String(seconds));
+  }
+}

@@ -1,0 +1,143 @@
+import type { Database } from './database.js';
+
+/** A source server and the certificate fingerprint bound to its name. */
+export interface IncomingSourceRow {
+  name: string;
+  fingerprint: string;
+  /** A different certificate that authenticated for this name, waiting for the administrator. */
+  pendingFingerprint: string | null;
+  createdAt: string;
+  lastSeenAt: string | null;
+}
+
+/** What one source stores for one user's share. */
+export interface IncomingShareRow {
+  source: string;
+  user: string;
+  share: string;
+  fileCount: number;
+  bytesUsed: number;
+  generation: number | null;
+  lastReceivedAt: string | null;
+}
+
+interface RawSource {
+  name: string;
+  fingerprint: string;
+  pending_fingerprint: string | null;
+  created_at: string;
+  last_seen_at: string | null;
+}
+
+interface RawShare {
+  source: string;
+  user: string;
+  share: string;
+  file_count: number;
+  bytes_used: number;
+  generation: number | null;
+  last_received_at: string | null;
+}
+
+function toSource(raw: RawSource): IncomingSourceRow {
+  return {
+    name: raw.name,
+    fingerprint: raw.fingerprint,
+    pendingFingerprint: raw.pending_fingerprint,
+    createdAt: raw.created_at,
+    lastSeenAt: raw.last_seen_at,
+  };
+}
+
+function toShare(raw: RawShare): IncomingShareRow {
+  return {
+    source: raw.source,
+    user: raw.user,
+    share: raw.share,
+    fileCount: raw.file_count,
+    bytesUsed: raw.bytes_used,
+    generation: raw.generation,
+    lastReceivedAt: raw.last_received_at,
+  };
+}
+
+const SHARE_COLUMNS = 'source, user, share, file_count, bytes_used, generation, last_received_at';
+
+/** All SQL of the receiving side: `incoming_sources` (certificate bindings) and `incoming_shares` (stats). */
+export class IncomingRepo {
+  constructor(private readonly db: Database) {}
+
+  findSource(name: string): IncomingSourceRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM incoming_sources WHERE name = ?').get(name) as RawSource | undefined;
+    return raw && toSource(raw);
+  }
+
+  listSources(): IncomingSourceRow[] {
+    return (this.db.prepare('SELECT * FROM incoming_sources ORDER BY name').all() as RawSource[]).map(toSource);
+  }
+
+  /** Binds `name` to `fingerprint` unless it is bound already; true when this call made the binding. */
+  bindSource(input: { name: string; fingerprint: string; at: string }): boolean {
+    const result = this.db
+      .prepare('INSERT INTO incoming_sources (name, fingerprint, created_at, last_seen_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING')
+      .run(input.name, input.fingerprint, input.at, input.at);
+    return result.changes === 1;
+  }
+
+  setPendingFingerprint(name: string, fingerprint: string): void {
+    this.db.prepare('UPDATE incoming_sources SET pending_fingerprint = ? WHERE name = ?').run(fingerprint, name);
+  }
+
+  /** Makes the pending fingerprint the bound one; false when nothing was pending. */
+  acceptPendingFingerprint(name: string): boolean {
+    const result = this.db
+      .prepare('UPDATE incoming_sources SET fingerprint = pending_fingerprint, pending_fingerprint = NULL WHERE name = ? AND pending_fingerprint IS NOT NULL')
+      .run(name);
+    return result.changes === 1;
+  }
+
+  touchSource(name: string, at: string): void {
+    this.db.prepare('UPDATE incoming_sources SET last_seen_at = ? WHERE name = ?').run(at, name);
+  }
+
+  listShares(source?: string): IncomingShareRow[] {
+    const rows =
+      source === undefined
+        ? this.db.prepare(`SELECT ${SHARE_COLUMNS} FROM incoming_shares ORDER BY source, user, share`).all()
+        : this.db.prepare(`SELECT ${SHARE_COLUMNS} FROM incoming_shares WHERE source = ? ORDER BY user, share`).all(source);
+    return (rows as RawShare[]).map(toShare);
+  }
+
+  /**
+   * Adds to a share's counters (creating its row), and marks it received at `at`
+   * when given. Counters never go below zero, so a stat that drifted cannot turn negative.
+   */
+  adjustShare(input: { source: string; user: string; share: string; files: number; bytes: number; receivedAt?: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO incoming_shares (source, user, share, file_count, bytes_used, last_received_at)
+         VALUES (@source, @user, @share, MAX(@files, 0), MAX(@bytes, 0), @receivedAt)
+         ON CONFLICT(source, user, share) DO UPDATE SET
+           file_count = MAX(file_count + @files, 0),
+           bytes_used = MAX(bytes_used + @bytes, 0),
+           last_received_at = COALESCE(@receivedAt, last_received_at)`,
+      )
+      .run({ ...input, receivedAt: input.receivedAt ?? null });
+  }
+
+  /** Removes the stats of a source, one of its users, or one share; returns the totals removed. */
+  deleteShares(filter: { source: string; user?: string; share?: string }): { fileCount: number; bytesUsed: number } {
+    const where = ['source = @source'];
+    if (filter.user !== undefined) where.push('user = @user');
+    if (filter.share !== undefined) where.push('share = @share');
+    const clause = where.join(' AND ');
+    const params = { source: filter.source, user: filter.user ?? null, share: filter.share ?? null };
+    return this.db.transaction(() => {
+      const totals = this.db
+        .prepare(`SELECT COALESCE(SUM(file_count), 0) AS fileCount, COALESCE(SUM(bytes_used), 0) AS bytesUsed FROM incoming_shares WHERE ${clause}`)
+        .get(params) as { fileCount: number; bytesUsed: number };
+      this.db.prepare(`DELETE FROM incoming_shares WHERE ${clause}`).run(params);
+      return totals;
+    })();
+  }
+}

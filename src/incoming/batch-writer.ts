@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { BatchParser } from './batch-parser.js';
+import { bodyChunks } from './body-chunks.js';
+import { FinishQueue } from './finish-queue.js';
+import { fsyncFolder } from './fsync.js';
+import { forEachLimited } from './limited.js';
+import { RealDirectories, existingFileSize } from './real-dirs.js';
+import { safeStoredPathSegments } from './safe-path.js';
+import { TempFile, type WriteStreamFactory } from './temp-file.js';
+
+/** Files flushed and closed in parallel while the batch streams in; bounds the open descriptors too. */
+const MAX_FINISHING = 64;
+/** Renames in flight at once after the body arrived. */
+const FS_CONCURRENCY = 32;
+
+/** What sits at a target before the batch: its size, or the refusal (a symlink or folder in the way). */
+type TargetCheck = { size: number | undefined } | { error: unknown };
+
+interface BatchItem {
+  temp: TempFile;
+  folder: string;
+  target: string;
+  ctSha256: string;
+  /** Started as the item arrives, so the check overlaps the transfer; settled, never an unhandled rejection. */
+  check: Promise<TargetCheck>;
+  sizeBefore?: number | undefined;
+  renamed?: boolean;
+  /** Its temporary file is gone (renamed into place, or dropped): nothing to clean up. */
+  settled?: boolean;
+}
+
+export interface BatchTarget {
+  root: string;
+  /** [source, user, share]: the share folder below `root`. */
+  shareSegments: readonly string[];
+  createWriteStream: WriteStreamFactory;
+}
+
+/** What a batch changed, for the share's stats. */
+export interface BatchOutcome {
+  stored: number;
+  newFiles: number;
+  bytesDelta: number;
+}
+
+/**
+ * Stores a batch durably as a whole: every item goes to its own temporary
+ * file, checked against its SHA-256 and flushed; only when the whole body
+ * arrived and every file is on disk are they renamed into place, and their
+ * folders flushed. Any error before that removes every temporary file of
+ * the batch and renames nothing.
+ *
+ * `record` is called with what was renamed, also when a rename fails part
+ * way (each renamed file is complete, so it stays and is counted).
+ */
+export async function writeBatch(target: BatchTarget, body: Readable, record: (outcome: BatchOutcome) => void): Promise<BatchOutcome> {
+  const parser = new BatchParser();
+  const dirs = new RealDirectories(target.root);
+  const finishing = new FinishQueue(MAX_FINISHING);
+  // one random prefix and a counter name every temporary file of the batch
+  const prefix = randomBytes(9).toString('hex');
+  const items: BatchItem[] = [];
+  let current: BatchItem | undefined;
+  try {
+    for await (const chunk of bodyChunks(body)) {
+      for (const event of parser.push(chunk)) {
+        if (event.kind === 'item') {
+          const segments = safeStoredPathSegments(event.header.path);
+          const folder = await dirs.ensure([...target.shareSegments, ...segments.slice(0, -1)]);
+          const targetPath = path.join(folder, segments.at(-1) as string);
+          await finishing.room();
+          current = {
+            temp: new TempFile(folder, event.header.size, target.createWriteStream, `${prefix}-${items.length}`),
+            folder,
+            target: targetPath,
+            ctSha256: event.header.ctSha256,
+            // a folder this batch made held nothing: no need to look (a first sync makes most of them)
+            check: dirs.madeHere(folder)
+              ? Promise.resolve({ size: undefined })
+              : existingFileSize(targetPath, target.root).then(
+                  (size) => ({ size }),
+                  (error: unknown) => ({ error }),
+                ),
+          };
+          items.push(current);
+        } else if (event.kind === 'data') {
+          await (current as BatchItem).temp.write(event.chunk);
+        } else {
+          const item = current as BatchItem;
+          finishing.add(item.temp.finish(item.ctSha256));
+          current = undefined;
+        }
+      }
+    }
+    parser.finish();
+    await finishing.all();
+    return await commit(items, dirs.created, record);
+  } catch (error) {
+    await finishing.settle();
+    await forEachLimited(
+      items.filter((item) => !item.settled),
+      FS_CONCURRENCY,
+      (item) => item.temp.discard(),
+    );
+    await dirs.removeCreatedIfEmpty();
+    throw error;
+  }
+}
+
+async function commit(items: BatchItem[], createdFolders: readonly string[], record: (outcome: BatchOutcome) => void): Promise<BatchOutcome> {
+  // every target checked before any rename, so a symlink or folder in the way fails the batch whole
+  for (const item of items) {
+    const check = await item.check;
+    if ('error' in check) throw check.error;
+    item.sizeBefore = check.size;
+  }
+  // a path sent twice: the last copy wins, the earlier ones are dropped
+  const latest = new Map<string, BatchItem>();
+  for (const item of items) latest.set(item.target, item);
+  const finals = [...latest.values()];
+  const dropped = items.filter((item) => latest.get(item.target) !== item);
+  await forEachLimited(dropped, FS_CONCURRENCY, async (item) => {
+    await item.temp.discard();
+    item.settled = true;
+  });
+
+  try {
+    await forEachLimited(finals, FS_CONCURRENCY, async (item) => {
+      await rename(item.temp.path, item.target);
+      item.renamed = true;
+      item.settled = true;
+    });
+  } finally {
+    record(outcomeOf(finals.filter((item) => item.renamed)));
+  }
+  const folders = new Set(finals.map((item) => item.folder));
+  for (const created of createdFolders) folders.add(path.dirname(created));
+  await forEachLimited([...folders], FS_CONCURRENCY, fsyncFolder);
+  // every item sent was stored, a path sent twice included (its last copy is what stays)
+  return { ...outcomeOf(finals), stored: items.length };
+}
+
+function outcomeOf(renamed: readonly BatchItem[]): BatchOutcome {
+  let newFiles = 0;
+  let bytesDelta = 0;
+  for (const item of renamed) {
+    if (item.sizeBefore === undefined) newFiles += 1;
+    bytesDelta += item.temp.size - (item.sizeBefore ?? 0);
+  }
+  return { stored: renamed.length, newFiles, bytesDelta };
+}

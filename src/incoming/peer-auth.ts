@@ -1,0 +1,82 @@
+import { AnemoneError } from '../errors/catalogue.js';
+import { PROTOCOL_VERSION } from '../protocol/v1/index.js';
+import type { FailureLimiter } from './failure-limiter.js';
+import type { SourceCertificates } from './source-certificates.js';
+import type { SyncSessions } from './sync-sessions.js';
+import type { SyncSettings } from './sync-settings.js';
+
+export interface PeerAuthDeps {
+  settings: SyncSettings;
+  certificates: SourceCertificates;
+  sessions: SyncSessions;
+  limiter: FailureLimiter;
+  /** This server's name ('' before first setup). */
+  serverName: () => string;
+  /** This server's certificate fingerprint. */
+  fingerprint: string;
+}
+
+/** What identifies a caller: the SHA-256 fingerprint of its client certificate, and its address for rate limiting. */
+export interface PeerCaller {
+  clientFingerprint: string | undefined;
+  address: string;
+}
+
+/**
+ * Who may sync here. The source is identified by its client certificate
+ * only; the password is checked once per session, rate limited per address.
+ */
+export class PeerAuth {
+  constructor(private readonly deps: PeerAuthDeps) {}
+
+  hello(): { protocolVersion: number; serverName: string; fingerprint: string } {
+    return { protocolVersion: PROTOCOL_VERSION, serverName: this.deps.serverName(), fingerprint: this.deps.fingerprint };
+  }
+
+  async openSession(
+    input: { sourceServer: string; password?: string | undefined },
+    caller: PeerCaller,
+  ): Promise<{ token: string; expiresAt: string; serverName: string; boundNow: boolean }> {
+    const fingerprint = requireCertificate(caller);
+    this.requireAcceptingSyncs();
+    const { limiter, settings } = this.deps;
+    const retryAfterSeconds = limiter.retryAfterSeconds(caller.address);
+    if (retryAfterSeconds > 0) {
+      throw new AnemoneError('TOO_MANY_ATTEMPTS', {
+        message: `Too many wrong passwords from this address; try again in ${retryAfterSeconds} s`,
+        details: { retryAfterSeconds },
+      });
+    }
+    if (settings.passwordRequired()) {
+      // counted before the slow check, so guesses sent in parallel count too; a success clears it
+      limiter.recordFailure(caller.address);
+      if (!(await settings.passwordAccepts(input.password))) {
+        throw new AnemoneError('PEER_UNAUTHORIZED', {
+          message: input.password === undefined ? '401 Unauthorized — this server needs its sync password' : '401 Unauthorized — the peer password is wrong',
+        });
+      }
+      limiter.reset(caller.address);
+    }
+    const outcome = this.deps.certificates.bindOrRefuse(input.sourceServer, fingerprint);
+    const session = this.deps.sessions.open(input.sourceServer, fingerprint);
+    return { token: session.token, expiresAt: session.expiresAt.toISOString(), serverName: this.deps.serverName(), boundNow: outcome === 'bound-now' };
+  }
+
+  /** The source a session request speaks for; checked on every request. */
+  authenticate(token: string | undefined, caller: PeerCaller): string {
+    const fingerprint = requireCertificate(caller);
+    this.requireAcceptingSyncs();
+    const source = token === undefined ? undefined : this.deps.sessions.sourceFor(token, fingerprint);
+    if (source === undefined) throw new AnemoneError('SESSION_INVALID');
+    return source;
+  }
+
+  private requireAcceptingSyncs(): void {
+    if (!this.deps.settings.acceptsIncoming()) throw new AnemoneError('PEER_FORBIDDEN');
+  }
+}
+
+function requireCertificate(caller: PeerCaller): string {
+  if (!caller.clientFingerprint) throw new AnemoneError('CLIENT_CERT_REQUIRED');
+  return caller.clientFingerprint;
+}

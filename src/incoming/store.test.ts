@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { openDatabase, type Database } from '../db/index.js';
+import { IncomingRepo } from '../db/incoming-repo.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import { encodeBatchItemHead } from '../protocol/v1/index.js';
+import { IncomingStore } from './store.js';
+import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const ref = { source: 'server-b', user: 'alice', share: 'backup' };
+
+/** A disk that fills up: the file is created, then writing to it fails with `code`. */
+function fullDisk(code: 'ENOSPC' | 'EDQUOT', options: { failAfterFiles?: number } = {}): WriteStreamFactory {
+  let opened = 0;
+  return (filePath) => {
+    opened += 1;
+    if (opened <= (options.failAfterFiles ?? 0)) return diskWriteStream(filePath);
+    const fd = openSync(filePath, 'wx');
+    writeSync(fd, 'partial');
+    closeSync(fd);
+    return new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error(`${code}: no space left on device`), { code }));
+      },
+    });
+  };
+}
+
+function batchBody(items: { path: string; bytes: Buffer }[]): Readable {
+  return Readable.from([Buffer.concat(items.flatMap((item) => [encodeBatchItemHead({ path: item.path, size: item.bytes.length, ctSha256: sha(item.bytes) }), item.bytes]))]);
+}
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name))).sort();
+}
+
+const isCode = (expected: string) => (error: unknown) => error instanceof AnemoneError && error.code === expected;
+
+describe('IncomingStore', () => {
+  let dir: string;
+  let db: Database;
+  let repo: IncomingRepo;
+  let root: string;
+  const store = (createWriteStream?: WriteStreamFactory) => new IncomingStore({ root, repo, createWriteStream });
+  const stats = () => repo.listShares('server-b').find((row) => row.user === 'alice' && row.share === 'backup');
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-store-'));
+    db = openDatabase(path.join(dir, 'anemone.db'));
+    repo = new IncomingRepo(db);
+  });
+  after(async () => {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(dir, 'incoming-'));
+    repo.deleteShares({ source: 'server-b' });
+  });
+
+  it('keeps stats as files are added, replaced and deleted', async () => {
+    const incoming = store();
+    await incoming.putFile(ref, 'a.enc', Readable.from([Buffer.alloc(100)]), { hex: sha(Buffer.alloc(100)) });
+    await incoming.putFile(ref, 'dir/b.enc', Readable.from([Buffer.alloc(50)]), { hex: sha(Buffer.alloc(50)) });
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [2, 150]);
+    await incoming.putFile(ref, 'a.enc', Readable.from([Buffer.alloc(10)]), { hex: sha(Buffer.alloc(10)) });
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [2, 60]);
+    await incoming.putManifest(ref, Readable.from([Buffer.alloc(5)]), { hex: sha(Buffer.alloc(5)) });
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [2, 65], 'the manifest counts as space, not as a file');
+    assert.equal((await incoming.deleteFiles(ref, ['dir/b.enc', 'missing.enc'])).deleted, 1);
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [1, 15]);
+    assert.equal(stats()?.generation, null);
+    assert.ok(stats()?.lastReceivedAt);
+    assert.deepEqual(await filesUnder(path.join(root, 'server-b')), ['alice/backup/_manifest.json.enc', 'alice/backup/a.enc']);
+  });
+
+  for (const code of ['ENOSPC', 'EDQUOT'] as const) {
+    it(`answers a full disk (${code}) with 507 and keeps the old version`, async () => {
+      const old = Buffer.from('old version');
+      await store().putFile(ref, 'photos/cat.jpg.enc', Readable.from([old]), { hex: sha(old) });
+      await store().putManifest(ref, Readable.from([old]), { hex: sha(old) });
+      const before = stats();
+
+      const full = store(fullDisk(code));
+      const fresh = Buffer.alloc(64 * 1024, 1);
+      await assert.rejects(full.putFile(ref, 'photos/cat.jpg.enc', Readable.from([fresh]), { hex: sha(fresh) }), isCode('INSUFFICIENT_STORAGE'));
+      await assert.rejects(full.putManifest(ref, Readable.from([fresh]), { hex: sha(fresh) }), isCode('INSUFFICIENT_STORAGE'));
+      await assert.rejects(full.putFile(ref, 'new/dir/x.enc', Readable.from([fresh]), { hex: sha(fresh) }), isCode('INSUFFICIENT_STORAGE'));
+
+      assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/photos/cat.jpg.enc')), old);
+      assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/_manifest.json.enc')), old);
+      assert.deepEqual(await filesUnder(path.join(root, 'server-b')), ['alice/backup/_manifest.json.enc', 'alice/backup/photos/cat.jpg.enc'], 'no temporary file, no new folder left');
+      assert.deepEqual(stats(), before);
+    });
+  }
+
+  it('stores nothing of a batch when the disk fills part way', async () => {
+    const items = Array.from({ length: 10 }, (_, index) => ({ path: `batch/${index}.enc`, bytes: Buffer.alloc(1000, index) }));
+    await assert.rejects(store(fullDisk('ENOSPC', { failAfterFiles: 3 })).putBatch(ref, batchBody(items)), isCode('INSUFFICIENT_STORAGE'));
+    assert.deepEqual(await filesUnder(root), []);
+    assert.equal(stats(), undefined);
+
+    assert.deepEqual(await store().putBatch(ref, batchBody(items)), { stored: 10 });
+    assert.equal((await store().listFiles(ref)).length, 10);
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [10, 10_000]);
+  });
+
+  it('counts a path sent twice in one batch once, keeping its last copy', async () => {
+    const first = Buffer.from('first');
+    const last = Buffer.from('the last copy');
+    assert.deepEqual(await store().putBatch(ref, batchBody([{ path: 'x.enc', bytes: first }, { path: 'x.enc', bytes: last }])), { stored: 2 });
+    assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/x.enc')), last);
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [1, last.length]);
+    assert.deepEqual(await filesUnder(root), ['server-b/alice/backup/x.enc']);
+  });
+
+  it('removes temporary files a crash left, and nothing else', async () => {
+    const keep = Buffer.from('kept');
+    await store().putFile(ref, 'a/b.enc', Readable.from([keep]), { hex: sha(keep) });
+    const orphans = ['server-b/alice/backup/.anemone-tmp-aaaa', 'server-b/alice/backup/a/.anemone-tmp-bbbb', 'server-c/.anemone-tmp-cccc'];
+    for (const orphan of orphans) {
+      await mkdir(path.join(root, path.dirname(orphan)), { recursive: true });
+      await writeFile(path.join(root, orphan), 'half written');
+    }
+    assert.equal(await store().removeOrphanTemps(), 3);
+    assert.deepEqual(await filesUnder(root), ['server-b/alice/backup/a/b.enc']);
+  });
+});

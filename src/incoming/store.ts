@@ -1,0 +1,298 @@
+import { constants } from 'node:fs';
+import { open, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { IncomingRepo } from '../db/incoming-repo.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
+import { limits } from '../protocol/v1/index.js';
+import { type BatchOutcome, writeBatch } from './batch-writer.js';
+import { bodyChunks } from './body-chunks.js';
+import { walkFiles } from './file-walk.js';
+import { asStorageError, isCode } from './fs-errors.js';
+import { fsyncFolder } from './fsync.js';
+import { forEachLimited } from './limited.js';
+import { RealDirectories, existingFileSize } from './real-dirs.js';
+import { safeStoredPathSegments } from './safe-path.js';
+import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
+import { TrailerHoldback } from './trailer-holdback.js';
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+
+/**
+ * How a source announces the SHA-256 of an upload: in the header (hex), or
+ * as a 32-byte trailer after the bytes, when it streams a file it encrypts
+ * on the way and so learns the hash only at the end.
+ */
+export type AnnouncedSha256 = { hex: string } | 'trailer';
+
+/** A share as one source stores it here: `<incomingDir>/<source>/<user>/<share>/`. */
+export interface ShareRef {
+  source: string;
+  user: string;
+  share: string;
+}
+
+export interface StoredFileStream {
+  stream: Readable;
+  size: number;
+}
+
+export interface StoredShare {
+  user: string;
+  share: string;
+  fileCount: number;
+  bytesUsed: number;
+  hasManifest: boolean;
+}
+
+export interface IncomingStoreOptions {
+  root: string;
+  repo: IncomingRepo;
+  /** The largest single upload accepted (413 beyond); 64 GiB unless set. */
+  maxUploadBytes?: number | undefined;
+  createWriteStream?: WriteStreamFactory | undefined;
+  now?: (() => Date) | undefined;
+}
+
+/** Names become folder names; checked again here so no caller can pass "..". */
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/**
+ * What sources store here, on disk: encrypted files and manifests, written
+ * atomically (temporary file, hash check, fsync, rename, fsync folder), and
+ * their stats in `incoming_shares`, kept up to date as files come and go.
+ * A source reaches only `<incomingDir>/<source>/`: every path is checked
+ * (safe-path.ts) and walked without following symlinks (real-dirs.ts).
+ */
+export class IncomingStore {
+  readonly root: string;
+  readonly maxUploadBytes: number;
+  private readonly repo: IncomingRepo;
+  private readonly createWriteStream: WriteStreamFactory;
+  private readonly now: () => Date;
+
+  constructor(options: IncomingStoreOptions) {
+    this.root = options.root;
+    this.repo = options.repo;
+    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.createWriteStream = options.createWriteStream ?? diskWriteStream;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
+    const segments = safeStoredPathSegments(storedPath);
+    return this.writeOne(ref, segments.slice(0, -1), segments.at(-1) as string, body, ctSha256, this.maxUploadBytes, true);
+  }
+
+  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
+    return this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), false);
+  }
+
+  async putBatch(ref: ShareRef, body: Readable): Promise<{ stored: number }> {
+    const record = (outcome: BatchOutcome) => {
+      if (outcome.stored > 0) this.adjust(ref, outcome.newFiles, outcome.bytesDelta);
+    };
+    try {
+      const { stored } = await writeBatch({ root: this.root, shareSegments: shareSegments(ref), createWriteStream: this.createWriteStream }, body, record);
+      return { stored };
+    } catch (error) {
+      throw asStorageError(error);
+    }
+  }
+
+  openFile(ref: ShareRef, storedPath: string): Promise<StoredFileStream> {
+    const segments = safeStoredPathSegments(storedPath);
+    return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+  }
+
+  openManifest(ref: ShareRef): Promise<StoredFileStream> {
+    return this.openStored(ref, [], MANIFEST_STORED_NAME);
+  }
+
+  /** Every stored file of a share with its size, sorted; the manifest and temporary files left out. */
+  async listFiles(ref: ShareRef): Promise<{ path: string; size: number }[]> {
+    const folder = await new RealDirectories(this.root).find(shareSegments(ref));
+    if (folder === undefined) return [];
+    const found: { path: string; size: number; fullPath: string }[] = [];
+    for await (const file of walkFiles(folder)) {
+      if (file.name.startsWith('.') || !file.name.endsWith('.enc') || file.relPath === MANIFEST_STORED_NAME) continue;
+      found.push({ path: file.relPath, size: 0, fullPath: file.fullPath });
+    }
+    await forEachLimited(found, 32, async (file) => {
+      file.size = (await existingFileSize(file.fullPath, this.root)) ?? 0;
+    });
+    return found.map(({ path: filePath, size }) => ({ path: filePath, size })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** The shares `source` stores here, from the stats, with whether each has a manifest. */
+  async listShares(source: string): Promise<StoredShare[]> {
+    const rows = this.repo.listShares(checkedName(source));
+    return Promise.all(
+      rows.map(async (row) => {
+        const manifest = path.join(this.root, ...shareSegments({ source, user: row.user, share: row.share }), MANIFEST_STORED_NAME);
+        const hasManifest = (await existingFileSize(manifest, this.root).catch(() => undefined)) !== undefined;
+        return { user: row.user, share: row.share, fileCount: row.fileCount, bytesUsed: row.bytesUsed, hasManifest };
+      }),
+    );
+  }
+
+  /**
+   * Deletes stored files; paths not stored are skipped. Every path is checked
+   * before anything is deleted, then folders left empty are removed.
+   */
+  async deleteFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number }> {
+    const wanted = [...new Set(storedPaths)].map((storedPath) => safeStoredPathSegments(storedPath));
+    const dirs = new RealDirectories(this.root);
+    const found: { fullPath: string; folder: string; size: number }[] = [];
+    await forEachLimited(wanted, 32, async (segments) => {
+      const folder = await dirs.find([...shareSegments(ref), ...segments.slice(0, -1)]);
+      if (folder === undefined) return;
+      const fullPath = path.join(folder, segments.at(-1) as string);
+      const size = await existingFileSize(fullPath, this.root);
+      if (size !== undefined) found.push({ fullPath, folder, size });
+    });
+    let deleted = 0;
+    let bytes = 0;
+    try {
+      await forEachLimited(found, 32, async (file) => {
+        try {
+          await unlink(file.fullPath);
+        } catch (error) {
+          if (isCode(error, 'ENOENT')) return;
+          throw error;
+        }
+        deleted += 1;
+        bytes += file.size;
+      });
+    } finally {
+      if (deleted > 0) this.adjust(ref, -deleted, -bytes);
+    }
+    const shareFolder = path.join(this.root, ...shareSegments(ref));
+    await pruneEmptyFolders(new Set(found.map((file) => file.folder)), shareFolder);
+    return { deleted };
+  }
+
+  /** Removes from disk and from the stats everything of a source, one of its users, or one share. */
+  async deleteStored(filter: { source: string; user?: string | undefined; share?: string | undefined }): Promise<{ fileCount: number; bytesUsed: number }> {
+    const segments = [filter.source, filter.user, filter.share].filter((segment): segment is string => segment !== undefined).map(checkedName);
+    if (filter.share !== undefined && filter.user === undefined) throw new AnemoneError('VALIDATION_FAILED', { message: 'A share is named together with its user' });
+    const folder = path.join(this.root, ...segments);
+    // rm removes a symlink itself, never what it points to
+    await rm(folder, { recursive: true, force: true });
+    if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
+    return this.repo.deleteShares(filter);
+  }
+
+  /** Removes temporary files a crash left behind; call at start, before serving. Returns how many. */
+  async removeOrphanTemps(): Promise<number> {
+    let removed = 0;
+    for await (const file of walkFiles(this.root)) {
+      if (!file.name.startsWith(TEMP_PREFIX)) continue;
+      await unlink(file.fullPath).catch(() => undefined);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  private async writeOne(
+    ref: ShareRef,
+    folderSegments: readonly string[],
+    name: string,
+    body: Readable,
+    ctSha256: AnnouncedSha256,
+    maxBytes: number,
+    countsAsFile: boolean,
+  ): Promise<{ size: number }> {
+    const dirs = new RealDirectories(this.root);
+    let temp: TempFile | undefined;
+    try {
+      const folder = await dirs.ensure([...shareSegments(ref), ...folderSegments]);
+      const target = path.join(folder, name);
+      // refused before reading the body when a symlink or folder sits at the name
+      await existingFileSize(target, this.root);
+      temp = new TempFile(folder, maxBytes, this.createWriteStream);
+      await temp.finish(await writeBody(temp, body, ctSha256));
+      const sizeBefore = await existingFileSize(target, this.root);
+      await rename(temp.path, target);
+      const size = temp.size;
+      temp = undefined;
+      this.adjust(ref, countsAsFile && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      const folders = new Set([folder, ...dirs.created.map((created) => path.dirname(created))]);
+      await forEachLimited([...folders], 8, fsyncFolder);
+      return { size };
+    } catch (error) {
+      await temp?.discard();
+      await dirs.removeCreatedIfEmpty();
+      throw asStorageError(error);
+    }
+  }
+
+  private async openStored(ref: ShareRef, folderSegments: readonly string[], name: string): Promise<StoredFileStream> {
+    const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...folderSegments]);
+    if (folder === undefined) throw notStored();
+    let handle;
+    try {
+      // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through
+      handle = await open(path.join(folder, name), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) throw notStored();
+      if (isCode(error, 'ELOOP', 'EISDIR')) throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
+      throw error;
+    }
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      await handle.close();
+      throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
+    }
+    return { stream: handle.createReadStream(), size: stats.size };
+  }
+
+  private adjust(ref: ShareRef, files: number, bytes: number): void {
+    this.repo.adjustShare({ ...ref, files, bytes, receivedAt: this.now().toISOString() });
+  }
+}
+
+/** Streams `body` into `temp`, holding a trailer back when there is one; returns the hash the source announced. */
+async function writeBody(temp: TempFile, body: Readable, ctSha256: AnnouncedSha256): Promise<string> {
+  if (ctSha256 !== 'trailer') {
+    for await (const chunk of bodyChunks(body)) await temp.write(chunk);
+    return ctSha256.hex;
+  }
+  const holdback = new TrailerHoldback();
+  for await (const chunk of bodyChunks(body)) {
+    for (const content of holdback.push(chunk)) await temp.write(content);
+  }
+  const announced = holdback.trailerHex();
+  if (announced === undefined) throw new AnemoneError('HASH_MISMATCH', { message: 'The upload ended before its SHA-256 trailer' });
+  return announced;
+}
+
+function shareSegments(ref: ShareRef): string[] {
+  return [checkedName(ref.source), checkedName(ref.user), checkedName(ref.share)];
+}
+
+function checkedName(name: string): string {
+  if (!NAME.test(name)) throw new AnemoneError('VALIDATION_FAILED', { message: `"${name}" is not a valid server, user or share name` });
+  return name;
+}
+
+function notStored(): AnemoneError {
+  return new AnemoneError('NOT_FOUND', { message: 'That file is not stored here' });
+}
+
+/** Removes each folder and its parents while they are empty, stopping at `stopAt` (kept). */
+async function pruneEmptyFolders(folders: Set<string>, stopAt: string): Promise<void> {
+  // deepest first, so a parent is tried after its children
+  const ordered = [...folders].sort((a, b) => b.length - a.length);
+  for (let folder of ordered) {
+    while (folder.startsWith(stopAt + path.sep)) {
+      try {
+        await rmdir(folder);
+      } catch {
+        break;
+      }
+      folder = path.dirname(folder);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { hashPassword, verifyPassword } from '../crypto/index.js';
+import type { SettingsRepo } from '../db/index.js';
+
+const ACCEPT_INCOMING = 'accept_incoming';
+/** The scrypt hash of the server password; an empty value means "no password set". */
+const PASSWORD_HASH = 'sync_password_hash';
+
+export interface SyncSettingsView {
+  acceptIncoming: boolean;
+  passwordSet: boolean;
+}
+
+/**
+ * Whether this server accepts incoming syncs, and its server password.
+ * A new server accepts nothing until its administrator switches it on.
+ * The password is write-only: only its scrypt hash is kept.
+ */
+export class SyncSettings {
+  constructor(private readonly settings: SettingsRepo) {}
+
+  view(): SyncSettingsView {
+    return { acceptIncoming: this.acceptsIncoming(), passwordSet: this.passwordHash() !== undefined };
+  }
+
+  acceptsIncoming(): boolean {
+    return this.settings.get(ACCEPT_INCOMING) === 'true';
+  }
+
+  /** `password: null` removes the password; `undefined` leaves it as it is. */
+  async update(input: { acceptIncoming?: boolean | undefined; password?: string | null | undefined }): Promise<SyncSettingsView> {
+    // hashed first: a slow hash must not leave half an update behind if it fails
+    const passwordHash = typeof input.password === 'string' ? await hashPassword(input.password) : input.password;
+    if (passwordHash !== undefined) this.settings.set(PASSWORD_HASH, passwordHash ?? '');
+    if (input.acceptIncoming !== undefined) this.settings.set(ACCEPT_INCOMING, String(input.acceptIncoming));
+    return this.view();
+  }
+
+  /**
+   * True when `password` is the server password, or when no password is set:
+   * then the client certificate binding is the only check (the administrator
+   * chose that by switching incoming syncs on without a password).
+   */
+  async passwordAccepts(password: string | undefined): Promise<boolean> {
+    const stored = this.passwordHash();
+    if (stored === undefined) return true;
+    if (password === undefined) return false;
+    return verifyPassword(password, stored);
+  }
+
+  passwordRequired(): boolean {
+    return this.passwordHash() !== undefined;
+  }
+
+  private passwordHash(): string | undefined {
+    const stored = this.settings.get(PASSWORD_HASH);
+    return stored === undefined || stored === '' ? undefined : stored;
+  }
+}

@@ -1,0 +1,290 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import { loadOrCreateIdentity, type ServerIdentity } from '../identity/identity.js';
+import { CT_SHA256_HEADER, SYNC_PREFIX } from '../protocol/v1/index.js';
+import { PeerClient } from './peer-client.js';
+
+const HASH = 'a'.repeat(64);
+
+/** A minimal stand-in for the receiving side: just enough of protocol v1 to watch what the client sends. */
+class FakePeer {
+  server!: https.Server;
+  port = 0;
+  tokens = new Set<string>();
+  sessionsOpened = 0;
+  connections = 0;
+  clientFingerprints = new Set<string>();
+  manifests = new Map<string, Buffer>();
+  files = new Map<string, Buffer>();
+  uploads: { path: string; headers: IncomingMessage['headers']; trailer?: Buffer }[] = [];
+  deleteRequests = 0;
+  rateLimited = false;
+
+  constructor(private readonly identity: ServerIdentity) {}
+
+  async start(): Promise<void> {
+    this.server = https.createServer({ cert: this.identity.certPem, key: this.identity.keyPem, requestCert: true, rejectUnauthorized: false }, (request, response) => {
+      this.handle(request, response).catch((error) => {
+        response.statusCode = 500;
+        response.end(JSON.stringify({ error: { code: 'INTERNAL', message: String(error) } }));
+      });
+    });
+    this.server.on('secureConnection', (socket: TLSSocket) => {
+      this.connections++;
+      const fingerprint = socket.getPeerX509Certificate()?.fingerprint256;
+      if (fingerprint) this.clientFingerprints.add(fingerprint);
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'https://fake');
+    const body = await readAll(request);
+    const send = (status: number, value?: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      response.end(value === undefined ? undefined : JSON.stringify(value));
+    };
+    const route = url.pathname.slice(SYNC_PREFIX.length);
+    if (route === '/hello') return send(200, { protocolVersion: 1, serverName: 'fake-peer', fingerprint: this.identity.fingerprint });
+    if (route === '/session') {
+      if (this.rateLimited) return send(429, { error: { code: 'TOO_MANY_ATTEMPTS', message: 'slow down' } }, { 'retry-after': '30' });
+      const { password } = JSON.parse(body.toString()) as { password?: string };
+      if (password !== 'pw') return send(401, { error: { code: 'PEER_UNAUTHORIZED', message: 'wrong password' } }, { 'www-authenticate': 'Bearer' });
+      const token = `token-${++this.sessionsOpened}`;
+      this.tokens.add(token);
+      return send(200, { token, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), serverName: 'fake-peer' });
+    }
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!token || !this.tokens.has(token)) return send(401, { error: { code: 'SESSION_INVALID', message: 'no session' } });
+
+    const share = /^\/shares\/([^/]+)\/([^/]+)\/(\w+)$/.exec(route);
+    if (route === '/shares') return send(200, { shares: [] });
+    if (!share) return send(404, { error: { code: 'NOT_FOUND', message: 'no route' } });
+    const [, user, shareName, action] = share;
+    const key = (p: string) => `${user}/${shareName}/${p}`;
+    const storedPath = url.searchParams.get('path') ?? '';
+    if (user === 'slow') return; // never answers
+    switch (`${request.method} ${action}`) {
+      case 'GET manifest': {
+        const manifest = this.manifests.get(key(''));
+        if (!manifest) return send(404, { error: { code: 'NOT_FOUND', message: 'no manifest' } });
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return void response.end(manifest);
+      }
+      case 'PUT manifest':
+        this.manifests.set(key(''), body);
+        this.uploads.push({ path: '_manifest.json.enc', headers: request.headers });
+        return send(204);
+      case 'PUT file':
+        if (storedPath === 'full.enc') return send(507, { error: { code: 'INSUFFICIENT_STORAGE', message: 'disk full' } });
+        if (storedPath === 'big.enc') return send(413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'too big' } });
+        // a streamed file ends with its SHA-256 as a 32-byte trailer
+        this.files.set(key(storedPath), request.headers[CT_SHA256_HEADER] === 'trailer' ? body.subarray(0, body.length - 32) : body);
+        this.uploads.push({ path: storedPath, headers: request.headers, trailer: body.subarray(body.length - 32) });
+        return send(201, { stored: 1 });
+      case 'POST batch': {
+        let offset = 0;
+        let stored = 0;
+        while (offset < body.length) {
+          const headerLength = body.readUInt32BE(offset);
+          const header = JSON.parse(body.subarray(offset + 4, offset + 4 + headerLength).toString()) as { path: string; size: number };
+          const start = offset + 4 + headerLength;
+          this.files.set(key(header.path), body.subarray(start, start + header.size));
+          offset = start + header.size;
+          stored++;
+        }
+        return send(200, { stored });
+      }
+      case 'GET file': {
+        const file = this.files.get(key(storedPath));
+        if (!file) return send(404, { error: { code: 'NOT_FOUND', message: 'no such file' } });
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return void response.end(file);
+      }
+      case 'GET files': {
+        const prefix = key('');
+        const files = [...this.files].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => ({ path: k.slice(prefix.length), size: v.length }));
+        return send(200, { files });
+      }
+      case 'POST delete': {
+        this.deleteRequests++;
+        const { paths } = JSON.parse(body.toString()) as { paths: string[] };
+        let deleted = 0;
+        for (const p of paths) if (this.files.delete(key(p))) deleted++;
+        return send(200, { deleted });
+      }
+    }
+    send(404, { error: { code: 'NOT_FOUND', message: 'no route' } });
+  }
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('PeerClient against a fake peer', () => {
+  let tmp: string;
+  let peerIdentity: ServerIdentity;
+  let ownIdentity: ServerIdentity;
+  let peer: FakePeer;
+  const clients: PeerClient[] = [];
+
+  function client(options: { password?: string; timeoutMs?: number } = {}): PeerClient {
+    const made = new PeerClient({
+      address: '127.0.0.1',
+      port: peer.port,
+      identity: ownIdentity,
+      pinnedFingerprint: peerIdentity.fingerprint,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      credentials: { sourceServer: 'server-a', password: options.password ?? 'pw' },
+    });
+    clients.push(made);
+    return made;
+  }
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'anemone-peer-client-'));
+    [peerIdentity, ownIdentity] = await Promise.all([
+      loadOrCreateIdentity({ certsDir: path.join(tmp, 'peer') }),
+      loadOrCreateIdentity({ certsDir: path.join(tmp, 'own') }),
+    ]);
+    peer = new FakePeer(peerIdentity);
+    await peer.start();
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await peer.stop();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('presents this server’s certificate as its client certificate', async () => {
+    const hello = await client().hello();
+    assert.equal(hello.serverName, 'fake-peer');
+    assert.ok(peer.clientFingerprints.has(ownIdentity.fingerprint));
+  });
+
+  it('maps a wrong password to 401 unauthorized, and a right one opens a session', async () => {
+    await assert.rejects(client({ password: 'nope' }).ensureSession(), (error: any) => error.code === 'unauthorized' && error.status === 401);
+    const opened = await client().openSession('server-a', 'pw');
+    assert.equal(opened.serverName, 'fake-peer');
+  });
+
+  it('round-trips manifests, files, batches, listings and deletions', async () => {
+    const c = client();
+    assert.equal(await c.getManifest('alice', 'backup'), null);
+    await c.putManifest('alice', 'backup', Buffer.from('manifest bytes'), HASH);
+    assert.deepEqual(await c.getManifest('alice', 'backup'), Buffer.from('manifest bytes'));
+
+    const content = Buffer.alloc(300_000, 7);
+    const sent = await c.putFile('alice', 'backup', 'photos/cat.jpg.enc', Readable.from([content.subarray(0, 100_000), content.subarray(100_000)]), content.length);
+    const upload = peer.uploads.find((u) => u.path === 'photos/cat.jpg.enc');
+    assert.equal(upload?.headers['content-length'], String(content.length + 32));
+    assert.equal(upload?.headers['content-type'], 'application/octet-stream');
+    assert.equal(upload?.headers[CT_SHA256_HEADER], 'trailer');
+    assert.equal(sent.ctSha256, createHash('sha256').update(content).digest('hex'));
+    assert.equal(upload?.trailer?.toString('hex'), sent.ctSha256);
+    assert.deepEqual(await readAll(await c.getFile('alice', 'backup', 'photos/cat.jpg.enc')), content);
+
+    const stored = await c.putBatch('alice', 'backup', [
+      { path: 'a.txt.enc', ctSha256: HASH, body: Buffer.from('first') },
+      { path: 'dir/b.txt.enc', ctSha256: HASH, body: Buffer.alloc(0) },
+      { path: 'c.txt.enc', ctSha256: HASH, body: Buffer.from('third') },
+    ]);
+    assert.equal(stored, 3);
+    assert.deepEqual(await readAll(await c.getFile('alice', 'backup', 'c.txt.enc')), Buffer.from('third'));
+    assert.equal(await c.putBatch('alice', 'backup', []), 0);
+
+    const listed = (await c.listFiles('alice', 'backup')).map((f) => `${f.path}:${f.size}`).sort();
+    assert.deepEqual(listed, ['a.txt.enc:5', 'c.txt.enc:5', 'dir/b.txt.enc:0', `photos/cat.jpg.enc:${content.length}`]);
+
+    await assert.rejects(c.getFile('alice', 'backup', 'missing.enc'), (error: any) => error.code === 'not-found');
+
+    const manyPaths = Array.from({ length: 12_000 }, (_, i) => `gone/${i}.enc`);
+    const before = peer.deleteRequests;
+    assert.equal(await c.deleteFiles('alice', 'backup', [...manyPaths, 'a.txt.enc']), 1);
+    assert.ok(peer.deleteRequests - before >= 3, 'long deletions are split into bounded requests');
+  });
+
+  it('reuses connections for many small requests instead of a handshake each', async () => {
+    const c = client();
+    await c.ensureSession();
+    const before = peer.connections;
+    for (let i = 0; i < 40; i++) await c.listShares();
+    await Promise.all(Array.from({ length: 20 }, () => c.listShares()));
+    assert.ok(peer.connections - before <= 8, `${peer.connections - before} connections for 60 requests`);
+  });
+
+  it('opens a new session once, by itself, when the peer forgot the old one', async () => {
+    const c = client();
+    await c.listShares();
+    const opened = peer.sessionsOpened;
+    peer.tokens.clear();
+    assert.deepEqual(await c.listShares(), []);
+    assert.equal(peer.sessionsOpened, opened + 1);
+
+    // a stream that cannot be replayed is not sent twice: the caller retries
+    peer.tokens.clear();
+    await assert.rejects(
+      c.putFile('alice', 'backup', 'once.enc', Readable.from([Buffer.from('x')]), 1),
+      (error: any) => error.code === 'session-expired',
+    );
+    assert.deepEqual(await c.listShares(), []);
+  });
+
+  it('names a full disk, an oversized upload and rate limiting', async () => {
+    const c = client();
+    await assert.rejects(c.putFile('alice', 'backup', 'full.enc', Readable.from([Buffer.from('x')]), 1), (error: any) => {
+      assert.equal(error.code, 'insufficient-storage');
+      assert.match(error.message, /^507 Insufficient Storage/);
+      return true;
+    });
+    await assert.rejects(c.putFile('alice', 'backup', 'big.enc', Readable.from([Buffer.from('x')]), 1), (error: any) => error.code === 'payload-too-large');
+    peer.rateLimited = true;
+    try {
+      await assert.rejects(client().ensureSession(), (error: any) => error.code === 'rate-limited' && error.retryAfterSeconds === 30);
+    } finally {
+      peer.rateLimited = false;
+    }
+  });
+
+  it('gives up on a silent peer after its timeout, and stops when asked to', async () => {
+    const c = client({ timeoutMs: 300 });
+    await assert.rejects(c.listFiles('slow', 'backup'), (error: any) => error.code === 'timeout');
+    const controller = new AbortController();
+    const pending = client().listFiles('slow', 'backup', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(pending, (error: any) => error.code === 'aborted');
+  });
+
+  it('refuses the peer when pinned to another certificate, before sending anything', async () => {
+    const pinnedElsewhere = new PeerClient({
+      address: '127.0.0.1',
+      port: peer.port,
+      identity: ownIdentity,
+      pinnedFingerprint: ownIdentity.fingerprint,
+      timeoutMs: 5_000,
+      credentials: { sourceServer: 'server-a', password: 'pw' },
+    });
+    clients.push(pinnedElsewhere);
+    const opened = peer.sessionsOpened;
+    await assert.rejects(pinnedElsewhere.ensureSession(), (error: any) => error.code === 'certificate-changed' && error.seenFingerprint === peerIdentity.fingerprint);
+    assert.equal(peer.sessionsOpened, opened);
+  });
+});

@@ -1,0 +1,254 @@
+import type { MasterKeyStore } from '../accounts/master-key.js';
+import type { PeerRow, PeerSettings, Repositories } from '../db/index.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import { sameFingerprint } from '../peer-client/fingerprint.js';
+import { PeerClient } from '../peer-client/peer-client.js';
+import { PeerError } from '../peer-client/peer-error.js';
+import type { ClientIdentity } from '../peer-client/pinned-agent.js';
+import { testConnection, type TestConnectionResult } from '../peer-client/test-connection.js';
+import { unwrapPeerPassword, wrapPeerPassword } from './peer-password.js';
+import { statusForFailure, type PeerStatus } from './peer-status.js';
+
+/** A peer as the API shows it: the password never leaves, only whether one is set. */
+export interface PeerView {
+  id: number;
+  name: string;
+  address: string;
+  port: number;
+  passwordSet: boolean;
+  enabled: boolean;
+  timeoutMinutes: number;
+  fingerprint: string | null;
+  remoteServerName: string | null;
+  status: PeerStatus | null;
+  statusMessage: string | null;
+  lastContactAt: string | null;
+  createdAt: string;
+}
+
+/** A new peer, already validated and normalised (see peer-fields.ts). */
+export interface NewPeer extends PeerSettings {
+  password?: string | undefined;
+}
+
+/** Changes to a peer: absent fields stay; `password: null` removes the password, `fingerprint: null` unpins. */
+export type PeerPatch = Partial<PeerSettings> & { password?: string | null | undefined };
+
+/** An unsaved form to test. With `peerId`, a missing password or fingerprint means the stored one. */
+export interface UnsavedPeerTest {
+  address: string;
+  port: number;
+  password?: string | undefined;
+  fingerprint?: string | null | undefined;
+  peerId?: number | undefined;
+}
+
+export interface PeerServiceDeps {
+  repos: Pick<Repositories, 'peers' | 'transaction'>;
+  masterKeys: Pick<MasterKeyStore, 'get'>;
+  /** This server's certificate and key, presented to peers as its client certificate. */
+  identity: ClientIdentity;
+  /** This server's name, which peers file its backups under. */
+  serverName: () => string;
+  now?: () => Date;
+}
+
+const DEFAULT_TEST_TIMEOUT_MS = 15_000;
+
+function toView(row: PeerRow): PeerView {
+  return {
+    id: row.id,
+    name: row.name,
+    address: row.address,
+    port: row.port,
+    passwordSet: row.wrappedPassword !== null,
+    enabled: row.enabled,
+    timeoutMinutes: row.timeoutMinutes,
+    fingerprint: row.fingerprint,
+    remoteServerName: row.remoteServerName,
+    status: row.status as PeerStatus | null,
+    statusMessage: row.statusMessage,
+    lastContactAt: row.lastContactAt,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Peers: their settings, their secret, their last known status, and pinned clients for the sync engine. */
+export class PeerService {
+  constructor(private readonly deps: PeerServiceDeps) {}
+
+  list(): PeerView[] {
+    return this.deps.repos.peers.list().map(toView);
+  }
+
+  enabledPeers(): PeerView[] {
+    return this.list().filter((peer) => peer.enabled);
+  }
+
+  findPeer(id: number): PeerView | undefined {
+    const row = this.deps.repos.peers.findById(id);
+    return row && toView(row);
+  }
+
+  get(id: number): PeerView {
+    return toView(this.mustFind(id));
+  }
+
+  create(input: NewPeer): PeerView {
+    const id = this.deps.repos.transaction(() => {
+      this.assertNameFree(input.name);
+      const peerId = this.deps.repos.peers.insert({ ...settingsOf(input), createdAt: this.now().toISOString() });
+      if (input.password !== undefined) {
+        this.deps.repos.peers.setWrappedPassword(peerId, wrapPeerPassword(this.deps.masterKeys.get(), peerId, input.password));
+      }
+      return peerId;
+    });
+    return this.get(id);
+  }
+
+  update(id: number, patch: PeerPatch): PeerView {
+    this.deps.repos.transaction(() => {
+      const current = this.mustFind(id);
+      const next: PeerSettings = { ...settingsOf(current), ...definedSettings(patch) };
+      if (next.name !== current.name) this.assertNameFree(next.name, id);
+      this.deps.repos.peers.updateSettings(id, next);
+      if (patch.password !== undefined) {
+        const wrapped = patch.password === null ? null : wrapPeerPassword(this.deps.masterKeys.get(), id, patch.password);
+        this.deps.repos.peers.setWrappedPassword(id, wrapped);
+      }
+      // what was learnt about another address, certificate or password says nothing about the new ones
+      const reached = next.address !== current.address || next.port !== current.port || next.fingerprint !== current.fingerprint;
+      if (reached || patch.password !== undefined) this.deps.repos.peers.clearStatus(id);
+    });
+    return this.get(id);
+  }
+
+  delete(id: number): void {
+    if (!this.deps.repos.peers.delete(id)) throw notFound();
+  }
+
+  /** Test Connection of a saved peer, with its stored password; the result becomes its status. */
+  async test(id: number, options: { timeoutMs?: number } = {}): Promise<TestConnectionResult> {
+    const peer = this.mustFind(id);
+    const result = await testConnection(
+      {
+        address: peer.address,
+        port: peer.port,
+        password: this.password(peer),
+        pinnedFingerprint: peer.fingerprint,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
+      },
+      this.clientIdentity(),
+    );
+    this.recordTest(peer, result);
+    return result;
+  }
+
+  /**
+   * Test Connection of a form not saved yet. A stored password is used only
+   * towards the stored pinned certificate: editing the address in a form
+   * must not send the saved password to whoever answers there.
+   */
+  async testUnsaved(input: UnsavedPeerTest, options: { timeoutMs?: number } = {}): Promise<TestConnectionResult> {
+    const stored = input.peerId === undefined ? undefined : this.mustFind(input.peerId);
+    const fingerprint = input.fingerprint === undefined ? (stored?.fingerprint ?? null) : input.fingerprint;
+    const password =
+      input.password ?? (stored && stored.fingerprint && sameFingerprint(stored.fingerprint, fingerprint) ? this.password(stored) : undefined);
+    return testConnection(
+      { address: input.address, port: input.port, password, pinnedFingerprint: fingerprint, timeoutMs: options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS },
+      this.clientIdentity(),
+    );
+  }
+
+  /**
+   * A client for the sync engine, pinned to the confirmed fingerprint and
+   * holding the credentials (this server's name, the peer password), so it
+   * opens its session by itself. The caller closes it.
+   */
+  clientFor(peer: { id: number } | number): PeerClient {
+    const row = this.mustFind(typeof peer === 'number' ? peer : peer.id);
+    if (!row.fingerprint) throw new PeerError('not-pinned', { peerName: row.name, address: row.address, port: row.port });
+    return new PeerClient({
+      address: row.address,
+      port: row.port,
+      identity: this.deps.identity,
+      pinnedFingerprint: row.fingerprint,
+      timeoutMs: row.timeoutMinutes * 60_000,
+      credentials: { sourceServer: this.deps.serverName(), password: this.password(row) },
+    });
+  }
+
+  /** How a sync's contact with the peer went (`code`: a PeerError code), for the status on the Peers page and dashboard. */
+  recordContact(peerId: number, outcome: { ok: boolean; code?: string | undefined; message?: string | undefined }): void {
+    if (outcome.code === 'aborted') return;
+    const now = this.now().toISOString();
+    if (outcome.ok) {
+      this.deps.repos.peers.recordContact(peerId, { status: 'online', statusMessage: null, lastContactAt: now });
+      return;
+    }
+    const { status, answered } = statusForFailure(outcome.code);
+    this.deps.repos.peers.recordContact(peerId, { status, statusMessage: outcome.message ?? null, ...(answered ? { lastContactAt: now } : {}) });
+  }
+
+  private recordTest(peer: PeerRow, result: TestConnectionResult): void {
+    const now = this.now().toISOString();
+    if (result.ok) {
+      const pinned = peer.fingerprint !== null;
+      this.deps.repos.peers.recordContact(peer.id, {
+        status: pinned ? 'online' : 'unconfirmed',
+        statusMessage: pinned ? null : "Reachable; confirm the peer's fingerprint to start syncing",
+        lastContactAt: now,
+        // a name said over a connection nobody confirmed is shown in the result, not stored
+        ...(pinned && result.serverName !== undefined ? { remoteServerName: result.serverName } : {}),
+      });
+      return;
+    }
+    const { status, answered } = statusForFailure(result.outcome);
+    this.deps.repos.peers.recordContact(peer.id, { status, statusMessage: result.message, ...(answered ? { lastContactAt: now } : {}) });
+  }
+
+  private clientIdentity(): ClientIdentity & { serverName: string } {
+    return { certPem: this.deps.identity.certPem, keyPem: this.deps.identity.keyPem, serverName: this.deps.serverName() };
+  }
+
+  private password(peer: PeerRow): string | undefined {
+    return peer.wrappedPassword === null ? undefined : unwrapPeerPassword(this.deps.masterKeys.get(), peer.id, peer.wrappedPassword);
+  }
+
+  private assertNameFree(name: string, exceptId?: number): void {
+    const other = this.deps.repos.peers.findByName(name);
+    if (other && other.id !== exceptId) {
+      throw new AnemoneError('VALIDATION_FAILED', { message: `A peer named "${name}" already exists`, hint: 'Choose another name for this peer.' });
+    }
+  }
+
+  private mustFind(id: number): PeerRow {
+    const row = this.deps.repos.peers.findById(id);
+    if (!row) throw notFound();
+    return row;
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}
+
+function notFound(): AnemoneError {
+  return new AnemoneError('NOT_FOUND', { message: 'No such peer' });
+}
+
+function settingsOf(source: PeerSettings): PeerSettings {
+  return {
+    name: source.name,
+    address: source.address,
+    port: source.port,
+    enabled: source.enabled,
+    timeoutMinutes: source.timeoutMinutes,
+    fingerprint: source.fingerprint,
+  };
+}
+
+function definedSettings(patch: PeerPatch): Partial<PeerSettings> {
+  const keys = ['name', 'address', 'port', 'enabled', 'timeoutMinutes', 'fingerprint'] as const;
+  return Object.fromEntries(keys.filter((key) => patch[key] !== undefined).map((key) => [key, patch[key]])) as Partial<PeerSettings>;
+}

@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
+import { scanShare, ShareMissingError, type ScanProgress, type ScanResult } from './scan-share.js';
+import { walkShare } from './walk-share.js';
+
+/** Files get mtimes well in the past, so the hash cache trusts them (see RACY_WINDOW_MS). */
+const OLD = new Date('2024-01-01T00:00:00Z');
+const sha256 = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
+
+describe('scanShare', () => {
+  let dbDir: string;
+  let db: Database;
+  let repos: Repositories;
+  let shareId: number;
+  let root: string;
+
+  before(() => {
+    dbDir = mkdtempSync(path.join(os.tmpdir(), 'anemone-scan-db-'));
+    db = openDatabase(path.join(dbDir, 'anemone.db'));
+    repos = createRepositories(db);
+    const createdAt = new Date().toISOString();
+    const userId = repos.users.insertPending({ username: 'alice', isAdmin: false, activationTokenHash: 'h', activationExpiresAt: createdAt, createdAt });
+    shareId = repos.shares.insert({ userId, name: 'backup', syncEnabled: true, createdAt });
+  });
+
+  after(() => {
+    db.close();
+    rmSync(dbDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'anemone-scan-share-'));
+    repos.fileHashes.deleteMany(shareId, repos.fileHashes.loadForShare(shareId).keys());
+  });
+
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  function put(relPath: string, content: string | Buffer, mtime: Date = OLD): void {
+    const target = path.join(root, ...relPath.split('/'));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    utimesSync(target, mtime, mtime);
+  }
+
+  function scan(options: { onProgress?: (progress: ScanProgress) => void; now?: () => number; signal?: AbortSignal } = {}): Promise<ScanResult> {
+    return scanShare(root, { shareId, hashes: repos.fileHashes, ...options });
+  }
+
+  it('lists nested files with size, mtime and SHA-256, and caches them', async () => {
+    put('top.txt', 'top');
+    put('a/b/c/deep.txt', 'deep');
+    put('empty', '');
+    const big = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
+    put('big.bin', big);
+
+    const result = await scan();
+    assert.deepEqual(
+      result.files,
+      new Map([
+        ['top.txt', { size: 3, mtimeMs: OLD.getTime(), sha256: sha256('top') }],
+        ['a/b/c/deep.txt', { size: 4, mtimeMs: OLD.getTime(), sha256: sha256('deep') }],
+        ['empty', { size: 0, mtimeMs: OLD.getTime(), sha256: sha256('') }],
+        ['big.bin', { size: big.length, mtimeMs: OLD.getTime(), sha256: sha256(big) }],
+      ]),
+    );
+    assert.equal(result.hashedCount, 4);
+    assert.equal(result.hashedBytes, 7 + big.length);
+    assert.deepEqual(result.skipped, []);
+    assert.deepEqual(repos.fileHashes.loadForShare(shareId), result.files);
+  });
+
+  it('hashes nothing when nothing changed, and only what changed', async () => {
+    put('same.txt', 'same');
+    put('edited.txt', 'before');
+    put('dir/other.txt', 'other');
+    await scan();
+
+    const unchanged = await scan();
+    assert.equal(unchanged.hashedCount, 0);
+    assert.equal(unchanged.hashedBytes, 0);
+    assert.equal(unchanged.files.size, 3);
+
+    put('edited.txt', 'after!', new Date(OLD.getTime() + 60_000));
+    const edited = await scan();
+    assert.equal(edited.hashedCount, 1);
+    assert.equal(edited.hashedBytes, 6);
+    assert.deepEqual(edited.files.get('edited.txt'), { size: 6, mtimeMs: OLD.getTime() + 60_000, sha256: sha256('after!') });
+    assert.deepEqual(repos.fileHashes.loadForShare(shareId).get('edited.txt'), edited.files.get('edited.txt'));
+  });
+
+  it('rehashes a file whose mtime alone changed', async () => {
+    put('touched.txt', 'content');
+    await scan();
+    const later = new Date(OLD.getTime() + 2000);
+    utimesSync(path.join(root, 'touched.txt'), later, later);
+    const result = await scan();
+    assert.equal(result.hashedCount, 1);
+    assert.deepEqual(result.files.get('touched.txt'), { size: 7, mtimeMs: later.getTime(), sha256: sha256('content') });
+  });
+
+  it('drops deleted files from the result and the cache', async () => {
+    put('keep.txt', 'keep');
+    put('gone/file.txt', 'gone');
+    await scan();
+    rmSync(path.join(root, 'gone'), { recursive: true });
+    const result = await scan();
+    assert.deepEqual([...result.files.keys()], ['keep.txt']);
+    assert.deepEqual([...repos.fileHashes.loadForShare(shareId).keys()], ['keep.txt']);
+  });
+
+  it('leaves hidden files and folders out without reporting them', async () => {
+    put('.DS_Store', 'x');
+    put('.git/config', 'x');
+    put('photos/.thumbnails/t.jpg', 'x');
+    put('photos/cat.jpg', 'cat');
+    const result = await scan();
+    assert.deepEqual([...result.files.keys()], ['photos/cat.jpg']);
+    assert.deepEqual(result.skipped, []);
+  });
+
+  it('skips symlinks and special files, and reports them', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'anemone-scan-outside-'));
+    try {
+      writeFileSync(path.join(outside, 'secret.txt'), 'secret');
+      put('real.txt', 'real');
+      symlinkSync(path.join(root, 'real.txt'), path.join(root, 'link-to-file'));
+      symlinkSync(outside, path.join(root, 'link-to-folder'));
+      symlinkSync(path.join(root, 'nowhere'), path.join(root, 'dangling'));
+      execFileSync('mkfifo', [path.join(root, 'pipe')]);
+      const result = await scan();
+      assert.deepEqual([...result.files.keys()], ['real.txt']);
+      assert.deepEqual(result.skipped, [
+        { relPath: 'dangling', reason: 'symlink' },
+        { relPath: 'link-to-file', reason: 'symlink' },
+        { relPath: 'link-to-folder', reason: 'symlink' },
+        { relPath: 'pipe', reason: 'not-a-regular-file' },
+      ]);
+      assert.deepEqual(result.unread, []);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps NFC unicode names and reports names it cannot sync', async () => {
+    put('photos/été/crème brûlée.jpg', 'nfc');
+    put('日本語/ファイル.txt', 'nfc too');
+    put('cafe\u0301.txt', 'nfd');
+    put('back\\slash.txt', 'backslash');
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/latin1-`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'not utf-8');
+    const result = await scan();
+    assert.deepEqual([...result.files.keys()].sort(), ['photos/été/crème brûlée.jpg', '日本語/ファイル.txt']);
+    assert.deepEqual(result.skipped, [
+      { relPath: 'back\\slash.txt', reason: 'name-has-backslash' },
+      { relPath: 'cafe\u0301.txt', reason: 'name-not-nfc' },
+      { relPath: 'latin1-\ufffd.txt', reason: 'name-not-utf8' },
+    ]);
+  });
+
+  it('skips a file that grows while it is read, and reads it next time', async () => {
+    put('growing.log', 'line 1\n');
+    put('steady.txt', 'steady');
+    const result = await scan({
+      // the walk has stat'ed every file; hashing has not started
+      onProgress: (progress) => progress.phase === 'hashing' && appendFileSync(path.join(root, 'growing.log'), 'line 2\n'),
+    });
+    assert.deepEqual([...result.files.keys()], ['steady.txt']);
+    assert.deepEqual(result.skipped, [{ relPath: 'growing.log', reason: 'changed-during-scan' }]);
+    assert.deepEqual(result.unread, ['growing.log']);
+    assert.equal(repos.fileHashes.loadForShare(shareId).has('growing.log'), false);
+
+    utimesSync(path.join(root, 'growing.log'), OLD, OLD);
+    const next = await scan();
+    assert.deepEqual(next.files.get('growing.log')?.sha256, sha256('line 1\nline 2\n'));
+    assert.deepEqual(next.skipped, []);
+  });
+
+  it('reports a file deleted or swapped for a symlink after the walk', async () => {
+    put('deleted.txt', 'deleted');
+    put('swapped.txt', 'swapped');
+    const result = await scan({
+      onProgress: (progress) => {
+        if (progress.phase !== 'hashing') return;
+        unlinkSync(path.join(root, 'deleted.txt'));
+        unlinkSync(path.join(root, 'swapped.txt'));
+        symlinkSync('/etc/hostname', path.join(root, 'swapped.txt'));
+      },
+    });
+    assert.deepEqual(result.files.size, 0);
+    assert.deepEqual(result.skipped, [
+      { relPath: 'deleted.txt', reason: 'vanished' },
+      { relPath: 'swapped.txt', reason: 'symlink' },
+    ]);
+    assert.deepEqual(result.unread, []);
+  });
+
+  it('does not cache a file modified just before it was hashed', async () => {
+    put('fresh.txt', 'fresh');
+    const mtime = OLD.getTime();
+    const racy = await scan({ now: () => mtime + 1000 });
+    assert.equal(racy.files.get('fresh.txt')?.sha256, sha256('fresh'));
+    assert.equal(repos.fileHashes.loadForShare(shareId).has('fresh.txt'), false);
+    assert.equal((await scan({ now: () => mtime + 5000 })).hashedCount, 1);
+    assert.equal((await scan()).hashedCount, 0);
+  });
+
+  it('reports progress through the phases', async () => {
+    put('a.txt', 'a');
+    put('b.txt', 'bb');
+    const seen: ScanProgress[] = [];
+    await scan({ onProgress: (progress) => seen.push(progress) });
+    const hashing = seen.find((progress) => progress.phase === 'hashing');
+    assert.deepEqual(hashing && { filesSeen: hashing.filesSeen, filesToHash: hashing.filesToHash, bytesToHash: hashing.bytesToHash }, {
+      filesSeen: 2,
+      filesToHash: 2,
+      bytesToHash: 3,
+    });
+    assert.deepEqual(seen.at(-1), { phase: 'done', filesSeen: 2, filesToHash: 2, bytesToHash: 3, hashedCount: 2, hashedBytes: 3 });
+  });
+
+  it('tells a missing share from an empty one', async () => {
+    assert.deepEqual((await scan()).files, new Map());
+    await assert.rejects(scanShare(path.join(root, 'absent'), { shareId, hashes: repos.fileHashes }), ShareMissingError);
+    put('a-file', 'x');
+    await assert.rejects(scanShare(path.join(root, 'a-file'), { shareId, hashes: repos.fileHashes }), ShareMissingError);
+  });
+
+  it('follows a symlinked share root', async () => {
+    put('inside.txt', 'x');
+    const link = `${root}-link`;
+    symlinkSync(root, link);
+    try {
+      const result = await scanShare(link, { shareId, hashes: repos.fileHashes });
+      assert.deepEqual([...result.files.keys()], ['inside.txt']);
+    } finally {
+      unlinkSync(link);
+    }
+  });
+
+  it('stops when aborted, writing nothing', async () => {
+    put('a.txt', 'a');
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await assert.rejects(scan({ signal: controller.signal }), /stop/);
+    assert.equal(repos.fileHashes.loadForShare(shareId).size, 0);
+  });
+
+  it('reports unreadable files and folders as unread, so the sync keeps their copies', { skip: process.getuid?.() === 0 && 'root reads everything' }, async () => {
+    put('locked/inside.txt', 'x');
+    put('secret.txt', 'x');
+    execFileSync('chmod', ['000', path.join(root, 'locked'), path.join(root, 'secret.txt')]);
+    try {
+      const result = await scan();
+      assert.deepEqual(result.unread, ['locked', 'secret.txt']);
+      assert.deepEqual(
+        result.skipped.map((entry) => [entry.relPath, entry.reason, entry.detail]),
+        [
+          ['locked', 'unreadable', 'EACCES'],
+          ['secret.txt', 'unreadable', 'EACCES'],
+        ],
+      );
+    } finally {
+      execFileSync('chmod', ['755', path.join(root, 'locked')]);
+    }
+  });
+});
+
+describe('walkShare', () => {
+  it('finds the same with synchronous calls and with callbacks', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'anemone-walk-'));
+    try {
+      for (let folder = 0; folder < 20; folder++) {
+        mkdirSync(path.join(root, `f${folder}`, 'sub'), { recursive: true });
+        for (let file = 0; file < 30; file++) writeFileSync(path.join(root, `f${folder}`, file % 2 ? 'sub' : '', `${file}.txt`), `${folder}/${file}`);
+        symlinkSync(root, path.join(root, `f${folder}`, 'loop'));
+        writeFileSync(path.join(root, `f${folder}`, '.hidden'), 'x');
+      }
+      const sorted = (result: Awaited<ReturnType<typeof walkShare>>) => ({
+        files: result.files.map((file) => `${file.relPath} ${file.size} ${file.mtimeMs} ${file.ino}`).sort(),
+        skipped: result.skipped.map((entry) => `${entry.relPath} ${entry.reason}`).sort(),
+      });
+      const bySync = sorted(await walkShare(root));
+      const byCallbacks = sorted(await walkShare(root, { synchronousCalls: false }));
+      assert.equal(bySync.files.length, 600);
+      assert.equal(bySync.skipped.length, 20);
+      assert.deepEqual(byCallbacks, bySync);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

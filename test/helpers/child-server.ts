@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent } from 'undici';
+import { REPO_ROOT } from './cli.js';
+import { ApiClient } from './test-server.js';
+
+/** A free port on loopback, found by binding port 0 and letting it go. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface ChildServer {
+  process: ChildProcess;
+  url: string;
+  client(): ApiClient;
+  /** Ends the process the hard way, as a power cut would. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `anemone serve` in its own process (the real CLI), on a data directory and port of its own. */
+export async function startChildServer(dataDir: string, port: number): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--data-dir', dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'warn'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `https://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  let agent: Agent | undefined;
+  while (!agent) {
+    if (child.exitCode !== null) throw new Error(`anemone serve exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`anemone serve did not start: ${stderr}`);
+    try {
+      const certPem = await readFile(path.join(dataDir, 'certs', 'server.crt'), 'utf8');
+      const candidate = new Agent({ connect: { ca: certPem } });
+      const health = await new ApiClient(url, candidate).get('/health');
+      if (health.status === 200) agent = candidate;
+    } catch {
+      await delay(100);
+    }
+  }
+  const readyAgent = agent;
+  return {
+    process: child,
+    url,
+    client: () => new ApiClient(url, readyAgent),
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+      await readyAgent.close();
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      await readyAgent.close();
+    },
+  };
+}
