@@ -124,26 +124,20 @@ export class SyncService {
         message: `A sync of ${share.username}/${share.name} to ${peer.name} is already running`,
       };
     }
-    const startedAt = this.now().toISOString();
-    const logId = this.deps.repos.syncLogs.insertRunning({
+    const run = {
       userId: share.userId,
       username: share.username,
       shareId: share.id,
       shareName: share.name,
       peerId: peer.id,
       peerName: peer.name,
-      startedAt,
-    });
+      startedAt: this.now().toISOString(),
+    };
+    const logId = this.deps.repos.syncLogs.insertRunning(run);
     const controller = new AbortController();
     const progress: SyncProgress = {
+      ...run,
       logId,
-      userId: share.userId,
-      username: share.username,
-      shareId: share.id,
-      shareName: share.name,
-      peerId: peer.id,
-      peerName: peer.name,
-      startedAt,
       phase: 'connecting',
       filesDone: 0,
       filesTotal: 0,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, fetch } from 'undici';
-import { type AnemoneServer, createServer } from '../../src/app.js';
+import { type AnemoneServer, createServer, type ServerOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 
 export interface TestServer {
@@ -15,10 +15,10 @@ export interface TestServer {
 }
 
 /** A real HTTPS server on loopback, port 0, in its own temporary data directory. */
-export async function startTestServer(options: { dataDir?: string; keepDataDir?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(options: { dataDir?: string; keepDataDir?: boolean; serverOptions?: ServerOptions } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'anemone-test-')));
   const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: 'warn' });
-  const server = await createServer(config);
+  const server = await createServer(config, options.serverOptions);
   const { url } = await server.start();
   const agent = new Agent({ connect: { ca: server.identity.certPem } });
   return {

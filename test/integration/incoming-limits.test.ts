@@ -4,32 +4,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type AnemoneServer, createServer } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
 import { makeSourceIdentity, PeerTlsClient } from '../helpers/peer-tls-client.js';
-import { ApiClient, setUpServer, type TestServer } from '../helpers/test-server.js';
-import { Agent } from 'undici';
+import { setUpServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const SYNC_PASSWORD = 'sync password 1';
 const MAX_UPLOAD = 64 * 1024;
-
-/** Like startTestServer, with the receiving side's options (a small upload limit). */
-async function startServer(dataDir: string, maxUploadBytes: number): Promise<TestServer> {
-  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: 'warn' });
-  const server: AnemoneServer = await createServer(config, { incoming: { maxUploadBytes } });
-  const { url } = await server.start();
-  const agent = new Agent({ connect: { ca: server.identity.certPem } });
-  return {
-    server,
-    url,
-    dataDir,
-    client: () => new ApiClient(url, agent),
-    async stop() {
-      await server.stop();
-      await agent.close();
-    },
-  };
-}
 
 describe('incoming syncs: limits and start-up', () => {
   let dataDir: string;
@@ -46,7 +25,7 @@ describe('incoming syncs: limits and start-up', () => {
       await writeFile(path.join(dataDir, 'incoming', orphan), 'half written');
     }
     await writeFile(path.join(dataDir, 'incoming', 'server-b/alice/backup/kept.enc'), 'a stored file');
-    test = await startServer(dataDir, MAX_UPLOAD);
+    test = await startTestServer({ dataDir, keepDataDir: true, serverOptions: { incoming: { maxUploadBytes: MAX_UPLOAD } } });
     const { admin } = await setUpServer(test);
     await admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: SYNC_PASSWORD });
     source = new PeerTlsClient(test.url, { ca: test.server.identity.certPem, identity: await makeSourceIdentity() });

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { MasterKeyStore } from '../accounts/master-key.js';
+import { issueUserKey } from '../accounts/user-keys.js';
+import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
+import { SyncService } from './sync-service.js';
+import type { PeerConnector, PeerSession } from './types.js';
+
+/** A peer that answers nothing: every call waits forever. */
+const silent = new Promise<never>(() => undefined);
+
+function hangingSession(): PeerSession {
+  return {
+    getManifest: async () => null,
+    putManifest: () => silent,
+    putFile: () => silent,
+    putBatch: () => silent,
+    listFiles: async () => [],
+    deleteFiles: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+describe('SyncService with a peer that stops answering', () => {
+  let dir: string;
+  let db: Database;
+  let repos: Repositories;
+  let shareId: number;
+  let service: (connector: PeerConnector) => SyncService;
+  const peer = { id: 1, name: 'slow-peer', timeoutMinutes: 0.003 }; // about 200 ms of silence
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'anemone-sync-service-'));
+    db = openDatabase(path.join(dir, 'anemone.db'));
+    repos = createRepositories(db);
+    const masterKeys = new MasterKeyStore(path.join(dir, 'secrets'));
+    const masterKey = await masterKeys.create();
+    const { wrappedKey, keyCheck } = issueUserKey(masterKey, 'alice');
+    const now = new Date().toISOString();
+    const userId = repos.users.insertActive({ username: 'alice', isAdmin: false, passwordHash: 'x', wrappedKey, keyCheck, createdAt: now });
+    shareId = repos.shares.insert({ userId, name: 'backup', syncEnabled: true, createdAt: now });
+    const shareRoot = path.join(dir, 'shares', 'alice', 'backup');
+    mkdirSync(shareRoot, { recursive: true });
+    writeFileSync(path.join(shareRoot, 'a.txt'), 'hello');
+    service = (connector) =>
+      new SyncService({
+        repos,
+        masterKeys,
+        peers: connector,
+        serverName: () => 'server-a',
+        sharePath: (username, shareName) => path.join(dir, 'shares', username, shareName),
+        logger: pino({ level: 'silent' }),
+      });
+  });
+  after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const connector = (connect: PeerConnector['connect']): PeerConnector => ({
+    enabledPeers: () => [peer],
+    findPeer: () => peer,
+    connect,
+  });
+
+  it('ends a sync stuck while connecting after the peer timeout, as a failure with a hint', async () => {
+    const sync = service(connector(() => silent));
+    const { started } = sync.syncShare(shareId);
+    await started[0]?.done;
+    const log = repos.syncLogs.findById(started[0]?.logId ?? 0);
+    assert.equal(log?.status, 'failure');
+    assert.equal(log?.errorCode, 'SYNC_TIMEOUT');
+    assert.ok(log?.hint);
+    assert.equal(sync.runningSyncs().length, 0, 'the run is no longer listed as running');
+  });
+
+  it('ends a sync stuck in the middle of an upload the same way', async () => {
+    const sync = service(connector(async () => hangingSession()));
+    const { started } = sync.syncShare(shareId);
+    await started[0]?.done;
+    assert.equal(repos.syncLogs.findById(started[0]?.logId ?? 0)?.errorCode, 'SYNC_TIMEOUT');
+  });
+
+  it('refuses a second run for the same share and peer while one is running', async () => {
+    const sync = service(connector(() => silent));
+    const first = sync.syncShare(shareId);
+    const second = sync.syncShare(shareId);
+    assert.equal(second.started.length, 0);
+    assert.equal(second.refused[0]?.code, 'SYNC_ALREADY_RUNNING');
+    await first.started[0]?.done;
+  });
+
+  it('marks runs left running by a dead process as interrupted', () => {
+    const logId = repos.syncLogs.insertRunning({
+      userId: 1,
+      username: 'alice',
+      shareId,
+      shareName: 'backup',
+      peerId: 1,
+      peerName: 'slow-peer',
+      startedAt: new Date().toISOString(),
+    });
+    assert.equal(service(connector(() => silent)).cleanUpInterruptedRuns(), 1);
+    assert.equal(repos.syncLogs.findById(logId)?.status, 'interrupted');
+  });
+});
