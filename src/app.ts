@@ -11,6 +11,7 @@ import { createRepositories, openDatabase, type Database, type Repositories } fr
 import { loadOrCreateIdentity, type ServerIdentity } from './identity/identity.js';
 import { type IncomingOptions, openIncomingServices } from './incoming/services.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { PeerMonitor } from './peers/peer-monitor.js';
 import { PeerService } from './peers/peer-service.js';
 import { ShareService } from './shares/share-service.js';
 import { peerConnector } from './sync/peer-connector.js';
@@ -78,6 +79,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();
+  const peerMonitor = new PeerMonitor(peers, logger);
   const services = { ...core, peers, sync };
   // the receiving side of peer sync; opening it removes temporary files an interrupted upload left
   const incoming = await openIncomingServices({
@@ -99,12 +101,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     app,
     async start() {
       await app.listen({ port: config.port, host: config.bind });
+      peerMonitor.start();
       const port = (app.server.address() as AddressInfo).port;
       const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
       logger.info({ port, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
       return { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, port };
     },
     async stop() {
+      peerMonitor.stop();
       await sync.stopAll();
       await app.close();
       db.close();

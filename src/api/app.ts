@@ -15,6 +15,7 @@ import type { PeerService } from '../peers/peer-service.js';
 import type { ShareService } from '../shares/share-service.js';
 import { registerErrorHandling } from './errors.js';
 import { authRoutes } from './routes/auth.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { incomingRoutes } from './routes/incoming.js';
 import { peerRoutes } from './routes/peers.js';
@@ -98,6 +99,7 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   await app.register(shareRoutes({ shares: services.shares, syncLogs: options.repos.syncLogs }));
   await app.register(peerRoutes(services));
   await app.register(syncRoutes({ sync: services.sync, repos: options.repos }));
+  await app.register(dashboardRoutes({ repos: options.repos, peers: services.peers }));
   await app.register(serverRoutes({ setup: services.setup, fingerprint: options.tls.fingerprint, version: options.version }));
   await app.register(syncSettingsRoutes({ settings: services.incoming.settings, fingerprint: options.tls.fingerprint }));
   await app.register(incomingRoutes({ admin: services.incoming.admin }));

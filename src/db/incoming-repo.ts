@@ -125,6 +125,13 @@ export class IncomingRepo {
       .run({ ...input, receivedAt: input.receivedAt ?? null });
   }
 
+  /** The manifest generation the source announced with its last manifest. */
+  setGeneration(input: { source: string; user: string; share: string; generation: number }): void {
+    this.db
+      .prepare('UPDATE incoming_shares SET generation = @generation WHERE source = @source AND user = @user AND share = @share')
+      .run(input);
+  }
+
   /** Removes the stats of a source, one of its users, or one share; returns the totals removed. */
   deleteShares(filter: { source: string; user?: string; share?: string }): { fileCount: number; bytesUsed: number } {
     const where = ['source = @source'];

@@ -46,6 +46,10 @@ export class SharesRepo {
     return (this.db.prepare(`${SELECT} WHERE s.user_id = ? ORDER BY s.name`).all(userId) as RawShare[]).map(toShare);
   }
 
+  listAll(): ShareRow[] {
+    return (this.db.prepare(`${SELECT} ORDER BY u.username, s.name`).all() as RawShare[]).map(toShare);
+  }
+
   listSyncEnabled(): ShareRow[] {
     return (this.db.prepare(`${SELECT} WHERE s.sync_enabled = 1 ORDER BY u.username, s.name`).all() as RawShare[]).map(toShare);
   }

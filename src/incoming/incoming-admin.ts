@@ -10,6 +10,8 @@ export interface IncomingShareSummary {
   fileCount: number;
   bytesUsed: number;
   lastReceivedAt: string | null;
+  /** The manifest generation the source announced last (the peer cannot read the manifest). */
+  generation: number | null;
 }
 
 export interface IncomingSourceSummary {
@@ -95,7 +97,7 @@ function summarise(name: string, binding: IncomingSourceRow | undefined, shares:
     bytesUsed: sum(shares.map((row) => row.bytesUsed)),
     // ISO-8601 strings of one clock sort as the times they name
     lastReceivedAt: received.length > 0 ? received.sort().at(-1) ?? null : null,
-    shares: shares.map(({ user, share, fileCount, bytesUsed, lastReceivedAt }) => ({ user, share, fileCount, bytesUsed, lastReceivedAt })),
+    shares: shares.map(({ user, share, fileCount, bytesUsed, lastReceivedAt, generation }) => ({ user, share, fileCount, bytesUsed, lastReceivedAt, generation })),
   };
 }
 

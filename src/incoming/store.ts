@@ -85,8 +85,10 @@ export class IncomingStore {
     return this.writeOne(ref, segments.slice(0, -1), segments.at(-1) as string, body, ctSha256, this.maxUploadBytes, true);
   }
 
-  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
-    return this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), false);
+  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number): Promise<{ size: number }> {
+    const written = await this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), false);
+    if (generation !== undefined) this.repo.setGeneration({ ...ref, generation });
+    return written;
   }
 
   async putBatch(ref: ShareRef, body: Readable): Promise<{ stored: number }> {

@@ -5,6 +5,7 @@ import {
   AppendSha256Trailer,
   CT_SHA256_HEADER,
   CT_SHA256_TRAILER,
+  MANIFEST_GENERATION_HEADER,
   TRAILER_LENGTH,
   deleteFilesResponse,
   encodeBatchItemHead,
@@ -150,10 +151,14 @@ export class PeerClient {
     return readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
   }
 
-  async putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, options: CallOptions = {}): Promise<void> {
+  async putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, options: CallOptions & { generation?: number } = {}): Promise<void> {
+    const headers = {
+      ...binaryHeaders(ctSha256),
+      ...(options.generation === undefined ? {} : { [MANIFEST_GENERATION_HEADER]: String(options.generation) }),
+    };
     const response = await this.sessionRequest(
       'putManifest',
-      { params: { user, share }, headers: binaryHeaders(ctSha256), body: bytes, signal: options.signal },
+      { params: { user, share }, headers, body: bytes, signal: options.signal },
       [200, 201, 204],
     );
     await discard(response.body);

@@ -26,7 +26,7 @@ function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
   const options = { signal };
   return {
     getManifest: (user, share) => client.getManifest(user, share, options),
-    putManifest: (user, share, bytes, ctSha256) => client.putManifest(user, share, bytes, ctSha256, options),
+    putManifest: (user, share, bytes, ctSha256, generation) => client.putManifest(user, share, bytes, ctSha256, { ...options, generation }),
     putFile: (user, share, storedPath, body, size) => client.putFile(user, share, storedPath, body, size, options),
     putBatch: async (user, share, items) => {
       await client.putBatch(user, share, items, options);

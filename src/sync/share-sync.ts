@@ -96,7 +96,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     generation += 1;
     const manifest: Manifest = { version: 1, ...manifestContext, generation, createdAt: input.now().toISOString(), files };
     const bytes = encryptBuffer(input.userKey, manifestInfo(manifestContext), serializeManifest(manifest));
-    await session.putManifest(user, share, bytes, createHash('sha256').update(bytes).digest('hex'));
+    await session.putManifest(user, share, bytes, createHash('sha256').update(bytes).digest('hex'), generation);
     input.onGenerationWritten(generation);
   };
 

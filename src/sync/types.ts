@@ -26,7 +26,7 @@ export interface BatchItem {
  */
 export interface PeerSession {
   getManifest(user: string, share: string): Promise<Buffer | null>;
-  putManifest(user: string, share: string, bytes: Buffer, ctSha256: string): Promise<void>;
+  putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, generation: number): Promise<void>;
   /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. */
   putFile(user: string, share: string, storedPath: string, body: Readable, size: number): Promise<{ ctSha256: string }>;
   putBatch(user: string, share: string, items: BatchItem[]): Promise<void>;

@@ -12,8 +12,8 @@ export interface ClusterServer {
 }
 
 /** A set-up server whose admin is signed in; `acceptPassword` opens it to incoming syncs with that password. */
-export async function startNamedServer(name: string, options: { acceptPassword?: string } = {}): Promise<ClusterServer> {
-  const test = await startTestServer();
+export async function startNamedServer(name: string, options: { acceptPassword?: string; logLevel?: 'info' | 'warn' } = {}): Promise<ClusterServer> {
+  const test = await startTestServer(options.logLevel ? { logLevel: options.logLevel } : {});
   const admin = test.client();
   const setup = await admin.post('/api/setup', { serverName: name, username: 'admin', password: `${name} admin password` });
   if (setup.status !== 201) throw new Error(`setup of ${name} failed: ${JSON.stringify(setup.body)}`);

@@ -15,9 +15,11 @@ export interface TestServer {
 }
 
 /** A real HTTPS server on loopback, port 0, in its own temporary data directory. */
-export async function startTestServer(options: { dataDir?: string; keepDataDir?: boolean; serverOptions?: ServerOptions } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { dataDir?: string; keepDataDir?: boolean; serverOptions?: ServerOptions; logLevel?: 'debug' | 'info' | 'warn' } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'anemone-test-')));
-  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: 'warn' });
+  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: options.logLevel ?? 'warn' });
   const server = await createServer(config, options.serverOptions);
   const { url } = await server.start();
   const agent = new Agent({ connect: { ca: server.identity.certPem } });

@@ -11,6 +11,7 @@ const shareSchema = z.object({
   fileCount: z.number(),
   bytesUsed: z.number(),
   lastReceivedAt: z.string().nullable(),
+  generation: z.number().nullable(),
 });
 
 const sourceSchema = z.object({

@@ -8,6 +8,7 @@ import type { IncomingServices } from '../../incoming/services.js';
 import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming/store.js';
 import {
   CT_SHA256_HEADER,
+  MANIFEST_GENERATION_HEADER,
   CT_SHA256_TRAILER,
   deleteFilesBody,
   deleteFilesResponse,
@@ -102,7 +103,7 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       onRequest: requireSession,
       schema: { params: shareParams },
       handler: async (request, reply) => {
-        await store.putManifest(shareOf(request, request.params), uploadOf(request), announcedSha256(request));
+        await store.putManifest(shareOf(request, request.params), uploadOf(request), announcedSha256(request), announcedGeneration(request));
         return reply.status(204).send();
       },
     });
@@ -190,4 +191,10 @@ function addErrorHeaders(error: AnemoneError, reply: FastifyReply): void {
     const seconds = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (seconds !== undefined) reply.header('retry-after', String(seconds));
   }
+}
+
+/** The generation a source announces with its manifest, when it sends a well-formed one (stats only). */
+function announcedGeneration(request: FastifyRequest): number | undefined {
+  const value = request.headers[MANIFEST_GENERATION_HEADER];
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }

@@ -16,6 +16,13 @@ export const SYNC_PREFIX = '/api/sync/v1';
 /** Header carrying the SHA-256 (hex) of an uploaded ciphertext; the receiver checks it before keeping the file. */
 export const CT_SHA256_HEADER = 'x-anemone-ct-sha256';
 
+/**
+ * Header of putManifest: the manifest's generation, as the source says. The
+ * peer cannot read the manifest; it keeps this number for its Incoming
+ * Backups page only and trusts nothing to it.
+ */
+export const MANIFEST_GENERATION_HEADER = 'x-anemone-manifest-generation';
+
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
 

@@ -1,0 +1,81 @@
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * Everything the bench started or made, undone whatever happens: a normal end,
+ * an error, Ctrl-C or SIGTERM. Children run in their own process groups
+ * (spawned `detached`), so a whole group is ended by its id, and only groups
+ * this bench started.
+ */
+export class Cleanup {
+  private readonly children = new Set<ChildProcess>();
+  private readonly dirs = new Set<string>();
+  private running: Promise<void> | undefined;
+  keepDirs = false;
+
+  /** Tracks a child until it exits. */
+  child(child: ChildProcess): ChildProcess {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  dir(dir: string): string {
+    this.dirs.add(dir);
+    return dir;
+  }
+
+  async removeDir(dir: string): Promise<void> {
+    this.dirs.delete(dir);
+    if (!this.keepDirs) await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Ends every child still running (SIGTERM, then SIGKILL after `graceMs`) and removes every temp dir. */
+  runAll(graceMs = 5_000): Promise<void> {
+    this.running ??= (async () => {
+      const alive = [...this.children];
+      for (const child of alive) signalGroup(child, 'SIGTERM');
+      const deadline = Date.now() + graceMs;
+      while ([...this.children].length > 0 && Date.now() < deadline) await delay(50);
+      for (const child of this.children) signalGroup(child, 'SIGKILL');
+      for (const dir of [...this.dirs]) await this.removeDir(dir).catch(() => undefined);
+    })();
+    return this.running;
+  }
+
+  /** The last resort in `process.on('exit')`: synchronous only. */
+  runSync(): void {
+    for (const child of this.children) signalGroup(child, 'SIGKILL');
+    if (!this.keepDirs) for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+    this.dirs.clear();
+  }
+
+  /** Cleans up on Ctrl-C / SIGTERM / exit. */
+  install(): void {
+    let interrupted = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupted) return;
+      interrupted = true;
+      process.stderr.write(`\n${signal}: stopping servers and tools, removing temp dirs…\n`);
+      this.runAll(3_000).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('exit', () => this.runSync());
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Agent } from 'undici';
+import { ApiClient, expectStatus } from './api.js';
+import type { Cleanup } from './cleanup.js';
+import { procStatusKb, RssSampler } from './memory.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A free port on loopback, found by binding port 0 and letting it go. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface BenchServer {
+  name: string;
+  dataDir: string;
+  port: number;
+  url: string;
+  pid: number;
+  process: ChildProcess;
+  rss: RssSampler;
+  logPath: string;
+  /** A client with its own cookie jar. */
+  client(): ApiClient;
+  /** Peak resident memory of the whole life of the process (VmHWM), read now. */
+  hwmKb(): number | undefined;
+  /** SIGTERM and wait (a clean exit writes --cpu-prof profiles); SIGKILL after 20 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `anemone serve` in its own process (the real CLI, as test/helpers/child-server.ts
+ * starts it), at log level info so the log has "sync started" / "sync finished".
+ */
+export async function startServer(options: { name: string; dataDir: string; cleanup: Cleanup; profileDir?: string | undefined }): Promise<BenchServer> {
+  const port = await freePort();
+  const nodeArgs = ['--import', 'tsx'];
+  if (options.profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+  const child = options.cleanup.child(
+    spawn(process.execPath, [...nodeArgs, 'src/cli/run.ts', 'serve', '--data-dir', options.dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'info'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    }),
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-16_384)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `https://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  let agent: Agent | undefined;
+  while (!agent) {
+    if (child.exitCode !== null) throw new Error(`anemone serve (${options.name}) exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`anemone serve (${options.name}) did not start: ${stderr}`);
+    try {
+      const certPem = await readFile(path.join(options.dataDir, 'certs', 'server.crt'), 'utf8');
+      const candidate = new Agent({ connect: { ca: certPem } });
+      const health = await new ApiClient(url, candidate).get('/health');
+      if (health.status === 200) agent = candidate;
+      else await candidate.close();
+    } catch {
+      await delay(100);
+    }
+  }
+  const readyAgent = agent;
+  const pid = child.pid as number;
+  const rss = new RssSampler(pid).start();
+  return {
+    name: options.name,
+    dataDir: options.dataDir,
+    port,
+    url,
+    pid,
+    process: child,
+    rss,
+    logPath: path.join(options.dataDir, 'logs', 'anemone.log'),
+    client: () => new ApiClient(url, readyAgent),
+    hwmKb: () => procStatusKb(pid, 'VmHWM'),
+    async stop() {
+      rss.stop();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const killed = await Promise.race([exited.then(() => false), delay(20_000).then(() => true)]);
+        if (killed) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      await readyAgent.close();
+    },
+  };
+}
+
+export interface Pair {
+  a: BenchServer;
+  b: BenchServer;
+  /** A's administrator, signed in. */
+  adminA: ApiClient;
+  /** alice on A, signed in. */
+  alice: ApiClient;
+  backupShareId: number;
+  /** A's `shares/alice/backup`. */
+  shareRoot: string;
+}
+
+const B_PASSWORD = 'password of server b';
+
+/** Both servers set up through the API: alice on A, B accepting incoming syncs, A → B paired and pinned. */
+export async function setUpPair(a: BenchServer, b: BenchServer): Promise<Pair> {
+  const adminA = a.client();
+  expectStatus(await adminA.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password of a' }), 201, 'setup of A');
+  const adminB = b.client();
+  expectStatus(await adminB.post('/api/setup', { serverName: 'server-b', username: 'admin', password: 'admin password of b' }), 201, 'setup of B');
+  expectStatus(await adminB.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: B_PASSWORD }), 200, 'accepting incoming on B');
+
+  const created = await adminA.post('/api/admin/users', { username: 'alice' });
+  expectStatus(created, 201, 'creating alice');
+  const alice = a.client();
+  const activated = await alice.post('/api/activate', { token: created.body.activationToken, password: 'alice password' });
+  if (activated.status >= 300) throw new Error(`activating alice failed: ${activated.status} ${JSON.stringify(activated.body)}`);
+  expectStatus(await alice.post('/api/auth/login', { username: 'alice', password: 'alice password' }), 200, 'alice signing in');
+  const shares = await alice.get('/api/shares');
+  const backup = (shares.body.shares as { id: number; name: string }[]).find((share) => share.name === 'backup');
+  if (!backup) throw new Error(`alice has no backup share: ${JSON.stringify(shares.body)}`);
+
+  const peer = await adminA.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: b.port, password: B_PASSWORD, enabled: true });
+  expectStatus(peer, 201, 'adding B as a peer of A');
+  const tested = await adminA.post(`/api/admin/peers/${peer.body.id}/test`);
+  if (!tested.body?.fingerprint) throw new Error(`Test Connection failed: ${JSON.stringify(tested.body)}`);
+  expectStatus(await adminA.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint }), 200, 'pinning B');
+  return { a, b, adminA, alice, backupShareId: backup.id, shareRoot: path.join(a.dataDir, 'shares', 'alice', 'backup') };
+}
