@@ -14,6 +14,7 @@ import type { Logger } from '../logging/logger.js';
 import type { PeerService } from '../peers/peer-service.js';
 import type { ShareService } from '../shares/share-service.js';
 import { registerErrorHandling } from './errors.js';
+import { registerOpenApi } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
@@ -83,6 +84,8 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
     errorResponseBuilder: (_request, context) =>
       new AnemoneError('TOO_MANY_ATTEMPTS', { message: `Too many attempts from this address; try again in ${context.after}` }),
   });
+
+  await registerOpenApi(app, options.version);
 
   const { services } = options;
   app.decorateRequest('user', null);
