@@ -12,7 +12,7 @@ const layers = {
   // building blocks the engines use
   blocks: ['src/accounts', 'src/shares', 'src/peers', 'src/scan', 'src/manifest', 'src/protocol', 'src/peer-client', 'src/offline'],
   // the engines
-  engines: ['src/sync', 'src/restore', 'src/scheduler', 'src/incoming', 'src/monitoring'],
+  engines: ['src/sync', 'src/restore', 'src/recovery', 'src/scheduler', 'src/incoming', 'src/monitoring'],
 };
 const above = {
   foundation: [...layers.blocks, ...layers.engines],
@@ -31,8 +31,16 @@ function forbid(folders, reason) {
   };
 }
 
+/** For a file of src/web: `leavesWeb` matches a relative import that climbs out of src/web from where the file sits. */
+function webImportLimits(leavesWeb) {
+  return [
+    { regex: leavesWeb, message: 'The web UI uses the server only through its JSON API (src/web/api/); it imports nothing else from src/.' },
+    { regex: '^node:', message: 'The web UI runs in the browser: no node: modules.' },
+  ];
+}
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'test/e2e/screenshots/**', 'src/web/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'test/e2e/screenshots/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -62,6 +70,27 @@ export default tseslint.config(
       ],
     },
   })),
+  // the web UI is an interface layer of its own, built for the browser: it talks to the server
+  // through its JSON API only (src/web/api/), so it imports nothing from the rest of src/ and no node: module
+  {
+    files: ['src/web/*.{ts,tsx}'],
+    rules: { 'no-restricted-imports': ['error', { patterns: webImportLimits('^\\.\\./') }] },
+  },
+  {
+    files: ['src/web/*/*.{ts,tsx}'],
+    rules: { 'no-restricted-imports': ['error', { patterns: webImportLimits('^\\.\\./\\.\\./') }] },
+  },
+  {
+    // the scheduler only says when: it receives runSync from the composition root and knows no other engine
+    files: ['src/scheduler/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        forbid([...layers.engines.filter((folder) => folder !== 'src/scheduler'), ...interfaces.map((name) => `src/${name}`)], 'The scheduler must not import another engine; it receives runSync as a function.'),
+      ],
+    },
+  },
   {
     files: ['src/api/**/*.ts'],
     rules: {

@@ -13,6 +13,10 @@ import { type IncomingOptions, openIncomingServices } from './incoming/services.
 import { createLogger, type Logger } from './logging/logger.js';
 import { PeerMonitor } from './peers/peer-monitor.js';
 import { PeerService } from './peers/peer-service.js';
+import { createRecoveryServices } from './recovery/services.js';
+import { VerifyService } from './restore/verify.js';
+import { RestoreService } from './restore/restore-service.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { ShareService } from './shares/share-service.js';
 import { peerConnector } from './sync/peer-connector.js';
 import { SyncService } from './sync/sync-service.js';
@@ -23,7 +27,7 @@ export interface AnemoneServer {
   identity: ServerIdentity;
   logger: Logger;
   repos: Repositories;
-  services: { setup: SetupService; sessions: SessionService; users: UserService; shares: ShareService; peers: PeerService; sync: SyncService };
+  services: { setup: SetupService; sessions: SessionService; users: UserService; shares: ShareService; peers: PeerService; sync: SyncService; scheduler: Scheduler; restore: RestoreService };
   app: AnemoneApp;
   /** Listens on the configured address and port; resolves with the URL (the real port when 0 was asked). */
   start(): Promise<{ url: string; port: number }>;
@@ -52,6 +56,8 @@ export async function openCore(config: Config, logger: Logger) {
 export interface ServerOptions {
   /** Settings of the receiving side that are not environment variables (tests make the upload limit small). */
   incoming?: IncomingOptions;
+  /** The scheduler's clock and time zone (tests put it on a DST night); by default the real clock and the process's TZ. */
+  scheduler?: { now?: () => Date; timeZone?: string };
 }
 
 /**
@@ -80,7 +86,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();
   const peerMonitor = new PeerMonitor(peers, logger);
-  const services = { ...core, peers, sync };
+  // the server's local time zone (TZ) applies; syncEverything refuses a share and peer already syncing
+  const scheduler = new Scheduler({ repos, runSync: () => sync.syncEverything(), logger, ...options.scheduler });
+  // restore: browsing and downloading backups from peers, restores into shares (jobs live in memory)
+  const restore = new RestoreService({
+    repos,
+    masterKeys,
+    peers,
+    serverName: () => core.setup.serverName(),
+    sharePath: (username, shareName) => core.shares.sharePath(username, shareName),
+    logger,
+  });
+  const services = { ...core, peers, sync, scheduler, restore };
   // the receiving side of peer sync; opening it removes temporary files an interrupted upload left
   const incoming = await openIncomingServices({
     repos,
@@ -90,7 +107,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     logger,
     options: options.incoming,
   });
-  const app = await buildApi({ services: { ...services, incoming }, repos, tls: identity, logger, version: VERSION });
+  // disaster recovery: the kit and its copies on peers, the first-run rebuild, kept keys; and verification of a peer
+  const recovery = createRecoveryServices({ repos, masterKeys, identity, setup: core.setup, peers, shares: core.shares, certsDir: config.certsDir, logger });
+  const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
+  const app = await buildApi({ services: { ...services, incoming, recovery, verify }, repos, tls: identity, logger, version: VERSION });
 
   return {
     config,
@@ -102,6 +122,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     async start() {
       await app.listen({ port: config.port, host: config.bind });
       peerMonitor.start();
+      recovery.kits.start();
+      scheduler.start();
       const port = (app.server.address() as AddressInfo).port;
       const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
       logger.info({ port, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
@@ -109,7 +131,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
     async stop() {
       peerMonitor.stop();
+      await recovery.kits.stop();
+      scheduler.stop();
       await sync.stopAll();
+      await restore.stopAll();
       await app.close();
       db.close();
       logger.flush();

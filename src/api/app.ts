@@ -9,6 +9,7 @@ import type { UserService } from '../accounts/user-service.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { Repositories } from '../db/index.js';
 import type { IncomingServices } from '../incoming/services.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SyncService } from '../sync/sync-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { PeerService } from '../peers/peer-service.js';
@@ -20,6 +21,13 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { incomingRoutes } from './routes/incoming.js';
 import { peerRoutes } from './routes/peers.js';
+import { type RecoveryRouteDeps, kitRefreshOnChange, recoveryRoutes } from './routes/recovery.js';
+import { verifyRoutes } from './routes/verify.js';
+import type { VerifyService } from '../restore/verify.js';
+import type { RestoreService } from '../restore/restore-service.js';
+import { adminRestoreRoutes } from './routes/admin-restore.js';
+import { restoreRoutes } from './routes/restore.js';
+import { scheduleRoutes } from './routes/schedule.js';
 import { serverRoutes } from './routes/server.js';
 import { setupRoutes } from './routes/setup.js';
 import { shareRoutes } from './routes/shares.js';
@@ -27,6 +35,7 @@ import { syncRoutes } from './routes/sync.js';
 import { syncSettingsRoutes } from './routes/sync-settings.js';
 import { syncV1Routes } from './routes/sync-v1.js';
 import { userRoutes } from './routes/users.js';
+import { webRoutes } from './routes/web.js';
 import { authenticateFrom } from './session.js';
 import type { AnemoneApp } from './types.js';
 
@@ -38,8 +47,16 @@ export interface ApiServices {
   shares: ShareService;
   peers: PeerService;
   sync: SyncService;
+  /** The automatic sync schedule. */
+  scheduler: Scheduler;
   /** The receiving side of peer sync: the protocol routes, sync settings, incoming backups. */
   incoming: IncomingServices;
+  /** Disaster recovery: the recovery kit and its copies on peers, the first-run rebuild, a user entering their kept key. */
+  recovery: Omit<RecoveryRouteDeps, 'setup'>;
+  /** Checking what a peer holds against the manifests. */
+  verify: VerifyService;
+  /** Restore: browse and download a backup from a peer, restore into shares, bulk restore. */
+  restore: RestoreService;
 }
 
 export interface ApiOptions {
@@ -95,6 +112,9 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
 
+  // the copies of the recovery kit on peers follow what it holds: users, peers, settings
+  app.addHook('onResponse', kitRefreshOnChange(services.recovery.kits));
+
   await app.register(healthRoutes);
   await app.register(setupRoutes(services));
   await app.register(authRoutes(services));
@@ -102,10 +122,17 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   await app.register(shareRoutes({ shares: services.shares, syncLogs: options.repos.syncLogs }));
   await app.register(peerRoutes(services));
   await app.register(syncRoutes({ sync: services.sync, repos: options.repos }));
+  await app.register(scheduleRoutes({ scheduler: services.scheduler }));
   await app.register(dashboardRoutes({ repos: options.repos, peers: services.peers }));
   await app.register(serverRoutes({ setup: services.setup, fingerprint: options.tls.fingerprint, version: options.version }));
   await app.register(syncSettingsRoutes({ settings: services.incoming.settings, fingerprint: options.tls.fingerprint }));
   await app.register(incomingRoutes({ admin: services.incoming.admin }));
   await app.register(syncV1Routes({ incoming: services.incoming }));
+  await app.register(recoveryRoutes({ setup: services.setup, ...services.recovery }));
+  await app.register(verifyRoutes({ verify: services.verify }));
+  await app.register(restoreRoutes({ restore: services.restore }));
+  await app.register(adminRestoreRoutes({ restore: services.restore }));
+  // last: the UI's catch-all for page paths; /api and /health keep their own routes and 404s
+  await app.register(webRoutes());
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Repositories } from '../db/index.js';
+import type { Repositories, SettingsRepo } from '../db/index.js';
 import { DEFAULT_SCHEDULE, type Schedule, scheduleSchema } from './schedule.js';
 
 const SCHEDULE = 'sync_schedule';
@@ -6,16 +6,27 @@ const SCHEDULE = 'sync_schedule';
 const NEXT_RUN_AT = 'sync_schedule_next_run_at';
 const LAST_RUN_AT = 'sync_schedule_last_run_at';
 
+/** What the store needs of the repositories (an in-memory fake in unit tests). */
+export interface ScheduleRepos {
+  settings: Pick<SettingsRepo, 'get' | 'set'>;
+  transaction: Repositories['transaction'];
+}
+
 /** The schedule and its two instants, kept in the server settings so they survive a restart. */
 export class ScheduleStore {
-  constructor(private readonly repos: Pick<Repositories, 'settings' | 'transaction'>) {}
+  constructor(private readonly repos: ScheduleRepos) {}
 
   /** The saved schedule, or the default; fields a newer version added take their default. */
   schedule(): Schedule {
     const raw = this.repos.settings.get(SCHEDULE);
     if (!raw) return DEFAULT_SCHEDULE;
-    const parsed = scheduleSchema.safeParse({ ...DEFAULT_SCHEDULE, ...(JSON.parse(raw) as object) });
-    return parsed.success ? parsed.data : DEFAULT_SCHEDULE;
+    try {
+      const parsed = scheduleSchema.safeParse({ ...DEFAULT_SCHEDULE, ...(JSON.parse(raw) as object) });
+      if (parsed.success) return parsed.data;
+    } catch {
+      // a damaged value: the default rather than no schedule at all
+    }
+    return DEFAULT_SCHEDULE;
   }
 
   nextRunAt(): Date | undefined {

@@ -12,15 +12,18 @@ const requiredOr = (message: string) => (issue: { input?: unknown }) => (issue.i
  * mode, so switching modes in the UI keeps the other modes' choices.
  */
 export const scheduleSchema = z.object({
-  enabled: z.boolean(),
-  mode: z.enum(SCHEDULE_MODES, { error: requiredOr(`Choose one of ${SCHEDULE_MODES.join(', ')}`) }),
+  enabled: z.boolean().describe('Automatic sync on or off'),
+  mode: z.enum(SCHEDULE_MODES, { error: requiredOr(`Choose one of ${SCHEDULE_MODES.join(', ')}`) }).describe('Which of the fields below apply'),
   intervalMinutes: z.literal(INTERVAL_MINUTES, {
     error: requiredOr(`Choose one of ${INTERVAL_MINUTES.join(', ')} minutes (15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h or 24 h)`),
-  }),
-  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:MM on a 24-hour clock, from 00:00 to 23:59'),
-  dayOfWeek: z.number().int().min(0, 'Use 0 (Sunday) to 6 (Saturday)').max(6, 'Use 0 (Sunday) to 6 (Saturday)'),
+  }).describe('interval mode: minutes between runs, counted from the last scheduled run'),
+  time: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:MM on a 24-hour clock, from 00:00 to 23:59')
+    .describe('daily, weekly and monthly modes: HH:MM in the server time zone'),
+  dayOfWeek: z.number().int().min(0, 'Use 0 (Sunday) to 6 (Saturday)').max(6, 'Use 0 (Sunday) to 6 (Saturday)').describe('weekly mode: 0 = Sunday … 6 = Saturday'),
   // 1-28 so that every month has the day: no "31st" that silently skips February
-  dayOfMonth: z.number().int().min(1, 'Use a day from 1 to 28').max(28, 'Use a day from 1 to 28'),
+  dayOfMonth: z.number().int().min(1, 'Use a day from 1 to 28').max(28, 'Use a day from 1 to 28').describe('monthly mode: 1 to 28'),
 });
 
 export type Schedule = z.infer<typeof scheduleSchema>;
