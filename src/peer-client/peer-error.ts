@@ -3,31 +3,30 @@
  * (PRODUCT.md §9: what happened — what to do). The sync engine stores
  * `code`, `message` and `hint` in its log; Test Connection shows them.
  */
-export type PeerErrorCode =
-  | 'connection-refused'
-  | 'timeout'
-  | 'name-not-found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'source-cert-mismatch'
-  | 'certificate-changed'
-  | 'rate-limited'
-  | 'payload-too-large'
-  | 'insufficient-storage'
-  | 'tls-error'
-  | 'protocol-error'
-  /** 404 on a file read (a missing manifest is not an error: `getManifest` returns null). */
-  | 'not-found'
-  | 'hash-mismatch'
-  | 'path-invalid'
-  /** The session token expired during a streamed upload that cannot be replayed. */
-  | 'session-expired'
-  /** The connection broke in the middle of a request. */
-  | 'connection-lost'
-  /** The caller's AbortSignal fired. */
-  | 'aborted'
-  /** The peer has no confirmed fingerprint yet, so nothing may be sent to it. */
-  | 'not-pinned';
+/** Every code, in the order docs/troubleshooting.md lists them. */
+export const peerErrorCodes = [
+  'connection-refused',
+  'timeout',
+  'name-not-found',
+  'unauthorized',
+  'forbidden',
+  'source-cert-mismatch',
+  'certificate-changed',
+  'rate-limited',
+  'payload-too-large',
+  'insufficient-storage',
+  'tls-error',
+  'protocol-error',
+  'not-found',
+  'hash-mismatch',
+  'path-invalid',
+  'session-expired',
+  'connection-lost',
+  'aborted',
+  'not-pinned',
+] as const;
+
+export type PeerErrorCode = (typeof peerErrorCodes)[number];
 
 /** Facts the words are built from; every field is optional so a message never fails to build. */
 export interface PeerErrorContext {
