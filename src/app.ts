@@ -75,19 +75,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     identity: { certPem: identity.certPem, keyPem: identity.keyPem },
     serverName: () => core.setup.serverName(),
   });
-  const sync = new SyncService({
-    repos,
-    masterKeys,
-    peers: peerConnector(peers),
-    serverName: () => core.setup.serverName(),
-    sharePath: (username, shareName) => core.shares.sharePath(username, shareName),
-    logger,
-  });
-  // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
-  sync.cleanUpInterruptedRuns();
-  const peerMonitor = new PeerMonitor(peers, logger);
-  // the server's local time zone (TZ) applies; syncEverything refuses a share and peer already syncing
-  const scheduler = new Scheduler({ repos, runSync: () => sync.syncEverything(), logger, ...options.scheduler });
   // restore: browsing and downloading backups from peers, restores into shares (jobs live in memory)
   const restore = new RestoreService({
     repos,
@@ -95,8 +82,26 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     peers,
     serverName: () => core.setup.serverName(),
     sharePath: (username, shareName) => core.shares.sharePath(username, shareName),
+    // a restore does not start into a share being synced, nor a sync into a share being restored (below):
+    // a half-restored share would look to the peer like deleted files
+    isSyncing: (username, shareName) => sync.runningSyncs().some((run) => run.username === username && run.shareName === shareName),
     logger,
   });
+  const sync = new SyncService({
+    repos,
+    masterKeys,
+    peers: peerConnector(peers),
+    serverName: () => core.setup.serverName(),
+    sharePath: (username, shareName) => core.shares.sharePath(username, shareName),
+    // a half-restored share would look like mass deletion to the sync: it waits for the restore
+    holdOff: (username, shareName) => restore.assertNotRestoring(username, shareName),
+    logger,
+  });
+  // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
+  sync.cleanUpInterruptedRuns();
+  const peerMonitor = new PeerMonitor(peers, logger);
+  // the server's local time zone (TZ) applies; syncEverything refuses a share and peer already syncing
+  const scheduler = new Scheduler({ repos, runSync: () => sync.syncEverything(), logger, ...options.scheduler });
   const services = { ...core, peers, sync, scheduler, restore };
   // the receiving side of peer sync; opening it removes temporary files an interrupted upload left
   const incoming = await openIncomingServices({

@@ -1,7 +1,10 @@
 import type { Database } from './database.js';
 import { FileHashesRepo } from './file-hashes-repo.js';
 import { IncomingRepo } from './incoming-repo.js';
+import { KeyRequestsRepo } from './key-requests-repo.js';
+import { LastSyncRepo } from './last-sync-repo.js';
 import { PeersRepo } from './peers-repo.js';
+import { RecoveryRepo } from './recovery-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { SharesRepo } from './shares-repo.js';
@@ -20,7 +23,10 @@ export type { PeerRow, PeerSettings, PeerContact } from './peers-repo.js';
 export { PeersRepo };
 export type { IncomingShareRow, IncomingSourceRow } from './incoming-repo.js';
 export { IncomingRepo };
+export type { RestoredUser, RestoredPeer, NamedSyncState } from './recovery-repo.js';
+export { RecoveryRepo, KeyRequestsRepo };
 export { SessionsRepo, SettingsRepo, SharesRepo, UsersRepo };
+export { LastSyncRepo };
 
 export interface Repositories {
   settings: SettingsRepo;
@@ -32,6 +38,11 @@ export interface Repositories {
   syncState: SyncStateRepo;
   peers: PeersRepo;
   incoming: IncomingRepo;
+  /** Rows a recovery kit reads and a rebuilt server writes back. */
+  recovery: RecoveryRepo;
+  keyRequests: KeyRequestsRepo;
+  /** The last successful sync of a share to one peer (restore sources). */
+  lastSync: LastSyncRepo;
   /** Runs `work` in one SQLite transaction: all of its writes land, or none. */
   transaction<T>(work: () => T): T;
 }
@@ -47,6 +58,9 @@ export function createRepositories(db: Database): Repositories {
     syncState: new SyncStateRepo(db),
     peers: new PeersRepo(db),
     incoming: new IncomingRepo(db),
+    recovery: new RecoveryRepo(db),
+    keyRequests: new KeyRequestsRepo(db),
+    lastSync: new LastSyncRepo(db),
     transaction: (work) => db.transaction(work)(),
   };
 }

@@ -159,6 +159,81 @@ export const errorCatalogue = {
     message: 'The server stopped while this sync was running',
     hint: 'Nothing to do: the next sync resumes where it stopped.',
   },
+  KIT_INVALID: {
+    status: 400,
+    message: 'This file is not an Anemone recovery kit, or it is damaged',
+    hint: 'Give the file downloaded from Admin → Recovery kit (anemone-<server>-recovery-kit.bin), unmodified.',
+  },
+  KIT_PASSPHRASE_WRONG: {
+    status: 400,
+    message: 'The passphrase does not open this recovery kit',
+    hint: 'Check the passphrase chosen when the kit was downloaded (letters, spaces and case count); nothing was changed.',
+  },
+  KIT_NOT_CONFIGURED: {
+    status: 409,
+    message: 'No recovery kit has been made on this server yet',
+    hint: 'Download a recovery kit first (Admin → Recovery kit); copies on the peers are kept up to date from then on.',
+  },
+  KEY_MISMATCH: {
+    status: 409,
+    message: 'This key does not open your backups',
+    hint: 'Check you typed the key exactly as it was shown at activation (44 characters ending in "="); nothing was changed.',
+  },
+  KEY_ENTRY_NOT_ALLOWED: {
+    status: 409,
+    message: 'Your account already has its encryption key',
+    hint: 'To bring an older key back (a server rebuilt without its recovery kit), ask an administrator to mark your account as awaiting your key.',
+  },
+  RESTORE_NO_BACKUP: {
+    status: 404,
+    message: 'This peer holds no backup of this share',
+    hint: 'Pick another peer on the Restore page, or sync the share to this peer first.',
+  },
+  RESTORE_NOT_FOUND: {
+    status: 404,
+    message: 'There is no such file or folder in this backup',
+    hint: 'Browse the backup again: the file may have been deleted before the last sync.',
+  },
+  RESTORE_VERIFY_FAILED: {
+    status: 502,
+    message: 'The file on the peer is damaged or was altered; it was not restored',
+    hint: "Restore it from another peer if you have one, and tell the peer's administrator; while the file is still on this server, a Force Sync sends a good copy again.",
+  },
+  RESTORE_FILE_MISSING: {
+    status: 502,
+    message: 'The file is missing on the peer; it was not restored',
+    hint: "The backup on the peer is incomplete: restore it from another peer, or, while the file is still on this server, run a Force Sync.",
+  },
+  RESTORE_PEER_FAILED: {
+    status: 502,
+    message: 'The peer could not hand back the backup',
+    hint: 'Check the peer is reachable and its settings (Peers → Test Connection), then try again.',
+  },
+  RESTORE_UNSAFE_PATH: {
+    status: 409,
+    message: 'The file would land outside the share, or a link or file is in the way; it was not restored',
+    hint: 'Remove or rename what is in the way in the share (a symbolic link, or a file where a folder belongs), then restore again.',
+  },
+  RESTORE_WRITE_FAILED: {
+    status: 500,
+    message: 'The restored file could not be written',
+    hint: 'Check that the share folder is writable and the disk has free space, then restore again.',
+  },
+  RESTORE_ALREADY_RUNNING: {
+    status: 409,
+    message: 'A restore into this share is already running',
+    hint: 'Wait for it to finish; its progress is on the Restore page.',
+  },
+  RESTORE_INTERRUPTED: {
+    status: 503,
+    message: 'The server stopped while this restore was running',
+    hint: 'Start the restore again: files already restored are recognised and not downloaded twice.',
+  },
+  RESTORE_IN_PROGRESS: {
+    status: 409,
+    message: 'A restore into this share is running, so the share is not synced now',
+    hint: 'Nothing to do: a half-restored share would look like deleted files to the peer; it syncs again once the restore has finished.',
+  },
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on the server',

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { MasterKeyStore } from '../accounts/master-key.js';
 import { issueUserKey } from '../accounts/user-keys.js';
+import { AnemoneError } from '../errors/catalogue.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
 import { SyncService } from './sync-service.js';
 import type { PeerConnector, PeerSession } from './types.js';
@@ -30,7 +31,7 @@ describe('SyncService with a peer that stops answering', () => {
   let db: Database;
   let repos: Repositories;
   let shareId: number;
-  let service: (connector: PeerConnector) => SyncService;
+  let service: (connector: PeerConnector, holdOff?: (username: string, shareName: string) => void) => SyncService;
   const peer = { id: 1, name: 'slow-peer', timeoutMinutes: 0.003 }; // about 200 ms of silence
 
   before(async () => {
@@ -46,8 +47,9 @@ describe('SyncService with a peer that stops answering', () => {
     const shareRoot = path.join(dir, 'shares', 'alice', 'backup');
     mkdirSync(shareRoot, { recursive: true });
     writeFileSync(path.join(shareRoot, 'a.txt'), 'hello');
-    service = (connector) =>
+    service = (connector, holdOff) =>
       new SyncService({
+        ...(holdOff ? { holdOff } : {}),
         repos,
         masterKeys,
         peers: connector,
@@ -92,6 +94,15 @@ describe('SyncService with a peer that stops answering', () => {
     assert.equal(second.started.length, 0);
     assert.equal(second.refused[0]?.code, 'SYNC_ALREADY_RUNNING');
     await first.started[0]?.done;
+  });
+
+  it('does not sync a share the composition root holds off (a restore writing into it)', async () => {
+    const sync = service(connector(async () => hangingSession()), () => {
+      throw new AnemoneError('RESTORE_IN_PROGRESS');
+    });
+    const { started } = sync.syncShare(shareId);
+    await started[0]?.done;
+    assert.equal(repos.syncLogs.findById(started[0]?.logId ?? 0)?.errorCode, 'RESTORE_IN_PROGRESS');
   });
 
   it('marks runs left running by a dead process as interrupted', () => {

@@ -43,6 +43,8 @@ export class SyncService {
       peers: PeerConnector;
       serverName: () => string;
       sharePath: (username: string, shareName: string) => string;
+      /** Throws an AnemoneError when the share must not sync now (a restore is writing into it). */
+      holdOff?: (username: string, shareName: string) => void;
       logger: Logger;
       now?: () => Date;
     },
@@ -157,6 +159,7 @@ export class SyncService {
     let countsWrittenAt = 0;
     let session: Awaited<ReturnType<PeerConnector['connect']>> | undefined;
     try {
+      this.deps.holdOff?.(share.username, share.name);
       const user = repos.users.findById(share.userId);
       if (!user?.wrappedKey) throw new AnemoneError('USER_NOT_ACTIVATED');
       const userKey = unwrapUserKey(this.deps.masterKeys.get(), user.username, user.wrappedKey);

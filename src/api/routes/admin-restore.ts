@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { bulkJobView } from '../../restore/restore-job.js';
+import type { RestoreService } from '../../restore/restore-service.js';
+import { currentUser, requireAdmin } from '../session.js';
+import { jobCommon, userProgressSchema } from './restore.js';
+
+const bulkJobSchema = z.object({ ...jobCommon, kind: z.enum(['user', 'bulk']), users: z.array(userProgressSchema) });
+
+/** Bulk restore after a disaster: users' whole backups from one peer back into their shares. */
+export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/api/admin/restore',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          body: z.object({ peerId: z.number().int().positive(), users: z.array(z.string().min(1).max(64)).min(1).max(10_000) }),
+          response: { 202: z.object({ jobId: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const job = deps.restore.bulkRestore(currentUser(request), request.body.peerId, request.body.users);
+        return reply.status(202).send({ jobId: job.id });
+      },
+    );
+
+    // every restore job, the users' own included: an administrator sees what writes into shares
+    app.get('/api/admin/restore', { preHandler: requireAdmin, schema: { response: { 200: z.object({ jobs: z.array(bulkJobSchema) }) } } }, async () => ({
+      jobs: deps.restore.allJobs().map(bulkJobView),
+    }));
+
+    app.get(
+      '/api/admin/restore/:jobId',
+      { preHandler: requireAdmin, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: bulkJobSchema } } },
+      async (request) => bulkJobView(deps.restore.job(request.params.jobId)),
+    );
+  };
+}

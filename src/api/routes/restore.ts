@@ -1,0 +1,151 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RestoreService } from '../../restore/restore-service.js';
+import { userJobView } from '../../restore/restore-job.js';
+import { currentUser, requireUser } from '../session.js';
+
+const errorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string() });
+
+const sourceSchema = z.union([
+  z.object({
+    peerId: z.number(),
+    peerName: z.string(),
+    share: z.string(),
+    fileCount: z.number(),
+    bytesUsed: z.number(),
+    lastSyncAt: z.string().nullable(),
+  }),
+  z.object({ peerId: z.number(), peerName: z.string(), error: errorSchema }),
+]);
+
+const listingSchema = z.object({
+  peerId: z.number(),
+  peerName: z.string(),
+  share: z.string(),
+  path: z.string(),
+  generation: z.number(),
+  backedUpAt: z.string(),
+  folders: z.array(z.object({ name: z.string(), path: z.string(), fileCount: z.number(), size: z.number() })),
+  files: z.array(z.object({ name: z.string(), path: z.string(), size: z.number(), mtime: z.string(), sha256: z.string() })),
+});
+
+export const fileErrorSchema = z.object({ share: z.string(), path: z.string(), code: z.string(), message: z.string() });
+
+const progress = {
+  filesDone: z.number(),
+  filesTotal: z.number(),
+  filesFailed: z.number(),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+};
+
+export const jobCommon = {
+  id: z.string(),
+  status: z.enum(['running', 'success', 'partial', 'failure']),
+  peerId: z.number(),
+  peerName: z.string(),
+  target: z.enum(['original', 'folder']),
+  targetFolder: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  ...progress,
+  error: errorSchema.nullable(),
+};
+
+export const userProgressSchema = z.object({ user: z.string(), shares: z.array(z.string()), ...progress, errors: z.array(fileErrorSchema), errorCount: z.number() });
+
+const userJobSchema = z.object({ ...jobCommon, share: z.string(), errors: z.array(fileErrorSchema), errorCount: z.number() });
+
+const backupParams = z.object({ peerId: z.coerce.number().int().positive(), share: z.string().min(1).max(64) });
+/** Backup paths as the manifest holds them: relative, `/`-separated; `''` is the share's root. */
+const backupPath = z.string().max(4096);
+const selection = z.array(backupPath).min(1).max(100_000);
+
+export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/api/restore/sources',
+      { preHandler: requireUser, schema: { response: { 200: z.object({ sources: z.array(sourceSchema) }) } } },
+      async (request) => ({ sources: await deps.restore.listSources(currentUser(request)) }),
+    );
+
+    app.get(
+      '/api/restore/:peerId/:share/files',
+      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.default('') }), response: { 200: listingSchema } } },
+      async (request) => deps.restore.browse(currentUser(request), request.params.peerId, request.params.share, request.query.path),
+    );
+
+    // the body is the decrypted file; a failure after the first bytes aborts the connection (never a complete-looking file)
+    app.get(
+      '/api/restore/:peerId/:share/file',
+      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.min(1) }) } },
+      async (request, reply) => {
+        const file = await deps.restore.openFile(currentUser(request), request.params.peerId, request.params.share, request.query.path);
+        reply
+          .header('content-type', 'application/octet-stream')
+          .header('content-length', String(file.size))
+          .header('content-disposition', attachment(file.name))
+          .header('last-modified', new Date(file.mtimeMs).toUTCString());
+        return reply.send(file.stream);
+      },
+    );
+
+    app.post(
+      '/api/restore/:peerId/:share/zip',
+      { preHandler: requireUser, schema: { params: backupParams, body: z.object({ paths: selection }) } },
+      async (request, reply) => {
+        const { share } = request.params;
+        const zip = await deps.restore.openZip(currentUser(request), request.params.peerId, share, request.body.paths);
+        reply.header('content-type', 'application/zip').header('content-disposition', attachment(zipName(share, request.body.paths)));
+        if (zip.size !== undefined) reply.header('content-length', String(zip.size));
+        return reply.send(zip.stream);
+      },
+    );
+
+    app.post(
+      '/api/restore/:peerId/:share/restore',
+      {
+        preHandler: requireUser,
+        schema: {
+          params: backupParams,
+          body: z.object({ paths: selection, target: z.enum(['original', 'folder']) }),
+          response: { 202: z.object({ jobId: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const { peerId, share } = request.params;
+        const job = await deps.restore.restoreIntoShare(currentUser(request), peerId, share, request.body.paths, request.body.target);
+        return reply.status(202).send({ jobId: job.id });
+      },
+    );
+
+    app.get('/api/restore/jobs', { preHandler: requireUser, schema: { response: { 200: z.object({ jobs: z.array(userJobSchema) }) } } }, async (request) => ({
+      jobs: deps.restore.ownJobs(currentUser(request)).map(userJobView),
+    }));
+
+    app.get(
+      '/api/restore/jobs/:jobId',
+      { preHandler: requireUser, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: userJobSchema } } },
+      async (request) => userJobView(deps.restore.ownJob(currentUser(request), request.params.jobId)),
+    );
+  };
+}
+
+/**
+ * `attachment` with the name twice: an ASCII fallback for old clients and
+ * the exact UTF-8 name as RFC 5987/6266 `filename*`.
+ */
+export function attachment(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%;]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/** A single folder is named after itself; anything else after the share and the day. */
+function zipName(share: string, paths: readonly string[]): string {
+  const only = paths.length === 1 ? (paths[0] ?? '').replace(/^\/+|\/+$/g, '') : '';
+  const now = new Date();
+  const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  const base = only === '' ? `${share}-${day}` : (only.split('/').at(-1) as string);
+  return `${base}.zip`;
+}

@@ -1,0 +1,86 @@
+/**
+ * Restores a list of backed-up files into a share folder, a few at a time,
+ * with progress. A file that fails (missing or altered on the peer, a link
+ * in the way) is listed and the rest go on; a failure of the peer itself
+ * stops this share, since every further file would fail the same way.
+ */
+import type { ManifestContext } from '../crypto/index.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import type { Logger } from '../logging/logger.js';
+import type { PeerClient } from '../peer-client/index.js';
+import type { SelectedFile } from './backup-tree.js';
+import { describeRestoreError, isPeerWideFailure } from './restore-errors.js';
+import { recordError, type RestorePart } from './restore-job.js';
+import { openVerifiedFile } from './verified-file-stream.js';
+import { writeRestoredFile } from './write-restored-file.js';
+
+/** Files in flight at once: small files are dominated by round trips, so a few overlap. */
+const PARALLEL_FILES = 4;
+
+export interface RestoreFilesInput {
+  client: Pick<PeerClient, 'getFile'>;
+  userKey: Buffer;
+  context: ManifestContext;
+  files: readonly SelectedFile[];
+  /** The share folder. */
+  root: string;
+  /** A folder inside the share to restore under (`restored-<date>`), or `''` for the original paths. */
+  prefix: string;
+  part: RestorePart;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export async function restoreFiles(input: RestoreFilesInput): Promise<void> {
+  const { part, files } = input;
+  let next = 0;
+  let stoppedBy: unknown;
+  const worker = async () => {
+    while (next < files.length && stoppedBy === undefined) {
+      if (input.signal.aborted) {
+        stoppedBy = input.signal.reason;
+        break;
+      }
+      const file = files[next++] as SelectedFile;
+      const error = await restoreOne(input, file);
+      if (error !== undefined && (isPeerWideFailure(error) || input.signal.aborted)) stoppedBy ??= input.signal.aborted ? input.signal.reason : error;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, files.length) }, worker));
+  const untried = files.length - next;
+  if (stoppedBy !== undefined && untried > 0) {
+    const why = describeRestoreError(stoppedBy);
+    recordError(part, { path: '', code: why.code, message: `${untried} more file(s) were not restored: ${why.message}` });
+  }
+  if (input.signal.aborted) throw input.signal.reason;
+}
+
+/** Restores one file; returns its error (already recorded), or undefined. */
+async function restoreOne(input: RestoreFilesInput, file: SelectedFile): Promise<unknown> {
+  const { part, context } = input;
+  const relPath = input.prefix === '' ? file.relPath : `${input.prefix}/${file.relPath}`;
+  let written = 0;
+  try {
+    const result = await writeRestoredFile({
+      root: input.root,
+      relPath,
+      expected: file.entry,
+      open: () => openVerifiedFile({ client: input.client, userKey: input.userKey, context: { ...context, relPath: file.relPath }, entry: file.entry, signal: input.signal }),
+      onBytes: (count) => {
+        written += count;
+        part.bytesDone += count;
+      },
+    });
+    if (result.alreadyThere) part.bytesDone += file.entry.size;
+    part.filesDone += 1;
+    return undefined;
+  } catch (error) {
+    // progress counts restored bytes only: a failed file's partial bytes are taken back
+    part.bytesDone -= written;
+    part.filesFailed += 1;
+    const failure = describeRestoreError(input.signal.aborted ? new AnemoneError('RESTORE_INTERRUPTED') : error);
+    recordError(part, { path: file.relPath, code: failure.code, message: failure.message });
+    input.logger.warn({ user: context.user, share: context.share, path: file.relPath, code: failure.code, error: failure.message }, 'file not restored');
+    return error;
+  }
+}

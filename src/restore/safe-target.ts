@@ -1,0 +1,55 @@
+/**
+ * Where a restored file may land: inside its share, whatever the manifest
+ * or the share's current contents say. A path from a manifest is checked
+ * (no `..`, no absolute path…), its folders are created one by one and never
+ * followed through a symbolic link, and the folder reached is checked once
+ * more by its real path.
+ */
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { AnemoneError } from '../errors/catalogue.js';
+import { relPathProblem } from '../manifest/rel-path.js';
+import { unsafePath, writeFailed } from './restore-errors.js';
+
+/** The absolute path for `relPath` under `root`, with its folders made; the file itself is not touched. */
+export async function prepareTarget(root: string, relPath: string): Promise<string> {
+  const problem = relPathProblem(relPath);
+  if (problem) throw unsafePath(relPath, problem);
+  const segments = relPath.split('/');
+  const fileName = segments.pop() as string;
+  try {
+    await mkdir(root, { recursive: true });
+    let folder = root;
+    for (const segment of segments) {
+      folder = path.join(folder, segment);
+      await ensureRealFolder(folder, relPath);
+    }
+    const [realRoot, realFolder] = await Promise.all([realpath(root), realpath(folder)]);
+    if (realFolder !== realRoot && !realFolder.startsWith(realRoot + path.sep)) throw unsafePath(relPath, 'its folder resolves outside the share');
+    const target = path.join(folder, fileName);
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing?.isDirectory()) throw unsafePath(relPath, 'a folder of that name is in the way');
+    return target;
+  } catch (error) {
+    throw error instanceof AnemoneError ? error : writeFailed(relPath, error);
+  }
+}
+
+async function ensureRealFolder(folder: string, relPath: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const found = await lstat(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (found?.isDirectory()) return;
+    if (found?.isSymbolicLink()) throw unsafePath(relPath, `"${path.basename(folder)}" in the share is a symbolic link, which a restore never follows`);
+    if (found) throw unsafePath(relPath, `a file named "${path.basename(folder)}" is where a folder belongs`);
+    try {
+      await mkdir(folder);
+      return;
+    } catch (error) {
+      // another file of the same restore made it meanwhile: look again
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
