@@ -8,7 +8,12 @@ function wrapContext(username: string): string {
 /** A new user key, wrapped by the master key for the database, and a check value to recognise it later. */
 export function issueUserKey(masterKey: Buffer, username: string): { userKey: Buffer; wrappedKey: string; keyCheck: string } {
   const userKey = randomKey();
-  return { userKey, wrappedKey: wrapKey(masterKey, userKey, wrapContext(username)), keyCheck: userKeyCheck(userKey) };
+  return { userKey, ...sealUserKey(masterKey, username, userKey) };
+}
+
+/** A given user key (one a user typed back in) as the database keeps it: wrapped, with its check value. */
+export function sealUserKey(masterKey: Buffer, username: string, userKey: Buffer): { wrappedKey: string; keyCheck: string } {
+  return { wrappedKey: wrapKey(masterKey, userKey, wrapContext(username)), keyCheck: userKeyCheck(userKey) };
 }
 
 export function unwrapUserKey(masterKey: Buffer, username: string, wrappedKey: string): Buffer {

@@ -4,6 +4,7 @@ import { configFlagsFrom, withConfigFlags } from './config-flags.js';
 import { runDecrypt } from './decrypt.js';
 import { describeCliError } from './errors.js';
 import { runServe } from './serve.js';
+import { runRestoreServer } from './restore-server.js';
 import { runSetup } from './setup.js';
 
 export function buildProgram(): Command {
@@ -39,6 +40,20 @@ export function buildProgram(): Command {
     .option('--share <name>', 'the share name (default: from the folder path)')
     .option('--path <relPath>', "a single file's original path in the share (default: from its stored name)")
     .action(async (target, options) => runDecrypt(target, options));
+
+  withConfigFlags(
+    program
+      .command('restore-server')
+      .description('Rebuild a lost server in a new, empty data directory from its recovery kit: a kit file, or the copy a peer keeps')
+      .option('--kit <file>', 'the recovery kit file (anemone-<server>-recovery-kit.bin)')
+      .option('--from-peer <address>', 'fetch the kit from this peer instead (needs --server-name and the peer password)')
+      .option('--peer-port <port>', "the peer's port", '8443')
+      .option('--peer-fingerprint <fingerprint>', "the peer's certificate fingerprint, as its Settings page shows it; without it the fingerprint is printed and nothing is sent")
+      .option('--server-name <name>', 'the name of the server to rebuild, as the peer files its backups under (with --from-peer)')
+      .option('--passphrase-stdin', "read the kit's passphrase from a line of standard input (else ANEMONE_KIT_PASSPHRASE)")
+      .option('--peer-password-stdin', "read the peer's server password from a line of standard input, after the passphrase (else ANEMONE_PEER_PASSWORD)"),
+    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel'],
+  ).action(async (options) => runRestoreServer(options, configFlagsFrom(options)));
 
   return program;
 }

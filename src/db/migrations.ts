@@ -116,4 +116,11 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (source, user, share)
   );
   `,
+  // 3: users an administrator marked as awaiting the key they kept (a server rebuilt without its recovery kit)
+  `
+  CREATE TABLE user_key_requests (
+    user_id      INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    requested_at TEXT NOT NULL
+  );
+  `,
 ];

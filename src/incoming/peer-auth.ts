@@ -39,24 +39,7 @@ export class PeerAuth {
   ): Promise<{ token: string; expiresAt: string; serverName: string; boundNow: boolean }> {
     const fingerprint = requireCertificate(caller);
     this.requireAcceptingSyncs();
-    const { limiter, settings } = this.deps;
-    const retryAfterSeconds = limiter.retryAfterSeconds(caller.address);
-    if (retryAfterSeconds > 0) {
-      throw new AnemoneError('TOO_MANY_ATTEMPTS', {
-        message: `Too many wrong passwords from this address; try again in ${retryAfterSeconds} s`,
-        details: { retryAfterSeconds },
-      });
-    }
-    if (settings.passwordRequired()) {
-      // counted before the slow check, so guesses sent in parallel count too; a success clears it
-      limiter.recordFailure(caller.address);
-      if (!(await settings.passwordAccepts(input.password))) {
-        throw new AnemoneError('PEER_UNAUTHORIZED', {
-          message: input.password === undefined ? '401 Unauthorized — this server needs its sync password' : '401 Unauthorized — the peer password is wrong',
-        });
-      }
-      limiter.reset(caller.address);
-    }
+    if (this.deps.settings.passwordRequired()) await this.checkPassword(input.password, caller);
     const outcome = this.deps.certificates.bindOrRefuse(input.sourceServer, fingerprint);
     const session = this.deps.sessions.open(input.sourceServer, fingerprint);
     return { token: session.token, expiresAt: session.expiresAt.toISOString(), serverName: this.deps.serverName(), boundNow: outcome === 'bound-now' };
@@ -69,6 +52,43 @@ export class PeerAuth {
     const source = token === undefined ? undefined : this.deps.sessions.sourceFor(token, fingerprint);
     if (source === undefined) throw new AnemoneError('SESSION_INVALID');
     return source;
+  }
+
+  /**
+   * Whether a caller may fetch a source's recovery kit: by the server
+   * password alone, since a rebuilt source has lost the certificate its name
+   * is bound to. A server without a password hands out no kit (anyone could
+   * then take it away to guess its passphrase offline).
+   */
+  async authorizeKitFetch(password: string, caller: PeerCaller): Promise<void> {
+    this.requireAcceptingSyncs();
+    if (!this.deps.settings.passwordRequired()) {
+      throw new AnemoneError('PEER_UNAUTHORIZED', {
+        message: '401 Unauthorized — this server has no sync password, so it hands out no recovery kit',
+        hint: "The peer's administrator sets a server password (Settings → Sync); then ask again with it.",
+      });
+    }
+    await this.checkPassword(password, caller);
+  }
+
+  /** The password check of sessions and kit fetches: rate limited per address, counted before the slow hash. */
+  private async checkPassword(password: string | undefined, caller: PeerCaller): Promise<void> {
+    const { limiter, settings } = this.deps;
+    const retryAfterSeconds = limiter.retryAfterSeconds(caller.address);
+    if (retryAfterSeconds > 0) {
+      throw new AnemoneError('TOO_MANY_ATTEMPTS', {
+        message: `Too many wrong passwords from this address; try again in ${retryAfterSeconds} s`,
+        details: { retryAfterSeconds },
+      });
+    }
+    // counted before the slow check, so guesses sent in parallel count too; a success clears it
+    limiter.recordFailure(caller.address);
+    if (!(await settings.passwordAccepts(password))) {
+      throw new AnemoneError('PEER_UNAUTHORIZED', {
+        message: password === undefined ? '401 Unauthorized — this server needs its sync password' : '401 Unauthorized — the peer password is wrong',
+      });
+    }
+    limiter.reset(caller.address);
   }
 
   private requireAcceptingSyncs(): void {

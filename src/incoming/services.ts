@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { IncomingAdmin } from './incoming-admin.js';
 import { PeerAuth } from './peer-auth.js';
+import { RecoveryKitStore } from './recovery-kit-store.js';
 import { SourceCertificates } from './source-certificates.js';
 import { IncomingStore } from './store.js';
 import { SyncSessions } from './sync-sessions.js';
@@ -17,6 +18,8 @@ export interface IncomingServices {
   auth: PeerAuth;
   store: IncomingStore;
   admin: IncomingAdmin;
+  /** Sources' recovery kits, kept sealed (fetchRecoveryKit hands one back). */
+  kits: RecoveryKitStore;
 }
 
 export interface IncomingOptions {
@@ -54,5 +57,6 @@ export async function openIncomingServices(deps: {
     auth: new PeerAuth({ settings, certificates, sessions, limiter: new FailureLimiter(), serverName: deps.serverName, fingerprint: deps.fingerprint }),
     store,
     admin: new IncomingAdmin({ repo: deps.repos.incoming, store, certificates, sessions }),
+    kits: new RecoveryKitStore(deps.incomingDir, deps.options?.createWriteStream),
   };
 }

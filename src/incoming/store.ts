@@ -9,6 +9,7 @@ import { limits } from '../protocol/v1/index.js';
 import { type BatchOutcome, writeBatch } from './batch-writer.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
+import { hashStoredFile } from './hash-stored.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
 import { forEachLimited } from './limited.js';
@@ -110,6 +111,20 @@ export class IncomingStore {
 
   openManifest(ref: ShareRef): Promise<StoredFileStream> {
     return this.openStored(ref, [], MANIFEST_STORED_NAME);
+  }
+
+  /** Size and SHA-256 of stored files, for verification; every path is checked first, paths not stored are left out. */
+  async hashFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ path: string; size: number; sha256: string }[]> {
+    const wanted = [...new Set(storedPaths)].map((storedPath) => ({ storedPath, segments: safeStoredPathSegments(storedPath) }));
+    const dirs = new RealDirectories(this.root);
+    const hashed: { path: string; size: number; sha256: string }[] = [];
+    // a few at a time: hashing reads every byte, and other sources' syncs share this disk
+    await forEachLimited(wanted, 4, async ({ storedPath, segments }) => {
+      const folder = await dirs.find([...shareSegments(ref), ...segments.slice(0, -1)]);
+      const found = folder === undefined ? undefined : await hashStoredFile(path.join(folder, segments.at(-1) as string));
+      if (found) hashed.push({ path: storedPath, ...found });
+    });
+    return hashed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   /** Every stored file of a share with its size, sorted; the manifest and temporary files left out. */

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
@@ -8,6 +8,7 @@ import {
   MANIFEST_GENERATION_HEADER,
   TRAILER_LENGTH,
   deleteFilesResponse,
+  hashFilesResponse,
   encodeBatchItemHead,
   helloResponse,
   limits,
@@ -19,6 +20,7 @@ import {
   type SyncRouteName,
   type storedFileSchema,
   type storedShareSchema,
+  type hashedFileSchema,
 } from '../protocol/v1/index.js';
 import { PeerError } from './peer-error.js';
 import { PeerTransport, type PeerResponse, type SendOptions } from './peer-transport.js';
@@ -28,6 +30,7 @@ import { discard, readCapped, readJson, withPeerErrors } from './response-body.j
 export type PeerHello = z.infer<typeof helloResponse>;
 export type StoredShare = z.infer<typeof storedShareSchema>;
 export type StoredFile = z.infer<typeof storedFileSchema>;
+export type HashedFile = z.infer<typeof hashedFileSchema>;
 
 export interface PeerCredentials {
   /** This server's name, as the peer files our backups under `incoming/<sourceServer>/`. */
@@ -229,6 +232,46 @@ export class PeerClient {
     return deleted;
   }
 
+  /** Size and SHA-256 of stored files as the peer computes them, in requests of bounded size; paths not stored are left out. */
+  async hashFiles(user: string, share: string, paths: readonly string[], options: CallOptions = {}): Promise<HashedFile[]> {
+    const hashed: HashedFile[] = [];
+    for (const chunk of chunkPaths(paths, limits.hashFilesMaxPaths)) {
+      const response = await this.sessionRequest(
+        'hashFiles',
+        { params: { user, share }, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: chunk }), signal: options.signal },
+        [200],
+      );
+      hashed.push(...(await readJson(response.body, hashFilesResponse, this.transport.context)).files);
+    }
+    return hashed;
+  }
+
+  /** Replaces this server's recovery kit on the peer (sealed by the passphrase: the peer cannot open it). */
+  async putRecoveryKit(sealed: Buffer, options: CallOptions = {}): Promise<void> {
+    const ctSha256 = createHash('sha256').update(sealed).digest('hex');
+    const response = await this.sessionRequest('putRecoveryKit', { headers: binaryHeaders(ctSha256), body: sealed, signal: options.signal }, [200, 201, 204]);
+    await discard(response.body);
+  }
+
+  /**
+   * The recovery kit the peer keeps for `sourceServer`, or null when it keeps
+   * none. Needs no session (a rebuilt server has lost the certificate its name
+   * is bound to): the password goes in the body, over this pinned connection only.
+   */
+  async fetchRecoveryKit(sourceServer: string, password: string, options: CallOptions = {}): Promise<Buffer | null> {
+    const response = await this.transport.send('fetchRecoveryKit', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sourceServer, password }),
+      signal: options.signal,
+    });
+    if (response.statusCode === 404) {
+      await discard(response.body);
+      return null;
+    }
+    await this.transport.expect(response, [200]);
+    return readCapped(response.body, limits.recoveryKitMaxBytes, this.transport.context);
+  }
+
   /** Lets running requests finish (a stream from getFile must be read or destroyed), then closes the connections. */
   async close(): Promise<void> {
     await this.agent.close();
@@ -289,12 +332,12 @@ function binaryHeaders(ctSha256: string): Record<string, string> {
   return { 'content-type': 'application/octet-stream', [CT_SHA256_HEADER]: ctSha256 };
 }
 
-function* chunkPaths(paths: readonly string[]): Generator<string[]> {
+function* chunkPaths(paths: readonly string[], maxPaths = DELETE_CHUNK_PATHS): Generator<string[]> {
   let chunk: string[] = [];
   let bytes = 0;
   for (const storedPath of paths) {
     const size = Buffer.byteLength(storedPath) + 4;
-    if (chunk.length > 0 && (chunk.length >= DELETE_CHUNK_PATHS || bytes + size > DELETE_CHUNK_BYTES)) {
+    if (chunk.length > 0 && (chunk.length >= maxPaths || bytes + size > DELETE_CHUNK_BYTES)) {
       yield chunk;
       chunk = [];
       bytes = 0;

@@ -12,6 +12,9 @@ import {
   CT_SHA256_TRAILER,
   deleteFilesBody,
   deleteFilesResponse,
+  fetchRecoveryKitBody,
+  hashFilesBody,
+  hashFilesResponse,
   helloResponse,
   listFilesResponse,
   listSharesResponse,
@@ -149,6 +152,37 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       onRequest: requireSession,
       schema: { params: shareParams, body: deleteFilesBody, response: { 200: deleteFilesResponse } },
       handler: async (request) => store.deleteFiles(shareOf(request, request.params), request.body.paths),
+    });
+
+    app.route({
+      method: syncRoutes.hashFiles.method,
+      url: syncRoutes.hashFiles.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, body: hashFilesBody, response: { 200: hashFilesResponse } },
+      handler: async (request) => ({ files: await store.hashFiles(shareOf(request, request.params), request.body.paths) }),
+    });
+
+    app.route({
+      method: syncRoutes.putRecoveryKit.method,
+      url: syncRoutes.putRecoveryKit.path,
+      onRequest: requireSession,
+      handler: async (request, reply) => {
+        const announced = announcedSha256(request);
+        if (announced === 'trailer') throw new AnemoneError('VALIDATION_FAILED', { message: `A recovery kit is sent with its SHA-256 in the ${CT_SHA256_HEADER} header` });
+        await deps.incoming.kits.put(sourceOf(request), uploadOf(request), announced.hex);
+        return reply.status(204).send();
+      },
+    });
+
+    app.route({
+      method: syncRoutes.fetchRecoveryKit.method,
+      url: syncRoutes.fetchRecoveryKit.path,
+      schema: { body: fetchRecoveryKitBody },
+      handler: async (request, reply) => {
+        await auth.authorizeKitFetch(request.body.password, callerOf(request));
+        request.log.warn({ source: request.body.sourceServer, address: request.ip }, 'recovery kit handed out against the server password');
+        return sendStored(reply, await deps.incoming.kits.open(request.body.sourceServer));
+      },
     });
   };
 }

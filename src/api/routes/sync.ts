@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Repositories } from '../../db/index.js';
+import type { FastifyRequest } from 'fastify';
+import type { Repositories, ShareRow, SyncLogRow } from '../../db/index.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import type { SyncService } from '../../sync/sync-service.js';
+import type { SyncProgress } from '../../sync/types.js';
 import { currentUser, requireAdmin, requireUser } from '../session.js';
 
 const startedSchema = z.object({ logId: z.number(), shareId: z.number(), peerId: z.number(), peerName: z.string() });
@@ -37,6 +39,47 @@ const progressSchema = z.object({
   bytesTotal: z.number(),
 });
 
+const shareParams = z.object({ id: z.coerce.number().int().positive() });
+
+function logView(row: SyncLogRow): z.infer<typeof logSchema> {
+  return {
+    id: row.id,
+    user: row.username,
+    share: row.shareName,
+    peer: row.peerName,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    status: row.status,
+    fileCount: row.fileCount,
+    bytesTransferred: row.bytesTransferred,
+    error: row.error,
+    errorCode: row.errorCode,
+    hint: row.hint,
+  };
+}
+
+function progressView(run: SyncProgress): z.infer<typeof progressSchema> {
+  return {
+    logId: run.logId,
+    user: run.username,
+    share: run.shareName,
+    peer: run.peerName,
+    startedAt: run.startedAt,
+    phase: run.phase,
+    filesDone: run.filesDone,
+    filesTotal: run.filesTotal,
+    bytesDone: run.bytesDone,
+    bytesTotal: run.bytesTotal,
+  };
+}
+
+/** The signed-in user's own share; someone else's is "not found", not "forbidden": ids reveal nothing. */
+function ownShare(request: FastifyRequest, repos: Pick<Repositories, 'shares'>, shareId: number): ShareRow {
+  const share = repos.shares.findById(shareId);
+  if (!share || share.userId !== currentUser(request).id) throw new AnemoneError('NOT_FOUND', { message: 'No such share' });
+  return share;
+}
+
 /** Answers 202 when at least one run started, 409 when every one was refused. */
 function startedOrConflict(result: { started: z.infer<typeof startedSchema>[]; refused: z.infer<typeof refusedSchema>[] }) {
   if (result.started.length === 0 && result.refused.length > 0) {
@@ -47,14 +90,41 @@ function startedOrConflict(result: { started: z.infer<typeof startedSchema>[]; r
 
 export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 'shares' | 'syncLogs'> }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.post(
+    app.post('/api/shares/:id/sync', { preHandler: requireUser, schema: { params: shareParams, response: { 202: startResponse } } }, async (request, reply) => {
+      const share = ownShare(request, deps.repos, request.params.id);
+      return reply.status(202).send(startedOrConflict(deps.sync.syncShare(share.id)));
+    });
+
+    // what the owner of a share may see of its syncs (the admin routes below show everyone's):
+    // the runs in progress with their progress, and the runs it asks for by log id (the ones its Sync started)
+    app.get(
       '/api/shares/:id/sync',
-      { preHandler: requireUser, schema: { params: z.object({ id: z.coerce.number().int().positive() }), response: { 202: startResponse } } },
-      async (request, reply) => {
-        const share = deps.repos.shares.findById(request.params.id);
-        // someone else's share is "not found", not "forbidden": ids reveal nothing
-        if (!share || share.userId !== currentUser(request).id) throw new AnemoneError('NOT_FOUND', { message: 'No such share' });
-        return reply.status(202).send(startedOrConflict(deps.sync.syncShare(share.id)));
+      {
+        preHandler: requireUser,
+        schema: {
+          params: shareParams,
+          querystring: z.object({
+            logIds: z
+              .string()
+              .regex(/^\d{1,15}(,\d{1,15}){0,49}$/, 'Give up to 50 log ids separated by commas')
+              .optional(),
+          }),
+          response: { 200: z.object({ running: z.array(progressSchema), runs: z.array(logSchema) }) },
+        },
+      },
+      async (request) => {
+        const share = ownShare(request, deps.repos, request.params.id);
+        const logIds = request.query.logIds?.split(',').map(Number) ?? [];
+        return {
+          running: deps.sync
+            .runningSyncs()
+            .filter((run) => run.shareId === share.id)
+            .map(progressView),
+          runs: logIds
+            .map((id) => deps.repos.syncLogs.findById(id))
+            .filter((row): row is SyncLogRow => row !== undefined && row.shareId === share.id)
+            .map(logView),
+        };
       },
     );
 
@@ -86,37 +156,11 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
           response: { 200: z.object({ logs: z.array(logSchema) }) },
         },
       },
-      async (request) => ({
-        logs: deps.repos.syncLogs.list(request.query).map((row) => ({
-          id: row.id,
-          user: row.username,
-          share: row.shareName,
-          peer: row.peerName,
-          startedAt: row.startedAt,
-          finishedAt: row.finishedAt,
-          status: row.status,
-          fileCount: row.fileCount,
-          bytesTransferred: row.bytesTransferred,
-          error: row.error,
-          errorCode: row.errorCode,
-          hint: row.hint,
-        })),
-      }),
+      async (request) => ({ logs: deps.repos.syncLogs.list(request.query).map(logView) }),
     );
 
     app.get('/api/admin/sync/running', { preHandler: requireAdmin, schema: { response: { 200: z.object({ running: z.array(progressSchema) }) } } }, async () => ({
-      running: deps.sync.runningSyncs().map((run) => ({
-        logId: run.logId,
-        user: run.username,
-        share: run.shareName,
-        peer: run.peerName,
-        startedAt: run.startedAt,
-        phase: run.phase,
-        filesDone: run.filesDone,
-        filesTotal: run.filesTotal,
-        bytesDone: run.bytesDone,
-        bytesTotal: run.bytesTotal,
-      })),
+      running: deps.sync.runningSyncs().map(progressView),
     }));
   };
 }

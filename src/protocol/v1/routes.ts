@@ -62,6 +62,14 @@ export const deleteFilesResponse = z.object({ deleted: z.number().int().nonnegat
 
 export const storedCountResponse = z.object({ stored: z.number().int().nonnegative() });
 
+/** Verification: the peer hashes what it stores, so the source checks it against its manifest without downloading it. */
+export const hashFilesBody = z.object({ paths: z.array(z.string().min(1).max(4096)).max(1000) });
+export const hashedFileSchema = z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: sha256Hex });
+export const hashFilesResponse = z.object({ files: z.array(hashedFileSchema) });
+
+/** A rebuilt server has lost its certificate: it asks for its recovery kit by name, with the server password. */
+export const fetchRecoveryKitBody = z.object({ sourceServer: name, password: z.string().min(1).max(1024) });
+
 /** One file inside a batch upload (see `encodeBatchFrame`). */
 export const batchItemHeader = z.object({
   path: z.string().min(1).max(4096),
@@ -87,8 +95,11 @@ export type SyncErrorCode =
 interface RouteEntry {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
-  /** `tls`: the client certificate only; `session`: a token from openSession too. */
-  auth: 'tls' | 'session';
+  /**
+   * `tls`: the client certificate only; `session`: a token from openSession too;
+   * `password`: the server password in the body, whatever the certificate (fetchRecoveryKit).
+   */
+  auth: 'tls' | 'session' | 'password';
   summary: string;
   errors: readonly SyncErrorCode[];
 }
@@ -166,6 +177,27 @@ export const syncRoutes = {
     summary: 'Deletes stored files (body: their stored paths).',
     errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED'],
   },
+  hashFiles: {
+    method: 'POST',
+    path: `${SYNC_PREFIX}/shares/:user/:share/hashes`,
+    auth: 'session',
+    summary: 'The size and SHA-256 of stored files, computed by the peer (body: at most 1,000 stored paths); paths not stored are left out.',
+    errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED'],
+  },
+  putRecoveryKit: {
+    method: 'PUT',
+    path: `${SYNC_PREFIX}/recovery-kit`,
+    auth: 'session',
+    summary: "Keeps the source's recovery kit (sealed by its passphrase; the peer cannot open it), replacing the previous copy atomically.",
+    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+  },
+  fetchRecoveryKit: {
+    method: 'POST',
+    path: `${SYNC_PREFIX}/recovery-kit/fetch`,
+    auth: 'password',
+    summary: "Hands a rebuilt source its recovery kit, by name, against the server password alone (the source's certificate is gone with it).",
+    errors: ['PEER_UNAUTHORIZED', 'PEER_FORBIDDEN', 'TOO_MANY_ATTEMPTS', 'NOT_FOUND', 'VALIDATION_FAILED'],
+  },
 } as const satisfies Record<string, RouteEntry>;
 
 export type SyncRouteName = keyof typeof syncRoutes;
@@ -186,4 +218,8 @@ export const limits = {
   batchMaxFiles: 1000,
   /** A manifest is JSON; this bounds what a receiver buffers for it. */
   manifestMaxBytes: 512 * 1024 * 1024,
+  /** A recovery kit is a few kilobytes a user; this bounds what a peer keeps and a client reads. */
+  recoveryKitMaxBytes: 16 * 1024 * 1024,
+  /** Paths per hashFiles request. */
+  hashFilesMaxPaths: 1000,
 } as const;

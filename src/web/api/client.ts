@@ -1,0 +1,123 @@
+/**
+ * The typed API client of the web UI: one function per route it uses, with
+ * the request and answer shapes of src/api/routes/*.ts. Every failure throws
+ * an ApiError (see http.ts).
+ */
+import { type DownloadedFile, requestFile, requestJson, withQuery } from './http';
+import type {
+  ActivationResult,
+  CreatedUser,
+  Dashboard,
+  IncomingOverview,
+  IncomingSource,
+  Me,
+  Peer,
+  PeerInput,
+  RecoveryKitStatus,
+  RestoreJob,
+  RestoreListing,
+  RestoreSource,
+  Schedule,
+  ScheduleView,
+  ServerInfo,
+  SetupResult,
+  Share,
+  ShareSyncStatus,
+  SyncLog,
+  SyncProgress,
+  SyncSettings,
+  SyncStarted,
+  SyncStatus,
+  TestConnectionResult,
+  User,
+  UserRestoreJob,
+} from './types';
+
+const segment = encodeURIComponent;
+
+export const setupApi = {
+  status: () => requestJson<{ setUp: boolean }>('GET', '/api/setup'),
+  run: (input: { serverName: string; username: string; password: string }) => requestJson<SetupResult>('POST', '/api/setup', input),
+};
+
+export const authApi = {
+  me: () => requestJson<Me>('GET', '/api/auth/me'),
+  login: (input: { username: string; password: string; remember: boolean }) => requestJson<{ user: Me; expiresAt: string }>('POST', '/api/auth/login', input),
+  logout: () => requestJson<void>('POST', '/api/auth/logout'),
+  activate: (input: { token: string; password: string }) => requestJson<ActivationResult>('POST', '/api/activate', input),
+};
+
+export const usersApi = {
+  list: async () => (await requestJson<{ users: User[] }>('GET', '/api/admin/users')).users,
+  create: (input: { username: string; isAdmin: boolean }) => requestJson<CreatedUser>('POST', '/api/admin/users', input),
+  remove: (id: number) => requestJson<void>('DELETE', `/api/admin/users/${id}`),
+};
+
+export const sharesApi = {
+  list: async () => (await requestJson<{ shares: Share[] }>('GET', '/api/shares')).shares,
+  sync: (id: number) => requestJson<SyncStarted>('POST', `/api/shares/${id}/sync`),
+  /** The share's running syncs and the runs asked for by log id: what its owner may see. */
+  syncStatus: (id: number, logIds: number[]) =>
+    requestJson<ShareSyncStatus>('GET', withQuery(`/api/shares/${id}/sync`, { logIds: logIds.length > 0 ? logIds.join(',') : undefined })),
+};
+
+export const dashboardApi = {
+  get: () => requestJson<Dashboard>('GET', '/api/dashboard'),
+};
+
+export const peersApi = {
+  list: async () => (await requestJson<{ peers: Peer[] }>('GET', '/api/admin/peers')).peers,
+  create: (input: PeerInput) => requestJson<Peer>('POST', '/api/admin/peers', input),
+  update: (id: number, input: Partial<PeerInput>) => requestJson<Peer>('PATCH', `/api/admin/peers/${id}`, input),
+  remove: (id: number) => requestJson<void>('DELETE', `/api/admin/peers/${id}`),
+  test: (id: number) => requestJson<TestConnectionResult>('POST', `/api/admin/peers/${id}/test`),
+  /** Tests what a form holds before it is saved; `peerId` lets an edit form reuse the stored password. */
+  testUnsaved: (input: { address: string; port: number; password?: string; fingerprint?: string | null; peerId?: number }) =>
+    requestJson<TestConnectionResult>('POST', '/api/admin/peers/test', input),
+};
+
+export const syncApi = {
+  config: () => requestJson<ScheduleView>('GET', '/api/admin/sync/config'),
+  saveConfig: (schedule: Schedule) => requestJson<ScheduleView>('PUT', '/api/admin/sync/config', schedule),
+  force: () => requestJson<SyncStarted>('POST', '/api/admin/sync/force'),
+  confirmDeletions: (input: { shareId: number; peerId: number }) => requestJson<SyncStarted>('POST', '/api/admin/sync/confirm-deletions', input),
+  logs: async (filter: { limit?: number; status?: SyncStatus | undefined } = {}) =>
+    (await requestJson<{ logs: SyncLog[] }>('GET', withQuery('/api/admin/sync/logs', filter))).logs,
+  running: async () => (await requestJson<{ running: SyncProgress[] }>('GET', '/api/admin/sync/running')).running,
+};
+
+export const settingsApi = {
+  sync: () => requestJson<SyncSettings>('GET', '/api/admin/settings/sync'),
+  saveSync: (input: { acceptIncoming?: boolean; password?: string | null }) => requestJson<SyncSettings>('PUT', '/api/admin/settings/sync', input),
+  server: () => requestJson<ServerInfo>('GET', '/api/admin/server'),
+  recoveryKit: (passphrase: string): Promise<DownloadedFile> => requestFile('POST', '/api/admin/recovery-kit', { passphrase }),
+  recoveryKitStatus: () => requestJson<RecoveryKitStatus>('GET', '/api/admin/recovery-kit'),
+};
+
+export const incomingApi = {
+  overview: () => requestJson<IncomingOverview>('GET', '/api/admin/incoming'),
+  source: (name: string) => requestJson<IncomingSource>('GET', `/api/admin/incoming/${segment(name)}`),
+  remove: (target: { source: string; user?: string; share?: string }) =>
+    requestJson<{ deletedFiles: number; deletedBytes: number }>('DELETE', withQuery(`/api/admin/incoming/${segment(target.source)}`, { user: target.user, share: target.share })),
+  acceptCertificate: (source: string) => requestJson<IncomingSource>('POST', `/api/admin/incoming/${segment(source)}/accept-certificate`),
+};
+
+export const restoreApi = {
+  sources: async () => (await requestJson<{ sources: RestoreSource[] }>('GET', '/api/restore/sources')).sources,
+  list: (peerId: number, share: string, path: string) =>
+    requestJson<RestoreListing>('GET', withQuery(`/api/restore/${peerId}/${segment(share)}/files`, { path })),
+  /** A plain link: the browser downloads the decrypted file itself, streaming, with the session cookie. */
+  fileUrl: (peerId: number, share: string, path: string) => withQuery(`/api/restore/${peerId}/${segment(share)}/file`, { path }),
+  /** Files and folders (`''` is the whole share) as one ZIP. */
+  zip: (peerId: number, share: string, paths: string[]) => requestFile('POST', `/api/restore/${peerId}/${segment(share)}/zip`, { paths }),
+  /** Writes the selection back into the user's share: over the originals, or into a new folder beside them. */
+  intoShare: (peerId: number, share: string, paths: string[], target: 'original' | 'folder') =>
+    requestJson<{ jobId: string }>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, { paths, target }),
+  job: (jobId: string) => requestJson<UserRestoreJob>('GET', `/api/restore/jobs/${segment(jobId)}`),
+};
+
+export const adminRestoreApi = {
+  start: (input: { peerId: number; users: string[] }) => requestJson<{ jobId: string }>('POST', '/api/admin/restore', input),
+  job: (jobId: string) => requestJson<RestoreJob>('GET', `/api/admin/restore/${segment(jobId)}`),
+  jobs: async () => (await requestJson<{ jobs: RestoreJob[] }>('GET', '/api/admin/restore')).jobs,
+};

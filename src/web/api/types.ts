@@ -1,0 +1,295 @@
+/**
+ * The shapes the API answers with, as its zod schemas declare them
+ * (src/api/routes/*.ts). Times are ISO-8601 strings, sizes are bytes.
+ */
+
+export interface Me {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+  serverName: string;
+}
+
+export interface SetupResult {
+  serverName: string;
+  username: string;
+  encryptionKey: string;
+}
+
+export interface ActivationResult {
+  username: string;
+  encryptionKey: string;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+  activated: boolean;
+  activationExpiresAt: string | null;
+  createdAt: string;
+}
+
+export interface CreatedUser extends User {
+  activationToken: string;
+}
+
+export interface Share {
+  id: number;
+  name: string;
+  syncEnabled: boolean;
+  fileCount: number;
+  sizeBytes: number;
+  lastSuccessfulSyncAt: string | null;
+}
+
+export type SyncStatus = 'running' | 'success' | 'failure' | 'interrupted';
+
+export interface SyncLog {
+  id: number;
+  user: string;
+  share: string;
+  peer: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: SyncStatus;
+  fileCount: number;
+  bytesTransferred: number;
+  error: string | null;
+  errorCode: string | null;
+  hint: string | null;
+}
+
+export interface SyncProgress {
+  logId: number;
+  user: string;
+  share: string;
+  peer: string;
+  startedAt: string;
+  phase: string;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface SyncStarted {
+  started: { logId: number; shareId: number; peerId: number; peerName: string }[];
+  refused: { shareId: number; peerId: number; peerName: string; code: string; message: string }[];
+}
+
+/** A share's own syncs, as its owner sees them (GET /api/shares/:id/sync). */
+export interface ShareSyncStatus {
+  running: SyncProgress[];
+  runs: SyncLog[];
+}
+
+export type PeerStatus = 'online' | 'unconfirmed' | 'offline' | 'unauthorized' | 'forbidden' | 'certificate-changed' | 'error';
+
+export interface Peer {
+  id: number;
+  name: string;
+  address: string;
+  port: number;
+  passwordSet: boolean;
+  enabled: boolean;
+  timeoutMinutes: number;
+  fingerprint: string | null;
+  remoteServerName: string | null;
+  status: string | null;
+  statusMessage: string | null;
+  lastContactAt: string | null;
+  createdAt: string;
+}
+
+/** What a peer form sends; `password: null` removes a stored one. */
+export interface PeerInput {
+  name: string;
+  address: string;
+  port: number;
+  password?: string | null;
+  enabled: boolean;
+  timeoutMinutes: number;
+  fingerprint?: string | null;
+}
+
+export interface TestConnectionResult {
+  ok: boolean;
+  outcome: string;
+  message: string;
+  hint: string;
+  serverName?: string;
+  fingerprint?: string;
+  retryAfterSeconds?: number;
+}
+
+export interface Dashboard {
+  shares: { id: number; user: string; name: string; syncEnabled: boolean; lastSuccessfulSyncAt: string | null }[];
+  connectedPeers: number;
+  peers: { id: number; name: string; enabled: boolean; status: string | null; statusMessage: string | null; lastContactAt: string | null }[];
+  recentFailures?: {
+    id: number;
+    user: string;
+    share: string;
+    peer: string;
+    finishedAt: string | null;
+    errorCode: string | null;
+    error: string | null;
+    hint: string | null;
+  }[];
+}
+
+export type ScheduleMode = 'interval' | 'daily' | 'weekly' | 'monthly';
+
+export interface Schedule {
+  enabled: boolean;
+  mode: ScheduleMode;
+  intervalMinutes: number;
+  /** HH:MM, 24-hour, in the server's time zone. */
+  time: string;
+  /** 0 = Sunday … 6 = Saturday. */
+  dayOfWeek: number;
+  /** 1–28. */
+  dayOfMonth: number;
+}
+
+export interface ScheduleView extends Schedule {
+  nextRunAt: string | null;
+  timeZone: string;
+  lastRunAt: string | null;
+}
+
+export interface SyncSettings {
+  acceptIncoming: boolean;
+  passwordSet: boolean;
+  fingerprint: string;
+}
+
+export interface ServerInfo {
+  serverName: string;
+  fingerprint: string;
+  version: string;
+}
+
+export interface IncomingShare {
+  user: string;
+  share: string;
+  fileCount: number;
+  bytesUsed: number;
+  lastReceivedAt: string | null;
+  generation: number | null;
+}
+
+export interface IncomingSource {
+  name: string;
+  fingerprint: string | null;
+  pendingFingerprint: string | null;
+  fileCount: number;
+  bytesUsed: number;
+  lastReceivedAt: string | null;
+  shares: IncomingShare[];
+}
+
+export interface IncomingOverview {
+  peerCount: number;
+  fileCount: number;
+  bytesUsed: number;
+  sources: IncomingSource[];
+}
+
+export interface Problem {
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/**
+ * A backup of this user on a peer, to restore from (GET /api/restore/sources):
+ * one entry per peer and share, or the peer with what kept it from answering.
+ */
+export type RestoreSource =
+  | { peerId: number; peerName: string; share: string; fileCount: number; bytesUsed: number; lastSyncAt: string | null }
+  | { peerId: number; peerName: string; error: Problem };
+
+export interface RestoreFolder {
+  name: string;
+  /** The path in the share, `/`-separated, no leading slash. */
+  path: string;
+  fileCount: number;
+  size: number;
+}
+
+export interface RestoreFile {
+  name: string;
+  path: string;
+  size: number;
+  mtime: string;
+  sha256: string;
+}
+
+/** One folder of a backup, from the decrypted manifest (GET /api/restore/:peerId/:share/files?path=). */
+export interface RestoreListing {
+  peerId: number;
+  peerName: string;
+  share: string;
+  path: string;
+  generation: number;
+  backedUpAt: string;
+  folders: RestoreFolder[];
+  files: RestoreFile[];
+}
+
+export type RestoreJobStatus = 'running' | 'success' | 'partial' | 'failure';
+
+export interface RestoreFileError {
+  share: string;
+  path: string;
+  code: string;
+  message: string;
+}
+
+interface RestoreProgress {
+  filesDone: number;
+  filesTotal: number;
+  filesFailed: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** A bulk restore and its progress per user (GET /api/admin/restore/:jobId). */
+export interface RestoreJob extends RestoreProgress {
+  id: string;
+  kind: 'user' | 'bulk';
+  status: RestoreJobStatus;
+  peerId: number;
+  peerName: string;
+  target: 'original' | 'folder';
+  targetFolder: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  error: Problem | null;
+  users: (RestoreProgress & { user: string; shares: string[]; errors: RestoreFileError[]; errorCount: number })[];
+}
+
+/** A user's own restore into their share (GET /api/restore/jobs/:jobId). */
+export interface UserRestoreJob extends RestoreProgress {
+  id: string;
+  status: RestoreJobStatus;
+  peerId: number;
+  peerName: string;
+  share: string;
+  target: 'original' | 'folder';
+  targetFolder: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  error: Problem | null;
+  errors: RestoreFileError[];
+  errorCount: number;
+}
+
+/** The server recovery kit: whether one was made, and the sealed copies kept on peers (GET /api/admin/recovery-kit). */
+export interface RecoveryKitStatus {
+  configured: boolean;
+  createdAt: string | null;
+  peers: { peerId: number; peerName: string; ok: boolean; pushedAt: string | null; error: string | null; hint: string | null }[];
+}

@@ -1,0 +1,212 @@
+import { type FormEvent, useState } from 'react';
+import { peersApi } from '../api/client';
+import type { ApiError } from '../api/http';
+import type { Peer, PeerInput, TestConnectionResult } from '../api/types';
+import { asApiError } from '../lib/hooks';
+import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+import { Button } from './Button';
+import { CheckboxField, TextField } from './Field';
+import { ErrorNotice, Notice } from './Notice';
+import { TestResultPanel } from './TestResultPanel';
+
+const DEFAULT_PORT = 8443;
+const DEFAULT_TIMEOUT_MINUTES = 30;
+
+interface FormState {
+  name: string;
+  address: string;
+  port: string;
+  password: string;
+  removePassword: boolean;
+  timeoutMinutes: string;
+  enabled: boolean;
+  /** The fingerprint to pin: the saved one, or one just confirmed from a test. */
+  fingerprint: string | null;
+}
+
+function initialState(peer: Peer | undefined): FormState {
+  return {
+    name: peer?.name ?? '',
+    address: peer?.address ?? '',
+    port: String(peer?.port ?? DEFAULT_PORT),
+    password: '',
+    removePassword: false,
+    timeoutMinutes: String(peer?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES),
+    enabled: peer?.enabled ?? true,
+    fingerprint: peer?.fingerprint ?? null,
+  };
+}
+
+const FIELDS = ['name', 'address', 'port', 'password', 'timeoutMinutes', 'fingerprint'];
+
+/**
+ * Adding or editing a peer: its name, address, port (8443 unless changed),
+ * password and timeout, and Test Connection on what the form holds, whose
+ * fingerprint the administrator confirms before it is saved with the peer.
+ */
+export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(peer: Peer): void; onCancel(): void }) {
+  const [form, setForm] = useState<FormState>(() => initialState(peer));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [apiError, setApiError] = useState<ApiError>();
+  const [saving, setSaving] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const [testResult, setTestResult] = useState<TestConnectionResult>();
+  const [testError, setTestError] = useState<ApiError>();
+
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((current) => ({ ...current, [key]: value }));
+  const moved = peer !== undefined && (form.address.trim() !== peer.address || Number(form.port) !== peer.port);
+
+  const check = (forTest: boolean): FieldErrors =>
+    validate({
+      ...(forTest ? {} : { name: rules.peerName(form.name.trim()), timeoutMinutes: rules.timeoutMinutes(form.timeoutMinutes) }),
+      address: rules.peerAddress(form.address),
+      port: rules.port(form.port),
+      password: form.password.length > 1024 ? 'Use at most 1024 characters' : undefined,
+    });
+
+  const test = async () => {
+    const found = check(true);
+    setErrors(found);
+    setTestResult(undefined);
+    setTestError(undefined);
+    if (hasErrors(found)) return;
+    setTesting(true);
+    try {
+      setTestResult(
+        await peersApi.testUnsaved({
+          address: form.address.trim(),
+          port: Number(form.port),
+          ...(form.password ? { password: form.password } : {}),
+          // an edit form tests with the stored password, towards the pinned certificate, unless the peer moved
+          ...(peer && !form.removePassword ? { peerId: peer.id } : {}),
+          ...(moved || form.fingerprint !== (peer?.fingerprint ?? null) ? { fingerprint: form.fingerprint } : {}),
+        }),
+      );
+    } catch (caught) {
+      const error = asApiError(caught);
+      setTestError(error);
+      setErrors(apiFieldErrors(error));
+    } finally {
+      setTesting(false);
+    }
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const found = check(false);
+    setErrors(found);
+    setApiError(undefined);
+    if (hasErrors(found)) return;
+    const input: PeerInput = {
+      name: form.name.trim(),
+      address: form.address.trim(),
+      port: Number(form.port),
+      enabled: form.enabled,
+      timeoutMinutes: Number(form.timeoutMinutes),
+      fingerprint: form.fingerprint,
+      ...(form.password ? { password: form.password } : form.removePassword ? { password: null } : {}),
+    };
+    setSaving(true);
+    try {
+      onSaved(peer ? await peersApi.update(peer.id, input) : await peersApi.create(input));
+    } catch (caught) {
+      const error = asApiError(caught);
+      setApiError(error);
+      const fieldErrors = apiFieldErrors(error);
+      // "a peer with that name already exists" belongs next to the name
+      if (error.code === 'VALIDATION_FAILED' && error.fields.length === 0 && /name/i.test(error.message)) fieldErrors.name = error.message;
+      setErrors(fieldErrors);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4" aria-label={peer ? `Edit ${peer.name}` : 'Add a peer'}>
+      <ErrorNotice error={errors.name && apiError && apiError.fields.length === 0 ? undefined : formLevelError(apiError, FIELDS)} />
+      <div className="grid gap-4 sm:grid-cols-2">
+        <TextField label="Name" name="name" value={form.name} onChange={(event) => set('name', event.target.value)} error={errors.name} help="How this server calls the peer, e.g. grandma-nas." autoComplete="off" />
+        <TextField
+          label="Address"
+          name="address"
+          value={form.address}
+          onChange={(event) => set('address', event.target.value)}
+          error={errors.address}
+          help="Host name or IP address, without https:// or a port."
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+        />
+        <TextField label="Port" name="port" type="number" inputMode="numeric" min={1} max={65535} value={form.port} onChange={(event) => set('port', event.target.value)} error={errors.port} help="8443 unless the peer uses another." />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          value={form.password}
+          onChange={(event) => set('password', event.target.value)}
+          error={errors.password}
+          help={peer?.passwordSet ? 'Leave empty to keep the current password.' : "The server password set on the peer's Settings page (recommended)."}
+          autoComplete="new-password"
+          disabled={form.removePassword}
+        />
+        <TextField
+          label="Timeout (minutes)"
+          name="timeoutMinutes"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={1440}
+          value={form.timeoutMinutes}
+          onChange={(event) => set('timeoutMinutes', event.target.value)}
+          error={errors.timeoutMinutes}
+          help="A sync that makes no progress for this long is stopped."
+        />
+        <div className="space-y-3 sm:pt-6">
+          <CheckboxField label="Enabled" description="Syncs go to enabled peers only." checked={form.enabled} onChange={(event) => set('enabled', event.target.checked)} />
+          {peer?.passwordSet && (
+            <CheckboxField label="Remove the password" checked={form.removePassword} onChange={(event) => set('removePassword', event.target.checked)} />
+          )}
+        </div>
+      </div>
+      <div className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm">
+        <p className="font-medium text-slate-800">Certificate fingerprint</p>
+        {form.fingerprint ? (
+          <p className="mt-1 font-mono text-xs break-all text-slate-800" data-testid="form-fingerprint">
+            {form.fingerprint}
+          </p>
+        ) : (
+          <p className="mt-1 text-slate-600">Not confirmed yet: run Test Connection and confirm the fingerprint it shows. No sync runs until it is confirmed.</p>
+        )}
+        {errors.fingerprint && <p className="mt-1 text-red-700">{errors.fingerprint}</p>}
+        {moved && form.fingerprint && form.fingerprint === peer?.fingerprint && (
+          <p className="mt-1 text-slate-600">The address changed: Test Connection checks the new address presents this same certificate.</p>
+        )}
+      </div>
+      <ErrorNotice error={formLevelError(testError, FIELDS)} title="Test Connection" />
+      {testResult && (
+        <TestResultPanel
+          result={testResult}
+          pinnedFingerprint={form.fingerprint}
+          onConfirmFingerprint={(fingerprint) => {
+            set('fingerprint', fingerprint);
+            setTestResult({ ...testResult });
+          }}
+        />
+      )}
+      {testResult?.fingerprint && form.fingerprint === testResult.fingerprint && form.fingerprint !== (peer?.fingerprint ?? null) && (
+        <Notice tone="info">The confirmed fingerprint is saved with the peer when you save.</Notice>
+      )}
+      <div className="flex flex-wrap gap-2">
+        <Button type="submit" busy={saving}>
+          {peer ? 'Save changes' : 'Save peer'}
+        </Button>
+        <Button variant="secondary" onClick={() => void test()} busy={testing}>
+          Test connection
+        </Button>
+        <Button variant="ghost" onClick={onCancel}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,50 @@
+import type { ShareSync } from '../lib/use-share-sync';
+import { formatBytes, formatCount, syncPhaseLabel } from '../lib/format';
+import { ErrorNotice, Notice } from './Notice';
+import { ProgressBar } from './ProgressBar';
+import { SyncStatusBadge } from './StatusBadge';
+
+/** A share's syncs as they go: a bar per peer, then each run's result in words. */
+export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
+  const running = sync.status?.running ?? [];
+  const finished = (sync.status?.runs ?? []).filter((run) => run.status !== 'running');
+  return (
+    <div className="space-y-3" aria-live="polite">
+      <ErrorNotice error={sync.error} title="Sync did not start" />
+      {sync.refused.map((refusal) => (
+        <Notice key={refusal.peerId} tone="warning" title={`Not synced to ${refusal.peerName}`}>
+          {refusal.message}
+        </Notice>
+      ))}
+      {running.map((run) => (
+        <div key={run.logId} className="space-y-1 rounded-md border border-sky-200 bg-sky-50/50 p-3">
+          <p className="text-sm font-medium text-slate-800">
+            Syncing to {run.peer} — {syncPhaseLabel(run.phase)}
+          </p>
+          <ProgressBar label={`Sync to ${run.peer}`} filesDone={run.filesDone} filesTotal={run.filesTotal} bytesDone={run.bytesDone} bytesTotal={run.bytesTotal} />
+        </div>
+      ))}
+      {running.length === 0 &&
+        finished.map((run) => (
+          <div key={run.id} data-testid="sync-result" className={`rounded-md border p-3 text-sm ${run.status === 'success' ? 'border-green-200 bg-green-50' : 'border-red-200 bg-red-50'}`}>
+            <div className="flex flex-wrap items-center gap-2">
+              <SyncStatusBadge status={run.status} />
+              <span className="font-medium text-slate-900">
+                {run.status === 'success' ? `Synced to ${run.peer}` : `Sync to ${run.peer} did not finish`}
+              </span>
+            </div>
+            {run.status === 'success' ? (
+              <p className="mt-1 text-slate-700">
+                {run.fileCount === 0 ? 'Nothing had changed.' : `${formatCount(run.fileCount, 'file')} sent, ${formatBytes(run.bytesTransferred)}.`}
+              </p>
+            ) : (
+              <div className="mt-1 space-y-0.5">
+                {run.error && <p className="text-red-900">{run.error}</p>}
+                {run.hint && <p className="text-red-900/90">{run.hint}</p>}
+              </div>
+            )}
+          </div>
+        ))}
+    </div>
+  );
+}

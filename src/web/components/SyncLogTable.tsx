@@ -1,0 +1,52 @@
+import type { SyncLog } from '../api/types';
+import { formatBytes, formatCount, formatDuration } from '../lib/format';
+import { Button } from './Button';
+import { SyncStatusBadge } from './StatusBadge';
+import { Table } from './Table';
+import { RelativeTime } from './Time';
+
+/** Sync logs: who, where, when, how it ended, what it moved, and what went wrong with what to do. */
+export function SyncLogTable({ logs, onConfirmDeletions }: { logs: SyncLog[]; onConfirmDeletions?: (log: SyncLog) => void }) {
+  return (
+    <Table
+      caption="Sync logs"
+      rows={logs}
+      rowKey={(log) => log.id}
+      columns={[
+        { label: 'Started', cell: (log) => <RelativeTime iso={log.startedAt} /> },
+        {
+          label: 'Share → peer',
+          cell: (log) => (
+            <span>
+              <span className="font-medium text-slate-900">
+                {log.user}/{log.share}
+              </span>{' '}
+              → {log.peer}
+            </span>
+          ),
+        },
+        { label: 'Status', cell: (log) => <SyncStatusBadge status={log.status} /> },
+        { label: 'Files', align: 'right', cell: (log) => formatCount(log.fileCount) },
+        { label: 'Sent', align: 'right', cell: (log) => formatBytes(log.bytesTransferred) },
+        { label: 'Took', align: 'right', cell: (log) => formatDuration(log.startedAt, log.finishedAt) },
+        {
+          label: 'Error',
+          cell: (log) =>
+            log.error ? (
+              <div className="max-w-md space-y-0.5 text-left">
+                <p className={log.status === 'success' ? 'text-amber-900' : 'text-red-800'}>{log.error}</p>
+                {log.hint && <p className="text-xs text-slate-600">{log.hint}</p>}
+                {log.errorCode === 'MASS_DELETION_GUARD' && onConfirmDeletions && (
+                  <Button size="sm" variant="secondary" onClick={() => onConfirmDeletions(log)}>
+                    Confirm the deletions…
+                  </Button>
+                )}
+              </div>
+            ) : (
+              <span className="text-slate-500">—</span>
+            ),
+        },
+      ]}
+    />
+  );
+}

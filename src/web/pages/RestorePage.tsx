@@ -1,0 +1,191 @@
+import { useState } from 'react';
+import { restoreApi } from '../api/client';
+import type { ApiError } from '../api/http';
+import type { RestoreSource } from '../api/types';
+import { Button, Spinner } from '../components/Button';
+import { BackupBrowser, Breadcrumbs } from '../components/BackupBrowser';
+import { Card, EmptyState, PageHeader } from '../components/Card';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { SelectField } from '../components/Field';
+import { ErrorNotice, Notice } from '../components/Notice';
+import { RestoreJobPanel } from '../components/RestoreJobPanel';
+import { RelativeTime } from '../components/Time';
+import { saveBlob } from '../lib/download';
+import { formatBytes, formatCount, formatRelative } from '../lib/format';
+import { asApiError, useLoad } from '../lib/hooks';
+import { usePollJob } from '../lib/use-poll-job';
+
+type Backup = Extract<RestoreSource, { share: string }>;
+type Unreachable = Extract<RestoreSource, { error: unknown }>;
+
+const backupKey = (backup: Backup) => `${backup.peerId}/${backup.share}`;
+
+function describeBackup(backup: Backup): string {
+  const synced = backup.lastSyncAt ? `, synced ${formatRelative(backup.lastSyncAt)}` : '';
+  return `${backup.peerName} — ${backup.share} (${formatCount(backup.fileCount, 'file')}, ${formatBytes(backup.bytesUsed)}${synced})`;
+}
+
+/** Downloads the selection as a ZIP, and writes it back into the share. */
+function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected: string[]; onClear(): void }) {
+  const [zipping, setZipping] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const [restoreTarget, setRestoreTarget] = useState<'original' | 'folder'>();
+  const [starting, setStarting] = useState(false);
+  const [jobId, setJobId] = useState<string>();
+  const { job, error: jobError } = usePollJob(jobId, restoreApi.job);
+
+  const downloadZip = async () => {
+    setZipping(true);
+    setError(undefined);
+    try {
+      const zip = await restoreApi.zip(backup.peerId, backup.share, selected);
+      saveBlob(zip.blob, zip.fileName ?? `${backup.share}.zip`);
+    } catch (caught) {
+      setError(asApiError(caught));
+    } finally {
+      setZipping(false);
+    }
+  };
+
+  const restore = async () => {
+    if (!restoreTarget) return;
+    setStarting(true);
+    setError(undefined);
+    try {
+      setJobId((await restoreApi.intoShare(backup.peerId, backup.share, selected, restoreTarget)).jobId);
+      setRestoreTarget(undefined);
+    } catch (caught) {
+      setError(asApiError(caught));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-center gap-2 rounded-md border border-teal-200 bg-teal-50 px-3 py-2">
+        <span className="mr-auto text-sm font-medium text-teal-950" aria-live="polite">
+          {selected.length === 0 ? 'Select files or folders to download several at once.' : `${formatCount(selected.length, 'item')} selected`}
+        </span>
+        <Button size="sm" onClick={() => void downloadZip()} busy={zipping} disabled={selected.length === 0}>
+          Download as ZIP
+        </Button>
+        <Button size="sm" variant="secondary" onClick={() => setRestoreTarget('folder')} disabled={selected.length === 0}>
+          Restore to my share…
+        </Button>
+        {selected.length > 0 && (
+          <Button size="sm" variant="ghost" onClick={onClear}>
+            Clear
+          </Button>
+        )}
+      </div>
+      <ErrorNotice error={error} />
+      <ErrorNotice error={jobError} />
+      {job && <RestoreJobPanel label={job.targetFolder ? `Into ${job.share}/${job.targetFolder}/` : `Into ${job.share}, over the current files`} job={job} />}
+      <ConfirmDialog
+        open={restoreTarget !== undefined}
+        title={`Restore ${formatCount(selected.length, 'item')} into ${backup.share}?`}
+        confirmLabel={restoreTarget === 'original' ? 'Restore and replace' : 'Restore'}
+        busy={starting}
+        error={error}
+        onConfirm={() => void restore()}
+        onCancel={() => setRestoreTarget(undefined)}
+      >
+        <fieldset className="space-y-2">
+          <legend className="sr-only">Where to restore</legend>
+          <label className="flex items-start gap-2">
+            <input type="radio" name="target" className="mt-1 accent-teal-700" checked={restoreTarget === 'folder'} onChange={() => setRestoreTarget('folder')} />
+            <span>
+              <span className="font-medium text-slate-900">Into a new folder</span> — beside your files, under restored-&lt;today&gt;/. Nothing is replaced.
+            </span>
+          </label>
+          <label className="flex items-start gap-2">
+            <input type="radio" name="target" className="mt-1 accent-teal-700" checked={restoreTarget === 'original'} onChange={() => setRestoreTarget('original')} />
+            <span>
+              <span className="font-medium text-slate-900">Over the current files</span> — files with the same path are replaced by the backup&apos;s version.
+            </span>
+          </label>
+        </fieldset>
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+function BackupExplorer({ backup }: { backup: Backup }) {
+  const [path, setPath] = useState('');
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const listing = useLoad(() => restoreApi.list(backup.peerId, backup.share, path), { deps: [backup.peerId, backup.share, path] });
+
+  const toggle = (paths: string[], checked: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const item of paths) {
+        if (checked) next.add(item);
+        else next.delete(item);
+      }
+      return next;
+    });
+
+  return (
+    <Card
+      title="Files"
+      labelId="restore-files"
+      description={
+        listing.data ? (
+          <>
+            Backup of <RelativeTime iso={listing.data.backedUpAt} /> on {listing.data.peerName}. Files are decrypted on this server as you download them.
+          </>
+        ) : undefined
+      }
+    >
+      <div className="space-y-4">
+        <Breadcrumbs share={backup.share} path={path} onOpen={setPath} />
+        <SelectionBar backup={backup} selected={[...selected]} onClear={() => setSelected(new Set())} />
+        <ErrorNotice error={listing.error} />
+        {listing.loading && <Spinner label="Decrypting the file list…" />}
+        {!listing.loading && listing.data && <BackupBrowser listing={listing.data} selected={selected} onToggle={toggle} onOpen={setPath} />}
+      </div>
+    </Card>
+  );
+}
+
+/** Restore: pick the peer holding a backup, browse it, download a file, or several as a ZIP. */
+export function RestorePage() {
+  const sources = useLoad(restoreApi.sources);
+  const [chosen, setChosen] = useState<string>();
+  const backups = (sources.data ?? []).filter((source): source is Backup => 'share' in source);
+  const unreachable = (sources.data ?? []).filter((source): source is Unreachable => 'error' in source);
+  const backup = backups.find((entry) => backupKey(entry) === chosen) ?? backups[0];
+
+  return (
+    <>
+      <PageHeader title="Restore" description="Get files back from a copy of your backup on a peer server." />
+      <div className="space-y-6">
+        <Card title="Source" labelId="restore-source">
+          <div className="space-y-3">
+            <ErrorNotice error={sources.error} />
+            {sources.loading && <Spinner label="Asking the peers…" />}
+            {!sources.loading && backups.length === 0 && !sources.error && <EmptyState>No peer holds a backup of yours yet. Sync your backup share first.</EmptyState>}
+            {backups.length > 0 && (
+              <div className="max-w-2xl">
+                <SelectField label="Restore from" name="source" value={backup ? backupKey(backup) : ''} onChange={(event) => setChosen(event.target.value)}>
+                  {backups.map((entry) => (
+                    <option key={backupKey(entry)} value={backupKey(entry)}>
+                      {describeBackup(entry)}
+                    </option>
+                  ))}
+                </SelectField>
+              </div>
+            )}
+            {unreachable.map((source) => (
+              <Notice key={source.peerId} tone="warning" title={`${source.peerName}: ${source.error.message}`}>
+                {source.error.hint}
+              </Notice>
+            ))}
+          </div>
+        </Card>
+        {backup && <BackupExplorer key={backupKey(backup)} backup={backup} />}
+      </div>
+    </>
+  );
+}

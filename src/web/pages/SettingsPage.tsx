@@ -1,0 +1,96 @@
+import { settingsApi } from '../api/client';
+import type { RecoveryKitStatus } from '../api/types';
+import { Spinner } from '../components/Button';
+import { Card, Details, PageHeader } from '../components/Card';
+import { CopyButton } from '../components/CopyButton';
+import { IncomingSyncForm } from '../components/IncomingSyncForm';
+import { ErrorNotice } from '../components/Notice';
+import { RecoveryKitForm } from '../components/RecoveryKitForm';
+import { Badge } from '../components/StatusBadge';
+import { RelativeTime } from '../components/Time';
+import { useLoad } from '../lib/hooks';
+import { useSession } from '../lib/session';
+
+function KitCopies({ status }: { status: RecoveryKitStatus }) {
+  if (!status.configured) return <p className="text-sm text-slate-600">No recovery kit was made yet.</p>;
+  return (
+    <div className="space-y-2 text-sm">
+      <p className="text-slate-700">
+        Last kit made <RelativeTime iso={status.createdAt} />.{' '}
+        {status.peers.length === 0
+          ? 'Once you add peers, each keeps a sealed copy, refreshed when users, peers or settings change.'
+          : 'Each peer keeps a sealed copy, refreshed when users, peers or settings change.'}
+      </p>
+      <ul className="divide-y divide-slate-200">
+        {status.peers.map((copy) => (
+          <li key={copy.peerId} className="flex flex-wrap items-start justify-between gap-2 py-2">
+            <div>
+              <p className="font-medium text-slate-900">{copy.peerName}</p>
+              {copy.error && <p className="text-red-800">{copy.error}</p>}
+              {copy.hint && <p className="text-xs text-slate-600">{copy.hint}</p>}
+            </div>
+            {copy.ok ? (
+              <span className="text-xs text-slate-600">
+                <Badge tone="good">Copy up to date</Badge> <RelativeTime iso={copy.pushedAt} />
+              </span>
+            ) : (
+              <Badge tone="bad">Copy missing</Badge>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Settings: this server's identity, incoming syncs and its password, and the server recovery kit. */
+export function SettingsPage() {
+  const { me } = useSession();
+  const server = useLoad(settingsApi.server);
+  const sync = useLoad(settingsApi.sync);
+  const kit = useLoad(settingsApi.recoveryKitStatus);
+
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <div className="space-y-6">
+        <Card title="This server" labelId="settings-server" description="Peers compare this fingerprint with the one their Test Connection shows before they trust this server.">
+          <ErrorNotice error={server.error} />
+          {server.loading && !server.data && <Spinner label="Loading…" />}
+          {server.data && (
+            <Details
+              items={[
+                ['Name', server.data.serverName],
+                [
+                  'Certificate fingerprint (SHA-256)',
+                  <span key="fingerprint" className="flex flex-wrap items-center gap-2">
+                    <code className="font-mono text-xs break-all text-slate-900" data-testid="server-fingerprint">
+                      {server.data.fingerprint}
+                    </code>
+                    <CopyButton text={server.data.fingerprint} />
+                  </span>,
+                ],
+                ['Version', server.data.version],
+              ]}
+            />
+          )}
+        </Card>
+        <Card title="Incoming syncs" labelId="settings-incoming" description="Other servers that back up to this one.">
+          <ErrorNotice error={sync.error} />
+          {sync.loading && !sync.data && <Spinner label="Loading…" />}
+          {sync.data && <IncomingSyncForm initial={sync.data} />}
+        </Card>
+        <Card title="Server recovery kit" labelId="settings-kit" description="To rebuild this server after a disaster.">
+          <div className="space-y-5">
+            <RecoveryKitForm serverName={me.serverName} onMade={() => void kit.reload()} />
+            {kit.data && (
+              <div className="border-t border-slate-200 pt-4">
+                <KitCopies status={kit.data} />
+              </div>
+            )}
+          </div>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,110 @@
+import { type FormEvent, useState } from 'react';
+import { setupApi } from '../api/client';
+import type { ApiError } from '../api/http';
+import type { SetupResult } from '../api/types';
+import { Button } from '../components/Button';
+import { TextField } from '../components/Field';
+import { KeyReveal } from '../components/KeyReveal';
+import { PublicLayout } from '../components/Layout';
+import { ErrorNotice } from '../components/Notice';
+import { asApiError } from '../lib/hooks';
+import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+
+/** First setup: the server's name and its first administrator, then the administrator's key, shown once. */
+export function SetupPage({ onDone }: { onDone(): void }) {
+  const [serverName, setServerName] = useState('');
+  const [username, setUsername] = useState('admin');
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [apiError, setApiError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<SetupResult>();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const found = validate({
+      serverName: rules.serverName(serverName),
+      username: rules.username(username),
+      password: rules.password(password),
+      repeat: repeat === password ? undefined : 'The two passwords differ',
+    });
+    setErrors(found);
+    setApiError(undefined);
+    if (hasErrors(found)) return;
+    setBusy(true);
+    try {
+      setResult(await setupApi.run({ serverName, username, password }));
+    } catch (caught) {
+      const error = asApiError(caught);
+      setApiError(error);
+      setErrors(apiFieldErrors(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (result) {
+    return (
+      <PublicLayout title="Your server is ready" description={`You are signed in as ${result.username}, the administrator of ${result.serverName}.`} wide>
+        <KeyReveal serverName={result.serverName} username={result.username} encryptionKey={result.encryptionKey} onDone={onDone} doneLabel="Continue to the dashboard" />
+      </PublicLayout>
+    );
+  }
+
+  return (
+    <PublicLayout title="Set up this server" description="Name this server and create its first administrator. This is done once.">
+      <form onSubmit={submit} noValidate className="space-y-4">
+        <ErrorNotice error={formLevelError(apiError, ['serverName', 'username', 'password'])} />
+        <TextField
+          label="Server name"
+          name="serverName"
+          value={serverName}
+          onChange={(event) => setServerName(event.target.value)}
+          error={errors.serverName}
+          help="How peers will know this server, e.g. home or smith-family. Lowercase letters, digits, - and _."
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          autoFocus
+        />
+        <TextField
+          label="Administrator username"
+          name="username"
+          value={username}
+          onChange={(event) => setUsername(event.target.value)}
+          error={errors.username}
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+          error={errors.password}
+          help="At least 8 characters; a long passphrase is best."
+          autoComplete="new-password"
+          required
+        />
+        <TextField
+          label="Repeat the password"
+          name="repeat"
+          type="password"
+          value={repeat}
+          onChange={(event) => setRepeat(event.target.value)}
+          error={errors.repeat}
+          autoComplete="new-password"
+          required
+        />
+        <Button type="submit" busy={busy} className="w-full">
+          Set up the server
+        </Button>
+      </form>
+    </PublicLayout>
+  );
+}

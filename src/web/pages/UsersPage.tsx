@@ -1,0 +1,193 @@
+import { type FormEvent, useState } from 'react';
+import { usersApi } from '../api/client';
+import type { ApiError } from '../api/http';
+import type { CreatedUser, User } from '../api/types';
+import { Button, Spinner } from '../components/Button';
+import { Card, EmptyState, PageHeader } from '../components/Card';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { CopyButton } from '../components/CopyButton';
+import { CheckboxField, TextField } from '../components/Field';
+import { ErrorNotice, Notice } from '../components/Notice';
+import { Badge } from '../components/StatusBadge';
+import { Table } from '../components/Table';
+import { AbsoluteTime, RelativeTime } from '../components/Time';
+import { asApiError, useLoad } from '../lib/hooks';
+import { useSession } from '../lib/session';
+import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+
+function activationLink(token: string): string {
+  return `${window.location.origin}/activate?token=${encodeURIComponent(token)}`;
+}
+
+function AddUserForm({ onAdded }: { onAdded(user: CreatedUser): void }) {
+  const [username, setUsername] = useState('');
+  const [isAdmin, setIsAdmin] = useState(false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [apiError, setApiError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const found = validate({ username: rules.username(username) });
+    setErrors(found);
+    setApiError(undefined);
+    if (hasErrors(found)) return;
+    setBusy(true);
+    try {
+      onAdded(await usersApi.create({ username, isAdmin }));
+      setUsername('');
+      setIsAdmin(false);
+    } catch (caught) {
+      const error = asApiError(caught);
+      setApiError(error);
+      setErrors({ ...apiFieldErrors(error), ...(error.code === 'USERNAME_TAKEN' ? { username: error.message } : {}) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <ErrorNotice error={apiError?.code === 'USERNAME_TAKEN' ? undefined : formLevelError(apiError, ['username'])} />
+      <TextField
+        label="Username"
+        name="username"
+        value={username}
+        onChange={(event) => setUsername(event.target.value)}
+        error={errors.username}
+        help="Lowercase letters, digits, - and _. It names the user's folders."
+        autoComplete="off"
+        autoCapitalize="none"
+        spellCheck={false}
+      />
+      <CheckboxField label="Administrator" description="Can manage users, peers, synchronization and settings." checked={isAdmin} onChange={(event) => setIsAdmin(event.target.checked)} />
+      <Button type="submit" busy={busy}>
+        Add user
+      </Button>
+    </form>
+  );
+}
+
+function ActivationLinkNotice({ user, onClose }: { user: CreatedUser; onClose(): void }) {
+  const link = activationLink(user.activationToken);
+  return (
+    <Notice tone="success" title={`${user.username} was added. Send them this activation link:`}>
+      <div className="space-y-2">
+        <output data-testid="activation-link" className="block rounded border border-green-300 bg-white px-2 py-1.5 font-mono text-xs break-all text-slate-900 select-all">
+          {link}
+        </output>
+        <p>
+          It works once, until <AbsoluteTime iso={user.activationExpiresAt} />. With it they choose a password and receive their encryption key.
+        </p>
+        <div className="flex flex-wrap items-center gap-2">
+          <CopyButton text={link} label="Copy link" />
+          <Button variant="ghost" size="sm" onClick={onClose}>
+            Done
+          </Button>
+        </div>
+      </div>
+    </Notice>
+  );
+}
+
+function UserStatus({ user }: { user: User }) {
+  if (user.activated) return <Badge tone="good">Active</Badge>;
+  const expired = user.activationExpiresAt !== null && new Date(user.activationExpiresAt) < new Date();
+  return expired ? <Badge tone="bad">Activation link expired</Badge> : <Badge tone="warn">Waiting for activation</Badge>;
+}
+
+/** Users: add one (and hand over the activation link), see who activated, delete. */
+export function UsersPage() {
+  const { me } = useSession();
+  const users = useLoad(usersApi.list);
+  const [added, setAdded] = useState<CreatedUser>();
+  const [toDelete, setToDelete] = useState<User>();
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<ApiError>();
+
+  const confirmDelete = async () => {
+    if (!toDelete) return;
+    setDeleting(true);
+    setDeleteError(undefined);
+    try {
+      await usersApi.remove(toDelete.id);
+      setToDelete(undefined);
+      await users.reload();
+    } catch (caught) {
+      setDeleteError(asApiError(caught));
+    } finally {
+      setDeleting(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Users" description="Each user gets two shares: backup (encrypted and synced to the peers) and data (kept on this server only)." />
+      <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
+        <Card title="Accounts" labelId="users-list">
+          <ErrorNotice error={users.error} />
+          {users.loading && !users.data && <Spinner label="Loading users…" />}
+          {users.data?.length === 0 && <EmptyState>No user yet.</EmptyState>}
+          {users.data && users.data.length > 0 && (
+            <Table
+              caption="Users"
+              rows={users.data}
+              rowKey={(user) => user.id}
+              columns={[
+                {
+                  label: 'User',
+                  cell: (user) => (
+                    <span className="font-medium text-slate-900">
+                      {user.username}
+                      {user.id === me.id && <span className="font-normal text-slate-600"> (you)</span>}
+                    </span>
+                  ),
+                },
+                { label: 'Role', cell: (user) => (user.isAdmin ? 'Administrator' : 'User') },
+                { label: 'Status', cell: (user) => <UserStatus user={user} /> },
+                { label: 'Added', cell: (user) => <RelativeTime iso={user.createdAt} /> },
+                {
+                  label: 'Actions',
+                  bare: true,
+                  align: 'right',
+                  cell: (user) =>
+                    user.id === me.id ? null : (
+                      <Button variant="secondary" size="sm" onClick={() => setToDelete(user)} aria-label={`Delete ${user.username}`}>
+                        Delete
+                      </Button>
+                    ),
+                },
+              ]}
+            />
+          )}
+        </Card>
+        <div className="space-y-4">
+          <Card title="Add a user" labelId="users-add">
+            <AddUserForm
+              onAdded={(user) => {
+                setAdded(user);
+                void users.reload();
+              }}
+            />
+          </Card>
+          {added && <ActivationLinkNotice user={added} onClose={() => setAdded(undefined)} />}
+        </div>
+      </div>
+      <ConfirmDialog
+        open={toDelete !== undefined}
+        title={`Delete ${toDelete?.username ?? ''}?`}
+        confirmLabel="Delete user"
+        busy={deleting}
+        error={deleteError}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => {
+          setToDelete(undefined);
+          setDeleteError(undefined);
+        }}
+      >
+        <p>The account and its sessions are removed at once. This cannot be undone.</p>
+        <p>Its folders on this server stay on disk for you to keep or remove. Its backups on the peers stay too; only the user's own key can still decrypt them.</p>
+      </ConfirmDialog>
+    </>
+  );
+}

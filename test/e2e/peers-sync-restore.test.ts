@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { type ClusterServer, createUser, startNamedServer, writeFiles } from '../helpers/sync-cluster.js';
+import { launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
+import { ensureWebBuilt } from './support/build-web.js';
+import { openFromMenu, signIn } from './support/pages.js';
+
+const PASSWORD_OF_B = 'password of b';
+
+/** A port on loopback where nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function downloadedBytes(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
+}
+
+describe('peers, schedule, sync, restore and incoming backups in the browser, between two servers', () => {
+  let a: ClusterServer;
+  let b: ClusterServer;
+  let browser: Browser;
+  let adminA: Page;
+  let alicePage: Page;
+  const consoleProblems: string[] = [];
+  const aliceFiles = { 'notes/todo.txt': 'buy milk\n', 'photos/cat.jpg': randomBytes(300_000), 'big.bin': randomBytes(2 * 1024 * 1024 + 17) };
+  let aliceShare: string;
+
+  before(async () => {
+    await ensureWebBuilt();
+    [a, b, browser] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b'), launchChromium()]);
+    await createUser(a, 'alice');
+    aliceShare = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
+    await writeFiles(aliceShare, aliceFiles);
+    adminA = await (await openContext(browser, a.test.url)).newPage();
+    consoleProblems.push(...watchConsole(adminA));
+    await signIn(adminA, 'admin', 'server-a admin password');
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.all([a?.test.stop(), b?.test.stop()]);
+  });
+
+  it('adds a peer, with Test Connection answering 403, 401, then ok with the fingerprint to confirm', async () => {
+    await openFromMenu(adminA, 'Peers');
+    await adminA.getByRole('button', { name: 'Add peer' }).click();
+    const form = adminA.getByRole('form', { name: 'Add a peer' });
+    assert.equal(await form.getByLabel('Port').inputValue(), '8443', 'port 8443 by default');
+
+    await form.getByLabel('Name').fill('server-b');
+    await form.getByLabel('Address').fill('https://127.0.0.1/');
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.getByText('Give a host name or an IP address only').waitFor();
+
+    await form.getByLabel('Address').fill('127.0.0.1');
+    await form.getByLabel('Port').fill(String(b.port));
+    await form.getByLabel('Password', { exact: true }).fill('not the password');
+    const result = form.getByTestId('test-result');
+
+    // b does not accept syncs yet
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.locator('[data-testid="test-result"][data-outcome="forbidden"]').waitFor();
+    assert.match((await result.textContent()) ?? '', /403 Forbidden — the peer is not accepting syncs/);
+
+    // b accepts syncs, with a password this form does not have yet
+    await b.admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: PASSWORD_OF_B });
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.locator('[data-testid="test-result"][data-outcome="unauthorized"]').waitFor();
+    assert.match((await result.textContent()) ?? '', /401 Unauthorized — the peer password is wrong/);
+
+    await form.getByLabel('Password', { exact: true }).fill(PASSWORD_OF_B);
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.locator('[data-testid="test-result"][data-outcome="ok"]').waitFor();
+    assert.equal((await form.getByTestId('seen-fingerprint').textContent())?.trim(), b.test.server.identity.fingerprint);
+    await result.getByText('server-b', { exact: true }).waitFor();
+    await screenshotBoth(adminA, '20-peers-test-ok');
+    await form.getByRole('button', { name: 'Confirm fingerprint' }).click();
+    assert.equal((await form.getByTestId('form-fingerprint').textContent())?.trim(), b.test.server.identity.fingerprint);
+    await form.getByRole('button', { name: 'Save peer' }).click();
+    await form.waitFor({ state: 'detached' });
+
+    const card = adminA.getByRole('region', { name: 'server-b' });
+    await card.getByText(b.test.server.identity.fingerprint).waitFor();
+    await card.getByRole('button', { name: 'Test connection' }).click();
+    await card.getByText('This fingerprint is confirmed.').waitFor();
+    await card.getByText('Online').waitFor();
+  });
+
+  it('says "connection refused" for a peer where nothing listens', async () => {
+    await adminA.getByRole('button', { name: 'Add peer' }).click();
+    const form = adminA.getByRole('form', { name: 'Add a peer' });
+    await form.getByLabel('Name').fill('offline-nas');
+    await form.getByLabel('Address').fill('127.0.0.1');
+    await form.getByLabel('Port').fill(String(await closedPort()));
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.locator('[data-testid="test-result"][data-outcome="connection-refused"]').waitFor();
+    assert.match((await form.getByTestId('test-result').textContent()) ?? '', /Connection refused/);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('edits a peer', async () => {
+    const card = adminA.getByRole('region', { name: 'server-b' });
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const form = adminA.getByRole('form', { name: 'Edit server-b' });
+    assert.equal(await form.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is never sent back');
+    await form.getByLabel('Timeout (minutes)').fill('0');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.getByText('Use 1 to 1440 minutes').waitFor();
+    await form.getByLabel('Timeout (minutes)').fill('10');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await card.getByText('10 min without progress').waitFor();
+    await screenshotBoth(adminA, '21-peers');
+  });
+
+  it('sets a weekly schedule and shows the next run', async () => {
+    await openFromMenu(adminA, 'Synchronization');
+    await adminA.getByText('Weekly', { exact: true }).click();
+    await adminA.getByLabel('Day of the week').selectOption({ label: 'Wednesday' });
+    await adminA.getByLabel('Time', { exact: true }).fill('03:30');
+    await adminA.getByRole('button', { name: 'Save schedule' }).click();
+    await adminA.getByText('Schedule saved.').waitFor();
+    const nextRun = adminA.getByTestId('next-run');
+    await nextRun.getByText('Every Wednesday at 03:30.').waitFor();
+    const text = (await nextRun.textContent()) ?? '';
+    assert.match(text, /Next run: Wed.*03:30/);
+
+    const config = (await a.admin.get('/api/admin/sync/config')).body;
+    assert.deepEqual([config.mode, config.dayOfWeek, config.time, config.enabled], ['weekly', 3, '03:30', true]);
+    const next = new Date(config.nextRunAt);
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(next);
+    assert.equal(local, 'Wed 03:30');
+  });
+
+  it('syncs the backup share from the user dashboard and shows the run turn to success in the logs', async () => {
+    const aliceContext = await openContext(browser, a.test.url);
+    alicePage = await aliceContext.newPage();
+    consoleProblems.push(...watchConsole(alicePage));
+    await signIn(alicePage, 'alice', 'alice password');
+    await alicePage.getByRole('heading', { name: 'My backup' }).waitFor();
+    const backupCard = alicePage.getByRole('region', { name: 'backup' });
+    await backupCard.getByText('Never').waitFor();
+
+    // the picture of a run under way: the polls after Sync are held at a running state until it is taken
+    let holdRunning = true;
+    await alicePage.route(/\/api\/shares\/\d+\/sync\?logIds=/, async (route) => {
+      const response = await route.fetch();
+      const status = (await response.json()) as { running: unknown[]; runs: unknown[] };
+      if (holdRunning) {
+        const startedAt = new Date().toISOString();
+        status.running = [{ logId: 0, user: 'alice', share: 'backup', peer: 'server-b', startedAt, phase: 'uploading', filesDone: 1, filesTotal: 3, bytesDone: 1_234_567, bytesTotal: 2_469_134 }];
+        status.runs = [];
+      }
+      await route.fulfill({ response, json: status });
+    });
+    await backupCard.getByRole('button', { name: 'Sync' }).click();
+    const progress = backupCard.getByRole('progressbar', { name: 'Sync to server-b' });
+    await progress.waitFor();
+    assert.equal(await progress.getAttribute('aria-valuenow'), '50');
+    assert.equal(await backupCard.getByRole('button', { name: 'Syncing…' }).isDisabled(), true, 'one Sync at a time');
+    await screenshotBoth(alicePage, '22-my-backup-syncing');
+    holdRunning = false;
+
+    const result = backupCard.getByTestId('sync-result');
+    await result.waitFor({ timeout: 60_000 });
+    assert.match((await result.textContent()) ?? '', /Synced to server-b.*3 files sent/);
+    await backupCard.getByText('just now').waitFor();
+    await screenshotBoth(alicePage, '22-my-backup-synced');
+    await alicePage.unrouteAll();
+
+    await adminA.reload();
+    const row = adminA.getByRole('row').filter({ hasText: 'alice/backup' });
+    await row.getByText('Success').waitFor();
+    assert.match((await row.textContent()) ?? '', /server-b/);
+    await screenshotBoth(adminA, '23-synchronization');
+  });
+
+  it('browses a restore and downloads a file whose bytes match, then several as a ZIP', async () => {
+    await openFromMenu(alicePage, 'Restore');
+    const source = alicePage.getByLabel('Restore from');
+    assert.match((await source.locator('option:checked').textContent()) ?? '', /server-b — backup \(3 files/);
+    const files = alicePage.getByRole('region', { name: 'Files' });
+    await files.getByRole('button', { name: 'photos' }).click();
+    await files.getByRole('navigation', { name: 'Folder' }).getByText('photos').waitFor();
+    const cat = await downloadedBytes(alicePage, () => files.getByRole('link', { name: 'Download cat.jpg' }).click());
+    assert.equal(cat.name, 'cat.jpg');
+    assert.ok(cat.bytes.equals(aliceFiles['photos/cat.jpg']), 'the restored file has the bytes of the original');
+
+    await files.getByRole('navigation', { name: 'Folder' }).getByRole('button', { name: 'backup' }).click();
+    await files.getByLabel('Select the folder notes').check();
+    await files.getByLabel('Select big.bin').check();
+    await files.getByText('2 items selected').waitFor();
+    await screenshotBoth(alicePage, '24-restore');
+    const zip = await downloadedBytes(alicePage, () => files.getByRole('button', { name: 'Download as ZIP' }).click());
+    assert.match(zip.name, /\.zip$/);
+    assert.equal(zip.bytes.subarray(0, 2).toString('latin1'), 'PK');
+    const names = zip.bytes.toString('latin1');
+    assert.ok(names.includes('notes/todo.txt') && names.includes('big.bin'), 'the ZIP holds the selection');
+    assert.ok(zip.bytes.length > aliceFiles['big.bin'].length * 0.9, 'with its content');
+  });
+
+  it('runs an admin restore that brings the lost files back into the share', async () => {
+    await rm(path.join(aliceShare, 'photos'), { recursive: true });
+    await rm(path.join(aliceShare, 'notes', 'todo.txt'));
+
+    await openFromMenu(adminA, 'Admin restore');
+    assert.match((await adminA.getByLabel('Restore from').locator('option:checked').textContent()) ?? '', /server-b/);
+    await adminA.getByRole('checkbox', { name: 'admin' }).uncheck();
+    await adminA.getByRole('checkbox', { name: 'alice' }).uncheck();
+    await adminA.getByRole('button', { name: 'Start restore' }).click();
+    await adminA.getByText('Choose at least one user').waitFor();
+    await adminA.getByRole('checkbox', { name: 'alice' }).check();
+    await adminA.getByRole('button', { name: 'Start restore' }).click();
+    const dialog = adminA.getByRole('dialog', { name: "Restore into the users' shares?" });
+    await dialog.getByRole('button', { name: 'Start restore' }).click();
+    await adminA.locator('[data-testid="restore-job"][data-status="success"]').first().waitFor({ timeout: 60_000 });
+    await screenshotBoth(adminA, '25-admin-restore');
+
+    assert.equal(await readFile(path.join(aliceShare, 'notes', 'todo.txt'), 'utf8'), aliceFiles['notes/todo.txt']);
+    assert.ok((await readFile(path.join(aliceShare, 'photos', 'cat.jpg'))).equals(aliceFiles['photos/cat.jpg']));
+  });
+
+  it('shows a failed sync to its user and on the overview, with what to do', async () => {
+    await b.admin.request('PUT', '/api/admin/settings/sync', { password: 'a new password for b' });
+    await openFromMenu(alicePage, 'My backup');
+    const backupCard = alicePage.getByRole('region', { name: 'backup' });
+    await backupCard.getByRole('button', { name: 'Sync' }).click();
+    const result = backupCard.getByTestId('sync-result');
+    await result.getByText('did not finish').waitFor({ timeout: 60_000 });
+    assert.match((await result.textContent()) ?? '', /401 Unauthorized/);
+    await screenshotBoth(alicePage, '26-my-backup-failed');
+
+    await openFromMenu(adminA, 'Overview');
+    const failures = adminA.getByRole('region', { name: 'Recent failures' });
+    await failures.getByText(/401 Unauthorized/).waitFor();
+    const [failure] = (await a.admin.get('/api/dashboard')).body.recentFailures;
+    assert.ok(failure.hint);
+    await failures.getByText(failure.hint).waitFor();
+    await adminA.getByRole('region', { name: 'Peers' }).getByText('Unauthorised').waitFor();
+    await screenshotBoth(adminA, '27-overview');
+  });
+
+  it('shows the incoming backups on the peer, and deletes one after confirming', async () => {
+    const adminB = await (await openContext(browser, b.test.url)).newPage();
+    consoleProblems.push(...watchConsole(adminB));
+    await signIn(adminB, 'admin', 'server-b admin password');
+    await openFromMenu(adminB, 'Incoming backups');
+    const source = adminB.getByRole('region', { name: 'server-a' });
+    await source.getByRole('cell', { name: 'alice', exact: true }).waitFor();
+    const overview = (await b.admin.get('/api/admin/incoming')).body;
+    assert.equal(overview.peerCount, 1);
+    assert.equal(overview.fileCount, 3);
+    await adminB.getByText('backing up here').waitFor();
+    await screenshotBoth(adminB, '28-incoming');
+
+    await source.getByRole('button', { name: "Delete alice's backup share" }).click();
+    const dialog = adminB.getByRole('dialog', { name: 'Delete these backups?' });
+    await dialog.getByText('3 files').waitFor();
+    await screenshotBoth(adminB, '29-incoming-confirm-delete');
+    await dialog.getByRole('button', { name: 'Delete backups' }).click();
+    await adminB.getByText("Deleted alice's backup share from server-a.").waitFor();
+    assert.equal((await b.admin.get('/api/admin/incoming')).body.fileCount, 0);
+  });
+
+  it('raised no error in the browser console', () => {
+    assert.deepEqual(consoleProblems, []);
+  });
+});
