@@ -1,4 +1,4 @@
-import { Agent, fetch } from 'undici';
+import { type Agent, fetch } from 'undici';
 
 export interface ApiResponse<T = any> {
   status: number;

@@ -12,11 +12,21 @@ import { setTimeout as delay } from 'node:timers/promises';
 export class Cleanup {
   private readonly children = new Set<ChildProcess>();
   private readonly dirs = new Set<string>();
+  /** Every temp dir ever registered: removed again at exit, in case a step still running recreated one. */
+  private readonly everyDir = new Set<string>();
   private running: Promise<void> | undefined;
   keepDirs = false;
+  /** Set by Ctrl-C / SIGTERM: no new step may start. */
+  aborted = false;
 
-  /** Tracks a child until it exits. */
+  /** Throws when the bench is being interrupted, so the main flow stops starting things. */
+  checkAborted(): void {
+    if (this.aborted) throw new Error('interrupted');
+  }
+
+  /** Tracks a child until it exits; an interrupted bench starts none (the caller spawns it, so it is ended at once). */
   child(child: ChildProcess): ChildProcess {
+    if (this.aborted) signalGroup(child, 'SIGKILL');
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
@@ -24,12 +34,14 @@ export class Cleanup {
 
   dir(dir: string): string {
     this.dirs.add(dir);
+    this.everyDir.add(dir);
     return dir;
   }
 
   async removeDir(dir: string): Promise<void> {
     this.dirs.delete(dir);
-    if (!this.keepDirs) await rm(dir, { recursive: true, force: true });
+    if (this.keepDirs) this.everyDir.delete(dir);
+    else await rm(dir, { recursive: true, force: true });
   }
 
   /** Ends every child still running (SIGTERM, then SIGKILL after `graceMs`) and removes every temp dir. */
@@ -48,7 +60,7 @@ export class Cleanup {
   /** The last resort in `process.on('exit')`: synchronous only. */
   runSync(): void {
     for (const child of this.children) signalGroup(child, 'SIGKILL');
-    if (!this.keepDirs) for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+    if (!this.keepDirs) for (const dir of this.everyDir) rmSync(dir, { recursive: true, force: true });
     this.dirs.clear();
   }
 
@@ -58,6 +70,7 @@ export class Cleanup {
     const onSignal = (signal: NodeJS.Signals) => {
       if (interrupted) return;
       interrupted = true;
+      this.aborted = true;
       process.stderr.write(`\n${signal}: stopping servers and tools, removing temp dirs…\n`);
       this.runAll(3_000).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     };

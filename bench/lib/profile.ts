@@ -50,7 +50,8 @@ export async function summarizeProfile(file: string, window: { startUs: number; 
     let where = url.replace(/^file:\/\//, '');
     if (where.startsWith(repoRoot)) where = where.slice(repoRoot.length);
     where = where.replace(/^.*node_modules\//, 'node_modules/');
-    return `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+    // tsx's transpiled sources report line 0 for every function: no line is better than a wrong one
+    return `${functionName || '(anonymous)'} ${where}${lineNumber > 0 ? `:${lineNumber + 1}` : ''}`;
   };
   const self = new Map<string, number>();
   const total = new Map<string, number>();

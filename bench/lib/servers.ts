@@ -44,13 +44,23 @@ export interface BenchServer {
  * `anemone serve` in its own process (the real CLI, as test/helpers/child-server.ts
  * starts it), at log level info so the log has "sync started" / "sync finished".
  */
-export async function startServer(options: { name: string; dataDir: string; cleanup: Cleanup; profileDir?: string | undefined }): Promise<BenchServer> {
+export async function startServer(options: {
+  name: string;
+  dataDir: string;
+  cleanup: Cleanup;
+  profileDir?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** 'dist': the built CLI (bin/anemone.js, after `npm run build`), as installed servers run; default: the sources through tsx, as the tests do. */
+  build?: 'tsx' | 'dist';
+}): Promise<BenchServer> {
   const port = await freePort();
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs = options.build === 'dist' ? [] : ['--import', 'tsx'];
   if (options.profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+  const entry = options.build === 'dist' ? 'bin/anemone.js' : 'src/cli/run.ts';
   const child = options.cleanup.child(
-    spawn(process.execPath, [...nodeArgs, 'src/cli/run.ts', 'serve', '--data-dir', options.dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'info'], {
+    spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data-dir', options.dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'info'], {
       cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     }),

@@ -64,6 +64,7 @@ export async function runToolComparison(options: {
   beforeFirstRun: () => void;
 }): Promise<ToolRun[]> {
   const { tool, source, workDir, cleanup } = options;
+  cleanup.checkAborted();
   const dest = path.join(workDir, `${tool}-dest`);
   await mkdir(dest, { recursive: true });
   let command: string[];
@@ -95,6 +96,7 @@ export async function runToolComparison(options: {
   const runs: ToolRun[] = [];
   try {
     for (const run of ['first', 'no-change'] as const) {
+      cleanup.checkAborted();
       if (run === 'first') options.beforeFirstRun();
       const result = await timed(cleanup, command[0] as string, command.slice(1), env);
       const ok = result.code === 0;
