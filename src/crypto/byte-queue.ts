@@ -2,6 +2,8 @@
  * A FIFO of buffers that hands out exact byte counts as slices of what was
  * queued, so assembling a chunk never copies.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class ByteQueue {
   private buffers: Buffer[] = [];
   private head = 0;
@@ -28,6 +30,9 @@ export class ByteQueue {
       const first = this.buffers[this.head] as Buffer;
       if (first.length <= remaining) {
         pieces.push(first);
+        // let go of the consumed buffer now: the queue is rarely empty while a file streams, so waiting
+        // for compact() would pin every buffer read so far (a whole large file)
+        this.buffers[this.head] = EMPTY;
         this.head += 1;
         remaining -= first.length;
       } else {

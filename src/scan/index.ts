@@ -1,2 +1,2 @@
-export { scanShare, ShareMissingError, ShareUnreadableError } from './scan-share.js';
+export { scanShare, ShareMissingError, ShareUnreadableError, UNHASHED } from './scan-share.js';
 export type { ScanOptions, ScanProgress, ScanResult, SkippedEntry, SkipReason } from './scan-share.js';

@@ -25,7 +25,17 @@ export interface ScanOptions {
   concurrency?: number;
   /** The wall clock, in ms; tests replace it. */
   now?: () => number;
+  /**
+   * Files not in the cache for which this answers true are not read: they are
+   * returned with `sha256: UNHASHED`. The sync uses it for files it will send
+   * anyway (new, or of another size than the peer's copy): it hashes them as
+   * it encrypts them, so a first sync reads each file once.
+   */
+  skipHash?: (file: { relPath: string; size: number }) => boolean;
 }
+
+/** The `sha256` of a file the scan was asked not to read. */
+export const UNHASHED = '';
 
 export interface ScanResult {
   files: Map<string, FileHash>;
@@ -72,6 +82,7 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   for (const file of walk.files) {
     const cached = cache.get(file.relPath);
     if (cached !== undefined && cached.size === file.size && cached.mtimeMs === file.mtimeMs) files.set(file.relPath, cached);
+    else if (options.skipHash?.(file)) files.set(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: UNHASHED });
     else toHash.push(file);
   }
 

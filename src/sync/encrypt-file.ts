@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { createEncryptStream, encryptBuffer, fileInfo, type FileContext } from '../crypto/index.js';
 
@@ -21,9 +22,9 @@ export class HashingPassThrough extends Transform {
 }
 
 /**
- * Reads and encrypts a small file (at most one chunk) into memory for a
- * batch. The plaintext hash is taken from the bytes actually encrypted, so a
- * file that changed since the scan is recorded as what was sent.
+ * Reads and encrypts a small file (at most one chunk, so memory stays
+ * bounded) for a batch. The plaintext hash is taken from the bytes actually
+ * encrypted, so a file that changed since the scan is recorded as what was sent.
  */
 export async function encryptSmallFile(
   filePath: string,
@@ -31,41 +32,54 @@ export async function encryptSmallFile(
   context: FileContext,
   maxBytes: number,
 ): Promise<{ body: Buffer; sha256: string; ctSha256: string; size: number }> {
-  const chunks: Buffer[] = [];
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(filePath) as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new FileChangedError(filePath);
-    hash.update(chunk);
-    chunks.push(chunk);
+  const handle = await open(filePath, 'r');
+  let plaintext: Buffer;
+  try {
+    const expected = (await handle.stat()).size;
+    if (expected > maxBytes) throw new FileChangedError(filePath);
+    // one byte more than expected tells a file that grew while it was read
+    const buffer = Buffer.allocUnsafe(expected + 1);
+    let size = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, size, buffer.length - size, size);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      if (size > expected) throw new FileChangedError(filePath);
+    }
+    plaintext = buffer.subarray(0, size);
+  } finally {
+    await handle.close();
   }
-  const body = encryptBuffer(userKey, fileInfo(context), Buffer.concat(chunks, size));
-  return { body, sha256: hash.digest('hex'), ctSha256: createHash('sha256').update(body).digest('hex'), size };
+  const body = encryptBuffer(userKey, fileInfo(context), plaintext);
+  return {
+    body,
+    sha256: createHash('sha256').update(plaintext).digest('hex'),
+    ctSha256: createHash('sha256').update(body).digest('hex'),
+    size: plaintext.length,
+  };
 }
 
 /**
- * The encrypted stream of a large file, with taps on both sides: the
- * plaintext hash (one read of the file hashes and encrypts it) and the
- * ciphertext hash the peer must report back.
+ * The encrypted stream of a large file, with a tap on the plaintext side: one
+ * read of the file hashes and encrypts it. (The ciphertext hash is taken by
+ * the upload itself, which sends it as the trailer.)
  */
 export function encryptFileStream(
   filePath: string,
   userKey: Buffer,
   context: FileContext,
   size: number,
-): { stream: Readable; plain: HashingPassThrough; cipher: HashingPassThrough } {
+): { stream: Readable; plain: HashingPassThrough } {
   const plain = new HashingPassThrough();
-  const cipher = new HashingPassThrough();
   // exactly the scanned size: a file that grew is cut there (and recorded as what was sent), one that shrank fails
   const source = createReadStream(filePath, { highWaterMark: 1024 * 1024, start: 0, end: Math.max(0, size - 1) });
   const encrypt = createEncryptStream(userKey, fileInfo(context));
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   // errors of any stage reach the consumer through `out`
-  for (const stage of [source, plain, encrypt, cipher] as NodeJS.EventEmitter[]) stage.on('error', (error: Error) => out.destroy(error));
-  source.pipe(plain).pipe(encrypt).pipe(cipher).pipe(out);
+  for (const stage of [source, plain, encrypt] as NodeJS.EventEmitter[]) stage.on('error', (error: Error) => out.destroy(error));
+  source.pipe(plain).pipe(encrypt).pipe(out);
   out.on('close', () => source.destroy());
-  return { stream: out, plain, cipher };
+  return { stream: out, plain };
 }
 
 /** The file changed or grew while it was being read; it is skipped this time and sent next sync. */

@@ -17,6 +17,12 @@ const CHECKPOINT_MS = 5_000;
 /** Batches in flight at once: one on the wire while the next is encrypted. */
 const BATCHES_IN_FLIGHT = 2;
 const DELETE_CHUNK = 10_000;
+/** Files of at most one chunk travel in batches, encrypted in memory. */
+const SMALL_FILE_MAX_BYTES = limits.batchFileMaxBytes - 28;
+/** Small files read and encrypted at once: enough to hide the file system's latency. */
+const SMALL_FILE_WORKERS = 8;
+/** A file modified this recently is not cached by hash: the same rule as the scan's (a write in the same clock tick). */
+const RACY_WINDOW_MS = 2000;
 
 export interface ShareSyncInput {
   serverName: string;
@@ -56,6 +62,11 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   const { session, username: user, shareName: share } = input;
   const manifestContext = { sourceServer: input.serverName, user, share };
 
+  // the peer's manifest first: files it cannot hold (new, or of another size) need no hashing before they are sent
+  input.onProgress({ phase: 'planning' });
+  const remote = await fetchRemoteManifest(input, manifestContext);
+  const remoteSize = (relPath: string) => (remote && Object.hasOwn(remote.files, relPath) ? remote.files[relPath]?.size : undefined);
+
   input.onProgress({ phase: 'scanning' });
   let shareMissing = false;
   let local: Map<string, { size: number; mtimeMs: number; sha256: string }>;
@@ -63,7 +74,12 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   let unread: string[] = [];
   const skipped: ShareSyncResult['skipped'] = [];
   try {
-    const scan = await scanShare(input.shareRoot, { shareId: input.shareId, hashes: input.hashes, signal: input.signal });
+    const scan = await scanShare(input.shareRoot, {
+      shareId: input.shareId,
+      hashes: input.hashes,
+      signal: input.signal,
+      skipHash: (file) => remoteSize(file.relPath) !== file.size,
+    });
     local = scan.files;
     unread = scan.unread;
     skipped.push(...scan.skipped.map((entry) => ({ relPath: entry.relPath, reason: entry.detail ? `${entry.reason} (${entry.detail})` : entry.reason })));
@@ -74,8 +90,6 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   }
   checkAborted(input.signal);
 
-  input.onProgress({ phase: 'planning' });
-  const remote = await fetchRemoteManifest(input, manifestContext);
   const plan = planSync(local, remote?.files ?? null, { unread });
   if (input.force && remote) {
     await requeueFilesMissingOnPeer(input, remote, plan);
@@ -114,50 +128,72 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   let plainBytesDone = 0;
   let bytesSinceCheckpoint = 0;
   let lastCheckpoint = Date.now();
+  // what the upload hashed goes to the hash cache, so the next scan need not read these files
+  const hashedWhileSending: { relPath: string; size: number; mtimeMs: number; sha256: string }[] = [];
   const recordArrived = (relPath: string, entry: ManifestFile, ciphertextBytes: number) => {
     entries[relPath] = entry;
+    if (entry.mtimeMs <= Date.now() - RACY_WINDOW_MS) hashedWhileSending.push({ relPath, size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 });
     filesUploaded += 1;
     bytesTransferred += ciphertextBytes;
     plainBytesDone += entry.size;
     bytesSinceCheckpoint += ciphertextBytes;
     input.onProgress({ filesDone: filesUploaded, bytesDone: plainBytesDone });
   };
+  // one checkpoint at a time: small files arrive from several workers at once
+  let checkpointing: Promise<void> | undefined;
   const maybeCheckpoint = async () => {
-    if (bytesSinceCheckpoint < CHECKPOINT_BYTES && Date.now() - lastCheckpoint < CHECKPOINT_MS) return;
-    await writeManifest({ ...entries });
+    if (checkpointing || (bytesSinceCheckpoint < CHECKPOINT_BYTES && Date.now() - lastCheckpoint < CHECKPOINT_MS)) return;
     bytesSinceCheckpoint = 0;
     lastCheckpoint = Date.now();
+    checkpointing = writeManifest({ ...entries }).finally(() => {
+      checkpointing = undefined;
+    });
+    await checkpointing;
   };
+  const skipLocalProblem = (relPath: string, error: unknown) => {
+    const reason = localFileProblem(error);
+    if (!reason) throw error;
+    skipped.push({ relPath, reason });
+  };
+  const placeOf = (relPath: string) => ({
+    context: { ...manifestContext, relPath } satisfies FileContext,
+    filePath: path.join(input.shareRoot, ...relPath.split('/')),
+    storedPath: storedNameFor(relPath),
+  });
 
+  // small files first, read and encrypted several at a time and sent in batches; then the large ones, streamed
   const batches = new BatchSender(session, user, share);
-  for (const file of uploads) {
+  const smallFiles = uploads.filter((file) => file.size <= SMALL_FILE_MAX_BYTES);
+  await forEachConcurrently(smallFiles, SMALL_FILE_WORKERS, async (file) => {
     checkAborted(input.signal);
-    const context: FileContext = { ...manifestContext, relPath: file.relPath };
-    const filePath = path.join(input.shareRoot, ...file.relPath.split('/'));
-    const storedPath = storedNameFor(file.relPath);
+    const { context, filePath, storedPath } = placeOf(file.relPath);
     try {
-      if (file.size <= limits.batchFileMaxBytes - 28) {
-        const encrypted = await encryptSmallFile(filePath, input.userKey, context, limits.batchFileMaxBytes - 28);
-        const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
-        const arrived = await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () =>
-          recordArrived(file.relPath, entry, encrypted.body.length),
-        );
-        if (arrived) await maybeCheckpoint();
-      } else {
-        await batches.drain();
-        const sent = await sendLargeFile(session, user, share, storedPath, filePath, file.size, input.userKey, context);
-        recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
-        await maybeCheckpoint();
-      }
+      const encrypted = await encryptSmallFile(filePath, input.userKey, context, SMALL_FILE_MAX_BYTES);
+      const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
+      const arrived = await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () =>
+        recordArrived(file.relPath, entry, encrypted.body.length),
+      );
+      if (arrived) await maybeCheckpoint();
     } catch (error) {
-      const reason = localFileProblem(error);
-      if (!reason) throw error;
-      skipped.push({ relPath: file.relPath, reason });
+      skipLocalProblem(file.relPath, error);
     }
-  }
+  });
   await batches.drain();
 
+  for (const file of uploads.filter((upload) => upload.size > SMALL_FILE_MAX_BYTES)) {
+    checkAborted(input.signal);
+    const { context, filePath, storedPath } = placeOf(file.relPath);
+    try {
+      const sent = await sendLargeFile(session, user, share, storedPath, filePath, file.size, input.userKey, context);
+      recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
+      await maybeCheckpoint();
+    } catch (error) {
+      skipLocalProblem(file.relPath, error);
+    }
+  }
+
   input.onProgress({ phase: 'finishing' });
+  if (hashedWhileSending.length > 0) input.hashes.apply(input.shareId, { upsert: hashedWhileSending, remove: [] });
   for (const relPath of plan.delete) delete entries[relPath];
   await writeManifest(entries);
   const storedToDelete = plan.delete.map(storedNameFor);
@@ -209,20 +245,18 @@ async function sendLargeFile(
   userKey: Buffer,
   context: FileContext,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
-  const { stream, plain, cipher } = encryptFileStream(filePath, userKey, context, size);
+  const { stream, plain } = encryptFileStream(filePath, userKey, context, size);
   const ciphertextBytes = encryptedLength(size);
   let answer: { ctSha256: string };
   try {
+    // the peer keeps the file only if the SHA-256 trailer the upload appends matches what arrived
     answer = await session.putFile(user, share, storedPath, stream, ciphertextBytes);
   } catch (error) {
     if (plain.bytes !== size && plain.bytes > 0) throw new FileChangedError(filePath);
     throw error;
   }
   if (plain.bytes !== size) throw new FileChangedError(filePath);
-  const ctSha256 = cipher.digestHex();
-  if (answer.ctSha256 !== ctSha256) {
-    throw new AnemoneError('HASH_MISMATCH', { message: `The peer stored ${storedPath} with a different SHA-256 than was sent` });
-  }
+  const ctSha256 = answer.ctSha256;
   return { sha256: plain.digestHex(), ctSha256, ciphertextBytes };
 }
 
@@ -284,4 +318,13 @@ function localFileProblem(error: unknown): string | undefined {
 
 function checkAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AnemoneError('SYNC_TIMEOUT');
+}
+
+/** Runs `work` on every item, at most `workers` at a time, in the list's order; the first failure stops the rest. */
+async function forEachConcurrently<T>(items: readonly T[], workers: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, items.length) }, worker));
 }
