@@ -21,6 +21,7 @@ const DELETE_CHUNK = 10_000;
 const SMALL_FILE_MAX_BYTES = limits.batchFileMaxBytes - 28;
 /** Small files read and encrypted at once: enough to hide the file system's latency. */
 const SMALL_FILE_WORKERS = 8;
+const LARGE_FILES_IN_FLIGHT = 2;
 /** A file modified this recently is not cached by hash: the same rule as the scan's (a write in the same clock tick). */
 const RACY_WINDOW_MS = 2000;
 
@@ -180,17 +181,22 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   });
   await batches.drain();
 
-  for (const file of uploads.filter((upload) => upload.size > SMALL_FILE_MAX_BYTES)) {
-    checkAborted(input.signal);
-    const { context, filePath, storedPath } = placeOf(file.relPath);
-    try {
-      const sent = await sendLargeFile(session, user, share, storedPath, filePath, file.size, input.userKey, context);
-      recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
-      await maybeCheckpoint();
-    } catch (error) {
-      skipLocalProblem(file.relPath, error);
-    }
-  }
+  // two at a time: while the peer flushes one file to its disk, the next one is already streaming
+  await forEachConcurrently(
+    uploads.filter((upload) => upload.size > SMALL_FILE_MAX_BYTES),
+    LARGE_FILES_IN_FLIGHT,
+    async (file) => {
+      checkAborted(input.signal);
+      const { context, filePath, storedPath } = placeOf(file.relPath);
+      try {
+        const sent = await sendLargeFile(session, user, share, storedPath, filePath, file.size, input.userKey, context);
+        recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
+        await maybeCheckpoint();
+      } catch (error) {
+        skipLocalProblem(file.relPath, error);
+      }
+    },
+  );
 
   input.onProgress({ phase: 'finishing' });
   if (hashedWhileSending.length > 0) input.hashes.apply(input.shareId, { upsert: hashedWhileSending, remove: [] });

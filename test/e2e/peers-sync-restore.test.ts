@@ -229,6 +229,23 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
     assert.ok((await readFile(path.join(aliceShare, 'photos', 'cat.jpg'))).equals(aliceFiles['photos/cat.jpg']));
   });
 
+  it('verifies the peer and shows a report per share', async () => {
+    const verify = adminA.getByRole('region', { name: 'Verify a peer' });
+    assert.match((await verify.getByLabel('Peer to check').locator('option:checked').textContent()) ?? '', /server-b/);
+    assert.equal(await verify.getByLabel('Sample size').inputValue(), '10', 'a sample of 10 by default');
+    await verify.getByLabel('Sample size').fill('5000');
+    await verify.getByRole('button', { name: 'Start verify' }).click();
+    await verify.getByText('Use 0 to 1000 files').waitFor();
+    await verify.getByLabel('Sample size').fill('2');
+    await verify.getByLabel('Users').selectOption('alice');
+    await verify.getByRole('button', { name: 'Start verify' }).click();
+    await verify.getByText('holds every file of the backups checked, unchanged').waitFor({ timeout: 60_000 });
+    const share = verify.getByTestId('verify-share').filter({ hasText: 'alice — backup' });
+    await share.getByText('All good').waitFor();
+    await share.getByText('2 of 2 files downloaded and decrypted correctly').waitFor();
+    await screenshotBoth(adminA, '25b-verify');
+  });
+
   it('shows a failed sync to its user and on the overview, with what to do', async () => {
     await b.admin.request('PUT', '/api/admin/settings/sync', { password: 'a new password for b' });
     await openFromMenu(alicePage, 'My backup');

@@ -40,6 +40,18 @@ describe('first setup, accounts and settings in the browser', () => {
     await admin.getByRole('heading', { name: 'Set up this server' }).waitFor();
     await screenshotBoth(admin, '01-setup');
 
+    // the second way in: a rebuild from the recovery kit, its fields checked before anything is sent
+    await admin.getByRole('button', { name: 'Rebuild this server from its recovery kit' }).click();
+    await admin.getByRole('heading', { name: 'Rebuild this server from its recovery kit' }).waitFor();
+    await admin.getByRole('button', { name: 'Rebuild from this kit' }).click();
+    await admin.getByText('Choose the recovery kit file').waitFor();
+    await admin.getByText('Give the passphrase the kit was made with').waitFor();
+    await admin.getByLabel('From a peer that keeps a copy').check();
+    assert.equal(await admin.getByLabel('Peer port').inputValue(), '8443', 'port 8443 by default');
+    await screenshotBoth(admin, '01b-setup-rebuild');
+    await admin.getByRole('button', { name: 'Set up a new server instead' }).click();
+    await admin.getByRole('heading', { name: 'Set up this server' }).waitFor();
+
     await admin.getByLabel('Server name').fill('Home Server');
     await admin.getByLabel('Password', { exact: true }).fill('short');
     await admin.getByRole('button', { name: 'Set up the server' }).click();

@@ -10,9 +10,13 @@ import type {
   Dashboard,
   IncomingOverview,
   IncomingSource,
+  KeyEntered,
+  KeyStatus,
   Me,
   Peer,
   PeerInput,
+  RebuildInput,
+  RebuildResult,
   RecoveryKitStatus,
   RestoreJob,
   RestoreListing,
@@ -31,6 +35,7 @@ import type {
   TestConnectionResult,
   User,
   UserRestoreJob,
+  VerifyJob,
 } from './types';
 
 const segment = encodeURIComponent;
@@ -38,6 +43,10 @@ const segment = encodeURIComponent;
 export const setupApi = {
   status: () => requestJson<{ setUp: boolean }>('GET', '/api/setup'),
   run: (input: { serverName: string; username: string; password: string }) => requestJson<SetupResult>('POST', '/api/setup', input),
+  /** Before a rebuild from a peer: the peer's name and certificate fingerprint, for the administrator to compare. */
+  discoverPeer: (input: { address: string; port: number }) => requestJson<{ serverName: string; fingerprint: string }>('POST', '/api/setup/restore/discover', input),
+  /** Rebuilds this server from its recovery kit (uploaded, or fetched from a peer); the server must be restarted afterwards. */
+  rebuild: (input: RebuildInput) => requestJson<RebuildResult>('POST', '/api/setup/restore', input),
 };
 
 export const authApi = {
@@ -51,6 +60,8 @@ export const usersApi = {
   list: async () => (await requestJson<{ users: User[] }>('GET', '/api/admin/users')).users,
   create: (input: { username: string; isAdmin: boolean }) => requestJson<CreatedUser>('POST', '/api/admin/users', input),
   remove: (id: number) => requestJson<void>('DELETE', `/api/admin/users/${id}`),
+  /** Marks the account as awaiting the key its user kept (after a rebuild without that key), or withdraws it. */
+  setAwaitingKey: (id: number, awaiting: boolean) => requestJson<KeyStatus>(awaiting ? 'POST' : 'DELETE', `/api/admin/users/${id}/awaiting-key`),
 };
 
 export const sharesApi = {
@@ -114,10 +125,17 @@ export const restoreApi = {
   intoShare: (peerId: number, share: string, paths: string[], target: 'original' | 'folder') =>
     requestJson<{ jobId: string }>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, { paths, target }),
   job: (jobId: string) => requestJson<UserRestoreJob>('GET', `/api/restore/jobs/${segment(jobId)}`),
+  keyStatus: () => requestJson<KeyStatus>('GET', '/api/restore/key'),
+  enterKey: (encryptionKey: string) => requestJson<KeyEntered>('POST', '/api/restore/key', { encryptionKey }),
 };
 
 export const adminRestoreApi = {
   start: (input: { peerId: number; users: string[] }) => requestJson<{ jobId: string }>('POST', '/api/admin/restore', input),
   job: (jobId: string) => requestJson<RestoreJob>('GET', `/api/admin/restore/${segment(jobId)}`),
   jobs: async () => (await requestJson<{ jobs: RestoreJob[] }>('GET', '/api/admin/restore')).jobs,
+};
+
+export const verifyApi = {
+  start: (input: { peerId: number; users?: string[]; sample?: number }) => requestJson<VerifyJob>('POST', '/api/admin/verify', input),
+  job: (jobId: string) => requestJson<VerifyJob>('GET', `/api/admin/verify/${segment(jobId)}`),
 };

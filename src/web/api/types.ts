@@ -293,3 +293,64 @@ export interface RecoveryKitStatus {
   createdAt: string | null;
   peers: { peerId: number; peerName: string; ok: boolean; pushedAt: string | null; error: string | null; hint: string | null }[];
 }
+
+/** One share of a verify report (GET /api/admin/verify/:jobId). */
+export interface VerifyShareReport {
+  user: string;
+  share: string;
+  status: 'ok' | 'problems' | 'no-backup' | 'error';
+  generation: number | null;
+  files: number;
+  okCount: number;
+  missingCount: number;
+  alteredCount: number;
+  extraCount: number;
+  missing: string[];
+  altered: string[];
+  extra: string[];
+  sample: { checked: number; ok: number; failed: { path: string; reason: string }[] };
+  error: Problem | null;
+}
+
+export interface VerifyJob {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  peerId: number;
+  peerName: string;
+  sample: number;
+  startedAt: string;
+  finishedAt: string | null;
+  sharesDone: number;
+  sharesTotal: number;
+  ok: boolean | null;
+  shares: VerifyShareReport[];
+  error: Problem | null;
+}
+
+/** A server rebuilt from its recovery kit (POST /api/setup/restore): it must be restarted. */
+export interface RebuildResult {
+  serverName: string;
+  fingerprint: string;
+  users: string[];
+  peers: string[];
+  shares: number;
+  automaticSyncPaused: boolean;
+  restartRequired: boolean;
+  message: string;
+}
+
+export type RebuildInput =
+  | { passphrase: string; kit: string }
+  | { passphrase: string; serverName: string; peer: { address: string; port: number; password: string; fingerprint: string } };
+
+/** Whether the user's key is here, or an administrator marked the account as awaiting it. */
+export interface KeyStatus {
+  hasKey: boolean;
+  awaitingKey: boolean;
+}
+
+export interface KeyEntered {
+  replaced: boolean;
+  verifiedOn: string[];
+  unreachable: string[];
+}

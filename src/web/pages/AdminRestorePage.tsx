@@ -9,6 +9,7 @@ import { SelectField } from '../components/Field';
 import { ErrorNotice } from '../components/Notice';
 import { RestoreJobPanel, RestoreStatusBadge } from '../components/RestoreJobPanel';
 import { RelativeTime } from '../components/Time';
+import { VerifyPanel } from '../components/VerifyPanel';
 import { formatCount } from '../lib/format';
 import { asApiError, useLoad } from '../lib/hooks';
 import { usePollJob } from '../lib/use-poll-job';
@@ -143,6 +144,7 @@ export function AdminRestorePage() {
           {job && <JobProgress job={job} />}
         </Card>
       </div>
+      {!loading && <VerifyPanel peers={usablePeers} users={activeUsers} />}
       {jobs.data && jobs.data.length > 0 && (
         <Card title="Recent restores" labelId="restore-history" className="mt-6">
           <ul className="divide-y divide-slate-200">

@@ -2,6 +2,7 @@ import { sharesApi } from '../api/client';
 import type { Share } from '../api/types';
 import { Button, Spinner } from '../components/Button';
 import { Card, PageHeader } from '../components/Card';
+import { EnterKeyCard } from '../components/EnterKeyCard';
 import { ErrorNotice } from '../components/Notice';
 import { ShareSyncPanel } from '../components/ShareSyncPanel';
 import { Badge } from '../components/StatusBadge';
@@ -92,6 +93,7 @@ export function MyBackupPage() {
           </>
         }
       />
+      <EnterKeyCard />
       <ErrorNotice error={shares.error} />
       {shares.loading && !shares.data && <Spinner label="Loading your shares…" />}
       <div className="grid gap-6">

@@ -7,6 +7,7 @@ import { TextField } from '../components/Field';
 import { KeyReveal } from '../components/KeyReveal';
 import { PublicLayout } from '../components/Layout';
 import { ErrorNotice } from '../components/Notice';
+import { RebuildForm } from '../components/RebuildForm';
 import { asApiError } from '../lib/hooks';
 import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
 
@@ -20,6 +21,7 @@ export function SetupPage({ onDone }: { onDone(): void }) {
   const [apiError, setApiError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<SetupResult>();
+  const [rebuilding, setRebuilding] = useState(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -48,6 +50,23 @@ export function SetupPage({ onDone }: { onDone(): void }) {
     return (
       <PublicLayout title="Your server is ready" description={`You are signed in as ${result.username}, the administrator of ${result.serverName}.`} wide>
         <KeyReveal serverName={result.serverName} username={result.username} encryptionKey={result.encryptionKey} onDone={onDone} doneLabel="Continue to the dashboard" />
+      </PublicLayout>
+    );
+  }
+
+  if (rebuilding) {
+    return (
+      <PublicLayout
+        title="Rebuild this server from its recovery kit"
+        description="After a disaster: bring back this server's name, certificate, accounts, peers and settings from its recovery kit. The files themselves come back afterwards, by a bulk restore from a peer."
+        wide
+      >
+        <div className="space-y-4">
+          <RebuildForm />
+          <Button variant="ghost" size="sm" onClick={() => setRebuilding(false)}>
+            ← Set up a new server instead
+          </Button>
+        </div>
       </PublicLayout>
     );
   }
@@ -105,6 +124,12 @@ export function SetupPage({ onDone }: { onDone(): void }) {
           Set up the server
         </Button>
       </form>
+      <div className="mt-6 border-t border-slate-200 pt-4 text-sm text-slate-700">
+        <p>Replacing a server that was lost?</p>
+        <Button variant="secondary" className="mt-2 w-full" onClick={() => setRebuilding(true)}>
+          Rebuild this server from its recovery kit
+        </Button>
+      </div>
     </PublicLayout>
   );
 }

@@ -104,6 +104,26 @@ export function UsersPage() {
   const [toDelete, setToDelete] = useState<User>();
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ApiError>();
+  // the list does not say which accounts await their key: what this page set, from the API's answers
+  const [awaiting, setAwaiting] = useState<Record<number, boolean>>({});
+  const [keyChange, setKeyChange] = useState<{ user: User; awaiting: boolean }>();
+  const [changingKey, setChangingKey] = useState(false);
+  const [keyError, setKeyError] = useState<ApiError>();
+
+  const confirmKeyChange = async () => {
+    if (!keyChange) return;
+    setChangingKey(true);
+    setKeyError(undefined);
+    try {
+      const status = await usersApi.setAwaitingKey(keyChange.user.id, keyChange.awaiting);
+      setAwaiting((current) => ({ ...current, [keyChange.user.id]: status.awaitingKey }));
+      setKeyChange(undefined);
+    } catch (caught) {
+      setKeyError(asApiError(caught));
+    } finally {
+      setChangingKey(false);
+    }
+  };
 
   const confirmDelete = async () => {
     if (!toDelete) return;
@@ -144,7 +164,15 @@ export function UsersPage() {
                   ),
                 },
                 { label: 'Role', cell: (user) => (user.isAdmin ? 'Administrator' : 'User') },
-                { label: 'Status', cell: (user) => <UserStatus user={user} /> },
+                {
+                  label: 'Status',
+                  cell: (user) => (
+                    <span className="flex flex-wrap gap-1">
+                      <UserStatus user={user} />
+                      {awaiting[user.id] && <Badge tone="warn">Awaiting key</Badge>}
+                    </span>
+                  ),
+                },
                 { label: 'Added', cell: (user) => <RelativeTime iso={user.createdAt} /> },
                 {
                   label: 'Actions',
@@ -152,9 +180,21 @@ export function UsersPage() {
                   align: 'right',
                   cell: (user) =>
                     user.id === me.id ? null : (
-                      <Button variant="secondary" size="sm" onClick={() => setToDelete(user)} aria-label={`Delete ${user.username}`}>
-                        Delete
-                      </Button>
+                      <span className="inline-flex flex-wrap justify-end gap-2">
+                        {user.activated && (
+                          <Button
+                            variant="ghost"
+                            size="sm"
+                            onClick={() => setKeyChange({ user, awaiting: !awaiting[user.id] })}
+                            aria-label={awaiting[user.id] ? `Withdraw the key request of ${user.username}` : `Mark ${user.username} as awaiting their key`}
+                          >
+                            {awaiting[user.id] ? 'Withdraw key request' : 'Awaiting key…'}
+                          </Button>
+                        )}
+                        <Button variant="secondary" size="sm" onClick={() => setToDelete(user)} aria-label={`Delete ${user.username}`}>
+                          Delete
+                        </Button>
+                      </span>
                     ),
                 },
               ]}
@@ -187,6 +227,30 @@ export function UsersPage() {
       >
         <p>The account and its sessions are removed at once. This cannot be undone.</p>
         <p>Its folders on this server stay on disk for you to keep or remove. Its backups on the peers stay too; only the user's own key can still decrypt them.</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={keyChange !== undefined}
+        title={keyChange?.awaiting ? `Mark ${keyChange.user.username} as awaiting their key?` : `Withdraw the key request of ${keyChange?.user.username ?? ''}?`}
+        confirmLabel={keyChange?.awaiting ? 'Mark as awaiting key' : 'Withdraw request'}
+        busy={changingKey}
+        error={keyError}
+        onConfirm={() => void confirmKeyChange()}
+        onCancel={() => {
+          setKeyChange(undefined);
+          setKeyError(undefined);
+        }}
+      >
+        {keyChange?.awaiting ? (
+          <>
+            <p>
+              For a server rebuilt without this user&apos;s key. When {keyChange.user.username} next signs in, they are asked for the key they kept. A key that opens their backups on
+              the peers replaces the one their account got at activation.
+            </p>
+            <p>Only for an account recreated after a rebuild without a recovery kit, whose backups its current key cannot open.</p>
+          </>
+        ) : (
+          <p>{keyChange?.user.username} will no longer be asked for their key.</p>
+        )}
       </ConfirmDialog>
     </>
   );
