@@ -12,7 +12,7 @@ import { SyncLogsRepo } from './sync-logs-repo.js';
 import { SyncStateRepo } from './sync-state-repo.js';
 import { UsersRepo } from './users-repo.js';
 
-export { openDatabase, type Database } from './database.js';
+export { openDatabase, openDatabaseReadOnly, type Database } from './database.js';
 export type { UserRow } from './users-repo.js';
 export type { ShareRow } from './shares-repo.js';
 export type { SyncLogRow, SyncStatus } from './sync-logs-repo.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import { openDatabaseReadOnly } from '../../src/db/index.js';
 import { unwrapPeerPassword } from '../../src/peers/peer-password.js';
 import { type ApiClient, setUpServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -64,7 +64,7 @@ describe('peers: add, list, edit, delete over the API', () => {
 
   it('stores the password only wrapped by the master key, bound to the peer', async () => {
     assert.equal((await databaseBytes(test.dataDir)).includes(Buffer.from(PEER_PASSWORD)), false);
-    const db = new BetterSqlite3(path.join(test.dataDir, 'db', 'anemone.db'), { readonly: true });
+    const db = openDatabaseReadOnly(path.join(test.dataDir, 'db', 'anemone.db'));
     try {
       const row = db.prepare('SELECT wrapped_password FROM peers WHERE id = ?').get(peerId) as { wrapped_password: string };
       assert.match(row.wrapped_password, /^v1\./);
