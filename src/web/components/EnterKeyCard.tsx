@@ -1,13 +1,13 @@
 import { type FormEvent, useState } from 'react';
 import { restoreApi } from '../api/client';
-import type { ApiError } from '../api/http';
 import type { KeyEntered } from '../api/types';
-import { asApiError, useLoad } from '../lib/hooks';
-import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+import { useLoad } from '../lib/hooks';
+import { formLevelError, rules, validate } from '../lib/validation';
 import { Button } from './Button';
 import { Card } from './Card';
 import { TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
+import { useFormSubmit } from './useFormSubmit';
 
 /**
  * After the server was rebuilt without this user's key: an administrator
@@ -17,9 +17,7 @@ import { ErrorNotice, Notice } from './Notice';
 export function EnterKeyCard() {
   const status = useLoad(restoreApi.keyStatus);
   const [encryptionKey, setEncryptionKey] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [apiError, setApiError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, busy, submit: submitForm } = useFormSubmit();
   const [entered, setEntered] = useState<KeyEntered>();
 
   if (entered) {
@@ -36,20 +34,10 @@ export function EnterKeyCard() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const found = validate({ encryptionKey: rules.required(encryptionKey) });
-    setErrors(found);
-    setApiError(undefined);
-    if (hasErrors(found)) return;
-    setBusy(true);
-    try {
+    await submitForm(found, async () => {
       setEntered(await restoreApi.enterKey(encryptionKey.trim()));
       setEncryptionKey('');
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors(apiFieldErrors(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,4 +1,5 @@
 import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from 'react';
+import type { FieldErrors } from '../lib/validation';
 
 const inputClass = (invalid: boolean) =>
   `block w-full rounded-md border bg-white px-3 py-2 text-sm text-slate-900 shadow-xs placeholder:text-slate-400 focus:outline-2 focus:outline-offset-0 ${
@@ -138,5 +139,49 @@ export function Switch({ label, checked, onChange, description }: { label: strin
         <span aria-hidden="true" className="absolute top-0.5 left-0.5 size-5 rounded-full bg-white shadow transition-transform peer-checked:translate-x-5" />
       </span>
     </div>
+  );
+}
+
+/** A new password and its repeat, as chosen at setup and at activation. */
+export function NewPasswordFields({
+  password,
+  repeat,
+  onPasswordChange,
+  onRepeatChange,
+  errors,
+  autoFocus,
+}: {
+  password: string;
+  repeat: string;
+  onPasswordChange(value: string): void;
+  onRepeatChange(value: string): void;
+  errors: FieldErrors;
+  autoFocus?: boolean;
+}) {
+  return (
+    <>
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        value={password}
+        onChange={(event) => onPasswordChange(event.target.value)}
+        error={errors.password}
+        help="At least 8 characters; a long passphrase is best."
+        autoComplete="new-password"
+        required
+        autoFocus={autoFocus}
+      />
+      <TextField
+        label="Repeat the password"
+        name="repeat"
+        type="password"
+        value={repeat}
+        onChange={(event) => onRepeatChange(event.target.value)}
+        error={errors.repeat}
+        autoComplete="new-password"
+        required
+      />
+    </>
   );
 }

@@ -1,12 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { setupApi } from '../api/client';
-import type { ApiError } from '../api/http';
 import type { RebuildResult } from '../api/types';
-import { asApiError } from '../lib/hooks';
-import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+import { formLevelError, rules, validate } from '../lib/validation';
 import { Button } from './Button';
 import { CheckboxField, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
+import { useFormSubmit } from './useFormSubmit';
 
 const DEFAULT_PORT = '8443';
 
@@ -26,18 +25,14 @@ const passphraseRule = (value: string) => (value === '' ? 'Give the passphrase t
 function FromKitFile({ onDone }: { onDone(result: RebuildResult): void }) {
   const [file, setFile] = useState<File>();
   const [passphrase, setPassphrase] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [apiError, setApiError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, apiError, busy, submit: submitForm } = useFormSubmit();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const found = validate({ kit: file ? undefined : 'Choose the recovery kit file', passphrase: passphraseRule(passphrase) });
-    setErrors(found);
-    setApiError(undefined);
-    if (hasErrors(found) || !file) return;
-    setBusy(true);
-    try {
+    await submitForm(found, async () => {
+      // found has no kit error, so a file was chosen
+      if (!file) return;
       let kit: string;
       try {
         kit = await readAsBase64(file);
@@ -46,13 +41,7 @@ function FromKitFile({ onDone }: { onDone(result: RebuildResult): void }) {
         return;
       }
       onDone(await setupApi.rebuild({ passphrase, kit }));
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors(apiFieldErrors(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -92,29 +81,17 @@ function FromPeer({ onDone }: { onDone(result: RebuildResult): void }) {
   const [serverName, setServerName] = useState('');
   const [password, setPassword] = useState('');
   const [passphrase, setPassphrase] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [apiError, setApiError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, busy, submit: submitForm } = useFormSubmit();
 
   const discover = async (event: FormEvent) => {
     event.preventDefault();
     const found = validate({ address: rules.peerAddress(address), port: rules.port(port) });
-    setErrors(found);
-    setApiError(undefined);
     setDiscovered(undefined);
     setMatches(false);
-    if (hasErrors(found)) return;
-    setBusy(true);
-    try {
+    await submitForm(found, async () => {
       const peer = { address: address.trim(), port: Number(port) };
       setDiscovered({ ...(await setupApi.discoverPeer(peer)), ...peer });
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors(apiFieldErrors(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const rebuild = async (event: FormEvent) => {
@@ -126,11 +103,7 @@ function FromPeer({ onDone }: { onDone(result: RebuildResult): void }) {
       'peer.password': rules.required(password),
       passphrase: passphraseRule(passphrase),
     });
-    setErrors(found);
-    setApiError(undefined);
-    if (hasErrors(found)) return;
-    setBusy(true);
-    try {
+    await submitForm(found, async () => {
       onDone(
         await setupApi.rebuild({
           passphrase,
@@ -138,13 +111,7 @@ function FromPeer({ onDone }: { onDone(result: RebuildResult): void }) {
           peer: { address: discovered.address, port: discovered.port, password, fingerprint: discovered.fingerprint },
         }),
       );
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors(apiFieldErrors(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!discovered) {

@@ -1,15 +1,14 @@
 import { type FormEvent, useState } from 'react';
 import { authApi } from '../api/client';
-import type { ApiError } from '../api/http';
 import type { ActivationResult, Me } from '../api/types';
 import { Button } from '../components/Button';
-import { TextField } from '../components/Field';
+import { NewPasswordFields } from '../components/Field';
 import { KeyReveal } from '../components/KeyReveal';
 import { PublicLayout } from '../components/Layout';
 import { ErrorNotice, Notice } from '../components/Notice';
-import { asApiError } from '../lib/hooks';
+import { useFormSubmit } from '../components/useFormSubmit';
 import { useRouter } from '../lib/router';
-import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+import { formLevelError, rules, validate } from '../lib/validation';
 
 /**
  * Account activation, from the link an administrator copied
@@ -22,9 +21,7 @@ export function ActivatePage({ onDone }: { onDone(me: Me | undefined): void }) {
   const token = location.query.get('token') ?? '';
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [apiError, setApiError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, busy, submit: submitForm } = useFormSubmit();
   const [result, setResult] = useState<ActivationResult>();
   const [me, setMe] = useState<Me>();
 
@@ -55,51 +52,20 @@ export function ActivatePage({ onDone }: { onDone(me: Me | undefined): void }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const found = validate({ password: rules.password(password), repeat: repeat === password ? undefined : 'The two passwords differ' });
-    setErrors(found);
-    setApiError(undefined);
-    if (hasErrors(found)) return;
-    setBusy(true);
-    try {
+    await submitForm(found, async () => {
       const activated = await authApi.activate({ token, password });
       // signing in is a convenience: when it fails, the user signs in by hand after saving the key
       const session = await authApi.login({ username: activated.username, password, remember: false }).catch(() => undefined);
       setMe(session?.user);
       setResult(activated);
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors(apiFieldErrors(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <PublicLayout title="Activate your account" description="Choose the password you will sign in with. Your encryption key is made next.">
       <form onSubmit={submit} noValidate className="space-y-4">
         <ErrorNotice error={formLevelError(apiError, ['password'])} />
-        <TextField
-          label="Password"
-          name="password"
-          type="password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          error={errors.password}
-          help="At least 8 characters; a long passphrase is best."
-          autoComplete="new-password"
-          required
-          autoFocus
-        />
-        <TextField
-          label="Repeat the password"
-          name="repeat"
-          type="password"
-          value={repeat}
-          onChange={(event) => setRepeat(event.target.value)}
-          error={errors.repeat}
-          autoComplete="new-password"
-          required
-        />
+        <NewPasswordFields password={password} repeat={repeat} onPasswordChange={setPassword} onRepeatChange={setRepeat} errors={errors} autoFocus />
         <Button type="submit" busy={busy} className="w-full">
           Activate my account
         </Button>

@@ -1,15 +1,14 @@
 import { type FormEvent, useState } from 'react';
 import { setupApi } from '../api/client';
-import type { ApiError } from '../api/http';
 import type { SetupResult } from '../api/types';
 import { Button } from '../components/Button';
-import { TextField } from '../components/Field';
+import { NewPasswordFields, TextField } from '../components/Field';
 import { KeyReveal } from '../components/KeyReveal';
 import { PublicLayout } from '../components/Layout';
 import { ErrorNotice } from '../components/Notice';
 import { RebuildForm } from '../components/RebuildForm';
-import { asApiError } from '../lib/hooks';
-import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+import { useFormSubmit } from '../components/useFormSubmit';
+import { formLevelError, rules, validate } from '../lib/validation';
 
 /** First setup: the server's name and its first administrator, then the administrator's key, shown once. */
 export function SetupPage({ onDone }: { onDone(): void }) {
@@ -17,9 +16,7 @@ export function SetupPage({ onDone }: { onDone(): void }) {
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [apiError, setApiError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, busy, submit: submitForm } = useFormSubmit();
   const [result, setResult] = useState<SetupResult>();
   const [rebuilding, setRebuilding] = useState(false);
 
@@ -31,19 +28,9 @@ export function SetupPage({ onDone }: { onDone(): void }) {
       password: rules.password(password),
       repeat: repeat === password ? undefined : 'The two passwords differ',
     });
-    setErrors(found);
-    setApiError(undefined);
-    if (hasErrors(found)) return;
-    setBusy(true);
-    try {
+    await submitForm(found, async () => {
       setResult(await setupApi.run({ serverName, username, password }));
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors(apiFieldErrors(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (result) {
@@ -99,27 +86,7 @@ export function SetupPage({ onDone }: { onDone(): void }) {
           spellCheck={false}
           required
         />
-        <TextField
-          label="Password"
-          name="password"
-          type="password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          error={errors.password}
-          help="At least 8 characters; a long passphrase is best."
-          autoComplete="new-password"
-          required
-        />
-        <TextField
-          label="Repeat the password"
-          name="repeat"
-          type="password"
-          value={repeat}
-          onChange={(event) => setRepeat(event.target.value)}
-          error={errors.repeat}
-          autoComplete="new-password"
-          required
-        />
+        <NewPasswordFields password={password} repeat={repeat} onPasswordChange={setPassword} onRepeatChange={setRepeat} errors={errors} />
         <Button type="submit" busy={busy} className="w-full">
           Set up the server
         </Button>
