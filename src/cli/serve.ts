@@ -11,7 +11,7 @@ export async function runServe(flags: ConfigSource): Promise<void> {
     `Data directory: ${config.dataDir}`,
     server.services.setup.isSetUp()
       ? `Server name: ${server.services.setup.serverName()}`
-      : `First start: set the server up with POST ${url}/api/setup, or stop it and run \`anemone setup\`.`,
+      : `First start: open ${url}/ in a browser to set this server up (or POST ${url}/api/setup, or stop it and run \`anemone setup\`).`,
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
 
