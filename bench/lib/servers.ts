@@ -1,27 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { ApiClient, expectStatus } from './api.js';
 import type { Cleanup } from './cleanup.js';
+import { freePort } from '../../test/helpers/child-server.js';
 import { procStatusKb, RssSampler } from './memory.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A free port on loopback, found by binding port 0 and letting it go. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export interface BenchServer {
   name: string;
