@@ -44,6 +44,8 @@ export async function startServer(options: {
   const port = await freePort();
   const nodeArgs = options.build === 'dist' ? [] : ['--import', 'tsx'];
   if (options.profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+  // BENCH_NODE_ARGS: extra flags for both servers' node (e.g. V8 heap sizes), to compare settings
+  nodeArgs.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const entry = options.build === 'dist' ? 'bin/anemone.js' : 'src/cli/run.ts';
   const child = options.cleanup.child(
     spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data-dir', options.dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'info'], {

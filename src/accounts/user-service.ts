@@ -14,9 +14,11 @@ export interface UserSummary {
   activated: boolean;
   activationExpiresAt: string | null;
   createdAt: string;
+  /** An administrator marked the account as awaiting the key its user kept (after a rebuild without that key). */
+  awaitingKey: boolean;
 }
 
-export function summariseUser(user: UserRow): UserSummary {
+function summariseUser(user: UserRow, awaitingKey: boolean): UserSummary {
   return {
     id: user.id,
     username: user.username,
@@ -24,20 +26,22 @@ export function summariseUser(user: UserRow): UserSummary {
     activated: user.activatedAt !== null,
     activationExpiresAt: user.activationExpiresAt,
     createdAt: user.createdAt,
+    awaitingKey,
   };
 }
 
 /** Users: created by an administrator, activated by themselves with a one-time token. */
 export class UserService {
   constructor(
-    private readonly repos: Pick<Repositories, 'users' | 'shares' | 'transaction'>,
+    private readonly repos: Pick<Repositories, 'users' | 'shares' | 'keyRequests' | 'transaction'>,
     private readonly masterKeys: MasterKeyStore,
     private readonly shares: ShareService,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   list(): UserSummary[] {
-    return this.repos.users.list().map(summariseUser);
+    const awaiting = this.repos.keyRequests.awaitingUserIds();
+    return this.repos.users.list().map((user) => summariseUser(user, awaiting.has(user.id)));
   }
 
   /** The token is returned once; only its hash is stored. */
@@ -58,7 +62,7 @@ export class UserService {
       return userId;
     });
     await this.shares.createShareFolders(input.username);
-    return { user: summariseUser(this.mustFind(id)), activationToken };
+    return { user: summariseUser(this.mustFind(id), false), activationToken };
   }
 
   /**

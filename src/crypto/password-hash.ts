@@ -3,8 +3,9 @@
  * `scrypt$<log2 N>$<r>$<p>$<base64 salt>$<base64 hash>` so parameters can be
  * raised later without invalidating existing hashes.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { PasswordHashError } from './errors.js';
+import { scryptOneAtATime } from './scrypt.js';
 
 const LOG2_COST = 17;
 const BLOCK_SIZE = 8;
@@ -15,19 +16,9 @@ const HASH_LENGTH = 32;
 const MAX_MEMORY = 256 * 1024 * 1024;
 const STORED_PATTERN = /^scrypt\$(\d{1,2})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/;
 
-/** NFC first, so a password typed on systems that compose accents differently still matches. */
-function scryptAsync(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, options, (error, derived) => {
-      if (error) reject(error);
-      else resolve(derived);
-    });
-  });
-}
-
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
-  const hash = await scryptAsync(password, salt, HASH_LENGTH, {
+  const hash = await scryptOneAtATime(password, salt, HASH_LENGTH, {
     N: 2 ** LOG2_COST,
     r: BLOCK_SIZE,
     p: PARALLELISM,
@@ -46,7 +37,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   }
   let actual: Buffer;
   try {
-    actual = await scryptAsync(password, salt, expected.length, {
+    actual = await scryptOneAtATime(password, salt, expected.length, {
       N: 2 ** log2Cost,
       r: blockSize,
       p: parallelism,

@@ -18,6 +18,12 @@ export class KeyRequestsRepo {
     return this.db.prepare('SELECT 1 FROM user_key_requests WHERE user_id = ?').get(userId) !== undefined;
   }
 
+  /** Every user awaiting their key, for the user list. */
+  awaitingUserIds(): Set<number> {
+    const rows = this.db.prepare('SELECT user_id AS userId FROM user_key_requests').all() as { userId: number }[];
+    return new Set(rows.map((row) => row.userId));
+  }
+
   /** Ends the request; true when there was one. */
   clear(userId: number): boolean {
     return this.db.prepare('DELETE FROM user_key_requests WHERE user_id = ?').run(userId).changes === 1;

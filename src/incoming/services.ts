@@ -40,8 +40,8 @@ export async function openIncomingServices(deps: {
   logger: Logger;
   options?: IncomingOptions | undefined;
 }): Promise<IncomingServices> {
-  const settings = new SyncSettings(deps.repos.settings);
   const sessions = new SyncSessions();
+  const settings = new SyncSettings(deps.repos.settings, () => sessions.endAll());
   const certificates = new SourceCertificates(deps.repos.incoming);
   const store = new IncomingStore({
     root: deps.incomingDir,

@@ -46,6 +46,11 @@ export class SyncSessions {
     }
   }
 
+  /** Ends every session (the server password changed: sources must prove they know the new one). */
+  endAll(): void {
+    this.sessions.clear();
+  }
+
   private pruneExpired(): void {
     const now = this.now();
     for (const [key, session] of this.sessions) {

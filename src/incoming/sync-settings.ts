@@ -16,7 +16,11 @@ export interface SyncSettingsView {
  * The password is write-only: only its scrypt hash is kept.
  */
 export class SyncSettings {
-  constructor(private readonly settings: SettingsRepo) {}
+  /** `passwordChanged` runs after the password was set, changed or removed (open sync sessions end then). */
+  constructor(
+    private readonly settings: SettingsRepo,
+    private readonly passwordChanged: () => void = () => undefined,
+  ) {}
 
   view(): SyncSettingsView {
     return { acceptIncoming: this.acceptsIncoming(), passwordSet: this.passwordHash() !== undefined };
@@ -30,7 +34,10 @@ export class SyncSettings {
   async update(input: { acceptIncoming?: boolean | undefined; password?: string | null | undefined }): Promise<SyncSettingsView> {
     // hashed first: a slow hash must not leave half an update behind if it fails
     const passwordHash = typeof input.password === 'string' ? await hashPassword(input.password) : input.password;
-    if (passwordHash !== undefined) this.settings.set(PASSWORD_HASH, passwordHash ?? '');
+    if (passwordHash !== undefined) {
+      this.settings.set(PASSWORD_HASH, passwordHash ?? '');
+      this.passwordChanged();
+    }
     if (input.acceptIncoming !== undefined) this.settings.set(ACCEPT_INCOMING, String(input.acceptIncoming));
     return this.view();
   }

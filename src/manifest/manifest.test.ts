@@ -63,6 +63,34 @@ describe('manifest', () => {
     );
   });
 
+  it('refuses every malformed file list or entry, naming where', () => {
+    const entry = { size: 3, mtimeMs: 1, sha256: hashOf('c'), ctSha256: hashOf('d') };
+    const cases: [unknown, RegExp][] = [
+      [[entry], /files: must be an object/],
+      [null, /files: must be an object/],
+      [{ '': entry }, /files\.: a file path must not be empty/],
+      [{ 'a.txt': null }, /files\.a\.txt/],
+      [{ 'a.txt': [] }, /files\.a\.txt/],
+      [{ 'a.txt': { ...entry, size: -1 } }, /files\.a\.txt\.size/],
+      [{ 'a.txt': { ...entry, size: 2 ** 53 } }, /files\.a\.txt\.size/],
+      [{ 'a.txt': { ...entry, mtimeMs: '1' } }, /files\.a\.txt\.mtimeMs/],
+      [{ 'a.txt': { ...entry, ctSha256: hashOf('D') } }, /files\.a\.txt\.ctSha256/],
+      [{ 'a.txt': { size: 3, mtimeMs: 1, sha256: hashOf('c') } }, /files\.a\.txt\.ctSha256/],
+    ];
+    for (const [files, message] of cases) {
+      assert.throws(
+        () => parseManifest(JSON.stringify({ ...sampleManifest(), files })),
+        (error: unknown) => error instanceof ManifestError && error.code === 'invalid-manifest' && message.test(error.message),
+        JSON.stringify(files),
+      );
+    }
+  });
+
+  it('keeps only the fields of an entry, in the order it writes them', () => {
+    const json = JSON.stringify({ ...sampleManifest(), files: { 'a.txt': { ctSha256: hashOf('d'), extra: true, sha256: hashOf('c'), mtimeMs: 1, size: 3 } } });
+    assert.equal(JSON.stringify(parseManifest(json).files), JSON.stringify({ 'a.txt': { size: 3, mtimeMs: 1, sha256: hashOf('c'), ctSha256: hashOf('d') } }));
+  });
+
   it('refuses a negative or fractional generation and a malformed date', () => {
     for (const change of [{ generation: -1 }, { generation: 1.5 }, { createdAt: 'yesterday' }]) {
       assert.throws(() => parseManifest(JSON.stringify({ ...sampleManifest(), ...change })), isManifestError('invalid-manifest'));

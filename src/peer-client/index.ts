@@ -4,3 +4,4 @@ export { testConnection, type TestConnectionInput, type TestConnectionResult, ty
 export { discoverPeer } from './discover.js';
 export { normaliseFingerprint, sameFingerprint } from './fingerprint.js';
 export { createPinnedAgent, createDiscoveryAgent, type ClientIdentity } from './pinned-agent.js';
+export { SessionSlot, type OpenPeerSession } from './session-slot.js';

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadOrCreateIdentity, type ServerIdentity } from '../identity/identity.js';
 import { CT_SHA256_HEADER, SYNC_PREFIX } from '../protocol/v1/index.js';
 import { PeerClient } from './peer-client.js';
+import { SessionSlot } from './session-slot.js';
 
 const HASH = 'a'.repeat(64);
 
@@ -146,7 +147,7 @@ describe('PeerClient against a fake peer', () => {
   let peer: FakePeer;
   const clients: PeerClient[] = [];
 
-  function client(options: { password?: string; timeoutMs?: number } = {}): PeerClient {
+  function client(options: { password?: string; timeoutMs?: number; session?: SessionSlot } = {}): PeerClient {
     const made = new PeerClient({
       address: '127.0.0.1',
       port: peer.port,
@@ -154,6 +155,7 @@ describe('PeerClient against a fake peer', () => {
       pinnedFingerprint: peerIdentity.fingerprint,
       timeoutMs: options.timeoutMs ?? 10_000,
       credentials: { sourceServer: 'server-a', password: options.password ?? 'pw' },
+      ...(options.session ? { session: options.session } : {}),
     });
     clients.push(made);
     return made;
@@ -246,6 +248,25 @@ describe('PeerClient against a fake peer', () => {
       (error: any) => error.code === 'session-expired',
     );
     assert.deepEqual(await c.listShares(), []);
+  });
+
+  it('shares one session between the clients of one slot, opened once even when they ask together', async () => {
+    const slot = new SessionSlot();
+    const opened = peer.sessionsOpened;
+    const [first, second] = [client({ session: slot }), client({ session: slot })];
+    await Promise.all([first.listShares(), second.listShares(), first.ensureSession()]);
+    assert.equal(peer.sessionsOpened, opened + 1);
+    await client({ session: slot }).listShares();
+    assert.equal(peer.sessionsOpened, opened + 1, 'a later client of the slot still uses that session');
+
+    // a caller that gives up does not take the opening it started down with the others
+    const fresh = new SessionSlot();
+    const cancelled = new AbortController();
+    const waiting = client({ session: fresh }).listShares({ signal: cancelled.signal });
+    const patient = client({ session: fresh }).listShares();
+    cancelled.abort();
+    await assert.rejects(waiting, (error: any) => error.code === 'aborted');
+    assert.deepEqual(await patient, []);
   });
 
   it('names a full disk, an oversized upload and rate limiting', async () => {

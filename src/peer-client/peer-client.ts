@@ -25,6 +25,7 @@ import {
 import { PeerError } from './peer-error.js';
 import { PeerTransport, type PeerResponse, type SendOptions } from './peer-transport.js';
 import { type ClientIdentity, createPinnedAgent } from './pinned-agent.js';
+import { SessionSlot, type OpenPeerSession } from './session-slot.js';
 import { discard, readCapped, readJson, withPeerErrors } from './response-body.js';
 
 export type PeerHello = z.infer<typeof helloResponse>;
@@ -50,6 +51,8 @@ export interface PeerClientOptions {
   connectTimeoutMs?: number;
   /** When given, session routes open a session themselves, so the caller never handles the password. */
   credentials?: PeerCredentials;
+  /** Where the session is kept; share one slot between the clients of one peer and credentials to open fewer sessions. */
+  session?: SessionSlot;
 }
 
 export interface CallOptions {
@@ -102,13 +105,13 @@ export class PeerClient {
   private readonly agent;
   private readonly transport: PeerTransport;
   private credentials: PeerCredentials | undefined;
-  private session: { token: string; renewAt: number } | undefined;
-  private opening: Promise<z.infer<typeof openSessionResponse>> | undefined;
+  private readonly session: SessionSlot;
 
   constructor(options: PeerClientOptions) {
     this.address = options.address;
     this.port = options.port;
     this.credentials = options.credentials;
+    this.session = options.session ?? new SessionSlot();
     this.agent = createPinnedAgent({
       identity: options.identity,
       pinnedFingerprint: options.pinnedFingerprint,
@@ -129,8 +132,8 @@ export class PeerClient {
   /** Checks the password once; the token is kept for the other routes and renewed when it expires. */
   async openSession(sourceServer: string, password: string | undefined, options: CallOptions = {}): Promise<{ serverName: string; expiresAt: string }> {
     this.credentials = { sourceServer, password };
-    this.session = undefined;
     const opened = await this.startSession(options.signal);
+    this.session.replace(sessionOf(opened));
     return { serverName: opened.serverName, expiresAt: opened.expiresAt };
   }
 
@@ -288,19 +291,29 @@ export class PeerClient {
     const body = JSON.stringify({ sourceServer: credentials.sourceServer, ...(credentials.password !== undefined ? { password: credentials.password } : {}) });
     const response = await this.transport.send('openSession', { headers: { 'content-type': 'application/json' }, body, signal });
     await this.transport.expect(response, [200, 201]);
-    const opened = await readJson(response.body, openSessionResponse, this.transport.context);
-    const expiresAt = Date.parse(opened.expiresAt);
-    this.session = { token: opened.token, renewAt: Number.isNaN(expiresAt) ? Infinity : expiresAt - SESSION_RENEW_MARGIN_MS };
-    return opened;
+    return readJson(response.body, openSessionResponse, this.transport.context);
   }
 
+  /**
+   * The opening is shared with other clients of the slot, so it does not end
+   * with this caller's signal (the peer timeout bounds it); the caller stops
+   * waiting when its own signal aborts.
+   */
   private async token(signal: AbortSignal | undefined): Promise<string> {
-    if (this.session && Date.now() < this.session.renewAt) return this.session.token;
-    // parallel requests share one opening rather than each checking the password
-    this.opening ??= this.startSession(signal).finally(() => {
-      this.opening = undefined;
+    const abortedError = () => new PeerError('aborted', this.transport.context, { cause: signal?.reason });
+    if (signal?.aborted) throw abortedError();
+    const token = this.session.token(async () => sessionOf(await this.startSession(undefined)));
+    if (!signal) return token;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(abortedError());
+      signal.addEventListener('abort', onAbort, { once: true });
     });
-    return (await this.opening).token;
+    try {
+      return await Promise.race([token, aborted]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
@@ -322,10 +335,15 @@ export class PeerClient {
       if (body instanceof Readable && !body.readableEnded) body.destroy();
       const error = await this.transport.failure(response);
       if (error.code !== 'session-expired') throw error;
-      if (this.session?.token === token) this.session = undefined;
+      this.session.forget(token);
       if (attempt > 0 || !replayable || !this.credentials) throw error;
     }
   }
+}
+
+function sessionOf(opened: z.infer<typeof openSessionResponse>): OpenPeerSession {
+  const expiresAt = Date.parse(opened.expiresAt);
+  return { token: opened.token, renewAt: Number.isNaN(expiresAt) ? Infinity : expiresAt - SESSION_RENEW_MARGIN_MS };
 }
 
 function binaryHeaders(ctSha256: string): Record<string, string> {

@@ -4,6 +4,7 @@ import { normaliseFingerprint } from './fingerprint.js';
 import { PeerClient } from './peer-client.js';
 import type { PeerError, PeerErrorCode } from './peer-error.js';
 import type { ClientIdentity } from './pinned-agent.js';
+import type { SessionSlot } from './session-slot.js';
 
 /** The answers of Test Connection (PRODUCT.md §4). */
 export type TestOutcome =
@@ -27,6 +28,8 @@ export interface TestConnectionInput {
   pinnedFingerprint?: string | null | undefined;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Keeps the session the test opened, for the syncs that follow (the password is still checked: a test always opens a new one). */
+  session?: SessionSlot | undefined;
 }
 
 export interface TestConnectionResult {
@@ -95,6 +98,7 @@ export async function testConnection(
       pinnedFingerprint: fingerprint,
       timeoutMs: input.timeoutMs,
       connectTimeoutMs: input.timeoutMs,
+      ...(input.session ? { session: input.session } : {}),
     });
     try {
       serverName ??= (await client.hello({ ...(input.signal ? { signal: input.signal } : {}) })).serverName;

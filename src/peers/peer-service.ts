@@ -1,10 +1,12 @@
 import type { MasterKeyStore } from '../accounts/master-key.js';
+import { sha256Hex } from '../crypto/index.js';
 import type { PeerRow, PeerSettings, Repositories } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
-import { sameFingerprint } from '../peer-client/fingerprint.js';
+import { normaliseFingerprint, sameFingerprint } from '../peer-client/fingerprint.js';
 import { PeerClient } from '../peer-client/peer-client.js';
 import { PeerError } from '../peer-client/peer-error.js';
 import type { ClientIdentity } from '../peer-client/pinned-agent.js';
+import { SessionSlot } from '../peer-client/session-slot.js';
 import { testConnection, type TestConnectionResult } from '../peer-client/test-connection.js';
 import { unwrapPeerPassword, wrapPeerPassword } from './peer-password.js';
 import { statusForFailure, type PeerStatus } from './peer-status.js';
@@ -75,6 +77,9 @@ function toView(row: PeerRow): PeerView {
 
 /** Peers: their settings, their secret, their last known status, and pinned clients for the sync engine. */
 export class PeerService {
+  /** Per peer, the session its clients share while address, certificate and password stay the same. */
+  private readonly sessionSlots = new Map<number, { key: string; slot: SessionSlot }>();
+
   constructor(private readonly deps: PeerServiceDeps) {}
 
   list(): PeerView[] {
@@ -125,22 +130,28 @@ export class PeerService {
 
   delete(id: number): void {
     if (!this.deps.repos.peers.delete(id)) throw notFound();
+    this.sessionSlots.delete(id);
   }
 
   /** Test Connection of a saved peer, with its stored password; the result becomes its status. */
   async test(id: number, options: { timeoutMs?: number } = {}): Promise<TestConnectionResult> {
     const peer = this.mustFind(id);
+    const password = this.password(peer);
+    const session = new SessionSlot();
     const result = await testConnection(
       {
         address: peer.address,
         port: peer.port,
-        password: this.password(peer),
+        password,
         pinnedFingerprint: peer.fingerprint,
         timeoutMs: options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
+        session,
       },
       this.clientIdentity(),
     );
     this.recordTest(peer, result);
+    // the test checked the password anyway: the syncs that follow reuse its session once that certificate is pinned
+    if (result.ok && result.fingerprint) this.sessionSlots.set(peer.id, { key: this.sessionKey(peer, result.fingerprint, password), slot: session });
     return result;
   }
 
@@ -168,14 +179,35 @@ export class PeerService {
   clientFor(peer: { id: number } | number): PeerClient {
     const row = this.mustFind(typeof peer === 'number' ? peer : peer.id);
     if (!row.fingerprint) throw new PeerError('not-pinned', { peerName: row.name, address: row.address, port: row.port });
+    const password = this.password(row);
     return new PeerClient({
       address: row.address,
       port: row.port,
       identity: this.deps.identity,
       pinnedFingerprint: row.fingerprint,
       timeoutMs: row.timeoutMinutes * 60_000,
-      credentials: { sourceServer: this.deps.serverName(), password: this.password(row) },
+      credentials: { sourceServer: this.deps.serverName(), password },
+      session: this.sessionSlot(row, row.fingerprint, password),
     });
+  }
+
+  /**
+   * The session slot of a pinned peer. The peer checks its password with
+   * scrypt (128 MiB) once per session, so successive syncs share one session
+   * rather than each opening its own; a changed address, certificate,
+   * password or server name starts a new slot.
+   */
+  private sessionSlot(row: PeerRow, fingerprint: string, password: string | undefined): SessionSlot {
+    const key = this.sessionKey(row, fingerprint, password);
+    const held = this.sessionSlots.get(row.id);
+    if (held?.key === key) return held.slot;
+    const slot = new SessionSlot();
+    this.sessionSlots.set(row.id, { key, slot });
+    return slot;
+  }
+
+  private sessionKey(row: PeerRow, fingerprint: string, password: string | undefined): string {
+    return sha256Hex(JSON.stringify([row.address, row.port, normaliseFingerprint(fingerprint) ?? fingerprint, this.deps.serverName(), password ?? null]));
   }
 
   /** How a sync's contact with the peer went (`code`: a PeerError code), for the status on the Peers page and dashboard. */

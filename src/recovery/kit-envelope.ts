@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { scryptOneAtATime } from '../crypto/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 
 /**
@@ -58,12 +59,7 @@ export function newKitKeyParams(): KitKeyParams {
 
 export async function deriveKitKey(passphrase: string, params: KitKeyParams): Promise<KitKey> {
   checkParams(params);
-  const key = await new Promise<Buffer>((resolve, reject) => {
-    // NFC first, so a passphrase typed on a system composing accents differently still opens the kit
-    scrypt(passphrase.normalize('NFC'), params.salt, KEY_LENGTH, { N: 2 ** params.log2N, r: params.r, p: params.p, maxmem: MAX_SCRYPT_MEMORY + 1024 * 1024 }, (error, derived) =>
-      error ? reject(error) : resolve(derived),
-    );
-  });
+  const key = await scryptOneAtATime(passphrase, params.salt, KEY_LENGTH, { N: 2 ** params.log2N, r: params.r, p: params.p, maxmem: MAX_SCRYPT_MEMORY + 1024 * 1024 });
   return { key, params };
 }
 

@@ -8,7 +8,7 @@ import { collectKitDocument } from './kit-collect.js';
 import { type KitDocument, encodeKitDocument } from './kit-document.js';
 import { MIN_PASSPHRASE_LENGTH, deriveKitKey, newKitKeyParams, sealKit } from './kit-envelope.js';
 import { type StoredKitKey, hasKitKey, loadKitKey, saveKitKey } from './kit-key-store.js';
-import { OneAtATime } from './one-at-a-time.js';
+import { OneAtATime } from '../crypto/index.js';
 
 /** How the copy of the kit on one peer stands, as of this process (a restart sends every copy again once). */
 export interface KitPeerCopy {
@@ -56,7 +56,6 @@ export interface RecoveryKitDeps {
  */
 export class RecoveryKitService {
   private readonly copies = new Map<number, KitPeerCopy & { contentHash: string | null }>();
-  private readonly derivations = new OneAtATime();
   private readonly pushes = new OneAtATime();
   private debounce: NodeJS.Timeout | undefined;
   private interval: NodeJS.Timeout | undefined;
@@ -73,7 +72,7 @@ export class RecoveryKitService {
       });
     }
     if (!this.deps.isSetUp()) throw new AnemoneError('NOT_SET_UP');
-    const kitKey = await this.derivations.run(() => deriveKitKey(passphrase, newKitKeyParams()));
+    const kitKey = await deriveKitKey(passphrase, newKitKeyParams());
     const stored: StoredKitKey = { kitKey, createdAt: this.now().toISOString() };
     saveKitKey(this.deps.repos.settings, this.deps.masterKeys.get(), stored);
     const sealed = sealKit(encodeKitDocument(this.document()), kitKey);

@@ -1,6 +1,6 @@
 import type { ClientIdentity } from '../peer-client/pinned-agent.js';
 import { type KitPeerAddress, discoverKitPeer, fetchKitFromPeer } from './kit-fetch.js';
-import { OneAtATime } from './one-at-a-time.js';
+import { OneAtATime } from '../crypto/index.js';
 import { type RestoreSummary, type RestoreTarget, assertRestorable, openRecoveryKit, restoreServer } from './restore-server.js';
 
 export interface PeerKitSource extends KitPeerAddress {

@@ -101,7 +101,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
 
   // the next manifest starts as what the peer holds, with unchanged files' new mtimes
   const entries: Record<string, ManifestFile> = Object.assign(Object.create(null) as Record<string, ManifestFile>, remote?.files ?? {});
-  for (const relPath of plan.unchanged) {
+  for (const relPath of plan.unchangedWithNewMtime) {
     const current = local.get(relPath);
     const stored = entries[relPath];
     if (current && stored) entries[relPath] = { ...stored, mtimeMs: current.mtimeMs };
@@ -146,7 +146,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     if (checkpointing || (bytesSinceCheckpoint < CHECKPOINT_BYTES && Date.now() - lastCheckpoint < CHECKPOINT_MS)) return;
     bytesSinceCheckpoint = 0;
     lastCheckpoint = Date.now();
-    checkpointing = writeManifest({ ...entries }).finally(() => {
+    // no copy of the entries: writeManifest serialises them before its first await
+    checkpointing = writeManifest(entries).finally(() => {
       checkpointing = undefined;
     });
     await checkpointing;

@@ -64,6 +64,8 @@ describe('restoring without the recovery kit, with the key a user kept', () => {
 
     const aliceId = (await a2.admin.get('/api/admin/users')).body.users.find((user: { username: string }) => user.username === 'alice').id;
     assert.deepEqual((await a2.admin.post(`/api/admin/users/${aliceId}/awaiting-key`)).body, { hasKey: true, awaitingKey: true });
+    const listed = async () => (await a2.admin.get('/api/admin/users')).body.users.find((user: { id: number }) => user.id === aliceId).awaitingKey;
+    assert.equal(await listed(), true, 'the user list says who awaits a key, after a reload too');
     assert.deepEqual((await alice.client.get('/api/restore/key')).body, { hasKey: true, awaitingKey: true });
 
     assert.equal((await alice.client.post('/api/restore/key', { encryptionKey: 'not a key' })).status, 400);
@@ -76,6 +78,7 @@ describe('restoring without the recovery kit, with the key a user kept', () => {
     assert.equal(entered.status, 200, JSON.stringify(entered.body));
     assert.deepEqual(entered.body, { replaced: true, verifiedOn: ['server-b'], unreachable: [] });
     assert.deepEqual((await alice.client.get('/api/restore/key')).body, { hasKey: true, awaitingKey: false });
+    assert.equal(await listed(), false);
     assert.equal((await alice.client.post('/api/restore/key', { encryptionKey: aliceKey })).body.replaced, false, 'entering the same key again changes nothing');
 
     const started = await a2.admin.post('/api/admin/restore', { peerId, users: ['alice'] });

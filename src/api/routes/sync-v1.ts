@@ -80,6 +80,8 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       handler: async (request) => {
         const opened = await auth.openSession(request.body, callerOf(request));
         if (opened.boundNow) request.log.info({ source: request.body.sourceServer, fingerprint: callerOf(request).clientFingerprint }, 'incoming source bound to its certificate');
+        // one line per password check: sources keep their session across syncs, so this stays rare
+        request.log.info({ source: request.body.sourceServer, expiresAt: opened.expiresAt }, 'incoming sync session opened');
         return { token: opened.token, expiresAt: opened.expiresAt, serverName: opened.serverName };
       },
     });

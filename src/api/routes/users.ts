@@ -11,6 +11,8 @@ const userSchema = z.object({
   activated: z.boolean(),
   activationExpiresAt: z.string().nullable(),
   createdAt: z.string(),
+  /** An administrator marked the account as awaiting the key its user kept (POST /api/admin/users/:id/awaiting-key). */
+  awaitingKey: z.boolean(),
 });
 
 export function userRoutes(deps: { users: UserService }): FastifyPluginAsyncZod {

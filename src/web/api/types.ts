@@ -28,6 +28,8 @@ export interface User {
   activated: boolean;
   activationExpiresAt: string | null;
   createdAt: string;
+  /** An administrator marked the account as awaiting the key its user kept. */
+  awaitingKey: boolean;
 }
 
 export interface CreatedUser extends User {

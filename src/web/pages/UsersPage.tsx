@@ -104,8 +104,6 @@ export function UsersPage() {
   const [toDelete, setToDelete] = useState<User>();
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ApiError>();
-  // the list does not say which accounts await their key: what this page set, from the API's answers
-  const [awaiting, setAwaiting] = useState<Record<number, boolean>>({});
   const [keyChange, setKeyChange] = useState<{ user: User; awaiting: boolean }>();
   const [changingKey, setChangingKey] = useState(false);
   const [keyError, setKeyError] = useState<ApiError>();
@@ -115,9 +113,9 @@ export function UsersPage() {
     setChangingKey(true);
     setKeyError(undefined);
     try {
-      const status = await usersApi.setAwaitingKey(keyChange.user.id, keyChange.awaiting);
-      setAwaiting((current) => ({ ...current, [keyChange.user.id]: status.awaitingKey }));
+      await usersApi.setAwaitingKey(keyChange.user.id, keyChange.awaiting);
       setKeyChange(undefined);
+      await users.reload();
     } catch (caught) {
       setKeyError(asApiError(caught));
     } finally {
@@ -169,7 +167,7 @@ export function UsersPage() {
                   cell: (user) => (
                     <span className="flex flex-wrap gap-1">
                       <UserStatus user={user} />
-                      {awaiting[user.id] && <Badge tone="warn">Awaiting key</Badge>}
+                      {user.awaitingKey && <Badge tone="warn">Awaiting key</Badge>}
                     </span>
                   ),
                 },
@@ -185,10 +183,10 @@ export function UsersPage() {
                           <Button
                             variant="ghost"
                             size="sm"
-                            onClick={() => setKeyChange({ user, awaiting: !awaiting[user.id] })}
-                            aria-label={awaiting[user.id] ? `Withdraw the key request of ${user.username}` : `Mark ${user.username} as awaiting their key`}
+                            onClick={() => setKeyChange({ user, awaiting: !user.awaitingKey })}
+                            aria-label={user.awaitingKey ? `Withdraw the key request of ${user.username}` : `Mark ${user.username} as awaiting their key`}
                           >
-                            {awaiting[user.id] ? 'Withdraw key request' : 'Awaiting key…'}
+                            {user.awaitingKey ? 'Withdraw key request' : 'Awaiting key…'}
                           </Button>
                         )}
                         <Button variant="secondary" size="sm" onClick={() => setToDelete(user)} aria-label={`Delete ${user.username}`}>

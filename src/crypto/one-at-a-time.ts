@@ -1,8 +1,4 @@
-/**
- * Runs async work one piece at a time, in order. Deriving a kit key takes
- * 128 MiB of memory for scrypt (N = 2^17, r = 8): requests arriving together
- * wait their turn rather than add up.
- */
+/** Runs async work one piece at a time, in order: work arriving together waits its turn. */
 export class OneAtATime {
   private tail: Promise<unknown> = Promise.resolve();
 
