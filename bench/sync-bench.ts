@@ -127,6 +127,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const noFsync = noFsyncEnv();
   const build = process.env.BENCH_SERVER === 'dist' ? 'dist' : 'tsx';
+  // the servers inherit ANEMONE_MEMORY; `serve` defaults to lean
+  const memoryMode = process.env.ANEMONE_MEMORY ?? 'lean';
   if (build === 'dist' && !existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) throw new Error('BENCH_SERVER=dist needs a build: npm run build');
 
   const sets = await chooseSets(scale, baseDir);
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     if (cacheDrop.worked) dropPageCache();
   };
 
-  console.log(`Anemone sync bench — scale ${scale}, sets ${sets.map((set) => set.name).join(', ') || 'none'}, ${os.cpus().length} cores, Node ${process.version}`);
+  console.log(`Anemone sync bench — scale ${scale}, sets ${sets.map((set) => set.name).join(', ') || 'none'}, ${os.cpus().length} cores, Node ${process.version}, servers' memory mode ${memoryMode} (ANEMONE_MEMORY)`);
   console.log(`load average before the start: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (other work on this machine skews absolute figures; ratios within one run hold better)`);
   console.log(`temp dirs under ${baseDir}; page cache before first runs: ${cacheDrop.worked ? 'dropped (sync; echo 3 > /proc/sys/vm/drop_caches)' : `not dropped — ${cacheDrop.detail}`}`);
   for (const tool of TOOL_NAMES) {
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 1e9), node: process.version, kernel: os.release() },
-    config: { scale, sets: sets.map((set) => set.name), tools: tools.available, server: build, profile, noFsync: Object.keys(noFsync), pageCacheDropped: cacheDrop.worked, pageCacheDetail: cacheDrop.detail },
+    config: { scale, sets: sets.map((set) => set.name), tools: tools.available, server: build, memoryMode, profile, noFsync: Object.keys(noFsync), pageCacheDropped: cacheDrop.worked, pageCacheDetail: cacheDrop.detail },
     table,
     targets,
     sets: results,

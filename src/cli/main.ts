@@ -15,7 +15,7 @@ export function buildProgram(): Command {
 
   withConfigFlags(
     program.command('serve').description('Start the HTTPS server (generates a certificate on first start)'),
-    ['port', 'bind', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel'],
+    ['port', 'bind', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'memory'],
   ).action(async (options) => runServe(configFlagsFrom(options)));
 
   withConfigFlags(

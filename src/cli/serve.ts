@@ -1,8 +1,10 @@
 import { loadConfig, type ConfigSource } from '../config/config.js';
 import { createServer } from '../app.js';
+import { applyMemoryMode } from './memory-mode.js';
 
 export async function runServe(flags: ConfigSource): Promise<void> {
   const config = loadConfig(process.env, flags, { logToStdout: true });
+  applyMemoryMode(config.memory);
   const server = await createServer(config);
   const { url } = await server.start();
   const lines = [

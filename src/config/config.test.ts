@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     assert.equal(config.sharesDir, path.resolve('data/shares'));
     assert.equal(config.incomingDir, path.resolve('data/incoming'));
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.memory, 'lean');
   });
 
   it('reads the environment variables of the product contract', () => {
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
       ANEMONE_SHARES_DIR: '/mnt/shares',
       ANEMONE_INCOMING_DIR: '/mnt/incoming',
       ANEMONE_LOG_LEVEL: 'debug',
+      ANEMONE_MEMORY: 'fast',
     });
     assert.equal(config.port, 9443);
     assert.equal(config.bind, '127.0.0.1');
@@ -30,6 +32,7 @@ describe('loadConfig', () => {
     assert.equal(config.sharesDir, '/mnt/shares');
     assert.equal(config.incomingDir, '/mnt/incoming');
     assert.equal(config.logLevel, 'debug');
+    assert.equal(config.memory, 'fast');
   });
 
   it('lets flags win over the environment', () => {
@@ -46,6 +49,7 @@ describe('loadConfig', () => {
     });
     assert.throws(() => loadConfig({ HTTPS_PORT: '70000' }), /HTTPS_PORT/);
     assert.throws(() => loadConfig({ ANEMONE_LOG_LEVEL: 'loud' }), /ANEMONE_LOG_LEVEL/);
+    assert.throws(() => loadConfig({ ANEMONE_MEMORY: 'huge' }), /ANEMONE_MEMORY.*--memory/);
   });
 
   it('refuses a certificate without its key', () => {

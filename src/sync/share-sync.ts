@@ -166,11 +166,13 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   // small files first, read and encrypted several at a time and sent in batches; then the large ones, streamed
   const batches = new BatchSender(session, user, share);
   const smallFiles = uploads.filter((file) => file.size <= SMALL_FILE_MAX_BYTES);
-  await forEachConcurrently(smallFiles, SMALL_FILE_WORKERS, async (file) => {
+  // each worker reads into its own buffer, reused file after file
+  const readBufferBytes = smallFiles.reduce((max, file) => Math.max(max, file.size), 0) + 1;
+  await forEachConcurrently(smallFiles, SMALL_FILE_WORKERS, async (file, buffer) => {
     checkAborted(input.signal);
     const { context, filePath, storedPath } = placeOf(file.relPath);
     try {
-      const encrypted = await encryptSmallFile(filePath, input.userKey, context, SMALL_FILE_MAX_BYTES);
+      const encrypted = await encryptSmallFile(filePath, input.userKey, context, file.size, buffer);
       const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
       const arrived = await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () =>
         recordArrived(file.relPath, entry, encrypted.body.length),
@@ -179,7 +181,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     } catch (error) {
       skipLocalProblem(file.relPath, error);
     }
-  });
+  }, readBufferBytes);
   await batches.drain();
 
   // two at a time: while the peer flushes one file to its disk, the next one is already streaming
@@ -327,11 +329,16 @@ function checkAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AnemoneError('SYNC_TIMEOUT');
 }
 
-/** Runs `work` on every item, at most `workers` at a time, in the list's order; the first failure stops the rest. */
-async function forEachConcurrently<T>(items: readonly T[], workers: number, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` on every item, at most `workers` at a time, in the list's
+ * order; the first failure stops the rest. With `bufferBytes`, each worker
+ * passes its own buffer of that size to every item it works on.
+ */
+async function forEachConcurrently<T>(items: readonly T[], workers: number, work: (item: T, buffer: Buffer) => Promise<void>, bufferBytes = 0): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
+    const buffer = Buffer.allocUnsafe(bufferBytes);
+    while (next < items.length) await work(items[next++] as T, buffer);
   };
   await Promise.all(Array.from({ length: Math.min(workers, items.length) }, worker));
 }
