@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
 import { ensureWebBuilt } from './support/build-web.js';
+import { signIn } from './support/pages.js';
 
 const ADMIN_PASSWORD = 'a long admin passphrase';
 
@@ -142,6 +143,37 @@ describe('first setup, accounts and settings in the browser', () => {
     await again.getByText('ask an administrator for a new one').waitFor();
     assert.deepEqual(bobProblems, []);
     await bobContext.close();
+  });
+
+  it('marks bob as awaiting his key; the list says so after a reload, and his page takes the key', async () => {
+    await admin.goto('/admin/users');
+    await admin.getByRole('button', { name: 'Mark bob as awaiting their key' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Mark bob as awaiting their key?' });
+    await dialog.getByRole('button', { name: 'Mark as awaiting key' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await admin.reload();
+    await admin.getByText('Awaiting key').waitFor();
+    await admin.getByRole('button', { name: 'Withdraw the key request of bob' }).waitFor();
+
+    const bobContext = await openContext(browser, server.url);
+    const bob = await bobContext.newPage();
+    const bobProblems = watchConsole(bob);
+    await signIn(bob, 'bob', 'bob password 1');
+    await bob.getByRole('heading', { name: 'Enter your encryption key' }).waitFor();
+    await bob.getByRole('textbox', { name: 'Your encryption key' }).fill('not a key');
+    await bob.getByRole('button', { name: 'Use this key' }).click();
+    await bob.getByText('The key is not a base64 encoding of 32 bytes').waitFor();
+    await screenshotBoth(bob, '07b-enter-key');
+    // no peer holds bob's backup here, so there is nothing to check the key against
+    await bob.getByRole('textbox', { name: 'Your encryption key' }).fill(Buffer.alloc(32, 7).toString('base64'));
+    await bob.getByRole('button', { name: 'Use this key' }).click();
+    await bob.getByText('Your key is back on this server.').waitFor();
+    assert.deepEqual(bobProblems, []);
+    await bobContext.close();
+
+    await admin.reload();
+    await admin.getByRole('button', { name: 'Mark bob as awaiting their key' }).waitFor();
+    assert.equal(await admin.getByText('Awaiting key', { exact: true }).count(), 0);
   });
 
   it('deletes a user only after confirming', async () => {
