@@ -72,23 +72,51 @@ function checkChunkSize(chunkSize: number): number {
 type Emit = (piece: Buffer) => void;
 
 /**
+ * Seals one file's chunks in order: the salt first (`header`), then each
+ * chunk with its number and last-chunk flag in the nonce. The caller says
+ * which chunk is the last; every chunk but the last must be `chunkSize` long.
+ */
+export class ChunkSealer {
+  readonly header: Buffer;
+  private readonly key: Buffer;
+  private chunkIndex = 0;
+
+  constructor(userKey: Buffer, hkdfInfo: Buffer, opts: EncryptOptions = {}) {
+    const salt = opts.salt ?? randomBytes(SALT_LENGTH);
+    if (salt.length !== SALT_LENGTH) {
+      throw new RangeError(`salt must be ${SALT_LENGTH} bytes, got ${salt.length}`);
+    }
+    this.header = salt;
+    this.key = deriveKey(userKey, salt, hkdfInfo);
+  }
+
+  /** The ciphertext and tag of the next chunk, given as pieces (their bytes are copied: the caller may reuse them). */
+  seal(pieces: readonly Buffer[], isFinal: boolean): Buffer[] {
+    const nonce = chunkNonce(this.chunkIndex, isFinal);
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
+    const out = pieces.map((piece) => cipher.update(piece));
+    out.push(cipher.final(), cipher.getAuthTag());
+    this.chunkIndex += 1;
+    return out;
+  }
+}
+
+/**
  * Encrypts incrementally; holds back up to one chunk because a chunk's nonce
  * depends on whether more plaintext follows it.
  */
 class ChunkEncryptor {
   private readonly pending = new ByteQueue();
-  private chunkIndex = 0;
-  private saltEmitted = false;
+  private headerEmitted = false;
 
   constructor(
-    private readonly key: Buffer,
-    private readonly salt: Buffer,
+    private readonly sealer: ChunkSealer,
     private readonly chunkSize: number,
     private readonly emit: Emit,
   ) {}
 
   write(plaintext: Buffer): void {
-    this.emitSaltOnce();
+    this.emitHeaderOnce();
     this.pending.push(plaintext);
     // Strictly more than a chunk queued: the first chunk is known not to be the last.
     while (this.pending.length > this.chunkSize) {
@@ -98,23 +126,18 @@ class ChunkEncryptor {
 
   /** The last chunk; it is empty only when the whole plaintext was. */
   end(): void {
-    this.emitSaltOnce();
+    this.emitHeaderOnce();
     this.encryptChunk(this.pending.take(this.pending.length), true);
   }
 
-  private emitSaltOnce(): void {
-    if (this.saltEmitted) return;
-    this.saltEmitted = true;
-    this.emit(this.salt);
+  private emitHeaderOnce(): void {
+    if (this.headerEmitted) return;
+    this.headerEmitted = true;
+    this.emit(this.sealer.header);
   }
 
   private encryptChunk(pieces: Buffer[], isFinal: boolean): void {
-    const nonce = chunkNonce(this.chunkIndex, isFinal);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
-    for (const piece of pieces) this.emit(cipher.update(piece));
-    this.emit(cipher.final());
-    this.emit(cipher.getAuthTag());
-    this.chunkIndex += 1;
+    for (const piece of this.sealer.seal(pieces, isFinal)) this.emit(piece);
   }
 }
 
@@ -272,14 +295,10 @@ function codeBuffer(createCoder: (emit: Emit) => ChunkCoder, input: Buffer): Buf
   return Buffer.concat(output);
 }
 
-function encryptorFactory(userKey: Buffer, hkdfInfo: Buffer, opts: EncryptOptions): (emit: Emit) => ChunkCoder {
-  const salt = opts.salt ?? randomBytes(SALT_LENGTH);
-  if (salt.length !== SALT_LENGTH) {
-    throw new RangeError(`salt must be ${SALT_LENGTH} bytes, got ${salt.length}`);
-  }
+function encryptorFactory(userKey: Buffer, hkdfInfo: Buffer, opts: EncryptOptions): (emit: Emit) => ChunkEncryptor {
   const chunkSize = checkChunkSize(opts.chunkSize ?? CHUNK_SIZE);
-  const key = deriveKey(userKey, salt, hkdfInfo);
-  return (emit) => new ChunkEncryptor(key, salt, chunkSize, emit);
+  const sealer = new ChunkSealer(userKey, hkdfInfo, opts);
+  return (emit) => new ChunkEncryptor(sealer, chunkSize, emit);
 }
 
 function decryptorFactory(userKey: Buffer, hkdfInfo: Buffer, opts: DecryptOptions): (emit: Emit) => ChunkCoder {

@@ -8,6 +8,7 @@ export {
   deriveKey,
   chunkNonce,
   createEncryptStream,
+  ChunkSealer,
   createDecryptStream,
   encryptBuffer,
   decryptBuffer,

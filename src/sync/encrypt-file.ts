@@ -1,25 +1,8 @@
 import { createHash } from 'node:crypto';
-import fs, { createReadStream } from 'node:fs';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createEncryptStream, encryptBuffer, fileInfo, type FileContext } from '../crypto/index.js';
-
-/** A transform that passes bytes through and hashes them on the way. */
-export class HashingPassThrough extends Transform {
-  private readonly hash = createHash('sha256');
-  bytes = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    this.push(chunk);
-    callback();
-  }
-
-  digestHex(): string {
-    return this.hash.digest('hex');
-  }
-}
+import { CHUNK_SIZE, ChunkSealer, encryptBuffer, fileInfo, type FileContext } from '../crypto/index.js';
 
 /**
  * Reads and encrypts a small file for a batch, into `buffer` (the caller's,
@@ -68,32 +51,103 @@ const closeFile = promisify(fs.close);
 
 /** Reads from `position` to the end of `buffer`; resolves with the bytes read. */
 function readInto(fd: number, buffer: Buffer, position: number): Promise<number> {
+  return readAt(fd, buffer, position, position);
+}
+
+/** Reads into `buffer` from `offset` to its end, at `position` in the file; resolves with the bytes read. */
+function readAt(fd: number, buffer: Buffer, offset: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    fs.read(fd, buffer, position, buffer.length - position, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)));
+    fs.read(fd, buffer, offset, buffer.length - offset, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)));
   });
 }
 
 /**
- * The encrypted stream of a large file, with a tap on the plaintext side: one
- * read of the file hashes and encrypts it. (The ciphertext hash is taken by
- * the upload itself, which sends it as the trailer.)
+ * The encrypted stream of a large file, read once: each chunk is read into
+ * the same buffer, hashed and sealed, so the only new memory per chunk is its
+ * ciphertext. (Separate read, hash and encrypt streams made two fresh buffers
+ * per MiB, and the garbage collector ran twice as often on the sender.)
+ * Exactly `size` bytes are read: a file that grew is cut there and recorded as
+ * what was sent; one that shrank fails with FileChangedError. The ciphertext
+ * hash is taken by the upload itself, which sends it as the trailer.
  */
-export function encryptFileStream(
-  filePath: string,
-  userKey: Buffer,
-  context: FileContext,
-  size: number,
-): { stream: Readable; plain: HashingPassThrough } {
-  const plain = new HashingPassThrough();
-  // exactly the scanned size: a file that grew is cut there (and recorded as what was sent), one that shrank fails
-  const source = createReadStream(filePath, { highWaterMark: 1024 * 1024, start: 0, end: Math.max(0, size - 1) });
-  const encrypt = createEncryptStream(userKey, fileInfo(context));
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  // errors of any stage reach the consumer through `out`
-  for (const stage of [source, plain, encrypt] as NodeJS.EventEmitter[]) stage.on('error', (error: Error) => out.destroy(error));
-  source.pipe(plain).pipe(encrypt).pipe(out);
-  out.on('close', () => source.destroy());
-  return { stream: out, plain };
+export class EncryptedFileStream extends Readable {
+  private readonly sealer: ChunkSealer;
+  private readonly hash = createHash('sha256');
+  private readonly buffer: Buffer;
+  private fd: number | undefined;
+  private offset = 0;
+  private headerSent = false;
+  private done = false;
+  /** What went wrong on this side (the file: gone, unreadable, changed), told apart from the upload's own failures. */
+  readError: Error | undefined;
+
+  constructor(
+    private readonly filePath: string,
+    userKey: Buffer,
+    context: FileContext,
+    private readonly size: number,
+  ) {
+    // room for one ciphertext chunk: the consumer takes it before the next is read
+    super({ highWaterMark: CHUNK_SIZE });
+    this.sealer = new ChunkSealer(userKey, fileInfo(context));
+    this.buffer = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(1, size)));
+  }
+
+  /** Plaintext bytes read so far (all of them, `size`, once the stream ended). */
+  get bytes(): number {
+    return this.offset;
+  }
+
+  /** SHA-256 of the plaintext, once the stream ended. */
+  digestHex(): string {
+    return this.hash.digest('hex');
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    fs.open(this.filePath, 'r', (error, fd) => {
+      this.fd = fd;
+      this.readError = error ?? undefined;
+      callback(error);
+    });
+  }
+
+  override _read(): void {
+    this.readChunk().then(
+      (pieces) => {
+        for (const piece of pieces) if (piece.length > 0) this.push(piece);
+        if (this.done) this.push(null);
+      },
+      (error: Error) => {
+        this.readError = error;
+        this.destroy(error);
+      },
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.fd === undefined) return callback(error);
+    const fd = this.fd;
+    this.fd = undefined;
+    fs.close(fd, () => callback(error));
+  }
+
+  private async readChunk(): Promise<Buffer[]> {
+    const length = Math.min(CHUNK_SIZE, this.size - this.offset);
+    const chunk = this.buffer.subarray(0, length);
+    let filled = 0;
+    while (filled < length) {
+      const bytesRead = await readAt(this.fd as number, chunk, filled, this.offset + filled);
+      if (bytesRead === 0) throw new FileChangedError(this.filePath);
+      filled += bytesRead;
+    }
+    this.hash.update(chunk);
+    this.offset += length;
+    this.done = this.offset === this.size;
+    const sealed = this.sealer.seal([chunk], this.done);
+    if (this.headerSent) return sealed;
+    this.headerSent = true;
+    return [this.sealer.header, ...sealed];
+  }
 }
 
 /** The file changed or grew while it was being read; it is skipped this time and sent next sync. */

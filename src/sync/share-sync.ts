@@ -8,7 +8,7 @@ import { type Manifest, type ManifestFile, parseManifest, serializeManifest } fr
 import { storedNameFor } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
 import { ShareMissingError, scanShare } from '../scan/scan-share.js';
-import { encryptFileStream, encryptSmallFile, FileChangedError } from './encrypt-file.js';
+import { EncryptedFileStream, encryptSmallFile, FileChangedError } from './encrypt-file.js';
 import type { BatchItem, PeerSession, SyncProgress } from './types.js';
 
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
@@ -266,19 +266,19 @@ async function sendLargeFile(
   userKey: Buffer,
   context: FileContext,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
-  const { stream, plain } = encryptFileStream(filePath, userKey, context, size);
+  const stream = new EncryptedFileStream(filePath, userKey, context, size);
   const ciphertextBytes = encryptedLength(size);
   let answer: { ctSha256: string };
   try {
     // the peer keeps the file only if the SHA-256 trailer the upload appends matches what arrived
     answer = await session.putFile(user, share, storedPath, stream, ciphertextBytes);
   } catch (error) {
-    if (plain.bytes !== size && plain.bytes > 0) throw new FileChangedError(filePath);
-    throw error;
+    // the file's own problem (gone, unreadable, changed) skips it; the upload's fails the run
+    throw stream.readError ?? error;
   }
-  if (plain.bytes !== size) throw new FileChangedError(filePath);
+  if (stream.bytes !== size) throw new FileChangedError(filePath);
   const ctSha256 = answer.ctSha256;
-  return { sha256: plain.digestHex(), ctSha256, ciphertextBytes };
+  return { sha256: stream.digestHex(), ctSha256, ciphertextBytes };
 }
 
 /**
