@@ -122,6 +122,27 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
     await screenshotBoth(adminA, '21-peers');
   });
 
+  it('deletes a peer only after confirming', async () => {
+    const created = await adminA.request.post('/api/admin/peers', { data: { name: 'old-nas', address: '127.0.0.1', port: await closedPort() } });
+    assert.equal(created.status(), 201);
+    await adminA.reload();
+    const card = adminA.getByRole('region', { name: 'old-nas' });
+    await card.getByRole('button', { name: 'Delete' }).click();
+    const dialog = adminA.getByRole('dialog', { name: 'Delete the peer old-nas?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await card.waitFor();
+
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete peer' }).click();
+    await card.waitFor({ state: 'detached' });
+    const peers = (await (await adminA.request.get('/api/admin/peers')).json()) as { peers: { name: string }[] };
+    assert.deepEqual(
+      peers.peers.map((peer) => peer.name),
+      ['server-b'],
+    );
+  });
+
   it('sets a weekly schedule and shows the next run', async () => {
     await openFromMenu(adminA, 'Synchronization');
     await adminA.getByText('Weekly', { exact: true }).click();

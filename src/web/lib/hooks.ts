@@ -96,3 +96,54 @@ export function useNow(everyMs = 30_000): Date {
   }, [everyMs]);
   return now;
 }
+
+export interface ConfirmedAction<T> {
+  /** What the dialog asks about; undefined while it is closed. */
+  target: T | undefined;
+  busy: boolean;
+  error: ApiError | undefined;
+  /** Opens the dialog about `target`. */
+  ask(target: T): void;
+  /** Closes the dialog, forgetting any error. */
+  cancel(): void;
+  /** Runs the action; closes the dialog on success, else keeps it open with the error. */
+  confirm(): Promise<void>;
+}
+
+/**
+ * An action asked for in a confirmation dialog (delete a peer, a user…):
+ * the target, the busy flag and the error the dialog shows. `then` runs
+ * after a success (usually reloading the list).
+ */
+export function useConfirmedAction<T>(perform: (target: T) => Promise<unknown>, then?: () => Promise<unknown>): ConfirmedAction<T> {
+  const [target, setTarget] = useState<T>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  return {
+    target,
+    busy,
+    error,
+    ask(next) {
+      setError(undefined);
+      setTarget(next);
+    },
+    cancel() {
+      setTarget(undefined);
+      setError(undefined);
+    },
+    async confirm() {
+      if (target === undefined) return;
+      setBusy(true);
+      setError(undefined);
+      try {
+        await perform(target);
+        setTarget(undefined);
+        await then?.();
+      } catch (caught) {
+        setError(asApiError(caught));
+      } finally {
+        setBusy(false);
+      }
+    },
+  };
+}

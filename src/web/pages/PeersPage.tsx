@@ -10,7 +10,7 @@ import { PeerForm } from '../components/PeerForm';
 import { PeerStatusBadge } from '../components/StatusBadge';
 import { TestResultPanel } from '../components/TestResultPanel';
 import { RelativeTime } from '../components/Time';
-import { asApiError, useLoad } from '../lib/hooks';
+import { asApiError, useConfirmedAction, useLoad } from '../lib/hooks';
 
 function PeerCard({ peer, onChanged, onEdit, onDelete }: { peer: Peer; onChanged(): void; onEdit(): void; onDelete(): void }) {
   const [testing, setTesting] = useState(false);
@@ -94,24 +94,7 @@ function PeerCard({ peer, onChanged, onEdit, onDelete }: { peer: Peer; onChanged
 export function PeersPage() {
   const peers = useLoad(peersApi.list, { pollMs: 30_000 });
   const [editing, setEditing] = useState<Peer | 'new'>();
-  const [toDelete, setToDelete] = useState<Peer>();
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<ApiError>();
-
-  const confirmDelete = async () => {
-    if (!toDelete) return;
-    setDeleting(true);
-    setDeleteError(undefined);
-    try {
-      await peersApi.remove(toDelete.id);
-      setToDelete(undefined);
-      await peers.reload();
-    } catch (caught) {
-      setDeleteError(asApiError(caught));
-    } finally {
-      setDeleting(false);
-    }
-  };
+  const deletion = useConfirmedAction((peer: Peer) => peersApi.remove(peer.id), peers.reload);
 
   const saved = () => {
     setEditing(undefined);
@@ -136,21 +119,18 @@ export function PeersPage() {
         {peers.data?.length === 0 && editing === undefined && <EmptyState>No peer yet. Add the server of a friend or relative who runs Anemone too.</EmptyState>}
         <div className="grid gap-6 xl:grid-cols-2">
           {peers.data?.map((peer) => (
-            <PeerCard key={peer.id} peer={peer} onChanged={() => void peers.reload()} onEdit={() => setEditing(peer)} onDelete={() => setToDelete(peer)} />
+            <PeerCard key={peer.id} peer={peer} onChanged={() => void peers.reload()} onEdit={() => setEditing(peer)} onDelete={() => deletion.ask(peer)} />
           ))}
         </div>
       </div>
       <ConfirmDialog
-        open={toDelete !== undefined}
-        title={`Delete the peer ${toDelete?.name ?? ''}?`}
+        open={deletion.target !== undefined}
+        title={`Delete the peer ${deletion.target?.name ?? ''}?`}
         confirmLabel="Delete peer"
-        busy={deleting}
-        error={deleteError}
-        onConfirm={() => void confirmDelete()}
-        onCancel={() => {
-          setToDelete(undefined);
-          setDeleteError(undefined);
-        }}
+        busy={deletion.busy}
+        error={deletion.error}
+        onConfirm={() => void deletion.confirm()}
+        onCancel={deletion.cancel}
       >
         <p>This server stops syncing to it, and users can no longer restore from it.</p>
         <p>The backups it already holds stay there; its administrator can delete them from their Incoming backups page.</p>

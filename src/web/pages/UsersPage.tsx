@@ -11,7 +11,7 @@ import { ErrorNotice, Notice } from '../components/Notice';
 import { Badge } from '../components/StatusBadge';
 import { Table } from '../components/Table';
 import { AbsoluteTime, RelativeTime } from '../components/Time';
-import { asApiError, useLoad } from '../lib/hooks';
+import { asApiError, useConfirmedAction, useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
 import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
 
@@ -101,42 +101,10 @@ export function UsersPage() {
   const { me } = useSession();
   const users = useLoad(usersApi.list);
   const [added, setAdded] = useState<CreatedUser>();
-  const [toDelete, setToDelete] = useState<User>();
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<ApiError>();
-  const [keyChange, setKeyChange] = useState<{ user: User; awaiting: boolean }>();
-  const [changingKey, setChangingKey] = useState(false);
-  const [keyError, setKeyError] = useState<ApiError>();
+  const deletion = useConfirmedAction((user: User) => usersApi.remove(user.id), users.reload);
+  const keyChange = useConfirmedAction((asked: { user: User; awaiting: boolean }) => usersApi.setAwaitingKey(asked.user.id, asked.awaiting), users.reload);
+  const change = keyChange.target;
 
-  const confirmKeyChange = async () => {
-    if (!keyChange) return;
-    setChangingKey(true);
-    setKeyError(undefined);
-    try {
-      await usersApi.setAwaitingKey(keyChange.user.id, keyChange.awaiting);
-      setKeyChange(undefined);
-      await users.reload();
-    } catch (caught) {
-      setKeyError(asApiError(caught));
-    } finally {
-      setChangingKey(false);
-    }
-  };
-
-  const confirmDelete = async () => {
-    if (!toDelete) return;
-    setDeleting(true);
-    setDeleteError(undefined);
-    try {
-      await usersApi.remove(toDelete.id);
-      setToDelete(undefined);
-      await users.reload();
-    } catch (caught) {
-      setDeleteError(asApiError(caught));
-    } finally {
-      setDeleting(false);
-    }
-  };
 
   return (
     <>
@@ -183,13 +151,13 @@ export function UsersPage() {
                           <Button
                             variant="ghost"
                             size="sm"
-                            onClick={() => setKeyChange({ user, awaiting: !user.awaitingKey })}
+                            onClick={() => keyChange.ask({ user, awaiting: !user.awaitingKey })}
                             aria-label={user.awaitingKey ? `Withdraw the key request of ${user.username}` : `Mark ${user.username} as awaiting their key`}
                           >
                             {user.awaitingKey ? 'Withdraw key request' : 'Awaiting key…'}
                           </Button>
                         )}
-                        <Button variant="secondary" size="sm" onClick={() => setToDelete(user)} aria-label={`Delete ${user.username}`}>
+                        <Button variant="secondary" size="sm" onClick={() => deletion.ask(user)} aria-label={`Delete ${user.username}`}>
                           Delete
                         </Button>
                       </span>
@@ -212,42 +180,36 @@ export function UsersPage() {
         </div>
       </div>
       <ConfirmDialog
-        open={toDelete !== undefined}
-        title={`Delete ${toDelete?.username ?? ''}?`}
+        open={deletion.target !== undefined}
+        title={`Delete ${deletion.target?.username ?? ''}?`}
         confirmLabel="Delete user"
-        busy={deleting}
-        error={deleteError}
-        onConfirm={() => void confirmDelete()}
-        onCancel={() => {
-          setToDelete(undefined);
-          setDeleteError(undefined);
-        }}
+        busy={deletion.busy}
+        error={deletion.error}
+        onConfirm={() => void deletion.confirm()}
+        onCancel={deletion.cancel}
       >
         <p>The account and its sessions are removed at once. This cannot be undone.</p>
         <p>Its folders on this server stay on disk for you to keep or remove. Its backups on the peers stay too; only the user's own key can still decrypt them.</p>
       </ConfirmDialog>
       <ConfirmDialog
-        open={keyChange !== undefined}
-        title={keyChange?.awaiting ? `Mark ${keyChange.user.username} as awaiting their key?` : `Withdraw the key request of ${keyChange?.user.username ?? ''}?`}
-        confirmLabel={keyChange?.awaiting ? 'Mark as awaiting key' : 'Withdraw request'}
-        busy={changingKey}
-        error={keyError}
-        onConfirm={() => void confirmKeyChange()}
-        onCancel={() => {
-          setKeyChange(undefined);
-          setKeyError(undefined);
-        }}
+        open={change !== undefined}
+        title={change?.awaiting ? `Mark ${change.user.username} as awaiting their key?` : `Withdraw the key request of ${change?.user.username ?? ''}?`}
+        confirmLabel={change?.awaiting ? 'Mark as awaiting key' : 'Withdraw request'}
+        busy={keyChange.busy}
+        error={keyChange.error}
+        onConfirm={() => void keyChange.confirm()}
+        onCancel={keyChange.cancel}
       >
-        {keyChange?.awaiting ? (
+        {change?.awaiting ? (
           <>
             <p>
-              For a server rebuilt without this user&apos;s key. When {keyChange.user.username} next signs in, they are asked for the key they kept. A key that opens their backups on
+              For a server rebuilt without this user&apos;s key. When {change.user.username} next signs in, they are asked for the key they kept. A key that opens their backups on
               the peers replaces the one their account got at activation.
             </p>
             <p>Only for an account recreated after a rebuild without a recovery kit, whose backups its current key cannot open.</p>
           </>
         ) : (
-          <p>{keyChange?.user.username} will no longer be asked for their key.</p>
+          <p>{change?.user.username} will no longer be asked for their key.</p>
         )}
       </ConfirmDialog>
     </>
