@@ -78,6 +78,7 @@ export class EncryptedFileStream extends Readable {
   private offset = 0;
   private headerSent = false;
   private done = false;
+  private reading = false;
   /** What went wrong on this side (the file: gone, unreadable, changed), told apart from the upload's own failures. */
   readError: Error | undefined;
 
@@ -112,8 +113,12 @@ export class EncryptedFileStream extends Readable {
   }
 
   override _read(): void {
+    // one chunk at a time: a consumer reading during the pushes below must not start a second read into the same buffer
+    if (this.reading) return;
+    this.reading = true;
     this.readChunk().then(
       (pieces) => {
+        this.reading = false;
         for (const piece of pieces) if (piece.length > 0) this.push(piece);
         if (this.done) this.push(null);
       },
