@@ -20,6 +20,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { ShareService } from './shares/share-service.js';
 import { peerConnector } from './sync/peer-connector.js';
 import { SyncService } from './sync/sync-service.js';
+import type { SyncTestHooks } from './sync/types.js';
 import { VERSION } from './version.js';
 
 export interface AnemoneServer {
@@ -58,6 +59,8 @@ export interface ServerOptions {
   incoming?: IncomingOptions;
   /** The scheduler's clock and time zone (tests put it on a DST night); by default the real clock and the process's TZ. */
   scheduler?: { now?: () => Date; timeZone?: string };
+  /** TEST ONLY, never set in production: points where a test acts inside a sync run (src/sync/types.ts). */
+  syncTestHooks?: SyncTestHooks;
 }
 
 /**
@@ -96,6 +99,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // a half-restored share would look like mass deletion to the sync: it waits for the restore
     holdOff: (username, shareName) => restore.assertNotRestoring(username, shareName),
     logger,
+    ...(options.syncTestHooks ? { testHooks: options.syncTestHooks } : {}),
   });
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();

@@ -9,7 +9,7 @@ import { storedNameFor } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
 import { ShareMissingError, scanShare } from '../scan/scan-share.js';
 import { EncryptedFileStream, encryptSmallFile, FileChangedError } from './encrypt-file.js';
-import type { BatchItem, PeerSession, SyncProgress } from './types.js';
+import type { BatchItem, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
 
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
 const CHECKPOINT_BYTES = 64 * 1024 * 1024;
@@ -56,6 +56,8 @@ export interface ShareSyncInput {
   onProgress(update: Partial<SyncProgress>): void;
   onGenerationWritten(generation: number): void;
   now(): Date;
+  /** Test only (see SyncTestHooks); absent in production. */
+  testHooks?: SyncTestHooks;
 }
 
 export interface ShareSyncResult {
@@ -183,6 +185,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   await forEachConcurrently(smallFiles, SMALL_FILE_WORKERS, async (file, buffer) => {
     checkAborted(input.signal);
     const { context, filePath, storedPath } = placeOf(file.relPath);
+    await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
     try {
       const encrypted = await encryptSmallFile(filePath, input.userKey, context, file.size, buffer);
       const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
@@ -203,6 +206,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     async (file) => {
       checkAborted(input.signal);
       const { context, filePath, storedPath } = placeOf(file.relPath);
+      await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
       try {
         const sent = await sendLargeFile(session, user, share, storedPath, filePath, file.size, input.userKey, context);
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);

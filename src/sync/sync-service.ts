@@ -4,7 +4,7 @@ import type { Repositories, ShareRow } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { Logger } from '../logging/logger.js';
 import { runShareSync } from './share-sync.js';
-import type { PeerConnector, SyncPeer, SyncProgress } from './types.js';
+import type { PeerConnector, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
 
 export interface SyncRequestOptions {
   force?: boolean;
@@ -47,6 +47,8 @@ export class SyncService {
       holdOff?: (username: string, shareName: string) => void;
       logger: Logger;
       now?: () => Date;
+      /** Test only (see SyncTestHooks); production passes none. */
+      testHooks?: SyncTestHooks;
     },
   ) {}
 
@@ -190,6 +192,7 @@ export class SyncService {
           },
           onGenerationWritten: (generation) => repos.syncState.recordGeneration(share.id, peer.id, generation),
           now: () => this.now(),
+          ...(this.deps.testHooks ? { testHooks: this.deps.testHooks } : {}),
         }),
         controller.signal,
       );

@@ -59,3 +59,13 @@ export interface SyncProgress {
   bytesDone: number;
   bytesTotal: number;
 }
+
+/**
+ * TEST ONLY — absent in production. Lets a test act at a precise point of a
+ * run instead of racing it with timers (swapping a share file between the
+ * scan and its read, say). Passed through `ServerOptions.syncTestHooks`.
+ */
+export interface SyncTestHooks {
+  /** Awaited just before the upload opens a file of the share, with the file's path relative to the share. */
+  beforeFileRead?(file: { username: string; shareName: string; relPath: string }): Promise<void> | void;
+}

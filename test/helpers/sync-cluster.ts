@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ServerOptions } from '../../src/app.js';
 import type { ApiClient, TestServer } from './test-server.js';
 import { startTestServer } from './test-server.js';
 
@@ -12,8 +13,14 @@ export interface ClusterServer {
 }
 
 /** A set-up server whose admin is signed in; `acceptPassword` opens it to incoming syncs with that password. */
-export async function startNamedServer(name: string, options: { acceptPassword?: string; logLevel?: 'info' | 'warn' } = {}): Promise<ClusterServer> {
-  const test = await startTestServer(options.logLevel ? { logLevel: options.logLevel } : {});
+export async function startNamedServer(
+  name: string,
+  options: { acceptPassword?: string; logLevel?: 'info' | 'warn'; serverOptions?: ServerOptions } = {},
+): Promise<ClusterServer> {
+  const test = await startTestServer({
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.serverOptions ? { serverOptions: options.serverOptions } : {}),
+  });
   const admin = test.client();
   const setup = await admin.post('/api/setup', { serverName: name, username: 'admin', password: `${name} admin password` });
   if (setup.status !== 201) throw new Error(`setup of ${name} failed: ${JSON.stringify(setup.body)}`);
