@@ -1,5 +1,6 @@
 import type { FileHash, FileHashesRepo, FileHashRow } from '../db/index.js';
 import { hashFile } from './hash-file.js';
+import { resolveShareRoot, type ShareRoot } from './open-share-file.js';
 import { walkShare, type SkippedEntry, type StatedFile } from './walk-share.js';
 
 export { ShareMissingError, ShareUnreadableError } from './errors.js';
@@ -32,6 +33,8 @@ export interface ScanOptions {
    * it encrypts them, so a first sync reads each file once.
    */
   skipHash?: (file: { relPath: string; size: number }) => boolean;
+  /** The share folder as resolveShareRoot gave it for this run; resolved here when absent. */
+  shareRoot?: ShareRoot;
 }
 
 /** The `sha256` of a file the scan was asked not to read. */
@@ -70,12 +73,14 @@ const RACY_WINDOW_MS = 2000;
  *
  * @throws ShareMissingError when `root` does not exist (or is not a folder)
  * @throws ShareUnreadableError when `root` cannot be listed
+ * @throws PathCheckUnavailableError when this system cannot check where a file opened lies (see open-share-file.ts)
  */
 export async function scanShare(root: string, options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? Date.now;
   const progress = new ProgressReporter(options.onProgress);
   const cache = options.hashes.loadForShare(options.shareId);
   const walk = await walkShare(root, { signal: options.signal, onProgress: (filesSeen) => progress.update({ filesSeen }) });
+  const shareRoot = options.shareRoot ?? (await resolveShareRoot(root));
 
   const files = new Map<string, FileHash>();
   const toHash: StatedFile[] = [];
@@ -96,7 +101,7 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   let hashedBytes = 0;
   const hashOne = async (file: StatedFile, buffer: Buffer): Promise<void> => {
     const startedAt = now();
-    const outcome = await hashFile(file, buffer);
+    const outcome = await hashFile(shareRoot, file, buffer);
     if ('skip' in outcome) {
       skipped.push({ relPath: file.relPath, reason: outcome.skip, ...(outcome.detail ? { detail: outcome.detail } : {}) });
       if (outcome.skip === 'changed-during-scan' || outcome.skip === 'unreadable') unread.push(file.relPath);

@@ -13,7 +13,9 @@ export type SkipReason =
   /** size, mtime or identity changed while it was read: it is read again next time */
   | 'changed-during-scan'
   /** permission denied or an I/O error */
-  | 'unreadable';
+  | 'unreadable'
+  /** a folder on its path was swapped for a link leading out of the share: never read */
+  | 'outside-share';
 
 export interface SkippedEntry {
   relPath: string;

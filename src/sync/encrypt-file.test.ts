@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CHUNK_SIZE, decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
-import { EncryptedFileStream, encryptSmallFile, FileChangedError } from './encrypt-file.js';
+import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
+import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 
 async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -17,27 +19,30 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 
 describe('encryptSmallFile', () => {
   let dir: string;
+  let root: ShareRoot;
   const key = randomBytes(32);
   const context = { sourceServer: 'server-a', user: 'alice', share: 'backup', relPath: 'notes.txt' };
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-encrypt-file-'));
+    root = await resolveShareRoot(dir);
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Writes a file into the share; returns its path relative to the share. */
   async function fileWith(content: Buffer): Promise<string> {
-    const filePath = path.join(dir, `${randomBytes(4).toString('hex')}.txt`);
-    await writeFile(filePath, content);
-    return filePath;
+    const relPath = `${randomBytes(4).toString('hex')}.txt`;
+    await writeFile(path.join(dir, relPath), content);
+    return relPath;
   }
 
   it('encrypts the file in format v1, with the hashes of both sides, reusing one buffer', async () => {
     const buffer = Buffer.alloc(64 * 1024 + 1);
     for (const length of [0, 1, 4096, 64 * 1024]) {
       const content = randomBytes(length);
-      const result = await encryptSmallFile(await fileWith(content), key, context, length, buffer);
+      const result = await encryptSmallFile(root, await fileWith(content), key, context, length, buffer);
       assert.equal(result.size, length);
       assert.equal(result.sha256, sha256(content));
       assert.equal(result.ctSha256, sha256(result.body));
@@ -48,27 +53,32 @@ describe('encryptSmallFile', () => {
   it('records what it read when the file changed size since the scan, within the buffer', async () => {
     const buffer = Buffer.alloc(1024 + 1);
     const grown = randomBytes(700);
-    const result = await encryptSmallFile(await fileWith(grown), key, context, 500, buffer);
+    const result = await encryptSmallFile(root, await fileWith(grown), key, context, 500, buffer);
     assert.equal(result.size, 700);
     assert.equal(result.sha256, sha256(grown));
     const shrunk = randomBytes(300);
-    assert.equal((await encryptSmallFile(await fileWith(shrunk), key, context, 500, buffer)).sha256, sha256(shrunk));
+    assert.equal((await encryptSmallFile(root, await fileWith(shrunk), key, context, 500, buffer)).sha256, sha256(shrunk));
   });
 
   it('skips a file that grew past what a batch may carry', async () => {
     const buffer = Buffer.alloc(1024 + 1);
-    await assert.rejects(encryptSmallFile(await fileWith(randomBytes(5000)), key, context, 1000, buffer), FileChangedError);
-    await assert.rejects(encryptSmallFile(await fileWith(randomBytes(10)), key, context, 1024 + 1, buffer), FileChangedError);
+    await assert.rejects(encryptSmallFile(root, await fileWith(randomBytes(5000)), key, context, 1000, buffer), FileChangedError);
+    await assert.rejects(encryptSmallFile(root, await fileWith(randomBytes(10)), key, context, 1024 + 1, buffer), FileChangedError);
   });
 
-  it('fails like the file system when the file is gone', async () => {
-    await assert.rejects(encryptSmallFile(path.join(dir, 'missing.txt'), key, context, 10, Buffer.alloc(11)), { code: 'ENOENT' });
+  it('skips a file that is gone, a symbolic link or a FIFO, reading nothing of it', async () => {
+    const skippedAs = (reason: string) => (error: unknown) => error instanceof ShareFileSkippedError && error.reason === reason;
+    await assert.rejects(encryptSmallFile(root, 'missing.txt', key, context, 10, Buffer.alloc(11)), skippedAs('vanished'));
+    await symlink('/etc/passwd', path.join(dir, 'link.txt'));
+    await assert.rejects(encryptSmallFile(root, 'link.txt', key, context, 10, Buffer.alloc(64 * 1024)), skippedAs('symlink'));
+    execFileSync('mkfifo', [path.join(dir, 'pipe.txt')]);
+    await assert.rejects(encryptSmallFile(root, 'pipe.txt', key, context, 10, Buffer.alloc(11)), skippedAs('not-a-regular-file'));
   });
 
   it('streams a large file in format v1, whatever its length, with the plaintext hash', async () => {
     for (const length of [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 12_345]) {
       const content = randomBytes(length);
-      const stream = new EncryptedFileStream(await fileWith(content), key, context, length);
+      const stream = new EncryptedFileStream(root, await fileWith(content), key, context, length);
       const encrypted = await readAll(stream);
       assert.equal(encrypted.length, encryptedLength(length), `${length} bytes: the announced length`);
       assert.ok(decryptBuffer(key, fileInfo(context), encrypted).equals(content), `${length} bytes round-trip`);
@@ -79,18 +89,27 @@ describe('encryptSmallFile', () => {
 
   it('cuts a file that grew at the scanned size, and fails one that shrank', async () => {
     const content = randomBytes(CHUNK_SIZE + 100);
-    const cut = new EncryptedFileStream(await fileWith(content), key, context, CHUNK_SIZE + 10);
+    const cut = new EncryptedFileStream(root, await fileWith(content), key, context, CHUNK_SIZE + 10);
     assert.ok(decryptBuffer(key, fileInfo(context), await readAll(cut)).equals(content.subarray(0, CHUNK_SIZE + 10)));
 
-    const shrunk = new EncryptedFileStream(await fileWith(content), key, context, 2 * CHUNK_SIZE);
+    const shrunk = new EncryptedFileStream(root, await fileWith(content), key, context, 2 * CHUNK_SIZE);
     await assert.rejects(readAll(shrunk), FileChangedError);
     assert.equal(shrunk.bytes, CHUNK_SIZE, 'the first chunk was read, the second was short');
     assert.ok(shrunk.readError instanceof FileChangedError, 'told apart from a failed upload');
   });
 
-  it('fails like the file system when the large file is gone', async () => {
-    const gone = new EncryptedFileStream(path.join(dir, 'gone.bin'), key, context, 10);
-    await assert.rejects(readAll(gone), { code: 'ENOENT' });
-    assert.equal((gone.readError as NodeJS.ErrnoException | undefined)?.code, 'ENOENT');
+  it('skips a large file that is gone, a symbolic link or a FIFO, telling it apart from a failed upload', async () => {
+    await symlink('/etc/passwd', path.join(dir, 'link.bin'));
+    execFileSync('mkfifo', [path.join(dir, 'pipe.bin')]);
+    for (const [relPath, reason] of [
+      ['gone.bin', 'vanished'],
+      ['link.bin', 'symlink'],
+      ['pipe.bin', 'not-a-regular-file'],
+    ] as const) {
+      const stream = new EncryptedFileStream(root, relPath, key, context, 10);
+      await assert.rejects(readAll(stream), ShareFileSkippedError);
+      assert.ok(stream.readError instanceof ShareFileSkippedError && stream.readError.reason === reason, relPath);
+      assert.equal(stream.bytes, 0);
+    }
   });
 });

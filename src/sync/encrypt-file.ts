@@ -3,33 +3,38 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { CHUNK_SIZE, ChunkSealer, encryptBuffer, fileInfo, type FileContext } from '../crypto/index.js';
+import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
+import type { SkipReason } from '../scan/walk-share.js';
 
 /**
  * Reads and encrypts a small file for a batch, into `buffer` (the caller's,
  * reused file after file, so thousands of small files leave no garbage
  * behind; at least `scannedSize + 1` bytes). The plaintext hash is taken from
  * the bytes actually encrypted, so a file that changed since the scan is
- * recorded as what was sent; one that grew past `buffer` is skipped.
+ * recorded as what was sent; one that grew past `buffer` is skipped. The file
+ * is opened by openShareFile: one that is no longer a regular file inside the
+ * share fails with ShareFileSkippedError, and nothing of it is read.
  *
  * node:fs callbacks rather than a FileHandle: with 4 KiB files the promise
  * API's own overhead was half of the sender's time per file.
  */
 export async function encryptSmallFile(
-  filePath: string,
+  root: ShareRoot,
+  relPath: string,
   userKey: Buffer,
   context: FileContext,
   scannedSize: number,
   buffer: Buffer,
 ): Promise<{ body: Buffer; sha256: string; ctSha256: string; size: number }> {
-  if (buffer.length <= scannedSize) throw new FileChangedError(filePath);
-  const fd = await openFile(filePath, 'r');
+  if (buffer.length <= scannedSize) throw new FileChangedError(relPath);
+  const fd = openedOrThrow(relPath, await openShareFile(root, relPath));
   let size = 0;
   try {
     for (;;) {
       const bytesRead = await readInto(fd, buffer, size);
       size += bytesRead;
       // one more byte than the buffer holds tells a file that grew while it was read
-      if (size === buffer.length) throw new FileChangedError(filePath);
+      if (size === buffer.length) throw new FileChangedError(relPath);
       // the size the scan saw, read in one go: a short read of a regular file is its end
       if (bytesRead === 0 || size === scannedSize) break;
     }
@@ -46,7 +51,6 @@ export async function encryptSmallFile(
   };
 }
 
-const openFile = promisify(fs.open);
 const closeFile = promisify(fs.close);
 
 /** Reads from `position` to the end of `buffer`; resolves with the bytes read. */
@@ -83,7 +87,8 @@ export class EncryptedFileStream extends Readable {
   readError: Error | undefined;
 
   constructor(
-    private readonly filePath: string,
+    private readonly root: ShareRoot,
+    private readonly relPath: string,
     userKey: Buffer,
     context: FileContext,
     private readonly size: number,
@@ -105,11 +110,15 @@ export class EncryptedFileStream extends Readable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    fs.open(this.filePath, 'r', (error, fd) => {
-      this.fd = fd;
-      this.readError = error ?? undefined;
-      callback(error);
-    });
+    openShareFile(this.root, this.relPath).then((opened) => {
+      try {
+        this.fd = openedOrThrow(this.relPath, opened);
+        callback();
+      } catch (error) {
+        this.readError = error as Error;
+        callback(this.readError);
+      }
+    }, callback);
   }
 
   override _read(): void {
@@ -142,7 +151,7 @@ export class EncryptedFileStream extends Readable {
     let filled = 0;
     while (filled < length) {
       const bytesRead = await readAt(this.fd as number, chunk, filled, this.offset + filled);
-      if (bytesRead === 0) throw new FileChangedError(this.filePath);
+      if (bytesRead === 0) throw new FileChangedError(this.relPath);
       filled += bytesRead;
     }
     this.hash.update(chunk);
@@ -155,10 +164,28 @@ export class EncryptedFileStream extends Readable {
   }
 }
 
+/** The descriptor of an opened share file, or the skip as an error the sync reports for that file alone. */
+function openedOrThrow(relPath: string, opened: ShareFileOpening): number {
+  if ('skip' in opened) throw new ShareFileSkippedError(relPath, opened.skip, opened.detail);
+  return opened.fd;
+}
+
 /** The file changed or grew while it was being read; it is skipped this time and sent next sync. */
 export class FileChangedError extends Error {
-  constructor(readonly filePath: string) {
-    super(`${filePath} changed while it was being read`);
+  constructor(readonly relPath: string) {
+    super(`${relPath} changed while it was being read`);
     this.name = 'FileChangedError';
+  }
+}
+
+/** openShareFile refused the file (a link, a FIFO, outside the share…): it is skipped, nothing of it was read. */
+export class ShareFileSkippedError extends Error {
+  constructor(
+    readonly relPath: string,
+    readonly reason: SkipReason,
+    readonly detail?: string,
+  ) {
+    super(`${relPath} was not read: ${reason}${detail ? ` (${detail})` : ''}`);
+    this.name = 'ShareFileSkippedError';
   }
 }

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { decryptBuffer, encryptBuffer, encryptedLength, manifestInfo, type FileContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
@@ -7,8 +6,10 @@ import { massDeletionGuard, planSync } from '../manifest/diff.js';
 import { type Manifest, type ManifestFile, parseManifest, serializeManifest } from '../manifest/manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
+import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
 import { ShareMissingError, scanShare } from '../scan/scan-share.js';
-import { EncryptedFileStream, encryptSmallFile, FileChangedError } from './encrypt-file.js';
+import type { SkipReason } from '../scan/walk-share.js';
+import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import type { BatchItem, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
 
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
@@ -88,12 +89,16 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   // files that exist but could not be read this time: the peer's copies of them are kept
   let unread: string[] = [];
   const skipped: ShareSyncResult['skipped'] = [];
+  // resolved once for the run: every read of a share file is checked against it (open-share-file.ts)
+  let shareRoot: ShareRoot | undefined;
   try {
+    shareRoot = await resolveShareRoot(input.shareRoot);
     const scan = await scanShare(input.shareRoot, {
       shareId: input.shareId,
       hashes: input.hashes,
       signal: input.signal,
       skipHash: (file) => remoteSize(file.relPath) !== file.size,
+      shareRoot,
     });
     local = scan.files;
     unread = scan.unread;
@@ -171,11 +176,11 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     if (!reason) throw error;
     skipped.push({ relPath, reason });
   };
-  const placeOf = (relPath: string) => ({
-    context: { ...manifestContext, relPath } satisfies FileContext,
-    filePath: path.join(input.shareRoot, ...relPath.split('/')),
-    storedPath: storedNameFor(relPath),
-  });
+  const placeOf = (relPath: string) => {
+    // a missing share plans no upload, so the root was resolved whenever a file is read
+    if (!shareRoot) throw new Error(`${relPath} would be read from a share that was not scanned`);
+    return { context: { ...manifestContext, relPath } satisfies FileContext, root: shareRoot, storedPath: storedNameFor(relPath) };
+  };
 
   // small files first, read and encrypted several at a time and sent in batches; then the large ones, streamed
   const batches = new BatchSender(session, user, share);
@@ -184,10 +189,10 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   const readBufferBytes = smallFiles.reduce((max, file) => Math.max(max, file.size), 0) + 1;
   await forEachConcurrently(smallFiles, SMALL_FILE_WORKERS, async (file, buffer) => {
     checkAborted(input.signal);
-    const { context, filePath, storedPath } = placeOf(file.relPath);
+    const { context, root, storedPath } = placeOf(file.relPath);
     await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
     try {
-      const encrypted = await encryptSmallFile(filePath, input.userKey, context, file.size, buffer);
+      const encrypted = await encryptSmallFile(root, file.relPath, input.userKey, context, file.size, buffer);
       const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
       const arrived = await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () =>
         recordArrived(file.relPath, entry, encrypted.body.length),
@@ -205,10 +210,10 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     LARGE_FILES_IN_FLIGHT,
     async (file) => {
       checkAborted(input.signal);
-      const { context, filePath, storedPath } = placeOf(file.relPath);
+      const { context, root, storedPath } = placeOf(file.relPath);
       await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
       try {
-        const sent = await sendLargeFile(session, user, share, storedPath, filePath, file.size, input.userKey, context);
+        const sent = await sendLargeFile(session, user, share, storedPath, root, file.relPath, file.size, input.userKey, context);
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
         await maybeCheckpoint();
       } catch (error) {
@@ -265,12 +270,13 @@ async function sendLargeFile(
   user: string,
   share: string,
   storedPath: string,
-  filePath: string,
+  root: ShareRoot,
+  relPath: string,
   size: number,
   userKey: Buffer,
   context: FileContext,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
-  const stream = new EncryptedFileStream(filePath, userKey, context, size);
+  const stream = new EncryptedFileStream(root, relPath, userKey, context, size);
   const ciphertextBytes = encryptedLength(size);
   let answer: { ctSha256: string };
   try {
@@ -280,7 +286,7 @@ async function sendLargeFile(
     // the file's own problem (gone, unreadable, changed) skips it; the upload's fails the run
     throw stream.readError ?? error;
   }
-  if (stream.bytes !== size) throw new FileChangedError(filePath);
+  if (stream.bytes !== size) throw new FileChangedError(relPath);
   const ctSha256 = answer.ctSha256;
   return { sha256: stream.digestHex(), ctSha256, ciphertextBytes };
 }
@@ -332,8 +338,21 @@ class BatchSender {
   }
 }
 
+/** Why a share file the upload opened was not sent, for the run's list of skipped files. */
+const SKIPPED_AT_READ: Partial<Record<SkipReason, string>> = {
+  symlink: 'became a symbolic link during the sync; links are never followed, nothing was sent',
+  'outside-share': 'a folder on its path became a link leading outside the share; nothing was read or sent',
+  'not-a-regular-file': 'not a regular file any more (a FIFO, socket or device); nothing was read or sent',
+  vanished: 'deleted during the sync',
+  'changed-during-scan': 'changed while it was being read; it will be sent next sync',
+};
+
 function localFileProblem(error: unknown): string | undefined {
   if (error instanceof FileChangedError) return 'changed while it was being read; it will be sent next sync';
+  if (error instanceof ShareFileSkippedError) {
+    if (error.detail === 'EACCES' || error.detail === 'EPERM') return 'cannot be read (permission denied)';
+    return SKIPPED_AT_READ[error.reason] ?? `cannot be read (${error.detail ?? error.reason})`;
+  }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'deleted during the sync';
   if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
