@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -75,6 +76,20 @@ describe('writing a restored file', () => {
     await writeRestoredFile({ root: share, relPath: 'file.txt', expected, open: good });
     assert.equal(await readFile(path.join(outside, 'victim.txt'), 'utf8'), 'untouched');
     assert.ok((await readFile(path.join(share, 'file.txt'))).equals(content));
+  });
+
+  it('never takes a link or a FIFO at the target for the file already there: it is replaced, the link target untouched', async () => {
+    await mkdir(share, { recursive: true });
+    await writeFile(path.join(outside, 'same-bytes.txt'), content);
+    await utimes(path.join(outside, 'same-bytes.txt'), 0, 0);
+    await symlink(path.join(outside, 'same-bytes.txt'), path.join(share, 'linked.txt'));
+    assert.deepEqual(await writeRestoredFile({ root: share, relPath: 'linked.txt', expected, open: good }), { bytes: content.length, alreadyThere: false });
+    assert.equal((await lstat(path.join(share, 'linked.txt'))).isFile(), true);
+    assert.equal((await stat(path.join(outside, 'same-bytes.txt'))).mtimeMs, 0, 'the time of the link target was not set');
+
+    execFileSync('mkfifo', [path.join(share, 'pipe.txt')]);
+    assert.deepEqual(await writeRestoredFile({ root: share, relPath: 'pipe.txt', expected, open: good }), { bytes: content.length, alreadyThere: false });
+    assert.ok((await readFile(path.join(share, 'pipe.txt'))).equals(content));
   });
 
   it('refuses a file where a folder belongs, and a folder where the file goes', async () => {

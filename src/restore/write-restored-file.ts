@@ -5,12 +5,14 @@
  * A failure removes the temporary file: the target is left as it was, never
  * half-written and never replaced by unverified bytes.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, open, rename, rm, utimes, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { close, futimes } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
+import { hashDescriptor } from '../scan/hash-file.js';
+import { openShareFile, resolveShareRoot } from '../scan/open-share-file.js';
 import { writeFailed } from './restore-errors.js';
 import { prepareTarget } from './safe-target.js';
 
@@ -31,12 +33,7 @@ export async function writeRestoredFile(input: WriteRestoredFileInput): Promise<
   const target = await prepareTarget(input.root, relPath);
   const mtime = new Date(expected.mtimeMs);
   // running a restore again (after an interruption, say) downloads only what is not there yet
-  if (await holdsSameFile(target, expected)) {
-    await utimes(target, new Date(), mtime).catch((error: unknown) => {
-      throw writeFailed(relPath, error);
-    });
-    return { bytes: 0, alreadyThere: true };
-  }
+  if (await touchIfSameFile(input.root, relPath, expected, mtime)) return { bytes: 0, alreadyThere: true };
   // hidden, so neither a sync nor a share's size counts it; shortened so a long name still fits 255 bytes
   const shortName = Array.from(path.basename(target)).slice(0, 40).join('');
   const tempPath = path.join(path.dirname(target), `.${shortName}.anemone-restore-${randomBytes(6).toString('hex')}`);
@@ -66,17 +63,30 @@ export async function writeRestoredFile(input: WriteRestoredFileInput): Promise<
   }
 }
 
-/** A regular file (never followed through a link) with the expected size and SHA-256. */
-async function holdsSameFile(target: string, expected: { size: number; sha256: string }): Promise<boolean> {
-  const found = await lstat(target).catch(() => undefined);
-  if (!found?.isFile() || found.size !== expected.size) return false;
-  const hash = createHash('sha256');
+const HASH_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * When the share already holds a regular file at `relPath` with the expected
+ * size and SHA-256, gives it the manifest's time and answers true. It is
+ * opened by openShareFile (no link followed, nothing outside the share, never
+ * a FIFO) and both the hash and the time go through that descriptor.
+ */
+async function touchIfSameFile(root: string, relPath: string, expected: { size: number; sha256: string }, mtime: Date): Promise<boolean> {
+  // a share whose files cannot be checked (see resolveShareRoot) holds nothing to keep: the file is written anew
+  const shareRoot = await resolveShareRoot(root).catch(() => undefined);
+  const opened = shareRoot ? await openShareFile(shareRoot, relPath) : undefined;
+  if (!opened || 'skip' in opened) return false;
+  const { fd } = opened;
   try {
-    for await (const piece of createReadStream(target)) hash.update(piece as Buffer);
-  } catch {
-    return false;
+    if (opened.stats.size !== expected.size) return false;
+    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(HASH_BUFFER_BYTES, expected.size)));
+    const read = await hashDescriptor(fd, expected.size, buffer).catch(() => undefined);
+    if (read?.bytesRead !== expected.size || read.sha256 !== expected.sha256) return false;
+    await new Promise<void>((resolve, reject) => futimes(fd, new Date(), mtime, (error) => (error ? reject(writeFailed(relPath, error)) : resolve())));
+    return true;
+  } finally {
+    close(fd, () => undefined);
   }
-  return hash.digest('hex') === expected.sha256;
 }
 
 /** fs writes may be short; loop until the whole piece is on its way to disk. */

@@ -1,4 +1,4 @@
-import { mkdir, opendir, stat } from 'node:fs/promises';
+import { lstat, mkdir, opendir } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_SHARES } from '../accounts/names.js';
 import type { Repositories, ShareRow } from '../db/index.js';
@@ -70,8 +70,11 @@ export async function measureFolder(root: string): Promise<{ fileCount: number; 
       const entryPath = path.join(folder, entry.name);
       if (entry.isDirectory()) pending.push(entryPath);
       else if (entry.isFile()) {
+        // lstat: a file swapped for a link since the listing must not count its target's size
+        const found = await lstat(entryPath).catch(() => undefined);
+        if (!found?.isFile()) continue;
         fileCount += 1;
-        sizeBytes += (await stat(entryPath)).size;
+        sizeBytes += found.size;
       }
     }
   }
