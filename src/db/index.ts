@@ -19,7 +19,7 @@ export type { SyncLogRow, SyncStatus } from './sync-logs-repo.js';
 export { SyncLogsRepo, SyncStateRepo };
 export type { FileHash, FileHashRow } from './file-hashes-repo.js';
 export { FileHashesRepo };
-export type { PeerRow, PeerSettings, PeerContact } from './peers-repo.js';
+export type { PeerRow, PeerSettings, PeerContact, StoredUploadWindow } from './peers-repo.js';
 export { PeersRepo };
 export type { IncomingShareRow, IncomingSourceRow } from './incoming-repo.js';
 export { IncomingRepo };

@@ -123,4 +123,9 @@ export const migrations: readonly string[] = [
     requested_at TEXT NOT NULL
   );
   `,
+  // 6: a peer's upload limit (KiB/s, NULL = none) and its weekly timetable (JSON list of windows)
+  `
+  ALTER TABLE peers ADD COLUMN upload_limit_kibps INTEGER;
+  ALTER TABLE peers ADD COLUMN upload_windows TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -1,5 +1,14 @@
 import type { Database } from './database.js';
 
+/** One window of a peer's upload timetable, as stored (validated by peers/upload-limit.ts before it is written). */
+export interface StoredUploadWindow {
+  days: ('sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat')[];
+  start: string;
+  end: string;
+  mode: 'limit' | 'unlimited' | 'paused';
+  limitKiBps?: number | undefined;
+}
+
 /** A peer server this server syncs to (table `peers`). The password is stored only wrapped by the master key. */
 export interface PeerRow {
   id: number;
@@ -11,6 +20,9 @@ export interface PeerRow {
   timeoutMinutes: number;
   /** The pinned certificate fingerprint (`AB:CD:…`), null until the administrator confirms one. */
   fingerprint: string | null;
+  /** KiB/s, null for no limit. */
+  uploadLimitKiBps: number | null;
+  uploadWindows: StoredUploadWindow[];
   remoteServerName: string | null;
   status: string | null;
   statusMessage: string | null;
@@ -27,6 +39,8 @@ interface RawPeer {
   enabled: number;
   timeout_minutes: number;
   fingerprint: string | null;
+  upload_limit_kibps: number | null;
+  upload_windows: string;
   remote_server_name: string | null;
   status: string | null;
   status_message: string | null;
@@ -35,7 +49,7 @@ interface RawPeer {
 }
 
 const COLUMNS =
-  'id, name, address, port, wrapped_password, enabled, timeout_minutes, fingerprint, remote_server_name, status, status_message, last_contact_at, created_at';
+  'id, name, address, port, wrapped_password, enabled, timeout_minutes, fingerprint, upload_limit_kibps, upload_windows, remote_server_name, status, status_message, last_contact_at, created_at';
 
 function toPeer(raw: RawPeer): PeerRow {
   return {
@@ -47,6 +61,8 @@ function toPeer(raw: RawPeer): PeerRow {
     enabled: raw.enabled === 1,
     timeoutMinutes: raw.timeout_minutes,
     fingerprint: raw.fingerprint,
+    uploadLimitKiBps: raw.upload_limit_kibps,
+    uploadWindows: JSON.parse(raw.upload_windows) as StoredUploadWindow[],
     remoteServerName: raw.remote_server_name,
     status: raw.status,
     statusMessage: raw.status_message,
@@ -63,6 +79,8 @@ export interface PeerSettings {
   enabled: boolean;
   timeoutMinutes: number;
   fingerprint: string | null;
+  uploadLimitKiBps: number | null;
+  uploadWindows: StoredUploadWindow[];
 }
 
 /** What a contact with the peer taught us. `lastContactAt` and `remoteServerName` are left alone when absent. */
@@ -92,15 +110,39 @@ export class PeersRepo {
 
   insert(settings: PeerSettings & { createdAt: string }): number {
     const result = this.db
-      .prepare('INSERT INTO peers (name, address, port, enabled, timeout_minutes, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(settings.name, settings.address, settings.port, settings.enabled ? 1 : 0, settings.timeoutMinutes, settings.fingerprint, settings.createdAt);
+      .prepare(
+        'INSERT INTO peers (name, address, port, enabled, timeout_minutes, fingerprint, upload_limit_kibps, upload_windows, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        settings.name,
+        settings.address,
+        settings.port,
+        settings.enabled ? 1 : 0,
+        settings.timeoutMinutes,
+        settings.fingerprint,
+        settings.uploadLimitKiBps,
+        JSON.stringify(settings.uploadWindows),
+        settings.createdAt,
+      );
     return Number(result.lastInsertRowid);
   }
 
   updateSettings(id: number, settings: PeerSettings): void {
     this.db
-      .prepare('UPDATE peers SET name = ?, address = ?, port = ?, enabled = ?, timeout_minutes = ?, fingerprint = ? WHERE id = ?')
-      .run(settings.name, settings.address, settings.port, settings.enabled ? 1 : 0, settings.timeoutMinutes, settings.fingerprint, id);
+      .prepare(
+        'UPDATE peers SET name = ?, address = ?, port = ?, enabled = ?, timeout_minutes = ?, fingerprint = ?, upload_limit_kibps = ?, upload_windows = ? WHERE id = ?',
+      )
+      .run(
+        settings.name,
+        settings.address,
+        settings.port,
+        settings.enabled ? 1 : 0,
+        settings.timeoutMinutes,
+        settings.fingerprint,
+        settings.uploadLimitKiBps,
+        JSON.stringify(settings.uploadWindows),
+        id,
+      );
   }
 
   setWrappedPassword(id: number, wrappedPassword: string | null): void {

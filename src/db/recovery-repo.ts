@@ -1,3 +1,4 @@
+import type { StoredUploadWindow } from './peers-repo.js';
 import type { Database } from './database.js';
 
 /** A user row as a recovery kit carries it (see src/recovery/kit-document.ts). */
@@ -21,6 +22,9 @@ export interface RestoredPeer {
   enabled: boolean;
   timeoutMinutes: number;
   fingerprint: string | null;
+  /** Absent in kits made before upload limits existed. */
+  uploadLimitKiBps?: number | null | undefined;
+  uploadWindows?: StoredUploadWindow[] | undefined;
   createdAt: string;
 }
 
@@ -52,10 +56,22 @@ export class RecoveryRepo {
   insertPeer(peer: RestoredPeer): void {
     this.db
       .prepare(
-        `INSERT INTO peers (id, name, address, port, wrapped_password, enabled, timeout_minutes, fingerprint, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO peers (id, name, address, port, wrapped_password, enabled, timeout_minutes, fingerprint, upload_limit_kibps, upload_windows, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(peer.id, peer.name, peer.address, peer.port, peer.wrappedPassword, peer.enabled ? 1 : 0, peer.timeoutMinutes, peer.fingerprint, peer.createdAt);
+      .run(
+        peer.id,
+        peer.name,
+        peer.address,
+        peer.port,
+        peer.wrappedPassword,
+        peer.enabled ? 1 : 0,
+        peer.timeoutMinutes,
+        peer.fingerprint,
+        peer.uploadLimitKiBps ?? null,
+        JSON.stringify(peer.uploadWindows ?? []),
+        peer.createdAt,
+      );
   }
 
   namedSyncState(): NamedSyncState[] {

@@ -159,6 +159,11 @@ export const errorCatalogue = {
     message: 'The server stopped while this sync was running',
     hint: 'Nothing to do: the next sync resumes where it stopped.',
   },
+  UPLOAD_PAUSED: {
+    status: 503,
+    message: "Uploads to this peer are paused by its timetable",
+    hint: "Nothing to do: the first sync after the pause ends resumes; to sync now, change the peer's upload timetable.",
+  },
   KIT_INVALID: {
     status: 400,
     message: 'This file is not an Anemone recovery kit, or it is damaged',

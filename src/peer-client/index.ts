@@ -5,3 +5,4 @@ export { discoverPeer } from './discover.js';
 export { normaliseFingerprint, sameFingerprint } from './fingerprint.js';
 export { createPinnedAgent, createDiscoveryAgent, type ClientIdentity } from './pinned-agent.js';
 export { SessionSlot, type OpenPeerSession } from './session-slot.js';
+export { UploadThrottle, type UploadLimit } from './upload-throttle.js';

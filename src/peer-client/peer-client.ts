@@ -27,6 +27,7 @@ import { PeerTransport, type PeerResponse, type SendOptions } from './peer-trans
 import { type ClientIdentity, createPinnedAgent } from './pinned-agent.js';
 import { SessionSlot, type OpenPeerSession } from './session-slot.js';
 import { discard, readCapped, readJson, withPeerErrors } from './response-body.js';
+import type { UploadThrottle } from './upload-throttle.js';
 
 export type PeerHello = z.infer<typeof helloResponse>;
 export type StoredShare = z.infer<typeof storedShareSchema>;
@@ -53,6 +54,8 @@ export interface PeerClientOptions {
   credentials?: PeerCredentials;
   /** Where the session is kept; share one slot between the clients of one peer and credentials to open fewer sessions. */
   session?: SessionSlot;
+  /** The peer's upload limit; share one between the clients of one peer. */
+  uploadThrottle?: UploadThrottle;
 }
 
 export interface CallOptions {
@@ -122,6 +125,7 @@ export class PeerClient {
       port: options.port,
       timeoutMs: options.timeoutMs,
       ownFingerprint: new X509Certificate(options.identity.certPem).fingerprint256,
+      uploadThrottle: options.uploadThrottle,
     });
   }
 

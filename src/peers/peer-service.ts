@@ -8,8 +8,10 @@ import { PeerError } from '../peer-client/peer-error.js';
 import type { ClientIdentity } from '../peer-client/pinned-agent.js';
 import { SessionSlot } from '../peer-client/session-slot.js';
 import { testConnection, type TestConnectionResult } from '../peer-client/test-connection.js';
+import { UploadThrottle } from '../peer-client/upload-throttle.js';
 import { unwrapPeerPassword, wrapPeerPassword } from './peer-password.js';
 import { statusForFailure, type PeerStatus } from './peer-status.js';
+import { uploadLimitAt, type UploadWindow } from './upload-limit.js';
 
 /** A peer as the API shows it: the password never leaves, only whether one is set. */
 export interface PeerView {
@@ -21,6 +23,9 @@ export interface PeerView {
   enabled: boolean;
   timeoutMinutes: number;
   fingerprint: string | null;
+  /** KiB/s when no timetable window is in force; null for no limit. */
+  uploadLimitKiBps: number | null;
+  uploadWindows: UploadWindow[];
   remoteServerName: string | null;
   status: PeerStatus | null;
   statusMessage: string | null;
@@ -56,6 +61,8 @@ export interface PeerServiceDeps {
 }
 
 const DEFAULT_TEST_TIMEOUT_MS = 15_000;
+/** A running upload looks at the peer's settings this often, so an edited limit or a new window applies within a second. */
+const LIMIT_REFRESH_MS = 1000;
 
 function toView(row: PeerRow): PeerView {
   return {
@@ -67,6 +74,8 @@ function toView(row: PeerRow): PeerView {
     enabled: row.enabled,
     timeoutMinutes: row.timeoutMinutes,
     fingerprint: row.fingerprint,
+    uploadLimitKiBps: row.uploadLimitKiBps,
+    uploadWindows: row.uploadWindows,
     remoteServerName: row.remoteServerName,
     status: row.status as PeerStatus | null,
     statusMessage: row.statusMessage,
@@ -79,6 +88,8 @@ function toView(row: PeerRow): PeerView {
 export class PeerService {
   /** Per peer, the session its clients share while address, certificate and password stay the same. */
   private readonly sessionSlots = new Map<number, { key: string; slot: SessionSlot }>();
+  /** Per peer, the one token bucket all its uploads share. */
+  private readonly throttles = new Map<number, { throttle: UploadThrottle; reread: () => void }>();
 
   constructor(private readonly deps: PeerServiceDeps) {}
 
@@ -125,12 +136,15 @@ export class PeerService {
       const reached = next.address !== current.address || next.port !== current.port || next.fingerprint !== current.fingerprint;
       if (reached || patch.password !== undefined) this.deps.repos.peers.clearStatus(id);
     });
+    // a new limit or timetable applies from the next piece of a running upload
+    this.throttles.get(id)?.reread();
     return this.get(id);
   }
 
   delete(id: number): void {
     if (!this.deps.repos.peers.delete(id)) throw notFound();
     this.sessionSlots.delete(id);
+    this.throttles.delete(id);
   }
 
   /** Test Connection of a saved peer, with its stored password; the result becomes its status. */
@@ -188,7 +202,26 @@ export class PeerService {
       timeoutMs: row.timeoutMinutes * 60_000,
       credentials: { sourceServer: this.deps.serverName(), password },
       session: this.sessionSlot(row, row.fingerprint, password),
+      uploadThrottle: this.uploadThrottle(row.id, row.name),
     });
+  }
+
+  /** The peer's shared token bucket; its limit follows the peer's settings and timetable as they are now. */
+  private uploadThrottle(peerId: number, peerName: string): UploadThrottle {
+    const held = this.throttles.get(peerId);
+    if (held) return held.throttle;
+    let limits: { base: number | null; windows: UploadWindow[] } = { base: null, windows: [] };
+    let readAt = -Infinity;
+    const throttle = new UploadThrottle(() => {
+      if (performance.now() - readAt >= LIMIT_REFRESH_MS) {
+        const row = this.deps.repos.peers.findById(peerId);
+        if (row) limits = { base: row.uploadLimitKiBps, windows: row.uploadWindows };
+        readAt = performance.now();
+      }
+      return uploadLimitAt(limits.base, limits.windows, this.now());
+    }, peerName);
+    this.throttles.set(peerId, { throttle, reread: () => (readAt = -Infinity) });
+    return throttle;
   }
 
   /**
@@ -277,10 +310,12 @@ function settingsOf(source: PeerSettings): PeerSettings {
     enabled: source.enabled,
     timeoutMinutes: source.timeoutMinutes,
     fingerprint: source.fingerprint,
+    uploadLimitKiBps: source.uploadLimitKiBps,
+    uploadWindows: source.uploadWindows,
   };
 }
 
 function definedSettings(patch: PeerPatch): Partial<PeerSettings> {
-  const keys = ['name', 'address', 'port', 'enabled', 'timeoutMinutes', 'fingerprint'] as const;
+  const keys = ['name', 'address', 'port', 'enabled', 'timeoutMinutes', 'fingerprint', 'uploadLimitKiBps', 'uploadWindows'] as const;
   return Object.fromEntries(keys.filter((key) => patch[key] !== undefined).map((key) => [key, patch[key]])) as Partial<PeerSettings>;
 }

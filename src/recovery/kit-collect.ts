@@ -54,6 +54,8 @@ export function collectKitDocument(sources: KitSources): KitDocument {
       enabled: peer.enabled,
       timeoutMinutes: peer.timeoutMinutes,
       fingerprint: peer.fingerprint,
+      uploadLimitKiBps: peer.uploadLimitKiBps,
+      uploadWindows: peer.uploadWindows,
       createdAt: peer.createdAt,
     })),
     syncState: repos.recovery.namedSyncState().filter((state) => kept.has(state.user)),

@@ -1,3 +1,4 @@
+import { uploadLimitKiBpsSchema, uploadWindowsSchema } from '../peers/upload-limit.js';
 import { z } from 'zod';
 import { AnemoneError } from '../errors/catalogue.js';
 
@@ -36,6 +37,9 @@ export const kitPeerSchema = z.object({
   enabled: z.boolean(),
   timeoutMinutes: z.number().int().positive(),
   fingerprint: z.string().nullable(),
+  /** Optional: kits made before upload limits existed have neither. */
+  uploadLimitKiBps: uploadLimitKiBpsSchema.nullable().optional(),
+  uploadWindows: uploadWindowsSchema.optional(),
   createdAt: z.string(),
 });
 

@@ -208,7 +208,8 @@ export class SyncService {
       log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
-      const interrupted = failure.code === 'SYNC_INTERRUPTED';
+      // a timetable pause stops the run like a shutdown: nothing failed, the next run resumes
+      const interrupted = failure.code === 'SYNC_INTERRUPTED' || failure.code === 'UPLOAD_PAUSED';
       repos.syncLogs.finish(progress.logId, {
         status: interrupted ? 'interrupted' : 'failure',
         finishedAt: this.now().toISOString(),

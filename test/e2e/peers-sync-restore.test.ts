@@ -122,6 +122,36 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
     await screenshotBoth(adminA, '21-peers');
   });
 
+  it('sets an upload limit with a weekly time window, then removes both', async () => {
+    const card = adminA.getByRole('region', { name: 'server-b' });
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const form = adminA.getByRole('form', { name: 'Edit server-b' });
+    await form.getByLabel('Limit (KiB/s)').fill('0');
+    await form.getByRole('button', { name: 'Add a time window' }).click();
+    const window = form.getByTestId('upload-window');
+    await window.getByLabel('KiB/s').fill('');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.getByText('Use 1 to 10000000 KiB/s, or leave empty for no limit').waitFor();
+    await form.getByText('Give the limit in KiB/s for a "limit" window').waitFor();
+
+    await form.getByLabel('Limit (KiB/s)').fill('512');
+    await window.getByLabel('Uploads').selectOption('paused');
+    await window.getByLabel('From').fill('19:00');
+    await window.getByLabel('To').fill('21:30');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await card.getByText('512 KiB/s, and 1 time window').waitFor();
+    const peers = (await (await adminA.request.get('/api/admin/peers')).json()) as { peers: { name: string; uploadWindows: unknown[] }[] };
+    assert.deepEqual(peers.peers.find((peer) => peer.name === 'server-b')?.uploadWindows, [
+      { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '19:00', end: '21:30', mode: 'paused' },
+    ]);
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await screenshotBoth(adminA, '21b-peer-upload-limit');
+    await form.getByLabel('Limit (KiB/s)').fill('');
+    await form.getByRole('button', { name: 'Remove this window' }).click();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await card.locator('xpath=.//dt[normalize-space()="Upload limit"]/following-sibling::dd[1][normalize-space()="None"]').waitFor();
+  });
+
   it('deletes a peer only after confirming', async () => {
     const created = await adminA.request.post('/api/admin/peers', { data: { name: 'old-nas', address: '127.0.0.1', port: await closedPort() } });
     assert.equal(created.status(), 201);

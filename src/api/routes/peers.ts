@@ -10,6 +10,7 @@ import {
   peerPortSchema,
   peerTimeoutMinutesSchema,
 } from '../../peers/peer-fields.js';
+import { uploadLimitKiBpsSchema, uploadWindowsSchema, WEEKDAYS } from '../../peers/upload-limit.js';
 import type { PeerService } from '../../peers/peer-service.js';
 import { requireAdmin } from '../session.js';
 
@@ -23,6 +24,18 @@ const peerSchema = z.object({
   enabled: z.boolean(),
   timeoutMinutes: z.number(),
   fingerprint: z.string().nullable(),
+  uploadLimitKiBps: z.number().nullable().describe('KiB/s when no timetable window is in force; null: no limit'),
+  uploadWindows: z
+    .array(
+      z.object({
+        days: z.array(z.enum(WEEKDAYS)),
+        start: z.string(),
+        end: z.string(),
+        mode: z.enum(['limit', 'unlimited', 'paused']),
+        limitKiBps: z.number().optional(),
+      }),
+    )
+    .describe('weekly windows, local time; the first that covers a moment decides its limit'),
   remoteServerName: z.string().nullable(),
   status: z.string().nullable(),
   statusMessage: z.string().nullable(),
@@ -51,6 +64,8 @@ const createBody = z.object({
   enabled: z.boolean().default(true),
   timeoutMinutes: peerTimeoutMinutesSchema.default(DEFAULT_PEER_TIMEOUT_MINUTES),
   fingerprint: fingerprintSchema.nullable().default(null),
+  uploadLimitKiBps: uploadLimitKiBpsSchema.nullable().default(null),
+  uploadWindows: uploadWindowsSchema.default([]),
 });
 
 const patchBody = z.object({
@@ -61,6 +76,8 @@ const patchBody = z.object({
   enabled: z.boolean().optional(),
   timeoutMinutes: peerTimeoutMinutesSchema.optional(),
   fingerprint: fingerprintSchema.nullable().optional(),
+  uploadLimitKiBps: uploadLimitKiBpsSchema.nullable().optional(),
+  uploadWindows: uploadWindowsSchema.optional(),
 });
 
 const unsavedTestBody = z.object({

@@ -97,6 +97,8 @@ export interface Peer {
   enabled: boolean;
   timeoutMinutes: number;
   fingerprint: string | null;
+  uploadLimitKiBps: number | null;
+  uploadWindows: UploadWindow[];
   remoteServerName: string | null;
   status: string | null;
   statusMessage: string | null;
@@ -113,6 +115,20 @@ export interface PeerInput {
   enabled: boolean;
   timeoutMinutes: number;
   fingerprint?: string | null;
+  uploadLimitKiBps?: number | null;
+  uploadWindows?: UploadWindow[];
+}
+
+export type Weekday = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
+export type UploadWindowMode = 'limit' | 'unlimited' | 'paused';
+
+/** One window of a peer's weekly upload timetable (server's local time). */
+export interface UploadWindow {
+  days: Weekday[];
+  start: string;
+  end: string;
+  mode: UploadWindowMode;
+  limitKiBps?: number;
 }
 
 export interface TestConnectionResult {

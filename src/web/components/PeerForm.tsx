@@ -8,6 +8,7 @@ import { Button } from './Button';
 import { CheckboxField, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
 import { TestResultPanel } from './TestResultPanel';
+import { fromDrafts, toDrafts, UploadLimitFields, uploadLimitProblems, type WindowDraft } from './UploadLimitFields';
 
 const DEFAULT_PORT = 8443;
 const DEFAULT_TIMEOUT_MINUTES = 30;
@@ -22,6 +23,8 @@ interface FormState {
   enabled: boolean;
   /** The fingerprint to pin: the saved one, or one just confirmed from a test. */
   fingerprint: string | null;
+  uploadLimitKiBps: string;
+  uploadWindows: WindowDraft[];
 }
 
 function initialState(peer: Peer | undefined): FormState {
@@ -34,10 +37,12 @@ function initialState(peer: Peer | undefined): FormState {
     timeoutMinutes: String(peer?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES),
     enabled: peer?.enabled ?? true,
     fingerprint: peer?.fingerprint ?? null,
+    uploadLimitKiBps: peer?.uploadLimitKiBps == null ? '' : String(peer.uploadLimitKiBps),
+    uploadWindows: toDrafts(peer?.uploadWindows ?? []),
   };
 }
 
-const FIELDS = ['name', 'address', 'port', 'password', 'timeoutMinutes', 'fingerprint'];
+const FIELDS = ['name', 'address', 'port', 'password', 'timeoutMinutes', 'fingerprint', 'uploadLimitKiBps'];
 
 /**
  * Adding or editing a peer: its name, address, port (8443 unless changed),
@@ -62,6 +67,7 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
       address: rules.peerAddress(form.address),
       port: rules.port(form.port),
       password: form.password.length > 1024 ? 'Use at most 1024 characters' : undefined,
+      ...(forTest ? {} : uploadLimitProblems(form.uploadLimitKiBps, form.uploadWindows)),
     });
 
   const test = async () => {
@@ -104,6 +110,8 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
       enabled: form.enabled,
       timeoutMinutes: Number(form.timeoutMinutes),
       fingerprint: form.fingerprint,
+      uploadLimitKiBps: form.uploadLimitKiBps.trim() === '' ? null : Number(form.uploadLimitKiBps),
+      uploadWindows: fromDrafts(form.uploadWindows),
       ...(form.password ? { password: form.password } : form.removePassword ? { password: null } : {}),
     };
     setSaving(true);
@@ -168,6 +176,13 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
           )}
         </div>
       </div>
+      <UploadLimitFields
+        limitKiBps={form.uploadLimitKiBps}
+        windows={form.uploadWindows}
+        errors={errors}
+        onLimitChange={(value) => set('uploadLimitKiBps', value)}
+        onWindowsChange={(windows) => set('uploadWindows', windows)}
+      />
       <div className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm">
         <p className="font-medium text-slate-800">Certificate fingerprint</p>
         {form.fingerprint ? (

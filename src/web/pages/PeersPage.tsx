@@ -69,6 +69,7 @@ function PeerCard({ peer, onChanged, onEdit, onDelete }: { peer: Peer; onChanged
             ],
             ['Password', peer.passwordSet ? 'Set' : 'None'],
             ['Timeout', `${peer.timeoutMinutes} min without progress`],
+            ['Upload limit', uploadLimitText(peer)],
             ['Last contact', <RelativeTime key="contact" iso={peer.lastContactAt} />],
           ]}
         />
@@ -137,4 +138,10 @@ export function PeersPage() {
       </ConfirmDialog>
     </>
   );
+}
+
+function uploadLimitText(peer: Peer): string {
+  const base = peer.uploadLimitKiBps === null ? 'None' : `${peer.uploadLimitKiBps} KiB/s`;
+  const windows = peer.uploadWindows.length;
+  return windows === 0 ? base : `${base}, and ${windows} time window${windows === 1 ? '' : 's'}`;
 }
