@@ -62,7 +62,7 @@ export interface ApiServices {
 export interface ApiOptions {
   services: ApiServices;
   /** Read-only views the routes list directly (sync logs, shares). */
-  repos: Pick<Repositories, 'shares' | 'syncLogs'>;
+  repos: Pick<Repositories, 'shares' | 'syncLogs' | 'users'>;
   tls: { certPem: string; keyPem: string; fingerprint: string };
   logger: Logger;
   version: string;

@@ -29,12 +29,23 @@ export interface DashboardFailure {
   hint: string | null;
 }
 
+/** Something that keeps a backup from syncing at all, said once here rather than as a failed run at every schedule. */
+export interface DashboardWaiting {
+  code: 'USER_NOT_ACTIVATED' | 'PEER_NOT_PINNED';
+  /** The user or the peer it is about. */
+  subject: string;
+  message: string;
+  hint: string;
+}
+
 export interface Dashboard {
   shares: DashboardShare[];
   connectedPeers: number;
   peers: DashboardPeer[];
   /** Administrators only: the latest failed syncs, with what to do about each. */
   recentFailures?: DashboardFailure[];
+  /** Administrators only: users and peers that scheduled syncs and Force Sync leave out, and why. */
+  waiting?: DashboardWaiting[];
 }
 
 const RECENT_FAILURES = 10;
@@ -42,7 +53,7 @@ const RECENT_FAILURES = 10;
 /** The dashboard as one person sees it: a user their own shares, an administrator every share and the failures. */
 export function buildDashboard(
   viewer: UserRow,
-  deps: { repos: Pick<Repositories, 'shares' | 'syncLogs'>; peers: { list(): PeerView[] } },
+  deps: { repos: Pick<Repositories, 'shares' | 'syncLogs' | 'users'>; peers: { list(): PeerView[] } },
 ): Dashboard {
   const lastSuccess = deps.repos.syncLogs.lastSuccessByShare();
   const shareRows = viewer.isAdmin ? deps.repos.shares.listAll() : deps.repos.shares.listForUser(viewer.id);
@@ -76,6 +87,28 @@ export function buildDashboard(
       error: log.error,
       hint: log.hint,
     }));
+    dashboard.waiting = waitingFor(deps.repos.users.list(), shareRows, peers);
   }
   return dashboard;
+}
+
+function waitingFor(users: UserRow[], shares: { userId: number; syncEnabled: boolean }[], peers: PeerView[]): DashboardWaiting[] {
+  const withSyncedShare = new Set(shares.filter((share) => share.syncEnabled).map((share) => share.userId));
+  const waiting: DashboardWaiting[] = users
+    .filter((user) => user.wrappedKey === null && withSyncedShare.has(user.id))
+    .map((user) => ({
+      code: 'USER_NOT_ACTIVATED',
+      subject: user.username,
+      message: `${user.username} has not activated their account yet: their backup is not synced`,
+      hint: 'Send them their activation link (Users); their backup syncs once they have activated.',
+    }));
+  for (const peer of peers.filter((candidate) => candidate.enabled && candidate.fingerprint === null)) {
+    waiting.push({
+      code: 'PEER_NOT_PINNED',
+      subject: peer.name,
+      message: `The certificate fingerprint of ${peer.name} is not confirmed yet: nothing is synced to it`,
+      hint: 'Run Test Connection on the peer, compare the fingerprint with its administrator, and confirm it.',
+    });
+  }
+  return waiting;
 }

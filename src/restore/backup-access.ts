@@ -17,7 +17,7 @@ import { fromPeerError } from './restore-errors.js';
 export interface RestoreDeps {
   repos: Pick<Repositories, 'users' | 'shares' | 'syncState' | 'lastSync'>;
   masterKeys: { get(): Buffer };
-  peers: Pick<PeerService, 'findPeer' | 'enabledPeers' | 'clientFor'>;
+  peers: Pick<PeerService, 'findPeer' | 'list' | 'clientFor'>;
   serverName: () => string;
   sharePath: (username: string, shareName: string) => string;
   logger: Logger;
@@ -39,14 +39,15 @@ export class BackupAccess {
   constructor(readonly deps: RestoreDeps) {}
 
   /**
-   * The signed-in user's own sync-enabled share on an enabled, pinned peer.
+   * The signed-in user's own sync-enabled share on a pinned peer. A disabled
+   * peer still counts: disabling stops new syncs to it, not access to what it holds.
    * Anything else is "not found": someone else's share ids and names reveal nothing.
    */
   ownBackup(user: UserRow, peerId: number, shareName: string): BackupRef {
     const share = this.deps.repos.shares.listForUser(user.id).find((row) => row.name === shareName && row.syncEnabled);
     if (!share) throw new AnemoneError('NOT_FOUND', { message: `You have no synced share named "${shareName}"` });
     const peer = this.deps.peers.findPeer(peerId);
-    if (!peer || !peer.enabled || !peer.fingerprint) throw new AnemoneError('NOT_FOUND', { message: 'No such peer holds your backups' });
+    if (!peer || !peer.fingerprint) throw new AnemoneError('NOT_FOUND', { message: 'No such peer holds your backups' });
     return { user, share, peer };
   }
 

@@ -29,7 +29,8 @@ export interface UnavailableSource {
 export async function listBackupSources(access: BackupAccess, user: UserRow): Promise<(BackupSource | UnavailableSource)[]> {
   const { repos, peers } = access.deps;
   const synced = new Map(repos.shares.listForUser(user.id).filter((share) => share.syncEnabled).map((share) => [share.name, share]));
-  const pinned = peers.enabledPeers().filter((peer) => peer.fingerprint);
+  // disabled peers too: disabling a peer stops syncs to it, and its copy is still the user's backup
+  const pinned = peers.list().filter((peer) => peer.fingerprint);
   const perPeer = await Promise.all(
     pinned.map(async (peer): Promise<(BackupSource | UnavailableSource)[]> => {
       let stored: StoredShare[];

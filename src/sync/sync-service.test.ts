@@ -32,7 +32,7 @@ describe('SyncService with a peer that stops answering', () => {
   let repos: Repositories;
   let shareId: number;
   let service: (connector: PeerConnector, holdOff?: (username: string, shareName: string) => void) => SyncService;
-  const peer = { id: 1, name: 'slow-peer', timeoutMinutes: 0.003 }; // about 200 ms of silence
+  const peer = { id: 1, name: 'slow-peer', timeoutMinutes: 0.003, fingerprint: 'AB:CD' }; // about 200 ms of silence
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'anemone-sync-service-'));

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { unwrapUserKey } from '../accounts/user-keys.js';
 import type { MasterKeyStore } from '../accounts/master-key.js';
 import type { Repositories, ShareRow } from '../db/index.js';
@@ -34,7 +35,7 @@ export interface RefusedSync {
  * than the peer's timeout.
  */
 export class SyncService {
-  private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController }>();
+  private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController; done: Promise<void> }>();
 
   constructor(
     private readonly deps: {
@@ -70,7 +71,14 @@ export class SyncService {
     if (!share.syncEnabled) throw new AnemoneError('SHARE_NOT_SYNCED');
     const peers = this.deps.peers.enabledPeers();
     if (peers.length === 0) throw new AnemoneError('NO_ENABLED_PEERS');
-    return this.startAll([share], peers, options);
+    const { ready, unconfirmed } = splitByConfirmation(peers);
+    const result = this.startAll([share], ready, options);
+    // said in the answer, not logged as a failed run: the dashboard names such peers until they are confirmed
+    for (const peer of unconfirmed) {
+      const refusal = new AnemoneError('PEER_NOT_PINNED', { message: `The certificate fingerprint of ${peer.name} has not been confirmed yet` });
+      result.refused.push({ shareId: share.id, peerId: peer.id, peerName: peer.name, code: refusal.code, message: refusal.message });
+    }
+    return result;
   }
 
   /** One share to one peer (an administrator confirming deletions, say). */
@@ -84,11 +92,23 @@ export class SyncService {
     return started;
   }
 
-  /** Every sync-enabled share of every user to every enabled peer (Force Sync and the scheduler). */
+  /**
+   * Every sync-enabled share of every user to every enabled peer (Force Sync
+   * and the scheduler). Users who have not activated their account (no key
+   * yet) and peers whose certificate is not confirmed are left out without a
+   * failed run each time: the dashboard says so once, until it changes.
+   */
   syncEverything(options: SyncRequestOptions = {}): { started: StartedSync[]; refused: RefusedSync[] } {
     const peers = this.deps.peers.enabledPeers();
     if (peers.length === 0) throw new AnemoneError('NO_ENABLED_PEERS');
-    return this.startAll(this.deps.repos.shares.listSyncEnabled(), peers, options);
+    const withKey = new Set(
+      this.deps.repos.users
+        .list()
+        .filter((user) => user.wrappedKey !== null)
+        .map((user) => user.id),
+    );
+    const shares = this.deps.repos.shares.listSyncEnabled().filter((share) => withKey.has(share.userId));
+    return this.startAll(shares, splitByConfirmation(peers).ready, options);
   }
 
   runningSyncs(): SyncProgress[] {
@@ -99,9 +119,24 @@ export class SyncService {
     return this.running.has(runKey(shareId, peerId));
   }
 
-  /** Ends every running sync (server shutdown); their rows end as `interrupted`. */
+  /**
+   * Ends every running sync (server shutdown) and waits, a bounded time, for
+   * their rows to end as `interrupted`, so the database is not closed under them.
+   */
   async stopAll(): Promise<void> {
-    for (const run of this.running.values()) run.controller.abort(new AnemoneError('SYNC_INTERRUPTED'));
+    const runs = [...this.running.values()];
+    for (const run of runs) run.controller.abort(new AnemoneError('SYNC_INTERRUPTED'));
+    await Promise.race([Promise.allSettled(runs.map((run) => run.done)), delay(STOP_WAIT_MS, undefined, { ref: false })]);
+  }
+
+  /** Ends the running syncs to a peer an administrator deleted or disabled; their rows end as `interrupted`, saying why. */
+  stopRunsToPeer(peerId: number, why: 'deleted' | 'disabled'): void {
+    for (const run of this.running.values()) {
+      if (run.progress.peerId !== peerId) continue;
+      const message = `The peer ${run.progress.peerName} was ${why} while this sync ran`;
+      const hint = why === 'deleted' ? 'Nothing to do: nothing more is sent to that peer.' : 'Enable the peer again to go on syncing to it; the next sync resumes.';
+      run.controller.abort(new AnemoneError('SYNC_INTERRUPTED', { message, hint }));
+    }
   }
 
   private startAll(shares: ShareRow[], peers: SyncPeer[], options: SyncRequestOptions) {
@@ -148,8 +183,8 @@ export class SyncService {
       bytesDone: 0,
       bytesTotal: 0,
     };
-    this.running.set(key, { progress, controller });
     const done = this.execute(share, peer, progress, controller, options).finally(() => this.running.delete(key));
+    this.running.set(key, { progress, controller, done });
     return { logId, shareId: share.id, peerId: peer.id, peerName: peer.name, done };
   }
 
@@ -227,6 +262,13 @@ export class SyncService {
       await session?.close().catch(() => undefined);
     }
   }
+}
+
+/** Shutdown waits at most this long for running syncs to record how they ended. */
+const STOP_WAIT_MS = 5000;
+
+function splitByConfirmation(peers: SyncPeer[]): { ready: SyncPeer[]; unconfirmed: SyncPeer[] } {
+  return { ready: peers.filter((peer) => peer.fingerprint !== null), unconfirmed: peers.filter((peer) => peer.fingerprint === null) };
 }
 
 function runKey(shareId: number, peerId: number): string {

@@ -5,6 +5,8 @@ export interface SyncPeer {
   id: number;
   name: string;
   timeoutMinutes: number;
+  /** The pinned certificate fingerprint; null until an administrator confirmed one, and nothing syncs to it before. */
+  fingerprint: string | null;
 }
 
 export interface StoredFile {

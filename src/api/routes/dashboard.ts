@@ -32,9 +32,13 @@ const dashboardSchema = z.object({
       }),
     )
     .optional(),
+  waiting: z
+    .array(z.object({ code: z.enum(['USER_NOT_ACTIVATED', 'PEER_NOT_PINNED']), subject: z.string(), message: z.string(), hint: z.string() }))
+    .optional()
+    .describe('administrators only: users and peers that scheduled syncs and Force Sync leave out, and why'),
 });
 
-export function dashboardRoutes(deps: { repos: Pick<Repositories, 'shares' | 'syncLogs'>; peers: PeerService }): FastifyPluginAsyncZod {
+export function dashboardRoutes(deps: { repos: Pick<Repositories, 'shares' | 'syncLogs' | 'users'>; peers: PeerService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/dashboard', { preHandler: requireUser, schema: { response: { 200: dashboardSchema } } }, async (request) =>
       buildDashboard(currentUser(request), deps),

@@ -12,6 +12,7 @@ import {
 } from '../../peers/peer-fields.js';
 import { uploadLimitKiBpsSchema, uploadWindowsSchema, WEEKDAYS } from '../../peers/upload-limit.js';
 import type { PeerService } from '../../peers/peer-service.js';
+import type { SyncService } from '../../sync/sync-service.js';
 import { requireAdmin } from '../session.js';
 
 /** The password is write-only: the answer says whether one is set, never what it is. */
@@ -96,7 +97,7 @@ function timeoutOption(timeoutSeconds: number | undefined): { timeoutMs?: number
   return timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 };
 }
 
-export function peerRoutes(deps: { peers: PeerService }): FastifyPluginAsyncZod {
+export function peerRoutes(deps: { peers: PeerService; sync: Pick<SyncService, 'stopRunsToPeer'> }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/admin/peers', { preHandler: requireAdmin, schema: { response: { 200: z.object({ peers: z.array(peerSchema) }) } } }, async () => ({
       peers: deps.peers.list(),
@@ -109,10 +110,16 @@ export function peerRoutes(deps: { peers: PeerService }): FastifyPluginAsyncZod 
     app.patch(
       '/api/admin/peers/:id',
       { preHandler: requireAdmin, schema: { params: idParams, body: patchBody, response: { 200: peerSchema } } },
-      async (request) => deps.peers.update(request.params.id, request.body),
+      async (request) => {
+        const updated = deps.peers.update(request.params.id, request.body);
+        if (request.body.enabled === false) deps.sync.stopRunsToPeer(updated.id, 'disabled');
+        return updated;
+      },
     );
 
     app.delete('/api/admin/peers/:id', { preHandler: requireAdmin, schema: { params: idParams } }, async (request, reply) => {
+      // the runs stop first: a run must not write its progress against a peer row that is gone
+      deps.sync.stopRunsToPeer(request.params.id, 'deleted');
       deps.peers.delete(request.params.id);
       return reply.status(204).send();
     });

@@ -155,6 +155,8 @@ export interface Dashboard {
     error: string | null;
     hint: string | null;
   }[];
+  /** Administrators only: users and peers that scheduled syncs and Force Sync leave out, and why. */
+  waiting?: { code: 'USER_NOT_ACTIVATED' | 'PEER_NOT_PINNED'; subject: string; message: string; hint: string }[];
 }
 
 export type ScheduleMode = 'interval' | 'daily' | 'weekly' | 'monthly';

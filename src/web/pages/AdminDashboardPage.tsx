@@ -42,6 +42,26 @@ function PeersCard({ peers }: { peers: Dashboard['peers'] }) {
   );
 }
 
+/** What keeps backups from syncing at all (an account not activated, a peer not confirmed): said once, until it changes. */
+function WaitingNotice({ waiting }: { waiting: NonNullable<Dashboard['waiting']> }) {
+  if (waiting.length === 0) return null;
+  return (
+    <section aria-labelledby="dashboard-waiting" className="rounded-md border border-amber-300 bg-amber-50 p-4 text-sm">
+      <h2 id="dashboard-waiting" className="font-medium text-amber-900">
+        Not syncing yet
+      </h2>
+      <ul className="mt-2 space-y-2">
+        {waiting.map((item) => (
+          <li key={`${item.code}:${item.subject}`} data-testid="waiting-item">
+            <p className="text-amber-900">{item.message}</p>
+            <p className="text-amber-900/90">{item.hint}</p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function FailuresCard({ failures }: { failures: DashboardFailure[] }) {
   return (
     <Card title="Recent failures" labelId="dashboard-failures" actions={<Link to="/admin/sync" className="text-sm font-medium text-teal-800 underline">All sync logs</Link>}>
@@ -106,6 +126,7 @@ export function AdminDashboardPage() {
             <Stat label="Syncs running" value={formatCount(running.data?.length ?? 0)} detail={<Link to="/admin/sync" className="underline">see progress</Link>} />
             <Stat label="Recent failures" value={formatCount(data.recentFailures?.length ?? 0)} detail="the latest ten at most" />
           </dl>
+          <WaitingNotice waiting={data.waiting ?? []} />
           <div className="grid gap-6 lg:grid-cols-2">
             <PeersCard peers={data.peers} />
             <FailuresCard failures={data.recentFailures ?? []} />
