@@ -75,6 +75,12 @@ export class SyncLogsRepo {
     return this.db.prepare(`SELECT ${COLUMNS} FROM sync_logs ORDER BY id DESC LIMIT ?`).all(filter.limit) as SyncLogRow[];
   }
 
+  /** The id of the latest run of a share to a peer, whatever its status. */
+  latestRunId(shareId: number, peerId: number): number | undefined {
+    const row = this.db.prepare('SELECT MAX(id) AS id FROM sync_logs WHERE share_id = ? AND peer_id = ?').get(shareId, peerId) as { id: number | null };
+    return row.id ?? undefined;
+  }
+
   findById(id: number): SyncLogRow | undefined {
     return this.db.prepare(`SELECT ${COLUMNS} FROM sync_logs WHERE id = ?`).get(id) as SyncLogRow | undefined;
   }

@@ -124,6 +124,11 @@ export const errorCatalogue = {
     message: 'The sync stopped before deleting anything: it would delete most or all of the backup on the peer',
     hint: 'Check the share is mounted and holds your files; if the deletions are wanted, an administrator confirms them on the Synchronisation page.',
   },
+  CONFIRMATION_STALE: {
+    status: 409,
+    message: 'This confirmation is no longer valid',
+    hint: 'Sync the share again; if the guard holds it again, confirm that new run on the Synchronisation page.',
+  },
   MANIFEST_ROLLBACK: {
     status: 409,
     message: 'The peer served an older manifest than this server last wrote',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { massDeletionGuard, nextManifestFiles, planSync, type LocalFileState, type RemoteFiles } from './diff.js';
+import { deletionPlanId, massDeletionGuard, nextManifestFiles, planSync, type LocalFileState, type RemoteFiles } from './diff.js';
 import type { ManifestFile } from './manifest.js';
 
 const sha = (n: number) => n.toString(16).padStart(64, '0');
@@ -155,9 +155,14 @@ describe('massDeletionGuard', () => {
     assert.equal(massDeletionGuard(plan(0), 0, 50, { shareMissing: false }), null);
   });
 
-  it('gives way to an administrator who confirmed', () => {
-    assert.equal(massDeletionGuard(plan(10), 10, 0, { shareMissing: true, confirmed: true }), null);
-    assert.equal(massDeletionGuard(plan(9), 10, 1, { shareMissing: false, confirmed: true }), null);
+  it('binds a confirmation to the reason and the exact deletions, in any order', () => {
+    const id = deletionPlanId('too-many-deletions', ['a', 'b/c']);
+    assert.equal(deletionPlanId('too-many-deletions', ['b/c', 'a']), id);
+    assert.notEqual(deletionPlanId('too-many-deletions', ['a', 'b/c', 'd']), id);
+    assert.notEqual(deletionPlanId('too-many-deletions', ['a']), id);
+    assert.notEqual(deletionPlanId('share-empty', ['a', 'b/c']), id);
+    // a name holding the separator of a naive join is still another plan
+    assert.notEqual(deletionPlanId('too-many-deletions', ['a,b/c']), id);
   });
 
   it('says what to do', () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * What a sync must do, from what the share holds now and what the peer's
  * manifest says it holds. Pure: no I/O, no clock.
@@ -109,16 +111,17 @@ const CONFIRM_HINT = 'If this is intended, an administrator can confirm the dele
  * PRODUCT.md §5: a share that is now missing or empty while the peer holds
  * files for it (an unmounted disk, a freshly rebuilt server), or a plan that
  * would delete more than half of what the peer holds, stops the sync before
- * anything is deleted, until an administrator confirms (`confirmed: true`).
+ * anything is deleted, until an administrator confirms that exact plan
+ * (see `deletionPlanId`).
  * Exactly half is allowed. A peer that holds nothing has nothing to lose.
  */
 export function massDeletionGuard(
   plan: Pick<SyncPlan, 'delete'>,
   remoteFileCount: number,
   localFileCount: number,
-  options: { shareMissing: boolean; confirmed?: boolean },
+  options: { shareMissing: boolean },
 ): MassDeletionStop | null {
-  if (options.confirmed === true || remoteFileCount === 0) return null;
+  if (remoteFileCount === 0) return null;
   const held = `the peer holds ${count(remoteFileCount, 'file')} for it`;
   if (options.shareMissing) {
     return {
@@ -142,6 +145,18 @@ export function massDeletionGuard(
     };
   }
   return null;
+}
+
+/**
+ * What an administrator's confirmation is bound to: the guard's reason and
+ * the exact list of deletions (the share and peer are bound by the held run
+ * itself). Another list — one file more deleted since — is another plan, and
+ * needs its own confirmation.
+ */
+export function deletionPlanId(reason: MassDeletionReason, deletions: readonly string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([reason, [...deletions].sort()]))
+    .digest('hex');
 }
 
 /** The peer's entry for `relPath`, never one inherited from Object.prototype (`constructor`, …). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decryptBuffer, encryptBuffer, encryptedLength, manifestInfo, type FileContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
-import { massDeletionGuard, planSync } from '../manifest/diff.js';
+import { deletionPlanId, massDeletionGuard, planSync } from '../manifest/diff.js';
 import { type Manifest, type ManifestFile, parseManifest, serializeManifest } from '../manifest/manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
@@ -50,8 +50,8 @@ export interface ShareSyncInput {
   lastGeneration: number | undefined;
   /** Force Sync: check what the peer actually stores, not only its manifest. */
   force: boolean;
-  /** An administrator confirmed the deletions the mass-deletion guard stopped. */
-  confirmDeletions: boolean;
+  /** The deletion plan (`deletionPlanId`) an administrator confirmed after the mass-deletion guard held it. */
+  confirmedDeletionPlan?: string | undefined;
   signal: AbortSignal;
   hashes: FileHashesRepo;
   onProgress(update: Partial<SyncProgress>): void;
@@ -115,8 +115,15 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     await requeueFilesMissingOnPeer(input, remote, plan);
   }
   const remoteCount = remote ? Object.keys(remote.files).length : 0;
-  const guard = massDeletionGuard(plan, remoteCount, local.size, { shareMissing, confirmed: input.confirmDeletions });
-  if (guard) throw new AnemoneError('MASS_DELETION_GUARD', { message: guard.message, hint: guard.hint });
+  const guard = massDeletionGuard(plan, remoteCount, local.size, { shareMissing });
+  if (guard) {
+    const deletionPlan = deletionPlanId(guard.reason, plan.delete);
+    // a confirmation lifts the very plan it was given for: one more deletion since is a new plan
+    if (deletionPlan !== input.confirmedDeletionPlan) {
+      const changed = input.confirmedDeletionPlan === undefined ? '' : 'The deletions changed since they were confirmed. ';
+      throw new AnemoneError('MASS_DELETION_GUARD', { message: changed + guard.message, hint: guard.hint, details: { deletionPlan } });
+    }
+  }
 
   // the next manifest starts as what the peer holds, with unchanged files' new mtimes
   const entries: Record<string, ManifestFile> = Object.assign(Object.create(null) as Record<string, ManifestFile>, remote?.files ?? {});

@@ -4,12 +4,14 @@ import type { MasterKeyStore } from '../accounts/master-key.js';
 import type { Repositories, ShareRow } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { Logger } from '../logging/logger.js';
+import { HeldDeletionsStore } from './held-deletions.js';
 import { runShareSync } from './share-sync.js';
 import type { PeerConnector, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
 
 export interface SyncRequestOptions {
   force?: boolean;
-  confirmDeletions?: boolean;
+  /** The held deletion plan an administrator confirmed (see HeldDeletionsStore). */
+  confirmedDeletionPlan?: string;
 }
 
 export interface StartedSync {
@@ -35,11 +37,12 @@ export interface RefusedSync {
  * than the peer's timeout.
  */
 export class SyncService {
+  private readonly held: HeldDeletionsStore;
   private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController; done: Promise<void> }>();
 
   constructor(
     private readonly deps: {
-      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'fileHashes'>;
+      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'fileHashes' | 'settings'>;
       masterKeys: MasterKeyStore;
       peers: PeerConnector;
       serverName: () => string;
@@ -51,7 +54,9 @@ export class SyncService {
       /** Test only (see SyncTestHooks); production passes none. */
       testHooks?: SyncTestHooks;
     },
-  ) {}
+  ) {
+    this.held = new HeldDeletionsStore(deps.repos);
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -89,6 +94,17 @@ export class SyncService {
     if (!peer) throw new AnemoneError('NOT_FOUND', { message: 'No such peer' });
     const started = this.start(share, peer, options);
     if ('code' in started) throw new AnemoneError('SYNC_ALREADY_RUNNING', { message: started.message });
+    return started;
+  }
+
+  /**
+   * "Confirm the deletions" on a run the mass-deletion guard held: runs that
+   * share to that peer again with exactly the held plan allowed, once.
+   */
+  confirmHeldDeletions(logId: number): StartedSync {
+    const held = this.held.confirmable(logId, this.now());
+    const started = this.syncShareToPeer(held.shareId, held.peerId, { confirmedDeletionPlan: held.plan });
+    this.held.consume(held.shareId, held.peerId);
     return started;
   }
 
@@ -213,7 +229,7 @@ export class SyncService {
           session,
           lastGeneration: repos.syncState.lastGeneration(share.id, peer.id),
           force: options.force ?? false,
-          confirmDeletions: options.confirmDeletions ?? false,
+          confirmedDeletionPlan: options.confirmedDeletionPlan,
           signal: controller.signal,
           hashes: repos.fileHashes,
           onProgress: (update) => {
@@ -243,6 +259,8 @@ export class SyncService {
       log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
+      const deletionPlan = heldDeletionPlan(error);
+      if (deletionPlan !== undefined) this.held.record(share.id, peer.id, { logId: progress.logId, plan: deletionPlan, heldAt: this.now().toISOString() });
       // a timetable pause stops the run like a shutdown: nothing failed, the next run resumes
       const interrupted = failure.code === 'SYNC_INTERRUPTED' || failure.code === 'UPLOAD_PAUSED';
       repos.syncLogs.finish(progress.logId, {
@@ -269,6 +287,13 @@ const STOP_WAIT_MS = 5000;
 
 function splitByConfirmation(peers: SyncPeer[]): { ready: SyncPeer[]; unconfirmed: SyncPeer[] } {
   return { ready: peers.filter((peer) => peer.fingerprint !== null), unconfirmed: peers.filter((peer) => peer.fingerprint === null) };
+}
+
+/** The plan the mass-deletion guard held, when that is how the run ended. */
+function heldDeletionPlan(error: unknown): string | undefined {
+  if (!(error instanceof AnemoneError) || error.code !== 'MASS_DELETION_GUARD') return undefined;
+  const details = error.details as { deletionPlan?: unknown } | undefined;
+  return typeof details?.deletionPlan === 'string' ? details.deletionPlan : undefined;
 }
 
 function runKey(shareId: number, peerId: number): string {

@@ -31,8 +31,6 @@ describe('sync between three real servers', () => {
   let aliceBackup: string;
   let onB: string;
   let onC: string;
-  let peerBOnA: number;
-  let peerCOnA: number;
 
   /** Checks the peer folder against the source share with an independent decoder. */
   async function assertPeerHolds(peerFolder: string, expected: Record<string, Buffer>): Promise<void> {
@@ -64,8 +62,8 @@ describe('sync between three real servers', () => {
     aliceBackup = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
     onB = path.join(b.test.dataDir, 'incoming', 'server-a', 'alice', 'backup');
     onC = path.join(c.test.dataDir, 'incoming', 'server-a', 'alice', 'backup');
-    peerBOnA = await pairPeer(a, b, 'password of b');
-    peerCOnA = await pairPeer(a, c, 'password of c');
+    await pairPeer(a, b, 'password of b');
+    await pairPeer(a, c, 'password of c');
   });
   after(async () => {
     await Promise.all([a, b, c].map((server) => server?.test.stop()));
@@ -155,18 +153,45 @@ describe('sync between three real servers', () => {
     for (const log of restored) assert.equal(log.status, 'success');
   });
 
-  it('deletes on confirmation', async () => {
-    for (const relPath of Object.keys(files).filter((name) => name !== 'notes/todo.txt')) {
+  it('deletes on confirmation of the exact plan held, once; a stale or changed confirmation is refused', async () => {
+    for (const relPath of Object.keys(files).filter((name) => name !== 'notes/todo.txt' && name !== 'photos/big.raw')) {
       await rm(path.join(aliceBackup, ...relPath.split('/')));
     }
     const logs = await syncAndWait(alice.client, a.admin, alice.backupShareId);
-    const onPeerB = logs.find((log) => log.peer === 'server-b');
-    assert.equal(onPeerB?.errorCode, 'MASS_DELETION_GUARD');
-    for (const peerId of [peerBOnA, peerCOnA]) {
-      const confirmed = await a.admin.post('/api/admin/sync/confirm-deletions', { shareId: alice.backupShareId, peerId });
-      assert.equal(confirmed.status, 202);
+    const heldOnB = logs.find((log) => log.peer === 'server-b');
+    const heldOnC = logs.find((log) => log.peer === 'server-c');
+    assert.equal(heldOnB?.errorCode, 'MASS_DELETION_GUARD');
+    assert.equal(heldOnC?.errorCode, 'MASS_DELETION_GUARD');
+
+    // one more file deleted after B's run was held: its confirmation no longer describes the plan
+    await rm(path.join(aliceBackup, 'photos', 'big.raw'));
+    const changed = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: heldOnB?.id });
+    assert.equal(changed.status, 202);
+    const [heldAgain] = await waitForLogs(a.admin, [changed.body.started[0].logId]);
+    assert.equal(heldAgain?.status, 'failure');
+    assert.equal(heldAgain?.errorCode, 'MASS_DELETION_GUARD');
+    assert.match(heldAgain?.error ?? '', /The deletions changed since they were confirmed/);
+    const reused = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: heldOnB?.id });
+    assert.equal(reused.status, 409, 'a used confirmation cannot lift the later guard');
+    assert.equal(reused.body.error.code, 'CONFIRMATION_STALE');
+    assert.match(reused.body.error.message, /later sync of alice\/backup to server-b/);
+    const notHeld = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: logs.find((log) => log.status === 'success')?.id ?? 1 });
+    assert.equal(notHeld.status, 409);
+
+    for (const held of [heldAgain, heldOnC]) {
+      const confirmed = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: held?.id });
+      assert.equal(confirmed.status, 202, JSON.stringify(confirmed.body));
       const [log] = await waitForLogs(a.admin, [confirmed.body.started[0].logId]);
-      assert.equal(log?.status, 'success', JSON.stringify(log));
+      if (held === heldOnC) {
+        // C's held plan lacked big.raw's deletion: it is held again rather than deleting more than was confirmed
+        assert.equal(log?.errorCode, 'MASS_DELETION_GUARD', JSON.stringify(log));
+        const again = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: log?.id });
+        assert.equal((await waitForLogs(a.admin, [again.body.started[0].logId]))[0]?.status, 'success');
+      } else {
+        assert.equal(log?.status, 'success', JSON.stringify(log));
+      }
+      const twice: { status: number } = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: held?.id });
+      assert.equal(twice.status, 409, 'a confirmation is used once');
     }
     for (const relPath of Object.keys(files)) if (relPath !== 'notes/todo.txt') delete files[relPath];
     await assertPeerHolds(onB, files);

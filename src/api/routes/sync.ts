@@ -136,10 +136,13 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
       '/api/admin/sync/confirm-deletions',
       {
         preHandler: requireAdmin,
-        schema: { body: z.object({ shareId: z.number().int().positive(), peerId: z.number().int().positive() }), response: { 202: startResponse } },
+        schema: {
+          body: z.object({ logId: z.number().int().positive().describe('the run the mass-deletion guard held: its plan, and only it, is confirmed') }),
+          response: { 202: startResponse },
+        },
       },
       async (request, reply) => {
-        const started = deps.sync.syncShareToPeer(request.body.shareId, request.body.peerId, { confirmDeletions: true });
+        const started = deps.sync.confirmHeldDeletions(request.body.logId);
         return reply.status(202).send(startedOrConflict({ started: [started], refused: [] }));
       },
     );

@@ -91,7 +91,7 @@ export const syncApi = {
   config: () => requestJson<ScheduleView>('GET', '/api/admin/sync/config'),
   saveConfig: (schedule: Schedule) => requestJson<ScheduleView>('PUT', '/api/admin/sync/config', schedule),
   force: () => requestJson<SyncStarted>('POST', '/api/admin/sync/force'),
-  confirmDeletions: (input: { shareId: number; peerId: number }) => requestJson<SyncStarted>('POST', '/api/admin/sync/confirm-deletions', input),
+  confirmDeletions: (input: { logId: number }) => requestJson<SyncStarted>('POST', '/api/admin/sync/confirm-deletions', input),
   logs: async (filter: { limit?: number; status?: SyncStatus | undefined } = {}) =>
     (await requestJson<{ logs: SyncLog[] }>('GET', withQuery('/api/admin/sync/logs', filter))).logs,
   running: async () => (await requestJson<{ running: SyncProgress[] }>('GET', '/api/admin/sync/running')).running,

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { dashboardApi, peersApi, syncApi } from '../api/client';
-import { ApiError } from '../api/http';
+import { syncApi } from '../api/client';
+import type { ApiError } from '../api/http';
 import type { SyncLog, SyncStarted, SyncStatus } from '../api/types';
 import { Button, Spinner } from '../components/Button';
 import { Card, EmptyState, PageHeader } from '../components/Card';
@@ -75,18 +75,8 @@ function useConfirmDeletions(onStarted: () => void) {
     setBusy(true);
     setError(undefined);
     try {
-      // the log names the share and the peer; their ids come from the dashboard and the peer list
-      const [dashboard, peers] = await Promise.all([dashboardApi.get(), peersApi.list()]);
-      const share = dashboard.shares.find((entry) => entry.user === log.user && entry.name === log.share);
-      const peer = peers.find((entry) => entry.name === log.peer);
-      if (!share || !peer) {
-        throw new ApiError(404, {
-          code: 'NOT_FOUND',
-          message: 'The share or the peer of this log no longer exists',
-          hint: 'Nothing to confirm: check the Peers and Users pages.',
-        });
-      }
-      await syncApi.confirmDeletions({ shareId: share.id, peerId: peer.id });
+      // bound to this very run: a later run held again needs its own confirmation
+      await syncApi.confirmDeletions({ logId: log.id });
       setLog(undefined);
       onStarted();
     } catch (caught) {
