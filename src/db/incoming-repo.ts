@@ -61,6 +61,17 @@ function toShare(raw: RawShare): IncomingShareRow {
   };
 }
 
+/** An object written for a share since its last manifest commit. */
+export interface UncommittedObject {
+  /** The stored path, relative to the share folder. */
+  path: string;
+  bytes: number;
+  /** The write replaced an object present at the last commit (kept by a cleanup, with its new content). */
+  replaced: boolean;
+}
+
+type ShareKey = { source: string; user: string; share: string };
+
 const SHARE_COLUMNS = 'source, user, share, file_count, bytes_used, generation, last_received_at';
 
 /** All SQL of the receiving side: `incoming_sources` (certificate bindings) and `incoming_shares` (stats). */
@@ -132,6 +143,40 @@ export class IncomingRepo {
       .run(input);
   }
 
+  /**
+   * Records objects about to be renamed into a share, in one transaction. A
+   * path already recorded keeps its `replaced` flag: what counts is whether
+   * an object was there at the last commit, not what this run wrote before.
+   */
+  recordUncommitted(ref: ShareKey, objects: readonly UncommittedObject[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO incoming_uncommitted (source, user, share, path, bytes, replaced) VALUES (@source, @user, @share, @path, @bytes, @replaced)
+       ON CONFLICT(source, user, share, path) DO UPDATE SET bytes = excluded.bytes`,
+    );
+    this.db.transaction(() => {
+      for (const object of objects) insert.run({ ...ref, path: object.path, bytes: object.bytes, replaced: object.replaced ? 1 : 0 });
+    })();
+  }
+
+  listUncommitted(ref: ShareKey): UncommittedObject[] {
+    const rows = this.db
+      .prepare('SELECT path, bytes, replaced FROM incoming_uncommitted WHERE source = @source AND user = @user AND share = @share ORDER BY path')
+      .all(ref) as { path: string; bytes: number; replaced: number }[];
+    return rows.map((row) => ({ path: row.path, bytes: row.bytes, replaced: row.replaced === 1 }));
+  }
+
+  /** A manifest commit (no `paths`), or objects deleted or cleaned up: they are no longer uncommitted. */
+  clearUncommitted(ref: ShareKey, paths?: readonly string[]): void {
+    if (paths === undefined) {
+      this.db.prepare('DELETE FROM incoming_uncommitted WHERE source = @source AND user = @user AND share = @share').run(ref);
+      return;
+    }
+    const remove = this.db.prepare('DELETE FROM incoming_uncommitted WHERE source = @source AND user = @user AND share = @share AND path = @path');
+    this.db.transaction(() => {
+      for (const path of paths) remove.run({ ...ref, path });
+    })();
+  }
+
   /** Removes the stats of a source, one of its users, or one share; returns the totals removed. */
   deleteShares(filter: { source: string; user?: string; share?: string }): { fileCount: number; bytesUsed: number } {
     const where = ['source = @source'];
@@ -144,6 +189,7 @@ export class IncomingRepo {
         .prepare(`SELECT COALESCE(SUM(file_count), 0) AS fileCount, COALESCE(SUM(bytes_used), 0) AS bytesUsed FROM incoming_shares WHERE ${clause}`)
         .get(params) as { fileCount: number; bytesUsed: number };
       this.db.prepare(`DELETE FROM incoming_shares WHERE ${clause}`).run(params);
+      this.db.prepare(`DELETE FROM incoming_uncommitted WHERE ${clause}`).run(params);
       return totals;
     })();
   }

@@ -123,9 +123,23 @@ export const migrations: readonly string[] = [
     requested_at TEXT NOT NULL
   );
   `,
-  // 6: a peer's upload limit (KiB/s, NULL = none) and its weekly timetable (JSON list of windows)
+  // 4: a peer's upload limit (KiB/s, NULL = none) and its weekly timetable (JSON list of windows)
   `
   ALTER TABLE peers ADD COLUMN upload_limit_kibps INTEGER;
   ALTER TABLE peers ADD COLUMN upload_windows TEXT NOT NULL DEFAULT '[]';
+  `,
+  // 5: receiving side: objects written for a share since its last manifest commit, so an unfinished
+  // sync's objects can be removed at the next one (the peer cannot read manifests; see src/incoming/uncommitted.ts)
+  `
+  CREATE TABLE incoming_uncommitted (
+    source   TEXT NOT NULL,
+    user     TEXT NOT NULL,
+    share    TEXT NOT NULL,
+    path     TEXT NOT NULL,
+    bytes    INTEGER NOT NULL,
+    -- 1 when the write replaced an object that was there at the last commit: that path is kept
+    replaced INTEGER NOT NULL,
+    PRIMARY KEY (source, user, share, path)
+  ) WITHOUT ROWID;
   `,
 ];

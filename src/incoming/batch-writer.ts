@@ -10,6 +10,7 @@ import { forEachLimited } from './limited.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { TempFile, type WriteStreamFactory } from './temp-file.js';
+import type { UncommittedObject } from '../db/incoming-repo.js';
 
 /** Files flushed and closed in parallel while the batch streams in; bounds the open descriptors too. */
 const MAX_FINISHING = 64;
@@ -20,6 +21,8 @@ const FS_CONCURRENCY = 32;
 type TargetCheck = { size: number | undefined } | { error: unknown };
 
 interface BatchItem {
+  /** The stored path, relative to the share folder. */
+  storedPath: string;
   temp: TempFile;
   folder: string;
   target: string;
@@ -37,6 +40,8 @@ export interface BatchTarget {
   /** [source, user, share]: the share folder below `root`. */
   shareSegments: readonly string[];
   createWriteStream: WriteStreamFactory;
+  /** Called with the objects about to be renamed into place, before the first rename (the record of uncommitted objects). */
+  beforeRename?: (objects: readonly UncommittedObject[]) => void;
 }
 
 /** What a batch changed, for the share's stats. */
@@ -73,6 +78,7 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
           const targetPath = path.join(folder, segments.at(-1) as string);
           await finishing.room();
           current = {
+            storedPath: event.header.path,
             temp: new TempFile(folder, event.header.size, target.createWriteStream, `${prefix}-${items.length}`),
             folder,
             target: targetPath,
@@ -97,7 +103,7 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
     }
     parser.finish();
     await finishing.all();
-    return await commit(items, dirs.created, record);
+    return await commit(items, dirs.created, record, target.beforeRename);
   } catch (error) {
     await finishing.settle();
     await forEachLimited(
@@ -110,7 +116,12 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
   }
 }
 
-async function commit(items: BatchItem[], createdFolders: readonly string[], record: (outcome: BatchOutcome) => void): Promise<BatchOutcome> {
+async function commit(
+  items: BatchItem[],
+  createdFolders: readonly string[],
+  record: (outcome: BatchOutcome) => void,
+  beforeRename: BatchTarget['beforeRename'],
+): Promise<BatchOutcome> {
   // every target checked before any rename, so a symlink or folder in the way fails the batch whole
   for (const item of items) {
     const check = await item.check;
@@ -127,6 +138,7 @@ async function commit(items: BatchItem[], createdFolders: readonly string[], rec
     item.settled = true;
   });
 
+  beforeRename?.(finals.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: item.sizeBefore !== undefined })));
   try {
     await forEachLimited(finals, FS_CONCURRENCY, async (item) => {
       await rename(item.temp.path, item.target);

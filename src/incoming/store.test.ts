@@ -4,7 +4,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { openDatabase, type Database } from '../db/index.js';
 import { IncomingRepo } from '../db/incoming-repo.js';
@@ -120,6 +120,56 @@ describe('IncomingStore', () => {
     assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/x.enc')), last);
     assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [1, last.length]);
     assert.deepEqual(await filesUnder(root), ['server-b/alice/backup/x.enc']);
+  });
+
+  it('removes at the next run what an unfinished run wrote, never what the last commit holds', async () => {
+    const put = (incoming: IncomingStore, storedPath: string, bytes: Buffer) => incoming.putFile(ref, storedPath, Readable.from([bytes]), { hex: sha(bytes) });
+    const committed = Buffer.alloc(100, 1);
+    await put(store(), 'kept.enc', committed);
+    await put(store(), 'replaced.enc', committed);
+    await store().putManifest(ref, Readable.from([Buffer.alloc(5)]), { hex: sha(Buffer.alloc(5)) });
+    const afterCommit = stats();
+
+    // a run that wrote new objects, replaced one, and then hit a full disk before its manifest
+    const fresh = Buffer.alloc(300, 2);
+    await put(store(), 'new/one.enc', fresh);
+    await put(store(), 'replaced.enc', fresh);
+    await put(store(), 'replaced.enc', fresh); // sent again within the run: still a replacement
+    await store().putBatch(ref, batchBody([{ path: 'new/two.enc', bytes: fresh }]));
+    await put(store(), 'new/one.enc', fresh); // sent again within the run: still new
+    await assert.rejects(put(store(fullDisk('ENOSPC')), 'new/three.enc', fresh), isCode('INSUFFICIENT_STORAGE'));
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [4, 100 + 300 + 5 + 600]);
+
+    assert.deepEqual(await store().dropUncommitted(ref), { removedFiles: 2, removedBytes: 600, deferred: false });
+    assert.deepEqual(await filesUnder(path.join(root, 'server-b')), ['alice/backup/_manifest.json.enc', 'alice/backup/kept.enc', 'alice/backup/replaced.enc']);
+    assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/replaced.enc')), fresh, 'a replaced path keeps its new content');
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [afterCommit?.fileCount, (afterCommit?.bytesUsed ?? 0) + 200]);
+    assert.deepEqual(await store().dropUncommitted(ref), { removedFiles: 0, removedBytes: 0, deferred: false }, 'nothing left to remove');
+  });
+
+  it('keeps what a manifest committed, and what the source deleted is no longer tracked', async () => {
+    const bytes = Buffer.from('object');
+    await store().putFile(ref, 'a.enc', Readable.from([bytes]), { hex: sha(bytes) });
+    await store().putFile(ref, 'b.enc', Readable.from([bytes]), { hex: sha(bytes) });
+    await store().putManifest(ref, Readable.from([bytes]), { hex: sha(bytes) });
+    await store().putFile(ref, 'c.enc', Readable.from([bytes]), { hex: sha(bytes) });
+    await store().deleteFiles(ref, ['c.enc']);
+    assert.deepEqual(await store().dropUncommitted(ref), { removedFiles: 0, removedBytes: 0, deferred: false });
+    assert.deepEqual(await filesUnder(path.join(root, 'server-b/alice/backup')), ['_manifest.json.enc', 'a.enc', 'b.enc']);
+  });
+
+  it('leaves the cleanup for later while a write to the share still runs', async () => {
+    const incoming = store();
+    const first = Buffer.from('first');
+    await incoming.putFile(ref, 'a.enc', Readable.from([first]), { hex: sha(first) });
+    const body = new PassThrough();
+    const writing = incoming.putFile(ref, 'b.enc', body, { hex: sha(first) });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await incoming.dropUncommitted(ref), { removedFiles: 0, removedBytes: 0, deferred: true });
+    body.end(first);
+    await writing;
+    assert.deepEqual(await incoming.dropUncommitted(ref), { removedFiles: 2, removedBytes: 10, deferred: false });
+    assert.deepEqual(await filesUnder(root), []);
   });
 
   it('removes temporary files a crash left, and nothing else', async () => {

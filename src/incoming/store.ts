@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { IncomingRepo } from '../db/incoming-repo.js';
+import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
@@ -15,6 +15,7 @@ import { fsyncFolder } from './fsync.js';
 import { forEachLimited } from './limited.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
+import { ShareWrites } from './share-writes.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 import { TrailerHoldback } from './trailer-holdback.js';
 
@@ -72,6 +73,7 @@ export class IncomingStore {
   private readonly repo: IncomingRepo;
   private readonly createWriteStream: WriteStreamFactory;
   private readonly now: () => Date;
+  private readonly writes = new ShareWrites();
 
   constructor(options: IncomingStoreOptions) {
     this.root = options.root;
@@ -83,11 +85,16 @@ export class IncomingStore {
 
   async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
     const segments = safeStoredPathSegments(storedPath);
-    return this.writeOne(ref, segments.slice(0, -1), segments.at(-1) as string, body, ctSha256, this.maxUploadBytes, true);
+    return this.writes.during(ref, () =>
+      this.writeOne(ref, segments.slice(0, -1), segments.at(-1) as string, body, ctSha256, this.maxUploadBytes, { storedPath }),
+    );
   }
 
+  /** A manifest stored is a commit: the objects written since the last one are no longer uncommitted. */
   async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number): Promise<{ size: number }> {
-    const written = await this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), false);
+    const written = await this.writes.during(ref, () =>
+      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest'),
+    );
     if (generation !== undefined) this.repo.setGeneration({ ...ref, generation });
     return written;
   }
@@ -96,12 +103,35 @@ export class IncomingStore {
     const record = (outcome: BatchOutcome) => {
       if (outcome.stored > 0) this.adjust(ref, outcome.newFiles, outcome.bytesDelta);
     };
+    const target = {
+      root: this.root,
+      shareSegments: shareSegments(ref),
+      createWriteStream: this.createWriteStream,
+      beforeRename: (objects: readonly UncommittedObject[]) => this.repo.recordUncommitted(ref, objects),
+    };
     try {
-      const { stored } = await writeBatch({ root: this.root, shareSegments: shareSegments(ref), createWriteStream: this.createWriteStream }, body, record);
+      const { stored } = await this.writes.during(ref, () => writeBatch(target, body, record));
       return { stored };
     } catch (error) {
       throw asStorageError(error);
     }
+  }
+
+  /**
+   * At the start of a sync run of the share: removes the objects an earlier
+   * run wrote since the last manifest commit and never committed (a run that
+   * failed with 507, or was killed), and takes them out of the stats. An
+   * object that replaced one present at the last commit is kept, with its
+   * new content: the committed manifest names that path. Skipped (`deferred`)
+   * while a write for the share is still running; the next run tries again.
+   */
+  async dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
+    if (this.writes.busy(ref)) return { removedFiles: 0, removedBytes: 0, deferred: true };
+    const recorded = this.repo.listUncommitted(ref);
+    if (recorded.length === 0) return { removedFiles: 0, removedBytes: 0, deferred: false };
+    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path)));
+    this.repo.clearUncommitted(ref);
+    return { removedFiles: removed.deleted, removedBytes: removed.bytes, deferred: false };
   }
 
   openFile(ref: ShareRef, storedPath: string): Promise<StoredFileStream> {
@@ -159,6 +189,12 @@ export class IncomingStore {
    * before anything is deleted, then folders left empty are removed.
    */
   async deleteFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number }> {
+    const { deleted } = await this.writes.during(ref, () => this.removeStored(ref, storedPaths));
+    this.repo.clearUncommitted(ref, storedPaths);
+    return { deleted };
+  }
+
+  private async removeStored(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number; bytes: number }> {
     const wanted = [...new Set(storedPaths)].map((storedPath) => safeStoredPathSegments(storedPath));
     const dirs = new RealDirectories(this.root);
     const found: { fullPath: string; folder: string; size: number }[] = [];
@@ -187,7 +223,7 @@ export class IncomingStore {
     }
     const shareFolder = path.join(this.root, ...shareSegments(ref));
     await pruneEmptyFolders(new Set(found.map((file) => file.folder)), shareFolder);
-    return { deleted };
+    return { deleted, bytes };
   }
 
   /** Removes from disk and from the stats everything of a source, one of its users, or one share. */
@@ -219,7 +255,7 @@ export class IncomingStore {
     body: Readable,
     ctSha256: AnnouncedSha256,
     maxBytes: number,
-    countsAsFile: boolean,
+    what: { storedPath: string } | 'manifest',
   ): Promise<{ size: number }> {
     const dirs = new RealDirectories(this.root);
     let temp: TempFile | undefined;
@@ -231,10 +267,13 @@ export class IncomingStore {
       temp = new TempFile(folder, maxBytes, this.createWriteStream);
       await temp.finish(await writeBody(temp, body, ctSha256));
       const sizeBefore = await existingFileSize(target, this.root);
+      // recorded before the rename, so no object of an unfinished run escapes the next cleanup
+      if (what !== 'manifest') this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: temp.size, replaced: sizeBefore !== undefined }]);
       await rename(temp.path, target);
       const size = temp.size;
       temp = undefined;
-      this.adjust(ref, countsAsFile && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      if (what === 'manifest') this.repo.clearUncommitted(ref);
+      this.adjust(ref, what !== 'manifest' && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
       const folders = new Set([folder, ...dirs.created.map((created) => path.dirname(created))]);
       await forEachLimited([...folders], 8, fsyncFolder);
       return { size };

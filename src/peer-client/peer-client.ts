@@ -6,6 +6,8 @@ import {
   CT_SHA256_HEADER,
   CT_SHA256_TRAILER,
   MANIFEST_GENERATION_HEADER,
+  SYNC_RUN_HEADER,
+  SYNC_RUN_START,
   TRAILER_LENGTH,
   deleteFilesResponse,
   hashFilesResponse,
@@ -151,9 +153,13 @@ export class PeerClient {
     return (await readJson(response.body, listSharesResponse, this.transport.context)).shares;
   }
 
-  /** The stored `_manifest.json.enc`, or null when the peer holds none for this share. */
-  async getManifest(user: string, share: string, options: CallOptions = {}): Promise<Buffer | null> {
-    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal }, [200, 404]);
+  /**
+   * The stored `_manifest.json.enc`, or null when the peer holds none for this share.
+   * `startsSyncRun`: a sync begins, so the peer first drops what an unfinished run left uncommitted.
+   */
+  async getManifest(user: string, share: string, options: CallOptions & { startsSyncRun?: boolean } = {}): Promise<Buffer | null> {
+    const headers = options.startsSyncRun ? { [SYNC_RUN_HEADER]: SYNC_RUN_START } : undefined;
+    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal, ...(headers ? { headers } : {}) }, [200, 404]);
     if (response.statusCode === 404) {
       await discard(response.body);
       return null;

@@ -25,7 +25,8 @@ export function peerConnector(peers: PeerService): PeerConnector {
 function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
   const options = { signal };
   return {
-    getManifest: (user, share) => client.getManifest(user, share, options),
+    // the engine fetches the manifest once, first thing in a run: the peer may drop what an unfinished run left
+    getManifest: (user, share) => client.getManifest(user, share, { ...options, startsSyncRun: true }),
     putManifest: (user, share, bytes, ctSha256, generation) => client.putManifest(user, share, bytes, ctSha256, { ...options, generation }),
     putFile: (user, share, storedPath, body, size) => client.putFile(user, share, storedPath, body, size, options),
     putBatch: async (user, share, items) => {

@@ -27,6 +27,7 @@ export interface BatchItem {
  * against any implementation.
  */
 export interface PeerSession {
+  /** The first call of a run for the share: the peer then removes objects an earlier run wrote but never committed. */
   getManifest(user: string, share: string): Promise<Buffer | null>;
   putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, generation: number): Promise<void>;
   /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. */

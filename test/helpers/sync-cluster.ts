@@ -15,10 +15,11 @@ export interface ClusterServer {
 /** A set-up server whose admin is signed in; `acceptPassword` opens it to incoming syncs with that password. */
 export async function startNamedServer(
   name: string,
-  options: { acceptPassword?: string; logLevel?: 'info' | 'warn'; serverOptions?: ServerOptions } = {},
+  options: { acceptPassword?: string; logLevel?: 'info' | 'warn'; dataDir?: string; serverOptions?: ServerOptions } = {},
 ): Promise<ClusterServer> {
   const test = await startTestServer({
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.serverOptions ? { serverOptions: options.serverOptions } : {}),
   });
   const admin = test.client();

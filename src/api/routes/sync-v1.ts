@@ -9,6 +9,8 @@ import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming
 import {
   CT_SHA256_HEADER,
   MANIFEST_GENERATION_HEADER,
+  SYNC_RUN_HEADER,
+  SYNC_RUN_START,
   CT_SHA256_TRAILER,
   deleteFilesBody,
   deleteFilesResponse,
@@ -99,7 +101,15 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       url: syncRoutes.getManifest.path,
       onRequest: requireSession,
       schema: { params: shareParams },
-      handler: async (request, reply) => sendStored(reply, await store.openManifest(shareOf(request, request.params))),
+      handler: async (request, reply) => {
+        const share = shareOf(request, request.params);
+        if (request.headers[SYNC_RUN_HEADER] === SYNC_RUN_START) {
+          const dropped = await store.dropUncommitted(share);
+          if (dropped.deferred) request.log.info(share, 'uncommitted objects kept for now: a write for this share is still running');
+          else if (dropped.removedFiles > 0) request.log.info({ ...share, ...dropped }, 'removed the objects an unfinished sync left uncommitted');
+        }
+        return sendStored(reply, await store.openManifest(share));
+      },
     });
 
     app.route({

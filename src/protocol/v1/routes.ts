@@ -23,6 +23,15 @@ export const CT_SHA256_HEADER = 'x-anemone-ct-sha256';
  */
 export const MANIFEST_GENERATION_HEADER = 'x-anemone-manifest-generation';
 
+/**
+ * Header of getManifest, value `start`: this fetch begins a sync run of the
+ * share. The peer then removes the objects an earlier run wrote but never
+ * committed with a manifest (docs/protocol.md, "Uncommitted objects"). A
+ * restore's manifest fetch does not send it.
+ */
+export const SYNC_RUN_HEADER = 'x-anemone-sync-run';
+export const SYNC_RUN_START = 'start';
+
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
 

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, rm, stat, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { TEMP_PREFIX, diskWriteStream, type WriteStreamFactory } from '../../src/incoming/temp-file.js';
+import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
+
+const KB = 1000;
+
+/** Bytes of the files under `folder`, temporary ones left out (the disk counts those as they are written). */
+function bytesStored(folder: string): number {
+  let total = 0;
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && !entry.name.startsWith(TEMP_PREFIX)) total += statSync(path.join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+/**
+ * The peer's disk, `limitBytes` large for everything under `root`: a write
+ * that would go past it fails with ENOSPC, as a real full disk does.
+ */
+function diskOfSize(root: string, limitBytes: number): WriteStreamFactory {
+  const writing = new Set<{ bytes: number }>();
+  return (filePath) => {
+    const file = diskWriteStream(filePath);
+    const counter = { bytes: 0 };
+    writing.add(counter);
+    const closed = new Promise<void>((resolve, reject) => {
+      file.once('close', resolve);
+      file.once('error', reject);
+    });
+    return new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        const used = bytesStored(root) + [...writing].reduce((sum, other) => sum + other.bytes, 0);
+        if (used + chunk.length > limitBytes) {
+          callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+          return;
+        }
+        counter.bytes += chunk.length;
+        file.write(chunk, callback);
+      },
+      final(callback) {
+        file.end();
+        closed.then(() => callback(), callback).finally(() => writing.delete(counter));
+      },
+      destroy(error, callback) {
+        writing.delete(counter);
+        file.destroy();
+        callback(error);
+      },
+    });
+  };
+}
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name))).sort();
+}
+
+describe('a peer whose disk filled up during a sync', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('removes at the next sync what the failed one left uncommitted, and its stats follow', async () => {
+    const a = await startNamedServer('server-a');
+    cleanups.push(() => a.test.stop());
+    const bDataDir = await mkdtemp(path.join(os.tmpdir(), 'anemone-full-peer-'));
+    const incomingDir = path.join(bDataDir, 'incoming');
+    const b = await startNamedServer('server-b', {
+      acceptPassword: 'password of b',
+      dataDir: bDataDir,
+      serverOptions: { incoming: { createWriteStream: diskOfSize(incomingDir, 1_600 * KB) } },
+    });
+    cleanups.push(() => b.test.stop());
+    await pairPeer(a, b, 'password of b');
+    const alice = await createUser(a, 'alice');
+    const share = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
+    const onB = path.join(incomingDir, 'server-a', 'alice', 'backup');
+
+    await writeFiles(share, { 'keep.txt': randomBytes(10 * KB) });
+    const [first] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(first?.status, 'success', JSON.stringify(first));
+
+    // ten small files arrive in a batch (1 MB), then the large file fills the disk: 507, no manifest written
+    const photos = Array.from({ length: 10 }, (_, index) => `photos/p${index}.jpg`);
+    await writeFiles(share, { ...Object.fromEntries(photos.map((photo) => [photo, randomBytes(100 * KB)])), 'big.bin': randomBytes(2_000 * KB) });
+    const [full] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(full?.status, 'failure', JSON.stringify(full));
+    assert.ok(['INSUFFICIENT_STORAGE','insufficient-storage'].includes(full?.errorCode ?? ''));
+    assert.deepEqual((await filesUnder(onB)).filter((name) => name.startsWith('photos/')).length, 10, 'the batch had arrived before the disk filled');
+    assert.deepEqual((await filesUnder(incomingDir)).filter((name) => path.basename(name).startsWith(TEMP_PREFIX)), [], 'no temporary file left');
+
+    // the user frees the large file and half the photos; the next sync must not meet the objects of the failed one
+    await unlink(path.join(share, 'big.bin'));
+    for (const photo of photos.slice(0, 5)) await unlink(path.join(share, photo));
+    await writeFiles(share, { 'notes/new.txt': randomBytes(300 * KB) });
+    const [next] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(next?.status, 'success', JSON.stringify(next));
+
+    const expected = ['_manifest.json.enc', 'keep.txt.enc', 'notes/new.txt.enc', ...photos.slice(5).map((photo) => `${photo}.enc`)].sort();
+    assert.deepEqual(await filesUnder(onB), expected, 'the disk holds exactly what the manifest references');
+    const overview = (await b.admin.get('/api/admin/incoming')).body;
+    assert.equal(overview.fileCount, expected.length - 1, 'the stats count the objects, not the manifest');
+    let onDisk = 0;
+    for (const name of expected) onDisk += (await stat(path.join(onB, name))).size;
+    assert.equal(overview.bytesUsed, onDisk, 'the stats count what is on disk');
+    await rm(bDataDir, { recursive: true, force: true }).catch(() => undefined);
+  });
+});
