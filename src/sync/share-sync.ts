@@ -9,6 +9,7 @@ import { limits } from '../protocol/v1/index.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
 import { ShareMissingError, scanShare } from '../scan/scan-share.js';
 import type { SkipReason } from '../scan/walk-share.js';
+import { Checkpoints } from './checkpoints.js';
 import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import type { BatchItem, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
 
@@ -153,8 +154,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   let filesUploaded = 0;
   let bytesTransferred = 0;
   let plainBytesDone = 0;
-  let bytesSinceCheckpoint = 0;
-  let lastCheckpoint = Date.now();
+  // no copy of the entries: writeManifest serialises them before its first await
+  const checkpoints = new Checkpoints(() => writeManifest(entries), { intervalMs: CHECKPOINT_MS, maxBytes: CHECKPOINT_BYTES, signal: input.signal });
   // what the upload hashed goes to the hash cache, so the next scan need not read these files
   const hashedWhileSending: { relPath: string; size: number; mtimeMs: number; sha256: string }[] = [];
   const recordArrived = (relPath: string, entry: ManifestFile, ciphertextBytes: number) => {
@@ -163,20 +164,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     filesUploaded += 1;
     bytesTransferred += ciphertextBytes;
     plainBytesDone += entry.size;
-    bytesSinceCheckpoint += ciphertextBytes;
     input.onProgress({ filesDone: filesUploaded, bytesDone: plainBytesDone });
-  };
-  // one checkpoint at a time: small files arrive from several workers at once
-  let checkpointing: Promise<void> | undefined;
-  const maybeCheckpoint = async () => {
-    if (checkpointing || (bytesSinceCheckpoint < CHECKPOINT_BYTES && Date.now() - lastCheckpoint < CHECKPOINT_MS)) return;
-    bytesSinceCheckpoint = 0;
-    lastCheckpoint = Date.now();
-    // no copy of the entries: writeManifest serialises them before its first await
-    checkpointing = writeManifest(entries).finally(() => {
-      checkpointing = undefined;
-    });
-    await checkpointing;
+    checkpoints.arrived(ciphertextBytes);
   };
   const skipLocalProblem = (relPath: string, error: unknown) => {
     const reason = localFileProblem(error);
@@ -191,6 +180,11 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
 
   // small files first, read and encrypted several at a time and sent in batches; then the large ones, streamed
   const batches = new BatchSender(session, user, share);
+  // a failed upload ends the timer too, so no checkpoint follows the run
+  const stopCheckpointsAndThrow = async (error: unknown): Promise<never> => {
+    await checkpoints.stop().catch(() => undefined);
+    throw error;
+  };
   const smallFiles = uploads.filter((file) => file.size <= SMALL_FILE_MAX_BYTES);
   // each worker reads into its own buffer, reused file after file
   const readBufferBytes = smallFiles.reduce((max, file) => Math.max(max, file.size), 0) + 1;
@@ -201,15 +195,12 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     try {
       const encrypted = await encryptSmallFile(root, file.relPath, input.userKey, context, file.size, buffer);
       const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
-      const arrived = await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () =>
-        recordArrived(file.relPath, entry, encrypted.body.length),
-      );
-      if (arrived) await maybeCheckpoint();
+      await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () => recordArrived(file.relPath, entry, encrypted.body.length));
     } catch (error) {
       skipLocalProblem(file.relPath, error);
     }
-  }, readBufferBytes);
-  await batches.drain();
+  }, readBufferBytes).catch(stopCheckpointsAndThrow);
+  await batches.drain().catch(stopCheckpointsAndThrow);
 
   // two at a time: while the peer flushes one file to its disk, the next one is already streaming
   await forEachConcurrently(
@@ -222,12 +213,13 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
       try {
         const sent = await sendLargeFile(session, user, share, storedPath, root, file.relPath, file.size, input.userKey, context);
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
-        await maybeCheckpoint();
       } catch (error) {
         skipLocalProblem(file.relPath, error);
       }
     },
-  );
+  ).catch(stopCheckpointsAndThrow);
+  // no checkpoint beside the final manifest: generations reach the peer in order
+  await checkpoints.stop();
 
   input.onProgress({ phase: 'finishing' });
   if (hashedWhileSending.length > 0) input.hashes.apply(input.shareId, { upsert: hashedWhileSending, remove: [] });
