@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCatalogue } from '../src/errors/catalogue.js';
-import { describePeerError, peerErrorCodes } from '../src/peer-client/index.js';
+import { describePeerError, peerErrorCodeOf, peerErrorKinds } from '../src/peer-client/index.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const TROUBLESHOOTING = path.join(repoRoot, 'docs', 'troubleshooting.md');
@@ -15,9 +15,9 @@ const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
 function errorTables(): string {
   const api = Object.entries(errorCatalogue).map(([code, entry]) => `| \`${code}\` | ${entry.status} | ${cell(entry.message)} | ${cell(entry.hint)} |`);
-  const peer = peerErrorCodes.map((code) => {
-    const { message, hint } = describePeerError(code, { address: 'peer.example', port: 8443 });
-    return `| \`${code}\` | ${cell(message)} | ${cell(hint)} |`;
+  const peer = peerErrorKinds.map((kind) => {
+    const { message, hint } = describePeerError(kind, { address: 'peer.example', port: 8443 });
+    return `| \`${peerErrorCodeOf[kind]}\` | ${cell(message)} | ${cell(hint)} |`;
   });
   return [
     START,
@@ -30,7 +30,7 @@ function errorTables(): string {
     '',
     '### Errors talking to a peer (Test Connection, sync logs)',
     '',
-    'Shown for a peer at `peer.example:8443`; the real messages name your peer.',
+    'The words this server shows when a peer fails, for a peer at `peer.example:8443` (the real messages name your peer). Some codes are also in the table above: there, the words are those of this server as a peer.',
     '',
     '| code | what happened | what to do |',
     '|---|---|---|',

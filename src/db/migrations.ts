@@ -129,7 +129,8 @@ export const migrations: readonly string[] = [
   ALTER TABLE peers ADD COLUMN upload_windows TEXT NOT NULL DEFAULT '[]';
   `,
   // 5: receiving side: objects written for a share since its last manifest commit, so an unfinished
-  // sync's objects can be removed at the next one (the peer cannot read manifests; see src/incoming/uncommitted.ts)
+  // sync's objects can be removed at the next one (the peer cannot read manifests; see IncomingStore.dropUncommitted);
+  // and sync logs' error codes in the catalogue's vocabulary
   `
   CREATE TABLE incoming_uncommitted (
     source   TEXT NOT NULL,
@@ -141,5 +142,29 @@ export const migrations: readonly string[] = [
     replaced INTEGER NOT NULL,
     PRIMARY KEY (source, user, share, path)
   ) WITHOUT ROWID;
+
+  -- one vocabulary of error codes: sync logs written before it name the peer client's kinds
+  UPDATE sync_logs SET error_code = CASE error_code
+      WHEN 'connection-refused' THEN 'PEER_CONNECTION_REFUSED'
+      WHEN 'timeout' THEN 'PEER_TIMEOUT'
+      WHEN 'name-not-found' THEN 'PEER_NAME_NOT_FOUND'
+      WHEN 'unauthorized' THEN 'PEER_UNAUTHORIZED'
+      WHEN 'forbidden' THEN 'PEER_FORBIDDEN'
+      WHEN 'source-cert-mismatch' THEN 'SOURCE_CERT_MISMATCH'
+      WHEN 'certificate-changed' THEN 'PEER_CERTIFICATE_CHANGED'
+      WHEN 'rate-limited' THEN 'PEER_RATE_LIMITED'
+      WHEN 'payload-too-large' THEN 'PAYLOAD_TOO_LARGE'
+      WHEN 'insufficient-storage' THEN 'INSUFFICIENT_STORAGE'
+      WHEN 'tls-error' THEN 'PEER_TLS_ERROR'
+      WHEN 'protocol-error' THEN 'PEER_PROTOCOL_ERROR'
+      WHEN 'not-found' THEN 'PEER_NOT_FOUND'
+      WHEN 'hash-mismatch' THEN 'HASH_MISMATCH'
+      WHEN 'path-invalid' THEN 'PATH_INVALID'
+      WHEN 'session-expired' THEN 'SESSION_INVALID'
+      WHEN 'connection-lost' THEN 'PEER_CONNECTION_LOST'
+      WHEN 'aborted' THEN 'PEER_REQUEST_ABORTED'
+      WHEN 'not-pinned' THEN 'PEER_NOT_PINNED'
+      ELSE error_code END
+    WHERE error_code GLOB '*-*' OR error_code IN ('timeout', 'unauthorized', 'forbidden', 'aborted');
   `,
 ];

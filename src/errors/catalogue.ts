@@ -149,6 +149,56 @@ export const errorCatalogue = {
     message: "The peer's certificate fingerprint has not been confirmed",
     hint: 'Run Test Connection on the peer, compare the fingerprint with its administrator, and confirm it.',
   },
+  PEER_CONNECTION_REFUSED: {
+    status: 502,
+    message: 'Connection refused — check the peer is reachable, its port (8443) and firewall',
+    hint: 'Check that Anemone runs on the peer, that the address and port in the peer settings are right, and that no firewall blocks the port.',
+  },
+  PEER_TIMEOUT: {
+    status: 504,
+    message: 'Timed out — the peer did not answer in time',
+    hint: "Check the peer's address and port, that the peer is running and that no firewall silently drops the connection; a slow link may need a longer timeout in the peer settings.",
+  },
+  PEER_NAME_NOT_FOUND: {
+    status: 502,
+    message: "Name not found — the peer's address does not resolve",
+    hint: "Check the spelling of the peer's address, or use its IP address; check this server's DNS settings.",
+  },
+  PEER_CERTIFICATE_CHANGED: {
+    status: 502,
+    message: 'Certificate changed — the peer presented a certificate that is not the pinned one; it could be an impostor',
+    hint: "Nothing was sent to it. Compare the fingerprint it presented with the one on the peer's Settings page; only if they match, pin the new fingerprint.",
+  },
+  PEER_RATE_LIMITED: {
+    status: 502,
+    message: '429 Too Many Requests — the peer is refusing attempts from this server for now',
+    hint: 'Wait and try again; repeated refusals usually mean the peer password is wrong.',
+  },
+  PEER_TLS_ERROR: {
+    status: 502,
+    message: 'The secure connection to the peer failed',
+    hint: 'Check that the address and port are those of an Anemone server speaking HTTPS (not plain HTTP or another service).',
+  },
+  PEER_PROTOCOL_ERROR: {
+    status: 502,
+    message: 'Unexpected answer from the peer',
+    hint: "Check that the peer is an Anemone server and that both servers run a recent version; the peer's log may say more.",
+  },
+  PEER_NOT_FOUND: {
+    status: 502,
+    message: '404 Not Found — the peer holds no such file',
+    hint: 'The backup on the peer may be incomplete; run a sync, then try again.',
+  },
+  PEER_CONNECTION_LOST: {
+    status: 502,
+    message: 'Connection lost — the peer closed the connection during a request',
+    hint: "Retry; if it keeps happening, check the network between the servers and the peer's log.",
+  },
+  PEER_REQUEST_ABORTED: {
+    status: 503,
+    message: 'The request to the peer was cancelled',
+    hint: 'Start it again when needed.',
+  },
   PEER_UNREACHABLE: {
     status: 502,
     message: 'The peer could not be reached',

@@ -14,7 +14,7 @@ describe('peerErrorFrom: failures before an answer', () => {
   it('reads the socket error undici and fetch wrap in `cause`', () => {
     const wrapped = new TypeError('fetch failed', { cause: networkError('ECONNREFUSED') });
     const error = peerErrorFrom(wrapped, context);
-    assert.equal(error.code, 'connection-refused');
+    assert.equal(error.code, 'PEER_CONNECTION_REFUSED');
     assert.equal(error.message, 'Connection refused — check the peer is reachable, its port (8443) and firewall');
     assert.match(error.hint, /peer\.example:8443/);
     assert.equal(error.cause, wrapped);
@@ -22,17 +22,17 @@ describe('peerErrorFrom: failures before an answer', () => {
 
   it('names each network failure', () => {
     const cases: [string, string][] = [
-      ['ECONNREFUSED', 'connection-refused'],
-      ['EHOSTUNREACH', 'connection-refused'],
-      ['ENOTFOUND', 'name-not-found'],
-      ['EAI_AGAIN', 'name-not-found'],
-      ['ETIMEDOUT', 'timeout'],
-      ['UND_ERR_CONNECT_TIMEOUT', 'timeout'],
-      ['UND_ERR_HEADERS_TIMEOUT', 'timeout'],
-      ['UND_ERR_BODY_TIMEOUT', 'timeout'],
-      ['ECONNRESET', 'connection-lost'],
-      ['UND_ERR_SOCKET', 'connection-lost'],
-      ['UND_ERR_ABORTED', 'aborted'],
+      ['ECONNREFUSED', 'PEER_CONNECTION_REFUSED'],
+      ['EHOSTUNREACH', 'PEER_CONNECTION_REFUSED'],
+      ['ENOTFOUND', 'PEER_NAME_NOT_FOUND'],
+      ['EAI_AGAIN', 'PEER_NAME_NOT_FOUND'],
+      ['ETIMEDOUT', 'PEER_TIMEOUT'],
+      ['UND_ERR_CONNECT_TIMEOUT', 'PEER_TIMEOUT'],
+      ['UND_ERR_HEADERS_TIMEOUT', 'PEER_TIMEOUT'],
+      ['UND_ERR_BODY_TIMEOUT', 'PEER_TIMEOUT'],
+      ['ECONNRESET', 'PEER_CONNECTION_LOST'],
+      ['UND_ERR_SOCKET', 'PEER_CONNECTION_LOST'],
+      ['UND_ERR_ABORTED', 'PEER_REQUEST_ABORTED'],
     ];
     for (const [code, expected] of cases) {
       assert.equal(peerErrorFrom(networkError(code), context).code, expected, code);
@@ -41,10 +41,10 @@ describe('peerErrorFrom: failures before an answer', () => {
   });
 
   it("maps undici's own error classes", () => {
-    assert.equal(peerErrorFrom(new errors.ConnectTimeoutError(), context).code, 'timeout');
-    assert.equal(peerErrorFrom(new errors.HeadersTimeoutError(), context).code, 'timeout');
-    assert.equal(peerErrorFrom(new errors.SocketError('other side closed'), context).code, 'connection-lost');
-    assert.equal(peerErrorFrom(new errors.RequestAbortedError(), context).code, 'aborted');
+    assert.equal(peerErrorFrom(new errors.ConnectTimeoutError(), context).code, 'PEER_TIMEOUT');
+    assert.equal(peerErrorFrom(new errors.HeadersTimeoutError(), context).code, 'PEER_TIMEOUT');
+    assert.equal(peerErrorFrom(new errors.SocketError('other side closed'), context).code, 'PEER_CONNECTION_LOST');
+    assert.equal(peerErrorFrom(new errors.RequestAbortedError(), context).code, 'PEER_REQUEST_ABORTED');
   });
 
   it('says how long it waited on a timeout, and where the name failed', () => {
@@ -54,7 +54,7 @@ describe('peerErrorFrom: failures before an answer', () => {
 
   it('finds the reason inside an AggregateError (IPv4 and IPv6 both tried)', () => {
     const aggregate = new AggregateError([networkError('ECONNREFUSED'), networkError('ECONNREFUSED')], 'connect failed');
-    assert.equal(peerErrorFrom({ cause: aggregate }, context).code, 'connection-refused');
+    assert.equal(peerErrorFrom({ cause: aggregate }, context).code, 'PEER_CONNECTION_REFUSED');
   });
 
   it('reports TLS failures as tls-error with the reason', () => {
@@ -64,7 +64,7 @@ describe('peerErrorFrom: failures before an answer', () => {
       library: 'SSL routines',
     });
     const error = peerErrorFrom(new TypeError('fetch failed', { cause: tls }), context);
-    assert.equal(error.code, 'tls-error');
+    assert.equal(error.code, 'PEER_TLS_ERROR');
     assert.match(error.message, /wrong version number/);
   });
 
@@ -79,51 +79,51 @@ describe('peerErrorFrom: failures before an answer', () => {
 
   it('calls anything unknown a protocol error, never a stack trace', () => {
     const error = peerErrorFrom(new Error('something odd'), context);
-    assert.equal(error.code, 'protocol-error');
+    assert.equal(error.code, 'PEER_PROTOCOL_ERROR');
     assert.match(error.message, /something odd/);
     assert.doesNotMatch(error.message, /\n\s+at /);
-    assert.equal(peerErrorFrom('a string', context).code, 'protocol-error');
+    assert.equal(peerErrorFrom('a string', context).code, 'PEER_PROTOCOL_ERROR');
   });
 });
 
 describe('peerErrorFromAnswer: refusals from the peer', () => {
   it('maps 401, 403 and their codes', () => {
     const unauthorized = peerErrorFromAnswer({ status: 401, error: { code: 'PEER_UNAUTHORIZED' } }, context);
-    assert.equal(unauthorized.code, 'unauthorized');
+    assert.equal(unauthorized.code, 'PEER_UNAUTHORIZED');
     assert.equal(unauthorized.message, '401 Unauthorized — the peer password is wrong; update it in the peer settings');
     assert.equal(unauthorized.status, 401);
     assert.equal(unauthorized.peerCode, 'PEER_UNAUTHORIZED');
 
-    assert.equal(peerErrorFromAnswer({ status: 401, error: { code: 'SESSION_INVALID' } }, context).code, 'session-expired');
+    assert.equal(peerErrorFromAnswer({ status: 401, error: { code: 'SESSION_INVALID' } }, context).code, 'SESSION_INVALID');
 
     const forbidden = peerErrorFromAnswer({ status: 403, error: { code: 'PEER_FORBIDDEN', message: 'whatever' } }, context);
-    assert.equal(forbidden.code, 'forbidden');
+    assert.equal(forbidden.code, 'PEER_FORBIDDEN');
     assert.equal(forbidden.message, '403 Forbidden — the peer is not accepting syncs; check its settings');
 
     const mismatch = peerErrorFromAnswer({ status: 403, error: { code: 'SOURCE_CERT_MISMATCH' } }, { ...context, ownFingerprint: 'AB:CD' });
-    assert.equal(mismatch.code, 'source-cert-mismatch');
+    assert.equal(mismatch.code, 'SOURCE_CERT_MISMATCH');
     assert.match(mismatch.hint, /AB:CD/);
   });
 
   it('maps 413, 429 with Retry-After, 507 and 404', () => {
-    assert.equal(peerErrorFromAnswer({ status: 413 }, context).code, 'payload-too-large');
+    assert.equal(peerErrorFromAnswer({ status: 413 }, context).code, 'PAYLOAD_TOO_LARGE');
     const limited = peerErrorFromAnswer({ status: 429, retryAfter: '42' }, context);
-    assert.equal(limited.code, 'rate-limited');
+    assert.equal(limited.code, 'PEER_RATE_LIMITED');
     assert.equal(limited.retryAfterSeconds, 42);
     assert.match(limited.hint, /42 seconds/);
     const full = peerErrorFromAnswer({ status: 507, error: { code: 'INSUFFICIENT_STORAGE' } }, context);
-    assert.equal(full.code, 'insufficient-storage');
+    assert.equal(full.code, 'INSUFFICIENT_STORAGE');
     assert.match(full.message, /^507 Insufficient Storage/);
-    assert.equal(peerErrorFromAnswer({ status: 404, error: { code: 'NOT_FOUND' } }, context).code, 'not-found');
+    assert.equal(peerErrorFromAnswer({ status: 404, error: { code: 'NOT_FOUND' } }, context).code, 'PEER_NOT_FOUND');
   });
 
   it('maps 400 by the peer code, and anything else to a protocol error naming the status', () => {
-    assert.equal(peerErrorFromAnswer({ status: 400, error: { code: 'HASH_MISMATCH' } }, context).code, 'hash-mismatch');
-    assert.equal(peerErrorFromAnswer({ status: 400, error: { code: 'PATH_INVALID', message: 'bad path' } }, context).code, 'path-invalid');
+    assert.equal(peerErrorFromAnswer({ status: 400, error: { code: 'HASH_MISMATCH' } }, context).code, 'HASH_MISMATCH');
+    assert.equal(peerErrorFromAnswer({ status: 400, error: { code: 'PATH_INVALID', message: 'bad path' } }, context).code, 'PATH_INVALID');
     const odd = peerErrorFromAnswer({ status: 500, error: { code: 'INTERNAL', message: 'Something went wrong' } }, context);
-    assert.equal(odd.code, 'protocol-error');
+    assert.equal(odd.code, 'PEER_PROTOCOL_ERROR');
     assert.match(odd.message, /answered 500 \(Something went wrong\)/);
-    assert.equal(peerErrorFromAnswer({ status: 502 }, context).code, 'protocol-error');
+    assert.equal(peerErrorFromAnswer({ status: 502 }, context).code, 'PEER_PROTOCOL_ERROR');
   });
 
   it('bounds what a peer can make us print', () => {

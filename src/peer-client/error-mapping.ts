@@ -1,9 +1,9 @@
-import { PeerError, type PeerErrorCode, type PeerErrorContext } from './peer-error.js';
+import { PeerError, type PeerErrorKind, type PeerErrorContext } from './peer-error.js';
 
 /** What the client knows about the peer when something fails. */
 export type MappingContext = Pick<PeerErrorContext, 'address' | 'port' | 'timeoutMs' | 'ownFingerprint'>;
 
-const NETWORK_CODES: Record<string, PeerErrorCode> = {
+const NETWORK_CODES: Record<string, PeerErrorKind> = {
   ECONNREFUSED: 'connection-refused',
   // unreachable hosts get the same advice as a refusal: address, port, firewall
   EHOSTUNREACH: 'connection-refused',

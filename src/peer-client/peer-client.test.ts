@@ -183,7 +183,7 @@ describe('PeerClient against a fake peer', () => {
   });
 
   it('maps a wrong password to 401 unauthorized, and a right one opens a session', async () => {
-    await assert.rejects(client({ password: 'nope' }).ensureSession(), (error: any) => error.code === 'unauthorized' && error.status === 401);
+    await assert.rejects(client({ password: 'nope' }).ensureSession(), (error: any) => error.code === 'PEER_UNAUTHORIZED' && error.status === 401);
     const opened = await client().openSession('server-a', 'pw');
     assert.equal(opened.serverName, 'fake-peer');
   });
@@ -216,7 +216,7 @@ describe('PeerClient against a fake peer', () => {
     const listed = (await c.listFiles('alice', 'backup')).map((f) => `${f.path}:${f.size}`).sort();
     assert.deepEqual(listed, ['a.txt.enc:5', 'c.txt.enc:5', 'dir/b.txt.enc:0', `photos/cat.jpg.enc:${content.length}`]);
 
-    await assert.rejects(c.getFile('alice', 'backup', 'missing.enc'), (error: any) => error.code === 'not-found');
+    await assert.rejects(c.getFile('alice', 'backup', 'missing.enc'), (error: any) => error.code === 'PEER_NOT_FOUND');
 
     const manyPaths = Array.from({ length: 12_000 }, (_, i) => `gone/${i}.enc`);
     const before = peer.deleteRequests;
@@ -245,7 +245,7 @@ describe('PeerClient against a fake peer', () => {
     peer.tokens.clear();
     await assert.rejects(
       c.putFile('alice', 'backup', 'once.enc', Readable.from([Buffer.from('x')]), 1),
-      (error: any) => error.code === 'session-expired',
+      (error: any) => error.code === 'SESSION_INVALID',
     );
     assert.deepEqual(await c.listShares(), []);
   });
@@ -265,21 +265,21 @@ describe('PeerClient against a fake peer', () => {
     const waiting = client({ session: fresh }).listShares({ signal: cancelled.signal });
     const patient = client({ session: fresh }).listShares();
     cancelled.abort();
-    await assert.rejects(waiting, (error: any) => error.code === 'aborted');
+    await assert.rejects(waiting, (error: any) => error.code === 'PEER_REQUEST_ABORTED');
     assert.deepEqual(await patient, []);
   });
 
   it('names a full disk, an oversized upload and rate limiting', async () => {
     const c = client();
     await assert.rejects(c.putFile('alice', 'backup', 'full.enc', Readable.from([Buffer.from('x')]), 1), (error: any) => {
-      assert.equal(error.code, 'insufficient-storage');
+      assert.equal(error.code, 'INSUFFICIENT_STORAGE');
       assert.match(error.message, /^507 Insufficient Storage/);
       return true;
     });
-    await assert.rejects(c.putFile('alice', 'backup', 'big.enc', Readable.from([Buffer.from('x')]), 1), (error: any) => error.code === 'payload-too-large');
+    await assert.rejects(c.putFile('alice', 'backup', 'big.enc', Readable.from([Buffer.from('x')]), 1), (error: any) => error.code === 'PAYLOAD_TOO_LARGE');
     peer.rateLimited = true;
     try {
-      await assert.rejects(client().ensureSession(), (error: any) => error.code === 'rate-limited' && error.retryAfterSeconds === 30);
+      await assert.rejects(client().ensureSession(), (error: any) => error.code === 'PEER_RATE_LIMITED' && error.retryAfterSeconds === 30);
     } finally {
       peer.rateLimited = false;
     }
@@ -287,11 +287,11 @@ describe('PeerClient against a fake peer', () => {
 
   it('gives up on a silent peer after its timeout, and stops when asked to', async () => {
     const c = client({ timeoutMs: 300 });
-    await assert.rejects(c.listFiles('slow', 'backup'), (error: any) => error.code === 'timeout');
+    await assert.rejects(c.listFiles('slow', 'backup'), (error: any) => error.code === 'PEER_TIMEOUT');
     const controller = new AbortController();
     const pending = client().listFiles('slow', 'backup', { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
-    await assert.rejects(pending, (error: any) => error.code === 'aborted');
+    await assert.rejects(pending, (error: any) => error.code === 'PEER_REQUEST_ABORTED');
   });
 
   it('refuses the peer when pinned to another certificate, before sending anything', async () => {
@@ -305,7 +305,7 @@ describe('PeerClient against a fake peer', () => {
     });
     clients.push(pinnedElsewhere);
     const opened = peer.sessionsOpened;
-    await assert.rejects(pinnedElsewhere.ensureSession(), (error: any) => error.code === 'certificate-changed' && error.seenFingerprint === peerIdentity.fingerprint);
+    await assert.rejects(pinnedElsewhere.ensureSession(), (error: any) => error.code === 'PEER_CERTIFICATE_CHANGED' && error.seenFingerprint === peerIdentity.fingerprint);
     assert.equal(peer.sessionsOpened, opened);
   });
 });

@@ -344,7 +344,7 @@ export class PeerClient {
       if (ok.includes(response.statusCode)) return response;
       if (body instanceof Readable && !body.readableEnded) body.destroy();
       const error = await this.transport.failure(response);
-      if (error.code !== 'session-expired') throw error;
+      if (error.code !== 'SESSION_INVALID') throw error;
       this.session.forget(token);
       if (attempt > 0 || !replayable || !this.credentials) throw error;
     }

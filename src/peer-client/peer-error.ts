@@ -1,10 +1,15 @@
+import type { ErrorCode } from '../errors/catalogue.js';
+
 /**
  * What can go wrong talking to a peer, each with the words a person reads
  * (PRODUCT.md §9: what happened — what to do). The sync engine stores
  * `code`, `message` and `hint` in its log; Test Connection shows them.
+ *
+ * A kind (`connection-refused`) is the client's own discriminant and never
+ * reaches a person or a log: everything outside sees `code`, its error
+ * catalogue code (`PEER_CONNECTION_REFUSED`), mapped once here.
  */
-/** Every code, in the order docs/troubleshooting.md lists them. */
-export const peerErrorCodes = [
+export const peerErrorKinds = [
   'connection-refused',
   'timeout',
   'name-not-found',
@@ -26,7 +31,30 @@ export const peerErrorCodes = [
   'not-pinned',
 ] as const;
 
-export type PeerErrorCode = (typeof peerErrorCodes)[number];
+export type PeerErrorKind = (typeof peerErrorKinds)[number];
+
+/** The catalogue code of each kind: what logs, API answers and the troubleshooting guide name. */
+export const peerErrorCodeOf: Readonly<Record<PeerErrorKind, ErrorCode>> = {
+  'connection-refused': 'PEER_CONNECTION_REFUSED',
+  timeout: 'PEER_TIMEOUT',
+  'name-not-found': 'PEER_NAME_NOT_FOUND',
+  unauthorized: 'PEER_UNAUTHORIZED',
+  forbidden: 'PEER_FORBIDDEN',
+  'source-cert-mismatch': 'SOURCE_CERT_MISMATCH',
+  'certificate-changed': 'PEER_CERTIFICATE_CHANGED',
+  'rate-limited': 'PEER_RATE_LIMITED',
+  'payload-too-large': 'PAYLOAD_TOO_LARGE',
+  'insufficient-storage': 'INSUFFICIENT_STORAGE',
+  'tls-error': 'PEER_TLS_ERROR',
+  'protocol-error': 'PEER_PROTOCOL_ERROR',
+  'not-found': 'PEER_NOT_FOUND',
+  'hash-mismatch': 'HASH_MISMATCH',
+  'path-invalid': 'PATH_INVALID',
+  'session-expired': 'SESSION_INVALID',
+  'connection-lost': 'PEER_CONNECTION_LOST',
+  aborted: 'PEER_REQUEST_ABORTED',
+  'not-pinned': 'PEER_NOT_PINNED',
+};
 
 /** Facts the words are built from; every field is optional so a message never fails to build. */
 export interface PeerErrorContext {
@@ -50,7 +78,9 @@ export interface PeerErrorContext {
 }
 
 export class PeerError extends Error {
-  readonly code: PeerErrorCode;
+  readonly kind: PeerErrorKind;
+  /** The catalogue code, in the one vocabulary of logs and API answers. */
+  readonly code: ErrorCode;
   readonly hint: string;
   readonly status: number | undefined;
   readonly peerCode: string | undefined;
@@ -58,11 +88,12 @@ export class PeerError extends Error {
   readonly seenFingerprint: string | undefined;
   readonly expectedFingerprint: string | undefined;
 
-  constructor(code: PeerErrorCode, context: PeerErrorContext = {}, options: { cause?: unknown } = {}) {
-    const { message, hint } = describePeerError(code, context);
+  constructor(kind: PeerErrorKind, context: PeerErrorContext = {}, options: { cause?: unknown } = {}) {
+    const { message, hint } = describePeerError(kind, context);
     super(message, { cause: options.cause });
     this.name = 'PeerError';
-    this.code = code;
+    this.kind = kind;
+    this.code = peerErrorCodeOf[kind];
     this.hint = hint;
     this.status = context.status;
     this.peerCode = context.peerCode;
@@ -93,11 +124,11 @@ function withDetail(text: string, detail: string | undefined): string {
   return detail ? `${text}: ${detail}` : text;
 }
 
-/** The message and hint of each code, in the terms of docs/troubleshooting.md. */
-export function describePeerError(code: PeerErrorCode, context: PeerErrorContext): { message: string; hint: string } {
+/** The message and hint of each kind, in the terms of docs/troubleshooting.md. */
+export function describePeerError(kind: PeerErrorKind, context: PeerErrorContext): { message: string; hint: string } {
   const port = context.port ?? 8443;
   const peer = where(context);
-  switch (code) {
+  switch (kind) {
     case 'connection-refused':
       return {
         message: `Connection refused — check the peer is reachable, its port (${port}) and firewall`,

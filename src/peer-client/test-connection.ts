@@ -2,23 +2,23 @@ import { peerErrorFrom } from './error-mapping.js';
 import { discoverPeer } from './discover.js';
 import { normaliseFingerprint } from './fingerprint.js';
 import { PeerClient } from './peer-client.js';
-import type { PeerError, PeerErrorCode } from './peer-error.js';
+import type { PeerError } from './peer-error.js';
 import type { ClientIdentity } from './pinned-agent.js';
 import type { SessionSlot } from './session-slot.js';
 
-/** The answers of Test Connection (PRODUCT.md §4). */
+/** The answers of Test Connection (PRODUCT.md §4): `OK`, or the catalogue code of what failed. */
 export type TestOutcome =
-  | 'ok'
-  | 'connection-refused'
-  | 'timeout'
-  | 'name-not-found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'certificate-changed'
-  | 'source-cert-mismatch'
-  | 'rate-limited'
-  | 'tls-error'
-  | 'protocol-error';
+  | 'OK'
+  | 'PEER_CONNECTION_REFUSED'
+  | 'PEER_TIMEOUT'
+  | 'PEER_NAME_NOT_FOUND'
+  | 'PEER_UNAUTHORIZED'
+  | 'PEER_FORBIDDEN'
+  | 'PEER_CERTIFICATE_CHANGED'
+  | 'SOURCE_CERT_MISMATCH'
+  | 'PEER_RATE_LIMITED'
+  | 'PEER_TLS_ERROR'
+  | 'PEER_PROTOCOL_ERROR';
 
 export interface TestConnectionInput {
   address: string;
@@ -39,28 +39,28 @@ export interface TestConnectionResult {
   hint: string;
   /** The peer's name for itself, when it said it. */
   serverName?: string;
-  /** The certificate the peer presented (on `certificate-changed`, the unexpected one). */
+  /** The certificate the peer presented (on `PEER_CERTIFICATE_CHANGED`, the unexpected one). */
   fingerprint?: string;
-  /** Seconds to wait, on `rate-limited`. */
+  /** Seconds to wait, on `PEER_RATE_LIMITED`. */
   retryAfterSeconds?: number;
 }
 
-const OUTCOMES: ReadonlySet<PeerErrorCode> = new Set<TestOutcome & PeerErrorCode>([
-  'connection-refused',
-  'timeout',
-  'name-not-found',
-  'unauthorized',
-  'forbidden',
-  'certificate-changed',
-  'source-cert-mismatch',
-  'rate-limited',
-  'tls-error',
-  'protocol-error',
+const OUTCOMES: ReadonlySet<string> = new Set<Exclude<TestOutcome, 'OK'>>([
+  'PEER_CONNECTION_REFUSED',
+  'PEER_TIMEOUT',
+  'PEER_NAME_NOT_FOUND',
+  'PEER_UNAUTHORIZED',
+  'PEER_FORBIDDEN',
+  'PEER_CERTIFICATE_CHANGED',
+  'SOURCE_CERT_MISMATCH',
+  'PEER_RATE_LIMITED',
+  'PEER_TLS_ERROR',
+  'PEER_PROTOCOL_ERROR',
 ]);
 
 function outcomeOf(error: PeerError): TestOutcome {
   // anything else (a connection reset, a 413 on a tiny request…) is an answer we did not expect
-  return OUTCOMES.has(error.code) ? (error.code as TestOutcome) : 'protocol-error';
+  return OUTCOMES.has(error.code) ? (error.code as TestOutcome) : 'PEER_PROTOCOL_ERROR';
 }
 
 /**
@@ -109,7 +109,7 @@ export async function testConnection(
     }
     return {
       ok: true,
-      outcome: 'ok',
+      outcome: 'OK',
       message: `Connected — "${serverName}" is reachable and accepts syncs from this server`,
       hint: pinned
         ? "The peer presented the pinned certificate."

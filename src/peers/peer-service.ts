@@ -243,9 +243,9 @@ export class PeerService {
     return sha256Hex(JSON.stringify([row.address, row.port, normaliseFingerprint(fingerprint) ?? fingerprint, this.deps.serverName(), password ?? null]));
   }
 
-  /** How a sync's contact with the peer went (`code`: a PeerError code), for the status on the Peers page and dashboard. */
+  /** How a sync's contact with the peer went (`code`: a catalogue code), for the status on the Peers page and dashboard. */
   recordContact(peerId: number, outcome: { ok: boolean; code?: string | undefined; message?: string | undefined }): void {
-    if (outcome.code === 'aborted') return;
+    if (outcome.code === 'PEER_REQUEST_ABORTED') return;
     const now = this.now().toISOString();
     if (outcome.ok) {
       this.deps.repos.peers.recordContact(peerId, { status: 'online', statusMessage: null, lastContactAt: now });

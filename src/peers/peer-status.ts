@@ -14,36 +14,36 @@ export type PeerStatus =
   | 'error';
 
 const STATUS_OF: Record<string, PeerStatus> = {
-  'connection-refused': 'offline',
-  timeout: 'offline',
-  'name-not-found': 'offline',
-  'tls-error': 'offline',
-  'connection-lost': 'offline',
-  unauthorized: 'unauthorized',
-  'rate-limited': 'unauthorized',
-  forbidden: 'forbidden',
-  'source-cert-mismatch': 'forbidden',
-  'certificate-changed': 'certificate-changed',
-  'not-pinned': 'unconfirmed',
+  PEER_CONNECTION_REFUSED: 'offline',
+  PEER_TIMEOUT: 'offline',
+  PEER_NAME_NOT_FOUND: 'offline',
+  PEER_TLS_ERROR: 'offline',
+  PEER_CONNECTION_LOST: 'offline',
+  PEER_UNAUTHORIZED: 'unauthorized',
+  PEER_RATE_LIMITED: 'unauthorized',
+  PEER_FORBIDDEN: 'forbidden',
+  SOURCE_CERT_MISMATCH: 'forbidden',
+  PEER_CERTIFICATE_CHANGED: 'certificate-changed',
+  PEER_NOT_PINNED: 'unconfirmed',
   // a session that expired mid-upload says nothing bad about the peer
-  'session-expired': 'online',
+  SESSION_INVALID: 'online',
 };
 
 /** Codes that mean the peer itself answered, so it was in contact. */
 const ANSWERED = new Set([
-  'unauthorized',
-  'rate-limited',
-  'forbidden',
-  'source-cert-mismatch',
-  'session-expired',
-  'payload-too-large',
-  'insufficient-storage',
-  'hash-mismatch',
-  'path-invalid',
-  'not-found',
+  'PEER_UNAUTHORIZED',
+  'PEER_RATE_LIMITED',
+  'PEER_FORBIDDEN',
+  'SOURCE_CERT_MISMATCH',
+  'SESSION_INVALID',
+  'PAYLOAD_TOO_LARGE',
+  'INSUFFICIENT_STORAGE',
+  'HASH_MISMATCH',
+  'PATH_INVALID',
+  'PEER_NOT_FOUND',
 ]);
 
-/** `code` is a PeerError code (or another error code a sync recorded); unknown codes are an `error` without contact. */
+/** `code` is a catalogue code a sync or a Test Connection recorded (a peer client's, or another); unknown codes are an `error` without contact. */
 export function statusForFailure(code: string | undefined): { status: PeerStatus; answered: boolean } {
   return { status: (code && STATUS_OF[code]) || 'error', answered: code !== undefined && ANSWERED.has(code) };
 }

@@ -9,13 +9,13 @@ import { isPeerError } from '../peer-client/peer-error.js';
 export function rebuildPeerFailure(error: unknown): unknown {
   if (!isPeerError(error)) return error;
   switch (error.code) {
-    case 'unauthorized':
+    case 'PEER_UNAUTHORIZED':
       return new AnemoneError('PEER_UNAUTHORIZED', {
         message: "401 Unauthorized — the peer's server password is wrong",
         hint: "Give the server password set on the peer (its Settings → Sync), the one this server used to sync to it; nothing was changed.",
         cause: error,
       });
-    case 'rate-limited':
+    case 'PEER_RATE_LIMITED':
       return new AnemoneError('TOO_MANY_ATTEMPTS', {
         message: `Too many wrong passwords: the peer refuses this address for ${error.retryAfterSeconds ?? 'a few'} seconds`,
         hint: 'Wait, then try again with the right server password.',

@@ -60,7 +60,7 @@ async function listWithin(access: BackupAccess, peer: PeerView): Promise<StoredS
     return await access.withClient(peer.id, (client) => client.listShares({ signal }));
   } catch (error) {
     // our own deadline, not a person cancelling: say it timed out
-    const timedOut = error instanceof PeerError && error.code === 'aborted' && signal.aborted;
+    const timedOut = error instanceof PeerError && error.code === 'PEER_REQUEST_ABORTED' && signal.aborted;
     const peerError = timedOut ? new PeerError('timeout', { peerName: peer.name, address: peer.address, port: peer.port, timeoutMs: LIST_TIMEOUT_MS }) : error;
     throw peerError instanceof PeerError ? fromPeerError(peerError) : peerError;
   }

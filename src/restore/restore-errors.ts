@@ -9,8 +9,8 @@ import { PeerError } from '../peer-client/index.js';
  * 401/403 of the peer protocol, which a browser would take for its own session.
  */
 export function fromPeerError(error: PeerError, relPath?: string): AnemoneError {
-  if (error.code === 'not-pinned') return new AnemoneError('PEER_NOT_PINNED', { message: error.message, hint: error.hint, cause: error });
-  if (error.code === 'not-found' && relPath !== undefined) {
+  if (error.code === 'PEER_NOT_PINNED') return new AnemoneError('PEER_NOT_PINNED', { message: error.message, hint: error.hint, cause: error });
+  if (error.code === 'PEER_NOT_FOUND' && relPath !== undefined) {
     return new AnemoneError('RESTORE_FILE_MISSING', { message: `"${relPath}" is missing on the peer; it was not restored`, cause: error });
   }
   return new AnemoneError('RESTORE_PEER_FAILED', { message: error.message, hint: error.hint, cause: error });

@@ -69,18 +69,18 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
 
     // b does not accept syncs yet
     await form.getByRole('button', { name: 'Test connection' }).click();
-    await form.locator('[data-testid="test-result"][data-outcome="forbidden"]').waitFor();
+    await form.locator('[data-testid="test-result"][data-outcome="PEER_FORBIDDEN"]').waitFor();
     assert.match((await result.textContent()) ?? '', /403 Forbidden — the peer is not accepting syncs/);
 
     // b accepts syncs, with a password this form does not have yet
     await b.admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: PASSWORD_OF_B });
     await form.getByRole('button', { name: 'Test connection' }).click();
-    await form.locator('[data-testid="test-result"][data-outcome="unauthorized"]').waitFor();
+    await form.locator('[data-testid="test-result"][data-outcome="PEER_UNAUTHORIZED"]').waitFor();
     assert.match((await result.textContent()) ?? '', /401 Unauthorized — the peer password is wrong/);
 
     await form.getByLabel('Password', { exact: true }).fill(PASSWORD_OF_B);
     await form.getByRole('button', { name: 'Test connection' }).click();
-    await form.locator('[data-testid="test-result"][data-outcome="ok"]').waitFor();
+    await form.locator('[data-testid="test-result"][data-outcome="OK"]').waitFor();
     assert.equal((await form.getByTestId('seen-fingerprint').textContent())?.trim(), b.test.server.identity.fingerprint);
     await result.getByText('server-b', { exact: true }).waitFor();
     await screenshotBoth(adminA, '20-peers-test-ok');
@@ -103,7 +103,7 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
     await form.getByLabel('Address').fill('127.0.0.1');
     await form.getByLabel('Port').fill(String(await closedPort()));
     await form.getByRole('button', { name: 'Test connection' }).click();
-    await form.locator('[data-testid="test-result"][data-outcome="connection-refused"]').waitFor();
+    await form.locator('[data-testid="test-result"][data-outcome="PEER_CONNECTION_REFUSED"]').waitFor();
     assert.match((await form.getByTestId('test-result').textContent()) ?? '', /Connection refused/);
     await form.getByRole('button', { name: 'Cancel' }).click();
   });

@@ -159,7 +159,7 @@ describe('the disaster drill', () => {
 
       // the rebuilt server syncs to its peer again without re-pairing (the mass-deletion guard aside, nothing to send)
       const tested = await admin.post(`/api/admin/peers/${peerId}/test`);
-      assert.equal(tested.body.outcome, 'ok', JSON.stringify(tested.body));
+      assert.equal(tested.body.outcome, 'OK', JSON.stringify(tested.body));
       assert.equal((await admin.get('/api/admin/sync/config')).body.enabled, false, 'automatic sync stays off until the administrator switches it on');
     } finally {
       await a2.stop();

@@ -106,7 +106,7 @@ describe('dashboard and incoming backups after real syncs', () => {
     const finished = lines.filter((line) => line.msg === 'sync finished');
     assert.ok(started.some((line) => line.user === 'alice' && line.share === 'backup' && line.peer === 'server-b'));
     assert.ok(finished.some((line) => line.user === 'alice' && line.files === 3));
-    assert.ok(lines.some((line) => line.msg === 'sync failed' && line.code === 'unauthorized'));
+    assert.ok(lines.some((line) => line.msg === 'sync failed' && line.code === 'PEER_UNAUTHORIZED'));
     const text = JSON.stringify(lines);
     for (const secret of [alice.key.toString('base64'), bob.key.toString('base64'), 'password of b', 'a new password for b']) {
       assert.equal(text.includes(secret), false, 'a secret reached the log');

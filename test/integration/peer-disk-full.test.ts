@@ -93,7 +93,7 @@ describe('a peer whose disk filled up during a sync', () => {
     await writeFiles(share, { ...Object.fromEntries(photos.map((photo) => [photo, randomBytes(100 * KB)])), 'big.bin': randomBytes(2_000 * KB) });
     const [full] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     assert.equal(full?.status, 'failure', JSON.stringify(full));
-    assert.ok(['INSUFFICIENT_STORAGE','insufficient-storage'].includes(full?.errorCode ?? ''));
+    assert.equal(full?.errorCode, 'INSUFFICIENT_STORAGE', 'the one vocabulary of error codes');
     assert.deepEqual((await filesUnder(onB)).filter((name) => name.startsWith('photos/')).length, 10, 'the batch had arrived before the disk filled');
     assert.deepEqual((await filesUnder(incomingDir)).filter((name) => path.basename(name).startsWith(TEMP_PREFIX)), [], 'no temporary file left');
 

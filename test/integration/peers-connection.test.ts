@@ -76,7 +76,7 @@ describe('Test Connection between two real servers', () => {
     const result = await adminA.post('/api/admin/peers/test', { address: '127.0.0.1', port: portB, password: PEER_PASSWORD });
     assert.equal(result.status, 200);
     assert.equal(result.body.ok, false);
-    assert.equal(result.body.outcome, 'forbidden');
+    assert.equal(result.body.outcome, 'PEER_FORBIDDEN');
     assert.equal(result.body.message, '403 Forbidden — the peer is not accepting syncs; check its settings');
     assert.ok(result.body.hint);
     assert.equal(result.body.fingerprint, b.server.identity.fingerprint);
@@ -87,7 +87,7 @@ describe('Test Connection between two real servers', () => {
     const settings = await adminB.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: PEER_PASSWORD });
     assert.equal(settings.status, 200, JSON.stringify(settings.body));
     const result = await adminA.post('/api/admin/peers/test', { address: '127.0.0.1', port: portB, password: PEER_PASSWORD });
-    assert.equal(result.body.outcome, 'ok', JSON.stringify(result.body));
+    assert.equal(result.body.outcome, 'OK', JSON.stringify(result.body));
     assert.equal(result.body.ok, true);
     assert.equal(result.body.serverName, 'server-b');
     assert.equal(result.body.fingerprint, b.server.identity.fingerprint);
@@ -96,10 +96,10 @@ describe('Test Connection between two real servers', () => {
 
   it('401 unauthorized with a wrong or a missing password', async () => {
     const wrong = await adminA.post('/api/admin/peers/test', { address: '127.0.0.1', port: portB, password: 'not the password' });
-    assert.equal(wrong.body.outcome, 'unauthorized');
+    assert.equal(wrong.body.outcome, 'PEER_UNAUTHORIZED');
     assert.equal(wrong.body.message, '401 Unauthorized — the peer password is wrong; update it in the peer settings');
     const missing = await adminA.post('/api/admin/peers/test', { address: '127.0.0.1', port: portB, fingerprint: b.server.identity.fingerprint });
-    assert.equal(missing.body.outcome, 'unauthorized');
+    assert.equal(missing.body.outcome, 'PEER_UNAUTHORIZED');
   });
 
   let peerId: number;
@@ -109,14 +109,14 @@ describe('Test Connection between two real servers', () => {
     peerId = created.body.id;
 
     const first = await adminA.post(`/api/admin/peers/${peerId}/test`);
-    assert.equal(first.body.outcome, 'ok', JSON.stringify(first.body));
+    assert.equal(first.body.outcome, 'OK', JSON.stringify(first.body));
     let peer = (await adminA.get('/api/admin/peers')).body.peers.find((p: { id: number }) => p.id === peerId);
     assert.equal(peer.status, 'unconfirmed');
     assert.ok(peer.lastContactAt);
 
     await adminA.request('PATCH', `/api/admin/peers/${peerId}`, { fingerprint: first.body.fingerprint });
     const pinned = await adminA.post(`/api/admin/peers/${peerId}/test`, { timeoutSeconds: 10 });
-    assert.equal(pinned.body.outcome, 'ok');
+    assert.equal(pinned.body.outcome, 'OK');
     assert.match(pinned.body.hint, /pinned certificate/);
     peer = (await adminA.get('/api/admin/peers')).body.peers.find((p: { id: number }) => p.id === peerId);
     assert.equal(peer.status, 'online');
@@ -126,9 +126,9 @@ describe('Test Connection between two real servers', () => {
 
   it('uses the stored password when testing an edit form of that peer, but only towards its pinned certificate', async () => {
     const sameCert = await adminA.post('/api/admin/peers/test', { peerId, address: '127.0.0.1', port: portB });
-    assert.equal(sameCert.body.outcome, 'ok', JSON.stringify(sameCert.body));
+    assert.equal(sameCert.body.outcome, 'OK', JSON.stringify(sameCert.body));
     const unpinnedForm = await adminA.post('/api/admin/peers/test', { peerId, address: '127.0.0.1', port: portB, fingerprint: null });
-    assert.equal(unpinnedForm.body.outcome, 'unauthorized');
+    assert.equal(unpinnedForm.body.outcome, 'PEER_UNAUTHORIZED');
   });
 
   it('hands the sync engine a pinned client that opens its session by itself', async () => {
@@ -163,10 +163,10 @@ describe('Test Connection between two real servers', () => {
       assert.equal(shares[0]?.hasManifest, true);
       assert.equal(await client.deleteFiles('alice', 'backup', ['notes/0.txt.enc', 'notes/1.txt.enc']), 2);
       assert.equal((await client.listFiles('alice', 'backup')).length, 2);
-      await assert.rejects(client.getFile('alice', 'backup', 'notes/0.txt.enc'), (error: any) => error.code === 'not-found');
+      await assert.rejects(client.getFile('alice', 'backup', 'notes/0.txt.enc'), (error: any) => error.code === 'PEER_NOT_FOUND');
       await assert.rejects(
         client.putManifest('alice', 'backup', Buffer.from('abc'), sha256(Buffer.from('abd'))),
-        (error: any) => error.code === 'hash-mismatch',
+        (error: any) => error.code === 'HASH_MISMATCH',
       );
     } finally {
       await client.close();
@@ -180,13 +180,13 @@ describe('Test Connection between two real servers', () => {
       password: PEER_PASSWORD,
       fingerprint: a.server.identity.fingerprint,
     });
-    assert.equal(wrongPin.body.outcome, 'certificate-changed');
+    assert.equal(wrongPin.body.outcome, 'PEER_CERTIFICATE_CHANGED');
     assert.match(wrongPin.body.message, /^Certificate changed — .*impostor/);
     assert.equal(wrongPin.body.fingerprint, b.server.identity.fingerprint, 'reports the certificate actually seen');
 
     await adminA.request('PATCH', `/api/admin/peers/${peerId}`, { fingerprint: a.server.identity.fingerprint });
     const saved = await adminA.post(`/api/admin/peers/${peerId}/test`);
-    assert.equal(saved.body.outcome, 'certificate-changed');
+    assert.equal(saved.body.outcome, 'PEER_CERTIFICATE_CHANGED');
     const peer = (await adminA.get('/api/admin/peers')).body.peers.find((p: { id: number }) => p.id === peerId);
     assert.equal(peer.status, 'certificate-changed');
     assert.match(peer.statusMessage, /Certificate changed/);
@@ -207,14 +207,14 @@ describe('Test Connection when the peer cannot be reached or is not who it shoul
     const port = await closedPort();
     const result = await adminA.post('/api/admin/peers/test', { address: '127.0.0.1', port, password: 'x' });
     assert.equal(result.body.ok, false);
-    assert.equal(result.body.outcome, 'connection-refused');
+    assert.equal(result.body.outcome, 'PEER_CONNECTION_REFUSED');
     assert.equal(result.body.message, `Connection refused — check the peer is reachable, its port (${port}) and firewall`);
     assert.equal(result.body.fingerprint, undefined);
   });
 
   it('name not found for a name that does not resolve', async () => {
     const result = await adminA.post('/api/admin/peers/test', { address: 'nonexistent.invalid', port: 8443 });
-    assert.equal(result.body.outcome, 'name-not-found', JSON.stringify(result.body));
+    assert.equal(result.body.outcome, 'PEER_NAME_NOT_FOUND', JSON.stringify(result.body));
     assert.match(result.body.message, /^Name not found — "nonexistent\.invalid"/);
   });
 
@@ -232,7 +232,7 @@ describe('Test Connection when the peer cannot be reached or is not who it shoul
         port: (silent.address() as net.AddressInfo).port,
         timeoutSeconds: 1,
       });
-      assert.equal(result.body.outcome, 'timeout', JSON.stringify(result.body));
+      assert.equal(result.body.outcome, 'PEER_TIMEOUT', JSON.stringify(result.body));
       assert.match(result.body.message, /^Timed out/);
       assert.ok(Date.now() - started < 5000, 'gave up after about the timeout');
     } finally {
@@ -251,7 +251,7 @@ describe('Test Connection when the peer cannot be reached or is not who it shoul
         password: 'the secret an impostor wants',
         fingerprint: pinnedElsewhere,
       });
-      assert.equal(result.body.outcome, 'certificate-changed');
+      assert.equal(result.body.outcome, 'PEER_CERTIFICATE_CHANGED');
       assert.equal(result.body.fingerprint, impostor.identity.fingerprint);
 
       // the saved-peer path and the sync engine's client refuse it the same way
@@ -262,10 +262,10 @@ describe('Test Connection when the peer cannot be reached or is not who it shoul
         password: 'the secret an impostor wants',
         fingerprint: pinnedElsewhere,
       });
-      assert.equal((await adminA.post(`/api/admin/peers/${created.body.id}/test`)).body.outcome, 'certificate-changed');
+      assert.equal((await adminA.post(`/api/admin/peers/${created.body.id}/test`)).body.outcome, 'PEER_CERTIFICATE_CHANGED');
       const client = a.server.services.peers.clientFor(created.body.id);
       try {
-        await assert.rejects(client.listShares(), (error: any) => error.code === 'certificate-changed' && error.seenFingerprint === impostor.identity.fingerprint);
+        await assert.rejects(client.listShares(), (error: any) => error.code === 'PEER_CERTIFICATE_CHANGED' && error.seenFingerprint === impostor.identity.fingerprint);
       } finally {
         await client.close();
       }
@@ -280,7 +280,7 @@ describe('Test Connection when the peer cannot be reached or is not who it shoul
         fingerprint: impostor.identity.fingerprint,
         timeoutSeconds: 1,
       });
-      assert.equal(control.body.outcome, 'timeout');
+      assert.equal(control.body.outcome, 'PEER_TIMEOUT');
       assert.ok(impostor.handshakes() > 0);
       assert.ok(impostor.bytesReceived() > 0);
     } finally {

@@ -168,7 +168,7 @@ describe('peers: add, list, edit, delete over the API', () => {
     const created = await admin.post('/api/admin/peers', { name: 'unpinned', address: '127.0.0.1' });
     assert.throws(
       () => test.server.services.peers.clientFor(created.body.id),
-      (error: any) => error.code === 'not-pinned' && /Test Connection first/.test(error.hint),
+      (error: any) => error.code === 'PEER_NOT_PINNED' && /Test Connection first/.test(error.hint),
     );
   });
 });

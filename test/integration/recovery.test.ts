@@ -107,7 +107,7 @@ describe('the server recovery kit', () => {
       const fetched = await client.fetchRecoveryKit('server-a', 'password of b');
       assert.ok(fetched?.equals(await readFile(copyOnB)));
       assert.equal(await client.fetchRecoveryKit('server-x', 'password of b'), null, 'no kit under another name');
-      await assert.rejects(client.fetchRecoveryKit('server-a', 'not the password'), rejectsWith('unauthorized'));
+      await assert.rejects(client.fetchRecoveryKit('server-a', 'not the password'), rejectsWith('PEER_UNAUTHORIZED'));
     } finally {
       await client.close();
     }
@@ -150,7 +150,7 @@ describe('the server recovery kit', () => {
     const peers = (await admin.get('/api/admin/peers')).body.peers;
     assert.equal(peers.length, 1);
     const tested = await admin.post(`/api/admin/peers/${peers[0].id}/test`);
-    assert.equal(tested.body.outcome, 'ok', JSON.stringify(tested.body));
+    assert.equal(tested.body.outcome, 'OK', JSON.stringify(tested.body));
     assert.equal((await admin.get('/api/admin/recovery-kit')).body.configured, true, 'it goes on keeping its kit on the peer');
   });
 
@@ -162,10 +162,10 @@ describe('the server recovery kit', () => {
     try {
       assert.equal(await client.fetchRecoveryKit('server-a', 'password of d'), null, 'it keeps no kit of server-a');
       await d.admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: false });
-      await assert.rejects(client.fetchRecoveryKit('server-a', 'password of d'), rejectsWith('forbidden'));
+      await assert.rejects(client.fetchRecoveryKit('server-a', 'password of d'), rejectsWith('PEER_FORBIDDEN'));
       await d.admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true });
-      for (let attempt = 0; attempt < 5; attempt++) await assert.rejects(client.fetchRecoveryKit('server-a', `guess ${attempt}`), rejectsWith('unauthorized'));
-      await assert.rejects(client.fetchRecoveryKit('server-a', 'password of d'), rejectsWith('rate-limited'));
+      for (let attempt = 0; attempt < 5; attempt++) await assert.rejects(client.fetchRecoveryKit('server-a', `guess ${attempt}`), rejectsWith('PEER_UNAUTHORIZED'));
+      await assert.rejects(client.fetchRecoveryKit('server-a', 'password of d'), rejectsWith('PEER_RATE_LIMITED'));
     } finally {
       await client.close();
     }

@@ -60,7 +60,7 @@ describe('sync sessions: the peer password is checked once per session, not once
 
     const [refused] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     assert.equal(refused?.status, 'failure');
-    assert.equal(refused?.errorCode, 'unauthorized');
+    assert.equal(refused?.errorCode, 'PEER_UNAUTHORIZED');
     assert.match(refused?.hint ?? '', /password/i);
 
     const updated = await a.admin.request('PATCH', `/api/admin/peers/${peerId}`, { password: 'second password' });

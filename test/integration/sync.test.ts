@@ -201,7 +201,7 @@ describe('sync between three real servers', () => {
   it('logs a wrong peer password as 401 with the hint to fix it', async () => {
     const wrong = await a.admin.post('/api/admin/peers', { name: 'b-wrong', address: '127.0.0.1', port: b.port, password: 'not it', enabled: true });
     const tested = await a.admin.post(`/api/admin/peers/${wrong.body.id}/test`);
-    assert.equal(tested.body.outcome, 'unauthorized');
+    assert.equal(tested.body.outcome, 'PEER_UNAUTHORIZED');
     assert.match(tested.body.message, /401/);
     await a.admin.request('PATCH', `/api/admin/peers/${wrong.body.id}`, { fingerprint: tested.body.fingerprint ?? b.test.server.identity.fingerprint });
     const logs = await syncAndWait(alice.client, a.admin, alice.backupShareId);

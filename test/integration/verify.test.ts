@@ -98,7 +98,7 @@ describe('verify: what a peer holds, checked against the manifests', () => {
   it('the peer hashes only stored paths that pass its path rules', async () => {
     const client = a.test.server.services.peers.clientFor(peerId);
     try {
-      await assert.rejects(client.hashFiles('alice', 'backup', ['../../../etc/passwd.enc']), (error) => error instanceof PeerError && error.code === 'path-invalid');
+      await assert.rejects(client.hashFiles('alice', 'backup', ['../../../etc/passwd.enc']), (error) => error instanceof PeerError && error.code === 'PATH_INVALID');
       const hashed = await client.hashFiles('alice', 'backup', ['photos/big.raw.enc', 'not/there.enc']);
       assert.deepEqual(hashed.map((file) => file.path), ['photos/big.raw.enc']);
       assert.equal(hashed[0]?.size, (await readFile(path.join(aliceOnB, 'photos', 'big.raw.enc'))).length);

@@ -131,9 +131,23 @@ export interface UploadWindow {
   limitKiBps?: number;
 }
 
+/** `OK`, or the error code of what failed (docs/troubleshooting.md); the UI switches on PEER_CERTIFICATE_CHANGED. */
+export type TestOutcome =
+  | 'OK'
+  | 'PEER_CONNECTION_REFUSED'
+  | 'PEER_TIMEOUT'
+  | 'PEER_NAME_NOT_FOUND'
+  | 'PEER_UNAUTHORIZED'
+  | 'PEER_FORBIDDEN'
+  | 'PEER_CERTIFICATE_CHANGED'
+  | 'SOURCE_CERT_MISMATCH'
+  | 'PEER_RATE_LIMITED'
+  | 'PEER_TLS_ERROR'
+  | 'PEER_PROTOCOL_ERROR';
+
 export interface TestConnectionResult {
   ok: boolean;
-  outcome: string;
+  outcome: TestOutcome;
   message: string;
   hint: string;
   serverName?: string;

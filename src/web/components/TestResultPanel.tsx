@@ -19,7 +19,7 @@ export function TestResultPanel({
   confirming?: boolean;
 }) {
   const seen = result.fingerprint;
-  const confirmable = seen !== undefined && seen !== pinnedFingerprint && (result.ok || result.outcome === 'certificate-changed');
+  const confirmable = seen !== undefined && seen !== pinnedFingerprint && (result.ok || result.outcome === 'PEER_CERTIFICATE_CHANGED');
   const tone = result.ok ? 'border-green-300 bg-green-50 text-green-950' : 'border-red-200 bg-red-50 text-red-950';
   return (
     <div role="status" data-testid="test-result" data-outcome={result.outcome} className={`space-y-2 rounded-md border p-3 text-sm ${tone}`}>
@@ -37,7 +37,7 @@ export function TestResultPanel({
           )}
           {seen && (
             <>
-              <dt className="opacity-80">{result.outcome === 'certificate-changed' ? 'Certificate now presented' : 'Certificate fingerprint'}</dt>
+              <dt className="opacity-80">{result.outcome === 'PEER_CERTIFICATE_CHANGED' ? 'Certificate now presented' : 'Certificate fingerprint'}</dt>
               <dd className="font-mono text-xs break-all" data-testid="seen-fingerprint">
                 {seen}
               </dd>
@@ -47,11 +47,11 @@ export function TestResultPanel({
       )}
       {confirmable && onConfirmFingerprint && (
         <div className="space-y-2 border-t border-current/15 pt-2">
-          {result.outcome === 'certificate-changed' && (
+          {result.outcome === 'PEER_CERTIFICATE_CHANGED' && (
             <p>Accept this new certificate only if the peer&apos;s administrator confirms it changed (a reinstall, a new certificate) and it matches their Settings page.</p>
           )}
-          <Button size="sm" variant={result.outcome === 'certificate-changed' ? 'danger' : 'primary'} busy={confirming} onClick={() => onConfirmFingerprint(seen)}>
-            {result.outcome === 'certificate-changed' ? 'Accept the new certificate' : 'Confirm fingerprint'}
+          <Button size="sm" variant={result.outcome === 'PEER_CERTIFICATE_CHANGED' ? 'danger' : 'primary'} busy={confirming} onClick={() => onConfirmFingerprint(seen)}>
+            {result.outcome === 'PEER_CERTIFICATE_CHANGED' ? 'Accept the new certificate' : 'Confirm fingerprint'}
           </Button>
         </div>
       )}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openDatabase } from './database.js';
+
+describe('migration 5', () => {
+  let dir: string | undefined;
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("renames the peer client's kinds in old sync logs to catalogue codes, and leaves catalogue codes alone", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-migrations-'));
+    const dbPath = path.join(dir, 'anemone.db');
+    const before = openDatabase(dbPath);
+    const insert = before.prepare(
+      "INSERT INTO sync_logs (username, share_name, peer_name, started_at, status, error_code) VALUES ('alice', 'backup', 'b', '2026-01-01T00:00:00Z', 'failure', ?)",
+    );
+    for (const code of ['connection-refused', 'unauthorized', 'session-expired', 'MASS_DELETION_GUARD', null]) insert.run(code);
+    // back to schema 4, as a server upgraded from it
+    before.exec('DROP TABLE incoming_uncommitted; PRAGMA user_version = 4;');
+    before.close();
+
+    const after = openDatabase(dbPath);
+    const codes = (after.prepare('SELECT error_code AS code FROM sync_logs ORDER BY id').all() as { code: string | null }[]).map((row) => row.code);
+    assert.deepEqual(codes, ['PEER_CONNECTION_REFUSED', 'PEER_UNAUTHORIZED', 'SESSION_INVALID', 'MASS_DELETION_GUARD', null]);
+    after.close();
+  });
+});
