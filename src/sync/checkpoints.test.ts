@@ -23,9 +23,9 @@ describe('Checkpoints', () => {
     await settle();
     assert.equal(written, 1, 'nothing new arrived');
     await checkpoints.stop();
-    checkpoints.arrived(10);
+    checkpoints.arrived(10_000);
     mock.timers.tick(5000);
-    assert.equal(written, 1, 'none after stop');
+    assert.equal(written, 1, 'none after stop, not even past maxBytes');
   });
 
   it('writes at once past maxBytes, one at a time, and stop waits for it', async () => {

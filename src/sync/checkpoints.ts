@@ -12,6 +12,7 @@ export class Checkpoints {
   private bytesSince = 0;
   private writing: Promise<void> | undefined;
   private failure: { error: unknown } | undefined;
+  private stopped = false;
   private readonly timer: NodeJS.Timeout;
   private readonly maxBytes: number;
   private readonly signal: AbortSignal;
@@ -37,13 +38,15 @@ export class Checkpoints {
 
   /** Ends the timer and waits for a checkpoint on its way; throws a failure seen so far. Call before the final manifest. */
   async stop(): Promise<void> {
+    // a worker still finishing after a failure must not start one either
+    this.stopped = true;
     clearInterval(this.timer);
     await this.writing;
     this.throwIfFailed();
   }
 
   private checkpoint(): void {
-    if (this.writing || this.filesSince === 0 || this.failure || this.signal.aborted) return;
+    if (this.stopped || this.writing || this.filesSince === 0 || this.failure || this.signal.aborted) return;
     this.filesSince = 0;
     this.bytesSince = 0;
     this.writing = this.write()

@@ -104,9 +104,14 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       handler: async (request, reply) => {
         const share = shareOf(request, request.params);
         if (request.headers[SYNC_RUN_HEADER] === SYNC_RUN_START) {
-          const dropped = await store.dropUncommitted(share);
-          if (dropped.deferred) request.log.info(share, 'uncommitted objects kept for now: a write for this share is still running');
-          else if (dropped.removedFiles > 0) request.log.info({ ...share, ...dropped }, 'removed the objects an unfinished sync left uncommitted');
+          try {
+            const dropped = await store.dropUncommitted(share);
+            if (dropped.deferred) request.log.info(share, 'uncommitted objects kept for now: a write for this share is still running');
+            else if (dropped.removedFiles > 0) request.log.info({ ...share, ...dropped }, 'removed the objects an unfinished sync left uncommitted');
+          } catch (error) {
+            // a cleanup that fails (a symlink planted on this disk, say) must not stop the sync: it is tried again next run
+            request.log.warn({ ...share, err: error }, 'could not remove the objects an unfinished sync left uncommitted');
+          }
         }
         return sendStored(reply, await store.openManifest(share));
       },
