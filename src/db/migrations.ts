@@ -167,4 +167,15 @@ export const migrations: readonly string[] = [
       ELSE error_code END
     WHERE error_code GLOB '*-*' OR error_code IN ('timeout', 'unauthorized', 'forbidden', 'aborted');
   `,
+  // 6: the files a sync run left out (unreadable, refused by the peer…): the total, and the first ones with why
+  `
+  ALTER TABLE sync_logs ADD COLUMN not_backed_up INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE sync_log_files (
+    log_id   INTEGER NOT NULL REFERENCES sync_logs(id) ON DELETE CASCADE,
+    rel_path TEXT NOT NULL,
+    reason   TEXT NOT NULL
+  );
+  CREATE INDEX sync_log_files_log ON sync_log_files(log_id);
+  `,
 ];

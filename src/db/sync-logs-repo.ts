@@ -18,15 +18,33 @@ export interface SyncLogRow {
   errorCode: string | null;
   error: string | null;
   hint: string | null;
+  /** Files this run left out (see sync_log_files for the first of them). */
+  notBackedUp: number;
 }
+
+export interface NotBackedUpFile {
+  relPath: string;
+  reason: string;
+}
+
+/** Rows kept per run: enough to act on, bounded so a share of unreadable files cannot fill the database. */
+export const NOT_BACKED_UP_LISTED = 1000;
 
 const COLUMNS = `id, user_id AS userId, username, share_id AS shareId, share_name AS shareName, peer_id AS peerId,
   peer_name AS peerName, started_at AS startedAt, finished_at AS finishedAt, status, file_count AS fileCount,
-  bytes_transferred AS bytesTransferred, error_code AS errorCode, error, hint`;
+  bytes_transferred AS bytesTransferred, error_code AS errorCode, error, hint, not_backed_up AS notBackedUp`;
 
 /** One row per sync run of a share to a peer, written when it starts and completed when it ends. */
 export class SyncLogsRepo {
-  constructor(private readonly db: Database) {}
+  private readonly recordAll: (id: number, files: readonly NotBackedUpFile[]) => void;
+
+  constructor(private readonly db: Database) {
+    this.recordAll = db.transaction((id: number, files: readonly NotBackedUpFile[]) => {
+      db.prepare('UPDATE sync_logs SET not_backed_up = ? WHERE id = ?').run(files.length, id);
+      const insert = db.prepare('INSERT INTO sync_log_files (log_id, rel_path, reason) VALUES (?, ?, ?)');
+      for (const file of files.slice(0, NOT_BACKED_UP_LISTED)) insert.run(id, file.relPath, file.reason);
+    });
+  }
 
   insertRunning(input: { userId: number; username: string; shareId: number; shareName: string; peerId: number; peerName: string; startedAt: string }): number {
     const result = this.db
@@ -53,6 +71,37 @@ export class SyncLogsRepo {
          WHERE id = ?`,
       )
       .run(input.status, input.finishedAt, input.fileCount, input.bytesTransferred, input.errorCode ?? null, input.error ?? null, input.hint ?? null, id);
+  }
+
+  /** The files a run left out: the total, and the first NOT_BACKED_UP_LISTED of them. */
+  recordNotBackedUp(id: number, files: readonly NotBackedUpFile[]): void {
+    this.recordAll(id, files);
+  }
+
+
+  notBackedUpFiles(id: number): NotBackedUpFile[] {
+    return this.db.prepare('SELECT rel_path AS relPath, reason FROM sync_log_files WHERE log_id = ? ORDER BY rowid').all(id) as NotBackedUpFile[];
+  }
+
+  /**
+   * Shares whose last successful run to some peer left files out, with the
+   * run that left out the most: the dashboard shows those shares.
+   */
+  lastRunNotBackedUpByShare(): Map<number, { logId: number; peerName: string; count: number; finishedAt: string }> {
+    const rows = this.db
+      .prepare(
+        `SELECT l.share_id AS shareId, l.id AS logId, l.peer_name AS peerName, l.not_backed_up AS count, l.finished_at AS finishedAt
+         FROM sync_logs l
+         WHERE l.share_id IS NOT NULL AND l.not_backed_up > 0
+           AND l.id = (SELECT MAX(id) FROM sync_logs m WHERE m.share_id = l.share_id AND m.peer_id IS l.peer_id AND m.status = 'success')`,
+      )
+      .all() as { shareId: number; logId: number; peerName: string; count: number; finishedAt: string }[];
+    const byShare = new Map<number, { logId: number; peerName: string; count: number; finishedAt: string }>();
+    for (const row of rows) {
+      const known = byShare.get(row.shareId);
+      if (!known || row.count > known.count) byShare.set(row.shareId, { logId: row.logId, peerName: row.peerName, count: row.count, finishedAt: row.finishedAt });
+    }
+    return byShare;
   }
 
   /** Zombie cleanup: rows left `running` by a process that died end as `interrupted`. */

@@ -97,6 +97,14 @@ export function fsPathFor(root: string, key: string): FsPath {
   return target;
 }
 
+/** The key as a path relative to the share, as the file system names it: the key itself for ordinary names, else the exact bytes. */
+export function fsRelPathFor(key: string): FsPath {
+  if (!hasEscapedPart(key)) return key;
+  const parts = rawPartsOf(key);
+  if (parts.every((part) => isUtf8(part))) return parts.map((part) => part.toString('utf8')).join('/');
+  return Buffer.concat(parts.flatMap((part, index): Buffer[] => (index === 0 ? [part] : [Buffer.from('/'), part])));
+}
+
 /** A path for messages and logs. */
 export function showFsPath(target: FsPath): string {
   return typeof target === 'string' ? target : target.toString('utf8');

@@ -7,6 +7,8 @@ export interface DashboardShare {
   name: string;
   syncEnabled: boolean;
   lastSuccessfulSyncAt: string | null;
+  /** The share's last run left files out: how many, and the log that lists them. */
+  notBackedUp: { count: number; logId: number; peer: string; finishedAt: string } | null;
 }
 
 export interface DashboardPeer {
@@ -56,6 +58,7 @@ export function buildDashboard(
   deps: { repos: Pick<Repositories, 'shares' | 'syncLogs' | 'users'>; peers: { list(): PeerView[] } },
 ): Dashboard {
   const lastSuccess = deps.repos.syncLogs.lastSuccessByShare();
+  const leftOut = deps.repos.syncLogs.lastRunNotBackedUpByShare();
   const shareRows = viewer.isAdmin ? deps.repos.shares.listAll() : deps.repos.shares.listForUser(viewer.id);
   const peers = deps.peers.list();
   const dashboard: Dashboard = {
@@ -65,6 +68,7 @@ export function buildDashboard(
       name: share.name,
       syncEnabled: share.syncEnabled,
       lastSuccessfulSyncAt: lastSuccess.get(share.id) ?? null,
+      notBackedUp: notBackedUpOf(leftOut.get(share.id)),
     })),
     connectedPeers: peers.filter((peer) => peer.enabled && peer.status === 'online').length,
     peers: peers.map((peer) => ({
@@ -111,4 +115,8 @@ function waitingFor(users: UserRow[], shares: { userId: number; syncEnabled: boo
     });
   }
   return waiting;
+}
+
+function notBackedUpOf(run: { logId: number; peerName: string; count: number; finishedAt: string } | undefined): DashboardShare['notBackedUp'] {
+  return run ? { count: run.count, logId: run.logId, peer: run.peerName, finishedAt: run.finishedAt } : null;
 }

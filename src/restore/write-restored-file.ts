@@ -11,6 +11,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
+import { fsRelPathFor } from '../manifest/file-keys.js';
 import { hashDescriptor } from '../scan/hash-file.js';
 import { openShareFile, resolveShareRoot } from '../scan/open-share-file.js';
 import { writeFailed } from './restore-errors.js';
@@ -74,7 +75,7 @@ const HASH_BUFFER_BYTES = 1024 * 1024;
 async function touchIfSameFile(root: string, relPath: string, expected: { size: number; sha256: string }, mtime: Date): Promise<boolean> {
   // a share whose files cannot be checked (see resolveShareRoot) holds nothing to keep: the file is written anew
   const shareRoot = await resolveShareRoot(root).catch(() => undefined);
-  const opened = shareRoot ? await openShareFile(shareRoot, relPath) : undefined;
+  const opened = shareRoot ? await openShareFile(shareRoot, fsRelPathFor(relPath)) : undefined;
   if (!opened || 'skip' in opened) return false;
   const { fd } = opened;
   try {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { close, fstat, read } from 'node:fs';
 import { promisify } from 'node:util';
+import { fsRelPathFor } from '../manifest/file-keys.js';
 import { errorCode } from './errors.js';
 import { openShareFile, type ShareRoot } from './open-share-file.js';
 import type { SkipReason, StatedFile } from './walk-share.js';
@@ -23,7 +24,8 @@ const fstatFile = promisify(fstat);
  * and read again next time.
  */
 export async function hashFile(root: ShareRoot, file: StatedFile, buffer: Buffer): Promise<HashOutcome> {
-  const opened = await openShareFile(root, file.relPath);
+  // the walk's relPath is the file's key: the name on disk may be other bytes (file-keys.ts)
+  const opened = await openShareFile(root, fsRelPathFor(file.relPath));
   if ('skip' in opened) return opened;
   const { fd } = opened;
   try {

@@ -1,11 +1,11 @@
 import { lstat, lstatSync, readdir, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeEntryName, isHiddenName, type NameProblem } from './entry-names.js';
+import { childPath, keyPartFor, type FsPath } from '../manifest/file-keys.js';
+import { isHiddenName } from './entry-names.js';
 import { errorCode, ShareMissingError, ShareUnreadableError } from './errors.js';
 
 export type SkipReason =
-  | NameProblem
   | 'symlink'
   | 'not-a-regular-file'
   /** gone between being listed and being read: it is simply no longer part of the share */
@@ -26,8 +26,10 @@ export interface SkippedEntry {
 
 /** A regular file as `lstat` saw it during the walk. */
 export interface StatedFile {
+  /** the file's key (manifest/file-keys.ts): its own text for ordinary names, escaped otherwise */
   relPath: string;
-  absPath: string;
+  /** the exact bytes of its name: a Buffer where a component is not UTF-8 */
+  absPath: FsPath;
   size: number;
   /** floored to whole milliseconds, as the manifest and the hash cache record it */
   mtimeMs: number;
@@ -47,7 +49,7 @@ export interface WalkResult {
 
 interface Task {
   kind: 'folder' | 'entry';
-  absPath: string;
+  absPath: FsPath;
   relPath: string;
 }
 
@@ -80,8 +82,8 @@ const CALLS_IN_FLIGHT = 64;
  * Lists every regular file under `root` with its size and mtime. Folders and
  * entries go through one work list (no recursion, so no depth limit, and
  * small folders are read in parallel too). Hidden entries are left out
- * silently; symlinks, special files and unsyncable names are left out and
- * reported. A symlinked root is followed (a share may live on another disk);
+ * silently; symlinks and special files are left out and reported. Names are
+ * read as bytes: any name becomes a key (file-keys.ts), none is skipped. A symlinked root is followed (a share may live on another disk);
  * links inside the share never are.
  */
 export async function walkShare(root: string, options: WalkOptions = {}): Promise<WalkResult> {
@@ -223,11 +225,10 @@ function runTaskByCallback(task: Task, tasks: Task[], result: WalkResult, done: 
  */
 function classifyListed(entry: Dirent<Buffer>, folder: Task, tasks: Task[], result: WalkResult): void {
   if (isHiddenName(entry.name)) return;
-  const { name, problem } = decodeEntryName(entry.name);
-  const relPath = folder.relPath === '' ? name : `${folder.relPath}/${name}`;
-  if (problem) result.skipped.push({ relPath, reason: problem });
-  else if (entry.isDirectory()) tasks.push({ kind: 'folder', absPath: folder.absPath + path.sep + name, relPath });
-  else if (entry.isFile() || isUnknownType(entry)) tasks.push({ kind: 'entry', absPath: folder.absPath + path.sep + name, relPath });
+  const part = keyPartFor(entry.name);
+  const relPath = folder.relPath === '' ? part : `${folder.relPath}/${part}`;
+  if (entry.isDirectory()) tasks.push({ kind: 'folder', absPath: childPath(folder.absPath, entry.name), relPath });
+  else if (entry.isFile() || isUnknownType(entry)) tasks.push({ kind: 'entry', absPath: childPath(folder.absPath, entry.name), relPath });
   else if (entry.isSymbolicLink()) result.skipped.push({ relPath, reason: 'symlink' });
   else result.skipped.push({ relPath, reason: 'not-a-regular-file' });
 }

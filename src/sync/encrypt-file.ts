@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { CHUNK_SIZE, ChunkSealer, encryptBuffer, fileInfo, type FileContext } from '../crypto/index.js';
+import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
 
@@ -20,7 +21,7 @@ import type { SkipReason } from '../scan/walk-share.js';
  */
 export async function encryptSmallFile(
   root: ShareRoot,
-  relPath: string,
+  relPath: FsPath,
   userKey: Buffer,
   context: FileContext,
   scannedSize: number,
@@ -88,7 +89,7 @@ export class EncryptedFileStream extends Readable {
 
   constructor(
     private readonly root: ShareRoot,
-    private readonly relPath: string,
+    private readonly relPath: FsPath,
     userKey: Buffer,
     context: FileContext,
     private readonly size: number,
@@ -165,15 +166,15 @@ export class EncryptedFileStream extends Readable {
 }
 
 /** The descriptor of an opened share file, or the skip as an error the sync reports for that file alone. */
-function openedOrThrow(relPath: string, opened: ShareFileOpening): number {
+function openedOrThrow(relPath: FsPath, opened: ShareFileOpening): number {
   if ('skip' in opened) throw new ShareFileSkippedError(relPath, opened.skip, opened.detail);
   return opened.fd;
 }
 
 /** The file changed or grew while it was being read; it is skipped this time and sent next sync. */
 export class FileChangedError extends Error {
-  constructor(readonly relPath: string) {
-    super(`${relPath} changed while it was being read`);
+  constructor(readonly relPath: FsPath) {
+    super(`${relPath.toString()} changed while it was being read`);
     this.name = 'FileChangedError';
   }
 }
@@ -181,11 +182,11 @@ export class FileChangedError extends Error {
 /** openShareFile refused the file (a link, a FIFO, outside the share…): it is skipped, nothing of it was read. */
 export class ShareFileSkippedError extends Error {
   constructor(
-    readonly relPath: string,
+    readonly relPath: FsPath,
     readonly reason: SkipReason,
     readonly detail?: string,
   ) {
-    super(`${relPath} was not read: ${reason}${detail ? ` (${detail})` : ''}`);
+    super(`${relPath.toString()} was not read: ${reason}${detail ? ` (${detail})` : ''}`);
     this.name = 'ShareFileSkippedError';
   }
 }

@@ -4,6 +4,7 @@ import type { FileHashesRepo } from '../db/file-hashes-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { deletionPlanId, massDeletionGuard, planSync } from '../manifest/diff.js';
 import { type Manifest, type ManifestFile, parseManifest, serializeManifest } from '../manifest/manifest.js';
+import { type FsPath, fsRelPathFor } from '../manifest/file-keys.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
@@ -11,6 +12,7 @@ import { ShareMissingError, scanShare } from '../scan/scan-share.js';
 import type { SkipReason } from '../scan/walk-share.js';
 import { Checkpoints } from './checkpoints.js';
 import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
+import { describeSkipReason, peerRefusedFile } from './not-backed-up.js';
 import type { BatchItem, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
 
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
@@ -66,6 +68,7 @@ export interface ShareSyncResult {
   filesUploaded: number;
   filesDeleted: number;
   bytesTransferred: number;
+  /** Files left out of this run (unreadable, changed, refused by the peer…), each with why; hidden files are not listed. */
   skipped: { relPath: string; reason: string }[];
   generation: number;
 }
@@ -103,7 +106,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     });
     local = scan.files;
     unread = scan.unread;
-    skipped.push(...scan.skipped.map((entry) => ({ relPath: entry.relPath, reason: entry.detail ? `${entry.reason} (${entry.detail})` : entry.reason })));
+    skipped.push(...scan.skipped.map((entry) => ({ relPath: entry.relPath, reason: describeSkipReason(entry.reason, entry.detail) })));
   } catch (error) {
     if (!(error instanceof ShareMissingError)) throw error;
     shareMissing = true;
@@ -167,19 +170,26 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     input.onProgress({ filesDone: filesUploaded, bytesDone: plainBytesDone });
     checkpoints.arrived(ciphertextBytes);
   };
+  // a file's own problem (here or on the peer) leaves that file out; anything else fails the run
   const skipLocalProblem = (relPath: string, error: unknown) => {
-    const reason = localFileProblem(error);
+    const reason = localFileProblem(error) ?? peerRefusedFile(error);
     if (!reason) throw error;
     skipped.push({ relPath, reason });
   };
   const placeOf = (relPath: string) => {
     // a missing share plans no upload, so the root was resolved whenever a file is read
     if (!shareRoot) throw new Error(`${relPath} would be read from a share that was not scanned`);
-    return { context: { ...manifestContext, relPath } satisfies FileContext, root: shareRoot, storedPath: storedNameFor(relPath) };
+    return {
+      context: { ...manifestContext, relPath } satisfies FileContext,
+      root: shareRoot,
+      // the exact bytes of the name, whatever they are (file-keys.ts)
+      fsRelPath: fsRelPathFor(relPath),
+      storedPath: storedNameFor(relPath),
+    };
   };
 
   // small files first, read and encrypted several at a time and sent in batches; then the large ones, streamed
-  const batches = new BatchSender(session, user, share);
+  const batches = new BatchSender(session, user, share, (relPath, reason) => skipped.push({ relPath, reason }));
   // a failed upload ends the timer too, so no checkpoint follows the run
   const stopCheckpointsAndThrow = async (error: unknown): Promise<never> => {
     await checkpoints.stop().catch(() => undefined);
@@ -190,12 +200,14 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   const readBufferBytes = smallFiles.reduce((max, file) => Math.max(max, file.size), 0) + 1;
   await forEachConcurrently(smallFiles, SMALL_FILE_WORKERS, async (file, buffer) => {
     checkAborted(input.signal);
-    const { context, root, storedPath } = placeOf(file.relPath);
+    const { context, root, fsRelPath, storedPath } = placeOf(file.relPath);
     await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
     try {
-      const encrypted = await encryptSmallFile(root, file.relPath, input.userKey, context, file.size, buffer);
+      const encrypted = await encryptSmallFile(root, fsRelPath, input.userKey, context, file.size, buffer);
       const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
-      await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, () => recordArrived(file.relPath, entry, encrypted.body.length));
+      await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, file.relPath, () =>
+        recordArrived(file.relPath, entry, encrypted.body.length),
+      );
     } catch (error) {
       skipLocalProblem(file.relPath, error);
     }
@@ -208,10 +220,10 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     LARGE_FILES_IN_FLIGHT,
     async (file) => {
       checkAborted(input.signal);
-      const { context, root, storedPath } = placeOf(file.relPath);
+      const { context, root, fsRelPath, storedPath } = placeOf(file.relPath);
       await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
       try {
-        const sent = await sendLargeFile(session, user, share, storedPath, root, file.relPath, file.size, input.userKey, context);
+        const sent = await sendLargeFile(session, user, share, storedPath, root, fsRelPath, file.size, input.userKey, context);
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
       } catch (error) {
         skipLocalProblem(file.relPath, error);
@@ -270,7 +282,7 @@ async function sendLargeFile(
   share: string,
   storedPath: string,
   root: ShareRoot,
-  relPath: string,
+  relPath: FsPath,
   size: number,
   userKey: Buffer,
   context: FileContext,
@@ -290,13 +302,21 @@ async function sendLargeFile(
   return { sha256: stream.digestHex(), ctSha256, ciphertextBytes };
 }
 
+interface QueuedFile {
+  relPath: string;
+  arrived: () => void;
+}
+
 /**
  * Collects small files into batches and keeps a bounded number of them in
- * flight; a file counts as arrived only when its batch was acknowledged.
+ * flight; a file counts as arrived only when its batch was acknowledged. The
+ * peer refuses a batch whole for one file it will not take (its path, its
+ * size): that batch is then sent again one file at a time, so only the
+ * refused file is left out (`onRefused`) and the rest of the share syncs.
  */
 class BatchSender {
   private items: BatchItem[] = [];
-  private onArrived: (() => void)[] = [];
+  private queued: QueuedFile[] = [];
   private bytes = 0;
   private readonly inFlight: Promise<void>[] = [];
 
@@ -304,12 +324,13 @@ class BatchSender {
     private readonly session: PeerSession,
     private readonly user: string,
     private readonly share: string,
+    private readonly onRefused: (relPath: string, reason: string) => void,
   ) {}
 
   /** Queues an item; resolves true when this call flushed a batch (files arrived since the last call). */
-  async add(item: BatchItem, arrived: () => void): Promise<boolean> {
+  async add(item: BatchItem, relPath: string, arrived: () => void): Promise<boolean> {
     this.items.push(item);
-    this.onArrived.push(arrived);
+    this.queued.push({ relPath, arrived });
     this.bytes += item.body.length;
     if (this.bytes < BATCH_BYTES && this.items.length < limits.batchMaxFiles) return false;
     await this.flush();
@@ -323,17 +344,40 @@ class BatchSender {
 
   private async flush(): Promise<void> {
     const items = this.items;
-    const callbacks = this.onArrived;
+    const queued = this.queued;
     this.items = [];
-    this.onArrived = [];
+    this.queued = [];
     this.bytes = 0;
-    const sent = this.session.putBatch(this.user, this.share, items).then(() => {
-      for (const callback of callbacks) callback();
-    });
+    const sent = this.session.putBatch(this.user, this.share, items).then(
+      () => {
+        for (const file of queued) file.arrived();
+      },
+      (error: unknown) => {
+        const reason = peerRefusedFile(error);
+        if (reason === undefined) throw error;
+        if (items.length > 1) return this.sendOneByOne(items, queued);
+        this.onRefused((queued[0] as QueuedFile).relPath, reason);
+        return undefined;
+      },
+    );
     // handled here so a failure waiting its turn is not an unhandled rejection; awaiting it still throws
     sent.catch(() => undefined);
     this.inFlight.push(sent);
     if (this.inFlight.length >= BATCHES_IN_FLIGHT) await this.inFlight.shift();
+  }
+
+  private async sendOneByOne(items: BatchItem[], queued: QueuedFile[]): Promise<void> {
+    for (const [index, item] of items.entries()) {
+      const file = queued[index] as QueuedFile;
+      try {
+        await this.session.putBatch(this.user, this.share, [item]);
+        file.arrived();
+      } catch (error) {
+        const reason = peerRefusedFile(error);
+        if (reason === undefined) throw error;
+        this.onRefused(file.relPath, reason);
+      }
+    }
   }
 }
 

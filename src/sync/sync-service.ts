@@ -3,6 +3,7 @@ import { unwrapUserKey } from '../accounts/user-keys.js';
 import type { MasterKeyStore } from '../accounts/master-key.js';
 import type { Repositories, ShareRow } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
+import { displayPath } from '../manifest/file-keys.js';
 import type { Logger } from '../logging/logger.js';
 import { HeldDeletionsStore } from './held-deletions.js';
 import { runShareSync } from './share-sync.js';
@@ -247,15 +248,15 @@ export class SyncService {
         }),
         controller.signal,
       );
+      // still `success` (the share reached the peer), but never a plain one: the count and the list go with it
       repos.syncLogs.finish(progress.logId, {
         status: 'success',
         finishedAt: this.now().toISOString(),
         fileCount: result.filesUploaded,
         bytesTransferred: result.bytesTransferred,
-        ...(result.skipped.length > 0
-          ? { error: `${result.skipped.length} file(s) skipped: ${result.skipped.slice(0, 3).map((file) => `${file.relPath} (${file.reason})`).join('; ')}` }
-          : {}),
+        ...(result.skipped.length > 0 ? notBackedUpMessage(result.skipped) : {}),
       });
+      if (result.skipped.length > 0) repos.syncLogs.recordNotBackedUp(progress.logId, result.skipped);
       log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
@@ -294,6 +295,18 @@ function heldDeletionPlan(error: unknown): string | undefined {
   if (!(error instanceof AnemoneError) || error.code !== 'MASS_DELETION_GUARD') return undefined;
   const details = error.details as { deletionPlan?: unknown } | undefined;
   return typeof details?.deletionPlan === 'string' ? details.deletionPlan : undefined;
+}
+
+/** "N files not backed up", with the first few and where the rest are. */
+function notBackedUpMessage(files: readonly { relPath: string; reason: string }[]): { error: string; hint: string } {
+  const first = files
+    .slice(0, 3)
+    .map((file) => `${displayPath(file.relPath)} (${file.reason})`)
+    .join('; ');
+  return {
+    error: `${files.length} ${files.length === 1 ? 'file' : 'files'} not backed up: ${first}${files.length > 3 ? '; …' : ''}`,
+    hint: 'The sync log lists each file with why. Fix what it says (permissions, a file in use…); the next sync sends them.',
+  };
 }
 
 function runKey(shareId: number, peerId: number): string {

@@ -6,7 +6,17 @@ import type { PeerService } from '../../peers/peer-service.js';
 import { currentUser, requireUser } from '../session.js';
 
 const dashboardSchema = z.object({
-  shares: z.array(z.object({ id: z.number(), user: z.string(), name: z.string(), syncEnabled: z.boolean(), lastSuccessfulSyncAt: z.string().nullable() })),
+  shares: z.array(
+    z.object({
+      id: z.number(),
+      user: z.string(),
+      name: z.string(),
+      syncEnabled: z.boolean(),
+      lastSuccessfulSyncAt: z.string().nullable(),
+      /** Files the share's last run left out; the list is at GET /api/admin/sync/logs/:logId. */
+      notBackedUp: z.object({ count: z.number(), logId: z.number(), peer: z.string(), finishedAt: z.string() }).nullable(),
+    }),
+  ),
   connectedPeers: z.number(),
   peers: z.array(
     z.object({

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Repositories, ShareRow, SyncLogRow } from '../../db/index.js';
+import { displayPath } from '../../manifest/file-keys.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import type { SyncService } from '../../sync/sync-service.js';
 import type { SyncProgress } from '../../sync/types.js';
@@ -24,6 +25,16 @@ const logSchema = z.object({
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
   hint: z.string().nullable(),
+  /** Files this run left out (unreadable, refused by the peer…); a success with some is not a plain success. */
+  notBackedUp: z.number(),
+});
+
+const notBackedUpSchema = z.object({
+  /** The file's key, as downloads and restores address it. */
+  key: z.string(),
+  /** The same path as a person reads it (names that are not UTF-8 decoded lossily). */
+  path: z.string(),
+  reason: z.string(),
 });
 
 const progressSchema = z.object({
@@ -55,6 +66,7 @@ function logView(row: SyncLogRow): z.infer<typeof logSchema> {
     error: row.error,
     errorCode: row.errorCode,
     hint: row.hint,
+    notBackedUp: row.notBackedUp,
   };
 }
 
@@ -160,6 +172,26 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
         },
       },
       async (request) => ({ logs: deps.repos.syncLogs.list(request.query).map(logView) }),
+    );
+
+    app.get(
+      '/api/admin/sync/logs/:id',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          params: z.object({ id: z.coerce.number().int().positive() }),
+          response: {
+            // the list holds the first NOT_BACKED_UP_LISTED files; `notBackedUp` is the full count
+            200: logSchema.extend({ notBackedUpFiles: z.array(notBackedUpSchema) }),
+          },
+        },
+      },
+      async (request) => {
+        const row = deps.repos.syncLogs.findById(request.params.id);
+        if (!row) throw new AnemoneError('NOT_FOUND', { message: 'No such sync log' });
+        const files = deps.repos.syncLogs.notBackedUpFiles(row.id).map((file) => ({ key: file.relPath, path: displayPath(file.relPath), reason: file.reason }));
+        return { ...logView(row), notBackedUpFiles: files };
+      },
     );
 
     app.get('/api/admin/sync/running', { preHandler: requireAdmin, schema: { response: { 200: z.object({ running: z.array(progressSchema) }) } } }, async () => ({
