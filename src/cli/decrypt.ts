@@ -1,7 +1,9 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { MANIFEST_STORED_NAME, relPathForStored } from '../manifest/stored-names.js';
+import { childPath, rawPartOf, showFsPath } from '../manifest/file-keys.js';
+import { relPathProblem } from '../manifest/rel-path.js';
+import { MANIFEST_STORED_NAME, relPathForStored, storedNameIndex } from '../manifest/stored-names.js';
 import { decryptFileTo, decryptManifestFile, decryptPeerFolder } from '../offline/decrypt-folder.js';
 import { CliError } from './errors.js';
 
@@ -62,12 +64,16 @@ async function decryptSingleFile(encPath: string, userKey: Buffer, options: Decr
   const base = shareRoot ?? path.dirname(encPath);
   const context = shareContext(base, options);
   const storedPath = path.relative(base, encPath).split(path.sep).join('/');
-  const relPath = options.path ?? relPathForStored(storedPath);
-  if (!relPath) throw new CliError(`${storedPath} is not a stored file name`, 'Give a file ending in .enc, or its original path with --path.');
   const manifest = shareRoot ? await decryptManifestFile(userKey, path.join(shareRoot, MANIFEST_STORED_NAME), context) : undefined;
-  const entry = manifest?.files[relPath];
-  const outPath = path.join(path.resolve(options.out), path.basename(relPath));
-  await mkdir(path.dirname(outPath), { recursive: true });
+  // a hashed stored name (a name the peer could not hold) is found only through the manifest
+  const relPath = options.path ?? relPathForStored(storedPath) ?? (manifest ? storedNameIndex(Object.keys(manifest.files)).get(storedPath) : undefined);
+  if (!relPath) throw new CliError(`${storedPath} is not a stored file name`, 'Give a file ending in .enc (with the share folder and its manifest), or its original path with --path.');
+  const problem = relPathProblem(relPath);
+  if (problem) throw new CliError(`${relPath} cannot be written: ${problem}`, 'Give the original path with --path.');
+  const entry = manifest && Object.hasOwn(manifest.files, relPath) ? manifest.files[relPath] : undefined;
+  // the file's own name, byte for byte
+  const outPath = childPath(path.resolve(options.out), rawPartOf(relPath.split('/').at(-1) as string));
+  await mkdir(path.resolve(options.out), { recursive: true });
   const { bytes } = await decryptFileTo({
     userKey,
     encPath,
@@ -75,7 +81,7 @@ async function decryptSingleFile(encPath: string, userKey: Buffer, options: Decr
     context: { ...context, relPath },
     ...(entry ? { expectedSha256: entry.sha256, mtimeMs: entry.mtimeMs } : {}),
   });
-  process.stdout.write(`Decrypted ${relPath} (${bytes} bytes${entry ? ', SHA-256 verified against the manifest' : ''}) into ${outPath}\n`);
+  process.stdout.write(`Decrypted ${relPath} (${bytes} bytes${entry ? ', SHA-256 verified against the manifest' : ''}) into ${showFsPath(outPath)}\n`);
 }
 
 /** The share folder holding `encPath`: the nearest parent with a manifest. */

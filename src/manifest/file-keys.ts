@@ -109,3 +109,20 @@ export function fsRelPathFor(key: string): FsPath {
 export function showFsPath(target: FsPath): string {
   return typeof target === 'string' ? target : target.toString('utf8');
 }
+
+/** The last component of a path, decoded for display (lossy where not UTF-8). */
+export function baseNameOf(target: FsPath): string {
+  return typeof target === 'string' ? path.basename(target) : path.basename(target.toString('utf8'));
+}
+
+/** The folder holding `target`. */
+export function parentOf(target: FsPath): FsPath {
+  if (typeof target === 'string') return path.dirname(target);
+  const sep = target.lastIndexOf(path.sep);
+  return sep <= 0 ? Buffer.from(path.sep) : target.subarray(0, sep);
+}
+
+/** `name` beside `target`, in the same folder (a temporary file, say). */
+export function siblingPath(target: FsPath, name: string): FsPath {
+  return childPath(parentOf(target), Buffer.from(name, 'utf8'));
+}

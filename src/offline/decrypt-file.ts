@@ -2,7 +2,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
   CHUNK_SIZE,
@@ -14,6 +13,7 @@ import {
   type FileContext,
   type ManifestContext,
 } from '../crypto/index.js';
+import { baseNameOf, siblingPath, type FsPath } from '../manifest/file-keys.js';
 import { ManifestError, parseManifest, type Manifest } from '../manifest/manifest.js';
 import { DecryptError } from './errors.js';
 
@@ -23,7 +23,8 @@ const CHECK_COPY_HINT = "Check that the copy of the peer's folder is complete.";
 export type DecryptFileOptions = {
   userKey: Buffer;
   encPath: string;
-  outPath: string;
+  /** Where the file lands: bytes where its name is not UTF-8 (manifest/file-keys.ts). */
+  outPath: FsPath;
   context: FileContext;
   /** Plaintext SHA-256 from the manifest; the file is only put in place if it matches. */
   expectedSha256?: string;
@@ -38,8 +39,8 @@ export type DecryptFileOptions = {
  */
 export async function decryptFileTo(opts: DecryptFileOptions): Promise<{ bytes: number; sha256: string }> {
   // Name shortened so a long file name still leaves room for the suffix (255-byte limit).
-  const shortName = Array.from(path.basename(opts.outPath)).slice(0, 40).join('');
-  const tempPath = path.join(path.dirname(opts.outPath), `.${shortName}.anemone-tmp-${randomBytes(6).toString('hex')}`);
+  const shortName = Array.from(baseNameOf(opts.outPath)).slice(0, 40).join('');
+  const tempPath = siblingPath(opts.outPath, `.${shortName}.anemone-tmp-${randomBytes(6).toString('hex')}`);
   const label = `"${opts.context.relPath}" (${opts.encPath})`;
   let handle: FileHandle | undefined;
   try {

@@ -6,8 +6,9 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fsPathFor, parentOf, type FsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
-import { MANIFEST_STORED_NAME, relPathForStored, storedNameFor } from '../manifest/stored-names.js';
+import { HASHED_FOLDER, MANIFEST_STORED_NAME, relPathForStored, storedNameFor } from '../manifest/stored-names.js';
 import { decryptFileTo, decryptManifestFile } from './decrypt-file.js';
 import { DecryptError } from './errors.js';
 
@@ -35,6 +36,7 @@ export type DecryptFolderResult = {
 };
 
 type FileToRestore = { relPath: string; expectedSha256?: string; mtimeMs?: number };
+type FilesToRestore = { files: FileToRestore[]; unnamed: string[] };
 
 /**
  * With a manifest, restores exactly the files it lists and checks each one's
@@ -43,15 +45,21 @@ type FileToRestore = { relPath: string; expectedSha256?: string; mtimeMs?: numbe
  */
 export async function decryptPeerFolder(opts: DecryptFolderOptions): Promise<DecryptFolderResult> {
   const { userKey, inDir, outDir, sourceServer, user, share } = opts;
-  const toRestore = await listFilesToRestore(opts);
+  const { files: toRestore, unnamed } = await listFilesToRestore(opts);
   const result: DecryptFolderResult = { files: 0, bytes: 0, failures: [] };
+  for (const storedPath of unnamed) {
+    result.failures.push({
+      path: storedPath,
+      message: `${storedPath} was not restored: it is stored under the hash of its name, and only the manifest (${MANIFEST_STORED_NAME}), missing here, says which file it is.`,
+    });
+  }
   let filesDone = 0;
   await mkdir(outDir, { recursive: true });
 
   await forEachInParallel(toRestore, FILES_IN_PARALLEL, async (file) => {
     try {
       const outPath = outputPathFor(outDir, file.relPath);
-      await mkdir(path.dirname(outPath), { recursive: true });
+      await mkdir(parentOf(outPath), { recursive: true });
       const { bytes } = await decryptFileTo({
         userKey,
         encPath: path.join(inDir, ...storedNameFor(file.relPath).split('/')),
@@ -73,7 +81,7 @@ export async function decryptPeerFolder(opts: DecryptFolderOptions): Promise<Dec
   return result;
 }
 
-async function listFilesToRestore(opts: DecryptFolderOptions): Promise<FileToRestore[]> {
+async function listFilesToRestore(opts: DecryptFolderOptions): Promise<FilesToRestore> {
   const manifestPath = path.join(opts.inDir, MANIFEST_STORED_NAME);
   if (!(await isFile(manifestPath))) {
     const storedPaths = await listStoredFiles(opts.inDir).catch((error: unknown) => {
@@ -81,24 +89,28 @@ async function listFilesToRestore(opts: DecryptFolderOptions): Promise<FileToRes
         cause: error,
       });
     });
-    return storedPaths.flatMap((storedPath) => {
+    // without the manifest, a file's name is its stored name, except for hashed names (stored-names.ts)
+    const files = storedPaths.flatMap((storedPath) => {
       const relPath = relPathForStored(storedPath);
       return relPath === null ? [] : [{ relPath }];
     });
+    return { files, unnamed: storedPaths.filter((storedPath) => storedPath.startsWith(`${HASHED_FOLDER}/`)) };
   }
   const manifest = await decryptManifestFile(opts.userKey, manifestPath, opts);
-  return Object.entries(manifest.files).map(([relPath, file]) => ({
+  const files = Object.entries(manifest.files).map(([relPath, file]) => ({
     relPath,
     expectedSha256: file.sha256,
     mtimeMs: file.mtimeMs,
   }));
+  return { files, unnamed: [] };
 }
 
-/** Where a relPath is restored; refuses any path that would leave outDir. */
-function outputPathFor(outDir: string, relPath: string): string {
+/** Where a relPath is restored, with the exact bytes of its name; refuses any path that would leave outDir. */
+function outputPathFor(outDir: string, relPath: string): FsPath {
   const problem = relPathProblem(relPath);
-  const outPath = path.resolve(outDir, ...relPath.split('/'));
-  const fromOutDir = path.relative(path.resolve(outDir), outPath);
+  const outPath = fsPathFor(outDir, relPath);
+  // a path in bytes holds only checked parts (no "/", "..", NUL): it cannot leave outDir
+  const fromOutDir = typeof outPath === 'string' ? path.relative(path.resolve(outDir), outPath) : 'checked';
   if (problem || fromOutDir === '' || fromOutDir.startsWith('..') || path.isAbsolute(fromOutDir)) {
     throw new DecryptError(
       'unsafe-path',

@@ -1,7 +1,9 @@
 /** The folders and files of a backup, as the manifest's flat list of relative paths describes them. */
 import { AnemoneError } from '../errors/catalogue.js';
+import { displayPart } from '../manifest/file-keys.js';
 import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 
+/** `name` is what a person reads (decoded, lossy for names that are not UTF-8); `path` is the file key that addresses it. */
 export interface FolderItem {
   name: string;
   path: string;
@@ -38,14 +40,14 @@ export function listFolder(manifest: Manifest, folder: string): { folders: Folde
     const rest = relPath.slice(prefix.length);
     const slash = rest.indexOf('/');
     if (slash === -1) {
-      files.push({ name: rest, path: relPath, size: entry.size, mtime: new Date(entry.mtimeMs).toISOString(), sha256: entry.sha256 });
+      files.push({ name: displayPart(rest), path: relPath, size: entry.size, mtime: new Date(entry.mtimeMs).toISOString(), sha256: entry.sha256 });
       continue;
     }
-    const name = rest.slice(0, slash);
-    const item = folders.get(name) ?? { name, path: prefix + name, fileCount: 0, size: 0 };
+    const part = rest.slice(0, slash);
+    const item = folders.get(part) ?? { name: displayPart(part), path: prefix + part, fileCount: 0, size: 0 };
     item.fileCount += 1;
     item.size += entry.size;
-    folders.set(name, item);
+    folders.set(part, item);
   }
   if (folder !== '' && folders.size === 0 && files.length === 0) return undefined;
   return { folders: [...folders.values()].sort(byName), files: files.sort(byName) };

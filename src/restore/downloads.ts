@@ -1,6 +1,7 @@
 /** Restore page downloads: one file, or several as a ZIP, decrypted on this server and verified on the way out. */
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
+import { displayPart, displayPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
 import type { PeerClient } from '../peer-client/index.js';
 import type { BackupAccess, BackupRef } from './backup-access.js';
@@ -12,7 +13,7 @@ import { zipArchive } from './zip-archive.js';
 
 export interface FileDownload {
   stream: Readable;
-  /** The file's own name (last part of its path). */
+  /** The file's own name (last part of its path), as a person reads it. */
   name: string;
   size: number;
   mtimeMs: number;
@@ -38,14 +39,19 @@ export async function openFileDownload(access: BackupAccess, ref: BackupRef, rel
     reportFailure(plaintext, logger, ref, file.relPath);
     return {
       stream: await afterFirstPiece(plaintext),
-      name: file.relPath.split('/').at(-1) as string,
+      name: displayPart(file.relPath.split('/').at(-1) as string),
       size: file.entry.size,
       mtimeMs: file.entry.mtimeMs,
     };
   });
 }
 
-/** Files and folders as one ZIP, entries named by their path in the share. */
+/**
+ * Files and folders as one ZIP, entries named by their path in the share as
+ * a person reads it: ZIP names are text, so a name that is not UTF-8 shows
+ * U+FFFD where its bytes were (restore into the share, or `anemone decrypt`,
+ * give back the exact bytes).
+ */
 export async function openZipDownload(access: BackupAccess, ref: BackupRef, paths: readonly string[], logger: Logger): Promise<ZipDownload> {
   return withOwnClient(access, ref, async (client) => {
     const manifest = await access.manifest(ref, { cached: true, client });
@@ -55,7 +61,7 @@ export async function openZipDownload(access: BackupAccess, ref: BackupRef, path
       if (problem) throw unsafePath(file.relPath, problem);
     }
     const archive = zipArchive(
-      files.map((file) => ({ name: file.relPath, size: file.entry.size, mtimeMs: file.entry.mtimeMs, open: () => openFile(access, ref, client, file) })),
+      files.map((file) => ({ name: displayPath(file.relPath), size: file.entry.size, mtimeMs: file.entry.mtimeMs, open: () => openFile(access, ref, client, file) })),
     );
     reportFailure(archive.stream, logger, ref, `ZIP of ${files.length} file(s)`);
     return { stream: archive.stream, size: archive.size, files: files.length };

@@ -8,25 +8,32 @@
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { AnemoneError } from '../errors/catalogue.js';
+import { baseNameOf, childPath, rawPartsOf, type FsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
 import { unsafePath, writeFailed } from './restore-errors.js';
 
-/** The absolute path for `relPath` under `root`, with its folders made; the file itself is not touched. */
-export async function prepareTarget(root: string, relPath: string): Promise<string> {
+/**
+ * The absolute path for `relPath` (a file key, manifest/file-keys.ts) under
+ * `root`, with its folders made; the file itself is not touched. Names are
+ * written back byte for byte: the path is in bytes where a name is not UTF-8.
+ */
+export async function prepareTarget(root: string, relPath: string): Promise<FsPath> {
   const problem = relPathProblem(relPath);
   if (problem) throw unsafePath(relPath, problem);
-  const segments = relPath.split('/');
-  const fileName = segments.pop() as string;
+  const segments = rawPartsOf(relPath);
+  const fileName = segments.pop() as Buffer;
   try {
     await mkdir(root, { recursive: true });
-    let folder = root;
+    let folder: FsPath = path.resolve(root);
     for (const segment of segments) {
-      folder = path.join(folder, segment);
+      folder = childPath(folder, segment);
       await ensureRealFolder(folder, relPath);
     }
-    const [realRoot, realFolder] = await Promise.all([realpath(root), realpath(folder)]);
-    if (realFolder !== realRoot && !realFolder.startsWith(realRoot + path.sep)) throw unsafePath(relPath, 'its folder resolves outside the share');
-    const target = path.join(folder, fileName);
+    const [realRoot, realFolder] = await Promise.all([realpath(root), realpath(folder, { encoding: 'buffer' })]);
+    const rootBytes = Buffer.from(realRoot);
+    const inside = realFolder.equals(rootBytes) || (realFolder.subarray(0, rootBytes.length + 1).equals(Buffer.from(realRoot + path.sep)));
+    if (!inside) throw unsafePath(relPath, 'its folder resolves outside the share');
+    const target = childPath(folder, fileName);
     const existing = await lstat(target).catch(() => undefined);
     if (existing?.isDirectory()) throw unsafePath(relPath, 'a folder of that name is in the way');
     return target;
@@ -35,15 +42,15 @@ export async function prepareTarget(root: string, relPath: string): Promise<stri
   }
 }
 
-async function ensureRealFolder(folder: string, relPath: string): Promise<void> {
+async function ensureRealFolder(folder: FsPath, relPath: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const found = await lstat(folder).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
     if (found?.isDirectory()) return;
-    if (found?.isSymbolicLink()) throw unsafePath(relPath, `"${path.basename(folder)}" in the share is a symbolic link, which a restore never follows`);
-    if (found) throw unsafePath(relPath, `a file named "${path.basename(folder)}" is where a folder belongs`);
+    if (found?.isSymbolicLink()) throw unsafePath(relPath, `"${baseNameOf(folder)}" in the share is a symbolic link, which a restore never follows`);
+    if (found) throw unsafePath(relPath, `a file named "${baseNameOf(folder)}" is where a folder belongs`);
     try {
       await mkdir(folder);
       return;

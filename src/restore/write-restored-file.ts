@@ -8,10 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { close, futimes } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
-import { fsRelPathFor } from '../manifest/file-keys.js';
+import { baseNameOf, fsRelPathFor, siblingPath } from '../manifest/file-keys.js';
 import { hashDescriptor } from '../scan/hash-file.js';
 import { openShareFile, resolveShareRoot } from '../scan/open-share-file.js';
 import { writeFailed } from './restore-errors.js';
@@ -20,7 +19,7 @@ import { prepareTarget } from './safe-target.js';
 export interface WriteRestoredFileInput {
   /** The share folder; nothing is written outside it. */
   root: string;
-  /** Where the file lands, relative to `root`. */
+  /** Where the file lands, relative to `root`: a file key, written back byte for byte. */
   relPath: string;
   expected: { size: number; sha256: string; mtimeMs: number };
   /** The verified plaintext (see verified-file-stream.ts): it ends with an error unless every check passed. */
@@ -36,8 +35,8 @@ export async function writeRestoredFile(input: WriteRestoredFileInput): Promise<
   // running a restore again (after an interruption, say) downloads only what is not there yet
   if (await touchIfSameFile(input.root, relPath, expected, mtime)) return { bytes: 0, alreadyThere: true };
   // hidden, so neither a sync nor a share's size counts it; shortened so a long name still fits 255 bytes
-  const shortName = Array.from(path.basename(target)).slice(0, 40).join('');
-  const tempPath = path.join(path.dirname(target), `.${shortName}.anemone-restore-${randomBytes(6).toString('hex')}`);
+  const shortName = Array.from(baseNameOf(target)).slice(0, 40).join('');
+  const tempPath = siblingPath(target, `.${shortName}.anemone-restore-${randomBytes(6).toString('hex')}`);
   let handle: FileHandle | undefined;
   let source: Readable | undefined;
   let bytes = 0;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { displayPart } from '../../manifest/file-keys.js';
 import { z } from 'zod';
 import type { RestoreService } from '../../restore/restore-service.js';
 import { userJobView } from '../../restore/restore-job.js';
@@ -146,6 +147,6 @@ function zipName(share: string, paths: readonly string[]): string {
   const only = paths.length === 1 ? (paths[0] ?? '').replace(/^\/+|\/+$/g, '') : '';
   const now = new Date();
   const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-  const base = only === '' ? `${share}-${day}` : (only.split('/').at(-1) as string);
+  const base = only === '' ? `${share}-${day}` : displayPart(only.split('/').at(-1) as string);
   return `${base}.zip`;
 }
