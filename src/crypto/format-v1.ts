@@ -3,7 +3,7 @@
  * plaintext in AES-256-GCM chunks whose nonce carries the chunk number and a
  * last-chunk flag, under a key derived per file version with HKDF-SHA256.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { ByteQueue } from './byte-queue.js';
 import { FormatError } from './errors.js';
@@ -43,8 +43,22 @@ export function manifestInfo(ctx: ManifestContext): Buffer {
   return info('anemone/v1/manifest', [ctx.sourceServer, ctx.user, ctx.share]);
 }
 
+/** OpenSSL's HKDF (behind hkdfSync) refuses an info over 1,024 bytes; RFC 5869 sets no such limit. */
+const OPENSSL_MAX_INFO_BYTES = 1024;
+
 export function deriveKey(userKey: Buffer, salt: Buffer, hkdfInfo: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', userKey, salt, hkdfInfo, KEY_LENGTH));
+  if (hkdfInfo.length <= OPENSSL_MAX_INFO_BYTES) return Buffer.from(hkdfSync('sha256', userKey, salt, hkdfInfo, KEY_LENGTH));
+  return hkdfOneBlock(userKey, salt, hkdfInfo);
+}
+
+/**
+ * HKDF-SHA256 as RFC 5869 writes it, for a 32-byte key (one block):
+ * PRK = HMAC(salt, IKM), OKM = HMAC(PRK, info ‖ 0x01). The same bytes as
+ * hkdfSync, for any info length: a deep path's long relPath still has a key.
+ */
+export function hkdfOneBlock(userKey: Buffer, salt: Buffer, hkdfInfo: Buffer): Buffer {
+  const prk = createHmac('sha256', salt).update(userKey).digest();
+  return createHmac('sha256', prk).update(hkdfInfo).update(Buffer.from([1])).digest().subarray(0, KEY_LENGTH);
 }
 
 /** `u88be(index) ‖ flag`; the flag binds "this is the last chunk" into the tag. */
