@@ -305,7 +305,7 @@ function notBackedUpMessage(files: readonly { relPath: string; reason: string }[
     .join('; ');
   return {
     error: `${files.length} ${files.length === 1 ? 'file' : 'files'} not backed up: ${first}${files.length > 3 ? '; …' : ''}`,
-    hint: 'The sync log lists each file with why. Fix what it says (permissions, a file in use…); the next sync sends them.',
+    hint: 'Fix what each reason says (a permission, a link…); the next sync sends them. The sync log of this run lists every file with why.',
   };
 }
 

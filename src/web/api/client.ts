@@ -28,6 +28,7 @@ import type {
   Share,
   ShareSyncStatus,
   SyncLog,
+  SyncLogDetail,
   SyncProgress,
   SyncSettings,
   SyncStarted,
@@ -94,6 +95,7 @@ export const syncApi = {
   confirmDeletions: (input: { logId: number }) => requestJson<SyncStarted>('POST', '/api/admin/sync/confirm-deletions', input),
   logs: async (filter: { limit?: number; status?: SyncStatus | undefined } = {}) =>
     (await requestJson<{ logs: SyncLog[] }>('GET', withQuery('/api/admin/sync/logs', filter))).logs,
+  log: (id: number) => requestJson<SyncLogDetail>('GET', `/api/admin/sync/logs/${id}`),
   running: async () => (await requestJson<{ running: SyncProgress[] }>('GET', '/api/admin/sync/running')).running,
 };
 

@@ -60,6 +60,14 @@ export interface SyncLog {
   error: string | null;
   errorCode: string | null;
   hint: string | null;
+  /** Files the run left out (unreadable, refused by the peer…): a success with some is shown as such. */
+  notBackedUp: number;
+}
+
+/** One run with the files it left out (the first thousand; `notBackedUp` is the full count). */
+export interface SyncLogDetail extends SyncLog {
+  /** `path` is for reading (lossy for names that are not UTF-8); `key` is the file's key. */
+  notBackedUpFiles: { key: string; path: string; reason: string }[];
 }
 
 export interface SyncProgress {
@@ -156,7 +164,15 @@ export interface TestConnectionResult {
 }
 
 export interface Dashboard {
-  shares: { id: number; user: string; name: string; syncEnabled: boolean; lastSuccessfulSyncAt: string | null }[];
+  shares: {
+    id: number;
+    user: string;
+    name: string;
+    syncEnabled: boolean;
+    lastSuccessfulSyncAt: string | null;
+    /** The share's last run left files out; the list is in that run's log. */
+    notBackedUp: { count: number; logId: number; peer: string; finishedAt: string } | null;
+  }[];
   connectedPeers: number;
   peers: { id: number; name: string; enabled: boolean; status: string | null; statusMessage: string | null; lastContactAt: string | null }[];
   recentFailures?: {

@@ -26,9 +26,9 @@ export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
       ))}
       {running.length === 0 &&
         finished.map((run) => (
-          <div key={run.id} data-testid="sync-result" className={`rounded-md border p-3 text-sm ${run.status === 'success' ? 'border-green-200 bg-green-50' : 'border-red-200 bg-red-50'}`}>
+          <div key={run.id} data-testid="sync-result" className={`rounded-md border p-3 text-sm ${resultColours(run)}`}>
             <div className="flex flex-wrap items-center gap-2">
-              <SyncStatusBadge status={run.status} />
+              <SyncStatusBadge status={run.status} notBackedUp={run.notBackedUp} />
               <span className="font-medium text-slate-900">
                 {run.status === 'success' ? `Synced to ${run.peer}` : `Sync to ${run.peer} did not finish`}
               </span>
@@ -36,6 +36,7 @@ export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
             {run.status === 'success' ? (
               <p className="mt-1 text-slate-700">
                 {run.fileCount === 0 ? 'Nothing had changed.' : `${formatCount(run.fileCount, 'file')} sent, ${formatBytes(run.bytesTransferred)}.`}
+                {run.notBackedUp > 0 && run.error && <span className="mt-1 block text-amber-900">{run.error}</span>}
               </p>
             ) : (
               <div className="mt-1 space-y-0.5">
@@ -47,4 +48,10 @@ export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
         ))}
     </div>
   );
+}
+
+/** Green only when everything went; amber when the run left files out; red when it did not finish. */
+function resultColours(run: { status: string; notBackedUp: number }): string {
+  if (run.status !== 'success') return 'border-red-200 bg-red-50';
+  return run.notBackedUp > 0 ? 'border-amber-200 bg-amber-50' : 'border-green-200 bg-green-50';
 }

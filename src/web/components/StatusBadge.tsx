@@ -36,7 +36,9 @@ const SYNC_STATUS: Record<string, [Tone, string]> = {
   interrupted: ['warn', 'Interrupted'],
 };
 
-export function SyncStatusBadge({ status }: { status: string }) {
+/** A success that left files out is never a plain green one. */
+export function SyncStatusBadge({ status, notBackedUp = 0 }: { status: string; notBackedUp?: number }) {
+  if (status === 'success' && notBackedUp > 0) return <Badge tone="warn">{`Success, ${notBackedUp} not backed up`}</Badge>;
   const [tone, text] = SYNC_STATUS[status] ?? ['neutral', status];
   return <Badge tone={tone}>{text}</Badge>;
 }

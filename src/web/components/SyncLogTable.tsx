@@ -1,4 +1,6 @@
-import type { SyncLog } from '../api/types';
+import { useState } from 'react';
+import { syncApi } from '../api/client';
+import type { SyncLog, SyncLogDetail } from '../api/types';
 import { formatBytes, formatCount, formatDuration } from '../lib/format';
 import { Button } from './Button';
 import { SyncStatusBadge } from './StatusBadge';
@@ -25,7 +27,7 @@ export function SyncLogTable({ logs, onConfirmDeletions }: { logs: SyncLog[]; on
             </span>
           ),
         },
-        { label: 'Status', cell: (log) => <SyncStatusBadge status={log.status} /> },
+        { label: 'Status', cell: (log) => <SyncStatusBadge status={log.status} notBackedUp={log.notBackedUp} /> },
         { label: 'Files', align: 'right', cell: (log) => formatCount(log.fileCount) },
         { label: 'Sent', align: 'right', cell: (log) => formatBytes(log.bytesTransferred) },
         { label: 'Took', align: 'right', cell: (log) => formatDuration(log.startedAt, log.finishedAt) },
@@ -36,6 +38,7 @@ export function SyncLogTable({ logs, onConfirmDeletions }: { logs: SyncLog[]; on
               <div className="max-w-md space-y-0.5 text-left">
                 <p className={log.status === 'success' ? 'text-amber-900' : 'text-red-800'}>{log.error}</p>
                 {log.hint && <p className="text-xs text-slate-600">{log.hint}</p>}
+                {log.notBackedUp > 0 && <NotBackedUpList log={log} />}
                 {log.errorCode === 'MASS_DELETION_GUARD' && onConfirmDeletions && (
                   <Button size="sm" variant="secondary" onClick={() => onConfirmDeletions(log)}>
                     Confirm the deletions…
@@ -48,5 +51,32 @@ export function SyncLogTable({ logs, onConfirmDeletions }: { logs: SyncLog[]; on
         },
       ]}
     />
+  );
+}
+
+/** The files a run left out, each with why, loaded when asked for. */
+function NotBackedUpList({ log }: { log: SyncLog }) {
+  const [detail, setDetail] = useState<SyncLogDetail>();
+  const [failed, setFailed] = useState<string>();
+  if (!detail) {
+    return (
+      <div>
+        <Button size="sm" variant="secondary" onClick={() => syncApi.log(log.id).then(setDetail, (error: Error) => setFailed(error.message))}>
+          {`Show the ${formatCount(log.notBackedUp, 'file')} not backed up`}
+        </Button>
+        {failed && <p className="text-xs text-red-800">{failed}</p>}
+      </div>
+    );
+  }
+  const unlisted = log.notBackedUp - detail.notBackedUpFiles.length;
+  return (
+    <ul className="list-disc pl-5 text-xs text-slate-700" aria-label="Files not backed up">
+      {detail.notBackedUpFiles.map((file) => (
+        <li key={file.key}>
+          <span className="font-mono">{file.path}</span>: {file.reason}
+        </li>
+      ))}
+      {unlisted > 0 && <li>{`and ${formatCount(unlisted, 'more file')}`}</li>}
+    </ul>
   );
 }

@@ -99,6 +99,17 @@ function SharesCard({ shares }: { shares: DashboardShare[] }) {
             { label: 'User', cell: (share) => share.user },
             { label: 'Share', cell: (share) => share.name },
             { label: 'Last successful sync', cell: (share) => <RelativeTime iso={share.lastSuccessfulSyncAt} /> },
+            {
+              label: 'Left out',
+              cell: (share) =>
+                share.notBackedUp ? (
+                  <Link to="/admin/sync" className="text-amber-900 underline" title={`Last run to ${share.notBackedUp.peer}; the sync log lists them`}>
+                    {`${formatCount(share.notBackedUp.count, 'file')} not backed up`}
+                  </Link>
+                ) : (
+                  <span className="text-slate-500">—</span>
+                ),
+            },
           ]}
         />
       )}
