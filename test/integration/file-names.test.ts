@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { createUser, pairPeer, startNamedServer, syncAndWait, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, syncAndWait, waitForLogs, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -99,6 +99,14 @@ describe('every regular file is backed up, whatever its name', () => {
     assert.equal(hashed.length, 6, hashed.join(', '));
   });
 
+  it('finds them all on the peer again: a Force Sync sends nothing twice', async () => {
+    const forced = await a.admin.post('/api/admin/sync/force');
+    assert.equal(forced.status, 202, JSON.stringify(forced.body));
+    const [log] = await waitForLogs(a.admin, forced.body.started.map((run: { logId: number }) => run.logId));
+    assert.equal(log?.status, 'success', JSON.stringify(log));
+    assert.equal(log?.fileCount, 0, JSON.stringify(log));
+  });
+
   it('shows readable names when browsing, and downloads a file by its key', async () => {
     const root = await alice.client.get(`/api/restore/${peerB}/backup/files`);
     assert.equal(root.status, 200, JSON.stringify(root.body));
@@ -124,6 +132,16 @@ describe('every regular file is backed up, whatever its name', () => {
     const result = await runCli(['decrypt', aliceOnB, '--out', out, '--key', alice.key.toString('base64')]);
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.deepEqual(await rawTree(out), original);
+  });
+
+  it('anemone decrypt of one hashed file finds its name in the manifest and writes it byte for byte', async () => {
+    const latin1 = bytes('latin1-', [0xe9], '.txt');
+    const storedName = (await readdir(path.join(aliceOnB, '_hashed'))).find((name) => name.startsWith(createHash('sha256').update(`\\${latin1.toString('hex')}`).digest('hex')));
+    assert.ok(storedName);
+    const out = path.join(scratch, 'one');
+    const result = await runCli(['decrypt', path.join(aliceOnB, '_hashed', storedName), '--out', out, '--key', alice.key.toString('base64')]);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.deepEqual(await readdir(out, { encoding: 'buffer' }), [latin1]);
   });
 
   it('reports a file it cannot back up as "1 file not backed up", lists it, and syncs the rest', async () => {
