@@ -31,7 +31,7 @@ export async function prepareTarget(root: string, relPath: string): Promise<FsPa
     }
     const [realRoot, realFolder] = await Promise.all([realpath(root), realpath(folder, { encoding: 'buffer' })]);
     const rootBytes = Buffer.from(realRoot);
-    const inside = realFolder.equals(rootBytes) || (realFolder.subarray(0, rootBytes.length + 1).equals(Buffer.from(realRoot + path.sep)));
+    const inside = realFolder.equals(rootBytes) || realFolder.subarray(0, rootBytes.length + 1).equals(Buffer.from(realRoot + path.sep));
     if (!inside) throw unsafePath(relPath, 'its folder resolves outside the share');
     const target = childPath(folder, fileName);
     const existing = await lstat(target).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { lstat, lstatSync, readdir, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { childPath, keyPartFor, type FsPath } from '../manifest/file-keys.js';
+import { childPath, isEscapedPart, keyPartFor, type FsPath } from '../manifest/file-keys.js';
 import { isHiddenName } from './entry-names.js';
 import { errorCode, ShareMissingError, ShareUnreadableError } from './errors.js';
 
@@ -83,8 +83,9 @@ const CALLS_IN_FLIGHT = 64;
  * entries go through one work list (no recursion, so no depth limit, and
  * small folders are read in parallel too). Hidden entries are left out
  * silently; symlinks and special files are left out and reported. Names are
- * read as bytes: any name becomes a key (file-keys.ts), none is skipped. A symlinked root is followed (a share may live on another disk);
- * links inside the share never are.
+ * read as bytes: any name becomes a key (file-keys.ts), none is skipped. A
+ * symlinked root is followed (a share may live on another disk); links
+ * inside the share never are.
  */
 export async function walkShare(root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const absRoot = path.resolve(root);
@@ -227,8 +228,10 @@ function classifyListed(entry: Dirent<Buffer>, folder: Task, tasks: Task[], resu
   if (isHiddenName(entry.name)) return;
   const part = keyPartFor(entry.name);
   const relPath = folder.relPath === '' ? part : `${folder.relPath}/${part}`;
-  if (entry.isDirectory()) tasks.push({ kind: 'folder', absPath: childPath(folder.absPath, entry.name), relPath });
-  else if (entry.isFile() || isUnknownType(entry)) tasks.push({ kind: 'entry', absPath: childPath(folder.absPath, entry.name), relPath });
+  // an ordinary name is already decoded: the hot path of a big share skips a second decoding
+  const absPath = typeof folder.absPath === 'string' && !isEscapedPart(part) ? folder.absPath + path.sep + part : childPath(folder.absPath, entry.name);
+  if (entry.isDirectory()) tasks.push({ kind: 'folder', absPath, relPath });
+  else if (entry.isFile() || isUnknownType(entry)) tasks.push({ kind: 'entry', absPath, relPath });
   else if (entry.isSymbolicLink()) result.skipped.push({ relPath, reason: 'symlink' });
   else result.skipped.push({ relPath, reason: 'not-a-regular-file' });
 }
