@@ -1,5 +1,6 @@
 import { restoreApi } from '../api/client';
 import type { RestoreListing } from '../api/types';
+import { displayKeyPart } from '../lib/file-names';
 import { formatBytes, formatCount } from '../lib/format';
 import { buttonClass } from './Button';
 import { RelativeTime } from './Time';
@@ -45,11 +46,11 @@ export function Breadcrumbs({ share, path, onOpen }: { share: string; path: stri
             </span>
             {last ? (
               <span aria-current="location" className="px-1 font-medium text-slate-900">
-                {part}
+                {displayKeyPart(part)}
               </span>
             ) : (
               <button type="button" onClick={() => onOpen(target)} className="rounded px-1 font-medium text-teal-800 hover:underline">
-                {part}
+                {displayKeyPart(part)}
               </button>
             )}
           </span>

@@ -1,4 +1,5 @@
 import type { Problem, RestoreFileError, RestoreJobStatus } from '../api/types';
+import { displayKeyPath } from '../lib/file-names';
 import { formatCount } from '../lib/format';
 import { ProgressBar } from './ProgressBar';
 import { Badge, type Tone } from './StatusBadge';
@@ -42,7 +43,7 @@ export function RestoreJobPanel({
           {job.errors.map((error) => (
             <li key={`${error.share}/${error.path}`}>
               <span className="font-mono text-xs">
-                {error.share}/{error.path}
+                {error.share}/{displayKeyPath(error.path)}
               </span>
               : {error.message}
             </li>

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { verifyApi } from '../api/client';
 import { ApiError } from '../api/http';
 import type { Peer, Problem, User, VerifyJob, VerifyShareReport } from '../api/types';
+import { displayKeyPath } from '../lib/file-names';
 import { formatCount } from '../lib/format';
 import { asApiError } from '../lib/hooks';
 import { usePollJob } from '../lib/use-poll-job';
@@ -85,7 +86,7 @@ function ShareReport({ report }: { report: VerifyShareReport }) {
             <ul className="space-y-0.5 pl-4 text-sm text-red-700">
               {sample.failed.map((failure) => (
                 <li key={failure.path}>
-                  <span className="font-mono text-xs break-all">{failure.path}</span>: {failure.reason}
+                  <span className="font-mono text-xs break-all">{displayKeyPath(failure.path)}</span>: {failure.reason}
                 </li>
               ))}
             </ul>
