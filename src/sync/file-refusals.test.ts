@@ -12,7 +12,7 @@ import type { BatchItem, PeerConnector, PeerSession } from './types.js';
 
 /** What the peer client throws for a 400 PATH_INVALID. */
 function pathRefused(storedPath: string): Error {
-  return Object.assign(new Error(`The peer refused a file path: ${storedPath}`), { code: 'path-invalid', hint: 'x' });
+  return Object.assign(new Error(`The peer refused a file path: ${storedPath}`), { code: 'PATH_INVALID', hint: 'x' });
 }
 
 /** A peer that holds what it is sent, except paths containing "refused", which it answers with PATH_INVALID (the whole batch). */
@@ -46,7 +46,7 @@ describe('a file the peer refuses', () => {
   let repos: Repositories;
   let shareId: number;
   let sync: (session: PeerSession) => SyncService;
-  const peer = { id: 1, name: 'picky-peer', timeoutMinutes: 1 };
+  const peer = { id: 1, name: 'picky-peer', timeoutMinutes: 1, fingerprint: 'AB:CD' };
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'anemone-file-refusals-'));
@@ -57,7 +57,7 @@ describe('a file the peer refuses', () => {
     const now = new Date().toISOString();
     const userId = repos.users.insertActive({ username: 'alice', isAdmin: false, passwordHash: 'x', wrappedKey, keyCheck, createdAt: now });
     shareId = repos.shares.insert({ userId, name: 'backup', syncEnabled: true, createdAt: now });
-    repos.peers.insert({ name: peer.name, address: '127.0.0.1', port: 8443, enabled: true, timeoutMinutes: 1, fingerprint: null, createdAt: now });
+    repos.peers.insert({ name: peer.name, address: '127.0.0.1', port: 8443, enabled: true, timeoutMinutes: 1, fingerprint: peer.fingerprint, uploadLimitKiBps: null, uploadWindows: [], createdAt: now });
     const shareRoot = path.join(dir, 'shares', 'alice', 'backup');
     mkdirSync(shareRoot, { recursive: true });
     for (const name of ['a.txt', 'b-refused.txt', 'c.txt']) writeFileSync(path.join(shareRoot, name), name);

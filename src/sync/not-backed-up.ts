@@ -10,6 +10,7 @@ const SKIP_REASONS: Record<string, string> = {
   vanished: 'deleted while the share was read',
   'changed-during-scan': 'changed while it was read; it is read again next sync',
   unreadable: 'cannot be read: check its permissions',
+  'outside-share': 'a folder on its path is a link leading outside the share; nothing was read',
 };
 
 export function describeSkipReason(reason: string, detail?: string): string {
@@ -17,11 +18,8 @@ export function describeSkipReason(reason: string, detail?: string): string {
   return detail ? `${words} (${detail})` : words;
 }
 
-/**
- * Peer answers about one file rather than about the run: its path or its
- * size. Codes in both spellings, the peer client's and the protocol's.
- */
-const FILE_REFUSALS = new Set(['path-invalid', 'payload-too-large', 'PATH_INVALID', 'PAYLOAD_TOO_LARGE']);
+/** Peer answers about one file rather than about the run: its path or its size (catalogue codes, as PeerError carries them). */
+const FILE_REFUSALS = new Set(['PATH_INVALID', 'PAYLOAD_TOO_LARGE']);
 
 /** Why the peer refused this file, or undefined when the error is not about one file. */
 export function peerRefusedFile(error: unknown): string | undefined {
