@@ -126,7 +126,7 @@ describe('share files swapped between the scan and the read', () => {
     const [log] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     assert.equal(log?.status, 'success', JSON.stringify(log));
     assert.equal(log?.fileCount, 2, JSON.stringify(log));
-    assert.match(log?.error ?? '', /^5 file\(s\) skipped: swap\/\S+ \(.*symbolic link/, JSON.stringify(log));
+    assert.match(log?.error ?? '', /^5 files not backed up: swap\/\S+ \(.*symbolic link/, JSON.stringify(log));
 
     const held = await peerHolds('alice', alice.key);
     assert.deepEqual(held.listed, ['keep/large.bin', 'keep/plain.txt']);
@@ -164,7 +164,7 @@ describe('share files swapped between the scan and the read', () => {
     const [log] = await syncAndWait(bob.client, a.admin, bob.backupShareId);
     assert.ok(Date.now() - started < 20_000, `the run ended promptly (${Date.now() - started} ms)`);
     assert.equal(log?.status, 'success', JSON.stringify(log));
-    assert.match(log?.error ?? '', /^6 file\(s\) skipped: pipes\/\S+ \(.*not a regular file/, JSON.stringify(log));
+    assert.match(log?.error ?? '', /^6 files not backed up: pipes\/\S+ \(.*not a regular file/, JSON.stringify(log));
     const held = await peerHolds('bob', bob.key);
     assert.deepEqual(held.listed, ['keep.txt']);
 
@@ -194,7 +194,7 @@ describe('share files swapped between the scan and the read', () => {
 
     const [log] = await syncAndWait(carol.client, a.admin, carol.backupShareId);
     assert.equal(log?.status, 'success', JSON.stringify(log));
-    assert.match(log?.error ?? '', /^2 file\(s\) skipped: .*outside the share/, JSON.stringify(log));
+    assert.match(log?.error ?? '', /^2 files not backed up: .*outside the share/, JSON.stringify(log));
     const held = await peerHolds('carol', carol.key);
     assert.deepEqual(held.listed, ['keep.txt']);
     assert.deepEqual(held.stored, ['_manifest.json.enc', 'keep.txt.enc']);
