@@ -182,6 +182,24 @@ describe('PeerClient against a fake peer', () => {
     assert.ok(peer.clientFingerprints.has(ownIdentity.fingerprint));
   });
 
+  it('reports how much of an upload body the connection took, piece by piece, up to the whole body', async () => {
+    const c = client();
+    const content = Buffer.alloc(300_000, 3);
+    const fileProgress: [number, number][] = [];
+    await c.putFile('bob', 'backup', 'metered.bin.enc', Readable.from([content]), content.length, { onSent: (sent, total) => fileProgress.push([sent, total]) });
+    assert.ok(fileProgress.length >= 4, `${fileProgress.length} reports for a 300 kB body`);
+    assert.deepEqual(fileProgress.at(-1), [content.length + 32, content.length + 32]);
+    assert.ok(fileProgress.every(([sent], index) => index === 0 || sent > (fileProgress[index - 1]?.[0] ?? 0)));
+    assert.deepEqual(await readAll(await c.getFile('bob', 'backup', 'metered.bin.enc')), content);
+
+    let batchSent: [number, number] | undefined;
+    const stored = await c.putBatch('bob', 'backup', [{ path: 'm.txt.enc', ctSha256: HASH, body: Buffer.from('metered') }], {
+      onSent: (sent, total) => (batchSent = [sent, total]),
+    });
+    assert.equal(stored, 1);
+    assert.ok(batchSent && batchSent[0] === batchSent[1] && batchSent[1] > 'metered'.length);
+  });
+
   it('maps a wrong password to 401 unauthorized, and a right one opens a session', async () => {
     await assert.rejects(client({ password: 'nope' }).ensureSession(), (error: any) => error.code === 'PEER_UNAUTHORIZED' && error.status === 401);
     const opened = await client().openSession('server-a', 'pw');

@@ -30,6 +30,7 @@ import { type ClientIdentity, createPinnedAgent } from './pinned-agent.js';
 import { SessionSlot, type OpenPeerSession } from './session-slot.js';
 import { discard, readCapped, readJson, withPeerErrors } from './response-body.js';
 import type { UploadThrottle } from './upload-throttle.js';
+import { meteredBody, type OnBodySent } from './metered-body.js';
 
 export type PeerHello = z.infer<typeof helloResponse>;
 export type StoredShare = z.infer<typeof storedShareSchema>;
@@ -62,6 +63,11 @@ export interface PeerClientOptions {
 
 export interface CallOptions {
   signal?: AbortSignal;
+}
+
+export interface UploadOptions extends CallOptions {
+  /** Called as the connection takes the request body (a sync's progress and its silence watchdog). */
+  onSent?: OnBodySent;
 }
 
 /** A body for an upload: a function making a fresh stream lets the client replay it after a session expired. */
@@ -185,10 +191,11 @@ export class PeerClient {
    * SHA-256 as a trailer (src/protocol/v1/hash-trailer.ts): the peer keeps the
    * file only if the trailer matches. Resolves with that hash.
    */
-  async putFile(user: string, share: string, storedPath: string, body: Readable, size: number, options: CallOptions = {}): Promise<{ ctSha256: string }> {
+  async putFile(user: string, share: string, storedPath: string, body: Readable, size: number, options: UploadOptions = {}): Promise<{ ctSha256: string }> {
     const withTrailer = new AppendSha256Trailer();
     body.on('error', (error) => withTrailer.destroy(error));
     body.pipe(withTrailer);
+    const bodyBytes = size + TRAILER_LENGTH;
     const response = await this.sessionRequest(
       'putFile',
       {
@@ -197,9 +204,9 @@ export class PeerClient {
         headers: {
           'content-type': 'application/octet-stream',
           [CT_SHA256_HEADER]: CT_SHA256_TRAILER,
-          'content-length': String(size + TRAILER_LENGTH),
+          'content-length': String(bodyBytes),
         },
-        body: withTrailer,
+        body: options.onSent ? meteredBody(withTrailer, bodyBytes, options.onSent) : withTrailer,
         signal: options.signal,
       },
       [200, 201, 204],
@@ -209,12 +216,20 @@ export class PeerClient {
   }
 
   /** Many small files in one request (framing: src/protocol/v1/batch-frame.ts); returns how many the peer stored. */
-  async putBatch(user: string, share: string, items: readonly BatchItem[], options: CallOptions = {}): Promise<number> {
+  async putBatch(user: string, share: string, items: readonly BatchItem[], options: UploadOptions = {}): Promise<number> {
     if (items.length === 0) return 0;
     const parts = items.flatMap((item) => [encodeBatchItemHead({ path: item.path, size: item.body.length, ctSha256: item.ctSha256 }), item.body]);
+    const bytes = Buffer.concat(parts);
+    const { onSent } = options;
     const response = await this.sessionRequest(
       'putBatch',
-      { params: { user, share }, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.concat(parts), signal: options.signal },
+      {
+        params: { user, share },
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+        // a function, so a replay after an expired session gets a fresh stream
+        body: onSent ? () => meteredBody([bytes], bytes.length, onSent) : bytes,
+        signal: options.signal,
+      },
       [200, 201],
     );
     return (await readJson(response.body, storedCountResponse, this.transport.context)).stored;

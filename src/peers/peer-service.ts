@@ -188,9 +188,10 @@ export class PeerService {
   /**
    * A client for the sync engine, pinned to the confirmed fingerprint and
    * holding the credentials (this server's name, the peer password), so it
-   * opens its session by itself. The caller closes it.
+   * opens its session by itself. The caller closes it. `timeoutGraceMs` is
+   * added to the peer's timeout, for a caller that judges silence itself.
    */
-  clientFor(peer: { id: number } | number): PeerClient {
+  clientFor(peer: { id: number } | number, options: { timeoutGraceMs?: number } = {}): PeerClient {
     const row = this.mustFind(typeof peer === 'number' ? peer : peer.id);
     if (!row.fingerprint) throw new PeerError('not-pinned', { peerName: row.name, address: row.address, port: row.port });
     const password = this.password(row);
@@ -199,7 +200,7 @@ export class PeerService {
       port: row.port,
       identity: this.deps.identity,
       pinnedFingerprint: row.fingerprint,
-      timeoutMs: row.timeoutMinutes * 60_000,
+      timeoutMs: row.timeoutMinutes * 60_000 + (options.timeoutGraceMs ?? 0),
       credentials: { sourceServer: this.deps.serverName(), password },
       session: this.sessionSlot(row, row.fingerprint, password),
       uploadThrottle: this.uploadThrottle(row.id, row.name),

@@ -2,6 +2,13 @@ import type { PeerClient } from '../peer-client/index.js';
 import type { PeerService } from '../peers/peer-service.js';
 import type { PeerConnector, PeerSession } from './types.js';
 
+/**
+ * The sync's watchdog judges a peer's silence (sync-service.ts) and ends the
+ * run as SYNC_TIMEOUT; the client's own timeouts, on the same limit, run this
+ * much later so they do not win the race (undici's timers tick every 0.5 s).
+ */
+const CLIENT_TIMEOUT_GRACE_MS = 2_000;
+
 /** The engine's view of peers, over the peer service and its pinned mutual-TLS client. */
 export function peerConnector(peers: PeerService): PeerConnector {
   return {
@@ -9,7 +16,7 @@ export function peerConnector(peers: PeerService): PeerConnector {
     findPeer: (peerId) => peers.findPeer(peerId),
     recordContact: (peerId, outcome) => peers.recordContact(peerId, outcome),
     async connect(peerId, signal) {
-      const client = peers.clientFor(peerId);
+      const client = peers.clientFor(peerId, { timeoutGraceMs: CLIENT_TIMEOUT_GRACE_MS });
       try {
         // a wrong password or a refusing peer fails here, before anything is scanned or sent
         await client.ensureSession({ signal });
@@ -28,9 +35,9 @@ function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
     // the engine fetches the manifest once, first thing in a run: the peer may drop what an unfinished run left
     getManifest: (user, share) => client.getManifest(user, share, { ...options, startsSyncRun: true }),
     putManifest: (user, share, bytes, ctSha256, generation) => client.putManifest(user, share, bytes, ctSha256, { ...options, generation }),
-    putFile: (user, share, storedPath, body, size) => client.putFile(user, share, storedPath, body, size, options),
-    putBatch: async (user, share, items) => {
-      await client.putBatch(user, share, items, options);
+    putFile: (user, share, storedPath, body, size, onSent) => client.putFile(user, share, storedPath, body, size, { ...options, onSent }),
+    putBatch: async (user, share, items, onSent) => {
+      await client.putBatch(user, share, items, { ...options, onSent });
     },
     listFiles: (user, share) => client.listFiles(user, share, options),
     deleteFiles: async (user, share, paths) => {

@@ -13,7 +13,8 @@ import type { SkipReason } from '../scan/walk-share.js';
 import { Checkpoints } from './checkpoints.js';
 import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import { describeSkipReason, peerRefusedFile } from './not-backed-up.js';
-import type { BatchItem, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
+import type { BatchItem, OnSent, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
+import { UploadProgress } from './upload-progress.js';
 
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
 const CHECKPOINT_BYTES = 64 * 1024 * 1024;
@@ -156,7 +157,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
 
   let filesUploaded = 0;
   let bytesTransferred = 0;
-  let plainBytesDone = 0;
+  // bytes move while a file or a batch is on the wire: the watchdog sees a slow link that keeps moving
+  const progress = new UploadProgress((bytesDone) => input.onProgress({ bytesDone }));
   // no copy of the entries: writeManifest serialises them before its first await
   const checkpoints = new Checkpoints(() => writeManifest(entries), { intervalMs: CHECKPOINT_MS, maxBytes: CHECKPOINT_BYTES, signal: input.signal });
   // what the upload hashed goes to the hash cache, so the next scan need not read these files
@@ -166,8 +168,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     if (entry.mtimeMs <= Date.now() - RACY_WINDOW_MS) hashedWhileSending.push({ relPath, size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 });
     filesUploaded += 1;
     bytesTransferred += ciphertextBytes;
-    plainBytesDone += entry.size;
-    input.onProgress({ filesDone: filesUploaded, bytesDone: plainBytesDone });
+    progress.acknowledge(entry.size);
+    input.onProgress({ filesDone: filesUploaded, bytesDone: progress.bytesDone });
     checkpoints.arrived(ciphertextBytes);
   };
   // a file's own problem (here or on the peer) leaves that file out; anything else fails the run
@@ -189,7 +191,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   };
 
   // small files first, read and encrypted several at a time and sent in batches; then the large ones, streamed
-  const batches = new BatchSender(session, user, share, (relPath, reason) => skipped.push({ relPath, reason }));
+  const batches = new BatchSender(session, user, share, progress, (relPath, reason) => skipped.push({ relPath, reason }));
   // a failed upload ends the timer too, so no checkpoint follows the run
   const stopCheckpointsAndThrow = async (error: unknown): Promise<never> => {
     await checkpoints.stop().catch(() => undefined);
@@ -205,7 +207,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     try {
       const encrypted = await encryptSmallFile(root, fsRelPath, input.userKey, context, file.size, buffer);
       const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
-      await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, file.relPath, () =>
+      await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, file.relPath, encrypted.size, () =>
         recordArrived(file.relPath, entry, encrypted.body.length),
       );
     } catch (error) {
@@ -222,10 +224,13 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
       checkAborted(input.signal);
       const { context, root, fsRelPath, storedPath } = placeOf(file.relPath);
       await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
+      const upload = progress.track(file.size);
       try {
-        const sent = await sendLargeFile(session, user, share, storedPath, root, fsRelPath, file.size, input.userKey, context);
+        const sent = await sendLargeFile(session, user, share, storedPath, root, fsRelPath, file.size, input.userKey, context, upload.onSent);
+        upload.end();
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
       } catch (error) {
+        upload.end();
         skipLocalProblem(file.relPath, error);
       }
     },
@@ -286,13 +291,14 @@ async function sendLargeFile(
   size: number,
   userKey: Buffer,
   context: FileContext,
+  onSent: OnSent,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
   const stream = new EncryptedFileStream(root, relPath, userKey, context, size);
   const ciphertextBytes = encryptedLength(size);
   let answer: { ctSha256: string };
   try {
     // the peer keeps the file only if the SHA-256 trailer the upload appends matches what arrived
-    answer = await session.putFile(user, share, storedPath, stream, ciphertextBytes);
+    answer = await session.putFile(user, share, storedPath, stream, ciphertextBytes, onSent);
   } catch (error) {
     // the file's own problem (gone, unreadable, changed) skips it; the upload's fails the run
     throw stream.readError ?? error;
@@ -318,20 +324,23 @@ class BatchSender {
   private items: BatchItem[] = [];
   private queued: QueuedFile[] = [];
   private bytes = 0;
+  private plainBytes = 0;
   private readonly inFlight: Promise<void>[] = [];
 
   constructor(
     private readonly session: PeerSession,
     private readonly user: string,
     private readonly share: string,
+    private readonly progress: UploadProgress,
     private readonly onRefused: (relPath: string, reason: string) => void,
   ) {}
 
-  /** Queues an item; resolves true when this call flushed a batch (files arrived since the last call). */
-  async add(item: BatchItem, relPath: string, arrived: () => void): Promise<boolean> {
+  /** Queues an item of `plainBytes` plaintext; resolves true when this call flushed a batch (files arrived since the last call). */
+  async add(item: BatchItem, relPath: string, plainBytes: number, arrived: () => void): Promise<boolean> {
     this.items.push(item);
     this.queued.push({ relPath, arrived });
     this.bytes += item.body.length;
+    this.plainBytes += plainBytes;
     if (this.bytes < BATCH_BYTES && this.items.length < limits.batchMaxFiles) return false;
     await this.flush();
     return true;
@@ -345,14 +354,18 @@ class BatchSender {
   private async flush(): Promise<void> {
     const items = this.items;
     const queued = this.queued;
+    const upload = this.progress.track(this.plainBytes);
     this.items = [];
     this.queued = [];
     this.bytes = 0;
-    const sent = this.session.putBatch(this.user, this.share, items).then(
+    this.plainBytes = 0;
+    const sent = this.session.putBatch(this.user, this.share, items, upload.onSent).then(
       () => {
+        upload.end();
         for (const file of queued) file.arrived();
       },
       (error: unknown) => {
+        upload.end();
         const reason = peerRefusedFile(error);
         if (reason === undefined) throw error;
         if (items.length > 1) return this.sendOneByOne(items, queued);

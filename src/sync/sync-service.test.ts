@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { MasterKeyStore } from '../accounts/master-key.js';
@@ -44,6 +45,9 @@ describe('SyncService with a peer that stops answering', () => {
     const now = new Date().toISOString();
     const userId = repos.users.insertActive({ username: 'alice', isAdmin: false, passwordHash: 'x', wrappedKey, keyCheck, createdAt: now });
     shareId = repos.shares.insert({ userId, name: 'backup', syncEnabled: true, createdAt: now });
+    // the row a finished run records its manifest generation against
+    const peerId = repos.peers.insert({ name: peer.name, address: '127.0.0.1', port: 8443, enabled: true, timeoutMinutes: 1, fingerprint: null, uploadLimitKiBps: null, uploadWindows: [], createdAt: now });
+    assert.equal(peerId, peer.id);
     const shareRoot = path.join(dir, 'shares', 'alice', 'backup');
     mkdirSync(shareRoot, { recursive: true });
     writeFileSync(path.join(shareRoot, 'a.txt'), 'hello');
@@ -85,6 +89,29 @@ describe('SyncService with a peer that stops answering', () => {
     const { started } = sync.syncShare(shareId);
     await started[0]?.done;
     assert.equal(repos.syncLogs.findById(started[0]?.logId ?? 0)?.errorCode, 'SYNC_TIMEOUT');
+  });
+
+  it('lets an upload that lasts longer than the timeout go on while its bytes keep moving, and shows them', async () => {
+    const bytesSeen: number[] = [];
+    const slowLink: PeerSession = {
+      ...hangingSession(),
+      putManifest: async () => undefined,
+      // five pieces, 80 ms apart: twice the timeout in all
+      putBatch: async (_user, _share, _items, onSent) => {
+        for (let piece = 1; piece <= 5; piece++) {
+          await delay(80);
+          onSent?.(piece * 20, 100);
+          bytesSeen.push(sync.runningSyncs()[0]?.bytesDone ?? -1);
+        }
+      },
+    };
+    const sync = service(connector(async () => slowLink));
+    const { started } = sync.syncShare(shareId, { force: true });
+    await started[0]?.done;
+    const log = repos.syncLogs.findById(started[0]?.logId ?? 0);
+    assert.equal(log?.status, 'success', `${log?.errorCode}: ${log?.error}`);
+    // the share's one file is 5 bytes: the batch's progress is counted in them
+    assert.deepEqual(bytesSeen, [1, 2, 3, 4, 5]);
   });
 
   it('refuses a second run for the same share and peer while one is running', async () => {

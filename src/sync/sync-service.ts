@@ -7,7 +7,8 @@ import { displayPath } from '../manifest/file-keys.js';
 import type { Logger } from '../logging/logger.js';
 import { HeldDeletionsStore } from './held-deletions.js';
 import { runShareSync } from './share-sync.js';
-import type { PeerConnector, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
+import { TransferRate } from './transfer-rate.js';
+import type { PeerConnector, RunningSync, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
 
 export interface SyncRequestOptions {
   force?: boolean;
@@ -39,7 +40,7 @@ export interface RefusedSync {
  */
 export class SyncService {
   private readonly held: HeldDeletionsStore;
-  private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController; rate: TransferRate; done: Promise<void> }>();
 
   constructor(
     private readonly deps: {
@@ -128,8 +129,17 @@ export class SyncService {
     return this.startAll(shares, splitByConfirmation(peers).ready, options);
   }
 
-  runningSyncs(): SyncProgress[] {
-    return [...this.running.values()].map((run) => ({ ...run.progress }));
+  /** The runs in progress, with the upload's rate over the last seconds and the time left at that rate. */
+  runningSyncs(): RunningSync[] {
+    const now = performance.now();
+    return [...this.running.values()].map(({ progress, rate }) => {
+      const uploading = progress.phase === 'uploading';
+      return {
+        ...progress,
+        bytesPerSecond: uploading ? rate.bytesPerSecond(now) : null,
+        etaSeconds: uploading ? rate.secondsLeft(progress.bytesTotal, now) : null,
+      };
+    });
   }
 
   isRunning(shareId: number, peerId: number): boolean {
@@ -200,12 +210,20 @@ export class SyncService {
       bytesDone: 0,
       bytesTotal: 0,
     };
-    const done = this.execute(share, peer, progress, controller, options).finally(() => this.running.delete(key));
-    this.running.set(key, { progress, controller, done });
+    const rate = new TransferRate();
+    const done = this.execute(share, peer, progress, controller, rate, options).finally(() => this.running.delete(key));
+    this.running.set(key, { progress, controller, rate, done });
     return { logId, shareId: share.id, peerId: peer.id, peerName: peer.name, done };
   }
 
-  private async execute(share: ShareRow, peer: SyncPeer, progress: SyncProgress, controller: AbortController, options: SyncRequestOptions): Promise<void> {
+  private async execute(
+    share: ShareRow,
+    peer: SyncPeer,
+    progress: SyncProgress,
+    controller: AbortController,
+    rate: TransferRate,
+    options: SyncRequestOptions,
+  ): Promise<void> {
     const { repos, logger } = this.deps;
     const log = logger.child({ logId: progress.logId, user: share.username, share: share.name, peer: peer.name });
     log.info({ force: options.force ?? false }, 'sync started');
@@ -235,7 +253,9 @@ export class SyncService {
           hashes: repos.fileHashes,
           onProgress: (update) => {
             Object.assign(progress, update);
+            // bytes count as they leave (share-sync reports them while a file streams): a slow link that moves is not silent
             watchdog.reset();
+            if (progress.phase === 'uploading') rate.record(progress.bytesDone, performance.now());
             // the row follows the run about once a second, not once per file
             if (Date.now() - countsWrittenAt >= 1000) {
               countsWrittenAt = Date.now();
@@ -353,16 +373,13 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 class Watchdog {
   private timer: NodeJS.Timeout;
 
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly onTimeout: () => void,
-  ) {
+  constructor(timeoutMs: number, onTimeout: () => void) {
     this.timer = setTimeout(onTimeout, timeoutMs);
   }
 
+  /** Called for every piece of an upload: refreshing the timer costs less than a new one. */
   reset(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimeout, this.timeoutMs);
+    this.timer.refresh();
   }
 
   stop(): void {

@@ -21,6 +21,9 @@ export interface BatchItem {
   body: Buffer;
 }
 
+/** How much of an upload's request body the connection has taken, of how much. */
+export type OnSent = (sentBytes: number, totalBytes: number) => void;
+
 /**
  * An authenticated conversation with one peer, as the engine needs it. The
  * composition root adapts the peer client to it, so the engine can be tested
@@ -30,9 +33,9 @@ export interface PeerSession {
   /** The first call of a run for the share: the peer then removes objects an earlier run wrote but never committed. */
   getManifest(user: string, share: string): Promise<Buffer | null>;
   putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, generation: number): Promise<void>;
-  /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. */
-  putFile(user: string, share: string, storedPath: string, body: Readable, size: number): Promise<{ ctSha256: string }>;
-  putBatch(user: string, share: string, items: BatchItem[]): Promise<void>;
+  /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. `onSent` follows the upload's body. */
+  putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }>;
+  putBatch(user: string, share: string, items: BatchItem[], onSent?: OnSent): Promise<void>;
   listFiles(user: string, share: string): Promise<StoredFile[]>;
   deleteFiles(user: string, share: string, paths: string[]): Promise<void>;
   close(): Promise<void>;
@@ -59,6 +62,11 @@ export interface SyncProgress {
   phase: 'connecting' | 'scanning' | 'planning' | 'uploading' | 'finishing';
   filesDone: number;
   filesTotal: number;
+  /**
+   * Plaintext bytes of the plan sent so far (bytesTotal is plaintext too):
+   * files the peer acknowledged, plus the part of each upload in flight the
+   * connection has taken. Moves while a large file streams.
+   */
   bytesDone: number;
   bytesTotal: number;
 }
@@ -71,4 +79,12 @@ export interface SyncProgress {
 export interface SyncTestHooks {
   /** Awaited just before the upload opens a file of the share, with the file's path relative to the share. */
   beforeFileRead?(file: { username: string; shareName: string; relPath: string }): Promise<void> | void;
+}
+
+/** A run in progress as the API shows it: its progress, plus the upload's pace. */
+export interface RunningSync extends SyncProgress {
+  /** Plaintext bytes per second over the last few seconds of the upload; null outside it or before a second was measured. */
+  bytesPerSecond: number | null;
+  /** Seconds left at that rate; null when unknown (not uploading, no rate yet, or nothing moving). */
+  etaSeconds: number | null;
 }

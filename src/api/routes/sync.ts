@@ -5,7 +5,7 @@ import type { Repositories, ShareRow, SyncLogRow } from '../../db/index.js';
 import { displayPath } from '../../manifest/file-keys.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import type { SyncService } from '../../sync/sync-service.js';
-import type { SyncProgress } from '../../sync/types.js';
+import type { RunningSync } from '../../sync/types.js';
 import { currentUser, requireAdmin, requireUser } from '../session.js';
 
 const startedSchema = z.object({ logId: z.number(), shareId: z.number(), peerId: z.number(), peerName: z.string() });
@@ -46,8 +46,10 @@ const progressSchema = z.object({
   phase: z.string(),
   filesDone: z.number(),
   filesTotal: z.number(),
-  bytesDone: z.number(),
+  bytesDone: z.number().describe('Plaintext bytes of the plan sent so far, moving while a large file streams (bytesTotal is plaintext too)'),
   bytesTotal: z.number(),
+  bytesPerSecond: z.number().nullable().describe('Upload rate over the last few seconds, in plaintext bytes; null outside the upload or before a second was measured'),
+  etaSeconds: z.number().nullable().describe('Seconds left at that rate; null when unknown'),
 });
 
 const shareParams = z.object({ id: z.coerce.number().int().positive() });
@@ -70,7 +72,7 @@ function logView(row: SyncLogRow): z.infer<typeof logSchema> {
   };
 }
 
-function progressView(run: SyncProgress): z.infer<typeof progressSchema> {
+function progressView(run: RunningSync): z.infer<typeof progressSchema> {
   return {
     logId: run.logId,
     user: run.username,
@@ -82,6 +84,8 @@ function progressView(run: SyncProgress): z.infer<typeof progressSchema> {
     filesTotal: run.filesTotal,
     bytesDone: run.bytesDone,
     bytesTotal: run.bytesTotal,
+    bytesPerSecond: run.bytesPerSecond,
+    etaSeconds: run.etaSeconds,
   };
 }
 

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { LinkProxy } from '../helpers/link-proxy.js';
+import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import type { ApiClient } from '../helpers/test-server.js';
+
+/**
+ * The link from A to B, and a file that takes longer than the peer timeout to
+ * cross it. On loopback (64 KiB segments) the sender's kernel takes up to
+ * 4 MiB at once, sent over the next seconds: the rate is set so that this
+ * buffer drains well within the timeout, as a real uplink's smaller buffer does.
+ */
+const RATE = 2.5 * 1024 * 1024;
+const FILE_SIZE = 16 * 1024 * 1024;
+const TIMEOUT_SECONDS = 4;
+
+interface RunningSync {
+  logId: number;
+  phase: string;
+  bytesDone: number;
+  bytesTotal: number;
+  bytesPerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+describe('sync over a slow link (a throttling proxy between two real servers)', () => {
+  let a: ClusterServer;
+  let b: ClusterServer;
+  let proxy: LinkProxy;
+  let alice: { client: ApiClient; backupShareId: number };
+  let aliceShare: string;
+  before(async () => {
+    b = await startNamedServer('server-b', { acceptPassword: 'password of b' });
+    a = await startNamedServer('server-a');
+    proxy = await LinkProxy.start({ target: { host: '127.0.0.1', port: b.port }, upBytesPerSecond: RATE, upLatencyMs: 10, downLatencyMs: 10 });
+    const peerId = await pairPeer(a, { ...b, port: proxy.port }, 'password of b');
+    // the API takes whole minutes; a timeout of seconds keeps the test short
+    const peer = a.test.server.repos.peers.findById(peerId);
+    assert.ok(peer);
+    a.test.server.repos.peers.updateSettings(peerId, { ...peer, timeoutMinutes: TIMEOUT_SECONDS / 60 });
+    alice = await createUser(a, 'alice');
+    aliceShare = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
+  });
+  after(async () => {
+    await proxy?.close();
+    await a?.test.stop();
+    await b?.test.stop();
+  });
+
+  async function startSync(): Promise<number> {
+    const response = await alice.client.post(`/api/shares/${alice.backupShareId}/sync`);
+    assert.equal(response.status, 202, JSON.stringify(response.body));
+    return response.body.started[0].logId as number;
+  }
+
+  async function runningSync(logId: number): Promise<RunningSync | undefined> {
+    const running = (await a.admin.get('/api/admin/sync/running')).body.running as RunningSync[];
+    return running.find((run) => run.logId === logId);
+  }
+
+  it('finishes a file whose upload lasts several times the peer timeout, as long as bytes keep moving', async () => {
+    await writeFiles(aliceShare, { 'video-1.bin': randomBytes(FILE_SIZE) });
+    const started = Date.now();
+    const [log] = await waitForLogs(a.admin, [await startSync()]);
+    assert.equal(log?.status, 'success', JSON.stringify(log));
+    assert.ok(Date.now() - started > TIMEOUT_SECONDS * 1000, 'the upload outlasted the timeout');
+  });
+
+  it('shows bytes moving, the rate and the time left while one large file streams', async () => {
+    await writeFiles(aliceShare, { 'video-2.bin': randomBytes(FILE_SIZE) });
+    const logId = await startSync();
+    const seen: RunningSync[] = [];
+    for (let run = await runningSync(logId); run; run = await runningSync(logId)) {
+      if (run.phase === 'uploading') seen.push(run);
+      await delay(250);
+    }
+    const [log] = await waitForLogs(a.admin, [logId]);
+    assert.equal(log?.status, 'success', JSON.stringify(log));
+
+    const moving = seen.filter((run) => run.bytesDone > 0 && run.bytesDone < FILE_SIZE);
+    const distinct = [...new Set(moving.map((run) => run.bytesDone))];
+    assert.ok(distinct.length >= 3, `bytesDone took ${distinct.length} values while the file streamed: ${distinct.join(', ')}`);
+    for (let index = 1; index < moving.length; index++) {
+      assert.ok((moving[index]?.bytesDone ?? 0) >= (moving[index - 1]?.bytesDone ?? 0), 'bytesDone never goes back');
+    }
+    const rated = moving.filter((run) => run.bytesPerSecond !== null);
+    assert.ok(rated.length > 0, 'a rate was shown');
+    const rate = rated.at(-1)?.bytesPerSecond ?? 0;
+    assert.ok(rate > RATE * 0.5 && rate < RATE * 1.5, `rate ${rate} B/s through a ${RATE} B/s link`);
+    const eta = rated.at(-1)?.etaSeconds;
+    assert.ok(typeof eta === 'number' && eta >= 0 && eta < 30, `time left ${eta} s`);
+  });
+
+  it('still stops a run whose peer goes silent in the middle of a file (SYNC_TIMEOUT)', async () => {
+    await writeFiles(aliceShare, { 'video-3.bin': randomBytes(FILE_SIZE) });
+    const logId = await startSync();
+    for (let run = await runningSync(logId); !run || run.phase !== 'uploading' || run.bytesDone === 0; run = await runningSync(logId)) {
+      assert.ok(run, 'the sync ended before the file started');
+      await delay(50);
+    }
+    proxy.pause();
+    const pausedAt = Date.now();
+    try {
+      const [log] = await waitForLogs(a.admin, [logId]);
+      assert.equal(log?.status, 'failure', JSON.stringify(log));
+      assert.equal(log?.errorCode, 'SYNC_TIMEOUT', JSON.stringify(log));
+      // the kernel's buffers keep taking bytes for a moment after the pause; at most a piece left just before it
+      assert.ok(Date.now() - pausedAt >= TIMEOUT_SECONDS * 1000 - 500, `stopped ${Date.now() - pausedAt} ms after the pause`);
+    } finally {
+      proxy.resume();
+    }
+    while (await runningSync(logId)) await delay(20);
+  });
+});
