@@ -208,7 +208,9 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
       const status = (await response.json()) as { running: unknown[]; runs: unknown[] };
       if (holdRunning) {
         const startedAt = new Date().toISOString();
-        status.running = [{ logId: 0, user: 'alice', share: 'backup', peer: 'server-b', startedAt, phase: 'uploading', filesDone: 1, filesTotal: 3, bytesDone: 1_234_567, bytesTotal: 2_469_134 }];
+        status.running = [
+          { logId: 0, user: 'alice', share: 'backup', peer: 'server-b', startedAt, phase: 'uploading', filesDone: 1, filesTotal: 3, bytesDone: 1_234_567, bytesTotal: 2_469_134, bytesPerSecond: 617_284, etaSeconds: 2 },
+        ];
         status.runs = [];
       }
       await route.fulfill({ response, json: status });
@@ -217,6 +219,7 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
     const progress = backupCard.getByRole('progressbar', { name: 'Sync to server-b' });
     await progress.waitFor();
     assert.equal(await progress.getAttribute('aria-valuenow'), '50');
+    await backupCard.getByText('603 KiB/s · about 2 s left', { exact: false }).waitFor();
     assert.equal(await backupCard.getByRole('button', { name: 'Syncing…' }).isDisabled(), true, 'one Sync at a time');
     await screenshotBoth(alicePage, '22-my-backup-syncing');
     holdRunning = false;

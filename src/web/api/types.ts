@@ -79,8 +79,13 @@ export interface SyncProgress {
   phase: string;
   filesDone: number;
   filesTotal: number;
+  /** Plaintext bytes sent so far; moves while a large file streams. */
   bytesDone: number;
   bytesTotal: number;
+  /** Over the last few seconds of the upload; null outside it or before a second was measured. */
+  bytesPerSecond: number | null;
+  /** Seconds left at that rate; null when unknown. */
+  etaSeconds: number | null;
 }
 
 export interface SyncStarted {

@@ -1,7 +1,22 @@
 import { formatBytes, formatCount, percent } from '../lib/format';
 
 /** Files and bytes done of the total, as a bar and in words. */
-export function ProgressBar({ label, filesDone, filesTotal, bytesDone, bytesTotal }: { label: string; filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number }) {
+export function ProgressBar({
+  label,
+  filesDone,
+  filesTotal,
+  bytesDone,
+  bytesTotal,
+  pace,
+}: {
+  label: string;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Speed and time left, in words (a running sync's). */
+  pace?: string | null;
+}) {
   // bytes say more about time left than files do; a run with no bytes to send counts by files
   const value = bytesTotal > 0 ? percent(bytesDone, bytesTotal) : percent(filesDone, filesTotal);
   return (
@@ -19,6 +34,7 @@ export function ProgressBar({ label, filesDone, filesTotal, bytesDone, bytesTota
       </div>
       <p className="text-xs text-slate-600">
         {value} % · {formatCount(filesDone)} of {formatCount(filesTotal, 'file')} · {formatBytes(bytesDone)} of {formatBytes(bytesTotal)}
+        {pace ? ` · ${pace}` : ''}
       </p>
     </div>
   );

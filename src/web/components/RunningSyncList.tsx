@@ -1,5 +1,5 @@
 import type { SyncProgress } from '../api/types';
-import { syncPhaseLabel } from '../lib/format';
+import { formatSyncPace, syncPhaseLabel } from '../lib/format';
 import { EmptyState } from './Card';
 import { ProgressBar } from './ProgressBar';
 import { RelativeTime } from './Time';
@@ -16,7 +16,9 @@ export function RunningSyncList({ running }: { running: SyncProgress[] }) {
             </span>{' '}
             → {run.peer} · {syncPhaseLabel(run.phase)} · started <RelativeTime iso={run.startedAt} />
           </p>
-          <ProgressBar label={`Sync of ${run.user}/${run.share} to ${run.peer}`} filesDone={run.filesDone} filesTotal={run.filesTotal} bytesDone={run.bytesDone} bytesTotal={run.bytesTotal} />
+          <ProgressBar label={`Sync of ${run.user}/${run.share} to ${run.peer}`} filesDone={run.filesDone} filesTotal={run.filesTotal} bytesDone={run.bytesDone} bytesTotal={run.bytesTotal}
+            pace={formatSyncPace(run.bytesPerSecond, run.etaSeconds)}
+          />
         </li>
       ))}
     </ul>

@@ -1,5 +1,5 @@
 import type { ShareSync } from '../lib/use-share-sync';
-import { formatBytes, formatCount, syncPhaseLabel } from '../lib/format';
+import { formatBytes, formatCount, formatSyncPace, syncPhaseLabel } from '../lib/format';
 import { ErrorNotice, Notice } from './Notice';
 import { ProgressBar } from './ProgressBar';
 import { SyncStatusBadge } from './StatusBadge';
@@ -21,7 +21,9 @@ export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
           <p className="text-sm font-medium text-slate-800">
             Syncing to {run.peer} — {syncPhaseLabel(run.phase)}
           </p>
-          <ProgressBar label={`Sync to ${run.peer}`} filesDone={run.filesDone} filesTotal={run.filesTotal} bytesDone={run.bytesDone} bytesTotal={run.bytesTotal} />
+          <ProgressBar label={`Sync to ${run.peer}`} filesDone={run.filesDone} filesTotal={run.filesTotal} bytesDone={run.bytesDone} bytesTotal={run.bytesTotal}
+            pace={formatSyncPace(run.bytesPerSecond, run.etaSeconds)}
+          />
         </div>
       ))}
       {running.length === 0 &&

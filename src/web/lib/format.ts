@@ -68,11 +68,27 @@ export function formatRelative(iso: string | Date, now: Date = new Date()): stri
 /** A duration between two instants: "4 s", "2 min 5 s", "1 h 3 min". */
 export function formatDuration(fromIso: string, toIso: string | null, now: Date = new Date()): string {
   const end = toIso ? new Date(toIso) : now;
-  const seconds = Math.max(0, Math.round((end.getTime() - new Date(fromIso).getTime()) / 1000));
+  return formatSeconds((end.getTime() - new Date(fromIso).getTime()) / 1000);
+}
+
+/** A number of seconds: "4 s", "2 min 5 s", "1 h 3 min". */
+export function formatSeconds(duration: number): string {
+  const seconds = Math.max(0, Math.round(duration));
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * A running sync's pace: "1.2 MiB/s · about 3 min 10 s left"; "no bytes
+ * moving" when the link is silent; null before a rate is known.
+ */
+export function formatSyncPace(bytesPerSecond: number | null, etaSeconds: number | null): string | null {
+  if (bytesPerSecond === null) return null;
+  if (bytesPerSecond === 0) return 'no bytes moving';
+  const speed = `${formatBytes(bytesPerSecond)}/s`;
+  return etaSeconds === null ? speed : `${speed} · about ${formatSeconds(etaSeconds)} left`;
 }
 
 /** 0.4567 → "46 %"; a total of zero counts as done. */
