@@ -36,6 +36,13 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
+/** The shortest of three round trips: a busy machine only ever adds to one. */
+async function bestRoundTripMs(socket: net.Socket): Promise<number> {
+  const times: number[] = [];
+  for (let trip = 0; trip < 3; trip++) times.push(await roundTripMs(socket));
+  return Math.min(...times);
+}
+
 /** Milliseconds from writing one byte to reading it back. */
 async function roundTripMs(socket: net.Socket): Promise<number> {
   const started = performance.now();
@@ -79,8 +86,8 @@ describe('the link proxy', () => {
     const { echo, proxy } = await setUp({ upLatencyMs: 40, downLatencyMs: 60 });
     const direct = await connect(echo.port);
     const proxied = await connect(proxy.port);
-    const directMs = await roundTripMs(direct);
-    const proxiedMs = await roundTripMs(proxied);
+    const directMs = await bestRoundTripMs(direct);
+    const proxiedMs = await bestRoundTripMs(proxied);
     direct.destroy();
     proxied.destroy();
     assert.ok(proxiedMs >= 100 && proxiedMs < directMs + 100 + 50, `round trip ${proxiedMs} ms through the proxy, ${directMs} ms direct`);
@@ -91,6 +98,8 @@ describe('the link proxy', () => {
     const socket = await connect(proxy.port);
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.on('error', () => undefined);
+    // read the echo: a socket that stopped reading would not notice the cut
+    socket.on('data', () => undefined);
     socket.write(Buffer.alloc(1024 * 1024));
     while (echo.received() === 0) await delay(10);
     proxy.cut();

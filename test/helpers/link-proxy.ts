@@ -137,17 +137,18 @@ class Shape {
 }
 
 /**
- * Tokens are bytes, added at `rate` per second up to 50 ms worth: short
- * bursts stay small, so the rate holds over any window of a few hundred ms.
+ * Tokens are bytes, added at `rate` per second up to 250 ms worth: a timer
+ * that fires late on a busy machine loses nothing, and a burst stays a
+ * quarter of a second, so the rate holds over any window of a second. The
+ * bucket starts empty: no burst at the start either.
  */
 class TokenBucket {
   private readonly capacity: number;
-  private tokens: number;
+  private tokens = 0;
   private updatedAt = performance.now();
 
   constructor(readonly rate: number | null) {
-    this.capacity = rate === null ? Infinity : Math.max(1024, rate / 20);
-    this.tokens = this.capacity;
+    this.capacity = rate === null ? Infinity : Math.max(64 * 1024, rate / 4);
   }
 
   /** The largest piece worth taking at once: about 20 ms of the rate. */
