@@ -6,6 +6,7 @@ import { SetupService } from './accounts/setup-service.js';
 import { UserService } from './accounts/user-service.js';
 import { buildApi } from './api/app.js';
 import type { AnemoneApp } from './api/types.js';
+import type { ConnectionBounds } from './api/connection-bounds.js';
 import type { Config } from './config/config.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from './db/index.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './identity/identity.js';
@@ -61,6 +62,8 @@ export interface ServerOptions {
   scheduler?: { now?: () => Date; timeZone?: string };
   /** TEST ONLY, never set in production: points where a test acts inside a sync run (src/sync/types.ts). */
   syncTestHooks?: SyncTestHooks;
+  /** How long a client may hold a connection without progress (src/api/connection-bounds.ts); tests make them short. */
+  connectionBounds?: Partial<ConnectionBounds>;
 }
 
 /**
@@ -119,7 +122,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // disaster recovery: the kit and its copies on peers, the first-run rebuild, kept keys; and verification of a peer
   const recovery = createRecoveryServices({ repos, masterKeys, identity, setup: core.setup, peers, shares: core.shares, certsDir: config.certsDir, logger });
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
-  const app = await buildApi({ services: { ...services, incoming, recovery, verify }, repos, tls: identity, logger, version: VERSION });
+  const app = await buildApi({ services: { ...services, incoming, recovery, verify }, repos, tls: identity, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,

@@ -14,6 +14,9 @@ import type { SyncService } from '../sync/sync-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { PeerService } from '../peers/peer-service.js';
 import type { ShareService } from '../shares/share-service.js';
+import { DEFAULT_BODY_LIMIT } from './body-limits.js';
+import { type ConnectionBounds, DEFAULT_CONNECTION_BOUNDS, closeOnUnreadBody, webBodyDeadline } from './connection-bounds.js';
+import { refuseCrossSite } from './cross-site.js';
 import { registerErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
@@ -66,10 +69,13 @@ export interface ApiOptions {
   tls: { certPem: string; keyPem: string; fingerprint: string };
   logger: Logger;
   version: string;
+  /** How long a client may hold a connection without progress; tests make them short. */
+  connectionBounds?: Partial<ConnectionBounds> | undefined;
 }
 
 /** Builds the HTTPS app without listening, so tests and the CLI start it the same way. */
 export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
+  const bounds = { ...DEFAULT_CONNECTION_BOUNDS, ...options.connectionBounds };
   const app = Fastify({
     https: {
       cert: options.tls.certPem,
@@ -78,11 +84,19 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
       // TLS layer cannot judge it: the sync routes identify the source by its fingerprint instead
       requestCert: true,
       rejectUnauthorized: false,
+      handshakeTimeout: bounds.handshakeTimeoutMs,
+      headersTimeout: bounds.headersTimeoutMs,
+      connectionsCheckingInterval: bounds.checkIntervalMs,
     },
+    // a whole request has no time limit (peer uploads take hours); web bodies have theirs (webBodyDeadline)
+    requestTimeout: 0,
+    // inactivity, not total time: a transfer that keeps moving is never cut
+    connectionTimeout: bounds.idleTimeoutMs,
+    keepAliveTimeout: bounds.keepAliveTimeoutMs,
     loggerInstance: options.logger as FastifyBaseLogger,
     // one line per request would drown the sync's own log lines; errors are still logged
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: DEFAULT_BODY_LIMIT,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -96,8 +110,8 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
-    // after body parsing, so a route may key its limit on the body (the username tried)
-    hook: 'preHandler',
+    // before the body is read: a flood costs no parsing (a limit keyed on the body uses createRateLimit, see auth.ts)
+    hook: 'onRequest',
     errorResponseBuilder: (_request, context) =>
       new AnemoneError('TOO_MANY_ATTEMPTS', { message: `Too many attempts from this address; try again in ${context.after}` }),
   });
@@ -106,6 +120,9 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
 
   const { services } = options;
   app.decorateRequest('user', null);
+  app.addHook('onRequest', refuseCrossSite);
+  app.addHook('onRequest', webBodyDeadline(bounds.webBodyTimeoutMs));
+  app.addHook('onSend', closeOnUnreadBody);
   app.addHook('onRequest', authenticateFrom(services.sessions));
   // the API's answers are personal: never kept by a browser or proxy cache
   app.addHook('onSend', async (request, reply) => {

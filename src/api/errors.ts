@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { PasswordHashError } from '../crypto/index.js';
 import { AnemoneError, type ErrorCode, errorCatalogue } from '../errors/catalogue.js';
 import type { AnemoneApp } from './types.js';
 
@@ -22,8 +23,11 @@ const FRAMEWORK_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 
 /** Every error leaves as `{error: {code, message, hint}}`; a stack trace never does. */
 export function registerErrorHandling(app: AnemoneApp): void {
-  app.setErrorHandler((error: FastifyError | AnemoneError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | AnemoneError | PasswordHashError, request, reply) => {
+    if (error instanceof PasswordHashError && error.code === 'busy') error = passwordChecksBusy();
     if (error instanceof AnemoneError) {
+      const retryAfterSeconds = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (error.status === 429 && typeof retryAfterSeconds === 'number') reply.header('retry-after', String(retryAfterSeconds));
       if (error.status >= 500) request.log.error({ err: error }, error.message);
       return reply.status(error.status).send(errorBody(error));
     }
@@ -42,7 +46,7 @@ export function registerErrorHandling(app: AnemoneApp): void {
       };
       return reply.status(400).send(body);
     }
-    const status = error.statusCode ?? 500;
+    const status = ('statusCode' in error ? error.statusCode : undefined) ?? 500;
     const code = FRAMEWORK_STATUS_CODES[status];
     if (code && status < 500) {
       return reply.status(status).send(errorBody(new AnemoneError(code, { message: error.message })));
@@ -53,5 +57,13 @@ export function registerErrorHandling(app: AnemoneApp): void {
 
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody(new AnemoneError('NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` })));
+  });
+}
+
+/** Too many password checks already waiting (src/crypto/scrypt.ts): refused now rather than answered minutes later. */
+function passwordChecksBusy(): AnemoneError {
+  return new AnemoneError('TOO_MANY_ATTEMPTS', {
+    message: 'This server is checking many passwords at the moment; try again in a few seconds',
+    details: { retryAfterSeconds: 5 },
   });
 }

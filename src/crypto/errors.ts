@@ -28,7 +28,8 @@ export class KeyWrapError extends Error {
   }
 }
 
-export type PasswordHashErrorCode = 'malformed-hash';
+/** `busy`: too many hashes already waiting; the caller answers "try again shortly" (429). */
+export type PasswordHashErrorCode = 'malformed-hash' | 'busy';
 
 export class PasswordHashError extends Error {
   readonly code: PasswordHashErrorCode;

@@ -5,7 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { PasswordHashError } from './errors.js';
-import { scryptOneAtATime } from './scrypt.js';
+import { type ScryptLaneName, scryptOneAtATime } from './scrypt.js';
 
 const LOG2_COST = 17;
 const BLOCK_SIZE = 8;
@@ -27,7 +27,8 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', LOG2_COST, BLOCK_SIZE, PARALLELISM, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/** `lane`: whose queue the check waits in (src/crypto/scrypt.ts); peers' checks never wait behind sign-ins. */
+export async function verifyPassword(password: string, stored: string, lane: ScryptLaneName = 'accounts'): Promise<boolean> {
   const match = STORED_PATTERN.exec(stored);
   const [log2Cost, blockSize, parallelism] = (match?.slice(1, 4) ?? []).map(Number);
   const salt = Buffer.from(match?.[4] ?? '', 'base64');
@@ -42,8 +43,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
       r: blockSize,
       p: parallelism,
       maxmem: MAX_MEMORY,
-    });
-  } catch {
+    }, lane);
+  } catch (error) {
+    if (error instanceof PasswordHashError) throw error;
     // e.g. parameters beyond MAX_MEMORY: a hash this code never wrote
     throw new PasswordHashError('malformed-hash', 'The stored password hash has parameters this server does not accept');
   }

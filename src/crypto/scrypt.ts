@@ -1,19 +1,27 @@
-import { scrypt, type ScryptOptions } from 'node:crypto';
-import { OneAtATime } from './one-at-a-time.js';
+import type { ScryptOptions } from 'node:crypto';
+import { ScryptLane } from './scrypt-lane.js';
 
 /**
- * Every scrypt of this process (sign-ins, the server password, recovery kits)
- * runs one at a time: with N = 2^17 and r = 8 each takes 128 MiB, so a burst of
- * sign-ins or sync sessions waits its turn instead of adding up in memory.
+ * Who a scrypt is for. Each lane is one worker thread running one hash at a
+ * time, so a process holds at most two hashes at once (with N = 2^17, r = 8,
+ * 128 MiB each: 256 MiB), and a flood of web sign-ins never delays the peers'
+ * server-password checks, nor the other way round.
+ * - `accounts`: sign-ins, new passwords, recovery-kit passphrases;
+ * - `peers`: the server password a peer sends to open a sync session or fetch its kit.
  */
-const queue = new OneAtATime();
+export type ScryptLaneName = 'accounts' | 'peers';
+
+/**
+ * Process-wide on purpose (the one exception to "no module-level state"):
+ * the memory the lanes bound is the process's. A burst beyond `maxWaiting`
+ * is refused at once (PasswordHashError 'busy') rather than queued for minutes.
+ */
+const lanes: Record<ScryptLaneName, ScryptLane> = {
+  accounts: new ScryptLane({ name: 'accounts', maxWaiting: 8 }),
+  peers: new ScryptLane({ name: 'peers', maxWaiting: 8 }),
+};
 
 /** scrypt of `secret` in Unicode NFC, so text typed on systems composing accents differently derives the same key. */
-export function scryptOneAtATime(secret: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
-  return queue.run(
-    () =>
-      new Promise<Buffer>((resolve, reject) => {
-        scrypt(secret.normalize('NFC'), salt, length, options, (error, derived) => (error ? reject(error) : resolve(derived)));
-      }),
-  );
+export function scryptOneAtATime(secret: string, salt: Buffer, length: number, options: ScryptOptions, lane: ScryptLaneName = 'accounts'): Promise<Buffer> {
+  return lanes[lane].derive(secret.normalize('NFC'), salt, length, options);
 }

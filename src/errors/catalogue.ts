@@ -24,6 +24,11 @@ export const errorCatalogue = {
     message: 'You are not allowed to do this',
     hint: 'Ask an administrator of this server.',
   },
+  CROSS_SITE_REQUEST: {
+    status: 403,
+    message: "Refused a request sent from another site, not from this server's own pages",
+    hint: "Open this server's own address in the browser and do it from there; scripts and the CLI send no Origin header and are not affected.",
+  },
   NOT_FOUND: {
     status: 404,
     message: 'Not found',

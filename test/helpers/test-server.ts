@@ -50,6 +50,14 @@ export class ApiClient {
     private readonly agent: Agent,
   ) {}
 
+  /** The same cookie jar, connecting from another loopback address (Linux accepts all of 127/8). */
+  from(localAddress: string, ca: string): ApiClient {
+    // an Agent option: undici passes its own (null) localAddress over the connect options'
+    const other = new ApiClient(this.baseUrl, new Agent({ localAddress, connect: { ca } }));
+    other.cookie = this.cookie;
+    return other;
+  }
+
   get<T = any>(urlPath: string): Promise<ApiResponse<T>> {
     return this.request<T>('GET', urlPath);
   }
@@ -62,14 +70,14 @@ export class ApiClient {
     return this.request<T>('DELETE', urlPath);
   }
 
-  async request<T>(method: string, urlPath: string, body?: unknown): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
+  async request<T>(method: string, urlPath: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
     if (this.cookie) headers.cookie = this.cookie;
     const response = await fetch(new URL(urlPath, this.baseUrl), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       dispatcher: this.agent,
     });
     const setCookie = response.headers.getSetCookie();

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bulkJobView } from '../../restore/restore-job.js';
 import type { RestoreService } from '../../restore/restore-service.js';
+import { LIST_BODY_LIMIT } from '../body-limits.js';
 import { currentUser, requireAdmin } from '../session.js';
 import { jobCommon, userProgressSchema } from './restore.js';
 
@@ -14,6 +15,7 @@ export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPl
       '/api/admin/restore',
       {
         preHandler: requireAdmin,
+        bodyLimit: LIST_BODY_LIMIT,
         schema: {
           body: z.object({ peerId: z.number().int().positive(), users: z.array(z.string().min(1).max(64)).min(1).max(10_000) }),
           response: { 202: z.object({ jobId: z.string() }) },

@@ -1,27 +1,49 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SessionService } from '../../accounts/session-service.js';
 import type { SetupService } from '../../accounts/setup-service.js';
+import { AnemoneError } from '../../errors/catalogue.js';
 import { clearSessionCookie, currentUser, requireUser, sessionToken, setSessionCookie } from '../session.js';
+import { SignInSlots } from '../sign-in-slots.js';
 
 const meSchema = z.object({ id: z.number(), username: z.string(), isAdmin: z.boolean(), serverName: z.string() });
 
 /** Tries per address and username per minute before 429; generous for people, useless for guessing. */
 export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+/** Tries per address per minute whatever the usernames: made-up names do not escape the limit. */
+export const LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE = 20;
+/** Sign-ins of one address checked at once (two people behind one router); more are refused, not queued. */
+export const SIGN_INS_CHECKED_AT_ONCE_PER_ADDRESS = 2;
+/** The sign-in form's body: a username, a password of at most 1024 characters, a flag. */
+const LOGIN_BODY_LIMIT = 8 * 1024;
 
 export function authRoutes(deps: { sessions: SessionService; setup: SetupService }): FastifyPluginAsyncZod {
   return async (app) => {
+    const slots = new SignInSlots(SIGN_INS_CHECKED_AT_ONCE_PER_ADDRESS);
+    // per address and account, once the body is read: one family member's typos do not lock out the others behind the same router
+    const perAccount = app.createRateLimit({
+      max: LOGIN_ATTEMPTS_PER_MINUTE,
+      timeWindow: 60_000,
+      keyGenerator: (request) => `login|${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '')}`,
+    });
+    const limitPerAccount = async (request: FastifyRequest) => {
+      const limit = await perAccount(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        throw new AnemoneError('TOO_MANY_ATTEMPTS', {
+          message: `Too many sign-in attempts for this account from this address; try again in ${limit.ttlInSeconds} s`,
+          details: { retryAfterSeconds: limit.ttlInSeconds },
+        });
+      }
+    };
+
     app.post(
       '/api/auth/login',
       {
-        config: {
-          rateLimit: {
-            max: LOGIN_ATTEMPTS_PER_MINUTE,
-            timeWindow: 60_000,
-            // per address and account: one family member's typos do not lock out the others behind the same router
-            keyGenerator: (request) => `${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '')}`,
-          },
-        },
+        bodyLimit: LOGIN_BODY_LIMIT,
+        // per address, before the body is read
+        config: { rateLimit: { max: LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE, timeWindow: 60_000 } },
+        preHandler: limitPerAccount,
         schema: {
           body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024), remember: z.boolean().optional() }),
           response: { 200: z.object({ user: meSchema, expiresAt: z.string() }) },
@@ -29,7 +51,7 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
       },
       async (request, reply) => {
         const remember = request.body.remember ?? false;
-        const { token, user, expiresAt } = await deps.sessions.login({ ...request.body, remember });
+        const { token, user, expiresAt } = await slots.run(request.ip, () => deps.sessions.login({ ...request.body, remember }));
         setSessionCookie(reply, token, expiresAt, remember);
         return {
           user: { id: user.id, username: user.username, isAdmin: user.isAdmin, serverName: deps.setup.serverName() },

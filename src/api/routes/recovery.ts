@@ -92,7 +92,7 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
     app.post(
       '/api/setup/restore/discover',
       {
-        preHandler: requireNotSetUp,
+        onRequest: requireNotSetUp,
         config: { rateLimit: { max: 10, timeWindow: 60_000 } },
         schema: {
           body: z.object({ address: peerAddressSchema, port: peerPortSchema.default(DEFAULT_PEER_PORT) }),
@@ -105,7 +105,8 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
     app.post(
       '/api/setup/restore',
       {
-        preHandler: requireNotSetUp,
+        // before the body is read: once set up, a 24 MiB kit is refused unread
+        onRequest: requireNotSetUp,
         bodyLimit: KIT_BODY_LIMIT + 64 * 1024,
         config: { rateLimit: { max: 10, timeWindow: 60_000 } },
         schema: { body: restoreBody, response: { 200: restoredSchema } },

@@ -3,6 +3,7 @@ import { displayPart } from '../../manifest/file-keys.js';
 import { z } from 'zod';
 import type { RestoreService } from '../../restore/restore-service.js';
 import { userJobView } from '../../restore/restore-job.js';
+import { LIST_BODY_LIMIT } from '../body-limits.js';
 import { currentUser, requireUser } from '../session.js';
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string() });
@@ -93,7 +94,7 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
 
     app.post(
       '/api/restore/:peerId/:share/zip',
-      { preHandler: requireUser, schema: { params: backupParams, body: z.object({ paths: selection }) } },
+      { preHandler: requireUser, bodyLimit: LIST_BODY_LIMIT, schema: { params: backupParams, body: z.object({ paths: selection }) } },
       async (request, reply) => {
         const { share } = request.params;
         const zip = await deps.restore.openZip(currentUser(request), request.params.peerId, share, request.body.paths);
@@ -107,6 +108,7 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
       '/api/restore/:peerId/:share/restore',
       {
         preHandler: requireUser,
+        bodyLimit: LIST_BODY_LIMIT,
         schema: {
           params: backupParams,
           body: z.object({ paths: selection, target: z.enum(['original', 'folder']) }),

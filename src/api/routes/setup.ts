@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { passwordSchema, serverNameSchema, usernameSchema } from '../../accounts/names.js';
 import type { SessionService } from '../../accounts/session-service.js';
 import type { SetupService } from '../../accounts/setup-service.js';
+import { AnemoneError } from '../../errors/catalogue.js';
 import { setSessionCookie } from '../session.js';
 
 export function setupRoutes(deps: { setup: SetupService; sessions: SessionService }): FastifyPluginAsyncZod {
@@ -14,6 +15,10 @@ export function setupRoutes(deps: { setup: SetupService; sessions: SessionServic
     app.post(
       '/api/setup',
       {
+        // refused before the body is read once set up; setup() checks again, atomically
+        onRequest: async () => {
+          if (deps.setup.isSetUp()) throw new AnemoneError('ALREADY_SET_UP');
+        },
         schema: {
           body: z.object({ serverName: serverNameSchema, username: usernameSchema, password: passwordSchema }),
           response: { 201: z.object({ serverName: z.string(), username: z.string(), encryptionKey: z.string() }) },

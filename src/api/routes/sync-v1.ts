@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AnemoneError } from '../../errors/catalogue.js';
+import { PEER_PROTOCOL_BODY_LIMIT } from '../body-limits.js';
 import type { PeerCaller } from '../../incoming/peer-auth.js';
 import type { IncomingServices } from '../../incoming/services.js';
 import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming/store.js';
@@ -42,11 +43,18 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
     // uploads stay unread streams (request.raw) for the store: never a whole file in memory,
     // and so fastify's bodyLimit does not apply; the store counts bytes itself
     app.addContentTypeParser('application/octet-stream', (_request, _payload, done) => done(null));
+    // the protocol's JSON requests keep the limit they were published with
+    app.addHook('onRoute', (route) => {
+      route.bodyLimit ??= PEER_PROTOCOL_BODY_LIMIT;
+    });
 
     app.setErrorHandler((error: FastifyError | AnemoneError, request, reply) => {
       if (error instanceof AnemoneError) addErrorHeaders(error, reply);
-      // an upload refused part way: read and drop the rest, so the source receives the answer
-      if (!request.raw.readableEnded && !request.raw.destroyed) request.raw.resume();
+      // a caller refused (401, 403, 413, 429): the connection closes after the answer (closeOnUnreadBody),
+      // nothing more is read; another failure part way through an upload reads and drops the rest, so the
+      // source receives the answer and keeps the connection
+      const refused = error instanceof AnemoneError && [401, 403, 413, 429].includes(error.status);
+      if (!refused && !request.raw.readableEnded && !request.raw.destroyed) request.raw.resume();
       // the application's handler writes the `{error}` body
       throw error;
     });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { usernameSchema } from '../../accounts/names.js';
 import type { VerifyService } from '../../restore/verify.js';
+import { LIST_BODY_LIMIT } from '../body-limits.js';
 import { requireAdmin } from '../session.js';
 
 const problemSchema = z.object({ code: z.string(), message: z.string(), hint: z.string() });
@@ -50,6 +51,7 @@ export function verifyRoutes(deps: { verify: VerifyService }): FastifyPluginAsyn
       '/api/admin/verify',
       {
         preHandler: requireAdmin,
+        bodyLimit: LIST_BODY_LIMIT,
         schema: {
           body: z.object({
             peerId: z.number().int().positive(),
