@@ -1,5 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** This route's own deadline for its body, when the web default does not fit (a recovery kit on a slow link). */
+    bodyTimeoutMs?: number;
+  }
+}
+
 /**
  * How long a client may hold a connection without making progress. The web
  * API and the peer protocol share one port, and the peer protocol streams
@@ -47,14 +54,15 @@ function bodyPending(request: FastifyRequest): boolean {
   return announced && !request.raw.complete;
 }
 
-/** onRequest: a web API body that has not all arrived after `timeoutMs` is cut (the connection closed). */
+/** onRequest: a web API body that has not all arrived after `timeoutMs` (or the route's own) is cut (the connection closed). */
 export function webBodyDeadline(timeoutMs: number) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (isPeerProtocol(request.url) || !bodyPending(request)) return;
+    const deadline = request.routeOptions.config?.bodyTimeoutMs ?? timeoutMs;
     const timer = setTimeout(() => {
       request.log.warn({ url: request.url, ip: request.ip }, 'request body too slow: connection closed');
       request.raw.socket.destroy();
-    }, timeoutMs);
+    }, deadline);
     timer.unref();
     const clear = () => clearTimeout(timer);
     request.raw.once('end', clear);

@@ -36,4 +36,9 @@ describe('password hashing', async () => {
       (error: unknown) => error instanceof PasswordHashError && error.code === 'malformed-hash',
     );
   });
+
+  it('takes a password typed with composed or decomposed accents as the same (NFC, in the worker lanes too)', async () => {
+    const composed = await hashPassword('\u00e9t\u00e9 \u00e0 la plage');
+    assert.equal(await verifyPassword('e\u0301te\u0301 a\u0300 la plage', composed, 'peers'), true);
+  });
 });

@@ -108,7 +108,8 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
         // before the body is read: once set up, a 24 MiB kit is refused unread
         onRequest: requireNotSetUp,
         bodyLimit: KIT_BODY_LIMIT + 64 * 1024,
-        config: { rateLimit: { max: 10, timeWindow: 60_000 } },
+        // the largest kit takes minutes over a slow link
+        config: { rateLimit: { max: 10, timeWindow: 60_000 }, bodyTimeoutMs: 15 * 60_000 },
         schema: { body: restoreBody, response: { 200: restoredSchema } },
       },
       async (request) => {
