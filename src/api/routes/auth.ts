@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { SessionService } from '../../accounts/session-service.js';
 import type { SetupService } from '../../accounts/setup-service.js';
 import { AnemoneError } from '../../errors/catalogue.js';
+import { clientAddressKey } from '../client-address.js';
 import { clearSessionCookie, currentUser, requireUser, sessionToken, setSessionCookie } from '../session.js';
 import { SignInSlots } from '../sign-in-slots.js';
 
@@ -25,7 +26,7 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
     const perAccount = app.createRateLimit({
       max: LOGIN_ATTEMPTS_PER_MINUTE,
       timeWindow: 60_000,
-      keyGenerator: (request) => `login|${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '')}`,
+      keyGenerator: (request) => `login|${clientAddressKey(request.ip)}|${String((request.body as { username?: unknown } | undefined)?.username ?? '')}`,
     });
     const limitPerAccount = async (request: FastifyRequest) => {
       const limit = await perAccount(request);
@@ -51,7 +52,7 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
       },
       async (request, reply) => {
         const remember = request.body.remember ?? false;
-        const { token, user, expiresAt } = await slots.run(request.ip, () => deps.sessions.login({ ...request.body, remember }));
+        const { token, user, expiresAt } = await slots.run(clientAddressKey(request.ip), () => deps.sessions.login({ ...request.body, remember }));
         setSessionCookie(reply, token, expiresAt, remember);
         return {
           user: { id: user.id, username: user.username, isAdmin: user.isAdmin, serverName: deps.setup.serverName() },
