@@ -98,3 +98,32 @@ describe('what a client may send, and for how long', () => {
     assert.notEqual(await within(connection.closed, 3000, 'still open'), 'still open');
   });
 });
+
+describe('recovery kits sent before setup', () => {
+  let test: TestServer;
+
+  before(async () => {
+    test = await startTestServer();
+  });
+  after(() => test.stop());
+
+  it('reads two at a time: a third is refused at once with 429, and taken once one is done', async () => {
+    const host = new URL(test.url).host;
+    const head = `POST /api/setup/restore HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n{"passphrase":"x","kit":"`;
+    const slow = await Promise.all([0, 1].map(() => connectRawTls(test.url, { ca: test.server.identity.certPem })));
+    for (const connection of slow) connection.socket.write(head);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const third = await connectRawTls(test.url, { ca: test.server.identity.certPem });
+    third.socket.write(head);
+    const answer = await within(third.waitFor(/\r\n\r\n.*\}$/s), 5000, 'no answer');
+    assert.match(answer, /^HTTP\/1\.1 429/);
+    assert.match(answer, /recovery kits are being read/);
+
+    for (const connection of slow) connection.socket.destroy();
+    await Promise.all(slow.map((connection) => connection.closed));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await test.client().post('/api/setup/restore', { passphrase: 'x', kit: 'not a kit' });
+    assert.notEqual(after.status, 429, JSON.stringify(after.body));
+  });
+});

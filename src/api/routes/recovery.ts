@@ -20,6 +20,8 @@ export interface RecoveryRouteDeps {
 
 /** A kit in base64 inside JSON: the kit is at most 16 MiB, so its base64 fits in this. */
 const KIT_BODY_LIMIT = 24 * 1024 * 1024;
+/** Kits read at once before setup (anyone may send one then): memory for two, not for a flood. */
+const KITS_READ_AT_ONCE = 2;
 
 const kitStatusSchema = z.object({
   configured: z.boolean(),
@@ -64,6 +66,19 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
   const requireNotSetUp = async () => {
     if (deps.setup.isSetUp()) throw new AnemoneError('ALREADY_SET_UP');
   };
+  let kitsBeingRead = 0;
+  const fewKitsAtOnce = async (_request: FastifyRequest, reply: FastifyReply) => {
+    if (kitsBeingRead >= KITS_READ_AT_ONCE) {
+      throw new AnemoneError('TOO_MANY_ATTEMPTS', {
+        message: 'Other recovery kits are being read; try again once they are done',
+        details: { retryAfterSeconds: 10 },
+      });
+    }
+    kitsBeingRead += 1;
+    reply.raw.once('close', () => {
+      kitsBeingRead -= 1;
+    });
+  };
   return async (app) => {
     app.post(
       '/api/admin/recovery-kit',
@@ -106,7 +121,7 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
       '/api/setup/restore',
       {
         // before the body is read: once set up, a 24 MiB kit is refused unread
-        onRequest: requireNotSetUp,
+        onRequest: [requireNotSetUp, fewKitsAtOnce],
         bodyLimit: KIT_BODY_LIMIT + 64 * 1024,
         // the largest kit takes minutes over a slow link
         config: { rateLimit: { max: 10, timeWindow: 60_000 }, bodyTimeoutMs: 15 * 60_000 },
