@@ -119,6 +119,21 @@ export const errorCatalogue = {
     message: 'There is no enabled peer to sync to',
     hint: 'Add a peer (or enable one) in Peers, and confirm its fingerprint with Test Connection.',
   },
+  SHARE_MISSING: {
+    status: 409,
+    message: 'The share folder is missing',
+    hint: 'Check that the disk holding the shares is mounted and the folder was not moved or renamed.',
+  },
+  SHARE_UNREADABLE: {
+    status: 500,
+    message: 'The share folder cannot be read',
+    hint: 'Check the permissions of the share folder: the Anemone process must be able to list and read it.',
+  },
+  SHARE_PATH_CHECK_UNAVAILABLE: {
+    status: 500,
+    message: 'The files of this share cannot be read safely on this system',
+    hint: 'Run Anemone on Linux with /proc mounted (it is by default; in a container, do not hide /proc from the process).',
+  },
   SHARE_NOT_SYNCED: {
     status: 409,
     message: 'This share is never synced',

@@ -14,6 +14,7 @@
  * PathCheckUnavailableError instead of falling back to checks a swap could
  * race.
  */
+import { AnemoneError } from '../errors/catalogue.js';
 import { close, constants, fstat, open, readlink, realpath, type Stats } from 'node:fs';
 import { errorCode, ShareMissingError, ShareUnreadableError } from './errors.js';
 import type { SkipReason } from './walk-share.js';
@@ -134,12 +135,11 @@ function shareError(root: string, error: NodeJS.ErrnoException): Error {
 }
 
 /** This system does not name open files in /proc/self/fd, so no share file can be checked to lie inside its share. */
-export class PathCheckUnavailableError extends Error {
-  readonly code = 'share-path-check-unavailable';
-  readonly hint = 'Run Anemone on Linux with /proc mounted (it is by default; in a container, do not hide /proc from the process).';
-
+export class PathCheckUnavailableError extends AnemoneError {
   constructor(readonly root: string) {
-    super(`The files of ${root} cannot be read safely: this system does not show which file a descriptor opened (/proc/self/fd), so the server cannot make sure a file lies inside its share`);
+    super('SHARE_PATH_CHECK_UNAVAILABLE', {
+      message: `The files of ${root} cannot be read safely: this system does not show which file a descriptor opened (/proc/self/fd), so the server cannot make sure a file lies inside its share`,
+    });
     this.name = 'PathCheckUnavailableError';
   }
 }
