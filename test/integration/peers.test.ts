@@ -47,6 +47,8 @@ describe('peers: add, list, edit, delete over the API', () => {
       enabled: true,
       timeoutMinutes: 30,
       fingerprint: null,
+      uploadLimitKiBps: null,
+      uploadWindows: [],
       remoteServerName: null,
       status: null,
       statusMessage: null,
