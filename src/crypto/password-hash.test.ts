@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { PasswordHashError } from './errors.js';
-import { hashPassword, verifyPassword } from './password-hash.js';
+import { hashPassword, usePasswordCostForTests, verifyPassword } from './password-hash.js';
 
 // Each hash costs ~0.3 s by design, so these tests share two of them.
 describe('password hashing', async () => {
@@ -40,5 +43,31 @@ describe('password hashing', async () => {
   it('takes a password typed with composed or decomposed accents as the same (NFC, in the worker lanes too)', async () => {
     const composed = await hashPassword('\u00e9t\u00e9 \u00e0 la plage');
     assert.equal(await verifyPassword('e\u0301te\u0301 a\u0300 la plage', composed, 'peers'), true);
+  });
+});
+
+describe('the test-only password cost', () => {
+  it('makes cheap hashes that verify, and production hashes again once switched back', async () => {
+    usePasswordCostForTests('test');
+    const cheap = await hashPassword('a test password');
+    usePasswordCostForTests('production');
+    assert.match(cheap, /^scrypt\$10\$8\$1\$/);
+    assert.equal(await verifyPassword('a test password', cheap), true);
+    assert.match(await hashPassword('a test password'), /^scrypt\$17\$8\$1\$/);
+  });
+
+  it('is never switched on by the server or the CLI: only tests call it', async () => {
+    const callers: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.test.ts') && full !== fileURLToPath(new URL('./password-hash.ts', import.meta.url))) {
+          if ((await readFile(full, 'utf8')).includes('usePasswordCostForTests')) callers.push(full);
+        }
+      }
+    };
+    await walk(fileURLToPath(new URL('..', import.meta.url)));
+    assert.deepEqual(callers, []);
   });
 });

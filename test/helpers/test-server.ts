@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Agent, fetch } from 'undici';
 import { type AnemoneServer, createServer, type ServerOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { usePasswordCostForTests } from '../../src/crypto/password-hash.js';
 
 export interface TestServer {
   server: AnemoneServer;
@@ -14,10 +15,22 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real HTTPS server on loopback, port 0, in its own temporary data directory. */
+/**
+ * A real HTTPS server on loopback, port 0, in its own temporary data
+ * directory. Passwords hashed in this test process use a low scrypt cost
+ * unless `passwordCost: 'production'` (tests about the cost itself); servers
+ * started by the real CLI in a child process always use production's.
+ */
 export async function startTestServer(
-  options: { dataDir?: string; keepDataDir?: boolean; serverOptions?: ServerOptions; logLevel?: 'debug' | 'info' | 'warn' } = {},
+  options: {
+    dataDir?: string;
+    keepDataDir?: boolean;
+    serverOptions?: ServerOptions;
+    logLevel?: 'debug' | 'info' | 'warn';
+    passwordCost?: 'test' | 'production';
+  } = {},
 ): Promise<TestServer> {
+  usePasswordCostForTests(options.passwordCost ?? 'test');
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'anemone-test-')));
   const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: options.logLevel ?? 'warn' });
   const server = await createServer(config, options.serverOptions);

@@ -28,7 +28,7 @@ describe('sign-in under attack (production scrypt cost, N = 2^17)', () => {
   let admin: ApiClient;
 
   before(async () => {
-    test = await startTestServer();
+    test = await startTestServer({ passwordCost: 'production' });
     ({ admin } = await setUpServer(test));
   });
   after(() => test.stop());
@@ -74,7 +74,7 @@ describe('sign-in while the file system blocks every libuv thread', () => {
   let fifoDir: string;
 
   before(async () => {
-    test = await startTestServer();
+    test = await startTestServer({ passwordCost: 'production' });
     await setUpServer(test);
     fifoDir = await mkdtemp(path.join(os.tmpdir(), 'anemone-fifo-'));
   });
