@@ -91,6 +91,20 @@ export interface PeerContact {
   remoteServerName?: string;
 }
 
+/** The settings' column values, in the order insert and updateSettings name their columns. */
+function settingsValues(settings: PeerSettings): (string | number | null)[] {
+  return [
+    settings.name,
+    settings.address,
+    settings.port,
+    settings.enabled ? 1 : 0,
+    settings.timeoutMinutes,
+    settings.fingerprint,
+    settings.uploadLimitKiBps,
+    JSON.stringify(settings.uploadWindows),
+  ];
+}
+
 export class PeersRepo {
   constructor(private readonly db: Database) {}
 
@@ -113,17 +127,7 @@ export class PeersRepo {
       .prepare(
         'INSERT INTO peers (name, address, port, enabled, timeout_minutes, fingerprint, upload_limit_kibps, upload_windows, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(
-        settings.name,
-        settings.address,
-        settings.port,
-        settings.enabled ? 1 : 0,
-        settings.timeoutMinutes,
-        settings.fingerprint,
-        settings.uploadLimitKiBps,
-        JSON.stringify(settings.uploadWindows),
-        settings.createdAt,
-      );
+      .run(...settingsValues(settings), settings.createdAt);
     return Number(result.lastInsertRowid);
   }
 
@@ -132,17 +136,7 @@ export class PeersRepo {
       .prepare(
         'UPDATE peers SET name = ?, address = ?, port = ?, enabled = ?, timeout_minutes = ?, fingerprint = ?, upload_limit_kibps = ?, upload_windows = ? WHERE id = ?',
       )
-      .run(
-        settings.name,
-        settings.address,
-        settings.port,
-        settings.enabled ? 1 : 0,
-        settings.timeoutMinutes,
-        settings.fingerprint,
-        settings.uploadLimitKiBps,
-        JSON.stringify(settings.uploadWindows),
-        id,
-      );
+      .run(...settingsValues(settings), id);
   }
 
   setWrappedPassword(id: number, wrappedPassword: string | null): void {

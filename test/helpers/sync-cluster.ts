@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ServerOptions } from '../../src/app.js';
@@ -52,6 +52,20 @@ export async function pairPeer(source: ClusterServer, peer: ClusterServer, passw
   const pinned = await source.admin.request('PATCH', `/api/admin/peers/${created.body.id}`, { fingerprint: tested.body.fingerprint });
   if (pinned.status !== 200) throw new Error(`pinning failed: ${pinned.status} ${JSON.stringify(pinned.body)}`);
   return created.body.id as number;
+}
+
+/** Every stored file under a peer's folder for one share, as stored path → bytes. */
+export async function storedFiles(root: string): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  const walk = async (dir: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else found.set(path.relative(root, full).split(path.sep).join('/'), await readFile(full));
+    }
+  };
+  await walk(root);
+  return found;
 }
 
 export async function writeFiles(root: string, files: Record<string, string | Buffer>): Promise<void> {

@@ -8,28 +8,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { independentDecrypt } from '../helpers/independent-decrypt.js';
-import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer, storedFiles } from '../helpers/sync-cluster.js';
 
 type FileReadHook = (file: { username: string; shareName: string; relPath: string }) => Promise<void>;
 
-/** Every stored file under a peer's folder for one share, as stored path → bytes. */
-async function storedFiles(root: string): Promise<Map<string, Buffer>> {
-  const found = new Map<string, Buffer>();
-  const walk = async (dir: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else found.set(path.relative(root, full).split(path.sep).join('/'), await readFile(full));
-    }
-  };
-  await walk(root);
-  return found;
-}
 
 const MIB = 1024 * 1024;
 

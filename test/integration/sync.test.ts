@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { independentDecrypt } from '../helpers/independent-decrypt.js';
-import { createUser, pairPeer, startNamedServer, syncAndWait, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, syncAndWait, waitForLogs, writeFiles, type ClusterServer, storedFiles } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** Every stored file under a peer's share folder, as stored path → bytes. */
-async function storedFiles(root: string): Promise<Map<string, Buffer>> {
-  const found = new Map<string, Buffer>();
-  const walk = async (dir: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else found.set(path.relative(root, full).split(path.sep).join('/'), await readFile(full));
-    }
-  };
-  await walk(root);
-  return found;
-}
 
 describe('sync between three real servers', () => {
   let a: ClusterServer;
