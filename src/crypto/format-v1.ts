@@ -43,6 +43,11 @@ export function manifestInfo(ctx: ManifestContext): Buffer {
   return info('anemone/v1/manifest', [ctx.sourceServer, ctx.user, ctx.share]);
 }
 
+/** A manifest delta has its own label: a delta can never be opened as a manifest, nor a manifest as a delta. */
+export function manifestDeltaInfo(ctx: ManifestContext): Buffer {
+  return info('anemone/v1/manifest-delta', [ctx.sourceServer, ctx.user, ctx.share]);
+}
+
 /** OpenSSL's HKDF (behind hkdfSync) refuses an info over 1,024 bytes; RFC 5869 sets no such limit. */
 const OPENSSL_MAX_INFO_BYTES = 1024;
 

@@ -5,6 +5,7 @@ export {
   MIN_ENCRYPTED_LENGTH,
   fileInfo,
   manifestInfo,
+  manifestDeltaInfo,
   deriveKey,
   chunkNonce,
   createEncryptStream,

@@ -136,6 +136,14 @@ export class IncomingRepo {
       .run({ ...input, receivedAt: input.receivedAt ?? null });
   }
 
+  /** The generation the source announced with its last manifest or delta, if it announced one. */
+  generationOf(input: { source: string; user: string; share: string }): number | undefined {
+    const row = this.db
+      .prepare('SELECT generation FROM incoming_shares WHERE source = @source AND user = @user AND share = @share')
+      .get({ source: input.source, user: input.user, share: input.share }) as { generation: number | null } | undefined;
+    return row?.generation ?? undefined;
+  }
+
   /** The manifest generation the source announced with its last manifest. */
   setGeneration(input: { source: string; user: string; share: string; generation: number }): void {
     this.db

@@ -3,6 +3,7 @@ import { FileHashesRepo } from './file-hashes-repo.js';
 import { IncomingRepo } from './incoming-repo.js';
 import { KeyRequestsRepo } from './key-requests-repo.js';
 import { LastSyncRepo } from './last-sync-repo.js';
+import { PeerManifestsRepo } from './peer-manifests-repo.js';
 import { PeersRepo } from './peers-repo.js';
 import { RecoveryRepo } from './recovery-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
@@ -27,6 +28,8 @@ export type { RestoredUser, RestoredPeer, NamedSyncState } from './recovery-repo
 export { RecoveryRepo, KeyRequestsRepo };
 export { SessionsRepo, SettingsRepo, SharesRepo, UsersRepo };
 export { LastSyncRepo };
+export { PeerManifestsRepo };
+export type { PeerManifestRow } from './peer-manifests-repo.js';
 
 export interface Repositories {
   settings: SettingsRepo;
@@ -36,6 +39,8 @@ export interface Repositories {
   fileHashes: FileHashesRepo;
   syncLogs: SyncLogsRepo;
   syncState: SyncStateRepo;
+  /** The source's copy of the manifest each peer holds of each share (cheap no-change syncs, deltas). */
+  peerManifests: PeerManifestsRepo;
   peers: PeersRepo;
   incoming: IncomingRepo;
   /** Rows a recovery kit reads and a rebuilt server writes back. */
@@ -56,6 +61,7 @@ export function createRepositories(db: Database): Repositories {
     fileHashes: new FileHashesRepo(db),
     syncLogs: new SyncLogsRepo(db),
     syncState: new SyncStateRepo(db),
+    peerManifests: new PeerManifestsRepo(db),
     peers: new PeersRepo(db),
     incoming: new IncomingRepo(db),
     recovery: new RecoveryRepo(db),

@@ -178,4 +178,19 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX sync_log_files_log ON sync_log_files(log_id);
   `,
+  // 7: the source's own copy of the manifest it last wrote to (or read from) each peer, so a sync
+  // needs only the peer's generation, and sends deltas; plaintext, like the share itself on this server
+  `
+  CREATE TABLE peer_manifests (
+    share_id      INTEGER NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+    peer_id       INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
+    generation    INTEGER NOT NULL,
+    manifest      BLOB NOT NULL,
+    base_bytes    INTEGER NOT NULL,
+    journal_count INTEGER NOT NULL,
+    journal_bytes INTEGER NOT NULL,
+    journals      INTEGER NOT NULL,
+    PRIMARY KEY (share_id, peer_id)
+  );
+  `,
 ];

@@ -159,6 +159,11 @@ export const errorCatalogue = {
     message: "The peer's manifest for this share cannot be decrypted with the user's key",
     hint: 'The copy on the peer is damaged or was written with another key; ask the peer\'s administrator to delete this share\'s incoming backup, then sync again.',
   },
+  MANIFEST_CHAIN_BROKEN: {
+    status: 409,
+    message: "The peer's manifest journal does not lead from its manifest to the current state",
+    hint: 'A delta of the journal on the peer is missing, damaged or out of place. Run Force Sync to this peer: it writes a full manifest again. Restore from another peer meanwhile.',
+  },
   USER_NOT_ACTIVATED: {
     status: 409,
     message: 'The user has not activated their account yet, so there is no key to encrypt with',

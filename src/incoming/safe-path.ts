@@ -1,4 +1,5 @@
 import { AnemoneError } from '../errors/catalogue.js';
+import { JOURNAL_FOLDER } from '../manifest/manifest-delta.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 
 /**
@@ -33,6 +34,7 @@ export function storedPathProblem(storedPath: string): string | undefined {
   if (!storedPath.endsWith(STORED_SUFFIX)) return `the path does not end in "${STORED_SUFFIX}"`;
   // the manifest has its own route; nothing else may take its name, as a file or as a folder
   if (segments[0] === MANIFEST_STORED_NAME) return `"${MANIFEST_STORED_NAME}" is reserved for the manifest`;
+  if (segments[0] === JOURNAL_FOLDER) return `"${JOURNAL_FOLDER}" is reserved for the manifest's journal`;
   return undefined;
 }
 

@@ -183,4 +183,22 @@ describe('IncomingStore', () => {
     assert.equal(await store().removeOrphanTemps(), 3);
     assert.deepEqual(await filesUnder(root), ['server-b/alice/backup/a/b.enc']);
   });
+
+  it('keeps a journal beside the manifest: a delta needs a manifest, counts as a commit, and the next full manifest drops the journal', async () => {
+    const incoming = store();
+    const put = (generation: number, bytes: Buffer) => incoming.putManifestDelta(ref, generation, Readable.from([bytes]), { hex: sha(bytes) });
+    await assert.rejects(put(2, Buffer.alloc(3)), isCode('NOT_FOUND'));
+    await incoming.putManifest(ref, Readable.from([Buffer.alloc(5)]), { hex: sha(Buffer.alloc(5)) }, 1);
+    await incoming.putFile(ref, 'a.enc', Readable.from([Buffer.alloc(10)]), { hex: sha(Buffer.alloc(10)) });
+    await put(2, Buffer.alloc(3));
+    await put(3, Buffer.alloc(4));
+    assert.deepEqual(repo.listUncommitted(ref), [], 'a delta commits the objects before it');
+    assert.deepEqual(await incoming.journalGenerations(ref), [2, 3]);
+    assert.equal(await incoming.currentGeneration(ref), 3);
+    assert.deepEqual((await incoming.listFiles(ref)).map((file) => file.path), ['a.enc'], 'the journal is no stored file');
+    await assert.rejects(incoming.putFile(ref, '_manifest.d/4.json.enc', Readable.from([Buffer.alloc(1)]), { hex: sha(Buffer.alloc(1)) }), isCode('PATH_INVALID'));
+    await incoming.putManifest(ref, Readable.from([Buffer.alloc(6)]), { hex: sha(Buffer.alloc(6)) }, 4);
+    assert.deepEqual(await incoming.journalGenerations(ref), []);
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [1, 16]);
+  });
 });

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { open, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
+import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
 import { type BatchOutcome, writeBatch } from './batch-writer.js';
@@ -96,7 +97,62 @@ export class IncomingStore {
       this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest'),
     );
     if (generation !== undefined) this.repo.setGeneration({ ...ref, generation });
+    // the full manifest holds everything the journal led to: written first, so no reader sees a state without it
+    await this.writes.during(ref, () => this.dropJournal(ref));
     return written;
+  }
+
+  /**
+   * One delta of the manifest's journal (`_manifest.d/<generation>.json.enc`):
+   * a commit like a manifest. Refused (NOT_FOUND) when no manifest is stored:
+   * a delta needs its base, and a source that lost it must send it whole.
+   */
+  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
+    if (!(await this.hasManifest(ref))) {
+      body.resume();
+      throw new AnemoneError('NOT_FOUND', { message: 'No manifest is stored here for this share: send the full manifest first' });
+    }
+    const written = await this.writes.during(ref, () =>
+      this.writeOne(ref, [JOURNAL_FOLDER], `${generation}.json.enc`, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest'),
+    );
+    this.repo.setGeneration({ ...ref, generation });
+    return written;
+  }
+
+  openManifestDelta(ref: ShareRef, generation: number): Promise<StoredFileStream> {
+    return this.openStored(ref, [JOURNAL_FOLDER], `${generation}.json.enc`);
+  }
+
+  /** The generations of the deltas stored beside the manifest, in order. */
+  async journalGenerations(ref: ShareRef): Promise<number[]> {
+    const folder = await new RealDirectories(this.root).find([...shareSegments(ref), JOURNAL_FOLDER]);
+    if (folder === undefined) return [];
+    const names = await readdir(folder).catch(() => []);
+    return names.map(generationOfDeltaName).filter((generation): generation is number => generation !== undefined).sort((a, b) => a - b);
+  }
+
+  /** The generation the source last announced, when its manifest is still stored (an administrator may have deleted it). */
+  async currentGeneration(ref: ShareRef): Promise<number | undefined> {
+    const generation = this.repo.generationOf(ref);
+    return generation !== undefined && (await this.hasManifest(ref)) ? generation : undefined;
+  }
+
+  private async hasManifest(ref: ShareRef): Promise<boolean> {
+    const manifest = path.join(this.root, ...shareSegments(ref), MANIFEST_STORED_NAME);
+    return (await existingFileSize(manifest, this.root).catch(() => undefined)) !== undefined;
+  }
+
+  private async dropJournal(ref: ShareRef): Promise<void> {
+    const folder = await new RealDirectories(this.root).find([...shareSegments(ref), JOURNAL_FOLDER]);
+    if (folder === undefined) return;
+    let bytes = 0;
+    for (const name of await readdir(folder)) {
+      if (generationOfDeltaName(name) === undefined) continue;
+      bytes += (await existingFileSize(path.join(folder, name), this.root)) ?? 0;
+      await unlink(path.join(folder, name)).catch(() => undefined);
+    }
+    if (bytes > 0) this.adjust(ref, 0, -bytes);
+    await rmdir(folder).catch(() => undefined);
   }
 
   async putBatch(ref: ShareRef, body: Readable): Promise<{ stored: number }> {
@@ -164,6 +220,7 @@ export class IncomingStore {
     const found: { path: string; size: number; fullPath: string }[] = [];
     for await (const file of walkFiles(folder)) {
       if (file.name.startsWith('.') || !file.name.endsWith('.enc') || file.relPath === MANIFEST_STORED_NAME) continue;
+      if (file.relPath.startsWith(`${JOURNAL_FOLDER}/`)) continue;
       found.push({ path: file.relPath, size: 0, fullPath: file.fullPath });
     }
     await forEachLimited(found, 32, async (file) => {

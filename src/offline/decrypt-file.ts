@@ -1,20 +1,21 @@
 /** Decrypting one stored file or manifest to disk, with nothing left behind on failure. */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
   CHUNK_SIZE,
   createDecryptStream,
-  decryptBuffer,
   fileInfo,
   FormatError,
-  manifestInfo,
   type FileContext,
   type ManifestContext,
 } from '../crypto/index.js';
 import { baseNameOf, siblingPath, type FsPath } from '../manifest/file-keys.js';
-import { ManifestError, parseManifest, type Manifest } from '../manifest/manifest.js';
+import { ManifestError, type Manifest } from '../manifest/manifest.js';
+import { applyJournal, generationOfDeltaName, JOURNAL_FOLDER, ManifestChainError, type ManifestDelta } from '../manifest/manifest-delta.js';
+import { namesProblem, openSealedDelta, openSealedManifest } from '../manifest/sealed-manifest.js';
 import { DecryptError } from './errors.js';
 
 const CHECK_KEY_HINT = "Check that you are using this user's key and a complete, unmodified copy of the peer's folder.";
@@ -110,8 +111,10 @@ function explainFileError(error: unknown, label: string, encPath: string): Decry
 }
 
 /**
- * Decrypts and checks a share's `_manifest.json.enc`. The key is bound to the
- * source server, user and share names, so a wrong name fails like a wrong key.
+ * Decrypts and checks a share's `_manifest.json.enc` and applies the journal
+ * beside it (`_manifest.d/`, docs/format.md), checking its chain. The key is
+ * bound to the source server, user and share names, so a wrong name fails
+ * like a wrong key.
  */
 export async function decryptManifestFile(userKey: Buffer, manifestPath: string, ctx: ManifestContext): Promise<Manifest> {
   const label = `The manifest ${manifestPath}`;
@@ -123,9 +126,38 @@ export async function decryptManifestFile(userKey: Buffer, manifestPath: string,
     const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'read-failed';
     throw new DecryptError(code, `${label} could not be read (${(error as Error).message}).`, { cause: error });
   }
-  let manifest: Manifest;
+  const base = opened(label, ctx, () => openSealedManifest(userKey, ctx, encrypted));
+  const problem = namesProblem(base, ctx);
+  if (problem) {
+    throw new DecryptError('bad-manifest', `${label}: ${problem}; the source wrote it inconsistently.`);
+  }
+  const journalFolder = path.join(path.dirname(manifestPath), JOURNAL_FOLDER);
+  const deltas: ManifestDelta[] = [];
+  for (const name of await readdir(journalFolder).catch(() => [])) {
+    const generation = generationOfDeltaName(name);
+    if (generation === undefined) continue;
+    const deltaPath = path.join(journalFolder, name);
+    const bytes = await readFile(deltaPath).catch((error: unknown) => {
+      throw new DecryptError('read-failed', `The manifest delta ${deltaPath} could not be read (${(error as Error).message}).`, { cause: error });
+    });
+    deltas.push(opened(`The manifest delta ${deltaPath}`, ctx, () => openSealedDelta(userKey, ctx, { generation, bytes })));
+  }
   try {
-    manifest = parseManifest(decryptBuffer(userKey, manifestInfo(ctx), encrypted));
+    return applyJournal(base, deltas);
+  } catch (error) {
+    if (!(error instanceof ManifestChainError)) throw error;
+    throw new DecryptError(
+      'bad-manifest',
+      `${error.message}. Nothing was restored rather than an older state: copy the folder ${JOURNAL_FOLDER} from the peer again, complete.`,
+      { cause: error },
+    );
+  }
+}
+
+/** Runs `open`, turning its failures into messages for the person decrypting. */
+function opened<T>(label: string, ctx: ManifestContext, open: () => T): T {
+  try {
+    return open();
   } catch (error) {
     if (error instanceof FormatError) {
       throw new DecryptError(
@@ -136,18 +168,9 @@ export async function decryptManifestFile(userKey: Buffer, manifestPath: string,
         { cause: error },
       );
     }
-    if (error instanceof ManifestError) {
+    if (error instanceof ManifestError || error instanceof ManifestChainError) {
       throw new DecryptError('bad-manifest', `${label} decrypted but is not usable: ${error.message}.`, { cause: error });
     }
     throw error;
   }
-  const named = [manifest.sourceServer, manifest.user, manifest.share].map((name) => name.normalize('NFC'));
-  const expected = [ctx.sourceServer, ctx.user, ctx.share].map((name) => name.normalize('NFC'));
-  if (named.join('\0') !== expected.join('\0')) {
-    throw new DecryptError(
-      'bad-manifest',
-      `${label} names ${named.join('/')} but was opened as ${expected.join('/')}; the source wrote it inconsistently.`,
-    );
-  }
-  return manifest;
 }

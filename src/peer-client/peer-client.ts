@@ -6,6 +6,8 @@ import {
   CT_SHA256_HEADER,
   CT_SHA256_TRAILER,
   MANIFEST_GENERATION_HEADER,
+  IF_GENERATION_HEADER,
+  MANIFEST_JOURNAL_HEADER,
   SYNC_RUN_HEADER,
   SYNC_RUN_START,
   TRAILER_LENGTH,
@@ -36,6 +38,15 @@ export type PeerHello = z.infer<typeof helloResponse>;
 export type StoredShare = z.infer<typeof storedShareSchema>;
 export type StoredFile = z.infer<typeof storedFileSchema>;
 export type HashedFile = z.infer<typeof hashedFileSchema>;
+
+/**
+ * What a peer stores of a share's manifest. `journals`: the peer keeps
+ * manifest journals (it said so); an older one takes full manifests only.
+ */
+export type ManifestFetch =
+  | { kind: 'missing'; journals: boolean }
+  | { kind: 'unchanged' }
+  | { kind: 'stored'; base: Buffer; deltas: { generation: number; bytes: Buffer }[]; journals: boolean };
 
 export interface PeerCredentials {
   /** This server's name, as the peer files our backups under `incoming/<sourceServer>/`. */
@@ -171,6 +182,43 @@ export class PeerClient {
       return null;
     }
     return readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
+  }
+
+  /**
+   * The stored manifest with the deltas of its journal. `ifGeneration`: the
+   * generation the caller holds a copy of; a peer still at it answers
+   * `unchanged`, with no body. `startsSyncRun` as for getManifest.
+   */
+  async fetchManifest(user: string, share: string, options: CallOptions & { startsSyncRun?: boolean; ifGeneration?: number | undefined } = {}): Promise<ManifestFetch> {
+    const headers: Record<string, string> = {};
+    if (options.startsSyncRun) headers[SYNC_RUN_HEADER] = SYNC_RUN_START;
+    if (options.ifGeneration !== undefined) headers[IF_GENERATION_HEADER] = String(options.ifGeneration);
+    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal, headers }, [200, 304, 404]);
+    const journalHeader = response.headers[MANIFEST_JOURNAL_HEADER];
+    const journals = typeof journalHeader === 'string';
+    if (response.statusCode !== 200) {
+      await discard(response.body);
+      return response.statusCode === 304 ? { kind: 'unchanged' } : { kind: 'missing', journals };
+    }
+    const base = await readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
+    const generations = journals ? journalHeader.split(',').filter((value) => /^\d{1,15}$/.test(value)).map(Number) : [];
+    const deltas: { generation: number; bytes: Buffer }[] = [];
+    for (const generation of generations) deltas.push({ generation, bytes: await this.getManifestDelta(user, share, generation, options) });
+    return { kind: 'stored', base, deltas, journals };
+  }
+
+  async getManifestDelta(user: string, share: string, generation: number, options: CallOptions = {}): Promise<Buffer> {
+    const response = await this.sessionRequest('getManifestDelta', { params: { user, share }, query: { generation: String(generation) }, signal: options.signal }, [200]);
+    return readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
+  }
+
+  async putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string, options: CallOptions = {}): Promise<void> {
+    const response = await this.sessionRequest(
+      'putManifestDelta',
+      { params: { user, share }, query: { generation: String(generation) }, headers: binaryHeaders(ctSha256), body: bytes, signal: options.signal },
+      [200, 201, 204],
+    );
+    await discard(response.body);
   }
 
   async putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, options: CallOptions & { generation?: number } = {}): Promise<void> {

@@ -1,5 +1,4 @@
-import { decryptBuffer, manifestInfo } from '../crypto/index.js';
-import { parseManifest } from '../manifest/manifest.js';
+import { openPeerManifest } from '../manifest/sealed-manifest.js';
 import type { PeerService } from '../peers/peer-service.js';
 
 export interface KeyCheckOutcome {
@@ -34,10 +33,10 @@ export async function checkKeyOnPeers(input: {
         const client = input.peers.clientFor(peer.id);
         try {
           for (const share of input.shares) {
-            const sealed = await client.getManifest(input.username, share, { signal: AbortSignal.timeout(60_000) });
-            if (sealed === null) continue;
+            const fetched = await client.fetchManifest(input.username, share, { signal: AbortSignal.timeout(60_000) });
+            if (fetched.kind !== 'stored') continue;
             try {
-              parseManifest(decryptBuffer(input.userKey, manifestInfo({ sourceServer: input.serverName, user: input.username, share }), sealed));
+              openPeerManifest(input.userKey, { sourceServer: input.serverName, user: input.username, share }, fetched, undefined);
               opened = true;
             } catch {
               failed = true;

@@ -1,9 +1,9 @@
 import { createHash, randomInt } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptStream, decryptBuffer, encryptedLength, fileInfo, manifestInfo } from '../crypto/index.js';
-import { AnemoneError } from '../errors/catalogue.js';
-import { type Manifest, type ManifestFile, parseManifest } from '../manifest/manifest.js';
+import { createDecryptStream, encryptedLength, fileInfo } from '../crypto/index.js';
+import { type Manifest, type ManifestFile } from '../manifest/manifest.js';
+import { openPeerManifest } from '../manifest/sealed-manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import type { PeerClient } from '../peer-client/peer-client.js';
 
@@ -38,7 +38,7 @@ export interface ShareVerifyReport {
 }
 
 export interface VerifyShareInput {
-  client: Pick<PeerClient, 'getManifest' | 'listFiles' | 'hashFiles' | 'getFile'>;
+  client: Pick<PeerClient, 'fetchManifest' | 'listFiles' | 'hashFiles' | 'getFile'>;
   userKey: Buffer;
   serverName: string;
   user: string;
@@ -58,9 +58,9 @@ export interface VerifyShareInput {
 export async function verifyShare(input: VerifyShareInput): Promise<ShareVerifyReport> {
   const report = emptyReport(input.user, input.share);
   const options = { signal: input.signal };
-  const sealed = await input.client.getManifest(input.user, input.share, options);
-  if (sealed === null) return { ...report, status: 'no-backup' };
-  const manifest = openManifest(input, sealed);
+  const fetched = await input.client.fetchManifest(input.user, input.share, options);
+  if (fetched.kind !== 'stored') return { ...report, status: 'no-backup' };
+  const manifest = openPeerManifest(input.userKey, { sourceServer: input.serverName, user: input.user, share: input.share }, fetched, undefined);
   report.generation = manifest.generation;
 
   const entries = Object.entries(manifest.files).map(([relPath, entry]) => ({ relPath, entry, storedPath: storedNameFor(relPath) }));
@@ -119,17 +119,6 @@ export function emptyReport(user: string, share: string): ShareVerifyReport {
     sample: { checked: 0, ok: 0, failed: [] },
     error: null,
   };
-}
-
-function openManifest(input: VerifyShareInput, sealed: Buffer): Manifest {
-  const context = { sourceServer: input.serverName, user: input.user, share: input.share };
-  let manifest: Manifest;
-  try {
-    manifest = parseManifest(decryptBuffer(input.userKey, manifestInfo(context), sealed));
-  } catch (cause) {
-    throw new AnemoneError('MANIFEST_UNREADABLE', { cause });
-  }
-  return manifest;
 }
 
 /** Downloads one file and decrypts it fully; undefined when every check passed, else why not. */

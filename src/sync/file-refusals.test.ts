@@ -18,8 +18,9 @@ function pathRefused(storedPath: string): Error {
 /** A peer that holds what it is sent, except paths containing "refused", which it answers with PATH_INVALID (the whole batch). */
 function refusingSession(stored: Map<string, number>, batches: number[]): PeerSession {
   return {
-    getManifest: async () => null,
+    fetchManifest: async () => ({ kind: 'missing', journals: true }),
     putManifest: async () => undefined,
+    putManifestDelta: async () => undefined,
     putFile: async (_user, _share, storedPath, body, size) => {
       for await (const _piece of body) {
         // read to the end, as a peer does before it checks the trailer

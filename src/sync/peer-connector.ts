@@ -33,8 +33,9 @@ function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
   const options = { signal };
   return {
     // the engine fetches the manifest once, first thing in a run: the peer may drop what an unfinished run left
-    getManifest: (user, share) => client.getManifest(user, share, { ...options, startsSyncRun: true }),
+    fetchManifest: (user, share, ifGeneration) => client.fetchManifest(user, share, { ...options, startsSyncRun: true, ifGeneration }),
     putManifest: (user, share, bytes, ctSha256, generation) => client.putManifest(user, share, bytes, ctSha256, { ...options, generation }),
+    putManifestDelta: (user, share, generation, bytes, ctSha256) => client.putManifestDelta(user, share, generation, bytes, ctSha256, options),
     putFile: (user, share, storedPath, body, size, onSent) => client.putFile(user, share, storedPath, body, size, { ...options, onSent }),
     putBatch: async (user, share, items, onSent) => {
       await client.putBatch(user, share, items, { ...options, onSent });

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
-import { decryptBuffer, encryptBuffer, encryptedLength, manifestInfo, type FileContext } from '../crypto/index.js';
+import { encryptedLength, type FileContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { deletionPlanId, massDeletionGuard, planSync } from '../manifest/diff.js';
-import { type Manifest, type ManifestFile, parseManifest, serializeManifest } from '../manifest/manifest.js';
+import { type Manifest, type ManifestFile } from '../manifest/manifest.js';
+import { diffManifestFiles, shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
+import { openPeerManifest, sealManifest, sealManifestDelta } from '../manifest/sealed-manifest.js';
 import { type FsPath, fsRelPathFor } from '../manifest/file-keys.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
@@ -11,6 +12,7 @@ import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
 import { ShareMissingError, scanShare } from '../scan/scan-share.js';
 import type { SkipReason } from '../scan/walk-share.js';
 import { Checkpoints } from './checkpoints.js';
+import type { KnownManifest } from './known-manifest.js';
 import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import { describeSkipReason, peerRefusedFile } from './not-backed-up.js';
 import type { BatchItem, OnSent, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
@@ -52,7 +54,11 @@ export interface ShareSyncInput {
   session: PeerSession;
   /** The highest generation this server wrote for the share on this peer, if any. */
   lastGeneration: number | undefined;
-  /** Force Sync: check what the peer actually stores, not only its manifest. */
+  /** The source's copy of what the peer holds (known-manifest.ts): the run then asks the peer only for its generation. */
+  knownManifest: KnownManifest | undefined;
+  /** What the peer holds now, after a fetch or a write; undefined when it holds nothing. */
+  onManifestState(known: KnownManifest | undefined): void;
+  /** Force Sync: check what the peer actually stores, not only its manifest; fetch it whole and write it whole. */
   force: boolean;
   /** The deletion plan (`deletionPlanId`) an administrator confirmed after the mass-deletion guard held it. */
   confirmedDeletionPlan?: string | undefined;
@@ -85,7 +91,10 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
 
   // the peer's manifest first: files it cannot hold (new, or of another size) need no hashing before they are sent
   input.onProgress({ phase: 'planning' });
-  const remote = await fetchRemoteManifest(input, manifestContext);
+  const fetched = await fetchRemoteManifest(input, manifestContext);
+  const remote = fetched.known?.manifest ?? null;
+  // what the peer holds: each write is a delta from it, or a full manifest
+  let peerHolds = fetched.known;
   const remoteSize = (relPath: string) => (remote && Object.hasOwn(remote.files, relPath) ? remote.files[relPath]?.size : undefined);
 
   input.onProgress({ phase: 'scanning' });
@@ -139,10 +148,15 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   }
   let generation = Math.max(remote?.generation ?? 0, input.lastGeneration ?? 0);
   const writeManifest = async (files: Record<string, ManifestFile>) => {
+    const change = peerHolds ? diffManifestFiles(peerHolds.manifest.files, files) : undefined;
+    // nothing changed since what the peer holds: no manifest at all (Force Sync writes one whole, to mend the journal)
+    if (change && !input.force && Object.keys(change.files).length === 0 && change.deleted.length === 0) return;
     generation += 1;
-    const manifest: Manifest = { version: 1, ...manifestContext, generation, createdAt: input.now().toISOString(), files };
-    const bytes = encryptBuffer(input.userKey, manifestInfo(manifestContext), serializeManifest(manifest));
-    await session.putManifest(user, share, bytes, createHash('sha256').update(bytes).digest('hex'), generation);
+    const createdAt = input.now().toISOString();
+    // a snapshot: the caller goes on changing `files` (checkpoints), and the next delta is computed from this
+    const manifest: Manifest = { version: 1, ...manifestContext, generation, createdAt, files: { ...files } };
+    peerHolds = await writeDeltaOrFull(input, manifest, peerHolds, change, fetched.journals);
+    input.onManifestState(peerHolds);
     input.onGenerationWritten(generation);
   };
 
@@ -159,7 +173,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   let bytesTransferred = 0;
   // bytes move while a file or a batch is on the wire: the watchdog sees a slow link that keeps moving
   const progress = new UploadProgress((bytesDone) => input.onProgress({ bytesDone }));
-  // no copy of the entries: writeManifest serialises them before its first await
+  // no copy of the entries here: writeManifest snapshots them before its first await
   const checkpoints = new Checkpoints(() => writeManifest(entries), { intervalMs: CHECKPOINT_MS, maxBytes: CHECKPOINT_BYTES, signal: input.signal });
   // what the upload hashed goes to the hash cache, so the next scan need not read these files
   const hashedWhileSending: { relPath: string; size: number; mtimeMs: number; sha256: string }[] = [];
@@ -249,21 +263,76 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   return { filesUploaded, filesDeleted: plan.delete.length, bytesTransferred, skipped, generation };
 }
 
-async function fetchRemoteManifest(input: ShareSyncInput, context: { sourceServer: string; user: string; share: string }): Promise<Manifest | null> {
-  const bytes = await input.session.getManifest(context.user, context.share);
-  if (!bytes) return null;
+/**
+ * What the peer holds of the share's manifest. With a copy of the state the
+ * peer last held, the peer is asked only whether it is still at that
+ * generation (no body when it is); Force Sync, a first sync or another
+ * generation fetch it whole, with its journal. `journals`: whether deltas
+ * may be sent to this peer.
+ */
+async function fetchRemoteManifest(input: ShareSyncInput, context: { sourceServer: string; user: string; share: string }): Promise<{ known: KnownManifest | undefined; journals: boolean }> {
+  // a copy older than what this server last wrote is stale (a crash between the write and the copy): ask for all
+  const usable = input.knownManifest && (input.lastGeneration === undefined || input.knownManifest.manifest.generation >= input.lastGeneration);
+  const known = input.force || !usable ? undefined : input.knownManifest;
+  const fetched = await input.session.fetchManifest(context.user, context.share, known?.manifest.generation);
+  if (fetched.kind === 'unchanged') {
+    if (!known) throw new AnemoneError('PEER_PROTOCOL_ERROR', { message: 'The peer answered "unchanged" to a manifest request that named no generation' });
+    return { known, journals: known.journals };
+  }
+  if (fetched.kind === 'missing') {
+    // a peer that lost the share (its administrator deleted it) gets everything again
+    input.onManifestState(undefined);
+    return { known: undefined, journals: fetched.journals };
+  }
   let manifest: Manifest;
   try {
-    manifest = parseManifest(decryptBuffer(input.userKey, manifestInfo(context), bytes));
-  } catch (cause) {
-    throw new AnemoneError('MANIFEST_UNREADABLE', { cause });
+    manifest = openPeerManifest(input.userKey, context, fetched, input.lastGeneration);
+  } catch (error) {
+    // Force Sync mends a broken journal: it sends the share again and writes a full manifest
+    if (!(input.force && error instanceof AnemoneError && error.code === 'MANIFEST_CHAIN_BROKEN')) throw error;
+    return { known: undefined, journals: fetched.journals };
   }
-  if (input.lastGeneration !== undefined && manifest.generation < input.lastGeneration) {
-    throw new AnemoneError('MANIFEST_ROLLBACK', {
-      message: `The peer served manifest generation ${manifest.generation}, older than generation ${input.lastGeneration} this server last wrote`,
-    });
+  const journal = { count: fetched.deltas.length, bytes: fetched.deltas.reduce((sum, delta) => sum + delta.bytes.length, 0) };
+  const state: KnownManifest = { manifest, baseBytes: fetched.base.length, journal, journals: fetched.journals };
+  input.onManifestState(state);
+  return { known: state, journals: fetched.journals };
+}
+
+/**
+ * Writes `manifest` to the peer: as a delta from what it holds when the
+ * peer keeps journals and the journal is still small (manifest-delta.ts,
+ * `shouldFold`), else whole — which replaces the journal on the peer.
+ */
+async function writeDeltaOrFull(
+  input: ShareSyncInput,
+  manifest: Manifest,
+  peerHolds: KnownManifest | undefined,
+  change: Pick<ManifestDelta, 'files' | 'deleted'> | undefined,
+  journals: boolean,
+): Promise<KnownManifest> {
+  const { session, username: user, shareName: share } = input;
+  if (peerHolds && change && journals && !input.force) {
+    const delta: ManifestDelta = {
+      version: 1,
+      kind: 'delta',
+      sourceServer: manifest.sourceServer,
+      user: manifest.user,
+      share: manifest.share,
+      baseGeneration: peerHolds.manifest.generation,
+      generation: manifest.generation,
+      createdAt: manifest.createdAt,
+      ...change,
+    };
+    const sealed = sealManifestDelta(input.userKey, delta);
+    if (!shouldFold(peerHolds.journal, peerHolds.baseBytes, sealed.bytes.length)) {
+      await session.putManifestDelta(user, share, manifest.generation, sealed.bytes, sealed.ctSha256);
+      const journal = { count: peerHolds.journal.count + 1, bytes: peerHolds.journal.bytes + sealed.bytes.length };
+      return { manifest, baseBytes: peerHolds.baseBytes, journal, journals };
+    }
   }
-  return manifest;
+  const sealed = sealManifest(input.userKey, manifest);
+  await session.putManifest(user, share, sealed.bytes, sealed.ctSha256, manifest.generation);
+  return { manifest, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
 }
 
 /** Force Sync: a file the manifest lists but the peer no longer stores (or stores at the wrong size) is sent again. */

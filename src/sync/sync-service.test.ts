@@ -17,8 +17,9 @@ const silent = new Promise<never>(() => undefined);
 
 function hangingSession(): PeerSession {
   return {
-    getManifest: async () => null,
+    fetchManifest: async () => ({ kind: 'missing', journals: true }),
     putManifest: () => silent,
+    putManifestDelta: () => silent,
     putFile: () => silent,
     putBatch: () => silent,
     listFiles: async () => [],
@@ -96,6 +97,7 @@ describe('SyncService with a peer that stops answering', () => {
     const slowLink: PeerSession = {
       ...hangingSession(),
       putManifest: async () => undefined,
+      putManifestDelta: async () => undefined,
       // five pieces, 80 ms apart: twice the timeout in all
       putBatch: async (_user, _share, _items, onSent) => {
         for (let piece = 1; piece <= 5; piece++) {

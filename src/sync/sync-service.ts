@@ -6,6 +6,7 @@ import { AnemoneError } from '../errors/catalogue.js';
 import { displayPath } from '../manifest/file-keys.js';
 import type { Logger } from '../logging/logger.js';
 import { HeldDeletionsStore } from './held-deletions.js';
+import { loadKnownManifest, saveKnownManifest } from './known-manifest.js';
 import { runShareSync } from './share-sync.js';
 import { TransferRate } from './transfer-rate.js';
 import type { PeerConnector, RunningSync, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
@@ -44,7 +45,7 @@ export class SyncService {
 
   constructor(
     private readonly deps: {
-      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'fileHashes' | 'settings'>;
+      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'peerManifests' | 'fileHashes' | 'settings'>;
       masterKeys: MasterKeyStore;
       peers: PeerConnector;
       serverName: () => string;
@@ -247,6 +248,8 @@ export class SyncService {
           userKey,
           session,
           lastGeneration: repos.syncState.lastGeneration(share.id, peer.id),
+          knownManifest: loadKnownManifest(repos.peerManifests, share.id, peer.id),
+          onManifestState: (known) => saveKnownManifest(repos.peerManifests, share.id, peer.id, known),
           force: options.force ?? false,
           confirmedDeletionPlan: options.confirmedDeletionPlan,
           signal: controller.signal,

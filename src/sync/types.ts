@@ -29,10 +29,21 @@ export type OnSent = (sentBytes: number, totalBytes: number) => void;
  * composition root adapts the peer client to it, so the engine can be tested
  * against any implementation.
  */
+/** What a peer stores of a share's manifest (the peer client's ManifestFetch). */
+export type PeerManifestFetch =
+  | { kind: 'missing'; journals: boolean }
+  | { kind: 'unchanged' }
+  | { kind: 'stored'; base: Buffer; deltas: { generation: number; bytes: Buffer }[]; journals: boolean };
+
 export interface PeerSession {
-  /** The first call of a run for the share: the peer then removes objects an earlier run wrote but never committed. */
-  getManifest(user: string, share: string): Promise<Buffer | null>;
+  /**
+   * The first call of a run for the share: the peer then removes objects an earlier run wrote but never committed.
+   * With `ifGeneration`, a peer still at that generation answers `unchanged`, with no body.
+   */
+  fetchManifest(user: string, share: string, ifGeneration: number | undefined): Promise<PeerManifestFetch>;
   putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, generation: number): Promise<void>;
+  /** One delta of the manifest's journal, leading to `generation`. */
+  putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string): Promise<void>;
   /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. `onSent` follows the upload's body. */
   putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }>;
   putBatch(user: string, share: string, items: BatchItem[], onSent?: OnSent): Promise<void>;

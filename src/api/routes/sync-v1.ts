@@ -12,6 +12,9 @@ import {
   MANIFEST_GENERATION_HEADER,
   SYNC_RUN_HEADER,
   SYNC_RUN_START,
+  IF_GENERATION_HEADER,
+  MANIFEST_JOURNAL_HEADER,
+  deltaQuery,
   CT_SHA256_TRAILER,
   deleteFilesBody,
   deleteFilesResponse,
@@ -121,8 +124,31 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
             request.log.warn({ ...share, err: error }, 'could not remove the objects an unfinished sync left uncommitted');
           }
         }
+        // the journal header says this peer keeps journals, also when it stores nothing yet
+        reply.header(MANIFEST_JOURNAL_HEADER, (await store.journalGenerations(share)).join(','));
+        const known = generationHeader(request, IF_GENERATION_HEADER);
+        if (known !== undefined && known === (await store.currentGeneration(share))) return reply.status(304).send();
         return sendStored(reply, await store.openManifest(share));
       },
+    });
+
+    app.route({
+      method: syncRoutes.putManifestDelta.method,
+      url: syncRoutes.putManifestDelta.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, querystring: deltaQuery },
+      handler: async (request, reply) => {
+        await store.putManifestDelta(shareOf(request, request.params), request.query.generation, uploadOf(request), announcedSha256(request));
+        return reply.status(204).send();
+      },
+    });
+
+    app.route({
+      method: syncRoutes.getManifestDelta.method,
+      url: syncRoutes.getManifestDelta.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, querystring: deltaQuery },
+      handler: async (request, reply) => sendStored(reply, await store.openManifestDelta(shareOf(request, request.params), request.query.generation)),
     });
 
     app.route({
@@ -254,6 +280,10 @@ function addErrorHeaders(error: AnemoneError, reply: FastifyReply): void {
 
 /** The generation a source announces with its manifest, when it sends a well-formed one (stats only). */
 function announcedGeneration(request: FastifyRequest): number | undefined {
-  const value = request.headers[MANIFEST_GENERATION_HEADER];
+  return generationHeader(request, MANIFEST_GENERATION_HEADER);
+}
+
+function generationHeader(request: FastifyRequest, header: string): number | undefined {
+  const value = request.headers[header];
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }

@@ -32,6 +32,25 @@ export const MANIFEST_GENERATION_HEADER = 'x-anemone-manifest-generation';
 export const SYNC_RUN_HEADER = 'x-anemone-sync-run';
 export const SYNC_RUN_START = 'start';
 
+/**
+ * Optional header of getManifest: the generation the source holds a copy
+ * of. When the peer's current generation (the last one announced with a
+ * manifest or a delta) is that one, it answers 304 with no body. Older
+ * peers ignore it and send the manifest.
+ */
+export const IF_GENERATION_HEADER = 'x-anemone-if-generation';
+
+/**
+ * Header of every getManifest answer of a peer that keeps manifest journals:
+ * the generations of the deltas it stores beside the manifest, in order,
+ * comma-separated (empty when none). Its absence means an older peer: the
+ * source then writes full manifests only.
+ */
+export const MANIFEST_JOURNAL_HEADER = 'x-anemone-manifest-journal';
+
+/** Query of putManifestDelta and getManifestDelta: the generation the delta leads to. */
+export const deltaQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
 
@@ -150,6 +169,20 @@ export const syncRoutes = {
     auth: 'session',
     summary: 'Replaces the stored manifest atomically (body: the encrypted bytes).',
     errors: [...sessionErrors, 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+  },
+  putManifestDelta: {
+    method: 'PUT',
+    path: `${SYNC_PREFIX}/shares/:user/:share/manifest/delta`,
+    auth: 'session',
+    summary: 'Stores one encrypted manifest delta at `?generation=` in the journal beside the manifest, atomically; a commit like putManifest.',
+    errors: [...sessionErrors, 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+  },
+  getManifestDelta: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/shares/:user/:share/manifest/delta`,
+    auth: 'session',
+    summary: 'The stored delta of the journal leading to `?generation=`, as bytes.',
+    errors: [...sessionErrors, 'NOT_FOUND', 'VALIDATION_FAILED'],
   },
   putFile: {
     method: 'PUT',
