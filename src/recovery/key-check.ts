@@ -1,4 +1,4 @@
-import { openPeerManifest } from '../manifest/sealed-manifest.js';
+import { openSealedManifest } from '../manifest/sealed-manifest.js';
 import type { PeerService } from '../peers/peer-service.js';
 
 export interface KeyCheckOutcome {
@@ -36,7 +36,8 @@ export async function checkKeyOnPeers(input: {
             const fetched = await client.fetchManifest(input.username, share, { signal: AbortSignal.timeout(60_000) });
             if (fetched.kind !== 'stored') continue;
             try {
-              openPeerManifest(input.userKey, { sourceServer: input.serverName, user: input.username, share }, fetched, undefined);
+              // the key is checked against the full manifest: its journal says nothing more about the key
+              openSealedManifest(input.userKey, { sourceServer: input.serverName, user: input.username, share }, fetched.base);
               opened = true;
             } catch {
               failed = true;
