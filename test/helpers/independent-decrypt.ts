@@ -14,8 +14,13 @@ function field(value: string): Buffer {
   return Buffer.concat([length, bytes]);
 }
 
-export function independentDecrypt(userKey: Buffer, context: { sourceServer: string; user: string; share: string; relPath?: string }, data: Buffer): Buffer {
-  const label = context.relPath === undefined ? 'anemone/v1/manifest' : 'anemone/v1/file';
+export function independentDecrypt(
+  userKey: Buffer,
+  context: { sourceServer: string; user: string; share: string; relPath?: string },
+  data: Buffer,
+  manifestLabel: 'anemone/v1/manifest' | 'anemone/v1/manifest-delta' = 'anemone/v1/manifest',
+): Buffer {
+  const label = context.relPath === undefined ? manifestLabel : 'anemone/v1/file';
   const parts = [context.sourceServer, context.user, context.share, ...(context.relPath === undefined ? [] : [context.relPath])];
   const info = Buffer.concat([Buffer.from(label), Buffer.from([0]), ...parts.map(field)]);
   if (data.length < 28) throw new Error('too short');
@@ -35,4 +40,23 @@ export function independentDecrypt(userKey: Buffer, context: { sourceServer: str
     plain.push(decipher.update(piece.subarray(0, piece.length - 16)), decipher.final());
   }
   return Buffer.concat(plain);
+}
+
+/** The manifest a peer folder describes: `_manifest.json.enc`, then the deltas of `_manifest.d/` above its generation, in order (docs/format.md). */
+export function independentManifest(userKey: Buffer, context: { sourceServer: string; user: string; share: string }, stored: Map<string, Buffer>): { generation: number; files: Record<string, { size: number; sha256: string; ctSha256: string }> } {
+  const manifestBytes = stored.get('_manifest.json.enc');
+  if (!manifestBytes) throw new Error('the peer holds no manifest');
+  const manifest = JSON.parse(independentDecrypt(userKey, context, manifestBytes).toString());
+  const deltas = [...stored.entries()]
+    .filter(([name]) => /^_manifest\.d\/\d+\.json\.enc$/.test(name))
+    .map(([, bytes]) => JSON.parse(independentDecrypt(userKey, context, bytes, 'anemone/v1/manifest-delta').toString()))
+    .filter((delta) => delta.generation > manifest.generation)
+    .sort((x, y) => x.generation - y.generation);
+  for (const delta of deltas) {
+    if (delta.baseGeneration !== manifest.generation) throw new Error(`delta ${delta.generation} does not follow generation ${manifest.generation}`);
+    for (const key of delta.deleted) delete manifest.files[key];
+    Object.assign(manifest.files, delta.files);
+    manifest.generation = delta.generation;
+  }
+  return manifest;
 }

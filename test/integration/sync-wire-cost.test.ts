@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { encryptedLength } from '../../src/crypto/index.js';
 import { runCli } from '../helpers/cli.js';
 import { LinkProxy } from '../helpers/link-proxy.js';
-import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, syncAndWait, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 const SMALL_FILES = 3000;
@@ -108,6 +108,32 @@ describe('sync wire cost: cheap no-change syncs and manifest deltas (a proxy bet
     await sync();
     assert.equal((await journal()).length, 1);
     await assertRestores(['new', 'small/2']);
+  });
+
+  it('refuses a journal with a missing link (chain broken) or a missing tail (rollback); Force Sync writes a full manifest again', async () => {
+    await write({ 'new/d1.txt': Buffer.from('one') });
+    await sync();
+    await write({ 'new/d2.txt': Buffer.from('two') });
+    await sync();
+    const deltas = await journal();
+    assert.equal(deltas.length, 3);
+    const listing = async () => (await alice.client.get(`/api/restore/${peerB}/backup/files`)).body.error?.code;
+    const [, middle] = deltas.sort((x, y) => parseInt(x) - parseInt(y));
+    await unlink(path.join(onPeer, '_manifest.d', middle as string));
+    assert.equal(await listing(), 'MANIFEST_CHAIN_BROKEN');
+    const forced = await a.admin.post('/api/admin/sync/force');
+    assert.equal(forced.status, 202);
+    const [log] = await waitForLogs(a.admin, forced.body.started.map((run: { logId: number }) => run.logId));
+    assert.equal(log?.status, 'success', JSON.stringify(log));
+    assert.deepEqual(await journal(), [], 'Force Sync wrote a full manifest');
+    await assertRestores(['new']);
+
+    await write({ 'new/d3.txt': Buffer.from('three') });
+    await sync();
+    await write({ 'new/d4.txt': Buffer.from('four') });
+    await sync();
+    await unlink(path.join(onPeer, '_manifest.d', (await journal()).sort((x, y) => parseInt(x) - parseInt(y)).at(-1) as string));
+    assert.equal(await listing(), 'MANIFEST_ROLLBACK', 'a journal missing its last delta is an older state');
   });
 
   it('sends everything again to a peer whose administrator deleted the backups', async () => {
