@@ -22,6 +22,7 @@ import { ShareService } from './shares/share-service.js';
 import { peerConnector } from './sync/peer-connector.js';
 import { SyncService } from './sync/sync-service.js';
 import type { SyncTestHooks } from './sync/types.js';
+import type { RetryPolicy } from './sync/resumable-upload.js';
 import { VERSION } from './version.js';
 
 export interface AnemoneServer {
@@ -58,6 +59,8 @@ export async function openCore(config: Config, logger: Logger) {
 export interface ServerOptions {
   /** Settings of the receiving side that are not environment variables (tests make the upload limit small). */
   incoming?: IncomingOptions;
+  /** How a dropped large upload is tried again inside a run (src/sync/resumable-upload.ts); tests make the waits short. */
+  uploadRetry?: Partial<RetryPolicy>;
   /** The scheduler's clock and time zone (tests put it on a DST night); by default the real clock and the process's TZ. */
   scheduler?: { now?: () => Date; timeZone?: string };
   /** TEST ONLY, never set in production: points where a test acts inside a sync run (src/sync/types.ts). */
@@ -103,6 +106,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     holdOff: (username, shareName) => restore.assertNotRestoring(username, shareName),
     logger,
     ...(options.syncTestHooks ? { testHooks: options.syncTestHooks } : {}),
+    uploadRetry: options.uploadRetry,
   });
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();
@@ -136,6 +140,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       peerMonitor.start();
       recovery.kits.start();
       scheduler.start();
+      incoming.partialSweep.start();
       const port = (app.server.address() as AddressInfo).port;
       const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
       logger.info({ port, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
@@ -145,6 +150,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       peerMonitor.stop();
       await recovery.kits.stop();
       scheduler.stop();
+      incoming.partialSweep.stop();
       await sync.stopAll();
       await restore.stopAll();
       await app.close();

@@ -6,6 +6,7 @@ import { LastSyncRepo } from './last-sync-repo.js';
 import { PeerManifestsRepo } from './peer-manifests-repo.js';
 import { PeersRepo } from './peers-repo.js';
 import { RecoveryRepo } from './recovery-repo.js';
+import { ResumableUploadsRepo } from './resumable-uploads-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { SharesRepo } from './shares-repo.js';
@@ -30,6 +31,8 @@ export { SessionsRepo, SettingsRepo, SharesRepo, UsersRepo };
 export { LastSyncRepo };
 export { PeerManifestsRepo };
 export type { PeerManifestRow } from './peer-manifests-repo.js';
+export type { ResumableUploadRow } from './resumable-uploads-repo.js';
+export { ResumableUploadsRepo };
 
 export interface Repositories {
   settings: SettingsRepo;
@@ -48,6 +51,8 @@ export interface Repositories {
   keyRequests: KeyRequestsRepo;
   /** The last successful sync of a share to one peer (restore sources). */
   lastSync: LastSyncRepo;
+  /** Large files being uploaded to a peer, to resume the same ciphertext after a drop. */
+  resumableUploads: ResumableUploadsRepo;
   /** Runs `work` in one SQLite transaction: all of its writes land, or none. */
   transaction<T>(work: () => T): T;
 }
@@ -67,6 +72,7 @@ export function createRepositories(db: Database): Repositories {
     recovery: new RecoveryRepo(db),
     keyRequests: new KeyRequestsRepo(db),
     lastSync: new LastSyncRepo(db),
+    resumableUploads: new ResumableUploadsRepo(db),
     transaction: (work) => db.transaction(work)(),
   };
 }

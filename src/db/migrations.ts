@@ -193,4 +193,21 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (share_id, peer_id)
   );
   `,
+  // 8: resumable uploads of large
+  // files, one row per file being sent to a peer: the version's salt (not secret: key = HKDF(user key, salt, identity),
+  // the key itself is never stored), the upload id the peer knows it by, the source file's identity when it began
+  `
+  CREATE TABLE resumable_uploads (
+    share_id   INTEGER NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+    peer_id    INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
+    rel_path   TEXT NOT NULL,
+    upload_id  TEXT NOT NULL,
+    salt       BLOB NOT NULL,
+    size       INTEGER NOT NULL,
+    mtime_ms   REAL NOT NULL,
+    inode      TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    PRIMARY KEY (share_id, peer_id, rel_path)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -104,6 +104,11 @@ export const errorCatalogue = {
     message: 'The file arrived damaged: its SHA-256 does not match',
     hint: 'Retry the sync; if it keeps happening, check the network between the servers.',
   },
+  UPLOAD_OFFSET_MISMATCH: {
+    status: 409,
+    message: 'The upload does not continue where this server stopped receiving it',
+    hint: 'Nothing to do: the sending server asks for the offset again and continues from there.',
+  },
   INSUFFICIENT_STORAGE: {
     status: 507,
     message: '507 Insufficient Storage — the peer\'s disk is full',

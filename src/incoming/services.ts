@@ -20,13 +20,23 @@ export interface IncomingServices {
   admin: IncomingAdmin;
   /** Sources' recovery kits, kept sealed (fetchRecoveryKit hands one back). */
   kits: RecoveryKitStore;
+  /** Removes abandoned partial uploads now and every `partialSweepMs`; `stop` ends the timer. */
+  partialSweep: { start(): void; stop(): void };
 }
 
 export interface IncomingOptions {
   /** The largest single upload (413 beyond); 64 GiB by default. Tests make it small. */
   maxUploadBytes?: number | undefined;
   createWriteStream?: WriteStreamFactory | undefined;
+  /** How long a partial upload untouched is kept for its source to resume; 24 h by default. */
+  partialExpiryMs?: number | undefined;
+  /** How often abandoned partials are looked for; hourly by default. */
+  partialSweepMs?: number | undefined;
+  /** Partial uploads one source may keep at once (the oldest goes first); 8 by default. */
+  maxPartialsPerSource?: number | undefined;
 }
+
+const DEFAULT_PARTIAL_SWEEP_MS = 60 * 60 * 1000;
 
 /**
  * Builds the receiving side and, before anything is served, removes the
@@ -48,15 +58,37 @@ export async function openIncomingServices(deps: {
     repo: deps.repos.incoming,
     maxUploadBytes: deps.options?.maxUploadBytes,
     createWriteStream: deps.options?.createWriteStream,
+    partials: { expiryMs: deps.options?.partialExpiryMs, maxPerSource: deps.options?.maxPartialsPerSource },
   });
   await mkdir(deps.incomingDir, { recursive: true });
   const orphans = await store.removeOrphanTemps();
   if (orphans > 0) deps.logger.info({ orphans }, 'removed temporary files left by interrupted incoming syncs');
+  const sweepPartials = async () => {
+    try {
+      const removed = await store.partials.removeExpired();
+      if (removed > 0) deps.logger.info({ removed }, 'removed partial uploads their sources abandoned');
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'could not remove abandoned partial uploads; tried again later');
+    }
+  };
+  await sweepPartials();
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const partialSweep = {
+    start: () => {
+      sweepTimer ??= setInterval(() => void sweepPartials(), deps.options?.partialSweepMs ?? DEFAULT_PARTIAL_SWEEP_MS);
+      sweepTimer.unref();
+    },
+    stop: () => {
+      clearInterval(sweepTimer);
+      sweepTimer = undefined;
+    },
+  };
   return {
     settings,
     auth: new PeerAuth({ settings, certificates, sessions, limiter: new FailureLimiter(), serverName: deps.serverName, fingerprint: deps.fingerprint }),
     store,
     admin: new IncomingAdmin({ repo: deps.repos.incoming, store, certificates, sessions }),
     kits: new RecoveryKitStore(deps.incomingDir, deps.options?.createWriteStream),
+    partialSweep,
   };
 }

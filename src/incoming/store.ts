@@ -16,6 +16,7 @@ import { fsyncFolder } from './fsync.js';
 import { forEachLimited } from './limited.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
+import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
 import { ShareWrites } from './share-writes.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 import { TrailerHoldback } from './trailer-holdback.js';
@@ -56,6 +57,8 @@ export interface IncomingStoreOptions {
   maxUploadBytes?: number | undefined;
   createWriteStream?: WriteStreamFactory | undefined;
   now?: (() => Date) | undefined;
+  /** Resumable uploads: how long a partial is kept, how many per source (partial-uploads.ts). */
+  partials?: Omit<PartialUploadsOptions, 'root'> | undefined;
 }
 
 /** Names become folder names; checked again here so no caller can pass "..". */
@@ -75,6 +78,7 @@ export class IncomingStore {
   private readonly createWriteStream: WriteStreamFactory;
   private readonly now: () => Date;
   private readonly writes = new ShareWrites();
+  readonly partials: PartialUploads;
 
   constructor(options: IncomingStoreOptions) {
     this.root = options.root;
@@ -82,6 +86,57 @@ export class IncomingStore {
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.createWriteStream = options.createWriteStream ?? diskWriteStream;
     this.now = options.now ?? (() => new Date());
+    this.partials = new PartialUploads({ root: options.root, ...options.partials });
+  }
+
+  /** A resumable upload of a large object: creates or finds its partial, answers the bytes held durably. */
+  async uploadOffset(ref: ShareRef, storedPath: string, uploadId: string, size: number): Promise<{ offset: number }> {
+    safeStoredPathSegments(storedPath);
+    if (size > this.maxUploadBytes) {
+      throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${this.maxUploadBytes} bytes)` });
+    }
+    const target = { ...ref, source: checkedName(ref.source), storedPath };
+    try {
+      return { offset: await this.partials.offset(target, uploadId, size) };
+    } catch (error) {
+      throw asStorageError(error);
+    }
+  }
+
+  /**
+   * Continues a resumable upload from `offset`. When the object is whole and
+   * its SHA-256 matches, it is committed exactly as putFile commits (recorded
+   * as uncommitted, renamed into place, folders fsynced).
+   */
+  async appendUpload(ref: ShareRef, storedPath: string, uploadId: string, offset: number, body: Readable): Promise<{ complete: boolean; offset: number }> {
+    const segments = safeStoredPathSegments(storedPath);
+    const target = { ...ref, source: checkedName(ref.source), storedPath };
+    return this.writes.during(ref, async () => {
+      const received = await this.partials.append(target, uploadId, offset, body);
+      if ('incomplete' in received) return { complete: false, offset: received.incomplete };
+      await this.placeFile(ref, segments.slice(0, -1), segments.at(-1) as string, received.partPath, received.size, storedPath);
+      await this.partials.forget(target);
+      return { complete: true, offset: received.size };
+    });
+  }
+
+  /** Moves a complete, verified, fsynced file into place as `name` and records it. */
+  private async placeFile(ref: ShareRef, folderSegments: readonly string[], name: string, source: string, size: number, storedPath: string): Promise<void> {
+    const dirs = new RealDirectories(this.root);
+    try {
+      const folder = await dirs.ensure([...shareSegments(ref), ...folderSegments]);
+      const target = path.join(folder, name);
+      const sizeBefore = await existingFileSize(target, this.root);
+      // recorded before the rename, so no object of an unfinished run escapes the next cleanup
+      this.repo.recordUncommitted(ref, [{ path: storedPath, bytes: size, replaced: sizeBefore !== undefined }]);
+      await rename(source, target);
+      this.adjust(ref, sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      const folders = new Set([folder, path.dirname(source), ...dirs.created.map((created) => path.dirname(created))]);
+      await forEachLimited([...folders], 8, fsyncFolder);
+    } catch (error) {
+      await dirs.removeCreatedIfEmpty();
+      throw asStorageError(error);
+    }
   }
 
   async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
@@ -290,6 +345,8 @@ export class IncomingStore {
     const folder = path.join(this.root, ...segments);
     // rm removes a symlink itself, never what it points to
     await rm(folder, { recursive: true, force: true });
+    // a source's partial uploads go with it (a user's or a share's expire on their own)
+    if (segments.length === 1) await rm(path.join(this.partials.root, segments[0] as string), { recursive: true, force: true });
     if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
     return this.repo.deleteShares(filter);
   }

@@ -1,5 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { z } from 'zod';
 import {
   AppendSha256Trailer,
@@ -11,6 +11,9 @@ import {
   SYNC_RUN_HEADER,
   SYNC_RUN_START,
   TRAILER_LENGTH,
+  UPLOAD_OFFSET_HEADER,
+  appendUploadResponse,
+  uploadOffsetResponse,
   deleteFilesResponse,
   hashFilesResponse,
   encodeBatchItemHead,
@@ -263,6 +266,49 @@ export class PeerClient {
     return { ctSha256: withTrailer.sha256Hex() };
   }
 
+  /** Creates or finds a resumable upload; resolves with the bytes of it the peer holds durably. */
+  async uploadOffset(user: string, share: string, storedPath: string, uploadId: string, size: number, options: CallOptions = {}): Promise<number> {
+    const response = await this.sessionRequest(
+      'uploadOffset',
+      { params: { user, share }, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: storedPath, uploadId, size }), signal: options.signal },
+      [200],
+    );
+    return (await readJson(response.body, uploadOffsetResponse, this.transport.context)).offset;
+  }
+
+  /**
+   * Continues a resumable upload at `offset`: `body` is the ciphertext from
+   * there to the end (`size - offset` bytes), followed here by `ctSha256`,
+   * the whole object's SHA-256, as the trailer. Not replayed after an expired
+   * session (a stream): the caller asks for the offset again.
+   */
+  async appendUpload(
+    user: string,
+    share: string,
+    storedPath: string,
+    upload: { uploadId: string; offset: number; size: number },
+    body: Readable,
+    ctSha256: () => Buffer,
+    options: UploadOptions = {},
+  ): Promise<{ complete: boolean; offset: number }> {
+    const withTrailer = new AppendFixedTrailer(ctSha256);
+    body.on('error', (error) => withTrailer.destroy(error));
+    body.pipe(withTrailer);
+    const bodyBytes = upload.size - upload.offset + TRAILER_LENGTH;
+    const response = await this.sessionRequest(
+      'appendUpload',
+      {
+        params: { user, share },
+        query: { path: storedPath, uploadId: upload.uploadId },
+        headers: { 'content-type': 'application/octet-stream', [UPLOAD_OFFSET_HEADER]: String(upload.offset), 'content-length': String(bodyBytes) },
+        body: options.onSent ? meteredBody(withTrailer, bodyBytes, options.onSent) : withTrailer,
+        signal: options.signal,
+      },
+      [200],
+    );
+    return readJson(response.body, appendUploadResponse, this.transport.context);
+  }
+
   /** Many small files in one request (framing: src/protocol/v1/batch-frame.ts); returns how many the peer stored. */
   async putBatch(user: string, share: string, items: readonly BatchItem[], options: UploadOptions = {}): Promise<number> {
     if (items.length === 0) return 0;
@@ -410,6 +456,25 @@ export class PeerClient {
       if (error.code !== 'SESSION_INVALID') throw error;
       this.session.forget(token);
       if (attempt > 0 || !replayable || !this.credentials) throw error;
+    }
+  }
+}
+
+/** Passes the body through, then appends the trailer `trailer()` gives once the body ended (a hash known only then). */
+class AppendFixedTrailer extends Transform {
+  constructor(private readonly trailer: () => Buffer) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      callback(null, this.trailer());
+    } catch (error) {
+      callback(error as Error);
     }
   }
 }

@@ -8,7 +8,7 @@ import { readErrorBody } from './response-body.js';
 import type { UploadThrottle } from './upload-throttle.js';
 
 /** The routes that carry file data: the ones an upload limit paces. */
-const PACED_ROUTES: ReadonlySet<SyncRouteName> = new Set(['putFile', 'putBatch']);
+const PACED_ROUTES: ReadonlySet<SyncRouteName> = new Set(['putFile', 'putBatch', 'appendUpload']);
 
 export interface SendOptions {
   params?: { user: string; share: string };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CHUNK_SIZE, decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
+import { loadVectors } from '../../test/helpers/vectors.js';
 import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 
 async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
@@ -110,6 +111,48 @@ describe('encryptSmallFile', () => {
       await assert.rejects(readAll(stream), ShareFileSkippedError);
       assert.ok(stream.readError instanceof ShareFileSkippedError && stream.readError.reason === reason, relPath);
       assert.equal(stream.bytes, 0);
+    }
+  });
+});
+
+describe('EncryptedFileStream resumed from a byte of its ciphertext (resumable uploads)', () => {
+  let dir: string;
+  let root: ShareRoot;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-encrypt-resume-'));
+    root = await resolveShareRoot(dir);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('regenerates, from the same salt, exactly the bytes the format vectors give from any offset, and hashes the whole object', async () => {
+    const vectors = loadVectors() as unknown as {
+      key: { base64: string };
+      salt: string;
+      cases: { kind: string; sourceServer: string; user: string; share: string; relPath: string; plaintext: { length: number }; ciphertextLength: number; ciphertextSha256: string }[];
+    };
+    const key = Buffer.from(vectors.key.base64, 'base64');
+    const salt = Buffer.from(vectors.salt, 'hex');
+    // the longest file case: four chunks, the last one short
+    const vector = vectors.cases.filter((entry) => entry.kind === 'file').sort((x, y) => y.plaintext.length - x.plaintext.length)[0];
+    assert.ok(vector);
+    const plaintext = Buffer.alloc(vector.plaintext.length);
+    for (let index = 0; index < plaintext.length; index++) plaintext[index] = (index * 31 + 7) % 251;
+    await writeFile(path.join(dir, 'vector.bin'), plaintext);
+    const context = { sourceServer: vector.sourceServer, user: vector.user, share: vector.share, relPath: vector.relPath };
+
+    const whole = await readAll(new EncryptedFileStream(root, 'vector.bin', key, context, plaintext.length, { salt, startAt: 0 }));
+    assert.equal(whole.length, vector.ciphertextLength);
+    assert.equal(sha256(whole), vector.ciphertextSha256, 'the same ciphertext as the vectors, from the kept salt');
+
+    const chunkOnDisk = CHUNK_SIZE + 16;
+    for (const startAt of [1, 12, 12 + chunkOnDisk, 12 + 2 * chunkOnDisk - 1, 12 + 2 * chunkOnDisk + 5000, vector.ciphertextLength - 1, vector.ciphertextLength]) {
+      const stream = new EncryptedFileStream(root, 'vector.bin', key, context, plaintext.length, { salt, startAt });
+      const tail = await readAll(stream);
+      assert.ok(tail.equals(whole.subarray(startAt)), `the bytes from ${startAt} equal the original's`);
+      assert.equal(stream.ciphertextDigest().toString('hex'), vector.ciphertextSha256, `the whole object's hash, resumed at ${startAt}`);
+      assert.equal(stream.digestHex(), sha256(plaintext));
     }
   });
 });

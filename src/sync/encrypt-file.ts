@@ -78,7 +78,11 @@ function readAt(fd: number, buffer: Buffer, offset: number, position: number): P
 export class EncryptedFileStream extends Readable {
   private readonly sealer: ChunkSealer;
   private readonly hash = createHash('sha256');
+  private readonly ciphertextHash = createHash('sha256');
   private readonly buffer: Buffer;
+  private ciphertextSha256: Buffer | undefined;
+  /** Ciphertext bytes produced so far, pushed or not (see `startAt`). */
+  private produced = 0;
   private fd: number | undefined;
   private offset = 0;
   private headerSent = false;
@@ -93,10 +97,17 @@ export class EncryptedFileStream extends Readable {
     userKey: Buffer,
     context: FileContext,
     private readonly size: number,
+    /**
+     * A resumed upload: the salt of the version begun earlier, and the byte of
+     * the ciphertext to start pushing at. The file is still read and sealed
+     * from its start (local reads are cheap next to the link), so both hashes
+     * cover the whole file while only the bytes from `startAt` are sent.
+     */
+    private readonly resumeFrom: { salt: Buffer; startAt: number } | undefined = undefined,
   ) {
     // room for one ciphertext chunk: the consumer takes it before the next is read
     super({ highWaterMark: CHUNK_SIZE });
-    this.sealer = new ChunkSealer(userKey, fileInfo(context));
+    this.sealer = new ChunkSealer(userKey, fileInfo(context), resumeFrom ? { salt: resumeFrom.salt } : {});
     this.buffer = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(1, size)));
   }
 
@@ -108,6 +119,12 @@ export class EncryptedFileStream extends Readable {
   /** SHA-256 of the plaintext, once the stream ended. */
   digestHex(): string {
     return this.hash.digest('hex');
+  }
+
+  /** SHA-256 of the whole ciphertext (from byte 0, whatever `startAt`), once the stream ended. */
+  ciphertextDigest(): Buffer {
+    this.ciphertextSha256 ??= this.ciphertextHash.digest();
+    return this.ciphertextSha256;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -129,8 +146,11 @@ export class EncryptedFileStream extends Readable {
     this.readChunk().then(
       (pieces) => {
         this.reading = false;
-        for (const piece of pieces) if (piece.length > 0) this.push(piece);
+        const kept = pieces.filter((piece) => piece.length > 0);
+        for (const piece of kept) this.push(piece);
         if (this.done) this.push(null);
+        // a chunk wholly before `startAt` pushed nothing, and the stream asks again only after a push
+        else if (kept.length === 0) this._read();
       },
       (error: Error) => {
         this.readError = error;
@@ -159,9 +179,19 @@ export class EncryptedFileStream extends Readable {
     this.offset += length;
     this.done = this.offset === this.size;
     const sealed = this.sealer.seal([chunk], this.done);
-    if (this.headerSent) return sealed;
+    const pieces = this.headerSent ? sealed : [this.sealer.header, ...sealed];
     this.headerSent = true;
-    return [this.sealer.header, ...sealed];
+    return pieces.map((piece) => this.fromStart(piece));
+  }
+
+  /** Hashes a piece of ciphertext and keeps only what lies at or after `startAt`. */
+  private fromStart(piece: Buffer): Buffer {
+    this.ciphertextHash.update(piece);
+    const start = this.produced;
+    this.produced += piece.length;
+    const skip = (this.resumeFrom?.startAt ?? 0) - start;
+    if (skip <= 0) return piece;
+    return piece.subarray(Math.min(skip, piece.length));
   }
 }
 

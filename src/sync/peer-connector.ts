@@ -1,4 +1,4 @@
-import type { PeerClient } from '../peer-client/index.js';
+import { isPeerError, type PeerClient } from '../peer-client/index.js';
 import type { PeerService } from '../peers/peer-service.js';
 import type { PeerConnector, PeerSession } from './types.js';
 
@@ -40,6 +40,17 @@ function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
     putBatch: async (user, share, items, onSent) => {
       await client.putBatch(user, share, items, { ...options, onSent });
     },
+    uploadOffset: async (user, share, storedPath, uploadId, size) => {
+      try {
+        return await client.uploadOffset(user, share, storedPath, uploadId, size, options);
+      } catch (error) {
+        // a peer of an older version has no such route (404): the file is sent whole, as before
+        if (isPeerError(error) && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    appendUpload: (user, share, storedPath, upload, body, ctSha256, onSent) =>
+      client.appendUpload(user, share, storedPath, upload, body, ctSha256, { ...options, onSent }),
     listFiles: (user, share) => client.listFiles(user, share, options),
     deleteFiles: async (user, share, paths) => {
       await client.deleteFiles(user, share, paths, options);

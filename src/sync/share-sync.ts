@@ -15,6 +15,7 @@ import { Checkpoints } from './checkpoints.js';
 import type { KnownManifest } from './known-manifest.js';
 import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import { describeSkipReason, peerRefusedFile } from './not-backed-up.js';
+import { type ResumableUploadDeps, sendResumable } from './resumable-upload.js';
 import type { BatchItem, OnSent, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
 import { UploadProgress } from './upload-progress.js';
 
@@ -67,6 +68,8 @@ export interface ShareSyncInput {
   onProgress(update: Partial<SyncProgress>): void;
   onGenerationWritten(generation: number): void;
   now(): Date;
+  /** Large files as resumable uploads (what to resume, how to retry); without it they are sent whole. */
+  resumable?: ResumableUploadDeps | undefined;
   /** Test only (see SyncTestHooks); absent in production. */
   testHooks?: SyncTestHooks;
 }
@@ -240,7 +243,11 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
       await input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath: file.relPath });
       const upload = progress.track(file.size);
       try {
-        const sent = await sendLargeFile(session, user, share, storedPath, root, fsRelPath, file.size, input.userKey, context, upload.onSent);
+        // resumable when the peer offers it: a dropped link continues from what the peer holds
+        const resumed = input.resumable
+          ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size }, input.userKey, context, upload.onSent, input.signal)
+          : undefined;
+        const sent = resumed ?? (await sendLargeFile(session, user, share, storedPath, root, fsRelPath, file.size, input.userKey, context, upload.onSent));
         upload.end();
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
       } catch (error) {

@@ -7,6 +7,7 @@ import { displayPath } from '../manifest/file-keys.js';
 import type { Logger } from '../logging/logger.js';
 import { HeldDeletionsStore } from './held-deletions.js';
 import { loadKnownManifest, saveKnownManifest } from './known-manifest.js';
+import { DEFAULT_UPLOAD_RETRY, type RetryPolicy, type UploadRetry, resumeRecordsFor } from './resumable-upload.js';
 import { runShareSync } from './share-sync.js';
 import { TransferRate } from './transfer-rate.js';
 import type { PeerConnector, RunningSync, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
@@ -45,7 +46,7 @@ export class SyncService {
 
   constructor(
     private readonly deps: {
-      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'peerManifests' | 'fileHashes' | 'settings'>;
+      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'peerManifests' | 'fileHashes' | 'settings' | 'resumableUploads'>;
       masterKeys: MasterKeyStore;
       peers: PeerConnector;
       serverName: () => string;
@@ -56,6 +57,8 @@ export class SyncService {
       now?: () => Date;
       /** Test only (see SyncTestHooks); production passes none. */
       testHooks?: SyncTestHooks;
+      /** How a dropped large upload is tried again inside a run; DEFAULT_UPLOAD_RETRY unless set (tests make it short). */
+      uploadRetry?: Partial<RetryPolicy> | undefined;
     },
   ) {
     this.held = new HeldDeletionsStore(deps.repos);
@@ -231,6 +234,20 @@ export class SyncService {
     const watchdog = new Watchdog(peer.timeoutMinutes * 60_000, () => controller.abort(new AnemoneError('SYNC_TIMEOUT')));
     let countsWrittenAt = 0;
     let session: Awaited<ReturnType<PeerConnector['connect']>> | undefined;
+    // large uploads the link dropped and that were tried again from the peer's offset, in this run
+    const retries: UploadRetry[] = [];
+    const resumable = {
+      records: resumeRecordsFor(repos.resumableUploads, share.id, peer.id),
+      retry: { ...DEFAULT_UPLOAD_RETRY, ...this.deps.uploadRetry },
+      onRetry: (retry: UploadRetry) => {
+        retries.push(retry);
+        log.warn(
+          { file: displayPath(retry.relPath), attempt: retry.attempt, code: retry.code, fromByte: retry.fromByte, retryInMs: retry.delayMs },
+          "large upload interrupted; trying again from the bytes the peer holds",
+        );
+      },
+      now: () => this.now(),
+    };
     try {
       this.deps.holdOff?.(share.username, share.name);
       const user = repos.users.findById(share.userId);
@@ -267,6 +284,7 @@ export class SyncService {
           },
           onGenerationWritten: (generation) => repos.syncState.recordGeneration(share.id, peer.id, generation),
           now: () => this.now(),
+          resumable,
           ...(this.deps.testHooks ? { testHooks: this.deps.testHooks } : {}),
         }),
         controller.signal,
@@ -280,7 +298,7 @@ export class SyncService {
         ...(result.skipped.length > 0 ? notBackedUpMessage(result.skipped) : {}),
       });
       if (result.skipped.length > 0) repos.syncLogs.recordNotBackedUp(progress.logId, result.skipped);
-      log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation }, 'sync finished');
+      log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
       const deletionPlan = heldDeletionPlan(error);
@@ -293,11 +311,11 @@ export class SyncService {
         fileCount: progress.filesDone,
         bytesTransferred: progress.bytesDone,
         errorCode: failure.code,
-        error: failure.message,
+        error: retries.length > 0 ? `${failure.message} (after ${retries.length} ${retries.length === 1 ? 'retry' : 'retries'} from the bytes the peer held; the next sync resumes from there)` : failure.message,
         hint: failure.hint,
       });
       if (failure.peerProblem) this.deps.peers.recordContact?.(peer.id, { ok: false, code: failure.code, message: failure.message });
-      log.warn({ code: failure.code, error: failure.message }, 'sync failed');
+      log.warn({ code: failure.code, error: failure.message, uploadRetries: retries.length }, 'sync failed');
       if (failure.code === 'INTERNAL') log.error({ err: error }, 'sync failed unexpectedly');
     } finally {
       watchdog.stop();

@@ -47,6 +47,22 @@ export interface PeerSession {
   /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. `onSent` follows the upload's body. */
   putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }>;
   putBatch(user: string, share: string, items: BatchItem[], onSent?: OnSent): Promise<void>;
+  /**
+   * Resumable upload of a large object (resumable-upload.ts): creates or finds
+   * it and resolves with the bytes the peer holds durably, or undefined when the
+   * peer does not offer resumable uploads (an older version).
+   */
+  uploadOffset?(user: string, share: string, storedPath: string, uploadId: string, size: number): Promise<number | undefined>;
+  /** Continues it at `upload.offset`; `ctSha256` gives the whole object's SHA-256 once `body` ended. */
+  appendUpload?(
+    user: string,
+    share: string,
+    storedPath: string,
+    upload: { uploadId: string; offset: number; size: number },
+    body: Readable,
+    ctSha256: () => Buffer,
+    onSent?: OnSent,
+  ): Promise<{ complete: boolean; offset: number }>;
   listFiles(user: string, share: string): Promise<StoredFile[]>;
   deleteFiles(user: string, share: string, paths: string[]): Promise<void>;
   close(): Promise<void>;

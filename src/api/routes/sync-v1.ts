@@ -16,6 +16,11 @@ import {
   MANIFEST_JOURNAL_HEADER,
   deltaQuery,
   CT_SHA256_TRAILER,
+  UPLOAD_OFFSET_HEADER,
+  appendUploadQuery,
+  appendUploadResponse,
+  uploadOffsetBody,
+  uploadOffsetResponse,
   deleteFilesBody,
   deleteFilesResponse,
   fetchRecoveryKitBody,
@@ -182,6 +187,28 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
     });
 
     app.route({
+      method: syncRoutes.uploadOffset.method,
+      url: syncRoutes.uploadOffset.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, body: uploadOffsetBody, response: { 200: uploadOffsetResponse } },
+      handler: async (request) => store.uploadOffset(shareOf(request, request.params), request.body.path, request.body.uploadId, request.body.size),
+    });
+
+    app.route({
+      method: syncRoutes.appendUpload.method,
+      url: syncRoutes.appendUpload.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, querystring: appendUploadQuery, response: { 200: appendUploadResponse } },
+      handler: async (request) => {
+        const share = shareOf(request, request.params);
+        const started = uploadOffsetOf(request);
+        const appended = await store.appendUpload(share, request.query.path, request.query.uploadId, started, uploadOf(request));
+        if (started > 0 && appended.complete) request.log.info({ ...share, resumedAt: started, size: appended.offset }, 'resumed upload completed');
+        return appended;
+      },
+    });
+
+    app.route({
       method: syncRoutes.getFile.method,
       url: syncRoutes.getFile.path,
       onRequest: requireSession,
@@ -263,6 +290,15 @@ function announcedSha256(request: FastifyRequest): AnnouncedSha256 {
     });
   }
   return { hex: value };
+}
+
+/** The offset an appendUpload body starts at: a decimal byte count. */
+function uploadOffsetOf(request: FastifyRequest): number {
+  const value = request.headers[UPLOAD_OFFSET_HEADER];
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) {
+    throw new AnemoneError('VALIDATION_FAILED', { message: `A resumed upload needs the ${UPLOAD_OFFSET_HEADER} header: the byte its body starts at` });
+  }
+  return Number(value);
 }
 
 function sendStored(reply: FastifyReply, stored: StoredFileStream): FastifyReply {

@@ -51,6 +51,9 @@ export const MANIFEST_JOURNAL_HEADER = 'x-anemone-manifest-journal';
 /** Query of putManifestDelta and getManifestDelta: the generation the delta leads to. */
 export const deltaQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
+/** Header of appendUpload: the byte of the object its body starts at, which must be what the peer holds. */
+export const UPLOAD_OFFSET_HEADER = 'x-anemone-upload-offset';
+
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
 
@@ -106,6 +109,13 @@ export const batchItemHeader = z.object({
 });
 export type BatchItemHeader = z.infer<typeof batchItemHeader>;
 
+/** Resumable uploads of large objects: the source names the upload (random, 32 hex) and the object's full ciphertext size. */
+const uploadId = z.string().regex(/^[0-9a-f]{32}$/);
+export const uploadOffsetBody = z.object({ path: z.string().min(1).max(4096), uploadId, size: z.number().int().nonnegative() });
+export const uploadOffsetResponse = z.object({ offset: z.number().int().nonnegative() });
+export const appendUploadQuery = z.object({ path: z.string().min(1).max(4096), uploadId });
+export const appendUploadResponse = z.object({ complete: z.boolean(), offset: z.number().int().nonnegative() });
+
 export type SyncErrorCode =
   | 'PEER_UNAUTHORIZED'
   | 'PEER_FORBIDDEN'
@@ -118,6 +128,7 @@ export type SyncErrorCode =
   | 'INSUFFICIENT_STORAGE'
   | 'TOO_MANY_ATTEMPTS'
   | 'NOT_FOUND'
+  | 'UPLOAD_OFFSET_MISMATCH'
   | 'VALIDATION_FAILED';
 
 interface RouteEntry {
@@ -197,6 +208,22 @@ export const syncRoutes = {
     auth: 'session',
     summary: 'Stores many small encrypted files in one request; durable as a batch.',
     errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+  },
+  uploadOffset: {
+    method: 'POST',
+    path: `${SYNC_PREFIX}/shares/:user/:share/uploads`,
+    auth: 'session',
+    summary:
+      'Creates or finds the resumable upload of a large object (body: stored path, upload id, ciphertext size) and answers the bytes the peer holds of it, fsynced. Another upload id for the path discards the old partial.',
+    errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+  },
+  appendUpload: {
+    method: 'PUT',
+    path: `${SYNC_PREFIX}/shares/:user/:share/uploads/append`,
+    auth: 'session',
+    summary:
+      'Continues a resumable upload (`?path=&uploadId=`) at the `x-anemone-upload-offset` header: the ciphertext from there, then the whole object\'s SHA-256 as a 32-byte trailer. Complete and matching, the object is stored atomically.',
+    errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND', 'UPLOAD_OFFSET_MISMATCH', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   getFile: {
     method: 'GET',

@@ -1,0 +1,306 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { AnemoneError } from '../errors/catalogue.js';
+import { bodyChunks } from './body-chunks.js';
+import { asStorageError, isCode } from './fs-errors.js';
+import { fsyncFolder } from './fsync.js';
+import { TrailerHoldback } from './trailer-holdback.js';
+
+/** Where partial uploads wait: a dot name, so it never collides with a source's folder. */
+export const PARTIALS_FOLDER = '.partial';
+export const DEFAULT_PARTIAL_EXPIRY_MS = 24 * 60 * 60 * 1000;
+/** Partials one source may keep at once; a new one beyond pushes out the one touched longest ago. */
+export const DEFAULT_MAX_PARTIALS_PER_SOURCE = 8;
+
+/** What a partial belongs to, kept beside its bytes (`<key>.json`); the bytes are `<key>.part`. */
+interface PartialMeta {
+  uploadId: string;
+  user: string;
+  share: string;
+  path: string;
+  size: number;
+}
+
+export interface PartialTarget {
+  source: string;
+  user: string;
+  share: string;
+  storedPath: string;
+}
+
+export interface PartialUploadsOptions {
+  root: string;
+  expiryMs?: number | undefined;
+  maxPerSource?: number | undefined;
+  now?: (() => number) | undefined;
+}
+
+/**
+ * Resumable uploads of large objects, on the receiving side. A partial is
+ * the ciphertext received so far of one stored path, under one upload id the
+ * source chose; what `offset` reports has been fsynced, so it survives a
+ * crash of this server. The whole object's SHA-256 is checked at completion
+ * by hashing the partial on disk again before the new bytes (no hash state
+ * is kept between requests); the object is then renamed into place by
+ * `commit`, exactly as a single upload is.
+ */
+export class PartialUploads {
+  readonly root: string;
+  readonly expiryMs: number;
+  private readonly maxPerSource: number;
+  private readonly now: () => number;
+  /** Appends running, by partial: a new offset query ends the old one (the source lost that connection). */
+  private readonly active = new Map<string, { stop: () => void; done: Promise<unknown> }>();
+
+  constructor(options: PartialUploadsOptions) {
+    this.root = path.join(options.root, PARTIALS_FOLDER);
+    this.expiryMs = options.expiryMs ?? DEFAULT_PARTIAL_EXPIRY_MS;
+    this.maxPerSource = options.maxPerSource ?? DEFAULT_MAX_PARTIALS_PER_SOURCE;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Creates the partial, or finds the one of the same upload id and size, and
+   * answers how many of its bytes are durable here. Another upload id for the
+   * path (the source file changed) discards the old partial first.
+   */
+  async offset(target: PartialTarget, uploadId: string, size: number): Promise<number> {
+    const files = this.filesOf(target);
+    await this.stopActive(files.key);
+    const meta = await readMeta(files.meta);
+    if (meta && meta.uploadId === uploadId && meta.size === size) {
+      const durable = await syncedSize(files.part);
+      if (durable !== undefined && durable <= size) {
+        await this.touch(files.part);
+        return durable;
+      }
+    }
+    await this.discardFiles(files);
+    await mkdir(files.folder, { recursive: true, mode: 0o700 });
+    await this.makeRoom(files.folder);
+    const fresh: PartialMeta = { uploadId, user: target.user, share: target.share, path: target.storedPath, size };
+    try {
+      await writeDurably(files.part, Buffer.alloc(0));
+      await writeDurably(files.meta, Buffer.from(JSON.stringify(fresh)));
+      await fsyncFolder(files.folder);
+      await this.touch(files.part);
+    } catch (error) {
+      await this.discardFiles(files);
+      throw asStorageError(error);
+    }
+    return 0;
+  }
+
+  /**
+   * Appends `body` (ciphertext from `offset`, then the whole object's SHA-256
+   * as a 32-byte trailer) to the partial. Resolves with the completed file's
+   * path when the object is whole and its hash matches, for the caller to
+   * commit; a body that ends early leaves the partial at what arrived, fsynced.
+   */
+  async append(target: PartialTarget, uploadId: string, offset: number, body: Readable): Promise<{ partPath: string; size: number } | { incomplete: number }> {
+    // a connection that drops while the partial is being rehashed must not be an unhandled 'error': the read below sees it
+    body.on('error', () => undefined);
+    const files = this.filesOf(target);
+    const meta = await readMeta(files.meta);
+    if (!meta || meta.uploadId !== uploadId) {
+      throw new AnemoneError('NOT_FOUND', { message: 'No upload in progress here with that id: it expired or was replaced; ask for the offset again' });
+    }
+    await this.stopActive(files.key);
+    const held = await syncedSize(files.part);
+    if (held !== offset) {
+      throw new AnemoneError('UPLOAD_OFFSET_MISMATCH', { message: `This server holds ${held ?? 0} bytes of the upload, not ${offset}`, details: { offset: held ?? 0 } });
+    }
+    let stop = () => undefined as void;
+    const work = this.receive(files, meta, offset, body, (stopper) => (stop = stopper));
+    const entry = { stop: () => stop(), done: work.catch(() => undefined) };
+    this.active.set(files.key, entry);
+    try {
+      return await work;
+    } finally {
+      if (this.active.get(files.key) === entry) this.active.delete(files.key);
+    }
+  }
+
+  /** After a commit renamed the part into place: removes what is left of the partial. */
+  async forget(target: PartialTarget): Promise<void> {
+    await this.discardFiles(this.filesOf(target));
+  }
+
+  /** Removes partials untouched for longer than the expiry; at start and periodically. Returns how many. */
+  async removeExpired(): Promise<number> {
+    let removed = 0;
+    const sources = await readdir(this.root).catch(() => [] as string[]);
+    for (const source of sources) {
+      const folder = path.join(this.root, source);
+      for (const partial of await partialsIn(folder)) {
+        if (this.now() - partial.touchedMs <= this.expiryMs || this.active.has(`${source}/${partial.key}`)) continue;
+        await this.discardFiles({ folder, key: `${source}/${partial.key}`, part: path.join(folder, `${partial.key}.part`), meta: path.join(folder, `${partial.key}.json`) });
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  /** Bytes the partials of `source` hold (the Incoming Backups page and the tests). */
+  async bytesHeld(source: string): Promise<number> {
+    const partials = await partialsIn(path.join(this.root, source));
+    return partials.reduce((sum, partial) => sum + partial.bytes, 0);
+  }
+
+  private async receive(
+    files: PartialFiles,
+    meta: PartialMeta,
+    offset: number,
+    body: Readable,
+    onStop: (stop: () => void) => void,
+  ): Promise<{ partPath: string; size: number } | { incomplete: number }> {
+    const hash = createHash('sha256');
+    await hashExisting(files.part, hash);
+    const handle = await open(files.part, constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0));
+    let written = offset;
+    onStop(() => body.destroy(new Error('replaced by a newer request for the same upload')));
+    const holdback = new TrailerHoldback();
+    let ended = false;
+    try {
+      try {
+        for await (const chunk of bodyChunks(body)) {
+          for (const content of holdback.push(chunk)) {
+            written += content.length;
+            if (written > meta.size) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is longer than the ${meta.size} bytes announced` });
+            hash.update(content);
+            await handle.write(content);
+          }
+        }
+        ended = true;
+      } catch (error) {
+        if (error instanceof AnemoneError) throw error;
+        // the connection dropped: what arrived stays, fsynced below, for the next request to continue
+      }
+      await handle.sync();
+    } catch (error) {
+      throw asStorageError(error);
+    } finally {
+      await handle.close();
+    }
+    await this.touch(files.part);
+    const trailer = ended ? holdback.trailerHex() : undefined;
+    if (!ended || written < meta.size || trailer === undefined) return { incomplete: written };
+    const actual = hash.digest('hex');
+    if (actual !== trailer) {
+      await this.discardFiles(files);
+      throw new AnemoneError('HASH_MISMATCH', { message: `The file arrived damaged: its SHA-256 is ${actual}, the source announced ${trailer}; the partial upload was discarded` });
+    }
+    return { partPath: files.part, size: written };
+  }
+
+  private filesOf(target: PartialTarget): PartialFiles {
+    const key = createHash('sha256').update(JSON.stringify([target.user, target.share, target.storedPath])).digest('hex').slice(0, 40);
+    const folder = path.join(this.root, target.source);
+    return { folder, key: `${target.source}/${key}`, part: path.join(folder, `${key}.part`), meta: path.join(folder, `${key}.json`) };
+  }
+
+  private async stopActive(key: string): Promise<void> {
+    const running = this.active.get(key);
+    if (!running) return;
+    running.stop();
+    await running.done;
+  }
+
+  /** Keeps a source under its bound: the partial touched longest ago goes first. */
+  private async makeRoom(folder: string): Promise<void> {
+    const partials = (await partialsIn(folder)).sort((a, b) => a.touchedMs - b.touchedMs);
+    const source = path.basename(folder);
+    while (partials.length >= this.maxPerSource) {
+      const oldest = partials.shift() as PartialInfo;
+      await this.discardFiles({ folder, key: `${source}/${oldest.key}`, part: path.join(folder, `${oldest.key}.part`), meta: path.join(folder, `${oldest.key}.json`) });
+    }
+  }
+
+  private async touch(filePath: string): Promise<void> {
+    const when = new Date(this.now());
+    await utimes(filePath, when, when).catch(() => undefined);
+  }
+
+  private async discardFiles(files: PartialFiles): Promise<void> {
+    await rm(files.meta, { force: true });
+    await rm(files.part, { force: true });
+  }
+}
+
+interface PartialFiles {
+  folder: string;
+  key: string;
+  part: string;
+  meta: string;
+}
+
+interface PartialInfo {
+  key: string;
+  bytes: number;
+  touchedMs: number;
+}
+
+async function partialsIn(folder: string): Promise<PartialInfo[]> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const found: PartialInfo[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const key = name.slice(0, -'.json'.length);
+    const part = await stat(path.join(folder, `${key}.part`)).catch(() => undefined);
+    const meta = await stat(path.join(folder, name)).catch(() => undefined);
+    // the part's mtime is set at each request (`touch`): when its source last worked on it
+    found.push({ key, bytes: part?.size ?? 0, touchedMs: part?.mtimeMs ?? meta?.mtimeMs ?? 0 });
+  }
+  return found;
+}
+
+async function readMeta(filePath: string): Promise<PartialMeta | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(filePath, 'utf8')) as Partial<PartialMeta>;
+    if (typeof parsed.uploadId !== 'string' || typeof parsed.size !== 'number') return undefined;
+    return parsed as PartialMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The size of a partial after an fsync: the bytes this server can promise to keep. */
+async function syncedSize(filePath: string): Promise<number | undefined> {
+  let handle;
+  try {
+    handle = await open(filePath, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    if (isCode(error, 'ENOENT', 'ELOOP')) return undefined;
+    throw error;
+  }
+  try {
+    await handle.sync();
+    return (await handle.stat()).size;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function hashExisting(filePath: string, hash: ReturnType<typeof createHash>): Promise<void> {
+  const handle = await open(filePath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeDurably(filePath: string, bytes: Buffer): Promise<void> {
+  const temp = `${filePath}.new`;
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, filePath);
+}
