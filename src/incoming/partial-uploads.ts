@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { AnemoneError } from '../errors/catalogue.js';
 import { bodyChunks } from './body-chunks.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
+import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 import { TrailerHoldback } from './trailer-holdback.js';
 
 /** Where partial uploads wait: a dot name, so it never collides with a source's folder. */
@@ -33,6 +36,8 @@ export interface PartialTarget {
 
 export interface PartialUploadsOptions {
   root: string;
+  /** The store's disk seam: partials are written through it as every upload is (a full disk is 507 the same way). */
+  createWriteStream?: WriteStreamFactory | undefined;
   expiryMs?: number | undefined;
   maxPerSource?: number | undefined;
   now?: (() => number) | undefined;
@@ -52,6 +57,7 @@ export class PartialUploads {
   readonly expiryMs: number;
   private readonly maxPerSource: number;
   private readonly now: () => number;
+  private readonly createWriteStream: WriteStreamFactory;
   /** Appends running, by partial: a new offset query ends the old one (the source lost that connection). */
   private readonly active = new Map<string, { stop: () => void; done: Promise<unknown> }>();
 
@@ -60,6 +66,7 @@ export class PartialUploads {
     this.expiryMs = options.expiryMs ?? DEFAULT_PARTIAL_EXPIRY_MS;
     this.maxPerSource = options.maxPerSource ?? DEFAULT_MAX_PARTIALS_PER_SOURCE;
     this.now = options.now ?? Date.now;
+    this.createWriteStream = options.createWriteStream ?? diskWriteStream;
   }
 
   /**
@@ -72,9 +79,10 @@ export class PartialUploads {
     await this.stopActive(files.key);
     const meta = await readMeta(files.meta);
     if (meta && meta.uploadId === uploadId && meta.size === size) {
-      const durable = await syncedSize(files.part);
-      if (durable !== undefined && durable <= size) {
-        await this.touch(files.part);
+      // no part yet: nothing of it arrived
+      const durable = (await syncedSize(files.part)) ?? 0;
+      if (durable <= size) {
+        await this.touch(files);
         return durable;
       }
     }
@@ -83,10 +91,9 @@ export class PartialUploads {
     await this.makeRoom(files.folder);
     const fresh: PartialMeta = { uploadId, user: target.user, share: target.share, path: target.storedPath, size };
     try {
-      await writeDurably(files.part, Buffer.alloc(0));
       await writeDurably(files.meta, Buffer.from(JSON.stringify(fresh)));
       await fsyncFolder(files.folder);
-      await this.touch(files.part);
+      await this.touch(files);
     } catch (error) {
       await this.discardFiles(files);
       throw asStorageError(error);
@@ -109,9 +116,9 @@ export class PartialUploads {
       throw new AnemoneError('NOT_FOUND', { message: 'No upload in progress here with that id: it expired or was replaced; ask for the offset again' });
     }
     await this.stopActive(files.key);
-    const held = await syncedSize(files.part);
+    const held = (await syncedSize(files.part)) ?? 0;
     if (held !== offset) {
-      throw new AnemoneError('UPLOAD_OFFSET_MISMATCH', { message: `This server holds ${held ?? 0} bytes of the upload, not ${offset}`, details: { offset: held ?? 0 } });
+      throw new AnemoneError('UPLOAD_OFFSET_MISMATCH', { message: `This server holds ${held} bytes of the upload, not ${offset}`, details: { offset: held } });
     }
     let stop = () => undefined as void;
     const work = this.receive(files, meta, offset, body, (stopper) => (stop = stopper));
@@ -158,8 +165,8 @@ export class PartialUploads {
     onStop: (stop: () => void) => void,
   ): Promise<{ partPath: string; size: number } | { incomplete: number }> {
     const hash = createHash('sha256');
-    await hashExisting(files.part, hash);
-    const handle = await open(files.part, constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0));
+    if (offset > 0) await hashExisting(files.part, hash);
+    const file = new AppendingFile(this.createWriteStream(files.part, offset > 0 ? { append: true } : undefined));
     let written = offset;
     onStop(() => body.destroy(new Error('replaced by a newer request for the same upload')));
     const holdback = new TrailerHoldback();
@@ -171,21 +178,21 @@ export class PartialUploads {
             written += content.length;
             if (written > meta.size) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is longer than the ${meta.size} bytes announced` });
             hash.update(content);
-            await handle.write(content);
+            await file.write(content);
           }
         }
         ended = true;
       } catch (error) {
-        if (error instanceof AnemoneError) throw error;
+        if (error instanceof AnemoneError || file.failed) throw error;
         // the connection dropped: what arrived stays, fsynced below, for the next request to continue
       }
-      await handle.sync();
+      // the stream fsyncs before it reports closed (`flush`)
+      await file.close();
     } catch (error) {
-      throw asStorageError(error);
-    } finally {
-      await handle.close();
+      await file.abandon();
+      throw asStorageError(file.failure ?? error);
     }
-    await this.touch(files.part);
+    await this.touch(files);
     const trailer = ended ? holdback.trailerHex() : undefined;
     if (!ended || written < meta.size || trailer === undefined) return { incomplete: written };
     const actual = hash.digest('hex');
@@ -219,9 +226,10 @@ export class PartialUploads {
     }
   }
 
-  private async touch(filePath: string): Promise<void> {
+  /** Marks the partial as worked on now (its expiry counts from here). */
+  private async touch(files: { part: string; meta: string }): Promise<void> {
     const when = new Date(this.now());
-    await utimes(filePath, when, when).catch(() => undefined);
+    for (const filePath of [files.part, files.meta]) await utimes(filePath, when, when).catch(() => undefined);
   }
 
   private async discardFiles(files: PartialFiles): Promise<void> {
@@ -251,8 +259,8 @@ async function partialsIn(folder: string): Promise<PartialInfo[]> {
     const key = name.slice(0, -'.json'.length);
     const part = await stat(path.join(folder, `${key}.part`)).catch(() => undefined);
     const meta = await stat(path.join(folder, name)).catch(() => undefined);
-    // the part's mtime is set at each request (`touch`): when its source last worked on it
-    found.push({ key, bytes: part?.size ?? 0, touchedMs: part?.mtimeMs ?? meta?.mtimeMs ?? 0 });
+    // both mtimes are set at each request (`touch`): when its source last worked on it
+    found.push({ key, bytes: part?.size ?? 0, touchedMs: Math.max(part?.mtimeMs ?? 0, meta?.mtimeMs ?? 0) });
   }
   return found;
 }
@@ -290,6 +298,37 @@ async function hashExisting(filePath: string, hash: ReturnType<typeof createHash
     for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   } finally {
     await handle.close();
+  }
+}
+
+/** A partial's write stream, with backpressure and its first failure kept for the caller. */
+class AppendingFile {
+  failure: unknown;
+
+  constructor(private readonly stream: Writable) {
+    stream.on('error', (error) => {
+      this.failure ??= error;
+    });
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.failed) throw this.failure;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    if (this.failed) throw this.failure;
+    this.stream.end();
+    await finished(this.stream);
+  }
+
+  async abandon(): Promise<void> {
+    this.stream.destroy();
+    await finished(this.stream).catch(() => undefined);
   }
 }
 

@@ -86,7 +86,7 @@ export class IncomingStore {
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.createWriteStream = options.createWriteStream ?? diskWriteStream;
     this.now = options.now ?? (() => new Date());
-    this.partials = new PartialUploads({ root: options.root, ...options.partials });
+    this.partials = new PartialUploads({ root: options.root, createWriteStream: this.createWriteStream, ...options.partials });
   }
 
   /** A resumable upload of a large object: creates or finds its partial, answers the bytes held durably. */

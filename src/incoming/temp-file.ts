@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -10,17 +10,29 @@ import { asStorageError } from './fs-errors.js';
 /** Hidden, so listings and the sync's scans skip it; removed at start if a crash left it behind. */
 export const TEMP_PREFIX = '.anemone-tmp-';
 
-/** Opens a new file for writing. The one seam of the store: tests inject a disk that fails (ENOSPC). */
-export type WriteStreamFactory = (filePath: string) => Writable;
+/**
+ * Opens a new file for writing — or, with `append`, an existing one at its
+ * end (a resumed upload's partial). The one seam of the store: tests inject a
+ * disk that fails (ENOSPC).
+ */
+export type WriteStreamFactory = (filePath: string, options?: { append?: boolean }) => Writable;
 
 /**
  * `wx` never opens an existing file (nor follows a symlink planted at the
  * name); `flush` fsyncs the data before the stream reports it closed, so a
  * file is durable before it is renamed into place.
  */
-export const diskWriteStream: WriteStreamFactory = (filePath) =>
+const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0);
+
+export const diskWriteStream: WriteStreamFactory = (filePath, options) =>
   // a 1 MiB buffer lets the stream gather the network's small pieces into few large writes (writev)
-  createWriteStream(filePath, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1024 * 1024 });
+  createWriteStream(filePath, {
+    // appending never follows a symlink planted at the name either (node takes numeric flags; its types say string)
+    flags: options?.append ? (APPEND_NO_FOLLOW as unknown as string) : 'wx',
+    mode: 0o600,
+    flush: true,
+    highWaterMark: 1024 * 1024,
+  });
 
 /**
  * One upload on its way to disk: written under a temporary name in its

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { encryptedLength } from '../../src/crypto/index.js';
+import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { independentDecrypt } from '../helpers/independent-decrypt.js';
 import { LinkProxy } from '../helpers/link-proxy.js';
 import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
@@ -121,5 +123,65 @@ describe('resumable uploads of large files over a link that drops', () => {
     assert.equal(log?.status, 'success', JSON.stringify(log));
     await assertStoredOnB('changed.bin', after);
     assert.deepEqual(await readdir(partialsOnB), [], 'the old partial was discarded');
+  });
+});
+
+describe('a source killed (kill -9) in the middle of a large upload', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('resumes the file from what the peer holds when it starts again', async () => {
+    const b = await startNamedServer('server-b', { acceptPassword: 'password of b' });
+    cleanups.push(() => b.test.stop());
+    const proxy = await LinkProxy.start({ target: { host: '127.0.0.1', port: b.port }, upBytesPerSecond: RATE, upLatencyMs: 10, downLatencyMs: 10 });
+    cleanups.push(() => proxy.close());
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'anemone-killed-upload-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    let a: ChildServer = await startChildServer(dataDir, port);
+    cleanups.push(() => a.stop());
+
+    const admin = a.client();
+    assert.equal((await admin.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password a' })).status, 201);
+    const created = await admin.post('/api/admin/users', { username: 'alice' });
+    const activated = await a.client().post('/api/activate', { token: created.body.activationToken, password: 'alice password' });
+    const aliceKey = Buffer.from(activated.body.encryptionKey, 'base64');
+    const peer = await admin.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: proxy.port, password: 'password of b' });
+    const tested = await admin.post(`/api/admin/peers/${peer.body.id}/test`);
+    await admin.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint });
+    const content = randomBytes(FILE_SIZE);
+    await writeFiles(path.join(dataDir, 'shares', 'alice', 'backup'), { 'killed.bin': content });
+
+    const login = async (server: ChildServer) => {
+      const client = server.client();
+      await client.post('/api/auth/login', { username: 'alice', password: 'alice password' });
+      return client;
+    };
+    let alice = await login(a);
+    const backupId = (await alice.get('/api/shares')).body.shares.find((share: { name: string }) => share.name === 'backup').id;
+    proxy.resetCounts();
+    assert.equal((await alice.post(`/api/shares/${backupId}/sync`)).status, 202);
+    const deadline = Date.now() + 30_000;
+    while (proxy.bytes.up < CIPHERTEXT * 0.5) {
+      assert.ok(Date.now() < deadline, 'the upload did not get half-way');
+      await delay(20);
+    }
+    await a.kill();
+
+    a = await startChildServer(dataDir, port);
+    const restartedAdmin = a.client();
+    await restartedAdmin.post('/api/auth/login', { username: 'admin', password: 'admin password a' });
+    alice = await login(a);
+    const second = await alice.post(`/api/shares/${backupId}/sync`);
+    assert.equal(second.status, 202, JSON.stringify(second.body));
+    const [log] = await waitForLogs(restartedAdmin, [second.body.started[0].logId], 60_000);
+    assert.equal(log?.status, 'success', JSON.stringify(log));
+    const wire = proxy.bytes.up;
+    console.log(`resume after kill -9: ${CIPHERTEXT} B ciphertext, killed at 50 %: ${wire} B up on the wire over both runs (${(wire / CIPHERTEXT).toFixed(3)}x)`);
+    assert.ok(wire <= CIPHERTEXT * 1.3, `sent ${wire} bytes for ${CIPHERTEXT} of ciphertext`);
+    const stored = await readFile(path.join(b.test.dataDir, 'incoming', 'server-a', 'alice', 'backup', 'killed.bin.enc'));
+    assert.ok(independentDecrypt(aliceKey, { sourceServer: 'server-a', user: 'alice', share: 'backup', relPath: 'killed.bin' }, stored).equals(content));
   });
 });
