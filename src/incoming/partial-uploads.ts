@@ -166,6 +166,8 @@ export class PartialUploads {
   ): Promise<{ partPath: string; size: number } | { incomplete: number }> {
     const hash = createHash('sha256');
     if (offset > 0) await hashExisting(files.part, hash);
+    // at 0 the part is empty (a request that died before its first byte): written anew
+    else await rm(files.part, { force: true });
     const file = new AppendingFile(this.createWriteStream(files.part, offset > 0 ? { append: true } : undefined));
     let written = offset;
     onStop(() => body.destroy(new Error('replaced by a newer request for the same upload')));
