@@ -153,6 +153,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       incoming.partialSweep.stop();
       await sync.stopAll();
       await restore.stopAll();
+      await peers.close();
       await app.close();
       db.close();
       logger.flush();

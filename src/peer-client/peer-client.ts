@@ -31,6 +31,7 @@ import {
 } from '../protocol/v1/index.js';
 import { PeerError } from './peer-error.js';
 import { PeerTransport, type PeerResponse, type SendOptions } from './peer-transport.js';
+import type { Agent } from 'undici';
 import { type ClientIdentity, createPinnedAgent } from './pinned-agent.js';
 import { SessionSlot, type OpenPeerSession } from './session-slot.js';
 import { discard, readCapped, readJson, withPeerErrors } from './response-body.js';
@@ -73,6 +74,12 @@ export interface PeerClientOptions {
   session?: SessionSlot;
   /** The peer's upload limit; share one between the clients of one peer. */
   uploadThrottle?: UploadThrottle;
+  /**
+   * Connections shared with the other clients of this peer (a pinned agent for
+   * the same fingerprint): `close` then leaves them to their keep-alive, so
+   * the next run skips the TCP and TLS handshakes, two round trips each.
+   */
+  agent?: Agent;
 }
 
 export interface CallOptions {
@@ -101,6 +108,11 @@ const SESSION_RENEW_MARGIN_MS = 60_000;
 const DELETE_CHUNK_PATHS = 5_000;
 const DELETE_CHUNK_BYTES = 512 * 1024;
 
+/** How long connecting may take for a peer of timeout `timeoutMs`. */
+export function peerConnectTimeoutMs(timeoutMs: number): number {
+  return Math.min(timeoutMs, MAX_CONNECT_TIMEOUT_MS);
+}
+
 /** Asks `hello` over any transport: the one request that needs no session and carries no secret. */
 export async function helloOver(transport: PeerTransport, signal?: AbortSignal): Promise<PeerHello> {
   const response = await transport.send('hello', { signal });
@@ -127,7 +139,8 @@ export async function helloOver(transport: PeerTransport, signal?: AbortSignal):
 export class PeerClient {
   readonly address: string;
   readonly port: number;
-  private readonly agent;
+  private readonly agent: Agent;
+  private readonly sharedAgent: boolean;
   private readonly transport: PeerTransport;
   private credentials: PeerCredentials | undefined;
   private readonly session: SessionSlot;
@@ -137,11 +150,14 @@ export class PeerClient {
     this.port = options.port;
     this.credentials = options.credentials;
     this.session = options.session ?? new SessionSlot();
-    this.agent = createPinnedAgent({
-      identity: options.identity,
-      pinnedFingerprint: options.pinnedFingerprint,
-      connectTimeoutMs: options.connectTimeoutMs ?? Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS),
-    });
+    this.sharedAgent = options.agent !== undefined;
+    this.agent =
+      options.agent ??
+      createPinnedAgent({
+        identity: options.identity,
+        pinnedFingerprint: options.pinnedFingerprint,
+        connectTimeoutMs: options.connectTimeoutMs ?? peerConnectTimeoutMs(options.timeoutMs),
+      });
     this.transport = new PeerTransport(this.agent, {
       address: options.address,
       port: options.port,
@@ -394,14 +410,14 @@ export class PeerClient {
     return readCapped(response.body, limits.recoveryKitMaxBytes, this.transport.context);
   }
 
-  /** Lets running requests finish (a stream from getFile must be read or destroyed), then closes the connections. */
+  /** Lets running requests finish (a stream from getFile must be read or destroyed), then closes the connections unless they are shared. */
   async close(): Promise<void> {
-    await this.agent.close();
+    if (!this.sharedAgent) await this.agent.close();
   }
 
-  /** Ends every connection now, failing what is still running (a cancelled sync). */
+  /** Ends every connection now, failing what is still running (a cancelled sync); shared connections are left to their owner. */
   async destroy(): Promise<void> {
-    await this.agent.destroy();
+    if (!this.sharedAgent) await this.agent.destroy();
   }
 
   private async startSession(signal: AbortSignal | undefined): Promise<z.infer<typeof openSessionResponse>> {

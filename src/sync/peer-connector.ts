@@ -16,7 +16,7 @@ export function peerConnector(peers: PeerService): PeerConnector {
     findPeer: (peerId) => peers.findPeer(peerId),
     recordContact: (peerId, outcome) => peers.recordContact(peerId, outcome),
     async connect(peerId, signal) {
-      const client = peers.clientFor(peerId, { timeoutGraceMs: CLIENT_TIMEOUT_GRACE_MS });
+      const client = peers.clientFor(peerId, { timeoutGraceMs: CLIENT_TIMEOUT_GRACE_MS, sharedConnections: true });
       try {
         // a wrong password or a refusing peer fails here, before anything is scanned or sent
         await client.ensureSession({ signal });

@@ -70,6 +70,11 @@ export class LinkProxy {
     this.shapes[direction].bucket = new TokenBucket(bytesPerSecond);
   }
 
+  /** Changes a direction's one-way latency for what arrives from now on. */
+  setLatency(direction: Direction, latencyMs: number): void {
+    this.shapes[direction].latencyMs = latencyMs;
+  }
+
   /** Stops forwarding both ways, connections left open: a peer that stopped answering. Data is held, not lost. */
   pause(): void {
     this.paused = true;
@@ -130,7 +135,7 @@ class Shape {
 
   constructor(
     bytesPerSecond: number | null,
-    readonly latencyMs: number,
+    public latencyMs: number,
   ) {
     this.bucket = new TokenBucket(bytesPerSecond);
   }
