@@ -17,6 +17,8 @@
  *   BENCH_SERVER=dist          run the built CLI (bin/anemone.js; `npm run build` first) as installed
  *                              servers do; default: the sources through tsx, as the tests do (tsx
  *                              adds ~35 MB to each server's memory)
+ *   BENCH_WAN=0                no WAN rows; BENCH_WAN=only: the WAN rows alone (default: after the sets)
+ *   BENCH_WAN_SCALE=0.02       the scale of the WAN rows' sets (mixed and small, as BENCH_SETS allows)
  *   BENCH_NO_FSYNC=b           diagnostic only: runs server B (or a, or a,b) under eatmydata
  *                              (apt-get install eatmydata), so fsync costs nothing: shows how much
  *                              of a run is waiting for the disk. Such figures are not the product's.
@@ -37,6 +39,7 @@ import { kbToMB, machineCpuSeconds, processCpuSeconds, procStatusKb, threadCpuDe
 import { type ProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fixed, formatTable, seconds } from './lib/report.js';
 import { type BenchServer, type Pair, REPO_ROOT, setUpPair, startServer } from './lib/servers.js';
+import { runWan, WAN_LINK, type WanResult } from './lib/wan.js';
 import { INSTALL_HINT, runToolComparison, TOOL_LABELS, TOOL_NAMES, type ToolName, type ToolRun, toolPath } from './lib/tools.js';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
@@ -131,7 +134,11 @@ async function main(): Promise<void> {
   const memoryMode = process.env.ANEMONE_MEMORY ?? 'lean';
   if (build === 'dist' && !existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) throw new Error('BENCH_SERVER=dist needs a build: npm run build');
 
-  const sets = await chooseSets(scale, baseDir);
+  const wanMode = process.env.BENCH_WAN ?? '1';
+  if (!['0', '1', 'only'].includes(wanMode)) throw new Error(`BENCH_WAN must be 0, 1 or only, got ${wanMode}`);
+  const wanScale = Number(process.env.BENCH_WAN_SCALE ?? '0.02');
+  if (!(wanScale > 0 && wanScale <= 1)) throw new Error(`BENCH_WAN_SCALE must be a number in (0, 1], got ${process.env.BENCH_WAN_SCALE}`);
+  const sets = wanMode === 'only' ? [] : await chooseSets(scale, baseDir);
   const tools = chooseTools();
   const cacheDrop = process.env.BENCH_DROP_CACHES === '0' ? { worked: false, detail: 'off (BENCH_DROP_CACHES=0)' } : dropPageCache();
   const dropBeforeFirstRun = () => {
@@ -159,8 +166,14 @@ async function main(): Promise<void> {
     results.push(result);
   }
 
+  let wan: WanResult | undefined;
+  if (wanMode !== '0') {
+    const requested = process.env.BENCH_SETS?.split(',').map((name) => name.trim()) as SetName[] | undefined;
+    wan = await runWan({ scale: wanScale, baseDir, timeoutMs, cleanup, build, sets: requested, timedSync, printRun, racyWindowMs: RACY_WINDOW_MS });
+  }
+
   const table = buildTable(results);
-  const targets = evaluateTargets(results, scale);
+  const targets = evaluateTargets(results, scale, wan);
   console.log('\n=== Results ===');
   console.log('MB = 10^6 bytes of plaintext; peak memory = max VmRSS sampled every 100 ms during the run (tools: their whole process tree);');
   console.log('ratio = Anemone time ÷ tool time on the same data in this run (> 1: Anemone is slower).\n');
@@ -182,6 +195,29 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  if (wan && wan.runs.length > 0) {
+    console.log(
+      `\nWAN (BENCH_WAN_SCALE=${wan.scale}): A → B through a proxy, ${WAN_LINK.upBitsPerSecond / 1e6} Mbit/s up, ${WAN_LINK.downBitsPerSecond / 1e6} Mbit/s down, ${WAN_LINK.roundTripMs} ms round trip;` +
+        '\nwire = bytes through the proxy (TLS, HTTP, encryption overhead, manifests); link used = wire bytes up ÷ (seconds × uplink).\n',
+    );
+    console.log(
+      formatTable(
+        ['set', 'run', 'files', 'MB', 'seconds', 'link used', 'plaintext share', 'wire/plaintext', 'wire up bytes', 'wire down bytes'],
+        wan.runs.map((run) => [
+          run.set,
+          run.run,
+          run.files.toLocaleString('en-US'),
+          fixed(run.bytes / 1e6, 1),
+          seconds(run.seconds),
+          run.bytes > 0 ? `${fixed(run.linkUsed * 100, 1)} %` : '',
+          run.bytes > 0 ? `${fixed(run.plaintextShare * 100, 1)} %` : '',
+          run.wirePerPlaintextByte === null ? '' : fixed(run.wirePerPlaintextByte, 4),
+          run.wireUp.toLocaleString('en-US'),
+          run.wireDown.toLocaleString('en-US'),
+        ]),
+      ),
+    );
+  }
   const peaks = results.filter((result) => result.hwmAKb !== null);
   if (peaks.length > 0) {
     console.log(`\nServer peaks over each set (VmHWM just before stopping): ${peaks.map((result) => `${result.set} A ${fixed(kbToMB(result.hwmAKb ?? 0), 0)} MB / B ${fixed(kbToMB(result.hwmBKb ?? 0), 0)} MB`).join('; ')}`);
@@ -194,6 +230,7 @@ async function main(): Promise<void> {
     ),
   );
   for (const result of results) if (result.error) console.log(`\n${result.set} failed: ${result.error}`);
+  for (const error of wan?.errors ?? []) console.log(`\n${error}`);
 
   const report = {
     startedAt: startedAt.toISOString(),
@@ -203,6 +240,7 @@ async function main(): Promise<void> {
     table,
     targets,
     sets: results,
+    wan,
   };
   await writeFile(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwritten: ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} (and the servers' logs in bench/results/logs/)`);
@@ -617,7 +655,7 @@ function buildTable(results: SetResult[]): TableRow[] {
   return rows;
 }
 
-function evaluateTargets(results: SetResult[], scale: number): Target[] {
+function evaluateTargets(results: SetResult[], scale: number, wan: WanResult | undefined): Target[] {
   const find = (set: SetName, run: RunKind) => {
     const found = results.find((result) => result.set === set)?.anemone.find((candidate) => candidate.run === run);
     return found?.status === 'success' ? found : undefined;
@@ -706,6 +744,27 @@ function evaluateTargets(results: SetResult[], scale: number): Target[] {
     restic ? `restic ${fixed(smallInitial ? smallInitial.files / restic.seconds : NaN, 0)} files/s` : undefined,
     'needs restic and the small set',
   );
+  const wanMixed = wan?.runs.find((run) => run.set === 'mixed' && run.run === 'initial');
+  const wanSmallNoChange = wan?.runs.find((run) => run.set === 'small' && run.run === 'no-change');
+  const wanLink = `${WAN_LINK.upBitsPerSecond / 1e6} Mbit/s up, ${WAN_LINK.roundTripMs} ms`;
+  check(
+    'issue',
+    `WAN (${wanLink}): link used ≥ 90 % on the mixed set`,
+    wanMixed?.linkUsed,
+    (v) => `${fixed(v * 100, 1)} %`,
+    (v) => v >= 0.9,
+    wanMixed ? `wire bytes up; plaintext ${fixed(wanMixed.plaintextShare * 100, 1)} %, ${fixed(wanMixed.wirePerPlaintextByte, 4)} wire bytes per plaintext byte, BENCH_WAN_SCALE=${wan?.scale}` : undefined,
+    'needs the WAN rows (BENCH_WAN) and the mixed set',
+  );
+  if (wanSmallNoChange) {
+    targets.push({
+      source: 'issue',
+      target: `WAN: wire bytes of a no-change sync (small set)`,
+      measured: `${(wanSmallNoChange.wireUp + wanSmallNoChange.wireDown).toLocaleString('en-US')} bytes`,
+      status: 'n/a',
+      note: `${wanSmallNoChange.files.toLocaleString('en-US')} files; ${wanSmallNoChange.wireUp.toLocaleString('en-US')} up, ${wanSmallNoChange.wireDown.toLocaleString('en-US')} down; a figure to follow, no target`,
+    });
+  }
   return targets;
 }
 

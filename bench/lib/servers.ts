@@ -117,8 +117,8 @@ export interface Pair {
 
 const B_PASSWORD = 'password of server b';
 
-/** Both servers set up through the API: alice on A, B accepting incoming syncs, A → B paired and pinned. */
-export async function setUpPair(a: BenchServer, b: BenchServer): Promise<Pair> {
+/** Both servers set up through the API: alice on A, B accepting incoming syncs, A → B paired and pinned; `peerPort`: A reaches B there (a link proxy). */
+export async function setUpPair(a: BenchServer, b: BenchServer, peerPort = b.port): Promise<Pair> {
   const adminA = a.client();
   expectStatus(await adminA.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password of a' }), 201, 'setup of A');
   const adminB = b.client();
@@ -135,7 +135,7 @@ export async function setUpPair(a: BenchServer, b: BenchServer): Promise<Pair> {
   const backup = (shares.body.shares as { id: number; name: string }[]).find((share) => share.name === 'backup');
   if (!backup) throw new Error(`alice has no backup share: ${JSON.stringify(shares.body)}`);
 
-  const peer = await adminA.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: b.port, password: B_PASSWORD, enabled: true });
+  const peer = await adminA.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: peerPort, password: B_PASSWORD, enabled: true });
   expectStatus(peer, 201, 'adding B as a peer of A');
   const tested = await adminA.post(`/api/admin/peers/${peer.body.id}/test`);
   if (!tested.body?.fingerprint) throw new Error(`Test Connection failed: ${JSON.stringify(tested.body)}`);
