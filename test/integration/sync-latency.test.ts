@@ -22,7 +22,7 @@ const GIGABIT = 125_000_000;
  * manifest after the objects; and one of margin.
  */
 const SERIAL_ROUND_TRIPS = 4;
-const ROUNDS = 2;
+const ROUNDS = 3;
 
 interface LogRow {
   id: number;
