@@ -57,12 +57,17 @@ describe('sync across a 100 ms round trip (a proxy between two real servers)', (
     proxy.setLatency('down', ms / 2);
   }
 
-  /** A new user's first sync of FILES files; returns the run's duration from its log row. */
-  async function firstSync(username: string): Promise<number> {
-    const user: { client: ApiClient; backupShareId: number } = await createUser(a, username);
+  /** A new user with FILES files in their backup share, not synced yet. */
+  async function userWithFiles(username: string): Promise<{ client: ApiClient; backupShareId: number }> {
+    const user = await createUser(a, username);
     const files: Record<string, Buffer> = {};
     for (let index = 0; index < FILES; index += 1) files[`photos/${index}.jpg`] = randomBytes(FILE_SIZE);
     await writeFiles(path.join(a.test.dataDir, 'shares', username, 'backup'), files);
+    return user;
+  }
+
+  /** The user's first sync; returns the run's duration from its log row. */
+  async function firstSync(user: { client: ApiClient; backupShareId: number }): Promise<number> {
     const response = await user.client.post(`/api/shares/${user.backupShareId}/sync`);
     assert.equal(response.status, 202, JSON.stringify(response.body));
     const logId = response.body.started[0].logId as number;
@@ -75,22 +80,33 @@ describe('sync across a 100 ms round trip (a proxy between two real servers)', (
   }
 
   it(`syncs ${FILES} files of ${FILE_SIZE / 1024} KiB across a 100 ms round trip in at most 1.5 times the loopback time, or a few round trips more`, async (t) => {
+    // every user first (scrypt, 128 MiB each), so the syncs run back to back over the connections the first one opened
+    const warmUp = await userWithFiles('warm-up');
+    const near: { client: ApiClient; backupShareId: number }[] = [];
+    const far: { client: ApiClient; backupShareId: number }[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      near.push(await userWithFiles(`near-${round}`));
+      far.push(await userWithFiles(`far-${round}`));
+    }
     // the first run pays for the JIT and the session (scrypt on the peer): not part of either figure
-    await firstSync('warm-up');
-    // turn about, the best of each: a burst of other work on the machine slows one run, not all of them
-    const loopback: number[] = [];
-    const wan: number[] = [];
+    await firstSync(warmUp);
+    // turn about, each 100 ms run right after its loopback twin so both see the same load on the machine;
+    // one round within the bound is enough: a burst of other work can slow either run of a pair, while a
+    // link left idle per batch or per file (a round trip each) fails every round
+    const rounds: { loopbackMs: number; wanMs: number; allowedMs: number }[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       setRoundTrip(0);
-      loopback.push(await firstSync(`near-${round}`));
+      const loopbackMs = await firstSync(near[round] as { client: ApiClient; backupShareId: number });
       setRoundTrip(RTT_MS);
-      wan.push(await firstSync(`far-${round}`));
+      const wanMs = await firstSync(far[round] as { client: ApiClient; backupShareId: number });
+      // 1.5 times holds where the run itself is slow; on a fast machine the serial round trips dominate
+      rounds.push({ loopbackMs, wanMs, allowedMs: Math.max(loopbackMs * 1.5, loopbackMs + SERIAL_ROUND_TRIPS * RTT_MS) });
     }
-    const loopbackMs = Math.min(...loopback);
-    const wanMs = Math.min(...wan);
-    // 1.5 times holds where the run itself is slow (a loaded machine); on a fast one the serial round trips dominate
-    const allowedMs = Math.max(loopbackMs * 1.5, loopbackMs + SERIAL_ROUND_TRIPS * RTT_MS);
-    t.diagnostic(`loopback ${loopback.join(', ')} ms; ${RTT_MS} ms round trip ${wan.join(', ')} ms; best ${loopbackMs} and ${wanMs} (allowed ${allowedMs} ms)`);
-    assert.ok(wanMs <= allowedMs, `${wanMs} ms across ${RTT_MS} ms, ${loopbackMs} ms on loopback (allowed ${allowedMs} ms)`);
+    const text = rounds.map((r) => `${r.wanMs} ms across ${RTT_MS} ms, ${r.loopbackMs} ms on loopback (allowed ${r.allowedMs})`).join('; ');
+    t.diagnostic(text);
+    assert.ok(
+      rounds.some((r) => r.wanMs <= r.allowedMs),
+      text,
+    );
   });
 });
