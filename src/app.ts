@@ -35,11 +35,13 @@ export interface AnemoneServer {
   /** Listens on the configured address and port; resolves with the URL (the real port when 0 was asked). */
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
+  /** Reopens ANEMONE_LOG_FILE at its path (the CLI calls it on SIGHUP, after logrotate moved the file). */
+  reopenLogFile(): void;
 }
 
 /** The services without HTTP: shared by the server and by CLI commands that work on a data directory. */
 export async function openCore(config: Config, logger: Logger) {
-  for (const dir of [config.dataDir, config.sharesDir, config.incomingDir, config.logsDir]) {
+  for (const dir of [config.dataDir, config.sharesDir, config.incomingDir]) {
     await mkdir(dir, { recursive: true });
   }
   const db: Database = openDatabase(config.dbPath);
@@ -74,7 +76,7 @@ export interface ServerOptions {
  * module-level state, so several servers run side by side in one process.
  */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AnemoneServer> {
-  const logger = createLogger({ level: config.logLevel, logsDir: config.logsDir, toStdout: config.logToStdout });
+  const { logger, reopenFile: reopenLogFile } = createLogger({ level: config.logLevel, console: config.logToStdout ? 'stdout' : 'none', file: config.logFile });
   const { db, repos, masterKeys, services: core } = await openCore(config, logger);
   const identity = await loadOrCreateIdentity(config);
   // peers need the identity (our client certificate), which CLI commands working on a data directory do not load
@@ -135,6 +137,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     repos,
     services,
     app,
+    reopenLogFile,
     async start() {
       await app.listen({ port: config.port, host: config.bind });
       peerMonitor.start();

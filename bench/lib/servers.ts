@@ -48,7 +48,7 @@ export async function startServer(options: {
   nodeArgs.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const entry = options.build === 'dist' ? 'bin/anemone.js' : 'src/cli/run.ts';
   const child = options.cleanup.child(
-    spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data-dir', options.dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'info'], {
+    spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data-dir', options.dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'info', '--log-file', path.join(options.dataDir, 'logs', 'anemone.log')], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'ignore', 'pipe'],

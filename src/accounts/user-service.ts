@@ -33,7 +33,7 @@ function summariseUser(user: UserRow, awaitingKey: boolean): UserSummary {
 /** Users: created by an administrator, activated by themselves with a one-time token. */
 export class UserService {
   constructor(
-    private readonly repos: Pick<Repositories, 'users' | 'shares' | 'keyRequests' | 'transaction'>,
+    private readonly repos: Pick<Repositories, 'users' | 'sessions' | 'shares' | 'keyRequests' | 'transaction'>,
     private readonly masterKeys: MasterKeyStore,
     private readonly shares: ShareService,
     private readonly now: () => Date = () => new Date(),
@@ -85,6 +85,29 @@ export class UserService {
     });
     if (!activated) throw new AnemoneError('ACTIVATION_INVALID');
     return { username: user.username, encryptionKey: userKey.toString('base64') };
+  }
+
+  /**
+   * A new password, set on the server by its administrator (`anemone
+   * reset-password`): the same hash as sign-ins check, and every session of
+   * the user ends. The user key is untouched (it is wrapped by the master key,
+   * not by the password).
+   */
+  async resetPassword(username: string, password: string): Promise<{ sessionsEnded: number }> {
+    const user = this.repos.users.findByUsername(username);
+    if (!user) throw new AnemoneError('NOT_FOUND', { message: `No user named "${username}"`, hint: 'Check the username: the Users page lists them.' });
+    if (user.activatedAt === null) {
+      throw new AnemoneError('NOT_FOUND', {
+        message: `${username} has not activated the account yet, so it has no password to reset`,
+        hint: 'The user chooses a password with the activation link; if it has expired, delete the user and create it again on the Users page.',
+      });
+    }
+    const passwordHash = await hashPassword(password);
+    const sessionsEnded = this.repos.transaction(() => {
+      this.repos.users.setPasswordHash(user.id, passwordHash);
+      return this.repos.sessions.deleteForUser(user.id);
+    });
+    return { sessionsEnded };
   }
 
   /** Removes the account and its sessions; the files in its shares stay on disk for the administrator to keep or remove. */

@@ -3,7 +3,7 @@ import { Option } from '@commander-js/extra-typings';
 import { type ConfigKey, type ConfigSource, configKeys } from '../config/config.js';
 
 /** Adds one flag per config key, each documented with its environment variable. */
-export function withConfigFlags<C extends Command<[], Record<string, unknown>>>(command: C, keys: readonly ConfigKey[]): C {
+export function withConfigFlags<C extends Command<unknown[], Record<string, unknown>>>(command: C, keys: readonly ConfigKey[]): C {
   for (const key of keys) {
     const entry = configKeys[key];
     const option = new Option(entry.flag, `${entry.doc} [env ${entry.env}${entry.default ? `, default ${entry.default}` : ''}]`);

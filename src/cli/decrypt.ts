@@ -5,12 +5,17 @@ import { childPath, rawPartOf, showFsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
 import { MANIFEST_STORED_NAME, relPathForStored, storedNameIndex } from '../manifest/stored-names.js';
 import { decryptFileTo, decryptManifestFile, decryptPeerFolder } from '../offline/decrypt-folder.js';
-import { CliError } from './errors.js';
+import { CliError, EXIT, usageError } from './errors.js';
+import { printJson } from './output.js';
+import { readSecret } from './secret-input.js';
 
 export interface DecryptOptions {
   out: string;
+  /** Refused: a key on the command line shows in `ps` and the shell's history. */
   key?: string;
   keyFile?: string;
+  keyStdin?: boolean;
+  json?: boolean;
   source?: string;
   user?: string;
   share?: string;
@@ -25,7 +30,7 @@ export async function runDecrypt(target: string, options: DecryptOptions): Promi
   const userKey = await readUserKey(options);
   const targetPath = path.resolve(target);
   const info = await stat(targetPath).catch(() => {
-    throw new CliError(`${target} does not exist`, 'Give the path of a .enc file or of a share folder copied from a peer.');
+    throw usageError(`${target} does not exist`, 'Give the path of a .enc file or of a share folder copied from a peer.');
   });
   if (info.isDirectory()) await decryptFolder(targetPath, userKey, options);
   else await decryptSingleFile(targetPath, userKey, options);
@@ -49,12 +54,15 @@ async function decryptFolder(folder: string, userKey: Buffer, options: DecryptOp
     },
   });
   bar?.stop();
-  process.stdout.write(`Decrypted ${result.files} file(s), ${result.bytes} bytes, into ${outDir}\n`);
-  if (result.failures.length > 0) {
-    for (const failure of result.failures) process.stderr.write(`  failed: ${failure.path}: ${failure.message}\n`);
+  const failures = result.failures.map((failure) => ({ path: failure.path, message: failure.message }));
+  if (options.json) printJson({ outDir, files: result.files, bytes: result.bytes, failures });
+  else process.stdout.write(`Decrypted ${result.files} file(s), ${result.bytes} bytes, into ${outDir}\n`);
+  if (failures.length > 0) {
+    if (!options.json) for (const failure of failures) process.stderr.write(`  failed: ${failure.path}: ${failure.message}\n`);
     throw new CliError(
-      `${result.failures.length} file(s) could not be decrypted and were not written`,
-      "Check the key is this user's and the copy of the peer's folder is complete; the files listed above are missing or damaged.",
+      `${failures.length} file(s) could not be decrypted and were not written; the others were`,
+      `Check the key is this user's and the copy of the peer's folder is complete; the files listed ${options.json ? 'in "failures"' : 'above'} are missing or damaged.`,
+      result.files > 0 ? EXIT.partly : EXIT.failed,
     );
   }
 }
@@ -67,9 +75,9 @@ async function decryptSingleFile(encPath: string, userKey: Buffer, options: Decr
   const manifest = shareRoot ? await decryptManifestFile(userKey, path.join(shareRoot, MANIFEST_STORED_NAME), context) : undefined;
   // a hashed stored name (a name the peer could not hold) is found only through the manifest
   const relPath = options.path ?? relPathForStored(storedPath) ?? (manifest ? storedNameIndex(Object.keys(manifest.files)).get(storedPath) : undefined);
-  if (!relPath) throw new CliError(`${storedPath} is not a stored file name`, 'Give a file ending in .enc (with the share folder and its manifest), or its original path with --path.');
+  if (!relPath) throw usageError(`${storedPath} is not a stored file name`, 'Give a file ending in .enc (with the share folder and its manifest), or its original path with --path.');
   const problem = relPathProblem(relPath);
-  if (problem) throw new CliError(`${relPath} cannot be written: ${problem}`, 'Give the original path with --path.');
+  if (problem) throw usageError(`${relPath} cannot be written: ${problem}`, 'Give the original path with --path.');
   const entry = manifest && Object.hasOwn(manifest.files, relPath) ? manifest.files[relPath] : undefined;
   // the file's own name, byte for byte
   const outPath = childPath(path.resolve(options.out), rawPartOf(relPath.split('/').at(-1) as string));
@@ -81,7 +89,8 @@ async function decryptSingleFile(encPath: string, userKey: Buffer, options: Decr
     context: { ...context, relPath },
     ...(entry ? { expectedSha256: entry.sha256, mtimeMs: entry.mtimeMs } : {}),
   });
-  process.stdout.write(`Decrypted ${relPath} (${bytes} bytes${entry ? ', SHA-256 verified against the manifest' : ''}) into ${showFsPath(outPath)}\n`);
+  if (options.json) printJson({ outDir: path.resolve(options.out), files: 1, bytes, failures: [], path: relPath, writtenTo: showFsPath(outPath), verifiedAgainstManifest: Boolean(entry) });
+  else process.stdout.write(`Decrypted ${relPath} (${bytes} bytes${entry ? ', SHA-256 verified against the manifest' : ''}) into ${showFsPath(outPath)}\n`);
 }
 
 /** The share folder holding `encPath`: the nearest parent with a manifest. */
@@ -97,17 +106,32 @@ function shareContext(shareFolder: string, options: DecryptOptions): { sourceSer
   const [share, user, source] = shareFolder.split(path.sep).reverse();
   const context = { sourceServer: options.source ?? source, user: options.user ?? user, share: options.share ?? share };
   if (!context.sourceServer || !context.user || !context.share) {
-    throw new CliError('Cannot tell the source server, user and share', 'Give them with --source, --user and --share.');
+    throw usageError('Cannot tell the source server, user and share', 'Give them with --source, --user and --share.');
   }
   return context as { sourceServer: string; user: string; share: string };
 }
 
+/** The user key: --key-stdin, --key-file, ANEMONE_USER_KEY, or a hidden prompt at a terminal; never the command line. */
 async function readUserKey(options: DecryptOptions): Promise<Buffer> {
-  const text = options.key ?? (options.keyFile ? (await readFile(options.keyFile, 'utf8')).trim() : process.env.ANEMONE_USER_KEY);
-  if (!text) throw new CliError('No key given', 'Give the user key (base64, as shown at activation) with --key, --key-file or ANEMONE_USER_KEY.');
+  if (options.key !== undefined) {
+    throw usageError(
+      '--key is no longer accepted: a key on the command line is visible to other users (ps) and kept in the shell history',
+      'Give the key with --key-file <file>, pipe it with --key-stdin, set ANEMONE_USER_KEY, or leave them all out to be asked for it.',
+    );
+  }
+  const text = options.keyFile
+    ? await readFile(options.keyFile, 'utf8').catch(() => {
+        throw usageError(`Cannot read the key file ${options.keyFile}`, 'Give a file holding the user key (base64, as shown at activation).');
+      })
+    : await readSecret({
+        fromStdin: options.keyStdin === true,
+        envName: 'ANEMONE_USER_KEY',
+        prompt: 'User key (as shown at activation; not echoed): ',
+        missing: { message: 'No key given', hint: 'Give the user key (base64, as shown at activation) with --key-file, --key-stdin or ANEMONE_USER_KEY.' },
+      });
   const key = Buffer.from(text.trim(), 'base64');
   if (key.length !== 32 || key.toString('base64') !== text.trim()) {
-    throw new CliError('The key is not a base64 encoding of 32 bytes', 'Copy the key exactly as it was shown at activation (44 characters ending in "=").');
+    throw usageError('The key is not a base64 encoding of 32 bytes', 'Copy the key exactly as it was shown at activation (44 characters ending in "=").');
   }
   return key;
 }

@@ -3,15 +3,39 @@ import { AnemoneError } from '../errors/catalogue.js';
 import { IdentityError } from '../identity/identity.js';
 import { DecryptError } from '../offline/errors.js';
 
-/** A command-line failure: what happened, and what to do. */
+/** The exit codes scripts can rely on (docs/install.md, "Exit codes"). */
+export const EXIT = {
+  done: 0,
+  failed: 1,
+  /** The command line or a setting is wrong: nothing was done. */
+  usage: 2,
+  /** Some of the work was done, some failed (e.g. decrypt with files that could not be decrypted). */
+  partly: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A command-line failure: what happened, what to do, and the exit code. */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly hint: string,
+    readonly exitCode: ExitCode = EXIT.failed,
   ) {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** A wrong command line: refused before anything is done (exit 2). */
+export function usageError(message: string, hint: string): CliError {
+  return new CliError(message, hint, EXIT.usage);
+}
+
+export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof ConfigError) return EXIT.usage;
+  return EXIT.failed;
 }
 
 /** The text a person reads for an error; a stack trace only with ANEMONE_DEBUG=1. */

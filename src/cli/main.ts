@@ -1,31 +1,37 @@
-import { Command } from '@commander-js/extra-typings';
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { VERSION } from '../version.js';
 import { configFlagsFrom, withConfigFlags } from './config-flags.js';
 import { runDecrypt } from './decrypt.js';
-import { describeCliError } from './errors.js';
+import { EXIT, describeCliError, exitCodeOf } from './errors.js';
+import { runResetPassword } from './reset-password.js';
 import { runServe } from './serve.js';
 import { runRestoreServer } from './restore-server.js';
 import { runSetup } from './setup.js';
+import { runStatus } from './status.js';
 
 export function buildProgram(): Command {
   const program = new Command('anemone')
     .description('Self-hosted, encrypted, peer-to-peer backup server')
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // commander's own errors (unknown option, missing argument) become exit 2 in main(), not its exit 1;
+    // set before the commands are added, which inherit it
+    .exitOverride();
 
   withConfigFlags(
     program.command('serve').description('Start the HTTPS server (generates a certificate on first start)'),
-    ['port', 'bind', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'memory'],
+    ['port', 'bind', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'logFile', 'memory'],
   ).action(async (options) => runServe(configFlagsFrom(options)));
 
   withConfigFlags(
     program
       .command('setup')
-      .description('Headless first setup: the server name and the first administrator (password from stdin or ANEMONE_ADMIN_PASSWORD)')
+      .description('Headless first setup: the server name and the first administrator (password from stdin, ANEMONE_ADMIN_PASSWORD, or asked at a terminal)')
       .requiredOption('--server-name <name>', 'this server\'s name, as peers will see it')
       .requiredOption('--username <name>', 'the first administrator\'s username')
-      .option('--password-stdin', 'read the administrator password from the first line of standard input'),
-    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel'],
+      .option('--password-stdin', 'read the administrator password from the first line of standard input')
+      .option('--json', 'print {serverName, dataDir, username, encryptionKey} as JSON'),
+    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'],
   ).action(async (options) => runSetup(options, configFlagsFrom(options)));
 
   program
@@ -33,8 +39,10 @@ export function buildProgram(): Command {
     .description("Decrypt, offline, a .enc file or a share folder copied from a peer, with the user's key")
     .argument('<path>', 'a .enc file, or a folder incoming/<source>/<user>/<share> from a peer')
     .requiredOption('--out <dir>', 'where to write the decrypted files')
-    .option('--key <base64>', 'the user key as shown at activation (or --key-file, or ANEMONE_USER_KEY)')
-    .option('--key-file <file>', 'a file holding the user key')
+    .option('--key-file <file>', 'a file holding the user key (base64, as shown at activation)')
+    .option('--key-stdin', 'read the user key from the first line of standard input (else ANEMONE_USER_KEY, else asked at a terminal)')
+    .addOption(new Option('--key <base64>', 'refused: a key on the command line shows in ps and the shell history').hideHelp())
+    .option('--json', 'print the summary {outDir, files, bytes, failures} as JSON')
     .option('--source <name>', 'the source server name (default: from the folder path)')
     .option('--user <name>', 'the user name (default: from the folder path)')
     .option('--share <name>', 'the share name (default: from the folder path)')
@@ -52,8 +60,26 @@ export function buildProgram(): Command {
       .option('--server-name <name>', 'the name of the server to rebuild, as the peer files its backups under (with --from-peer)')
       .option('--passphrase-stdin', "read the kit's passphrase from a line of standard input (else ANEMONE_KIT_PASSPHRASE)")
       .option('--peer-password-stdin', "read the peer's server password from a line of standard input, after the passphrase (else ANEMONE_PEER_PASSWORD)"),
-    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel'],
+    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'],
   ).action(async (options) => runRestoreServer(options, configFlagsFrom(options)));
+
+  withConfigFlags(
+    program
+      .command('status')
+      .description("What the server's database says, read-only (the server may run or not): peers, the last sync of each share to each peer, syncs running")
+      .option('--json', 'print the report as JSON'),
+    ['dataDir'],
+  ).action((options) => runStatus(options, configFlagsFrom(options)));
+
+  withConfigFlags(
+    program
+      .command('reset-password')
+      .description("Give a user a new password, on the server (the server may keep running); the user's sessions end")
+      .argument('<user>', 'the username')
+      .option('--password-stdin', 'read the new password from the first line of standard input (else ANEMONE_NEW_PASSWORD, else asked at a terminal)')
+      .option('--json', 'print {username, sessionsEnded} as JSON'),
+    ['dataDir', 'logLevel', 'logFile'],
+  ).action(async (user, options) => runResetPassword(user, options, configFlagsFrom(options)));
 
   return program;
 }
@@ -62,7 +88,12 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has written its message already; --help and --version end here too, with 0
+      process.exitCode = error.exitCode === 0 ? EXIT.done : EXIT.usage;
+      return;
+    }
     process.stderr.write(`${describeCliError(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(error);
   }
 }

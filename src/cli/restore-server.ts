@@ -4,11 +4,13 @@ import { createInterface } from 'node:readline';
 import { serverNameSchema } from '../accounts/names.js';
 import { openCore } from '../app.js';
 import { type Config, type ConfigSource, loadConfig } from '../config/config.js';
-import { createLogger, type Logger } from '../logging/logger.js';
+import type { Logger } from '../logging/logger.js';
 import { normalisePeerAddress } from '../peers/peer-fields.js';
 import { discoverKitPeer, fetchKitFromPeer, throwawayIdentity } from '../recovery/kit-fetch.js';
 import { type RestoreSummary, assertRestorable, openRecoveryKit, restoreServer } from '../recovery/restore-server.js';
-import { CliError } from './errors.js';
+import { commandLogger } from './command-logger.js';
+import { CliError, usageError } from './errors.js';
+import { promptHidden } from './secret-input.js';
 
 export interface RestoreServerOptions {
   kit?: string;
@@ -29,10 +31,10 @@ export interface RestoreServerOptions {
  */
 export async function runRestoreServer(options: RestoreServerOptions, flags: ConfigSource): Promise<void> {
   if (Boolean(options.kit) === Boolean(options.fromPeer)) {
-    throw new CliError('Say where the recovery kit comes from', 'Give either --kit <file>, or --from-peer <address> with --server-name <name>.');
+    throw usageError('Say where the recovery kit comes from', 'Give either --kit <file>, or --from-peer <address> with --server-name <name>.');
   }
   const config = loadConfig(process.env, flags);
-  const logger = createLogger({ level: config.logLevel, logsDir: config.logsDir, toStdout: false });
+  const logger = commandLogger(config);
   await refuseIfSetUp(config, logger);
   const peer = options.fromPeer ? await confirmedPeer(options) : undefined;
 
@@ -85,9 +87,9 @@ interface ConfirmedPeer {
  */
 async function confirmedPeer(options: RestoreServerOptions): Promise<ConfirmedPeer> {
   const address = normalisePeerAddress(options.fromPeer ?? '');
-  if (address === null) throw new CliError(`"${options.fromPeer}" is not a host name or an IP address`, 'Give the peer address only, without https:// or a port (use --peer-port).');
+  if (address === null) throw usageError(`"${options.fromPeer}" is not a host name or an IP address`, 'Give the peer address only, without https:// or a port (use --peer-port).');
   const port = Number(options.peerPort ?? 8443);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`Invalid --peer-port ${options.peerPort}`, 'Use a port from 1 to 65535.');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(`Invalid --peer-port ${options.peerPort}`, 'Use a port from 1 to 65535.');
   if (!options.peerFingerprint) {
     const found = await discoverKitPeer({ address, port }, await throwawayIdentity());
     process.stdout.write(`The peer at ${address}:${port} says it is "${found.serverName}" and presents the certificate\n  ${found.fingerprint}\n`);
@@ -98,13 +100,13 @@ async function confirmedPeer(options: RestoreServerOptions): Promise<ConfirmedPe
   }
   const serverName = serverNameSchema.safeParse(options.serverName);
   if (!serverName.success) {
-    throw new CliError('Give the name of the server to rebuild with --server-name', 'It is the name the peer files its backups under (its Incoming Backups page lists it).');
+    throw usageError('Give the name of the server to rebuild with --server-name', 'It is the name the peer files its backups under (its Incoming Backups page lists it).');
   }
   return { address, port, fingerprint: options.peerFingerprint, serverName: serverName.data };
 }
 
 async function fetchFromPeer(peer: ConfirmedPeer, password: string | undefined): Promise<Buffer> {
-  if (!password) throw new CliError('No peer password given', "Pipe the peer's server password with --peer-password-stdin, or set ANEMONE_PEER_PASSWORD.");
+  if (!password) throw usageError('No peer password given', "Pipe the peer's server password with --peer-password-stdin, or set ANEMONE_PEER_PASSWORD.");
   process.stderr.write(`Fetching the recovery kit of "${peer.serverName}" from ${peer.address}:${peer.port}…\n`);
   return fetchKitFromPeer({ address: peer.address, port: peer.port, fingerprint: peer.fingerprint, password, sourceServer: peer.serverName }, await throwawayIdentity());
 }
@@ -113,10 +115,13 @@ async function fetchFromPeer(peer: ConfirmedPeer, password: string | undefined):
 async function readSecrets(options: RestoreServerOptions): Promise<{ passphrase: string; peerPassword: string | undefined }> {
   const wanted = (options.passphraseStdin ? 1 : 0) + (options.peerPasswordStdin ? 1 : 0);
   const lines = wanted > 0 ? await readLines(process.stdin, wanted) : [];
-  const passphrase = options.passphraseStdin ? lines.shift() : process.env.ANEMONE_KIT_PASSPHRASE;
-  const peerPassword = options.peerPasswordStdin ? lines.shift() : process.env.ANEMONE_PEER_PASSWORD;
-  if (!passphrase) throw new CliError('No kit passphrase given', 'Pipe it with --passphrase-stdin, or set ANEMONE_KIT_PASSPHRASE.');
-  return { passphrase, peerPassword: options.fromPeer ? peerPassword : undefined };
+  // at a terminal, what neither a flag nor a variable gave is asked for, hidden
+  const ask = async (prompt: string) => (process.stdin.isTTY ? promptHidden(prompt, process.stdin, process.stderr) : undefined);
+  const passphrase = (options.passphraseStdin ? lines.shift() : process.env.ANEMONE_KIT_PASSPHRASE) || (await ask('Recovery kit passphrase (not echoed): '));
+  if (!passphrase) throw usageError('No kit passphrase given', 'Pipe it with --passphrase-stdin, or set ANEMONE_KIT_PASSPHRASE.');
+  if (!options.fromPeer) return { passphrase, peerPassword: undefined };
+  const peerPassword = (options.peerPasswordStdin ? lines.shift() : process.env.ANEMONE_PEER_PASSWORD) || (await ask("The peer's server password (not echoed): "));
+  return { passphrase, peerPassword };
 }
 
 async function readLines(input: NodeJS.ReadableStream, count: number): Promise<string[]> {

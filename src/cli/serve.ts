@@ -11,6 +11,7 @@ export async function runServe(flags: ConfigSource): Promise<void> {
     `Anemone is running at ${url}`,
     `Certificate fingerprint (SHA-256): ${server.identity.fingerprint}`,
     `Data directory: ${config.dataDir}`,
+    `Log: standard output${config.logFile ? ` and ${config.logFile} (reopened on SIGHUP)` : ''}`,
     server.services.setup.isSetUp()
       ? `Server name: ${server.services.setup.serverName()}`
       : `First start: open ${url}/ in a browser to set this server up (or POST ${url}/api/setup, or stop it and run \`anemone setup\`).`,
@@ -29,4 +30,10 @@ export async function runServe(flags: ConfigSource): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // logrotate moves the file, then sends SIGHUP: the next lines go to a new file at the configured path.
+  // Handled even without a file, so a stray SIGHUP never stops the server.
+  process.on('SIGHUP', () => {
+    server.reopenLogFile();
+    server.logger.info({ signal: 'SIGHUP', logFile: config.logFile ?? null }, 'log file reopened');
+  });
 }

@@ -1,32 +1,37 @@
-import { createInterface } from 'node:readline';
 import { passwordSchema, serverNameSchema, usernameSchema } from '../accounts/names.js';
 import { openCore } from '../app.js';
 import { loadConfig, type ConfigSource } from '../config/config.js';
-import { createLogger } from '../logging/logger.js';
-import { CliError } from './errors.js';
+import { commandLogger } from './command-logger.js';
+import { usageError } from './errors.js';
+import { printJson } from './output.js';
+import { readSecret } from './secret-input.js';
 
 export interface SetupOptions {
   serverName: string;
   username: string;
   passwordStdin?: boolean;
+  json?: boolean;
 }
 
 /** Headless first setup on a data directory: the same service the API's /api/setup uses. */
 export async function runSetup(options: SetupOptions, flags: ConfigSource): Promise<void> {
-  const password = options.passwordStdin ? await readFirstLine(process.stdin) : process.env.ANEMONE_ADMIN_PASSWORD;
-  if (!password) {
-    throw new CliError('No administrator password given', 'Pipe it with --password-stdin, or set ANEMONE_ADMIN_PASSWORD.');
-  }
-  const input = {
-    serverName: parseWith(serverNameSchema, options.serverName, '--server-name'),
-    username: parseWith(usernameSchema, options.username, '--username'),
-    password: parseWith(passwordSchema, password, 'the password'),
-  };
+  const serverName = parseWith(serverNameSchema, options.serverName, '--server-name');
+  const username = parseWith(usernameSchema, options.username, '--username');
   const config = loadConfig(process.env, flags);
-  const logger = createLogger({ level: config.logLevel, logsDir: config.logsDir, toStdout: false });
-  const core = await openCore(config, logger);
+  const password = await readSecret({
+    fromStdin: options.passwordStdin === true,
+    envName: 'ANEMONE_ADMIN_PASSWORD',
+    prompt: `Password for ${username} (not echoed): `,
+    missing: { message: 'No administrator password given', hint: 'Pipe it with --password-stdin, or set ANEMONE_ADMIN_PASSWORD.' },
+  });
+  const input = { serverName, username, password: parseWith(passwordSchema, password, 'the password') };
+  const core = await openCore(config, commandLogger(config));
   try {
     const { encryptionKey } = await core.services.setup.setup(input);
+    if (options.json) {
+      printJson({ serverName: input.serverName, dataDir: config.dataDir, username: input.username, encryptionKey });
+      return;
+    }
     process.stdout.write(
       [
         `Server "${input.serverName}" is set up in ${config.dataDir}; administrator: ${input.username}.`,
@@ -41,17 +46,8 @@ export async function runSetup(options: SetupOptions, flags: ConfigSource): Prom
   }
 }
 
-function parseWith<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, what: string): T {
+export function parseWith<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new CliError(`Invalid ${what}: ${result.error.issues[0]?.message ?? 'not valid'}`, 'Correct it and run the command again.');
+  if (!result.success) throw usageError(`Invalid ${what}: ${result.error.issues[0]?.message ?? 'not valid'}`, 'Correct it and run the command again.');
   return result.data;
-}
-
-async function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
-  const lines = createInterface({ input });
-  for await (const line of lines) {
-    lines.close();
-    return line;
-  }
-  return '';
 }

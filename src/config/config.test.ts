@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     assert.equal(config.incomingDir, path.resolve('data/incoming'));
     assert.equal(config.logLevel, 'info');
     assert.equal(config.memory, 'lean');
+    assert.equal(config.logFile, undefined, 'the log goes to stdout only unless a file is asked for');
+  });
+
+  it('takes a log file from ANEMONE_LOG_FILE or --log-file, resolved against the current directory', () => {
+    assert.equal(loadConfig({ ANEMONE_LOG_FILE: 'logs/anemone.log' }).logFile, path.resolve('logs/anemone.log'));
+    assert.equal(loadConfig({ ANEMONE_LOG_FILE: '/var/log/a.log' }, { logFile: '/var/log/b.log' }).logFile, '/var/log/b.log');
   });
 
   it('reads the environment variables of the product contract', () => {

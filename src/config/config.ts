@@ -23,7 +23,7 @@ export const configKeys = {
   dataDir: {
     env: 'ANEMONE_DATA_DIR',
     flag: '--data-dir <dir>',
-    doc: 'Directory holding the database, certificates, shares, incoming backups and logs',
+    doc: 'Directory holding the database, certificates, shares and incoming backups',
     default: './data',
     schema: z.string().min(1),
   },
@@ -62,6 +62,13 @@ export const configKeys = {
     default: 'info',
     schema: z.enum(['debug', 'info', 'warn', 'error']),
   },
+  logFile: {
+    env: 'ANEMONE_LOG_FILE',
+    flag: '--log-file <file>',
+    doc: 'Also write the log to this file, reopened on SIGHUP (for logrotate); by default the log goes to standard output only (the journal, docker logs)',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
   memory: {
     env: 'ANEMONE_MEMORY',
     flag: '--memory <mode>',
@@ -81,13 +88,14 @@ export interface Config {
   incomingDir: string;
   certsDir: string;
   dbPath: string;
-  logsDir: string;
   secretsDir: string;
   tlsCertPath: string | undefined;
   tlsKeyPath: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The log file the administrator asked for, if any (absolute). */
+  logFile: string | undefined;
   memory: 'lean' | 'fast';
-  /** Also write logs to stdout (the CLI does; tests keep quiet). */
+  /** Write the log to stdout (the server run by the CLI does; tests keep quiet). */
   logToStdout: boolean;
 }
 
@@ -133,6 +141,7 @@ export function loadConfig(
   }
   const sharesDir = value('sharesDir');
   const incomingDir = value('incomingDir');
+  const logFile = value('logFile');
   return {
     port: value('port'),
     bind: value('bind'),
@@ -141,11 +150,11 @@ export function loadConfig(
     incomingDir: incomingDir ? path.resolve(incomingDir) : path.join(dataDir, 'incoming'),
     certsDir: path.join(dataDir, 'certs'),
     dbPath: path.join(dataDir, 'db', 'anemone.db'),
-    logsDir: path.join(dataDir, 'logs'),
     secretsDir: path.join(dataDir, 'secrets'),
     tlsCertPath: tlsCertPath ? path.resolve(tlsCertPath) : undefined,
     tlsKeyPath: tlsKeyPath ? path.resolve(tlsKeyPath) : undefined,
     logLevel: value('logLevel'),
+    logFile: logFile ? path.resolve(logFile) : undefined,
     memory: value('memory'),
     logToStdout: extra.logToStdout ?? false,
   };

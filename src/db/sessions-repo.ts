@@ -25,6 +25,11 @@ export class SessionsRepo {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
   }
 
+  /** Signs the user out everywhere; returns how many sessions ended. */
+  deleteForUser(userId: number): number {
+    return this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
+  }
+
   deleteExpired(now: string): number {
     return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
   }

@@ -99,6 +99,11 @@ export class UsersRepo {
       .run(input.passwordHash, input.wrappedKey, input.keyCheck, input.activatedAt, id);
   }
 
+  /** A new password set by an administrator on the server (`anemone reset-password`). */
+  setPasswordHash(id: number, passwordHash: string): void {
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id);
+  }
+
   delete(id: number): boolean {
     return this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes === 1;
   }

@@ -327,7 +327,7 @@ export const errorCatalogue = {
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on the server',
-    hint: 'Try again; if it keeps happening, look at the server log in data/logs/.',
+    hint: "Try again; if it keeps happening, look at the server's log (its standard output: journalctl -u anemone, docker logs; or the file ANEMONE_LOG_FILE names).",
   },
 } as const satisfies Record<string, { status: number; message: string; hint: string }>;
 

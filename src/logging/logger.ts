@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -28,15 +26,26 @@ const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(options: { level: string; logsDir?: string; toStdout: boolean }): Logger {
+export interface LoggerOptions {
+  level: string;
+  /** Where a person reads the log by default: the server's stdout (journald, docker logs); CLI commands use stderr, keeping stdout for their output. */
+  console: 'stdout' | 'stderr' | 'none';
+  /** A file to write as well, only when the administrator asked for one (ANEMONE_LOG_FILE). */
+  file?: string | undefined;
+}
+
+export interface OpenedLogger {
+  logger: Logger;
+  /** Reopens the log file at its path (after logrotate moved it away); nothing to do without a file. */
+  reopenFile(): void;
+}
+
+export function createLogger(options: LoggerOptions): OpenedLogger {
+  const level = options.level as pino.Level;
   const streams: pino.StreamEntry[] = [];
-  if (options.logsDir) {
-    mkdirSync(options.logsDir, { recursive: true });
-    streams.push({ level: options.level as pino.Level, stream: pino.destination({ dest: path.join(options.logsDir, 'anemone.log'), sync: false, mkdir: true }) });
-  }
-  if (options.toStdout) streams.push({ level: options.level as pino.Level, stream: process.stdout });
-  return pino(
-    { level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
-    pino.multistream(streams),
-  );
+  const file = options.file ? pino.destination({ dest: options.file, sync: false, mkdir: true }) : undefined;
+  if (file) streams.push({ level, stream: file });
+  if (options.console !== 'none') streams.push({ level, stream: options.console === 'stdout' ? process.stdout : process.stderr });
+  const logger = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { pid: process.pid } }, pino.multistream(streams));
+  return { logger, reopenFile: () => file?.reopen() };
 }

@@ -148,6 +148,6 @@ function describe(error: unknown): { code: string; message: string; hint: string
   return {
     code: 'INTERNAL',
     message: `The check failed: ${error instanceof Error ? error.message : String(error)}`,
-    hint: 'Try again; if it keeps happening, look at the server log in data/logs/.',
+    hint: "Try again; if it keeps happening, look at the server's log (its standard output: journalctl -u anemone, docker logs; or the file ANEMONE_LOG_FILE names).",
   };
 }

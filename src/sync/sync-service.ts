@@ -366,7 +366,7 @@ function describeFailure(error: unknown): { code: string; message: string; hint:
   return {
     code: 'INTERNAL',
     message: `The sync failed: ${error instanceof Error ? error.message : String(error)}`,
-    hint: 'Try again; if it keeps happening, look at the server log in data/logs/.',
+    hint: "Try again; if it keeps happening, look at the server's log (its standard output: journalctl -u anemone, docker logs; or the file ANEMONE_LOG_FILE names).",
     peerProblem: false,
   };
 }

@@ -70,7 +70,7 @@ describe('first setup, accounts and settings in the browser', () => {
     const kit = await downloadedText(admin, () => admin.getByRole('button', { name: 'Download recovery kit' }).click());
     assert.equal(kit.name, 'anemone-recovery-kit-home-admin.txt');
     assert.ok(kit.text.includes(key), 'the kit holds the key');
-    assert.match(kit.text, /npx anemone decrypt --key/);
+    assert.match(kit.text, /npx anemone decrypt --out/);
     const proceed = admin.getByRole('button', { name: 'Continue to the dashboard' });
     assert.equal(await proceed.isDisabled(), true, 'leaving needs the confirmation');
     await screenshotBoth(admin, '02-setup-key');

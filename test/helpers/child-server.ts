@@ -22,20 +22,24 @@ export async function freePort(): Promise<number> {
 export interface ChildServer {
   process: ChildProcess;
   url: string;
+  /** What the process wrote to standard output so far (the log, by default). */
+  stdout(): string;
   client(): ApiClient;
   /** Ends the process the hard way, as a power cut would. */
   kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** `anemone serve` in its own process (the real CLI), on a data directory and port of its own. */
-export async function startChildServer(dataDir: string, port: number): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--data-dir', dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'warn'], {
+/** `anemone serve` in its own process (the real CLI), on a data directory and port of its own; `extraArgs` come last, so they win. */
+export async function startChildServer(dataDir: string, port: number, extraArgs: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--data-dir', dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'warn', ...extraArgs], {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const url = `https://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 30_000;
@@ -56,6 +60,7 @@ export async function startChildServer(dataDir: string, port: number): Promise<C
   return {
     process: child,
     url,
+    stdout: () => stdout,
     client: () => new ApiClient(url, readyAgent),
     async kill() {
       child.kill('SIGKILL');

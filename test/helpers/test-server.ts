@@ -32,7 +32,8 @@ export async function startTestServer(
 ): Promise<TestServer> {
   usePasswordCostForTests(options.passwordCost ?? 'test');
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'anemone-test-')));
-  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: options.logLevel ?? 'warn' });
+  // the log in a file (ANEMONE_LOG_FILE), where tests read sync lines; stdout stays quiet
+  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: options.logLevel ?? 'warn', logFile: path.join(dataDir, 'logs', 'anemone.log') });
   const server = await createServer(config, options.serverOptions);
   const { url } = await server.start();
   const agent = new Agent({ connect: { ca: server.identity.certPem } });

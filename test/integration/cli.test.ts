@@ -29,7 +29,7 @@ describe('anemone decrypt (offline, on the known-answer vectors)', () => {
 
   it('decrypts a whole peer folder, taking source, user and share from its path', async () => {
     const out = path.join(dir, 'restored');
-    const result = await runCli(['decrypt', shareFolder, '--out', out, '--key', vectors.key.base64]);
+    const result = await runCli(['decrypt', shareFolder, '--out', out, '--key-stdin'], { input: `${vectors.key.base64}\n` });
     assert.equal(result.code, 0, result.stderr);
     const restored = await readFile(path.join(out, 'notes', 'todo.txt'));
     assert.equal(createHash('sha256').update(restored).digest('hex'), fileCase?.kind === 'file' ? fileCase.plaintextSha256 : '');
@@ -38,7 +38,7 @@ describe('anemone decrypt (offline, on the known-answer vectors)', () => {
 
   it('decrypts one file, verified against the manifest beside it', async () => {
     const out = path.join(dir, 'single');
-    const result = await runCli(['decrypt', path.join(shareFolder, 'notes', 'todo.txt.enc'), '--out', out, '--key', vectors.key.base64]);
+    const result = await runCli(['decrypt', path.join(shareFolder, 'notes', 'todo.txt.enc'), '--out', out], { env: { ANEMONE_USER_KEY: vectors.key.base64 } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /verified against the manifest/);
     assert.equal(createHash('sha256').update(await readFile(path.join(out, 'todo.txt'))).digest('hex'), fileCase?.kind === 'file' ? fileCase.plaintextSha256 : '');
@@ -47,7 +47,7 @@ describe('anemone decrypt (offline, on the known-answer vectors)', () => {
   it('refuses a wrong key with a readable message and writes nothing', async () => {
     const out = path.join(dir, 'wrong-key');
     const wrongKey = Buffer.alloc(32, 9).toString('base64');
-    const result = await runCli(['decrypt', shareFolder, '--out', out, '--key', wrongKey]);
+    const result = await runCli(['decrypt', shareFolder, '--out', out, '--key-stdin'], { input: `${wrongKey}\n` });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^Error: /m);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
@@ -56,8 +56,8 @@ describe('anemone decrypt (offline, on the known-answer vectors)', () => {
   });
 
   it('refuses a key that is not 32 bytes of base64', async () => {
-    const result = await runCli(['decrypt', shareFolder, '--out', path.join(dir, 'x'), '--key', 'not-a-key']);
-    assert.equal(result.code, 1);
+    const result = await runCli(['decrypt', shareFolder, '--out', path.join(dir, 'x'), '--key-stdin'], { input: 'not-a-key\n' });
+    assert.equal(result.code, 2, 'a usage error');
     assert.match(result.stderr, /base64 encoding of 32 bytes/);
   });
 });
@@ -92,9 +92,9 @@ describe('anemone setup (headless)', () => {
     }
   });
 
-  it('names the variable when the configuration is bad', async () => {
+  it('names the variable when the configuration is bad, with the usage exit code', async () => {
     const result = await runCli(['serve'], { env: { HTTPS_PORT: 'eighty' } });
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.match(result.stderr, /HTTPS_PORT/);
   });
 });

@@ -129,7 +129,7 @@ describe('every regular file is backed up, whatever its name', () => {
 
   it('anemone decrypt gives back every file of the peer folder, byte for byte', async () => {
     const out = path.join(scratch, 'decrypted');
-    const result = await runCli(['decrypt', aliceOnB, '--out', out, '--key', alice.key.toString('base64')]);
+    const result = await runCli(['decrypt', aliceOnB, '--out', out], { env: { ANEMONE_USER_KEY: alice.key.toString('base64') } });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.deepEqual(await rawTree(out), original);
   });
@@ -139,7 +139,7 @@ describe('every regular file is backed up, whatever its name', () => {
     const storedName = (await readdir(path.join(aliceOnB, '_hashed'))).find((name) => name.startsWith(createHash('sha256').update(`\\${latin1.toString('hex')}`).digest('hex')));
     assert.ok(storedName);
     const out = path.join(scratch, 'one');
-    const result = await runCli(['decrypt', path.join(aliceOnB, '_hashed', storedName), '--out', out, '--key', alice.key.toString('base64')]);
+    const result = await runCli(['decrypt', path.join(aliceOnB, '_hashed', storedName), '--out', out], { env: { ANEMONE_USER_KEY: alice.key.toString('base64') } });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.deepEqual(await readdir(out, { encoding: 'buffer' }), [latin1]);
   });

@@ -63,7 +63,7 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, {
     code: `HTTP_${response.status}`,
     message: `The server answered ${response.status} ${response.statusText}`.trim(),
-    hint: 'Try again; if it keeps happening, look at the server log in data/logs/.',
+    hint: "Try again; if it keeps happening, look at the server's log (its standard output: journalctl -u anemone, docker logs; or the file ANEMONE_LOG_FILE names).",
   });
 }
 

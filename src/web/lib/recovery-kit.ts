@@ -30,7 +30,7 @@ export function userRecoveryKitText(input: { serverName: string; username: strin
     '- If your server is gone: ask the administrator of a peer for a copy of the folder',
     `  incoming/${input.serverName}/${input.username}/backup/, then, with Node.js installed:`,
     '',
-    `    npx anemone decrypt --key '${input.key}' --out ./restored ./backup`,
+    '    npx anemone decrypt --out ./restored ./backup     (it asks for the key above)',
     '',
   ].join('\n');
 }
