@@ -58,8 +58,8 @@ export function buildProgram(): Command {
       .option('--peer-port <port>', "the peer's port", '8443')
       .option('--peer-fingerprint <fingerprint>', "the peer's certificate fingerprint, as its Settings page shows it; without it the fingerprint is printed and nothing is sent")
       .option('--server-name <name>', 'the name of the server to rebuild, as the peer files its backups under (with --from-peer)')
-      .option('--passphrase-stdin', "read the kit's passphrase from a line of standard input (else ANEMONE_KIT_PASSPHRASE)")
-      .option('--peer-password-stdin', "read the peer's server password from a line of standard input, after the passphrase (else ANEMONE_PEER_PASSWORD)"),
+      .option('--passphrase-stdin', "read the kit's passphrase from a line of standard input (else ANEMONE_KIT_PASSPHRASE, else asked at a terminal)")
+      .option('--peer-password-stdin', "read the peer's server password from a line of standard input, after the passphrase (else ANEMONE_PEER_PASSWORD, else asked at a terminal)"),
     ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'],
   ).action(async (options) => runRestoreServer(options, configFlagsFrom(options)));
 

@@ -42,11 +42,16 @@ export async function startChildServer(dataDir: string, port: number, extraArgs:
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const url = `https://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
+  // a loaded machine (several suites at once) can take half a minute to start tsx and the server
+  const deadline = Date.now() + 60_000;
   let agent: Agent | undefined;
   while (!agent) {
     if (child.exitCode !== null) throw new Error(`anemone serve exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`anemone serve did not start: ${stderr}`);
+    if (Date.now() > deadline) {
+      // not left running: it would keep the test process alive until the file's timeout
+      child.kill('SIGKILL');
+      throw new Error(`anemone serve did not start: ${stderr}`);
+    }
     try {
       const certPem = await readFile(path.join(dataDir, 'certs', 'server.crt'), 'utf8');
       const candidate = new Agent({ connect: { ca: certPem } });
