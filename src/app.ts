@@ -17,10 +17,11 @@ import { PeerService } from './peers/peer-service.js';
 import { createRecoveryServices } from './recovery/services.js';
 import { VerifyService } from './restore/verify.js';
 import { RestoreService } from './restore/restore-service.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type SchedulerTimers } from './scheduler/scheduler.js';
 import { ShareService } from './shares/share-service.js';
 import { peerConnector } from './sync/peer-connector.js';
 import { SyncService } from './sync/sync-service.js';
+import type { RetryOptions } from './sync/sync-retries.js';
 import type { SyncTestHooks } from './sync/types.js';
 import type { RetryPolicy } from './sync/resumable-upload.js';
 import { VERSION } from './version.js';
@@ -64,7 +65,9 @@ export interface ServerOptions {
   /** How a dropped large upload is tried again inside a run (src/sync/resumable-upload.ts); tests make the waits short. */
   uploadRetry?: Partial<RetryPolicy>;
   /** The scheduler's clock and time zone (tests put it on a DST night); by default the real clock and the process's TZ. */
-  scheduler?: { now?: () => Date; timeZone?: string };
+  scheduler?: { now?: () => Date; timeZone?: string; timers?: SchedulerTimers };
+  /** The retries of a failed scheduled run (src/sync/sync-retries.ts); tests make the waits milliseconds. */
+  syncRetries?: RetryOptions;
   /** TEST ONLY, never set in production: points where a test acts inside a sync run (src/sync/types.ts). */
   syncTestHooks?: SyncTestHooks;
   /** How long a client may hold a connection without progress (src/api/connection-bounds.ts); tests make them short. */
@@ -109,12 +112,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     logger,
     ...(options.syncTestHooks ? { testHooks: options.syncTestHooks } : {}),
     uploadRetry: options.uploadRetry,
+    ...(options.syncRetries ? { retries: options.syncRetries } : {}),
   });
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();
   const peerMonitor = new PeerMonitor(peers, logger);
   // the server's local time zone (TZ) applies; syncEverything refuses a share and peer already syncing
-  const scheduler = new Scheduler({ repos, runSync: () => sync.syncEverything(), logger, ...options.scheduler });
+  const scheduler = new Scheduler({ repos, runSync: () => sync.syncEverything({ scheduled: true }), logger, ...options.scheduler });
   const services = { ...core, peers, sync, scheduler, restore };
   // the receiving side of peer sync; opening it removes temporary files an interrupted upload left
   const incoming = await openIncomingServices({

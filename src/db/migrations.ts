@@ -193,8 +193,7 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (share_id, peer_id)
   );
   `,
-  // 8: resumable uploads of large
-  // files, one row per file being sent to a peer: the version's salt (not secret: key = HKDF(user key, salt, identity),
+  // 8: resumable uploads of large files, one row per file being sent to a peer: the version's salt (not secret: key = HKDF(user key, salt, identity),
   // the key itself is never stored), the upload id the peer knows it by, the source file's identity when it began
   `
   CREATE TABLE resumable_uploads (
@@ -209,5 +208,9 @@ export const migrations: readonly string[] = [
     started_at TEXT NOT NULL,
     PRIMARY KEY (share_id, peer_id, rel_path)
   ) WITHOUT ROWID;
+  `,
+  // 9: which attempt a run is: 1 for a run as started, 2 and up for the automatic retries of a failed scheduled run
+  `
+  ALTER TABLE sync_logs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
   `,
 ];

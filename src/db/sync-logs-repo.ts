@@ -20,6 +20,8 @@ export interface SyncLogRow {
   hint: string | null;
   /** Files this run left out (see sync_log_files for the first of them). */
   notBackedUp: number;
+  /** 1 for a run as started; 2 and up for the automatic retries of a failed scheduled run. */
+  attempt: number;
 }
 
 export interface NotBackedUpFile {
@@ -32,7 +34,7 @@ export const NOT_BACKED_UP_LISTED = 1000;
 
 const COLUMNS = `id, user_id AS userId, username, share_id AS shareId, share_name AS shareName, peer_id AS peerId,
   peer_name AS peerName, started_at AS startedAt, finished_at AS finishedAt, status, file_count AS fileCount,
-  bytes_transferred AS bytesTransferred, error_code AS errorCode, error, hint, not_backed_up AS notBackedUp`;
+  bytes_transferred AS bytesTransferred, error_code AS errorCode, error, hint, not_backed_up AS notBackedUp, attempt`;
 
 /** One row per sync run of a share to a peer, written when it starts and completed when it ends. */
 export class SyncLogsRepo {
@@ -46,13 +48,13 @@ export class SyncLogsRepo {
     });
   }
 
-  insertRunning(input: { userId: number; username: string; shareId: number; shareName: string; peerId: number; peerName: string; startedAt: string }): number {
+  insertRunning(input: { userId: number; username: string; shareId: number; shareName: string; peerId: number; peerName: string; startedAt: string; attempt?: number }): number {
     const result = this.db
       .prepare(
-        `INSERT INTO sync_logs (user_id, username, share_id, share_name, peer_id, peer_name, started_at, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+        `INSERT INTO sync_logs (user_id, username, share_id, share_name, peer_id, peer_name, started_at, status, attempt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
       )
-      .run(input.userId, input.username, input.shareId, input.shareName, input.peerId, input.peerName, input.startedAt);
+      .run(input.userId, input.username, input.shareId, input.shareName, input.peerId, input.peerName, input.startedAt, input.attempt ?? 1);
     return Number(result.lastInsertRowid);
   }
 

@@ -9,6 +9,7 @@ import { HeldDeletionsStore } from './held-deletions.js';
 import { loadKnownManifest, saveKnownManifest } from './known-manifest.js';
 import { DEFAULT_UPLOAD_RETRY, type RetryPolicy, type UploadRetry, resumeRecordsFor } from './resumable-upload.js';
 import { runShareSync } from './share-sync.js';
+import { isRetryable, type RetryOptions, SyncRetries } from './sync-retries.js';
 import { TransferRate } from './transfer-rate.js';
 import type { PeerConnector, RunningSync, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
 
@@ -16,6 +17,8 @@ export interface SyncRequestOptions {
   force?: boolean;
   /** The held deletion plan an administrator confirmed (see HeldDeletionsStore). */
   confirmedDeletionPlan?: string;
+  /** A run of the schedule: a transient failure of it is retried (see sync-retries.ts). */
+  scheduled?: boolean;
 }
 
 export interface StartedSync {
@@ -42,6 +45,7 @@ export interface RefusedSync {
  */
 export class SyncService {
   private readonly held: HeldDeletionsStore;
+  private readonly retries: SyncRetries;
   private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController; rate: TransferRate; done: Promise<void> }>();
 
   constructor(
@@ -59,9 +63,12 @@ export class SyncService {
       testHooks?: SyncTestHooks;
       /** How a dropped large upload is tried again inside a run; DEFAULT_UPLOAD_RETRY unless set (tests make it short). */
       uploadRetry?: Partial<RetryPolicy> | undefined;
+      /** The retries' waits and timers; tests make them milliseconds. */
+      retries?: RetryOptions;
     },
   ) {
     this.held = new HeldDeletionsStore(deps.repos);
+    this.retries = new SyncRetries(deps.retries);
   }
 
   private now(): Date {
@@ -155,6 +162,7 @@ export class SyncService {
    * their rows to end as `interrupted`, so the database is not closed under them.
    */
   async stopAll(): Promise<void> {
+    this.retries.cancelAll();
     const runs = [...this.running.values()];
     for (const run of runs) run.controller.abort(new AnemoneError('SYNC_INTERRUPTED'));
     await Promise.race([Promise.allSettled(runs.map((run) => run.done)), delay(STOP_WAIT_MS, undefined, { ref: false })]);
@@ -162,6 +170,7 @@ export class SyncService {
 
   /** Ends the running syncs to a peer an administrator deleted or disabled; their rows end as `interrupted`, saying why. */
   stopRunsToPeer(peerId: number, why: 'deleted' | 'disabled'): void {
+    this.retries.cancelPeer(peerId);
     for (const run of this.running.values()) {
       if (run.progress.peerId !== peerId) continue;
       const message = `The peer ${run.progress.peerName} was ${why} while this sync ran`;
@@ -183,7 +192,7 @@ export class SyncService {
     return { started, refused };
   }
 
-  private start(share: ShareRow, peer: SyncPeer, options: SyncRequestOptions): StartedSync | RefusedSync {
+  private start(share: ShareRow, peer: SyncPeer, options: SyncRequestOptions, attempt = 1): StartedSync | RefusedSync {
     const key = runKey(share.id, peer.id);
     if (this.running.has(key)) {
       return {
@@ -203,7 +212,9 @@ export class SyncService {
       peerName: peer.name,
       startedAt: this.now().toISOString(),
     };
-    const logId = this.deps.repos.syncLogs.insertRunning(run);
+    // any run of the pair (Sync now, the next slot, a retry itself) supersedes a pending retry: they never stack
+    this.retries.cancel(share.id, peer.id);
+    const logId = this.deps.repos.syncLogs.insertRunning({ ...run, attempt });
     const controller = new AbortController();
     const progress: SyncProgress = {
       ...run,
@@ -215,7 +226,7 @@ export class SyncService {
       bytesTotal: 0,
     };
     const rate = new TransferRate();
-    const done = this.execute(share, peer, progress, controller, rate, options).finally(() => this.running.delete(key));
+    const done = this.execute(share, peer, progress, controller, rate, options, attempt).finally(() => this.running.delete(key));
     this.running.set(key, { progress, controller, rate, done });
     return { logId, shareId: share.id, peerId: peer.id, peerName: peer.name, done };
   }
@@ -227,6 +238,7 @@ export class SyncService {
     controller: AbortController,
     rate: TransferRate,
     options: SyncRequestOptions,
+    attempt: number,
   ): Promise<void> {
     const { repos, logger } = this.deps;
     const log = logger.child({ logId: progress.logId, user: share.username, share: share.name, peer: peer.name });
@@ -305,6 +317,7 @@ export class SyncService {
       if (deletionPlan !== undefined) this.held.record(share.id, peer.id, { logId: progress.logId, plan: deletionPlan, heldAt: this.now().toISOString() });
       // a timetable pause stops the run like a shutdown: nothing failed, the next run resumes
       const interrupted = failure.code === 'SYNC_INTERRUPTED' || failure.code === 'UPLOAD_PAUSED';
+      const retry = !interrupted && options.scheduled === true ? this.scheduleRetry(share.id, peer.id, attempt, failure.code) : undefined;
       repos.syncLogs.finish(progress.logId, {
         status: interrupted ? 'interrupted' : 'failure',
         finishedAt: this.now().toISOString(),
@@ -312,16 +325,49 @@ export class SyncService {
         bytesTransferred: progress.bytesDone,
         errorCode: failure.code,
         error: retries.length > 0 ? `${failure.message} (after ${retries.length} ${retries.length === 1 ? 'retry' : 'retries'} from the bytes the peer held; the next sync resumes from there)` : failure.message,
-        hint: failure.hint,
+        hint: retry ? `${failure.hint} ${retry}` : failure.hint,
       });
       if (failure.peerProblem) this.deps.peers.recordContact?.(peer.id, { ok: false, code: failure.code, message: failure.message });
-      log.warn({ code: failure.code, error: failure.message, uploadRetries: retries.length }, 'sync failed');
+      log.warn({ code: failure.code, error: failure.message, uploadRetries: retries.length, attempt, retry: retry ?? null }, 'sync failed');
       if (failure.code === 'INTERNAL') log.error({ err: error }, 'sync failed unexpectedly');
     } finally {
       watchdog.stop();
       await session?.close().catch(() => undefined);
     }
   }
+
+  /**
+   * Arms the next retry of a failed scheduled run when the failure is
+   * transient and retries are left; says when, for the failed row's hint.
+   */
+  private scheduleRetry(shareId: number, peerId: number, attempt: number, code: string): string | undefined {
+    if (!isRetryable(code)) return undefined;
+    const wait = this.retries.delaysMs[attempt - 1];
+    const armed = this.retries.schedule(shareId, peerId, attempt, () => this.retry(shareId, peerId, attempt + 1));
+    if (!armed || wait === undefined) return undefined;
+    return `Retrying automatically in ${describeWait(wait)} (retry ${attempt} of ${this.retries.maxRetries}).`;
+  }
+
+  /** A retry runs only if the pair would still sync on schedule: share synced, user activated, peer enabled and confirmed. */
+  private retry(shareId: number, peerId: number, attempt: number): void {
+    const share = this.deps.repos.shares.findById(shareId);
+    const peer = this.deps.peers.enabledPeers().find((candidate) => candidate.id === peerId);
+    const user = share ? this.deps.repos.users.findById(share.userId) : undefined;
+    if (!share?.syncEnabled || !peer || peer.fingerprint === null || !user?.wrappedKey) return;
+    const started = this.start(share, peer, { scheduled: true }, attempt);
+    const retryLog = this.deps.logger.child({ user: share.username, share: share.name, peer: peer.name });
+    if ('code' in started) retryLog.info({ reason: started.message }, 'sync retry skipped: the pair is already syncing');
+    else retryLog.info({ logId: started.logId, retry: attempt - 1, of: this.retries.maxRetries }, 'sync retry started');
+  }
+}
+
+function describeWait(ms: number): string {
+  if (ms >= 60_000) {
+    const minutes = Math.round(ms / 60_000);
+    return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  }
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
 /** Shutdown waits at most this long for running syncs to record how they ended. */

@@ -27,6 +27,7 @@ const logSchema = z.object({
   hint: z.string().nullable(),
   /** Files this run left out (unreadable, refused by the peer…); a success with some is not a plain success. */
   notBackedUp: z.number(),
+  attempt: z.number().describe('1 for a run as started; 2, 3 and 4 for the automatic retries (1, 2 and 3 of 3) of a failed scheduled run'),
 });
 
 const notBackedUpSchema = z.object({
@@ -69,6 +70,7 @@ function logView(row: SyncLogRow): z.infer<typeof logSchema> {
     errorCode: row.errorCode,
     hint: row.hint,
     notBackedUp: row.notBackedUp,
+    attempt: row.attempt,
   };
 }
 
