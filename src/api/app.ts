@@ -65,7 +65,7 @@ export interface ApiServices {
 export interface ApiOptions {
   services: ApiServices;
   /** Read-only views the routes list directly (sync logs, shares). */
-  repos: Pick<Repositories, 'shares' | 'syncLogs' | 'users'>;
+  repos: Pick<Repositories, 'shares' | 'syncLogs' | 'users' | 'ping'>;
   tls: { certPem: string; keyPem: string; fingerprint: string };
   logger: Logger;
   version: string;
@@ -132,7 +132,7 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   // the copies of the recovery kit on peers follow what it holds: users, peers, settings
   app.addHook('onResponse', kitRefreshOnChange(services.recovery.kits));
 
-  await app.register(healthRoutes);
+  await app.register(healthRoutes({ ping: () => options.repos.ping() }));
   await app.register(setupRoutes(services));
   await app.register(authRoutes(services));
   await app.register(userRoutes(services));

@@ -55,6 +55,8 @@ export interface Repositories {
   resumableUploads: ResumableUploadsRepo;
   /** Runs `work` in one SQLite transaction: all of its writes land, or none. */
   transaction<T>(work: () => T): T;
+  /** A cheap query that throws when the database does not answer (closed, unreadable): the health check. */
+  ping(): void;
 }
 
 export function createRepositories(db: Database): Repositories {
@@ -74,5 +76,7 @@ export function createRepositories(db: Database): Repositories {
     lastSync: new LastSyncRepo(db),
     resumableUploads: new ResumableUploadsRepo(db),
     transaction: (work) => db.transaction(work)(),
+    // reads the schema page, so a file gone unreadable fails too, not only a closed connection
+    ping: () => void db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get(),
   };
 }

@@ -324,6 +324,11 @@ export const errorCatalogue = {
     message: 'A restore into this share is running, so the share is not synced now',
     hint: 'Nothing to do: a half-restored share would look like deleted files to the peer; it syncs again once the restore has finished.',
   },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: "The server's database does not answer",
+    hint: 'Look at the server log in data/logs/ for why (a full or read-only disk, a removed data directory), fix it, then restart Anemone.',
+  },
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on the server',
