@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES } from '../../test/helpers/fixtures.js';
 import { FormatError, type FormatErrorCode } from './errors.js';
 import {
   CHUNK_SIZE,
@@ -20,9 +19,8 @@ import {
 } from './format-v1.js';
 import { sha256Hex } from './random.js';
 
-// The vectors live in shared/, beside the repository root (in CI too).
-const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const vectorsPath = path.resolve(repoRoot, '../shared/vectors/format-v1.json');
+// the repository's copy of shared/vectors/format-v1.json (test/docs/fixtures.test.ts keeps it equal)
+const vectorsPath = FIXTURES.formatVectors.copy;
 
 type Pattern = { pattern: string; length: number };
 type Context = { sourceServer: string; user: string; share: string };

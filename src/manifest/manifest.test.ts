@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES } from '../../test/helpers/fixtures.js';
 import { ManifestError, parseManifest, serializeManifest, type Manifest } from './manifest.js';
 
 const hashOf = (digit: string) => digit.repeat(64);
@@ -33,8 +32,7 @@ describe('manifest', () => {
   });
 
   it('reads the manifest of the format vectors and writes it back unchanged', () => {
-    const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-    const vectors = JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/vectors/format-v1.json'), 'utf8')) as {
+    const vectors = JSON.parse(readFileSync(FIXTURES.formatVectors.copy, 'utf8')) as {
       cases: { kind: string; plaintextUtf8?: string }[];
     };
     const plaintext = vectors.cases.find((vector) => vector.kind === 'manifest')?.plaintextUtf8;

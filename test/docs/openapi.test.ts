@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { generateOpenApi } from '../../scripts/write-openapi.js';
 import { errorCatalogue } from '../../src/errors/catalogue.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { FIXTURES } from '../helpers/fixtures.js';
 
 /**
  * The `METHOD /path` routes of PRODUCT.md §10: the first round's table (the
@@ -12,7 +13,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
  * second round (issues 9–15 there, 12–18 here) adds.
  */
 async function productRoutes(): Promise<{ base: Route[]; secondRound: Route[] }> {
-  const product = await readFile(path.join(REPO_ROOT, '..', 'shared', 'PRODUCT.md'), 'utf8');
+  const product = await readFile(FIXTURES.product.copy, 'utf8');
   const interfaces = product.slice(product.indexOf('## 10. Interfaces'));
   const split = interfaces.indexOf('### Added in the second round');
   return split === -1
