@@ -1,9 +1,10 @@
-import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sendStaticFile } from '../static-file.js';
 
 /**
  * The web UI: the files `npm run build` writes to dist/web/ (vite build of
@@ -49,15 +50,14 @@ export function fileForUrlPath(root: string, urlPath: string): string | null {
   return file.startsWith(path.resolve(root) + path.sep) ? file : null;
 }
 
-async function isFile(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => undefined))?.isFile() ?? false;
+async function fileStats(file: string): Promise<Stats | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  return info?.isFile() ? info : undefined;
 }
 
-function sendFile(reply: FastifyReply, file: string, cacheControl: string): FastifyReply {
-  return reply
-    .type(CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream')
-    .header('cache-control', cacheControl)
-    .send(createReadStream(file));
+function sendFile(request: FastifyRequest, reply: FastifyReply, file: string, info: Stats, cacheControl: string): Promise<FastifyReply> {
+  const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  return sendStaticFile(request, reply, file, info, { contentType, cacheControl });
 }
 
 export function webRoutes(deps: { root?: string } = {}): FastifyPluginAsyncZod {
@@ -68,16 +68,19 @@ export function webRoutes(deps: { root?: string } = {}): FastifyPluginAsyncZod {
       const urlPath = request.url.split('?')[0] ?? '/';
       if (urlPath === '/api' || urlPath.startsWith('/api/')) return reply.callNotFound();
       const file = fileForUrlPath(root, urlPath);
-      if (file && (await isFile(file))) {
+      const info = file ? await fileStats(file) : undefined;
+      if (file && info) {
         // Vite names the files under assets/ by their content hash: they never change
         const immutable = urlPath.startsWith('/assets/');
-        return sendFile(reply, file, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+        return sendFile(request, reply, file, info, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       }
       // a missing file (an old asset, a typo) is a 404; any other path is a page of the app
       if (path.extname(urlPath) !== '') return reply.callNotFound();
       const index = path.join(root, 'index.html');
-      if (!(await isFile(index))) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
-      return sendFile(reply, index, 'no-cache');
+      const indexInfo = await fileStats(index);
+      if (!indexInfo) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+      // no-cache: the browser asks again each time, and the ETag makes that a 304
+      return sendFile(request, reply, index, indexInfo, 'no-cache');
     });
   };
 }

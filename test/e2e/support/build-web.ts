@@ -21,20 +21,26 @@ async function newestMtime(dir: string): Promise<number> {
 
 async function isFresh(): Promise<boolean> {
   const built = await stat(WEB_BUILT).catch(() => undefined);
-  return built !== undefined && built.mtimeMs >= (await newestMtime(WEB_SOURCE));
+  if (built === undefined || built.mtimeMs < (await newestMtime(WEB_SOURCE))) return false;
+  // a build from before the precompression step has no .br copies: build again
+  const assets = await readdir(path.join(path.dirname(WEB_BUILT), 'assets')).catch(() => []);
+  return assets.some((name) => name.endsWith('.br'));
 }
 
-function viteBuild(): Promise<void> {
+function run(what: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'src/web', '--logLevel', 'warn'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${code}): ${stderr}`))));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} failed (${code}): ${stderr}`))));
   });
+}
+
+/** What `npm run build` does for the UI: vite, then the brotli and gzip copies the server sends. */
+async function viteBuild(): Promise<void> {
+  await run('vite build', [path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'src/web', '--logLevel', 'warn']);
+  await run('precompress', [path.join(REPO_ROOT, 'scripts', 'precompress-web.mjs')]);
 }
 
 async function takeLock(): Promise<boolean> {
