@@ -106,6 +106,10 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
     hsts: { maxAge: 31_536_000, includeSubDomains: false },
     frameguard: { action: 'deny' },
     noSniff: true,
+    // not helmet's no-referrer: under it a browser sends `Origin: null` with a form post, even to its own
+    // server, and the cross-site check refuses it (the Restore page's ZIP download is a form);
+    // same-origin still sends no referrer to any other site
+    referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {

@@ -21,6 +21,8 @@ describe('setup, users, activation and sessions over HTTPS', () => {
     assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(response.headers.get('x-frame-options'), 'DENY');
+    // a same-origin form post (the Restore page's ZIP) must carry a real Origin, which no-referrer would make "null"
+    assert.equal(response.headers.get('referrer-policy'), 'same-origin');
   });
 
   it('reports that it is not set up, and refuses a bad setup with the field named', async () => {

@@ -247,6 +247,41 @@ describe('restore from a peer, through the API of real servers', () => {
     assert.equal(unknown.status, 404);
   });
 
+  it('takes the ZIP as a same-origin HTML form too (paths as a JSON field), so the browser can download it itself', async () => {
+    const internals = alice.client as any;
+    const post = (form: string, origin?: string) =>
+      fetch(new URL(`${base()}/zip`, alice.client.baseUrl), {
+        method: 'POST',
+        headers: { cookie: internals.cookie, 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}) },
+        body: form,
+        dispatcher: internals.agent,
+      });
+    const sameOrigin = new URL(alice.client.baseUrl).origin;
+    const form = new URLSearchParams({ paths: JSON.stringify(['docs', 'empty.txt']) }).toString();
+    const zip = await post(form, sameOrigin);
+    assert.equal(zip.status, 200);
+    assert.equal(zip.headers.get('content-type'), 'application/zip');
+    assert.match(zip.headers.get('content-disposition') ?? '', /^attachment/);
+    const bytes = Buffer.from(await zip.arrayBuffer());
+    assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK');
+    assert.equal(Number(zip.headers.get('content-length')), bytes.length);
+    assert.ok(bytes.toString('latin1').includes('docs/readme.txt'));
+
+    // an error lands in the page's hidden frame: JSON, and allowed to show there
+    const broken = await post('paths=not-json', sameOrigin);
+    assert.equal(broken.status, 400);
+    assert.equal(broken.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(((await broken.json()) as any).error.code, 'VALIDATION_FAILED');
+    const missing = await post(new URLSearchParams({ paths: JSON.stringify(['nope']) }).toString(), sameOrigin);
+    assert.equal(missing.status, 404);
+    await missing.arrayBuffer();
+
+    // another site's form is refused like any cross-site POST
+    const crossSite = await post(form, 'https://evil.example');
+    assert.equal(crossSite.status, 403);
+    assert.equal(((await crossSite.json()) as any).error.code, 'CROSS_SITE_REQUEST');
+  });
+
   it('keeps users apart: bob sees only his backup, never alice\'s, nor her jobs', async () => {
     const mine = await bob.client.get(`${base()}/files`);
     assert.equal(mine.status, 200);

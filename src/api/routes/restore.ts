@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AnemoneError } from '../../errors/catalogue.js';
 import { displayPart } from '../../manifest/file-keys.js';
 import { z } from 'zod';
 import type { RestoreService } from '../../restore/restore-service.js';
@@ -63,8 +64,35 @@ const backupParams = z.object({ peerId: z.coerce.number().int().positive(), shar
 const backupPath = z.string().max(4096);
 const selection = z.array(backupPath).min(1).max(100_000);
 
+/**
+ * The ZIP route also takes an HTML form (`paths` = the JSON list), so the
+ * browser downloads the archive itself, streamed with its own progress,
+ * instead of the page holding it all in a Blob. Parsed into the same body
+ * as the JSON variant, so the one schema checks both.
+ */
+export function parseZipForm(body: string): unknown {
+  const paths = new URLSearchParams(body).get('paths');
+  if (paths === null) return {};
+  try {
+    return { paths: JSON.parse(paths) as unknown };
+  } catch {
+    throw new AnemoneError('VALIDATION_FAILED', { message: 'The form field paths is not a JSON list of paths', hint: 'Send paths as a JSON array of strings, as the Restore page does.' });
+  }
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
 export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginAsyncZod {
   return async (app) => {
+    // scoped to this plugin: no other route of the API takes a form
+    app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
+      try {
+        done(null, parseZipForm(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+
     app.get(
       '/api/restore/sources',
       { preHandler: requireUser, schema: { response: { 200: z.object({ sources: z.array(sourceSchema) }) } } },
@@ -94,7 +122,20 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
 
     app.post(
       '/api/restore/:peerId/:share/zip',
-      { preHandler: requireUser, bodyLimit: LIST_BODY_LIMIT, schema: { params: backupParams, body: z.object({ paths: selection }) } },
+      {
+        // the Restore page posts a form into a hidden frame of its own: an error answer must be readable there
+        onRequest: async (request, reply) => {
+          if (request.headers['content-type']?.startsWith(FORM)) reply.header('x-frame-options', 'SAMEORIGIN');
+        },
+        preHandler: requireUser,
+        bodyLimit: LIST_BODY_LIMIT,
+        schema: {
+          description: 'JSON `{paths}`, or a form whose field `paths` is that JSON list (a browser download, streamed by the browser itself).',
+          consumes: ['application/json', FORM],
+          params: backupParams,
+          body: z.object({ paths: selection }),
+        },
+      },
       async (request, reply) => {
         const { share } = request.params;
         const zip = await deps.restore.openZip(currentUser(request), request.params.peerId, share, request.body.paths);

@@ -123,6 +123,8 @@ export const restoreApi = {
   fileUrl: (peerId: number, share: string, path: string) => withQuery(`/api/restore/${peerId}/${segment(share)}/file`, { path }),
   /** Files and folders (`''` is the whole share) as one ZIP. */
   zip: (peerId: number, share: string, paths: string[]) => requestFile('POST', `/api/restore/${peerId}/${segment(share)}/zip`, { paths }),
+  /** Where the Restore page posts its ZIP form (a browser download; see downloadByForm). */
+  zipAction: (peerId: number, share: string) => `/api/restore/${peerId}/${segment(share)}/zip`,
   /** Writes the selection back into the user's share: over the originals, or into a new folder beside them. */
   intoShare: (peerId: number, share: string, paths: string[], target: 'original' | 'folder') =>
     requestJson<{ jobId: string }>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, { paths, target }),

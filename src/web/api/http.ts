@@ -129,3 +129,14 @@ export function withQuery(path: string, query: Record<string, string | number | 
   const text = params.toString();
   return text ? `${path}?${text}` : path;
 }
+
+/** The ApiError of an error answer's text, read where no Response is at hand (a form's hidden frame). */
+export function errorFromText(text: string): ApiError {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (isErrorBody(body)) return new ApiError(0, { ...body.error, hint: body.error.hint ?? '' });
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiError(0, { code: 'DOWNLOAD_FAILED', message: 'The download failed', hint: 'Try again; if it keeps happening, look at the server log in data/logs/.' });
+}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { restoreApi } from '../api/client';
-import type { ApiError } from '../api/http';
+import { type ApiError, errorFromText } from '../api/http';
 import type { RestoreSource } from '../api/types';
 import { Button, Spinner } from '../components/Button';
 import { BackupBrowser, Breadcrumbs } from '../components/BackupBrowser';
@@ -10,7 +10,7 @@ import { SelectField } from '../components/Field';
 import { ErrorNotice, Notice } from '../components/Notice';
 import { RestoreJobPanel } from '../components/RestoreJobPanel';
 import { RelativeTime } from '../components/Time';
-import { saveBlob } from '../lib/download';
+import { downloadByForm } from '../lib/download';
 import { formatBytes, formatCount, formatRelative } from '../lib/format';
 import { asApiError, useLoad } from '../lib/hooks';
 import { usePollJob } from '../lib/use-poll-job';
@@ -34,17 +34,13 @@ function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected:
   const [jobId, setJobId] = useState<string>();
   const { job, error: jobError } = usePollJob(jobId, restoreApi.job);
 
-  const downloadZip = async () => {
-    setZipping(true);
+  // a form post, not fetch(): the browser streams the ZIP to disk with its own progress, however big
+  const downloadZip = () => {
     setError(undefined);
-    try {
-      const zip = await restoreApi.zip(backup.peerId, backup.share, selected);
-      saveBlob(zip.blob, zip.fileName ?? `${backup.share}.zip`);
-    } catch (caught) {
-      setError(asApiError(caught));
-    } finally {
-      setZipping(false);
-    }
+    setZipping(true);
+    downloadByForm(restoreApi.zipAction(backup.peerId, backup.share), { paths: JSON.stringify(selected) }, (text) => setError(errorFromText(text)));
+    // the page cannot see the download start: the button is busy only long enough to stop a double click
+    setTimeout(() => setZipping(false), 1500);
   };
 
   const restore = async () => {
@@ -67,7 +63,7 @@ function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected:
         <span className="mr-auto text-sm font-medium text-teal-950" aria-live="polite">
           {selected.length === 0 ? 'Select files or folders to download several at once.' : `${formatCount(selected.length, 'item')} selected`}
         </span>
-        <Button size="sm" onClick={() => void downloadZip()} busy={zipping} disabled={selected.length === 0}>
+        <Button size="sm" onClick={downloadZip} busy={zipping} disabled={selected.length === 0}>
           Download as ZIP
         </Button>
         <Button size="sm" variant="secondary" onClick={() => setRestoreTarget('folder')} disabled={selected.length === 0}>
