@@ -62,6 +62,8 @@ export interface SyncLog {
   hint: string | null;
   /** Files the run left out (unreadable, refused by the peer…): a success with some is shown as such. */
   notBackedUp: number;
+  /** 1 for a run as started; 2 and up for the automatic retries of a failed scheduled run. */
+  attempt: number;
 }
 
 /** One run with the files it left out (the first thousand; `notBackedUp` is the full count). */

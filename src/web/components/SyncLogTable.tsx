@@ -27,7 +27,16 @@ export function SyncLogTable({ logs, onConfirmDeletions }: { logs: SyncLog[]; on
             </span>
           ),
         },
-        { label: 'Status', cell: (log) => <SyncStatusBadge status={log.status} notBackedUp={log.notBackedUp} /> },
+        {
+          label: 'Status',
+          cell: (log) => (
+            <span className="inline-flex items-center gap-1.5">
+              <SyncStatusBadge status={log.status} notBackedUp={log.notBackedUp} />
+              {/* the automatic retries of a failed scheduled run: which one this row is */}
+              {log.attempt > 1 && <span className="text-xs text-slate-600">retry {log.attempt - 1}</span>}
+            </span>
+          ),
+        },
         { label: 'Files', align: 'right', cell: (log) => formatCount(log.fileCount) },
         { label: 'Sent', align: 'right', cell: (log) => formatBytes(log.bytesTransferred) },
         { label: 'Took', align: 'right', cell: (log) => formatDuration(log.startedAt, log.finishedAt) },
