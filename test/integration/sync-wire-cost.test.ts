@@ -165,7 +165,7 @@ describe('sync wire cost: cheap no-change syncs and manifest deltas (a proxy bet
   async function assertDecrypts(): Promise<void> {
     const out = await mkdtemp(path.join(os.tmpdir(), 'anemone-wire-decrypt-'));
     try {
-      const result = await runCli(['decrypt', onPeer, '--out', out, '--key', alice.key.toString('base64')]);
+      const result = await runCli(['decrypt', onPeer, '--out', out, '--key-stdin'], { input: alice.key.toString('base64') });
       assert.equal(result.code, 0, result.stderr);
       for (const relPath of ['small/0/file-0.txt', 'new/added.txt', 'small/5/file-500.txt']) {
         assert.deepEqual(await readFile(path.join(out, relPath)), expected.get(relPath), relPath);
