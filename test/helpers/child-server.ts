@@ -79,3 +79,20 @@ export async function startChildServer(dataDir: string, port: number, extraArgs:
     },
   };
 }
+
+/**
+ * A fresh child server set up as `server-a` with an activated `alice` and the
+ * peer at `peerPort` (server-b's, or a proxy in front of it) confirmed: the
+ * start of every kill -9 test. Returns the signed-in admin and alice's key.
+ */
+export async function setUpChildSource(server: ChildServer, peerPort: number): Promise<{ admin: ApiClient; aliceKey: Buffer }> {
+  const admin = server.client();
+  const setup = await admin.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password a' });
+  if (setup.status !== 201) throw new Error(`setup of server-a failed: ${setup.status} ${JSON.stringify(setup.body)}`);
+  const created = await admin.post('/api/admin/users', { username: 'alice' });
+  const activated = await server.client().post('/api/activate', { token: created.body.activationToken, password: 'alice password' });
+  const peer = await admin.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: peerPort, password: 'password of b' });
+  const tested = await admin.post(`/api/admin/peers/${peer.body.id}/test`);
+  await admin.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint });
+  return { admin, aliceKey: Buffer.from(activated.body.encryptionKey, 'base64') };
+}

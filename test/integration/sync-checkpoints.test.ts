@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { encryptedLength } from '../../src/crypto/index.js';
 import { TEMP_PREFIX, diskWriteStream, type WriteStreamFactory } from '../../src/incoming/temp-file.js';
-import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { freePort, setUpChildSource, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startNamedServer, waitForLogs, writeFiles, type SyncLog } from '../helpers/sync-cluster.js';
 
 const SMALL_COUNT = 20;
@@ -62,13 +62,7 @@ describe('checkpoints while a large file streams', () => {
     let a: ChildServer = await startChildServer(dataDir, port);
     cleanups.push(() => a.stop());
 
-    const admin = a.client();
-    assert.equal((await admin.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password a' })).status, 201);
-    const created = await admin.post('/api/admin/users', { username: 'alice' });
-    await a.client().post('/api/activate', { token: created.body.activationToken, password: 'alice password' });
-    const peer = await admin.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: b.port, password: 'password of b' });
-    const tested = await admin.post(`/api/admin/peers/${peer.body.id}/test`);
-    await admin.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint });
+    const { admin } = await setUpChildSource(a, b.port);
 
     const files: Record<string, Buffer> = { 'video.bin': randomBytes(LARGE_SIZE) };
     for (let index = 0; index < SMALL_COUNT; index++) files[`photos/p${index}.jpg`] = randomBytes(SMALL_SIZE);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { freePort, setUpChildSource, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { independentDecrypt } from '../helpers/independent-decrypt.js';
 import { startNamedServer, waitForLogs, writeFiles, type ClusterServer, type SyncLog } from '../helpers/sync-cluster.js';
 
@@ -27,14 +27,7 @@ describe('a source killed in the middle of a sync', () => {
     let a: ChildServer = await startChildServer(dataDir, port);
     cleanups.push(() => a.stop());
 
-    const admin = a.client();
-    assert.equal((await admin.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password a' })).status, 201);
-    const created = await admin.post('/api/admin/users', { username: 'alice' });
-    const activated = await a.client().post('/api/activate', { token: created.body.activationToken, password: 'alice password' });
-    const aliceKey = Buffer.from(activated.body.encryptionKey, 'base64');
-    const peer = await admin.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: b.port, password: 'password of b' });
-    const tested = await admin.post(`/api/admin/peers/${peer.body.id}/test`);
-    await admin.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint });
+    const { admin, aliceKey } = await setUpChildSource(a, b.port);
 
     const files: Record<string, Buffer> = {};
     for (let index = 0; index < FILE_COUNT; index++) files[`videos/part-${String(index).padStart(2, '0')}.bin`] = randomBytes(FILE_SIZE);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { encryptedLength } from '../../src/crypto/index.js';
-import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { freePort, setUpChildSource, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { independentDecrypt } from '../helpers/independent-decrypt.js';
 import { LinkProxy } from '../helpers/link-proxy.js';
 import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
@@ -143,14 +143,7 @@ describe('a source killed (kill -9) in the middle of a large upload', () => {
     let a: ChildServer = await startChildServer(dataDir, port);
     cleanups.push(() => a.stop());
 
-    const admin = a.client();
-    assert.equal((await admin.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password a' })).status, 201);
-    const created = await admin.post('/api/admin/users', { username: 'alice' });
-    const activated = await a.client().post('/api/activate', { token: created.body.activationToken, password: 'alice password' });
-    const aliceKey = Buffer.from(activated.body.encryptionKey, 'base64');
-    const peer = await admin.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: proxy.port, password: 'password of b' });
-    const tested = await admin.post(`/api/admin/peers/${peer.body.id}/test`);
-    await admin.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint });
+    const { aliceKey } = await setUpChildSource(a, proxy.port);
     const content = randomBytes(FILE_SIZE);
     await writeFiles(path.join(dataDir, 'shares', 'alice', 'backup'), { 'killed.bin': content });
 
