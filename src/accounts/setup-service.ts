@@ -3,7 +3,7 @@ import type { Repositories } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { ShareService } from '../shares/share-service.js';
 import type { MasterKeyStore } from './master-key.js';
-import { issueUserKey } from './user-keys.js';
+import { issueUserKey, type UserKeyTexts, userKeyTexts } from './user-keys.js';
 
 export const SERVER_NAME_SETTING = 'server_name';
 
@@ -32,7 +32,7 @@ export class SetupService {
    * Returns the administrator's encryption key: like every user's, it is
    * shown this once and cannot be recovered from the server later.
    */
-  async setup(input: { serverName: string; username: string; password: string }): Promise<{ userId: number; encryptionKey: string }> {
+  async setup(input: { serverName: string; username: string; password: string }): Promise<{ userId: number; encryptionKey: UserKeyTexts }> {
     if (this.isSetUp() || this.inProgress) throw new AnemoneError('ALREADY_SET_UP');
     // the master key file is written before the database says "set up"; one setup at a time keeps them paired
     this.inProgress = true;
@@ -48,7 +48,7 @@ export class SetupService {
         return id;
       });
       await this.shares.createShareFolders(input.username);
-      return { userId, encryptionKey: userKey.toString('base64') };
+      return { userId, encryptionKey: userKeyTexts(userKey) };
     } finally {
       this.inProgress = false;
     }

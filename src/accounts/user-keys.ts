@@ -1,4 +1,4 @@
-import { randomKey, sha256Hex, unwrapKey, wrapKey } from '../crypto/index.js';
+import { groupedKeyText, randomKey, sha256Hex, unwrapKey, wrapKey } from '../crypto/index.js';
 
 /** Additional data binding a wrapped key to its user: a row copied onto another user fails to unwrap. */
 function wrapContext(username: string): string {
@@ -23,4 +23,14 @@ export function unwrapUserKey(masterKey: Buffer, username: string, wrappedKey: s
 /** A one-way check value: lets a server confirm a key a user types in without storing the key itself. */
 export function userKeyCheck(userKey: Buffer): string {
   return sha256Hex(Buffer.concat([Buffer.from('anemone/key-check/v1\0'), userKey]));
+}
+
+/** The key as it is shown to its user, once: base64 (the API's form since the start) and in groups for paper. */
+export interface UserKeyTexts {
+  base64: string;
+  grouped: string;
+}
+
+export function userKeyTexts(userKey: Buffer): UserKeyTexts {
+  return { base64: userKey.toString('base64'), grouped: groupedKeyText(userKey) };
 }

@@ -1,9 +1,9 @@
-import { hashPassword, randomToken, sha256Hex } from '../crypto/index.js';
+import { hashPassword, randomToken, sha256Hex, verifyPassword } from '../crypto/index.js';
 import type { Repositories, UserRow } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { ShareService } from '../shares/share-service.js';
 import type { MasterKeyStore } from './master-key.js';
-import { issueUserKey } from './user-keys.js';
+import { issueUserKey, type UserKeyTexts, userKeyTexts } from './user-keys.js';
 
 const ACTIVATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -30,6 +30,12 @@ function summariseUser(user: UserRow, awaitingKey: boolean): UserSummary {
   };
 }
 
+/**
+ * What an activation link did: a new account got its key (shown this once),
+ * or an active account got a new password and kept its key.
+ */
+export type ActivationOutcome = { kind: 'activated'; username: string; encryptionKey: UserKeyTexts } | { kind: 'password-reset'; username: string };
+
 /** Users: created by an administrator, activated by themselves with a one-time token. */
 export class UserService {
   constructor(
@@ -47,17 +53,10 @@ export class UserService {
   /** The token is returned once; only its hash is stored. */
   async create(input: { username: string; isAdmin: boolean }): Promise<{ user: UserSummary; activationToken: string }> {
     if (this.repos.users.findByUsername(input.username)) throw new AnemoneError('USERNAME_TAKEN');
-    const activationToken = randomToken();
-    const now = this.now();
-    const createdAt = now.toISOString();
+    const { activationToken, activationTokenHash, activationExpiresAt } = this.newActivationToken();
+    const createdAt = this.now().toISOString();
     const id = this.repos.transaction(() => {
-      const userId = this.repos.users.insertPending({
-        username: input.username,
-        isAdmin: input.isAdmin,
-        activationTokenHash: sha256Hex(activationToken),
-        activationExpiresAt: new Date(now.getTime() + ACTIVATION_LIFETIME_MS).toISOString(),
-        createdAt,
-      });
+      const userId = this.repos.users.insertPending({ username: input.username, isAdmin: input.isAdmin, activationTokenHash, activationExpiresAt, createdAt });
       this.shares.insertDefaultShares(userId, createdAt);
       return userId;
     });
@@ -66,25 +65,58 @@ export class UserService {
   }
 
   /**
-   * Sets the password and makes the user key. The key is returned this once:
-   * the server keeps it only wrapped by the master key.
+   * A new link for any user, pending, expired or active; earlier links stop
+   * working. An active user keeps their files and key: with the link they
+   * only choose a new password (their key is wrapped by the master key, not
+   * by the password, so nothing needs the old one).
    */
-  async activate(input: { token: string; password: string }): Promise<{ username: string; encryptionKey: string }> {
-    const user = this.repos.users.findByActivationTokenHash(sha256Hex(input.token));
-    if (!user || user.activatedAt !== null || !user.activationExpiresAt || Date.parse(user.activationExpiresAt) <= this.now().getTime()) {
+  issueActivationLink(id: number): { user: UserSummary; activationToken: string } {
+    const user = this.mustFind(id);
+    const { activationToken, activationTokenHash, activationExpiresAt } = this.newActivationToken();
+    this.repos.users.setActivationToken(user.id, { activationTokenHash, activationExpiresAt });
+    const awaiting = this.repos.keyRequests.awaitingUserIds().has(user.id);
+    return { user: summariseUser(this.mustFind(id), awaiting), activationToken };
+  }
+
+  /**
+   * Sets the password. A new account gets its key, returned this once (the
+   * server keeps it only wrapped by the master key); an active account
+   * (a reset link) keeps its key, and every session of it ends.
+   */
+  async activate(input: { token: string; password: string }): Promise<ActivationOutcome> {
+    const tokenHash = sha256Hex(input.token);
+    const user = this.repos.users.findByActivationTokenHash(tokenHash);
+    if (!user || !user.activationExpiresAt || Date.parse(user.activationExpiresAt) <= this.now().getTime()) {
       throw new AnemoneError('ACTIVATION_INVALID');
     }
     const passwordHash = await hashPassword(input.password);
+    if (user.activatedAt !== null) return this.resetWithLink(user, tokenHash, passwordHash);
     const { userKey, wrappedKey, keyCheck } = issueUserKey(this.masterKeys.get(), user.username);
     // re-read inside the transaction: two activations racing with one token must not both succeed
     const activated = this.repos.transaction(() => {
-      const current = this.repos.users.findById(user.id);
-      if (!current || current.activatedAt !== null) return false;
+      const current = this.repos.users.findByActivationTokenHash(tokenHash);
+      if (current?.id !== user.id || current.activatedAt !== null) return false;
       this.repos.users.activate(user.id, { passwordHash, wrappedKey, keyCheck, activatedAt: this.now().toISOString() });
       return true;
     });
     if (!activated) throw new AnemoneError('ACTIVATION_INVALID');
-    return { username: user.username, encryptionKey: userKey.toString('base64') };
+    return { kind: 'activated', username: user.username, encryptionKey: userKeyTexts(userKey) };
+  }
+
+  /**
+   * A signed-in user's new password. The current one is checked first (in
+   * the sign-in hashing lane); the key is untouched, as it is wrapped by the
+   * master key. Every other session of the user ends; the one asking stays.
+   */
+  async changePassword(input: { userId: number; currentPassword: string; newPassword: string; keptSessionToken: string }): Promise<{ sessionsEnded: number }> {
+    const user = this.mustFind(input.userId);
+    if (!user.passwordHash || !(await verifyPassword(input.currentPassword, user.passwordHash))) throw new AnemoneError('CURRENT_PASSWORD_WRONG');
+    const passwordHash = await hashPassword(input.newPassword);
+    const sessionsEnded = this.repos.transaction(() => {
+      this.repos.users.setPasswordHash(user.id, passwordHash);
+      return this.repos.sessions.deleteForUserExcept(user.id, sha256Hex(input.keptSessionToken));
+    });
+    return { sessionsEnded };
   }
 
   /**
@@ -114,6 +146,28 @@ export class UserService {
   delete(id: number, actingUserId: number): void {
     if (id === actingUserId) throw new AnemoneError('CANNOT_DELETE_SELF');
     if (!this.repos.users.delete(id)) throw new AnemoneError('NOT_FOUND', { message: 'No such user' });
+  }
+
+  private resetWithLink(user: UserRow, tokenHash: string, passwordHash: string): ActivationOutcome {
+    // the same link used twice at once, or replaced meanwhile: only a link still stored counts
+    const reset = this.repos.transaction(() => {
+      const current = this.repos.users.findByActivationTokenHash(tokenHash);
+      if (current?.id !== user.id) return false;
+      this.repos.users.resetWithToken(user.id, passwordHash);
+      this.repos.sessions.deleteForUser(user.id);
+      return true;
+    });
+    if (!reset) throw new AnemoneError('ACTIVATION_INVALID');
+    return { kind: 'password-reset', username: user.username };
+  }
+
+  private newActivationToken(): { activationToken: string; activationTokenHash: string; activationExpiresAt: string } {
+    const activationToken = randomToken();
+    return {
+      activationToken,
+      activationTokenHash: sha256Hex(activationToken),
+      activationExpiresAt: new Date(this.now().getTime() + ACTIVATION_LIFETIME_MS).toISOString(),
+    };
   }
 
   private mustFind(id: number): UserRow {

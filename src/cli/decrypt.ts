@@ -1,6 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
+import { KEY_TEXT_HINT, parseKeyText } from '../crypto/index.js';
 import { childPath, rawPartOf, showFsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
 import { MANIFEST_STORED_NAME, relPathForStored, storedNameIndex } from '../manifest/stored-names.js';
@@ -121,17 +122,15 @@ async function readUserKey(options: DecryptOptions): Promise<Buffer> {
   }
   const text = options.keyFile
     ? await readFile(options.keyFile, 'utf8').catch(() => {
-        throw usageError(`Cannot read the key file ${options.keyFile}`, 'Give a file holding the user key (base64, as shown at activation).');
+        throw usageError(`Cannot read the key file ${options.keyFile}`, 'Give a file holding the user key, as shown at activation.');
       })
     : await readSecret({
         fromStdin: options.keyStdin === true,
         envName: 'ANEMONE_USER_KEY',
         prompt: 'User key (as shown at activation; not echoed): ',
-        missing: { message: 'No key given', hint: 'Give the user key (base64, as shown at activation) with --key-file, --key-stdin or ANEMONE_USER_KEY.' },
+        missing: { message: 'No key given', hint: 'Give the user key, as shown at activation, with --key-file, --key-stdin or ANEMONE_USER_KEY.' },
       });
-  const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== 32 || key.toString('base64') !== text.trim()) {
-    throw usageError('The key is not a base64 encoding of 32 bytes', 'Copy the key exactly as it was shown at activation (44 characters ending in "=").');
-  }
+  const key = parseKeyText(text);
+  if (!key) throw usageError('This is not a user key', KEY_TEXT_HINT);
   return key;
 }

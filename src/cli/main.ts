@@ -39,7 +39,7 @@ export function buildProgram(): Command {
     .description("Decrypt, offline, a .enc file or a share folder copied from a peer, with the user's key")
     .argument('<path>', 'a .enc file, or a folder incoming/<source>/<user>/<share> from a peer')
     .requiredOption('--out <dir>', 'where to write the decrypted files')
-    .option('--key-file <file>', 'a file holding the user key (base64, as shown at activation)')
+    .option('--key-file <file>', 'a file holding the user key, as shown at activation (grouped or base64)')
     .option('--key-stdin', 'read the user key from the first line of standard input (else ANEMONE_USER_KEY, else asked at a terminal)')
     .addOption(new Option('--key <base64>', 'refused: a key on the command line shows in ps and the shell history').hideHelp())
     .option('--json', 'print the summary {outDir, files, bytes, failures} as JSON')

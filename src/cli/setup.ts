@@ -29,7 +29,7 @@ export async function runSetup(options: SetupOptions, flags: ConfigSource): Prom
   try {
     const { encryptionKey } = await core.services.setup.setup(input);
     if (options.json) {
-      printJson({ serverName: input.serverName, dataDir: config.dataDir, username: input.username, encryptionKey });
+      printJson({ serverName: input.serverName, dataDir: config.dataDir, username: input.username, encryptionKey: encryptionKey.base64, encryptionKeyGrouped: encryptionKey.grouped });
       return;
     }
     process.stdout.write(
@@ -37,7 +37,9 @@ export async function runSetup(options: SetupOptions, flags: ConfigSource): Prom
         `Server "${input.serverName}" is set up in ${config.dataDir}; administrator: ${input.username}.`,
         '',
         `Encryption key of ${input.username} (shown this once; keep it somewhere safe, it is the only way to read your backups without this server):`,
-        encryptionKey,
+        `  ${encryptionKey.grouped}`,
+        'The same key in base64 (either form works when you type it back):',
+        `  ${encryptionKey.base64}`,
         '',
       ].join('\n'),
     );

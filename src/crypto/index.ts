@@ -23,6 +23,7 @@ export { hashPassword, verifyPassword } from './password-hash.js';
 export { scryptOneAtATime, type ScryptLaneName } from './scrypt.js';
 export { OneAtATime } from './one-at-a-time.js';
 export { randomKey, randomToken, sha256Hex } from './random.js';
+export { groupedKeyText, parseKeyText, KEY_TEXT_HINT } from './key-text.js';
 export {
   FormatError,
   KeyWrapError,

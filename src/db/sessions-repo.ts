@@ -30,6 +30,11 @@ export class SessionsRepo {
     return this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
   }
 
+  /** Signs the user out everywhere but the session that asked (a password change); returns how many ended. */
+  deleteForUserExcept(userId: number, keptTokenHash: string): number {
+    return this.db.prepare('DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?').run(userId, keptTokenHash).changes;
+  }
+
   deleteExpired(now: string): number {
     return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
   }

@@ -99,6 +99,20 @@ export class UsersRepo {
       .run(input.passwordHash, input.wrappedKey, input.keyCheck, input.activatedAt, id);
   }
 
+  /** A new activation link: replaces the earlier one, whose hash no longer matches. */
+  setActivationToken(id: number, input: { activationTokenHash: string; activationExpiresAt: string }): void {
+    this.db
+      .prepare('UPDATE users SET activation_token_hash = ?, activation_expires_at = ? WHERE id = ?')
+      .run(input.activationTokenHash, input.activationExpiresAt, id);
+  }
+
+  /** An active user's new password through a reset link: the link is consumed, the key columns are untouched. */
+  resetWithToken(id: number, passwordHash: string): void {
+    this.db
+      .prepare('UPDATE users SET password_hash = ?, activation_token_hash = NULL, activation_expires_at = NULL WHERE id = ?')
+      .run(passwordHash, id);
+  }
+
   /** A new password set by an administrator on the server (`anemone reset-password`). */
   setPasswordHash(id: number, passwordHash: string): void {
     this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id);

@@ -52,7 +52,12 @@ export const errorCatalogue = {
   ACTIVATION_INVALID: {
     status: 400,
     message: 'This activation link is not valid',
-    hint: 'The link may have expired (links last 24 hours) or been used already; ask an administrator for a new one.',
+    hint: 'The link may have expired (links last 24 hours), been used already or been replaced by a newer one; ask an administrator for a new one (Users → New link).',
+  },
+  CURRENT_PASSWORD_WRONG: {
+    status: 403,
+    message: 'The current password is wrong; the password was not changed',
+    hint: 'Type the password you sign in with. Forgotten it? Ask an administrator for a new activation link (Users → New link): your files and key stay.',
   },
   CANNOT_DELETE_SELF: {
     status: 409,
@@ -267,7 +272,7 @@ export const errorCatalogue = {
   KEY_MISMATCH: {
     status: 409,
     message: 'This key does not open your backups',
-    hint: 'Check you typed the key exactly as it was shown at activation (44 characters ending in "="); nothing was changed.',
+    hint: 'Check you typed the key as it was shown at activation (13 groups of 4, or 44 characters ending in "="); nothing was changed.',
   },
   KEY_ENTRY_NOT_ALLOWED: {
     status: 409,

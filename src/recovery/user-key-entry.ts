@@ -1,6 +1,7 @@
 import { sealUserKey, unwrapUserKey } from '../accounts/user-keys.js';
 import type { MasterKeyStore } from '../accounts/master-key.js';
 import type { Repositories } from '../db/index.js';
+import { KEY_TEXT_HINT, parseKeyText } from '../crypto/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { KeyCheckOutcome } from './key-check.js';
 
@@ -66,10 +67,7 @@ export class UserKeyEntry {
     const shares = this.deps.repos.shares.listForUser(userId).filter((share) => share.syncEnabled).map((share) => share.name);
     const checked = await this.deps.checkOnPeers(user.username, shares, userKey);
     if (checked.opensOn.length === 0 && checked.failsOn.length > 0) {
-      throw new AnemoneError('KEY_MISMATCH', {
-        message: `This key does not open your backup on ${checked.failsOn.join(', ')}`,
-        hint: 'Check you typed the key exactly as it was shown at activation (44 characters ending in "="); nothing was changed.',
-      });
+      throw new AnemoneError('KEY_MISMATCH', { message: `This key does not open your backup on ${checked.failsOn.join(', ')}` });
     }
     const sealed = sealUserKey(this.deps.masterKeys.get(), user.username, userKey);
     const stored = this.deps.repos.transaction(() => {
@@ -97,15 +95,9 @@ export class UserKeyEntry {
   }
 }
 
-/** A key as shown at activation: base64 of exactly 32 bytes. */
+/** A key as shown at activation, in either form (base64 or grouped). */
 function parseUserKey(text: string): Buffer {
-  const trimmed = text.trim();
-  const key = Buffer.from(trimmed, 'base64');
-  if (key.length !== 32 || key.toString('base64') !== trimmed) {
-    throw new AnemoneError('VALIDATION_FAILED', {
-      message: 'The key is not a base64 encoding of 32 bytes',
-      hint: 'Copy the key exactly as it was shown at activation (44 characters ending in "=").',
-    });
-  }
+  const key = parseKeyText(text);
+  if (!key) throw new AnemoneError('VALIDATION_FAILED', { message: 'This is not an encryption key', hint: KEY_TEXT_HINT });
   return key;
 }

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseKeyText } from '../../src/crypto/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { startTestServer } from '../helpers/test-server.js';
@@ -100,10 +101,11 @@ describe('anemone setup --json, status and reset-password on a data directory', 
     const result = await setUp(dataDir);
     assert.equal(result.code, 0, result.stderr);
     const printed = JSON.parse(result.stdout) as Record<string, string>;
-    assert.deepEqual(Object.keys(printed).sort(), ['dataDir', 'encryptionKey', 'serverName', 'username']);
+    assert.deepEqual(Object.keys(printed).sort(), ['dataDir', 'encryptionKey', 'encryptionKeyGrouped', 'serverName', 'username']);
     assert.equal(printed.serverName, 'home');
     assert.equal(printed.username, 'admin');
     assert.equal(Buffer.from(printed.encryptionKey ?? '', 'base64').length, 32);
+    assert.deepEqual(parseKeyText(printed.encryptionKeyGrouped ?? ''), Buffer.from(printed.encryptionKey ?? '', 'base64'), 'the grouped form is the same key');
     assert.equal((await readdir(dataDir)).includes('logs'), false, 'no log file unless asked');
   });
 

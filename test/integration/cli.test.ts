@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { groupedKeyText, parseKeyText } from '../../src/crypto/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { loadVectors } from '../helpers/vectors.js';
@@ -55,10 +56,19 @@ describe('anemone decrypt (offline, on the known-answer vectors)', () => {
     assert.deepEqual(written, []);
   });
 
-  it('refuses a key that is not 32 bytes of base64', async () => {
+  it('takes the key in its grouped form too, as typed from paper: lower case, O for 0, spaces for dashes', async () => {
+    const out = path.join(dir, 'grouped');
+    const typed = groupedKeyText(Buffer.from(vectors.key.base64, 'base64')).toLowerCase().replaceAll('0', 'o').replaceAll('-', ' ');
+    const result = await runCli(['decrypt', shareFolder, '--out', out, '--key-stdin'], { input: `${typed}\n` });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(createHash('sha256').update(await readFile(path.join(out, 'notes', 'todo.txt'))).digest('hex'), fileCase?.kind === 'file' ? fileCase.plaintextSha256 : '');
+  });
+
+  it('refuses text that is not a key in either form, saying what a key looks like', async () => {
     const result = await runCli(['decrypt', shareFolder, '--out', path.join(dir, 'x'), '--key-stdin'], { input: 'not-a-key\n' });
     assert.equal(result.code, 2, 'a usage error');
-    assert.match(result.stderr, /base64 encoding of 32 bytes/);
+    assert.match(result.stderr, /not a user key/);
+    assert.match(result.stderr, /13 groups of 4/);
   });
 });
 
@@ -70,8 +80,11 @@ describe('anemone setup (headless)', () => {
         input: 'a long password\n',
       });
       assert.equal(result.code, 0, result.stderr);
-      const key = result.stdout.split('\n').find((line) => /^[A-Za-z0-9+/]{43}=$/.test(line));
+      const lines = result.stdout.split('\n').map((line) => line.trim());
+      const key = lines.find((line) => /^[A-Za-z0-9+/]{43}=$/.test(line));
       assert.ok(key, `a key in: ${result.stdout}`);
+      const grouped = lines.find((line) => /^[0-9A-Z]{4}(-[0-9A-Z]{4}){12}$/.test(line));
+      assert.deepEqual(grouped && parseKeyText(grouped), Buffer.from(key, 'base64'), 'the same key in groups');
 
       const again = await runCli(['setup', '--server-name', 'home', '--username', 'admin', '--password-stdin', '--data-dir', dataDir], {
         input: 'a long password\n',

@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { passwordSchema } from '../../accounts/names.js';
 import type { SessionService } from '../../accounts/session-service.js';
 import type { SetupService } from '../../accounts/setup-service.js';
+import type { UserService } from '../../accounts/user-service.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import { clientAddressKey } from '../client-address.js';
 import { clearSessionCookie, currentUser, requireUser, sessionToken, setSessionCookie } from '../session.js';
@@ -19,7 +21,7 @@ export const SIGN_INS_CHECKED_AT_ONCE_PER_ADDRESS = 2;
 /** The sign-in form's body: a username, a password of at most 1024 characters, a flag. */
 const LOGIN_BODY_LIMIT = 8 * 1024;
 
-export function authRoutes(deps: { sessions: SessionService; setup: SetupService }): FastifyPluginAsyncZod {
+export function authRoutes(deps: { sessions: SessionService; setup: SetupService; users: UserService }): FastifyPluginAsyncZod {
   return async (app) => {
     const slots = new SignInSlots(SIGN_INS_CHECKED_AT_ONCE_PER_ADDRESS);
     // per address and account, once the body is read: one family member's typos do not lock out the others behind the same router
@@ -58,6 +60,44 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
           user: { id: user.id, username: user.username, isAdmin: user.isAdmin, serverName: deps.setup.serverName() },
           expiresAt: expiresAt.toISOString(),
         };
+      },
+    );
+
+    // a password check like a sign-in's: the same limits, per address and per account, and the same hashing slots
+    const perUser = app.createRateLimit({
+      max: LOGIN_ATTEMPTS_PER_MINUTE,
+      timeWindow: 60_000,
+      keyGenerator: (request) => `password|${clientAddressKey(request.ip)}|${String(request.user?.id ?? '')}`,
+    });
+    app.post(
+      '/api/auth/password',
+      {
+        bodyLimit: LOGIN_BODY_LIMIT,
+        config: { rateLimit: { max: LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE, timeWindow: 60_000 } },
+        preHandler: [
+          requireUser,
+          async (request) => {
+            const limit = await perUser(request);
+            if (!limit.isAllowed && limit.isExceeded) {
+              throw new AnemoneError('TOO_MANY_ATTEMPTS', {
+                message: `Too many password changes tried for this account; try again in ${limit.ttlInSeconds} s`,
+                details: { retryAfterSeconds: limit.ttlInSeconds },
+              });
+            }
+          },
+        ],
+        schema: {
+          body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }),
+          response: { 200: z.object({ otherSessionsEnded: z.number() }) },
+        },
+      },
+      async (request) => {
+        const user = currentUser(request);
+        const { sessionsEnded } = await slots.run(clientAddressKey(request.ip), () =>
+          deps.users.changePassword({ userId: user.id, ...request.body, keptSessionToken: sessionToken(request) ?? '' }),
+        );
+        request.log.info({ user: user.username, otherSessionsEnded: sessionsEnded }, 'password changed by its user');
+        return { otherSessionsEnded: sessionsEnded };
       },
     );
 

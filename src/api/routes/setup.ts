@@ -21,7 +21,7 @@ export function setupRoutes(deps: { setup: SetupService; sessions: SessionServic
         },
         schema: {
           body: z.object({ serverName: serverNameSchema, username: usernameSchema, password: passwordSchema }),
-          response: { 201: z.object({ serverName: z.string(), username: z.string(), encryptionKey: z.string() }) },
+          response: { 201: z.object({ serverName: z.string(), username: z.string(), encryptionKey: z.string(), encryptionKeyGrouped: z.string() }) },
         },
       },
       async (request, reply) => {
@@ -29,7 +29,9 @@ export function setupRoutes(deps: { setup: SetupService; sessions: SessionServic
         // the new administrator is signed in straight away
         const session = deps.sessions.startSession(userId, false);
         setSessionCookie(reply, session.token, session.expiresAt, false);
-        return reply.status(201).send({ serverName: request.body.serverName, username: request.body.username, encryptionKey });
+        return reply
+          .status(201)
+          .send({ serverName: request.body.serverName, username: request.body.username, encryptionKey: encryptionKey.base64, encryptionKeyGrouped: encryptionKey.grouped });
       },
     );
   };

@@ -36,6 +36,23 @@ export function userRoutes(deps: { users: UserService }): FastifyPluginAsyncZod 
       },
     );
 
+    app.post(
+      '/api/admin/users/:id/activation',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          params: z.object({ id: z.coerce.number().int().positive() }),
+          response: { 201: userSchema.extend({ activationToken: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const { user, activationToken } = deps.users.issueActivationLink(request.params.id);
+        request.log.info({ user: user.username, by: currentUser(request).username, active: user.activated }, 'new activation link issued');
+        reply.header('cache-control', 'no-store');
+        return reply.status(201).send({ ...user, activationToken });
+      },
+    );
+
     app.delete(
       '/api/admin/users/:id',
       { preHandler: requireAdmin, schema: { params: z.object({ id: z.coerce.number().int().positive() }) } },
@@ -51,13 +68,24 @@ export function userRoutes(deps: { users: UserService }): FastifyPluginAsyncZod 
         config: { rateLimit: { max: 10, timeWindow: 60_000 } },
         schema: {
           body: z.object({ token: z.string().min(1).max(256), password: passwordSchema }),
-          response: { 200: z.object({ username: z.string(), encryptionKey: z.string() }) },
+          response: {
+            200: z.union([
+              z.object({ username: z.string(), keyUnchanged: z.literal(false), encryptionKey: z.string(), encryptionKeyGrouped: z.string() }),
+              // an active user's reset link: a new password, the same key, which is not shown again
+              z.object({ username: z.string(), keyUnchanged: z.literal(true) }),
+            ]),
+          },
         },
       },
       async (request, reply) => {
         // the key is in this response only: never cache it anywhere
         reply.header('cache-control', 'no-store');
-        return deps.users.activate(request.body);
+        const outcome = await deps.users.activate(request.body);
+        if (outcome.kind === 'password-reset') {
+          request.log.info({ user: outcome.username }, 'password reset with an activation link; every session of the user ended');
+          return { username: outcome.username, keyUnchanged: true as const };
+        }
+        return { username: outcome.username, keyUnchanged: false as const, encryptionKey: outcome.encryptionKey.base64, encryptionKeyGrouped: outcome.encryptionKey.grouped };
       },
     );
   };

@@ -55,12 +55,16 @@ export const authApi = {
   login: (input: { username: string; password: string; remember: boolean }) => requestJson<{ user: Me; expiresAt: string }>('POST', '/api/auth/login', input),
   logout: () => requestJson<void>('POST', '/api/auth/logout'),
   activate: (input: { token: string; password: string }) => requestJson<ActivationResult>('POST', '/api/activate', input),
+  /** The signed-in user's new password; their other sessions end. */
+  changePassword: (input: { currentPassword: string; newPassword: string }) => requestJson<{ otherSessionsEnded: number }>('POST', '/api/auth/password', input),
 };
 
 export const usersApi = {
   list: async () => (await requestJson<{ users: User[] }>('GET', '/api/admin/users')).users,
   create: (input: { username: string; isAdmin: boolean }) => requestJson<CreatedUser>('POST', '/api/admin/users', input),
   remove: (id: number) => requestJson<void>('DELETE', `/api/admin/users/${id}`),
+  /** A new activation link for any user (an active one keeps their key and only sets a new password); earlier links stop working. */
+  newActivationLink: (id: number) => requestJson<CreatedUser>('POST', `/api/admin/users/${id}/activation`),
   /** Marks the account as awaiting the key its user kept (after a rebuild without that key), or withdraws it. */
   setAwaitingKey: (id: number, awaiting: boolean) => requestJson<KeyStatus>(awaiting ? 'POST' : 'DELETE', `/api/admin/users/${id}/awaiting-key`),
 };

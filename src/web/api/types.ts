@@ -10,16 +10,19 @@ export interface Me {
   serverName: string;
 }
 
-export interface SetupResult {
-  serverName: string;
-  username: string;
+/** A user key as shown once: base64, and the same key in groups of characters that cannot be confused on paper. */
+export interface ShownKey {
   encryptionKey: string;
+  encryptionKeyGrouped: string;
 }
 
-export interface ActivationResult {
+export interface SetupResult extends ShownKey {
+  serverName: string;
   username: string;
-  encryptionKey: string;
 }
+
+/** A new account gets its key; an active account's reset link sets a new password and keeps the key, not shown again. */
+export type ActivationResult = ({ username: string; keyUnchanged: false } & ShownKey) | { username: string; keyUnchanged: true };
 
 export interface User {
   id: number;

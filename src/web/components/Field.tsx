@@ -142,7 +142,7 @@ export function Switch({ label, checked, onChange, description }: { label: strin
   );
 }
 
-/** A new password and its repeat, as chosen at setup and at activation. */
+/** A new password and its repeat, as chosen at setup, at activation and when changing it. */
 export function NewPasswordFields({
   password,
   repeat,
@@ -150,6 +150,7 @@ export function NewPasswordFields({
   onRepeatChange,
   errors,
   autoFocus,
+  labels = { password: 'Password', repeat: 'Repeat the password' },
 }: {
   password: string;
   repeat: string;
@@ -157,11 +158,12 @@ export function NewPasswordFields({
   onRepeatChange(value: string): void;
   errors: FieldErrors;
   autoFocus?: boolean;
+  labels?: { password: string; repeat: string };
 }) {
   return (
     <>
       <TextField
-        label="Password"
+        label={labels.password}
         name="password"
         type="password"
         value={password}
@@ -173,7 +175,7 @@ export function NewPasswordFields({
         autoFocus={autoFocus}
       />
       <TextField
-        label="Repeat the password"
+        label={labels.repeat}
         name="repeat"
         type="password"
         value={repeat}

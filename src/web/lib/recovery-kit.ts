@@ -1,5 +1,7 @@
+import type { ShownKey } from '../api/types';
+
 /** The text of a user's personal recovery kit: the key, and how to use it without the server. */
-export function userRecoveryKitText(input: { serverName: string; username: string; key: string; createdAt?: Date }): string {
+export function userRecoveryKitText(input: { serverName: string; username: string; key: ShownKey; createdAt?: Date }): string {
   const created = (input.createdAt ?? new Date()).toISOString();
   return [
     'ANEMONE — PERSONAL RECOVERY KIT',
@@ -11,11 +13,16 @@ export function userRecoveryKitText(input: { serverName: string; username: strin
     '',
     'Your encryption key:',
     '',
-    `    ${input.key}`,
+    `    ${input.key.encryptionKeyGrouped}`,
+    '',
+    'The same key in base64 (either form works when you type it back):',
+    '',
+    `    ${input.key.encryptionKey}`,
     '',
     'What it is',
     '----------',
     '- This key is the only thing that can decrypt your backups stored on peer servers.',
+    '- The grouped form has no I, L, O or U; case, spaces and dashes do not matter.',
     '- It was shown once. The server will not show it again, and nobody can recover it for you.',
     '- Anyone with this key and a copy of your backup can read your files: keep it private.',
     '',

@@ -13,6 +13,8 @@ import { formLevelError, rules, validate } from '../lib/validation';
 /**
  * Account activation, from the link an administrator copied
  * (`/activate?token=…`): choose a password, then keep the key shown once.
+ * The same link, issued again to an active user, resets their password:
+ * the key stays and is not shown again.
  * The new user is signed in straight after, which also tells the page the
  * server's name for the recovery kit.
  */
@@ -35,13 +37,28 @@ export function ActivatePage({ onDone }: { onDone(me: Me | undefined): void }) {
     );
   }
 
+  if (result?.keyUnchanged) {
+    return (
+      <PublicLayout title="Your new password is set" description={`Welcome back, ${result.username}.`}>
+        <div className="space-y-5">
+          <Notice tone="success" title="Your files and your encryption key are unchanged">
+            Keep using the key you saved when your account was first activated; it still opens your backups. You were signed out everywhere else.
+          </Notice>
+          <Button onClick={() => onDone(me)} className="w-full">
+            {me ? 'Continue to my backup' : 'Continue to sign in'}
+          </Button>
+        </div>
+      </PublicLayout>
+    );
+  }
+
   if (result) {
     return (
       <PublicLayout title="Your account is active" description={`Welcome, ${result.username}. One last step: keep your encryption key.`} wide>
         <KeyReveal
           serverName={me?.serverName ?? window.location.hostname}
           username={result.username}
-          encryptionKey={result.encryptionKey}
+          shownKey={result}
           onDone={() => onDone(me)}
           doneLabel={me ? 'Continue to my backup' : 'Continue to sign in'}
         />
@@ -62,12 +79,15 @@ export function ActivatePage({ onDone }: { onDone(me: Me | undefined): void }) {
   };
 
   return (
-    <PublicLayout title="Activate your account" description="Choose the password you will sign in with. Your encryption key is made next.">
+    <PublicLayout
+      title="Activate your account"
+      description="Choose the password you will sign in with. A new account gets its encryption key next; an account that is already active keeps its files and key."
+    >
       <form onSubmit={submit} noValidate className="space-y-4">
         <ErrorNotice error={formLevelError(apiError, ['password'])} />
         <NewPasswordFields password={password} repeat={repeat} onPasswordChange={setPassword} onRepeatChange={setRepeat} errors={errors} autoFocus />
         <Button type="submit" busy={busy} className="w-full">
-          Activate my account
+          Set my password
         </Button>
       </form>
     </PublicLayout>

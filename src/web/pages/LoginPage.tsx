@@ -64,6 +64,10 @@ export function LoginPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
         <Button type="submit" busy={busy} className="w-full">
           Sign in
         </Button>
+        <p className="text-sm text-slate-600">
+          <strong className="font-medium text-slate-800">Forgot your password?</strong> Ask your administrator for a new activation link (Users → New link). With it you
+          choose a new password; your files and encryption key stay as they are.
+        </p>
       </form>
     </PublicLayout>
   );

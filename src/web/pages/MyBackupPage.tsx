@@ -2,6 +2,7 @@ import { sharesApi } from '../api/client';
 import type { Share } from '../api/types';
 import { Button, Spinner } from '../components/Button';
 import { Card, PageHeader } from '../components/Card';
+import { ChangePasswordCard } from '../components/ChangePasswordCard';
 import { EnterKeyCard } from '../components/EnterKeyCard';
 import { ErrorNotice } from '../components/Notice';
 import { ShareSyncPanel } from '../components/ShareSyncPanel';
@@ -74,7 +75,7 @@ function LocalShareCard({ share }: { share: Share }) {
   );
 }
 
-/** The user's dashboard: their shares, and Sync on the backup share. */
+/** The user's dashboard: their shares, Sync on the backup share, and their own password. */
 export function MyBackupPage() {
   const { me } = useSession();
   const shares = useLoad(sharesApi.list);
@@ -100,6 +101,7 @@ export function MyBackupPage() {
         {shares.data?.map((share) =>
           share.syncEnabled ? <SyncedShareCard key={share.id} share={share} onChanged={() => void shares.reload()} /> : <LocalShareCard key={share.id} share={share} />,
         )}
+        <ChangePasswordCard />
       </div>
     </>
   );

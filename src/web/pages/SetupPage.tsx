@@ -36,7 +36,7 @@ export function SetupPage({ onDone }: { onDone(): void }) {
   if (result) {
     return (
       <PublicLayout title="Your server is ready" description={`You are signed in as ${result.username}, the administrator of ${result.serverName}.`} wide>
-        <KeyReveal serverName={result.serverName} username={result.username} encryptionKey={result.encryptionKey} onDone={onDone} doneLabel="Continue to the dashboard" />
+        <KeyReveal serverName={result.serverName} username={result.username} shownKey={result} onDone={onDone} doneLabel="Continue to the dashboard" />
       </PublicLayout>
     );
   }

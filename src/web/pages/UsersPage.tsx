@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { usersApi } from '../api/client';
 import type { ApiError } from '../api/http';
 import type { CreatedUser, User } from '../api/types';
@@ -68,16 +68,25 @@ function AddUserForm({ onAdded }: { onAdded(user: CreatedUser): void }) {
   );
 }
 
-function ActivationLinkNotice({ user, onClose }: { user: CreatedUser; onClose(): void }) {
+/** A link just made: for a new user, or a new one for an existing user (whose earlier links stopped working). */
+function ActivationLinkNotice({ user, reissued, onClose }: { user: CreatedUser; reissued: boolean; onClose(): void }) {
   const link = activationLink(user.activationToken);
+  const placed = useRef<HTMLDivElement>(null);
+  // on a phone the notice lands below the list the button was in: bring it into view
+  useEffect(() => placed.current?.scrollIntoView({ block: 'nearest' }), [user.activationToken]);
+  const title = reissued ? `A new link for ${user.username}. Send it to them:` : `${user.username} was added. Send them this activation link:`;
+  const use = user.activated
+    ? 'With it they choose a new password; their files and encryption key stay as they are, and their other sessions end.'
+    : 'With it they choose a password and receive their encryption key.';
   return (
-    <Notice tone="success" title={`${user.username} was added. Send them this activation link:`}>
-      <div className="space-y-2">
+    <Notice tone="success" title={title}>
+      <div ref={placed} className="space-y-2">
         <output data-testid="activation-link" className="block rounded border border-green-300 bg-white px-2 py-1.5 font-mono text-xs break-all text-slate-900 select-all">
           {link}
         </output>
         <p>
-          It works once, until <AbsoluteTime iso={user.activationExpiresAt} />. With it they choose a password and receive their encryption key.
+          It works once, until <AbsoluteTime iso={user.activationExpiresAt} />. {use}
+          {reissued && ' Earlier links no longer work.'}
         </p>
         <div className="flex flex-wrap items-center gap-2">
           <CopyButton text={link} label="Copy link" />
@@ -90,17 +99,41 @@ function ActivationLinkNotice({ user, onClose }: { user: CreatedUser; onClose():
   );
 }
 
+function linkExpired(user: User): boolean {
+  return user.activationExpiresAt !== null && new Date(user.activationExpiresAt) < new Date();
+}
+
 function UserStatus({ user }: { user: User }) {
-  if (user.activated) return <Badge tone="good">Active</Badge>;
-  const expired = user.activationExpiresAt !== null && new Date(user.activationExpiresAt) < new Date();
-  return expired ? <Badge tone="bad">Activation link expired</Badge> : <Badge tone="warn">Waiting for activation</Badge>;
+  if (user.activated) {
+    return (
+      <>
+        <Badge tone="good">Active</Badge>
+        {user.activationExpiresAt !== null && !linkExpired(user) && <Badge tone="neutral">Password reset link sent</Badge>}
+      </>
+    );
+  }
+  return linkExpired(user) ? <Badge tone="bad">Activation link expired</Badge> : <Badge tone="warn">Waiting for activation</Badge>;
 }
 
 /** Users: add one (and hand over the activation link), see who activated, delete. */
 export function UsersPage() {
   const { me } = useSession();
   const users = useLoad(usersApi.list);
-  const [added, setAdded] = useState<CreatedUser>();
+  const [added, setAdded] = useState<{ user: CreatedUser; reissued: boolean }>();
+  const [linkError, setLinkError] = useState<ApiError>();
+  const [linkBusyFor, setLinkBusyFor] = useState<number>();
+  const newLink = async (user: User) => {
+    setLinkError(undefined);
+    setLinkBusyFor(user.id);
+    try {
+      setAdded({ user: await usersApi.newActivationLink(user.id), reissued: true });
+      void users.reload();
+    } catch (caught) {
+      setLinkError(asApiError(caught));
+    } finally {
+      setLinkBusyFor(undefined);
+    }
+  };
   const deletion = useConfirmedAction((user: User) => usersApi.remove(user.id), users.reload);
   const keyChange = useConfirmedAction((asked: { user: User; awaiting: boolean }) => usersApi.setAwaitingKey(asked.user.id, asked.awaiting), users.reload);
   const change = keyChange.target;
@@ -112,6 +145,7 @@ export function UsersPage() {
       <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
         <Card title="Accounts" labelId="users-list">
           <ErrorNotice error={users.error} />
+          <ErrorNotice error={linkError} />
           {users.loading && !users.data && <Spinner label="Loading users…" />}
           {users.data?.length === 0 && <EmptyState>No user yet.</EmptyState>}
           {users.data && users.data.length > 0 && (
@@ -147,6 +181,16 @@ export function UsersPage() {
                   cell: (user) =>
                     user.id === me.id ? null : (
                       <span className="inline-flex flex-wrap justify-end gap-2">
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          busy={linkBusyFor === user.id}
+                          onClick={() => void newLink(user)}
+                          aria-label={`New activation link for ${user.username}`}
+                          title={user.activated ? 'A link to choose a new password; files and key stay' : 'A new link to activate the account'}
+                        >
+                          New link
+                        </Button>
                         {user.activated && (
                           <Button
                             variant="ghost"
@@ -168,15 +212,15 @@ export function UsersPage() {
           )}
         </Card>
         <div className="space-y-4">
+          {added && <ActivationLinkNotice user={added.user} reissued={added.reissued} onClose={() => setAdded(undefined)} />}
           <Card title="Add a user" labelId="users-add">
             <AddUserForm
               onAdded={(user) => {
-                setAdded(user);
+                setAdded({ user, reissued: false });
                 void users.reload();
               }}
             />
           </Card>
-          {added && <ActivationLinkNotice user={added} onClose={() => setAdded(undefined)} />}
         </div>
       </div>
       <ConfirmDialog
