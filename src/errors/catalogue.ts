@@ -184,6 +184,11 @@ export const errorCatalogue = {
     message: "The peer's certificate fingerprint has not been confirmed",
     hint: 'Run Test Connection on the peer, compare the fingerprint with its administrator, and confirm it.',
   },
+  PEER_IS_THIS_SERVER: {
+    status: 409,
+    message: 'This address is this server itself, not a peer: it presented this server\'s own certificate',
+    hint: "A peer is another Anemone server, at a friend's or family member's place: give its address and port. This server's own fingerprint is on its Settings page, for comparison.",
+  },
   PEER_CONNECTION_REFUSED: {
     status: 502,
     message: 'Connection refused — check the peer is reachable, its port (8443) and firewall',

@@ -1,6 +1,8 @@
 import { peerErrorFrom } from './error-mapping.js';
 import { discoverPeer } from './discover.js';
-import { normaliseFingerprint } from './fingerprint.js';
+import { certificateFingerprint } from '../identity/identity.js';
+import { errorCatalogue } from '../errors/catalogue.js';
+import { normaliseFingerprint, sameFingerprint } from './fingerprint.js';
 import { PeerClient } from './peer-client.js';
 import type { PeerError } from './peer-error.js';
 import type { ClientIdentity } from './pinned-agent.js';
@@ -18,7 +20,8 @@ export type TestOutcome =
   | 'SOURCE_CERT_MISMATCH'
   | 'PEER_RATE_LIMITED'
   | 'PEER_TLS_ERROR'
-  | 'PEER_PROTOCOL_ERROR';
+  | 'PEER_PROTOCOL_ERROR'
+  | 'PEER_IS_THIS_SERVER';
 
 export interface TestConnectionInput {
   address: string;
@@ -85,11 +88,22 @@ export async function testConnection(
     ...(serverName !== undefined ? { serverName } : {}),
     ...(fingerprint !== undefined ? { fingerprint } : {}),
   });
+  // this server's own certificate at that address: stop before any password or session goes to ourselves
+  const thisServer = (): TestConnectionResult => ({
+    ok: false,
+    outcome: 'PEER_IS_THIS_SERVER',
+    message: errorCatalogue.PEER_IS_THIS_SERVER.message,
+    hint: errorCatalogue.PEER_IS_THIS_SERVER.hint,
+    ...found(),
+  });
+  const ownFingerprint = certificateFingerprint(identity.certPem);
+  if (sameFingerprint(fingerprint, ownFingerprint)) return thisServer();
   try {
     if (!fingerprint) {
       const discovered = await discoverPeer({ address: input.address, port: input.port, identity, timeoutMs: input.timeoutMs, signal: input.signal });
       fingerprint = discovered.fingerprint;
       serverName = discovered.hello.serverName;
+      if (sameFingerprint(fingerprint, ownFingerprint)) return thisServer();
     }
     const client = new PeerClient({
       address: input.address,

@@ -2,6 +2,7 @@ import type { MasterKeyStore } from '../accounts/master-key.js';
 import { sha256Hex } from '../crypto/index.js';
 import type { PeerRow, PeerSettings, Repositories } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
+import { certificateFingerprint } from '../identity/identity.js';
 import { normaliseFingerprint, sameFingerprint } from '../peer-client/fingerprint.js';
 import type { Agent } from 'undici';
 import { PeerClient, peerConnectTimeoutMs } from '../peer-client/peer-client.js';
@@ -114,6 +115,7 @@ export class PeerService {
   }
 
   create(input: NewPeer): PeerView {
+    this.assertNotThisServer(input.fingerprint);
     const id = this.deps.repos.transaction(() => {
       this.assertNameFree(input.name);
       const peerId = this.deps.repos.peers.insert({ ...settingsOf(input), createdAt: this.now().toISOString() });
@@ -126,6 +128,7 @@ export class PeerService {
   }
 
   update(id: number, patch: PeerPatch): PeerView {
+    this.assertNotThisServer(patch.fingerprint);
     this.deps.repos.transaction(() => {
       const current = this.mustFind(id);
       const next: PeerSettings = { ...settingsOf(current), ...definedSettings(patch) };
@@ -312,6 +315,11 @@ export class PeerService {
 
   private password(peer: PeerRow): string | undefined {
     return peer.wrappedPassword === null ? undefined : unwrapPeerPassword(this.deps.masterKeys.get(), peer.id, peer.wrappedPassword);
+  }
+
+  /** Pinning this server's own certificate would make it sync to itself. */
+  private assertNotThisServer(fingerprint: string | null | undefined): void {
+    if (sameFingerprint(fingerprint, certificateFingerprint(this.deps.identity.certPem))) throw new AnemoneError('PEER_IS_THIS_SERVER');
   }
 
   private assertNameFree(name: string, exceptId?: number): void {

@@ -41,6 +41,7 @@ const ANSWERED = new Set([
   'HASH_MISMATCH',
   'PATH_INVALID',
   'PEER_NOT_FOUND',
+  'PEER_IS_THIS_SERVER',
 ]);
 
 /** `code` is a catalogue code a sync or a Test Connection recorded (a peer client's, or another); unknown codes are an `error` without contact. */

@@ -8,7 +8,7 @@ import { newPart, recordError } from './restore-job.js';
 const logger = pino({ level: 'silent' });
 
 function fields(...shares: [string, string][]): NewJob {
-  return { kind: 'bulk', ownerId: 1, peerId: 2, peerName: 'server-b', target: 'original', targetFolder: null, parts: shares.map(([user, share]) => newPart(user, share)) };
+  return { kind: 'bulk', ownerId: 1, peerId: 2, peerName: 'server-b', target: 'original', targetShare: '', targetFolder: null, parts: shares.map(([user, share]) => newPart(user, share)) };
 }
 
 describe('restore jobs', () => {
@@ -58,5 +58,16 @@ describe('restore jobs and syncs of the same share', () => {
       (error: unknown) => error instanceof AnemoneError && error.code === 'SYNC_ALREADY_RUNNING' && /alice\/backup/.test(error.message),
     );
     assert.equal(registry.isRestoring('alice', 'backup'), false);
+  });
+
+  it('counts a restore into a folder of data against data, not backup: the backup syncs meanwhile', async () => {
+    const registry = new RestoreJobRegistry(logger, () => new Date(), (user, share) => user === 'alice' && share === 'backup');
+    let finish = () => {};
+    const intoData = { ...fields(), kind: 'user' as const, target: 'folder' as const, targetShare: 'data', targetFolder: 'restored-2026-12-04', parts: [newPart('alice', 'backup', 'data')] };
+    const job = registry.start(intoData, () => new Promise<void>((resolve) => (finish = resolve)));
+    assert.equal(registry.isRestoring('alice', 'data'), true);
+    assert.equal(registry.isRestoring('alice', 'backup'), false);
+    finish();
+    await registry.settled(job.id);
   });
 });

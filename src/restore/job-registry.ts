@@ -28,14 +28,15 @@ export class RestoreJobRegistry {
 
   /** Starts `run` in the background; refused (409) when one of its shares is being restored already. */
   start(fields: NewJob, run: (job: RestoreJob, signal: AbortSignal) => Promise<void>): RestoreJob {
-    const shares = fields.parts.map((part) => shareKey(part.user, part.share));
+    // what matters is where the files land: a restore into `data` neither waits for nor holds the backup's syncs
+    const shares = fields.parts.map((part) => shareKey(part.user, part.intoShare));
     const busy = shares.find((key) => this.busyShares.has(key));
     if (busy) throw new AnemoneError('RESTORE_ALREADY_RUNNING', { message: `A restore into ${busy} is already running` });
     // a sync that scanned the share before the restore filled it would delete on the peer what is being restored
-    const inSync = fields.parts.find((part) => this.isSyncing(part.user, part.share));
+    const inSync = fields.parts.find((part) => this.isSyncing(part.user, part.intoShare));
     if (inSync) {
       throw new AnemoneError('SYNC_ALREADY_RUNNING', {
-        message: `A sync of ${shareKey(inSync.user, inSync.share)} is running; start the restore once it has finished`,
+        message: `A sync of ${shareKey(inSync.user, inSync.intoShare)} is running; start the restore once it has finished`,
         hint: 'Its progress is on the Synchronisation page; a restore can start as soon as it ends.',
       });
     }

@@ -14,7 +14,10 @@ export interface RestoreFileError {
 /** One user's share within a job. */
 export interface RestorePart {
   user: string;
+  /** The backed-up share the files come from. */
   share: string;
+  /** The share they are written into (the same one, unless the job restores into a folder of another). */
+  intoShare: string;
   filesTotal: number;
   filesDone: number;
   filesFailed: number;
@@ -33,7 +36,13 @@ export interface RestoreJob {
   peerId: number;
   peerName: string;
   target: RestoreTarget;
-  /** With target `folder`: the folder of the share the files go to (`restored-<YYYY-MM-DD>`). */
+  /**
+   * The share the files are written into: the backup share itself for
+   * `original`; for `folder`, the user's share that is never synced (`data`),
+   * so the restored copies are not uploaded again as new files.
+   */
+  targetShare: string;
+  /** With target `folder`: the folder of `targetShare` the files go to (`restored-<YYYY-MM-DD>`). */
   targetFolder: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -45,8 +54,8 @@ export interface RestoreJob {
 
 const MAX_LISTED_ERRORS = 200;
 
-export function newPart(user: string, share: string): RestorePart {
-  return { user, share, filesTotal: 0, filesDone: 0, filesFailed: 0, bytesTotal: 0, bytesDone: 0, errors: [], errorCount: 0 };
+export function newPart(user: string, share: string, intoShare = share): RestorePart {
+  return { user, share, intoShare, filesTotal: 0, filesDone: 0, filesFailed: 0, bytesTotal: 0, bytesDone: 0, errors: [], errorCount: 0 };
 }
 
 export function recordError(part: RestorePart, error: Omit<RestoreFileError, 'share'>): void {
@@ -87,6 +96,7 @@ export function bulkJobView(job: RestoreJob) {
     peerId: job.peerId,
     peerName: job.peerName,
     target: job.target,
+    targetShare: job.targetShare,
     targetFolder: job.targetFolder,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
@@ -105,6 +115,7 @@ export function userJobView(job: RestoreJob) {
     peerName: job.peerName,
     share: job.parts[0]?.share ?? '',
     target: job.target,
+    targetShare: job.targetShare,
     targetFolder: job.targetFolder,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,

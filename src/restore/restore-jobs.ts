@@ -14,10 +14,12 @@ import { newPart, recordError, type RestoreJob, type RestorePart, type RestoreTa
 import { restoreFiles } from './restore-files.js';
 
 /**
- * A user's selection (files and folders) back into the share it came from:
+ * A user's selection (files and folders): back into the share it came from
  * at the original paths, replacing what is there once each file verified,
- * or under `restored-<YYYY-MM-DD>/`. The selection is checked before the
- * job starts, so a wrong path is an error answer, not a failed job.
+ * or into a new folder `restored-<YYYY-MM-DD>/` of the user's share that is
+ * never synced (`data`) — inside `backup` the restored copies would be
+ * uploaded again as new files by the next sync. The selection is checked
+ * before the job starts, so a wrong path is an error answer, not a failed job.
  */
 export async function startUserRestore(
   access: BackupAccess,
@@ -27,10 +29,11 @@ export async function startUserRestore(
   const { ref } = input;
   const files = selectFiles(await access.manifest(ref, { cached: true }), input.paths);
   const targetFolder = input.target === 'folder' ? `restored-${localDate(input.now)}` : null;
-  const part = newPart(ref.user.username, ref.share.name);
+  const targetShare = input.target === 'folder' ? unsyncedShareOf(access, ref.user) : ref.share.name;
+  const part = newPart(ref.user.username, ref.share.name, targetShare);
   setTotals(part, files);
   return registry.start(
-    { kind: 'user', ownerId: ref.user.id, peerId: ref.peer.id, peerName: ref.peer.name, target: input.target, targetFolder, parts: [part] },
+    { kind: 'user', ownerId: ref.user.id, peerId: ref.peer.id, peerName: ref.peer.name, target: input.target, targetShare, targetFolder, parts: [part] },
     (_job, signal) =>
       access.withClient(ref.peer.id, (client) =>
         restoreFiles({
@@ -38,7 +41,7 @@ export async function startUserRestore(
           userKey: access.userKey(ref.user),
           context: access.context(ref),
           files,
-          root: access.deps.sharePath(ref.user.username, ref.share.name),
+          root: access.deps.sharePath(ref.user.username, targetShare),
           prefix: targetFolder ?? '',
           part,
           signal,
@@ -65,7 +68,7 @@ export function startBulkRestore(
   const refs = [...new Set(input.usernames)].flatMap((username) => userBackups(access, peer, username));
   const parts = refs.map((ref) => newPart(ref.user.username, ref.share.name));
   return registry.start(
-    { kind: 'bulk', ownerId: input.admin.id, peerId: peer.id, peerName: peer.name, target: 'original', targetFolder: null, parts },
+    { kind: 'bulk', ownerId: input.admin.id, peerId: peer.id, peerName: peer.name, target: 'original', targetShare: '', targetFolder: null, parts },
     (_job, signal) =>
       access.withClient(peer.id, async (client) => {
         const planned: { ref: BackupRef; files: SelectedFile[]; index: number }[] = [];
@@ -107,6 +110,18 @@ function userBackups(access: BackupAccess, peer: PeerView, username: string): Ba
     .listForUser(user.id)
     .filter((share) => share.syncEnabled)
     .map((share) => ({ user, share, peer }));
+}
+
+/** The user's share that never leaves the server (`data`): restored copies there never loop back into the backup. */
+function unsyncedShareOf(access: BackupAccess, user: UserRow): string {
+  const share = access.deps.repos.shares.listForUser(user.id).find((candidate) => !candidate.syncEnabled);
+  if (!share) {
+    throw new AnemoneError('NOT_FOUND', {
+      message: `${user.username} has no share that is never synced, to restore into a new folder`,
+      hint: 'Restore over the current files instead, or download the files (one, or several as a ZIP).',
+    });
+  }
+  return share.name;
 }
 
 function setTotals(part: RestorePart, files: readonly SelectedFile[]): void {

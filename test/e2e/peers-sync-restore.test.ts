@@ -84,16 +84,36 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
     assert.equal((await form.getByTestId('seen-fingerprint').textContent())?.trim(), b.test.server.identity.fingerprint);
     await result.getByText('server-b', { exact: true }).waitFor();
     await screenshotBoth(adminA, '20-peers-test-ok');
-    await form.getByRole('button', { name: 'Confirm fingerprint' }).click();
-    assert.equal((await form.getByTestId('form-fingerprint').textContent())?.trim(), b.test.server.identity.fingerprint);
-    await form.getByRole('button', { name: 'Save peer' }).click();
+    // saving a tested peer is confirming its fingerprint: one button, no unconfirmed peer saved by mistake
+    assert.equal(await form.getByRole('button', { name: 'Save peer', exact: true }).count(), 0);
+    await form.getByText('Saving confirms the fingerprint above').waitFor();
+    await form.getByRole('button', { name: 'Confirm fingerprint and save' }).click();
     await form.waitFor({ state: 'detached' });
 
     const card = adminA.getByRole('region', { name: 'server-b' });
-    await card.getByText(b.test.server.identity.fingerprint).waitFor();
+    assert.equal((await card.locator('code').first().textContent())?.trim(), b.test.server.identity.fingerprint);
+    await card.getByText('Online').waitFor();
+    assert.equal(await card.getByText('Not tested yet').count(), 0);
+    await screenshotBoth(adminA, '20b-peers-saved-confirmed');
     await card.getByRole('button', { name: 'Test connection' }).click();
     await card.getByText('This fingerprint is confirmed.').waitFor();
     await card.getByText('Online').waitFor();
+  });
+
+  it('refuses this server itself as a peer, saying so, with nothing to confirm', async () => {
+    await adminA.getByRole('button', { name: 'Add peer' }).click();
+    const form = adminA.getByRole('form', { name: 'Add a peer' });
+    await form.getByLabel('Name').fill('myself');
+    await form.getByLabel('Address').fill('127.0.0.1');
+    await form.getByLabel('Port').fill(String(a.port));
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    const result = form.locator('[data-testid="test-result"][data-outcome="PEER_IS_THIS_SERVER"]');
+    await result.waitFor();
+    await result.getByText('This address is this server itself, not a peer').waitFor();
+    assert.equal(await form.getByRole('button', { name: /Confirm fingerprint/ }).count(), 0);
+    await screenshotBoth(adminA, '20c-peers-self-refused');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'detached' });
   });
 
   it('says "connection refused" for a peer where nothing listens', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { userKeyCheck } from '../../src/accounts/user-keys.js';
 import { parseKeyText } from '../../src/crypto/index.js';
-import { type ApiClient, setUpServer, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { type ApiClient, type ApiResponse, setUpServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 describe('password change and new activation links over HTTPS', () => {
   let test: TestServer;
@@ -67,7 +67,7 @@ describe('password change and new activation links over HTTPS', () => {
 
   it('rate-limits wrong current passwords like sign-ins, with 429 and Retry-After', async () => {
     const { client } = await activeUser('erin', 'erin password 1');
-    let limited: Awaited<ReturnType<ApiClient['post']>> | undefined;
+    let limited: ApiResponse<any> | undefined;
     for (let attempt = 0; attempt < 15 && !limited; attempt += 1) {
       const answer = await client.post('/api/auth/password', { currentPassword: `guess ${attempt}`, newPassword: 'erin password 2' });
       if (answer.status === 429) limited = answer;

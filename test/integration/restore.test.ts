@@ -299,21 +299,27 @@ describe('restore from a peer, through the API of real servers', () => {
     assert.equal(signedOut.status, 401);
   });
 
-  it(`restores into restored-<date>/ in the share, with modification times`, async () => {
+  it(`restores into restored-<date>/ of the data share, with modification times, and the next sync of backup sends nothing`, async () => {
     const started = await alice.client.post(`${base()}/restore`, { paths: ['docs', 'photos/été/café crème.jpg'], target: 'folder' });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const job = await waitForJob(alice.client, `/api/restore/jobs/${started.body.jobId}`);
     assert.equal(job.status, 'success', JSON.stringify(job));
+    assert.equal(job.targetShare, 'data');
     assert.equal(job.targetFolder, `restored-${localDate()}`);
     assert.equal(job.filesDone, 4);
     assert.equal(job.filesTotal, 4);
-    const restored = await tree(path.join(aliceBackup, job.targetFolder));
+    const aliceData = path.join(a.test.dataDir, 'shares', 'alice', 'data');
+    const restored = await tree(path.join(aliceData, job.targetFolder));
     for (const relPath of ['docs/readme.txt', 'docs/deep/nested/note.md', 'docs/deep/other.bin', 'photos/été/café crème.jpg']) {
       assert.deepEqual(restored.get(relPath), aliceTree.get(relPath), relPath);
     }
+    assert.deepEqual(await tree(aliceBackup), aliceTree, 'nothing landed in the backup share');
+    const [next] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(next?.status, 'success', JSON.stringify(next));
+    assert.equal(next?.fileCount, 0, 'the restored copies are not uploaded again');
     const jobs = await alice.client.get('/api/restore/jobs');
-    assert.ok(jobs.body.jobs.some((listed: any) => listed.id === job.id));
-    await rm(path.join(aliceBackup, job.targetFolder), { recursive: true });
+    assert.ok(jobs.body.jobs.some((listed: any) => listed.id === job.id && listed.targetShare === 'data'));
+    await rm(path.join(aliceData, job.targetFolder), { recursive: true });
   });
 
   it('restores over the original file once it verified', async () => {

@@ -28,6 +28,8 @@ describe('sync wire cost: cheap no-change syncs and manifest deltas (a proxy bet
   let alice: { client: ApiClient; key: Buffer; backupShareId: number };
   let peerB: number;
   let aliceShare: string;
+  /** Where a restore into a new folder lands: the never-synced share. */
+  let aliceData: string;
   let onPeer: string;
   const expected = new Map<string, Buffer>();
 
@@ -50,6 +52,7 @@ describe('sync wire cost: cheap no-change syncs and manifest deltas (a proxy bet
     peerB = await pairPeer(a, { ...b, port: proxy.port }, 'password of b');
     alice = await createUser(a, 'alice');
     aliceShare = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
+    aliceData = path.join(a.test.dataDir, 'shares', 'alice', 'data');
     onPeer = path.join(b.test.dataDir, 'incoming', 'server-a', 'alice', 'backup');
     const files: Record<string, Buffer> = {};
     for (let index = 0; index < SMALL_FILES; index++) files[`small/${Math.floor(index / 100)}/file-${index}.txt`] = randomBytes(100);
@@ -157,9 +160,9 @@ describe('sync wire cost: cheap no-change syncs and manifest deltas (a proxy bet
     const wanted = [...expected.keys()].filter((relPath) => folders.some((folder) => relPath.startsWith(`${folder}/`)));
     assert.equal(job.filesDone, wanted.length);
     for (const relPath of wanted) {
-      assert.deepEqual(await readFile(path.join(aliceShare, job.targetFolder, relPath)), expected.get(relPath), relPath);
+      assert.deepEqual(await readFile(path.join(aliceData, job.targetFolder, relPath)), expected.get(relPath), relPath);
     }
-    await rm(path.join(aliceShare, job.targetFolder), { recursive: true, force: true });
+    await rm(path.join(aliceData, job.targetFolder), { recursive: true, force: true });
   }
 
   async function assertDecrypts(): Promise<void> {

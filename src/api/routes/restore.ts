@@ -48,6 +48,7 @@ export const jobCommon = {
   peerId: z.number(),
   peerName: z.string(),
   target: z.enum(['original', 'folder']),
+  targetShare: z.string().describe("the share written into: the backup share for `original`, the user's never-synced share (`data`) for `folder`; '' for a bulk restore (each user's own shares)"),
   targetFolder: z.string().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),

@@ -324,6 +324,8 @@ export interface RestoreJob extends RestoreProgress {
   peerId: number;
   peerName: string;
   target: 'original' | 'folder';
+  /** The share written into: the backup share for `original`, the never-synced `data` share for `folder`. */
+  targetShare: string;
   targetFolder: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -339,6 +341,8 @@ export interface UserRestoreJob extends RestoreProgress {
   peerName: string;
   share: string;
   target: 'original' | 'folder';
+  /** The share written into: the backup share for `original`, the never-synced `data` share for `folder`. */
+  targetShare: string;
   targetFolder: string | null;
   startedAt: string;
   finishedAt: string | null;

@@ -9,6 +9,7 @@ import { CheckboxField, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
 import { TestResultPanel } from './TestResultPanel';
 import { fromDrafts, toDrafts, UploadLimitFields, uploadLimitProblems, type WindowDraft } from './UploadLimitFields';
+import { Fingerprint } from './Fingerprint';
 
 const DEFAULT_PORT = 8443;
 const DEFAULT_TIMEOUT_MINUTES = 30;
@@ -46,8 +47,9 @@ const FIELDS = ['name', 'address', 'port', 'password', 'timeoutMinutes', 'finger
 
 /**
  * Adding or editing a peer: its name, address, port (8443 unless changed),
- * password and timeout, and Test Connection on what the form holds, whose
- * fingerprint the administrator confirms before it is saved with the peer.
+ * password and timeout, and Test Connection on what the form holds. After a
+ * test that reached the peer, saving is confirming the fingerprint it showed
+ * (the button says so): a tested peer is never saved unconfirmed by mistake.
  */
 export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(peer: Peer): void; onCancel(): void }) {
   const [form, setForm] = useState<FormState>(() => initialState(peer));
@@ -58,7 +60,11 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
   const [testResult, setTestResult] = useState<TestConnectionResult>();
   const [testError, setTestError] = useState<ApiError>();
 
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((current) => ({ ...current, [key]: value }));
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    setForm((current) => ({ ...current, [key]: value }));
+    // a test of another address says nothing about this one: its fingerprint must not be confirmed by saving
+    if (key === 'address' || key === 'port') setTestResult(undefined);
+  };
   const moved = peer !== undefined && (form.address.trim() !== peer.address || Number(form.port) !== peer.port);
 
   const check = (forTest: boolean): FieldErrors =>
@@ -97,26 +103,33 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
     }
   };
 
+  // a test that reached the peer and saw a certificate not pinned yet: saving is confirming it
+  const seenToConfirm = testResult?.ok && testResult.fingerprint && testResult.fingerprint !== form.fingerprint ? testResult.fingerprint : undefined;
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const found = check(false);
     setErrors(found);
     setApiError(undefined);
     if (hasErrors(found)) return;
+    const fingerprint = seenToConfirm ?? form.fingerprint;
     const input: PeerInput = {
       name: form.name.trim(),
       address: form.address.trim(),
       port: Number(form.port),
       enabled: form.enabled,
       timeoutMinutes: Number(form.timeoutMinutes),
-      fingerprint: form.fingerprint,
+      fingerprint,
       uploadLimitKiBps: form.uploadLimitKiBps.trim() === '' ? null : Number(form.uploadLimitKiBps),
       uploadWindows: fromDrafts(form.uploadWindows),
       ...(form.password ? { password: form.password } : form.removePassword ? { password: null } : {}),
     };
     setSaving(true);
     try {
-      onSaved(peer ? await peersApi.update(peer.id, input) : await peersApi.create(input));
+      const saved = peer ? await peersApi.update(peer.id, input) : await peersApi.create(input);
+      // the peer was just reached with this certificate: test it saved, so its status says Online rather than "Not tested yet"
+      if (seenToConfirm) await peersApi.test(saved.id).catch(() => undefined);
+      onSaved(saved);
     } catch (caught) {
       const error = asApiError(caught);
       setApiError(error);
@@ -186,9 +199,7 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
       <div className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm">
         <p className="font-medium text-slate-800">Certificate fingerprint</p>
         {form.fingerprint ? (
-          <p className="mt-1 font-mono text-xs break-all text-slate-800" data-testid="form-fingerprint">
-            {form.fingerprint}
-          </p>
+          <Fingerprint value={form.fingerprint} testId="form-fingerprint" className="mt-1 text-slate-800" />
         ) : (
           <p className="mt-1 text-slate-600">Not confirmed yet: run Test Connection and confirm the fingerprint it shows. No sync runs until it is confirmed.</p>
         )}
@@ -202,18 +213,28 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
         <TestResultPanel
           result={testResult}
           pinnedFingerprint={form.fingerprint}
-          onConfirmFingerprint={(fingerprint) => {
-            set('fingerprint', fingerprint);
-            setTestResult({ ...testResult });
-          }}
+          // a reachable peer's fingerprint is confirmed by saving; only a changed certificate is accepted here, before saving
+          {...(testResult.ok
+            ? {}
+            : {
+                onConfirmFingerprint: (fingerprint: string) => {
+                  set('fingerprint', fingerprint);
+                  setTestResult({ ...testResult });
+                },
+              })}
         />
       )}
-      {testResult?.fingerprint && form.fingerprint === testResult.fingerprint && form.fingerprint !== (peer?.fingerprint ?? null) && (
-        <Notice tone="info">The confirmed fingerprint is saved with the peer when you save.</Notice>
+      {seenToConfirm && (
+        <Notice tone="info" title="Compare before you save">
+          Saving confirms the fingerprint above: check it matches the one on the peer&apos;s Settings page (ask its administrator). Then only that certificate is trusted.
+        </Notice>
+      )}
+      {!seenToConfirm && testResult?.fingerprint && form.fingerprint === testResult.fingerprint && form.fingerprint !== (peer?.fingerprint ?? null) && (
+        <Notice tone="info">The accepted fingerprint is saved with the peer when you save.</Notice>
       )}
       <div className="flex flex-wrap gap-2">
         <Button type="submit" busy={saving}>
-          {peer ? 'Save changes' : 'Save peer'}
+          {seenToConfirm ? 'Confirm fingerprint and save' : peer ? 'Save changes' : 'Save peer'}
         </Button>
         <Button variant="secondary" onClick={() => void test()} busy={testing}>
           Test connection

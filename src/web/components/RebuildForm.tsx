@@ -6,6 +6,7 @@ import { Button } from './Button';
 import { CheckboxField, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
 import { useFormSubmit } from './useFormSubmit';
+import { Fingerprint } from './Fingerprint';
 
 const DEFAULT_PORT = '8443';
 
@@ -144,9 +145,7 @@ function FromPeer({ onDone }: { onDone(result: RebuildResult): void }) {
         <p className="text-slate-800">
           {discovered.address}:{discovered.port} says it is <strong>{discovered.serverName}</strong>, with this certificate fingerprint:
         </p>
-        <output data-testid="peer-fingerprint" className="block font-mono text-xs break-all text-slate-900 select-all">
-          {discovered.fingerprint}
-        </output>
+        <Fingerprint value={discovered.fingerprint} testId="peer-fingerprint" className="text-slate-900" />
         <p className="text-xs text-slate-600">Compare it with the one on that server&apos;s Settings page (ask its administrator). Different means another machine answers: stop.</p>
       </div>
       <CheckboxField label="It matches" checked={matches} onChange={(event) => setMatches(event.target.checked)} error={errors.matches} />
@@ -205,7 +204,9 @@ function Rebuilt({ result }: { result: RebuildResult }) {
         <p>
           {result.users.length} users ({result.users.join(', ')}), {result.peers.length} peers ({result.peers.join(', ') || 'none'}), {result.shares} shares.
         </p>
-        <p className="mt-1 font-mono text-xs break-all">Fingerprint: {result.fingerprint}</p>
+        <div className="mt-1">
+          Fingerprint: <Fingerprint value={result.fingerprint} />
+        </div>
       </Notice>
       <ol className="list-decimal space-y-1 pl-5 text-sm text-slate-800">
         <li>Restart the server.</li>

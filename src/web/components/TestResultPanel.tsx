@@ -1,5 +1,6 @@
 import type { TestConnectionResult } from '../api/types';
 import { Button } from './Button';
+import { Fingerprint } from './Fingerprint';
 
 /**
  * The result of Test Connection in words (PRODUCT.md §4), and the peer's
@@ -38,8 +39,8 @@ export function TestResultPanel({
           {seen && (
             <>
               <dt className="opacity-80">{result.outcome === 'PEER_CERTIFICATE_CHANGED' ? 'Certificate now presented' : 'Certificate fingerprint'}</dt>
-              <dd className="font-mono text-xs break-all" data-testid="seen-fingerprint">
-                {seen}
+              <dd>
+                <Fingerprint value={seen} testId="seen-fingerprint" />
               </dd>
             </>
           )}

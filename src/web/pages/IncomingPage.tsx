@@ -10,6 +10,7 @@ import { Table } from '../components/Table';
 import { RelativeTime } from '../components/Time';
 import { formatBytes, formatCount } from '../lib/format';
 import { asApiError, useLoad } from '../lib/hooks';
+import { Fingerprint } from '../components/Fingerprint';
 
 /** What a delete removes: a whole source, one of its users, or one share. */
 interface DeleteTarget {
@@ -43,13 +44,13 @@ function SourceCard({ source, onDelete, onAcceptCertificate }: { source: Incomin
         <Details
           items={[
             ['Last received', <RelativeTime key="received" iso={source.lastReceivedAt} />],
-            ['Certificate', source.fingerprint ? <code key="fp" className="font-mono text-xs break-all">{source.fingerprint}</code> : 'Not bound yet'],
+            ['Certificate', source.fingerprint ? <Fingerprint key="fp" value={source.fingerprint} /> : 'Not bound yet'],
           ]}
         />
         {source.pendingFingerprint && (
           <Notice tone="warning" title="This server now presents another certificate">
             <p>
-              New fingerprint: <code className="font-mono text-xs break-all">{source.pendingFingerprint}</code>
+              New fingerprint: <Fingerprint value={source.pendingFingerprint} />
             </p>
             <p className="mt-1">Its syncs are refused until you accept it. Accept it only if its administrator confirms this fingerprint (a reinstall, a restored server).</p>
             <Button size="sm" variant="secondary" className="mt-2" onClick={onAcceptCertificate}>

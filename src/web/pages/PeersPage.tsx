@@ -11,6 +11,7 @@ import { PeerStatusBadge } from '../components/StatusBadge';
 import { TestResultPanel } from '../components/TestResultPanel';
 import { RelativeTime } from '../components/Time';
 import { asApiError, useConfirmedAction, useLoad } from '../lib/hooks';
+import { Fingerprint } from '../components/Fingerprint';
 
 function PeerCard({ peer, onChanged, onEdit, onDelete }: { peer: Peer; onChanged(): void; onEdit(): void; onDelete(): void }) {
   const [testing, setTesting] = useState(false);
@@ -62,7 +63,7 @@ function PeerCard({ peer, onChanged, onEdit, onDelete }: { peer: Peer; onChanged
             [
               'Fingerprint',
               peer.fingerprint ? (
-                <span className="font-mono text-xs break-all">{peer.fingerprint}</span>
+                <Fingerprint value={peer.fingerprint} />
               ) : (
                 <span className="text-amber-800">Not confirmed — test the connection and confirm it</span>
               ),

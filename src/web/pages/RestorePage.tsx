@@ -77,10 +77,15 @@ function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected:
       </div>
       <ErrorNotice error={error} />
       <ErrorNotice error={jobError} />
-      {job && <RestoreJobPanel label={job.targetFolder ? `Into ${job.share}/${job.targetFolder}/` : `Into ${job.share}, over the current files`} job={job} />}
+      {job && (
+        <RestoreJobPanel
+          label={job.targetFolder ? `Into ${job.targetShare}/${job.targetFolder}/ (never synced)` : `Into ${job.targetShare}, over the current files`}
+          job={job}
+        />
+      )}
       <ConfirmDialog
         open={restoreTarget !== undefined}
-        title={`Restore ${formatCount(selected.length, 'item')} into ${backup.share}?`}
+        title={`Restore ${formatCount(selected.length, 'item')} from ${backup.share}?`}
         confirmLabel={restoreTarget === 'original' ? 'Restore and replace' : 'Restore'}
         busy={starting}
         error={error}
@@ -92,19 +97,29 @@ function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected:
           <label className="flex items-start gap-2">
             <input type="radio" name="target" className="mt-1 accent-teal-700" checked={restoreTarget === 'folder'} onChange={() => setRestoreTarget('folder')} />
             <span>
-              <span className="font-medium text-slate-900">Into a new folder</span> — beside your files, under restored-&lt;today&gt;/. Nothing is replaced.
+              <span className="font-medium text-slate-900">Into a new folder</span> — in your <strong>data</strong> share, under{' '}
+              <code className="font-mono text-xs">data/restored-{todayText()}/</code>. Nothing is replaced, and the copies are not backed up again (data is never
+              synced); move back into {backup.share} what you want backed up.
             </span>
           </label>
           <label className="flex items-start gap-2">
             <input type="radio" name="target" className="mt-1 accent-teal-700" checked={restoreTarget === 'original'} onChange={() => setRestoreTarget('original')} />
             <span>
-              <span className="font-medium text-slate-900">Over the current files</span> — files with the same path are replaced by the backup&apos;s version.
+              <span className="font-medium text-slate-900">Over the current files</span> — in your {backup.share} share: files with the same path are replaced by the
+              backup&apos;s version.
             </span>
           </label>
         </fieldset>
       </ConfirmDialog>
     </div>
   );
+}
+
+/** Today's date as the server names the folder (`restored-YYYY-MM-DD`, its local date; the browser's is the same for a family at home). */
+function todayText(): string {
+  const now = new Date();
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
 function BackupExplorer({ backup }: { backup: Backup }) {

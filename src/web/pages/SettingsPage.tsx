@@ -10,6 +10,7 @@ import { Badge } from '../components/StatusBadge';
 import { RelativeTime } from '../components/Time';
 import { useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
+import { Fingerprint } from '../components/Fingerprint';
 
 function KitCopies({ status }: { status: RecoveryKitStatus }) {
   if (!status.configured) return <p className="text-sm text-slate-600">No recovery kit was made yet.</p>;
@@ -64,9 +65,7 @@ export function SettingsPage() {
                 [
                   'Certificate fingerprint (SHA-256)',
                   <span key="fingerprint" className="flex flex-wrap items-center gap-2">
-                    <code className="font-mono text-xs break-all text-slate-900" data-testid="server-fingerprint">
-                      {server.data.fingerprint}
-                    </code>
+                    <Fingerprint value={server.data.fingerprint} testId="server-fingerprint" className="text-slate-900" />
                     <CopyButton text={server.data.fingerprint} />
                   </span>,
                 ],

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -10,13 +10,21 @@ import { openFromMenu, signIn } from './support/pages.js';
 
 const PASSWORD_OF_B = 'password of b';
 
-describe('password change and reset in the browser, with a backup on a peer', () => {
+/** The server's local date, as it names a restore folder. */
+function localDate(): string {
+  const now = new Date();
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+describe('password change and reset, and restoring into a new folder, in the browser, with a backup on a peer', () => {
   let a: ClusterServer;
   let b: ClusterServer;
   let browser: Browser;
   let adminA: Page;
   const consoleProblems: string[] = [];
   const aliceFiles = { 'notes/todo.txt': 'buy milk\n' };
+  let backupShareId: number;
 
   before(async () => {
     await ensureWebBuilt();
@@ -24,6 +32,7 @@ describe('password change and reset in the browser, with a backup on a peer', ()
     const alice = await createUser(a, 'alice');
     await writeFiles(path.join(a.test.dataDir, 'shares', 'alice', 'backup'), aliceFiles);
     await pairPeer(a, b, PASSWORD_OF_B);
+    backupShareId = alice.backupShareId;
     const runs = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     assert.deepEqual(runs.map((run) => run.status), ['success']);
     adminA = await (await openContext(browser, a.test.url)).newPage();
@@ -114,6 +123,36 @@ describe('password change and reset in the browser, with a backup on a peer', ()
     const [download] = await Promise.all([page.waitForEvent('download'), files.getByRole('link', { name: 'Download todo.txt' }).click()]);
     assert.equal(await readFile(await download.path(), 'utf8'), aliceFiles['notes/todo.txt']);
     await page.context().close();
+  });
+
+  it('restores into a new folder of the data share, says where, and the next sync of backup sends nothing', async () => {
+    const page = await alicePage();
+    await signIn(page, 'alice', 'alice third password');
+    await openFromMenu(page, 'Restore');
+    const files = page.getByRole('region', { name: 'Files' });
+    await files.getByLabel('Select the folder notes').check();
+    await files.getByRole('button', { name: 'Restore to my share…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Restore 1 item from backup?' });
+    await dialog.waitFor();
+    const today = localDate();
+    await dialog.getByText(`data/restored-${today}/`).waitFor();
+    await dialog.getByText('the copies are not backed up again').waitFor();
+    await screenshotBoth(page, '45-restore-into-new-folder');
+    await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
+    await page.locator('[data-testid="restore-job"][data-status="success"]').waitFor({ timeout: 60_000 });
+    await page.getByText(`Into data/restored-${today}/ (never synced)`).waitFor();
+    await screenshotBoth(page, '46-restore-into-new-folder-done');
+    await page.context().close();
+
+    const shares = path.join(a.test.dataDir, 'shares', 'alice');
+    assert.equal(await readFile(path.join(shares, 'data', `restored-${today}`, 'notes', 'todo.txt'), 'utf8'), aliceFiles['notes/todo.txt']);
+    assert.deepEqual((await readdir(path.join(shares, 'backup'))).sort(), ['notes'], 'nothing new in the backup share');
+
+    const alice = a.test.client();
+    assert.equal((await alice.post('/api/auth/login', { username: 'alice', password: 'alice third password' })).status, 200);
+    const [next] = await syncAndWait(alice, a.admin, backupShareId);
+    assert.equal(next?.status, 'success');
+    assert.equal(next?.fileCount, 0, 'the restored copies are not uploaded again');
   });
 
   it('raised no error in the browser console', () => {
