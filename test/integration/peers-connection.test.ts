@@ -12,6 +12,8 @@ import { loadOrCreateIdentity, type ServerIdentity } from '../../src/identity/id
 import { type ApiClient, setUpServer, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const PEER_PASSWORD = 'the password of server b';
+/** A pinned fingerprint that no server of the test presents (pinning a server's own is refused: PEER_IS_THIS_SERVER). */
+const ANOTHER_FINGERPRINT = Array.from({ length: 32 }, () => 'AB').join(':');
 
 /** A TLS server with another identity that records whether any application byte reached it. */
 async function startImpostor(): Promise<{ port: number; identity: ServerIdentity; handshakes: () => number; bytesReceived: () => number; close(): Promise<void> }> {
@@ -178,13 +180,13 @@ describe('Test Connection between two real servers', () => {
       address: '127.0.0.1',
       port: portB,
       password: PEER_PASSWORD,
-      fingerprint: a.server.identity.fingerprint,
+      fingerprint: ANOTHER_FINGERPRINT,
     });
     assert.equal(wrongPin.body.outcome, 'PEER_CERTIFICATE_CHANGED');
     assert.match(wrongPin.body.message, /^Certificate changed — .*impostor/);
     assert.equal(wrongPin.body.fingerprint, b.server.identity.fingerprint, 'reports the certificate actually seen');
 
-    await adminA.request('PATCH', `/api/admin/peers/${peerId}`, { fingerprint: a.server.identity.fingerprint });
+    await adminA.request('PATCH', `/api/admin/peers/${peerId}`, { fingerprint: ANOTHER_FINGERPRINT });
     const saved = await adminA.post(`/api/admin/peers/${peerId}/test`);
     assert.equal(saved.body.outcome, 'PEER_CERTIFICATE_CHANGED');
     const peer = (await adminA.get('/api/admin/peers')).body.peers.find((p: { id: number }) => p.id === peerId);
@@ -244,7 +246,7 @@ describe('Test Connection when the peer cannot be reached or is not who it shoul
   it('a TLS server with another certificate gets no byte of HTTP — so no password — when the peer is pinned', async () => {
     const impostor = await startImpostor();
     try {
-      const pinnedElsewhere = a.server.identity.fingerprint;
+      const pinnedElsewhere = ANOTHER_FINGERPRINT;
       const result = await adminA.post('/api/admin/peers/test', {
         address: '127.0.0.1',
         port: impostor.port,

@@ -21,6 +21,18 @@ export const SIGN_INS_CHECKED_AT_ONCE_PER_ADDRESS = 2;
 /** The sign-in form's body: a username, a password of at most 1024 characters, a flag. */
 const LOGIN_BODY_LIMIT = 8 * 1024;
 
+type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }>;
+
+/** A pre-handler answering 429 with Retry-After once `limiter` says the key is over its limit. */
+function refuseOverLimit(limiter: Limiter, message: (retryAfterSeconds: number) => string) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const limit = await limiter(request);
+    if (!limit.isAllowed && limit.isExceeded) {
+      throw new AnemoneError('TOO_MANY_ATTEMPTS', { message: message(limit.ttlInSeconds), details: { retryAfterSeconds: limit.ttlInSeconds } });
+    }
+  };
+}
+
 export function authRoutes(deps: { sessions: SessionService; setup: SetupService; users: UserService }): FastifyPluginAsyncZod {
   return async (app) => {
     const slots = new SignInSlots(SIGN_INS_CHECKED_AT_ONCE_PER_ADDRESS);
@@ -30,15 +42,7 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
       timeWindow: 60_000,
       keyGenerator: (request) => `login|${clientAddressKey(request.ip)}|${String((request.body as { username?: unknown } | undefined)?.username ?? '')}`,
     });
-    const limitPerAccount = async (request: FastifyRequest) => {
-      const limit = await perAccount(request);
-      if (!limit.isAllowed && limit.isExceeded) {
-        throw new AnemoneError('TOO_MANY_ATTEMPTS', {
-          message: `Too many sign-in attempts for this account from this address; try again in ${limit.ttlInSeconds} s`,
-          details: { retryAfterSeconds: limit.ttlInSeconds },
-        });
-      }
-    };
+    const limitPerAccount = refuseOverLimit(perAccount, (seconds) => `Too many sign-in attempts for this account from this address; try again in ${seconds} s`);
 
     app.post(
       '/api/auth/login',
@@ -74,18 +78,7 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
       {
         bodyLimit: LOGIN_BODY_LIMIT,
         config: { rateLimit: { max: LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE, timeWindow: 60_000 } },
-        preHandler: [
-          requireUser,
-          async (request) => {
-            const limit = await perUser(request);
-            if (!limit.isAllowed && limit.isExceeded) {
-              throw new AnemoneError('TOO_MANY_ATTEMPTS', {
-                message: `Too many password changes tried for this account; try again in ${limit.ttlInSeconds} s`,
-                details: { retryAfterSeconds: limit.ttlInSeconds },
-              });
-            }
-          },
-        ],
+        preHandler: [requireUser, refuseOverLimit(perUser, (seconds) => `Too many password changes tried for this account; try again in ${seconds} s`)],
         schema: {
           body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }),
           response: { 200: z.object({ otherSessionsEnded: z.number() }) },
