@@ -109,6 +109,11 @@ export const errorCatalogue = {
     message: 'The upload does not continue where this server stopped receiving it',
     hint: 'Nothing to do: the sending server asks for the offset again and continues from there.',
   },
+  PROTOCOL_VERSION_UNSUPPORTED: {
+    status: 404,
+    message: 'This server speaks peer protocol v1; the other server needs a newer version',
+    hint: 'Upgrade this server to the version the other server runs; until then the two cannot sync.',
+  },
   INSUFFICIENT_STORAGE: {
     status: 507,
     message: '507 Insufficient Storage — the peer\'s disk is full',

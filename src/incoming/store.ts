@@ -6,7 +6,7 @@ import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
-import { limits } from '../protocol/v1/index.js';
+import { TrailerHoldback, limits } from '../protocol/v1/index.js';
 import { type BatchOutcome, writeBatch } from './batch-writer.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
@@ -19,7 +19,6 @@ import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
 import { ShareWrites } from './share-writes.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
-import { TrailerHoldback } from './trailer-holdback.js';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
 
