@@ -12,6 +12,7 @@ import {
   IF_GENERATION_HEADER,
   MANIFEST_JOURNAL_HEADER,
   SYNC_RUN_HEADER,
+  SHARE_INCARNATION_HEADER,
   SYNC_RUN_START,
   TRAILER_LENGTH,
   UPLOAD_OFFSET_HEADER,
@@ -160,6 +161,12 @@ export class PeerClient {
   private readonly transport: PeerTransport;
   private credentials: PeerCredentials | undefined;
   private readonly session: SessionSlot;
+  /**
+   * Per share (`user/share`), the incarnation the peer gave with its manifest
+   * (SHARE_INCARNATION_HEADER): the writes to the share carry it back, so a
+   * peer whose administrator deleted the share since refuses them.
+   */
+  private readonly incarnations = new Map<string, string>();
 
   constructor(options: PeerClientOptions) {
     this.address = options.address;
@@ -211,6 +218,7 @@ export class PeerClient {
   async getManifest(user: string, share: string, options: CallOptions & { startsSyncRun?: boolean } = {}): Promise<Buffer | null> {
     const headers = options.startsSyncRun ? { [SYNC_RUN_HEADER]: SYNC_RUN_START } : undefined;
     const response = await this.call('getManifest', { params: { user, share }, signal: options.signal, ...(headers ? { headers } : {}) }, [200, 404]);
+    this.noteIncarnation(user, share, response);
     if (response.statusCode === 404) {
       await discard(response.body);
       return null;
@@ -228,6 +236,7 @@ export class PeerClient {
     if (options.startsSyncRun) headers[SYNC_RUN_HEADER] = SYNC_RUN_START;
     if (options.ifGeneration !== undefined) headers[IF_GENERATION_HEADER] = String(options.ifGeneration);
     const response = await this.call('getManifest', { params: { user, share }, signal: options.signal, headers }, [200, 304, 404]);
+    this.noteIncarnation(user, share, response);
     const journalHeader = response.headers[MANIFEST_JOURNAL_HEADER];
     const journals = typeof journalHeader === 'string';
     if (response.statusCode !== 200) {
@@ -443,10 +452,15 @@ export class PeerClient {
     const entry: RouteEntry = syncRoutes[route];
     const json = typeof entry.body === 'object';
     const contentType = json ? 'application/json' : entry.body === 'none' ? undefined : 'application/octet-stream';
+    const incarnation = input.params && entry.requestHeaders.includes(SHARE_INCARNATION_HEADER) ? this.incarnations.get(shareKey(input.params)) : undefined;
     const request = {
       ...(input.params ? { params: input.params } : {}),
       ...(input.query ? { query: input.query } : {}),
-      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...input.headers },
+      headers: {
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...(incarnation !== undefined ? { [SHARE_INCARNATION_HEADER]: incarnation } : {}),
+        ...input.headers,
+      },
       body: json ? JSON.stringify(input.body) : (input.body as Buffer | UploadBody | undefined),
       signal: input.signal,
     };
@@ -454,6 +468,13 @@ export class PeerClient {
     const response = await this.transport.send(route, { ...request, body: typeof request.body === 'function' ? request.body() : request.body });
     await this.transport.expect(response, ok);
     return response;
+  }
+
+  /** Keeps the share's incarnation from a getManifest answer; a peer that sends none (an older one) gets none back. */
+  private noteIncarnation(user: string, share: string, response: PeerResponse): void {
+    const value = response.headers[SHARE_INCARNATION_HEADER];
+    if (typeof value === 'string' && /^\d{1,15}$/.test(value)) this.incarnations.set(shareKey({ user, share }), value);
+    else this.incarnations.delete(shareKey({ user, share }));
   }
 
   /** `call` for a route answering JSON: the answer parsed with the entry's response schema. */
@@ -506,6 +527,10 @@ class AppendFixedTrailer extends Transform {
       callback(error as Error);
     }
   }
+}
+
+function shareKey(params: { user: string; share: string }): string {
+  return `${params.user}/${params.share}`;
 }
 
 function sessionOf(opened: z.infer<typeof openSessionResponse>): OpenPeerSession {

@@ -18,6 +18,7 @@ import {
   PROTOCOL_VERSION,
   SYNC_ROOT,
   UPLOAD_OFFSET_HEADER,
+  SHARE_INCARNATION_HEADER,
   syncRoutes,
   type JsonBodyRoute,
   type JsonResponseRoute,
@@ -77,6 +78,23 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       share: params.share,
     });
 
+    /**
+     * A write of a sync run: refused with BACKUP_RESET_ON_PEER when the share's
+     * backups were deleted since the run began (the incarnation it carries is
+     * not current), before it starts or when it fails because the deletion
+     * pulled its folder away.
+     */
+    const writeOfRun = async <T>(share: ShareRef, request: FastifyRequest, write: (incarnation: number | undefined) => Promise<T>): Promise<T> => {
+      const incarnation = numberHeader(request, SHARE_INCARNATION_HEADER);
+      store.checkIncarnation(share, incarnation);
+      try {
+        return await write(incarnation);
+      } catch (error) {
+        store.checkIncarnation(share, incarnation);
+        throw error;
+      }
+    };
+
     const handlers: SyncHandlers = {
       hello: async () => auth.hello(),
 
@@ -104,36 +122,44 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
         }
         // the journal header says this peer keeps journals, also when it stores nothing yet
         reply.header(MANIFEST_JOURNAL_HEADER, (await store.journalGenerations(share)).join(','));
-        const known = generationHeader(request, IF_GENERATION_HEADER);
+        // the writes of the run carry it back: a deletion of the share meanwhile refuses them
+        reply.header(SHARE_INCARNATION_HEADER, String(store.incarnation(share)));
+        const known = numberHeader(request, IF_GENERATION_HEADER);
         if (known !== undefined && known === (await store.currentGeneration(share))) return reply.status(304).send();
         return sendStored(reply, await store.openManifest(share));
       },
 
       putManifestDelta: async ({ params, query, body, request, reply }) => {
-        await store.putManifestDelta(shareOf(request, params), query.generation, body, announcedSha256(request));
+        const share = shareOf(request, params);
+        await writeOfRun(share, request, (incarnation) => store.putManifestDelta(share, query.generation, body, announcedSha256(request), incarnation));
         return reply.status(204).send();
       },
 
       getManifestDelta: async ({ params, query, request, reply }) => sendStored(reply, await store.openManifestDelta(shareOf(request, params), query.generation)),
 
       putManifest: async ({ params, body, request, reply }) => {
-        await store.putManifest(shareOf(request, params), body, announcedSha256(request), announcedGeneration(request));
+        const share = shareOf(request, params);
+        await writeOfRun(share, request, (incarnation) => store.putManifest(share, body, announcedSha256(request), announcedGeneration(request), incarnation));
         return reply.status(204).send();
       },
 
       putFile: async ({ params, query, body, request, reply }) => {
-        await store.putFile(shareOf(request, params), query.path, body, announcedSha256(request));
+        const share = shareOf(request, params);
+        await writeOfRun(share, request, () => store.putFile(share, query.path, body, announcedSha256(request)));
         return reply.status(204).send();
       },
 
-      putBatch: async ({ params, body, request }) => store.putBatch(shareOf(request, params), body),
+      putBatch: async ({ params, body, request }) => {
+        const share = shareOf(request, params);
+        return writeOfRun(share, request, () => store.putBatch(share, body));
+      },
 
       uploadOffset: async ({ params, body, request }) => store.uploadOffset(shareOf(request, params), body.path, body.uploadId, body.size),
 
       appendUpload: async ({ params, query, body, request }) => {
         const share = shareOf(request, params);
         const started = uploadOffsetOf(request);
-        const appended = await store.appendUpload(share, query.path, query.uploadId, started, body);
+        const appended = await writeOfRun(share, request, () => store.appendUpload(share, query.path, query.uploadId, started, body));
         if (started > 0 && appended.complete) request.log.info({ ...share, resumedAt: started, size: appended.offset }, 'resumed upload completed');
         return appended;
       },
@@ -275,10 +301,11 @@ function addErrorHeaders(error: AnemoneError, reply: FastifyReply): void {
 
 /** The generation a source announces with its manifest, when it sends a well-formed one (stats only). */
 function announcedGeneration(request: FastifyRequest): number | undefined {
-  return generationHeader(request, MANIFEST_GENERATION_HEADER);
+  return numberHeader(request, MANIFEST_GENERATION_HEADER);
 }
 
-function generationHeader(request: FastifyRequest, header: string): number | undefined {
+/** A header holding a whole number (a generation, an incarnation), when well-formed. */
+function numberHeader(request: FastifyRequest, header: string): number | undefined {
   const value = request.headers[header];
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }

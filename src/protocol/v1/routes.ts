@@ -50,6 +50,17 @@ export const IF_GENERATION_HEADER = 'x-anemone-if-generation';
  */
 export const MANIFEST_JOURNAL_HEADER = 'x-anemone-manifest-journal';
 
+/**
+ * Header of every getManifest answer of a peer that tells incarnations: the
+ * share's current incarnation, a number that grows each time the peer's
+ * administrator deletes the share's backups. The source sends it back on its
+ * writes of the run (putFile, putBatch, appendUpload, putManifest,
+ * putManifestDelta); a write of an earlier incarnation is refused with 409
+ * BACKUP_RESET_ON_PEER, so no manifest names files the deletion took. Older
+ * peers send none, and the source then sends none either.
+ */
+export const SHARE_INCARNATION_HEADER = 'x-anemone-share-incarnation';
+
 /** Query of putManifestDelta and getManifestDelta: the generation the delta leads to. */
 export const deltaQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
@@ -131,6 +142,7 @@ export type SyncErrorCode =
   | 'TOO_MANY_ATTEMPTS'
   | 'NOT_FOUND'
   | 'UPLOAD_OFFSET_MISMATCH'
+  | 'BACKUP_RESET_ON_PEER'
   | 'VALIDATION_FAILED';
 
 /** A request or answer body that is not JSON: `bytes` is read whole (bounded), `stream` streams; `none`: no body. */
@@ -206,7 +218,7 @@ export const syncRoutes = {
     body: 'none',
     response: 'bytes',
     requestHeaders: [AUTHORIZATION, SYNC_RUN_HEADER, IF_GENERATION_HEADER],
-    responseHeaders: [MANIFEST_JOURNAL_HEADER],
+    responseHeaders: [MANIFEST_JOURNAL_HEADER, SHARE_INCARNATION_HEADER],
     errors: [...sessionErrors, 'NOT_FOUND'],
   },
   putManifest: {
@@ -217,9 +229,9 @@ export const syncRoutes = {
     params: shareParams,
     body: 'bytes',
     response: 'none',
-    requestHeaders: [AUTHORIZATION, CT_SHA256_HEADER, MANIFEST_GENERATION_HEADER],
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER, MANIFEST_GENERATION_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
   },
   putManifestDelta: {
     method: 'PUT',
@@ -230,9 +242,9 @@ export const syncRoutes = {
     query: deltaQuery,
     body: 'bytes',
     response: 'none',
-    requestHeaders: [AUTHORIZATION, CT_SHA256_HEADER],
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   getManifestDelta: {
     method: 'GET',
@@ -256,9 +268,9 @@ export const syncRoutes = {
     query: storedPathQuery,
     body: 'stream',
     response: 'none',
-    requestHeaders: [AUTHORIZATION, CT_SHA256_HEADER],
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
   },
   putBatch: {
     method: 'POST',
@@ -268,9 +280,9 @@ export const syncRoutes = {
     params: shareParams,
     body: 'stream',
     response: storedCountResponse,
-    requestHeaders: [AUTHORIZATION],
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   uploadOffset: {
     method: 'POST',
@@ -295,9 +307,9 @@ export const syncRoutes = {
     query: appendUploadQuery,
     body: 'stream',
     response: appendUploadResponse,
-    requestHeaders: [AUTHORIZATION, UPLOAD_OFFSET_HEADER],
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, UPLOAD_OFFSET_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND', 'UPLOAD_OFFSET_MISMATCH', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'NOT_FOUND', 'UPLOAD_OFFSET_MISMATCH', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   getFile: {
     method: 'GET',
