@@ -186,6 +186,26 @@ export class IncomingRepo {
   }
 
   /** Removes the stats of a source, one of its users, or one share; returns the totals removed. */
+  /**
+   * Records that an administrator deleted a source's, a user's or a share's
+   * backups, before the files go: every share it covers gets a new incarnation.
+   */
+  recordReset(filter: { source: string; user?: string | undefined; share?: string | undefined }, deletedAt: string): void {
+    this.db
+      .prepare('INSERT INTO incoming_resets (source, user, share, deleted_at) VALUES (@source, @user, @share, @deletedAt)')
+      .run({ source: filter.source, user: filter.user ?? null, share: filter.share ?? null, deletedAt });
+  }
+
+  /** The share's incarnation: the last deletion that covered it (0 when none did). It only grows. */
+  incarnationOf(ref: { source: string; user: string; share: string }): number {
+    const row = this.db
+      .prepare(
+        'SELECT COALESCE(MAX(id), 0) AS incarnation FROM incoming_resets WHERE source = @source AND (user IS NULL OR user = @user) AND (share IS NULL OR share = @share)',
+      )
+      .get(ref) as { incarnation: number };
+    return row.incarnation;
+  }
+
   deleteShares(filter: { source: string; user?: string; share?: string }): { fileCount: number; bytesUsed: number } {
     const where = ['source = @source'];
     if (filter.user !== undefined) where.push('user = @user');

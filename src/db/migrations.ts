@@ -213,4 +213,16 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE sync_logs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
   `,
+  // 10: deletions of incoming backups by this server's administrator (a source's, a user's or a share's):
+  // a share's incarnation is the id of the last one that covered it, so a source syncing across one is told
+  `
+  CREATE TABLE incoming_resets (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    source     TEXT NOT NULL,
+    user       TEXT,
+    share      TEXT,
+    deleted_at TEXT NOT NULL
+  );
+  CREATE INDEX incoming_resets_source ON incoming_resets(source);
+  `,
 ];

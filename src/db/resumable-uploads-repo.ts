@@ -45,4 +45,9 @@ export class ResumableUploadsRepo {
   remove(shareId: number, peerId: number, relPath: string): void {
     this.db.prepare('DELETE FROM resumable_uploads WHERE share_id = ? AND peer_id = ? AND rel_path = ?').run(shareId, peerId, relPath);
   }
+
+  /** Forgets every upload of the share to the peer (the peer lost what it held of them). */
+  forgetShare(shareId: number, peerId: number): void {
+    this.db.prepare('DELETE FROM resumable_uploads WHERE share_id = ? AND peer_id = ?').run(shareId, peerId);
+  }
 }

@@ -114,6 +114,16 @@ export const errorCatalogue = {
     message: 'The upload does not continue where this server stopped receiving it',
     hint: 'Nothing to do: the sending server asks for the offset again and continues from there.',
   },
+  BACKUP_RESET_ON_PEER: {
+    status: 409,
+    message: "The peer's administrator deleted this share's backups during the sync; it will be sent again in full",
+    hint: 'Nothing to do: the sync starts the share again from scratch (or the next sync does). If it keeps happening, ask the peer’s administrator to stop deleting it.',
+  },
+  PROTOCOL_VERSION_UNSUPPORTED: {
+    status: 404,
+    message: 'This server speaks peer protocol v1; the other server needs a newer version',
+    hint: 'Upgrade this server to the version the other server runs; until then the two cannot sync.',
+  },
   INSUFFICIENT_STORAGE: {
     status: 507,
     message: '507 Insufficient Storage — the peer\'s disk is full',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { BatchParser } from './batch-parser.js';
+import { BatchParser } from '../protocol/v1/index.js';
 import { bodyChunks } from './body-chunks.js';
 import { FinishQueue } from './finish-queue.js';
 import { fsyncFolder } from './fsync.js';

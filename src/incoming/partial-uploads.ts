@@ -6,11 +6,12 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { AnemoneError } from '../errors/catalogue.js';
+import { TrailerHoldback } from '../protocol/v1/index.js';
 import { bodyChunks } from './body-chunks.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
 import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
-import { TrailerHoldback } from './trailer-holdback.js';
+
 
 /** Where partial uploads wait: a dot name, so it never collides with a source's folder. */
 export const PARTIALS_FOLDER = '.partial';

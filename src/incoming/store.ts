@@ -6,7 +6,7 @@ import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
-import { limits } from '../protocol/v1/index.js';
+import { TrailerHoldback, limits } from '../protocol/v1/index.js';
 import { type BatchOutcome, writeBatch } from './batch-writer.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
@@ -19,7 +19,6 @@ import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
 import { ShareWrites } from './share-writes.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
-import { TrailerHoldback } from './trailer-holdback.js';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
 
@@ -147,9 +146,11 @@ export class IncomingStore {
   }
 
   /** A manifest stored is a commit: the objects written since the last one are no longer uncommitted. */
-  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number): Promise<{ size: number }> {
+  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number, incarnation?: number): Promise<{ size: number }> {
     const written = await this.writes.during(ref, () =>
-      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest'),
+      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest', () =>
+        this.checkIncarnation(ref, incarnation),
+      ),
     );
     if (generation !== undefined) this.repo.setGeneration({ ...ref, generation });
     // the full manifest holds everything the journal led to: written first, so no reader sees a state without it
@@ -162,13 +163,15 @@ export class IncomingStore {
    * a commit like a manifest. Refused (NOT_FOUND) when no manifest is stored:
    * a delta needs its base, and a source that lost it must send it whole.
    */
-  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
+  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256, incarnation?: number): Promise<{ size: number }> {
     if (!(await this.hasManifest(ref))) {
       body.resume();
       throw new AnemoneError('NOT_FOUND', { message: 'No manifest is stored here for this share: send the full manifest first' });
     }
     const written = await this.writes.during(ref, () =>
-      this.writeOne(ref, [JOURNAL_FOLDER], `${generation}.json.enc`, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest'),
+      this.writeOne(ref, [JOURNAL_FOLDER], `${generation}.json.enc`, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest', () =>
+        this.checkIncarnation(ref, incarnation),
+      ),
     );
     this.repo.setGeneration({ ...ref, generation });
     return written;
@@ -338,13 +341,30 @@ export class IncomingStore {
     return { deleted, bytes };
   }
 
+  /**
+   * The share's incarnation (docs/protocol.md, "Backups deleted during a
+   * sync"): it grows with each deletion of the share's backups here.
+   */
+  incarnation(ref: ShareRef): number {
+    return this.repo.incarnationOf({ ...ref, source: checkedName(ref.source) });
+  }
+
+  /** Refuses a write of a sync run that began before the share's backups were deleted; `announced` undefined: an older source, not checked. */
+  checkIncarnation(ref: ShareRef, announced: number | undefined): void {
+    if (announced !== undefined && announced !== this.incarnation(ref)) throw new AnemoneError('BACKUP_RESET_ON_PEER');
+  }
+
   /** Removes from disk and from the stats everything of a source, one of its users, or one share. */
   async deleteStored(filter: { source: string; user?: string | undefined; share?: string | undefined }): Promise<{ fileCount: number; bytesUsed: number }> {
     const segments = [filter.source, filter.user, filter.share].filter((segment): segment is string => segment !== undefined).map(checkedName);
     if (filter.share !== undefined && filter.user === undefined) throw new AnemoneError('VALIDATION_FAILED', { message: 'A share is named together with its user' });
+    // a new incarnation before any file goes: a manifest commit checks it just before its rename,
+    // so a commit that passed the check is removed with the rest, and one after it is refused
+    this.repo.recordReset(filter, this.now().toISOString());
     const folder = path.join(this.root, ...segments);
-    // rm removes a symlink itself, never what it points to
-    await rm(folder, { recursive: true, force: true });
+    // rm removes a symlink itself, never what it points to; a write still landing in the folder
+    // (a source syncing now) makes a removal meet ENOTEMPTY, so it is tried again
+    await rm(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     // a source's partial uploads go with it (a user's or a share's expire on their own)
     if (segments.length === 1) await rm(path.join(this.partials.root, segments[0] as string), { recursive: true, force: true });
     if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
@@ -370,6 +390,8 @@ export class IncomingStore {
     ctSha256: AnnouncedSha256,
     maxBytes: number,
     what: { storedPath: string } | 'manifest',
+    /** Throws to refuse the write at the last moment, after the body arrived and before it replaces anything. */
+    beforeRename?: () => void,
   ): Promise<{ size: number }> {
     const dirs = new RealDirectories(this.root);
     let temp: TempFile | undefined;
@@ -383,6 +405,7 @@ export class IncomingStore {
       const sizeBefore = await existingFileSize(target, this.root);
       // recorded before the rename, so no object of an unfinished run escapes the next cleanup
       if (what !== 'manifest') this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: temp.size, replaced: sizeBefore !== undefined }]);
+      beforeRename?.();
       await rename(temp.path, target);
       const size = temp.size;
       temp = undefined;

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadOrCreateIdentity, type ServerIdentity } from '../identity/identity.js';
 import { CT_SHA256_HEADER, SYNC_PREFIX } from '../protocol/v1/index.js';
 import { PeerClient } from './peer-client.js';
+import type { PeerError } from './peer-error.js';
 import { SessionSlot } from './session-slot.js';
 
 const HASH = 'a'.repeat(64);
@@ -29,6 +30,8 @@ class FakePeer {
   uploads: { path: string; headers: IncomingMessage['headers']; trailer?: Buffer }[] = [];
   deleteRequests = 0;
   rateLimited = false;
+  /** Speaks only a later protocol version: v1 routes are unknown to it, as to a v2-only Anemone. */
+  speaksOnlyV2 = false;
 
   constructor(private readonly identity: ServerIdentity) {}
 
@@ -60,6 +63,7 @@ class FakePeer {
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(value === undefined ? undefined : JSON.stringify(value));
     };
+    if (this.speaksOnlyV2 && url.pathname.startsWith(SYNC_PREFIX)) return send(404, { error: { code: 'NOT_FOUND', message: 'no route' } });
     const route = url.pathname.slice(SYNC_PREFIX.length);
     if (route === '/hello') return send(200, { protocolVersion: 1, serverName: 'fake-peer', fingerprint: this.identity.fingerprint });
     if (route === '/session') {
@@ -180,6 +184,19 @@ describe('PeerClient against a fake peer', () => {
     const hello = await client().hello();
     assert.equal(hello.serverName, 'fake-peer');
     assert.ok(peer.clientFingerprints.has(ownIdentity.fingerprint));
+  });
+
+  it('says which server to upgrade when the peer has no v1 hello (a newer or older peer)', async () => {
+    peer.speaksOnlyV2 = true;
+    try {
+      await assert.rejects(client().hello(), (error: PeerError) => {
+        assert.equal(error.code, 'PEER_PROTOCOL_ERROR');
+        assert.match(error.message, /does not speak the Anemone sync protocol v1; if it is an Anemone server, upgrade the older of the two servers/);
+        return true;
+      });
+    } finally {
+      peer.speaksOnlyV2 = false;
+    }
   });
 
   it('reports how much of an upload body the connection took, piece by piece, up to the whole body', async () => {

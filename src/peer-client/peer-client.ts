@@ -1,6 +1,9 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { z } from 'zod';
+import type {
+  helloResponse,
+  openSessionResponse} from '../protocol/v1/index.js';
 import {
   AppendSha256Trailer,
   CT_SHA256_HEADER,
@@ -9,22 +12,23 @@ import {
   IF_GENERATION_HEADER,
   MANIFEST_JOURNAL_HEADER,
   SYNC_RUN_HEADER,
+  SHARE_INCARNATION_HEADER,
   SYNC_RUN_START,
   TRAILER_LENGTH,
   UPLOAD_OFFSET_HEADER,
-  appendUploadResponse,
-  uploadOffsetResponse,
-  deleteFilesResponse,
-  hashFilesResponse,
   encodeBatchItemHead,
-  helloResponse,
   limits,
-  listFilesResponse,
-  listSharesResponse,
-  openSessionResponse,
   PROTOCOL_VERSION,
-  storedCountResponse,
+  syncRoutes,
+  type JsonBodyRoute,
+  type JsonResponseRoute,
+  type RouteEntry,
+  type RouteJsonBodyInput,
+  type RouteJsonResponse,
+  type RouteParams,
+  type RouteQueryStrings,
   type SyncRouteName,
+  type UploadRoute,
   type storedFileSchema,
   type storedShareSchema,
   type hashedFileSchema,
@@ -94,6 +98,14 @@ export interface UploadOptions extends CallOptions {
 /** A body for an upload: a function making a fresh stream lets the client replay it after a session expired. */
 export type UploadBody = Readable | (() => Readable);
 
+/** What a call of route `K` sends: the parts its table entry has, typed from the entry's schemas. */
+type CallInput<K extends SyncRouteName> = (RouteParams<K> extends undefined ? { params?: undefined } : { params: RouteParams<K> }) &
+  (RouteQueryStrings<K> extends undefined ? { query?: undefined } : { query: RouteQueryStrings<K> }) & {
+    body?: K extends JsonBodyRoute ? RouteJsonBodyInput<K> : K extends UploadRoute ? Buffer | UploadBody : undefined;
+    headers?: Record<string, string>;
+    signal?: AbortSignal | undefined;
+  };
+
 export interface BatchItem {
   /** Stored path (ends in `.enc`). */
   path: string;
@@ -118,10 +130,15 @@ export async function helloOver(transport: PeerTransport, signal?: AbortSignal):
   const response = await transport.send('hello', { signal });
   if (response.statusCode === 404) {
     await discard(response.body);
-    throw new PeerError('protocol-error', { ...transport.context, status: 404, detail: 'it does not speak the Anemone sync protocol v1' });
+    // no v1 hello: an Anemone peer newer (v2 and later only) or older than this server, or another service
+    throw new PeerError('protocol-error', {
+      ...transport.context,
+      status: 404,
+      detail: `it does not speak the Anemone sync protocol v${PROTOCOL_VERSION}; if it is an Anemone server, upgrade the older of the two servers`,
+    });
   }
   await transport.expect(response, [200]);
-  const hello = await readJson(response.body, helloResponse, transport.context);
+  const hello = await readJson(response.body, syncRoutes.hello.response, transport.context);
   if (hello.protocolVersion !== PROTOCOL_VERSION) {
     throw new PeerError('protocol-error', {
       ...transport.context,
@@ -144,6 +161,12 @@ export class PeerClient {
   private readonly transport: PeerTransport;
   private credentials: PeerCredentials | undefined;
   private readonly session: SessionSlot;
+  /**
+   * Per share (`user/share`), the incarnation the peer gave with its manifest
+   * (SHARE_INCARNATION_HEADER): the writes to the share carry it back, so a
+   * peer whose administrator deleted the share since refuses them.
+   */
+  private readonly incarnations = new Map<string, string>();
 
   constructor(options: PeerClientOptions) {
     this.address = options.address;
@@ -185,8 +208,7 @@ export class PeerClient {
   }
 
   async listShares(options: CallOptions = {}): Promise<StoredShare[]> {
-    const response = await this.sessionRequest('listShares', { signal: options.signal }, [200]);
-    return (await readJson(response.body, listSharesResponse, this.transport.context)).shares;
+    return (await this.callJson('listShares', { signal: options.signal })).shares;
   }
 
   /**
@@ -195,7 +217,8 @@ export class PeerClient {
    */
   async getManifest(user: string, share: string, options: CallOptions & { startsSyncRun?: boolean } = {}): Promise<Buffer | null> {
     const headers = options.startsSyncRun ? { [SYNC_RUN_HEADER]: SYNC_RUN_START } : undefined;
-    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal, ...(headers ? { headers } : {}) }, [200, 404]);
+    const response = await this.call('getManifest', { params: { user, share }, signal: options.signal, ...(headers ? { headers } : {}) }, [200, 404]);
+    this.noteIncarnation(user, share, response);
     if (response.statusCode === 404) {
       await discard(response.body);
       return null;
@@ -212,7 +235,8 @@ export class PeerClient {
     const headers: Record<string, string> = {};
     if (options.startsSyncRun) headers[SYNC_RUN_HEADER] = SYNC_RUN_START;
     if (options.ifGeneration !== undefined) headers[IF_GENERATION_HEADER] = String(options.ifGeneration);
-    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal, headers }, [200, 304, 404]);
+    const response = await this.call('getManifest', { params: { user, share }, signal: options.signal, headers }, [200, 304, 404]);
+    this.noteIncarnation(user, share, response);
     const journalHeader = response.headers[MANIFEST_JOURNAL_HEADER];
     const journals = typeof journalHeader === 'string';
     if (response.statusCode !== 200) {
@@ -227,14 +251,14 @@ export class PeerClient {
   }
 
   async getManifestDelta(user: string, share: string, generation: number, options: CallOptions = {}): Promise<Buffer> {
-    const response = await this.sessionRequest('getManifestDelta', { params: { user, share }, query: { generation: String(generation) }, signal: options.signal }, [200]);
+    const response = await this.call('getManifestDelta', { params: { user, share }, query: { generation: String(generation) }, signal: options.signal }, [200]);
     return readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
   }
 
   async putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string, options: CallOptions = {}): Promise<void> {
-    const response = await this.sessionRequest(
+    const response = await this.call(
       'putManifestDelta',
-      { params: { user, share }, query: { generation: String(generation) }, headers: binaryHeaders(ctSha256), body: bytes, signal: options.signal },
+      { params: { user, share }, query: { generation: String(generation) }, headers: { [CT_SHA256_HEADER]: ctSha256 }, body: bytes, signal: options.signal },
       [200, 201, 204],
     );
     await discard(response.body);
@@ -242,14 +266,10 @@ export class PeerClient {
 
   async putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, options: CallOptions & { generation?: number } = {}): Promise<void> {
     const headers = {
-      ...binaryHeaders(ctSha256),
+      [CT_SHA256_HEADER]: ctSha256,
       ...(options.generation === undefined ? {} : { [MANIFEST_GENERATION_HEADER]: String(options.generation) }),
     };
-    const response = await this.sessionRequest(
-      'putManifest',
-      { params: { user, share }, headers, body: bytes, signal: options.signal },
-      [200, 201, 204],
-    );
+    const response = await this.call('putManifest', { params: { user, share }, headers, body: bytes, signal: options.signal }, [200, 201, 204]);
     await discard(response.body);
   }
 
@@ -263,13 +283,12 @@ export class PeerClient {
     body.on('error', (error) => withTrailer.destroy(error));
     body.pipe(withTrailer);
     const bodyBytes = size + TRAILER_LENGTH;
-    const response = await this.sessionRequest(
+    const response = await this.call(
       'putFile',
       {
         params: { user, share },
         query: { path: storedPath },
         headers: {
-          'content-type': 'application/octet-stream',
           [CT_SHA256_HEADER]: CT_SHA256_TRAILER,
           'content-length': String(bodyBytes),
         },
@@ -284,12 +303,7 @@ export class PeerClient {
 
   /** Creates or finds a resumable upload; resolves with the bytes of it the peer holds durably. */
   async uploadOffset(user: string, share: string, storedPath: string, uploadId: string, size: number, options: CallOptions = {}): Promise<number> {
-    const response = await this.sessionRequest(
-      'uploadOffset',
-      { params: { user, share }, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: storedPath, uploadId, size }), signal: options.signal },
-      [200],
-    );
-    return (await readJson(response.body, uploadOffsetResponse, this.transport.context)).offset;
+    return (await this.callJson('uploadOffset', { params: { user, share }, body: { path: storedPath, uploadId, size }, signal: options.signal })).offset;
   }
 
   /**
@@ -311,18 +325,13 @@ export class PeerClient {
     body.on('error', (error) => withTrailer.destroy(error));
     body.pipe(withTrailer);
     const bodyBytes = upload.size - upload.offset + TRAILER_LENGTH;
-    const response = await this.sessionRequest(
-      'appendUpload',
-      {
-        params: { user, share },
-        query: { path: storedPath, uploadId: upload.uploadId },
-        headers: { 'content-type': 'application/octet-stream', [UPLOAD_OFFSET_HEADER]: String(upload.offset), 'content-length': String(bodyBytes) },
-        body: options.onSent ? meteredBody(withTrailer, bodyBytes, options.onSent) : withTrailer,
-        signal: options.signal,
-      },
-      [200],
-    );
-    return readJson(response.body, appendUploadResponse, this.transport.context);
+    return this.callJson('appendUpload', {
+      params: { user, share },
+      query: { path: storedPath, uploadId: upload.uploadId },
+      headers: { [UPLOAD_OFFSET_HEADER]: String(upload.offset), 'content-length': String(bodyBytes) },
+      body: options.onSent ? meteredBody(withTrailer, bodyBytes, options.onSent) : withTrailer,
+      signal: options.signal,
+    });
   }
 
   /** Many small files in one request (framing: src/protocol/v1/batch-frame.ts); returns how many the peer stored. */
@@ -331,41 +340,35 @@ export class PeerClient {
     const parts = items.flatMap((item) => [encodeBatchItemHead({ path: item.path, size: item.body.length, ctSha256: item.ctSha256 }), item.body]);
     const bytes = Buffer.concat(parts);
     const { onSent } = options;
-    const response = await this.sessionRequest(
+    const stored = await this.callJson(
       'putBatch',
       {
         params: { user, share },
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+        headers: { 'content-length': String(bytes.length) },
         // a function, so a replay after an expired session gets a fresh stream
         body: onSent ? () => meteredBody([bytes], bytes.length, onSent) : bytes,
         signal: options.signal,
       },
       [200, 201],
     );
-    return (await readJson(response.body, storedCountResponse, this.transport.context)).stored;
+    return stored.stored;
   }
 
   /** The stored encrypted bytes, streamed; a stream error is a PeerError too. */
   async getFile(user: string, share: string, storedPath: string, options: CallOptions = {}): Promise<Readable> {
-    const response = await this.sessionRequest('getFile', { params: { user, share }, query: { path: storedPath }, signal: options.signal }, [200]);
+    const response = await this.call('getFile', { params: { user, share }, query: { path: storedPath }, signal: options.signal }, [200]);
     return withPeerErrors(response.body, this.transport.context);
   }
 
   async listFiles(user: string, share: string, options: CallOptions = {}): Promise<StoredFile[]> {
-    const response = await this.sessionRequest('listFiles', { params: { user, share }, signal: options.signal }, [200]);
-    return (await readJson(response.body, listFilesResponse, this.transport.context)).files;
+    return (await this.callJson('listFiles', { params: { user, share }, signal: options.signal })).files;
   }
 
   /** Deletes stored files, in requests of bounded size; returns how many the peer deleted. */
   async deleteFiles(user: string, share: string, paths: readonly string[], options: CallOptions = {}): Promise<number> {
     let deleted = 0;
     for (const chunk of chunkPaths(paths)) {
-      const response = await this.sessionRequest(
-        'deleteFiles',
-        { params: { user, share }, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: chunk }), signal: options.signal },
-        [200],
-      );
-      deleted += (await readJson(response.body, deleteFilesResponse, this.transport.context)).deleted;
+      deleted += (await this.callJson('deleteFiles', { params: { user, share }, body: { paths: chunk }, signal: options.signal })).deleted;
     }
     return deleted;
   }
@@ -374,12 +377,7 @@ export class PeerClient {
   async hashFiles(user: string, share: string, paths: readonly string[], options: CallOptions = {}): Promise<HashedFile[]> {
     const hashed: HashedFile[] = [];
     for (const chunk of chunkPaths(paths, limits.hashFilesMaxPaths)) {
-      const response = await this.sessionRequest(
-        'hashFiles',
-        { params: { user, share }, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: chunk }), signal: options.signal },
-        [200],
-      );
-      hashed.push(...(await readJson(response.body, hashFilesResponse, this.transport.context)).files);
+      hashed.push(...(await this.callJson('hashFiles', { params: { user, share }, body: { paths: chunk }, signal: options.signal })).files);
     }
     return hashed;
   }
@@ -387,7 +385,7 @@ export class PeerClient {
   /** Replaces this server's recovery kit on the peer (sealed by the passphrase: the peer cannot open it). */
   async putRecoveryKit(sealed: Buffer, options: CallOptions = {}): Promise<void> {
     const ctSha256 = createHash('sha256').update(sealed).digest('hex');
-    const response = await this.sessionRequest('putRecoveryKit', { headers: binaryHeaders(ctSha256), body: sealed, signal: options.signal }, [200, 201, 204]);
+    const response = await this.call('putRecoveryKit', { headers: { [CT_SHA256_HEADER]: ctSha256 }, body: sealed, signal: options.signal }, [200, 201, 204]);
     await discard(response.body);
   }
 
@@ -397,16 +395,11 @@ export class PeerClient {
    * is bound to): the password goes in the body, over this pinned connection only.
    */
   async fetchRecoveryKit(sourceServer: string, password: string, options: CallOptions = {}): Promise<Buffer | null> {
-    const response = await this.transport.send('fetchRecoveryKit', {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sourceServer, password }),
-      signal: options.signal,
-    });
+    const response = await this.call('fetchRecoveryKit', { body: { sourceServer, password }, signal: options.signal }, [200, 404]);
     if (response.statusCode === 404) {
       await discard(response.body);
       return null;
     }
-    await this.transport.expect(response, [200]);
     return readCapped(response.body, limits.recoveryKitMaxBytes, this.transport.context);
   }
 
@@ -423,10 +416,8 @@ export class PeerClient {
   private async startSession(signal: AbortSignal | undefined): Promise<z.infer<typeof openSessionResponse>> {
     const credentials = this.credentials;
     if (!credentials) throw new Error('PeerClient: call openSession (or give credentials) before using a session route');
-    const body = JSON.stringify({ sourceServer: credentials.sourceServer, ...(credentials.password !== undefined ? { password: credentials.password } : {}) });
-    const response = await this.transport.send('openSession', { headers: { 'content-type': 'application/json' }, body, signal });
-    await this.transport.expect(response, [200, 201]);
-    return readJson(response.body, openSessionResponse, this.transport.context);
+    const body = { sourceServer: credentials.sourceServer, ...(credentials.password !== undefined ? { password: credentials.password } : {}) };
+    return this.callJson('openSession', { body, signal }, [200, 201]);
   }
 
   /**
@@ -449,6 +440,49 @@ export class PeerClient {
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The one way a method reaches the peer: route `K` of the protocol table,
+   * its URL, method and body encoding taken from the entry (JSON, or bytes as
+   * `application/octet-stream`); session routes carry the token. Resolves with
+   * the answer when its status is one of `ok`, else throws the refusal.
+   */
+  private async call<K extends SyncRouteName>(route: K, input: CallInput<K>, ok: readonly number[]): Promise<PeerResponse> {
+    const entry: RouteEntry = syncRoutes[route];
+    const json = typeof entry.body === 'object';
+    const contentType = json ? 'application/json' : entry.body === 'none' ? undefined : 'application/octet-stream';
+    const incarnation = input.params && entry.requestHeaders.includes(SHARE_INCARNATION_HEADER) ? this.incarnations.get(shareKey(input.params)) : undefined;
+    const request = {
+      ...(input.params ? { params: input.params } : {}),
+      ...(input.query ? { query: input.query } : {}),
+      headers: {
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...(incarnation !== undefined ? { [SHARE_INCARNATION_HEADER]: incarnation } : {}),
+        ...input.headers,
+      },
+      body: json ? JSON.stringify(input.body) : (input.body as Buffer | UploadBody | undefined),
+      signal: input.signal,
+    };
+    if (entry.auth === 'session') return this.sessionRequest(route, request, ok);
+    const response = await this.transport.send(route, { ...request, body: typeof request.body === 'function' ? request.body() : request.body });
+    await this.transport.expect(response, ok);
+    return response;
+  }
+
+  /** Keeps the share's incarnation from a getManifest answer; a peer that sends none (an older one) gets none back. */
+  private noteIncarnation(user: string, share: string, response: PeerResponse): void {
+    const value = response.headers[SHARE_INCARNATION_HEADER];
+    if (typeof value === 'string' && /^\d{1,15}$/.test(value)) this.incarnations.set(shareKey({ user, share }), value);
+    else this.incarnations.delete(shareKey({ user, share }));
+  }
+
+  /** `call` for a route answering JSON: the answer parsed with the entry's response schema. */
+  private async callJson<K extends JsonResponseRoute>(route: K, input: CallInput<K>, ok: readonly number[] = [200]): Promise<RouteJsonResponse<K>> {
+    const response = await this.call(route, input, ok);
+    // a JsonResponseRoute's entry has a schema as its response
+    const schema = (syncRoutes[route] as RouteEntry).response as z.ZodType<RouteJsonResponse<K>>;
+    return readJson(response.body, schema, this.transport.context);
   }
 
   /**
@@ -495,13 +529,13 @@ class AppendFixedTrailer extends Transform {
   }
 }
 
+function shareKey(params: { user: string; share: string }): string {
+  return `${params.user}/${params.share}`;
+}
+
 function sessionOf(opened: z.infer<typeof openSessionResponse>): OpenPeerSession {
   const expiresAt = Date.parse(opened.expiresAt);
   return { token: opened.token, renewAt: Number.isNaN(expiresAt) ? Infinity : expiresAt - SESSION_RENEW_MARGIN_MS };
-}
-
-function binaryHeaders(ctSha256: string): Record<string, string> {
-  return { 'content-type': 'application/octet-stream', [CT_SHA256_HEADER]: ctSha256 };
 }
 
 function* chunkPaths(paths: readonly string[], maxPaths = DELETE_CHUNK_PATHS): Generator<string[]> {
@@ -519,3 +553,27 @@ function* chunkPaths(paths: readonly string[], maxPaths = DELETE_CHUNK_PATHS): G
   }
   if (chunk.length > 0) yield chunk;
 }
+
+/**
+ * The PeerClient method that speaks each route: a route added to the table
+ * without a client method fails the typecheck here.
+ */
+export const clientMethodOfRoute = {
+  hello: 'hello',
+  openSession: 'openSession',
+  listShares: 'listShares',
+  getManifest: 'fetchManifest',
+  putManifest: 'putManifest',
+  putManifestDelta: 'putManifestDelta',
+  getManifestDelta: 'getManifestDelta',
+  putFile: 'putFile',
+  putBatch: 'putBatch',
+  uploadOffset: 'uploadOffset',
+  appendUpload: 'appendUpload',
+  getFile: 'getFile',
+  listFiles: 'listFiles',
+  deleteFiles: 'deleteFiles',
+  hashFiles: 'hashFiles',
+  putRecoveryKit: 'putRecoveryKit',
+  fetchRecoveryKit: 'fetchRecoveryKit',
+} as const satisfies Record<SyncRouteName, keyof PeerClient>;

@@ -29,6 +29,7 @@ export const peerErrorKinds = [
   'connection-lost',
   'aborted',
   'not-pinned',
+  'backup-reset',
 ] as const;
 
 export type PeerErrorKind = (typeof peerErrorKinds)[number];
@@ -54,6 +55,7 @@ export const peerErrorCodeOf: Readonly<Record<PeerErrorKind, ErrorCode>> = {
   'connection-lost': 'PEER_CONNECTION_LOST',
   aborted: 'PEER_REQUEST_ABORTED',
   'not-pinned': 'PEER_NOT_PINNED',
+  'backup-reset': 'BACKUP_RESET_ON_PEER',
 };
 
 /** Facts the words are built from; every field is optional so a message never fails to build. */
@@ -196,6 +198,11 @@ export function describePeerError(kind: PeerErrorKind, context: PeerErrorContext
       return {
         message: withDetail('404 Not Found — the peer holds no such file', context.detail),
         hint: 'The backup on the peer may be incomplete; run a sync, then try again.',
+      };
+    case 'backup-reset':
+      return {
+        message: "The peer's administrator deleted this share's backups during the sync; it will be sent again in full",
+        hint: 'Nothing to do: the sync starts the share again from scratch (or the next sync does).',
       };
     case 'hash-mismatch':
       return {

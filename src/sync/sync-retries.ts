@@ -39,6 +39,8 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'SYNC_TIMEOUT',
   // damaged in transit: the next attempt sends it again
   'HASH_MISMATCH',
+  // the peer lost the share mid-run (twice, since a run starts over once): the next attempt sends it whole
+  'BACKUP_RESET_ON_PEER',
 ]);
 
 export function isRetryable(code: string): boolean {

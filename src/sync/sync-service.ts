@@ -267,7 +267,8 @@ export class SyncService {
       const userKey = unwrapUserKey(this.deps.masterKeys.get(), user.username, user.wrappedKey);
       session = await abortable(this.deps.peers.connect(peer.id, controller.signal), controller.signal);
       this.deps.peers.recordContact?.(peer.id, { ok: true });
-      const result = await abortable(
+      const connected = session;
+      const runOnce = () =>
         runShareSync({
           serverName: this.deps.serverName(),
           username: share.username,
@@ -275,7 +276,7 @@ export class SyncService {
           shareName: share.name,
           shareRoot: this.deps.sharePath(share.username, share.name),
           userKey,
-          session,
+          session: connected,
           lastGeneration: repos.syncState.lastGeneration(share.id, peer.id),
           knownManifest: loadKnownManifest(repos.peerManifests, share.id, peer.id),
           onManifestState: (known) => saveKnownManifest(repos.peerManifests, share.id, peer.id, known),
@@ -298,6 +299,16 @@ export class SyncService {
           now: () => this.now(),
           resumable,
           ...(this.deps.testHooks ? { testHooks: this.deps.testHooks } : {}),
+        });
+      const result = await abortable(
+        runOnce().catch(async (error: unknown) => {
+          if ((error as { code?: unknown } | null)?.code !== 'BACKUP_RESET_ON_PEER') throw error;
+          // the peer's administrator deleted the share during the run: what this server believed the peer
+          // holds is gone, so the share starts over once, from nothing (a second deletion fails the run)
+          log.warn("the peer's administrator deleted this share's backups during the sync; sending it again in full");
+          saveKnownManifest(repos.peerManifests, share.id, peer.id, undefined);
+          repos.resumableUploads.forgetShare(share.id, peer.id);
+          return runOnce();
         }),
         controller.signal,
       );

@@ -35,6 +35,23 @@ describe('incoming syncs: who may open a session', () => {
     assert.deepEqual(hello.body, { protocolVersion: 1, serverName: 'server-a', fingerprint: test.server.identity.fingerprint });
   });
 
+  it('tells a caller of a later protocol version to upgrade this server, and keeps plain 404s for unknown v1 routes', async () => {
+    const client = peer(sourceIdentity);
+    for (const [method, urlPath] of [['GET', '/api/sync/v2/hello'], ['POST', '/api/sync/v17/session'], ['PUT', '/api/sync/v2/shares/alice/backup/file?path=a.enc']] as const) {
+      const answer = await client.request(method, urlPath, method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {});
+      assert.equal(answer.status, 404, urlPath);
+      assert.equal(answer.body.error.code, 'PROTOCOL_VERSION_UNSUPPORTED');
+      const wanted = /\/v(\d+)\//.exec(urlPath)?.[1];
+      assert.equal(answer.body.error.message, `This server speaks peer protocol v1; the other server needs v${wanted}`);
+      assert.match(answer.body.error.hint, /^Upgrade this server/);
+    }
+    for (const urlPath of ['/api/sync/v1/nothing-here', '/api/sync/v0/hello', '/api/sync/latest/hello']) {
+      const answer = await client.request('GET', urlPath);
+      assert.equal(answer.status, 404, urlPath);
+      assert.equal(answer.body.error.code, 'NOT_FOUND', urlPath);
+    }
+  });
+
   it('accepts no incoming sync on a new server: 403 PEER_FORBIDDEN', async () => {
     const settings = await admin.get('/api/admin/settings/sync');
     assert.deepEqual(settings.body, { acceptIncoming: false, passwordSet: false, fingerprint: test.server.identity.fingerprint });

@@ -291,6 +291,58 @@ describe('incoming syncs: storing what sources send', () => {
     assert.deepEqual((await serverB.listShares()).body, { shares: [] });
   });
 
+  it("refuses the writes of a run begun before the share's backups were deleted (409 BACKUP_RESET_ON_PEER); older sources are not checked", async () => {
+    const base = '/api/sync/v1/shares/carol/backup';
+    const incarnationOf = async () => {
+      const answer = await serverC.getManifest('carol', 'backup');
+      const value = answer.headers['x-anemone-share-incarnation'];
+      assert.equal(typeof value, 'string');
+      return { status: answer.status, incarnation: value as string };
+    };
+    const putFile = (storedPath: string, bytes: Buffer, incarnation?: string) =>
+      serverC.request('PUT', `${base}/file?path=${storedPath}`, {
+        headers: { 'content-type': 'application/octet-stream', 'x-anemone-ct-sha256': sha256(bytes), ...(incarnation ? { 'x-anemone-share-incarnation': incarnation } : {}) },
+        body: bytes,
+      });
+    const putManifest = (route: 'manifest' | 'manifest/delta?generation=2', bytes: Buffer, incarnation: string) =>
+      serverC.request('PUT', `${base}/${route}`, {
+        headers: { 'content-type': 'application/octet-stream', 'x-anemone-ct-sha256': sha256(bytes), 'x-anemone-share-incarnation': incarnation },
+        body: bytes,
+      });
+    const carolDir = path.join(incomingDir, 'server-c', 'carol', 'backup');
+
+    const started = await incarnationOf();
+    assert.equal(started.status, 404);
+    assert.equal((await putFile('a.enc', Buffer.from('a'), started.incarnation)).status, 204);
+    assert.equal((await putManifest('manifest', Buffer.from('manifest 1'), started.incarnation)).status, 204);
+    // another user's deletion leaves carol's share as it was
+    await serverC.putFile('dave', 'backup', 'd.enc', Buffer.from('d'));
+    assert.equal((await admin.delete('/api/admin/incoming/server-c?user=dave')).status, 200);
+    assert.equal((await incarnationOf()).incarnation, started.incarnation);
+
+    assert.equal((await admin.delete('/api/admin/incoming/server-c?user=carol')).status, 200);
+    const renewed = await incarnationOf();
+    assert.equal(renewed.status, 404);
+    assert.ok(Number(renewed.incarnation) > Number(started.incarnation), `${renewed.incarnation} after ${started.incarnation}`);
+
+    const staleFile = await putFile('b.enc', Buffer.from('b'), started.incarnation);
+    assert.equal(staleFile.status, 409);
+    assert.equal(staleFile.body.error.code, 'BACKUP_RESET_ON_PEER');
+    const staleManifest = await putManifest('manifest', Buffer.from('manifest 2'), started.incarnation);
+    assert.equal(staleManifest.status, 409);
+    assert.equal(staleManifest.body.error.code, 'BACKUP_RESET_ON_PEER');
+    assert.deepEqual(await filesUnder(carolDir), []);
+    // a delta needs its base, whatever the incarnation
+    const delta = await putManifest('manifest/delta?generation=2', Buffer.from('delta'), renewed.incarnation);
+    assert.equal(delta.status, 404);
+    assert.equal(delta.body.error.code, 'NOT_FOUND');
+
+    assert.equal((await putFile('b.enc', Buffer.from('b'), renewed.incarnation)).status, 204);
+    // a source that sends no incarnation (an older version) is not checked
+    assert.equal((await putFile('c.enc', Buffer.from('c'))).status, 204);
+    assert.deepEqual(await filesUnder(carolDir), ['b.enc', 'c.enc']);
+  });
+
   it('answers every protocol route only within a session', async () => {
     const stranger = new PeerTlsClient(test.url, { ca: test.server.identity.certPem, identity: await makeSourceIdentity() });
     try {

@@ -14,27 +14,21 @@ import {
   SYNC_RUN_START,
   IF_GENERATION_HEADER,
   MANIFEST_JOURNAL_HEADER,
-  deltaQuery,
   CT_SHA256_TRAILER,
+  PROTOCOL_VERSION,
+  SYNC_ROOT,
   UPLOAD_OFFSET_HEADER,
-  appendUploadQuery,
-  appendUploadResponse,
-  uploadOffsetBody,
-  uploadOffsetResponse,
-  deleteFilesBody,
-  deleteFilesResponse,
-  fetchRecoveryKitBody,
-  hashFilesBody,
-  hashFilesResponse,
-  helloResponse,
-  listFilesResponse,
-  listSharesResponse,
-  openSessionBody,
-  openSessionResponse,
-  shareParams,
-  storedCountResponse,
-  storedPathQuery,
+  SHARE_INCARNATION_HEADER,
   syncRoutes,
+  type JsonBodyRoute,
+  type JsonResponseRoute,
+  type RouteEntry,
+  type RouteJsonBody,
+  type RouteJsonResponse,
+  type RouteParams,
+  type RouteQuery,
+  type SyncRouteName,
+  type UploadRoute,
 } from '../../protocol/v1/index.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,256})$/;
@@ -42,7 +36,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * The peer protocol v1, receiving side: every route of `syncRoutes`,
- * validated here and handed to src/incoming. Nothing secret is logged:
+ * registered from its table entry (validation included) and handed to src/incoming. Nothing secret is logged:
  * no password, no token (request logging is off; errors carry neither).
  */
 export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPluginAsyncZod {
@@ -84,41 +78,38 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       share: params.share,
     });
 
-    app.route({
-      method: syncRoutes.hello.method,
-      url: syncRoutes.hello.path,
-      schema: { response: { 200: helloResponse } },
-      handler: async () => auth.hello(),
-    });
+    /**
+     * A write of a sync run: refused with BACKUP_RESET_ON_PEER when the share's
+     * backups were deleted since the run began (the incarnation it carries is
+     * not current), before it starts or when it fails because the deletion
+     * pulled its folder away.
+     */
+    const writeOfRun = async <T>(share: ShareRef, request: FastifyRequest, write: (incarnation: number | undefined) => Promise<T>): Promise<T> => {
+      const incarnation = numberHeader(request, SHARE_INCARNATION_HEADER);
+      store.checkIncarnation(share, incarnation);
+      try {
+        return await write(incarnation);
+      } catch (error) {
+        store.checkIncarnation(share, incarnation);
+        throw error;
+      }
+    };
 
-    app.route({
-      method: syncRoutes.openSession.method,
-      url: syncRoutes.openSession.path,
-      schema: { body: openSessionBody, response: { 200: openSessionResponse } },
-      handler: async (request) => {
-        const opened = await auth.openSession(request.body, callerOf(request));
-        if (opened.boundNow) request.log.info({ source: request.body.sourceServer, fingerprint: callerOf(request).clientFingerprint }, 'incoming source bound to its certificate');
+    const handlers: SyncHandlers = {
+      hello: async () => auth.hello(),
+
+      openSession: async ({ body, request }) => {
+        const opened = await auth.openSession(body, callerOf(request));
+        if (opened.boundNow) request.log.info({ source: body.sourceServer, fingerprint: callerOf(request).clientFingerprint }, 'incoming source bound to its certificate');
         // one line per password check: sources keep their session across syncs, so this stays rare
-        request.log.info({ source: request.body.sourceServer, expiresAt: opened.expiresAt }, 'incoming sync session opened');
+        request.log.info({ source: body.sourceServer, expiresAt: opened.expiresAt }, 'incoming sync session opened');
         return { token: opened.token, expiresAt: opened.expiresAt, serverName: opened.serverName };
       },
-    });
 
-    app.route({
-      method: syncRoutes.listShares.method,
-      url: syncRoutes.listShares.path,
-      onRequest: requireSession,
-      schema: { response: { 200: listSharesResponse } },
-      handler: async (request) => ({ shares: await store.listShares(sourceOf(request)) }),
-    });
+      listShares: async ({ request }) => ({ shares: await store.listShares(sourceOf(request)) }),
 
-    app.route({
-      method: syncRoutes.getManifest.method,
-      url: syncRoutes.getManifest.path,
-      onRequest: requireSession,
-      schema: { params: shareParams },
-      handler: async (request, reply) => {
-        const share = shareOf(request, request.params);
+      getManifest: async ({ params, request, reply }) => {
+        const share = shareOf(request, params);
         if (request.headers[SYNC_RUN_HEADER] === SYNC_RUN_START) {
           try {
             const dropped = await store.dropUncommitted(share);
@@ -131,138 +122,132 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
         }
         // the journal header says this peer keeps journals, also when it stores nothing yet
         reply.header(MANIFEST_JOURNAL_HEADER, (await store.journalGenerations(share)).join(','));
-        const known = generationHeader(request, IF_GENERATION_HEADER);
+        // the writes of the run carry it back: a deletion of the share meanwhile refuses them
+        reply.header(SHARE_INCARNATION_HEADER, String(store.incarnation(share)));
+        const known = numberHeader(request, IF_GENERATION_HEADER);
         if (known !== undefined && known === (await store.currentGeneration(share))) return reply.status(304).send();
         return sendStored(reply, await store.openManifest(share));
       },
-    });
 
-    app.route({
-      method: syncRoutes.putManifestDelta.method,
-      url: syncRoutes.putManifestDelta.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, querystring: deltaQuery },
-      handler: async (request, reply) => {
-        await store.putManifestDelta(shareOf(request, request.params), request.query.generation, uploadOf(request), announcedSha256(request));
+      putManifestDelta: async ({ params, query, body, request, reply }) => {
+        const share = shareOf(request, params);
+        await writeOfRun(share, request, (incarnation) => store.putManifestDelta(share, query.generation, body, announcedSha256(request), incarnation));
         return reply.status(204).send();
       },
-    });
 
-    app.route({
-      method: syncRoutes.getManifestDelta.method,
-      url: syncRoutes.getManifestDelta.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, querystring: deltaQuery },
-      handler: async (request, reply) => sendStored(reply, await store.openManifestDelta(shareOf(request, request.params), request.query.generation)),
-    });
+      getManifestDelta: async ({ params, query, request, reply }) => sendStored(reply, await store.openManifestDelta(shareOf(request, params), query.generation)),
 
-    app.route({
-      method: syncRoutes.putManifest.method,
-      url: syncRoutes.putManifest.path,
-      onRequest: requireSession,
-      schema: { params: shareParams },
-      handler: async (request, reply) => {
-        await store.putManifest(shareOf(request, request.params), uploadOf(request), announcedSha256(request), announcedGeneration(request));
+      putManifest: async ({ params, body, request, reply }) => {
+        const share = shareOf(request, params);
+        await writeOfRun(share, request, (incarnation) => store.putManifest(share, body, announcedSha256(request), announcedGeneration(request), incarnation));
         return reply.status(204).send();
       },
-    });
 
-    app.route({
-      method: syncRoutes.putFile.method,
-      url: syncRoutes.putFile.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, querystring: storedPathQuery },
-      handler: async (request, reply) => {
-        await store.putFile(shareOf(request, request.params), request.query.path, uploadOf(request), announcedSha256(request));
+      putFile: async ({ params, query, body, request, reply }) => {
+        const share = shareOf(request, params);
+        await writeOfRun(share, request, () => store.putFile(share, query.path, body, announcedSha256(request)));
         return reply.status(204).send();
       },
-    });
 
-    app.route({
-      method: syncRoutes.putBatch.method,
-      url: syncRoutes.putBatch.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, response: { 200: storedCountResponse } },
-      handler: async (request) => store.putBatch(shareOf(request, request.params), uploadOf(request)),
-    });
+      putBatch: async ({ params, body, request }) => {
+        const share = shareOf(request, params);
+        return writeOfRun(share, request, () => store.putBatch(share, body));
+      },
 
-    app.route({
-      method: syncRoutes.uploadOffset.method,
-      url: syncRoutes.uploadOffset.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, body: uploadOffsetBody, response: { 200: uploadOffsetResponse } },
-      handler: async (request) => store.uploadOffset(shareOf(request, request.params), request.body.path, request.body.uploadId, request.body.size),
-    });
+      uploadOffset: async ({ params, body, request }) => store.uploadOffset(shareOf(request, params), body.path, body.uploadId, body.size),
 
-    app.route({
-      method: syncRoutes.appendUpload.method,
-      url: syncRoutes.appendUpload.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, querystring: appendUploadQuery, response: { 200: appendUploadResponse } },
-      handler: async (request) => {
-        const share = shareOf(request, request.params);
+      appendUpload: async ({ params, query, body, request }) => {
+        const share = shareOf(request, params);
         const started = uploadOffsetOf(request);
-        const appended = await store.appendUpload(share, request.query.path, request.query.uploadId, started, uploadOf(request));
+        const appended = await writeOfRun(share, request, () => store.appendUpload(share, query.path, query.uploadId, started, body));
         if (started > 0 && appended.complete) request.log.info({ ...share, resumedAt: started, size: appended.offset }, 'resumed upload completed');
         return appended;
       },
-    });
 
-    app.route({
-      method: syncRoutes.getFile.method,
-      url: syncRoutes.getFile.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, querystring: storedPathQuery },
-      handler: async (request, reply) => sendStored(reply, await store.openFile(shareOf(request, request.params), request.query.path)),
-    });
+      getFile: async ({ params, query, request, reply }) => sendStored(reply, await store.openFile(shareOf(request, params), query.path)),
 
-    app.route({
-      method: syncRoutes.listFiles.method,
-      url: syncRoutes.listFiles.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, response: { 200: listFilesResponse } },
-      handler: async (request) => ({ files: await store.listFiles(shareOf(request, request.params)) }),
-    });
+      listFiles: async ({ params, request }) => ({ files: await store.listFiles(shareOf(request, params)) }),
 
-    app.route({
-      method: syncRoutes.deleteFiles.method,
-      url: syncRoutes.deleteFiles.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, body: deleteFilesBody, response: { 200: deleteFilesResponse } },
-      handler: async (request) => store.deleteFiles(shareOf(request, request.params), request.body.paths),
-    });
+      deleteFiles: async ({ params, body, request }) => store.deleteFiles(shareOf(request, params), body.paths),
 
-    app.route({
-      method: syncRoutes.hashFiles.method,
-      url: syncRoutes.hashFiles.path,
-      onRequest: requireSession,
-      schema: { params: shareParams, body: hashFilesBody, response: { 200: hashFilesResponse } },
-      handler: async (request) => ({ files: await store.hashFiles(shareOf(request, request.params), request.body.paths) }),
-    });
+      hashFiles: async ({ params, body, request }) => ({ files: await store.hashFiles(shareOf(request, params), body.paths) }),
 
-    app.route({
-      method: syncRoutes.putRecoveryKit.method,
-      url: syncRoutes.putRecoveryKit.path,
-      onRequest: requireSession,
-      handler: async (request, reply) => {
+      putRecoveryKit: async ({ body, request, reply }) => {
         const announced = announcedSha256(request);
         if (announced === 'trailer') throw new AnemoneError('VALIDATION_FAILED', { message: `A recovery kit is sent with its SHA-256 in the ${CT_SHA256_HEADER} header` });
-        await deps.incoming.kits.put(sourceOf(request), uploadOf(request), announced.hex);
+        await deps.incoming.kits.put(sourceOf(request), body, announced.hex);
         return reply.status(204).send();
       },
-    });
 
-    app.route({
-      method: syncRoutes.fetchRecoveryKit.method,
-      url: syncRoutes.fetchRecoveryKit.path,
-      schema: { body: fetchRecoveryKitBody },
-      handler: async (request, reply) => {
-        await auth.authorizeKitFetch(request.body.password, callerOf(request));
-        request.log.warn({ source: request.body.sourceServer, address: request.ip }, 'recovery kit handed out against the server password');
-        return sendStored(reply, await deps.incoming.kits.open(request.body.sourceServer));
+      fetchRecoveryKit: async ({ body, request, reply }) => {
+        await auth.authorizeKitFetch(body.password, callerOf(request));
+        request.log.warn({ source: body.sourceServer, address: request.ip }, 'recovery kit handed out against the server password');
+        return sendStored(reply, await deps.incoming.kits.open(body.sourceServer));
       },
+    };
+
+    for (const name of Object.keys(syncRoutes) as SyncRouteName[]) registerRoute(app, name, handlers[name], requireSession);
+
+    // a caller of a later protocol version gets told which server to upgrade, not a bare 404
+    // (left out of the OpenAPI document: it answers errors only)
+    app.all(`${SYNC_ROOT}/:version/*`, { schema: { hide: true } }, async (request) => {
+      const { version } = request.params as { version: string };
+      const wanted = /^v([1-9]\d{0,5})$/.exec(version)?.[1];
+      if (wanted !== undefined && Number(wanted) > PROTOCOL_VERSION) throw versionUnsupported(Number(wanted));
+      throw new AnemoneError('NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` });
     });
   };
+}
+
+/** What a handler of route `K` receives: the inputs validated against its table entry. */
+interface SyncCall<K extends SyncRouteName> {
+  params: RouteParams<K>;
+  query: RouteQuery<K>;
+  /** A JSON body as validated, or the upload as an unread stream (`application/octet-stream`). */
+  body: K extends JsonBodyRoute ? RouteJsonBody<K> : K extends UploadRoute ? IncomingMessage : undefined;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** A JSON answer as the table's response schema says, or the reply when the route answers bytes. */
+type SyncAnswer<K extends SyncRouteName> = K extends JsonResponseRoute ? RouteJsonResponse<K> : FastifyReply;
+
+type SyncHandler<K extends SyncRouteName> = (call: SyncCall<K>) => Promise<SyncAnswer<K>>;
+
+/** One handler per route of the protocol table: a route without one does not compile. */
+export type SyncHandlers = { [K in SyncRouteName]: SyncHandler<K> };
+
+/** Registers route `name` from its table entry: method, path, the session check and fastify's zod validation. */
+function registerRoute<K extends SyncRouteName>(
+  app: Parameters<FastifyPluginAsyncZod>[0],
+  name: K,
+  handler: SyncHandler<K>,
+  requireSession: (request: FastifyRequest) => Promise<void>,
+): void {
+  const entry: RouteEntry = syncRoutes[name];
+  app.route({
+    method: entry.method,
+    url: entry.path,
+    ...(entry.auth === 'session' ? { onRequest: requireSession } : {}),
+    schema: {
+      ...(entry.params ? { params: entry.params } : {}),
+      ...(entry.query ? { querystring: entry.query } : {}),
+      ...(typeof entry.body === 'object' ? { body: entry.body } : {}),
+      ...(typeof entry.response === 'object' ? { response: { 200: entry.response } } : {}),
+    },
+    handler: async (request, reply) => {
+      const body = typeof entry.body === 'object' ? request.body : entry.body === 'none' ? undefined : uploadOf(request);
+      // fastify validated params, query and a JSON body with the entry's schemas above
+      return handler({ params: request.params, query: request.query, body, request, reply } as SyncCall<K>);
+    },
+  });
+}
+
+function versionUnsupported(wanted: number): AnemoneError {
+  return new AnemoneError('PROTOCOL_VERSION_UNSUPPORTED', {
+    message: `This server speaks peer protocol v${PROTOCOL_VERSION}; the other server needs v${wanted}`,
+    hint: 'Upgrade this server to the version the other server runs; until then the two cannot sync.',
+  });
 }
 
 /** The caller as TLS saw it: never a name from the URL or a header. */
@@ -316,10 +301,11 @@ function addErrorHeaders(error: AnemoneError, reply: FastifyReply): void {
 
 /** The generation a source announces with its manifest, when it sends a well-formed one (stats only). */
 function announcedGeneration(request: FastifyRequest): number | undefined {
-  return generationHeader(request, MANIFEST_GENERATION_HEADER);
+  return numberHeader(request, MANIFEST_GENERATION_HEADER);
 }
 
-function generationHeader(request: FastifyRequest, header: string): number | undefined {
+/** A header holding a whole number (a generation, an incarnation), when well-formed. */
+function numberHeader(request: FastifyRequest, header: string): number | undefined {
   const value = request.headers[header];
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }

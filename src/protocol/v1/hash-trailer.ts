@@ -33,23 +33,29 @@ export class AppendSha256Trailer extends Transform {
   }
 }
 
-/** Receiver: passes the body through without its last 32 bytes, which it keeps as the announced hash. */
-export class SplitSha256Trailer extends Transform {
+/**
+ * Receiver: passes every byte on except the last 32, which it keeps as the
+ * announced hash — at most 32 bytes held, and no copy of the chunks it passes.
+ * A plain object rather than a stream: the store feeds it as it writes.
+ */
+export class TrailerHoldback {
   private held: Buffer = Buffer.alloc(0);
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const joined = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+  /** The bytes of `chunk` (with what was held before) that are certainly file content. */
+  push(chunk: Buffer): Buffer[] {
+    if (chunk.length >= TRAILER_LENGTH) {
+      const content = [this.held, chunk.subarray(0, chunk.length - TRAILER_LENGTH)].filter((part) => part.length > 0);
+      this.held = Buffer.from(chunk.subarray(chunk.length - TRAILER_LENGTH));
+      return content;
+    }
+    const joined = Buffer.concat([this.held, chunk]);
     const passLength = Math.max(0, joined.length - TRAILER_LENGTH);
-    this.held = Buffer.from(joined.subarray(passLength));
-    callback(null, passLength > 0 ? joined.subarray(0, passLength) : undefined);
+    this.held = joined.subarray(passLength);
+    return passLength > 0 ? [joined.subarray(0, passLength)] : [];
   }
 
-  override _flush(callback: TransformCallback): void {
-    callback(this.held.length === TRAILER_LENGTH ? null : new Error('the upload ended before its hash trailer'));
-  }
-
-  /** The hash the sender announced (hex), once the body has ended. */
-  announcedSha256Hex(): string {
-    return this.held.toString('hex');
+  /** The announced SHA-256 (hex), once the body ended; undefined when the body was shorter than a trailer. */
+  trailerHex(): string | undefined {
+    return this.held.length === TRAILER_LENGTH ? this.held.toString('hex') : undefined;
   }
 }

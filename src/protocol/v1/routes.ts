@@ -11,7 +11,9 @@ import { z } from 'zod';
  * sends a byte; the server identifies the source by its client certificate.
  */
 export const PROTOCOL_VERSION = 1;
-export const SYNC_PREFIX = '/api/sync/v1';
+/** Every version of the protocol lives under here, as `/api/sync/v<N>`. */
+export const SYNC_ROOT = '/api/sync';
+export const SYNC_PREFIX = `${SYNC_ROOT}/v${PROTOCOL_VERSION}`;
 
 /** Header carrying the SHA-256 (hex) of an uploaded ciphertext; the receiver checks it before keeping the file. */
 export const CT_SHA256_HEADER = 'x-anemone-ct-sha256';
@@ -47,6 +49,17 @@ export const IF_GENERATION_HEADER = 'x-anemone-if-generation';
  * source then writes full manifests only.
  */
 export const MANIFEST_JOURNAL_HEADER = 'x-anemone-manifest-journal';
+
+/**
+ * Header of every getManifest answer of a peer that tells incarnations: the
+ * share's current incarnation, a number that grows each time the peer's
+ * administrator deletes the share's backups. The source sends it back on its
+ * writes of the run (putFile, putBatch, appendUpload, putManifest,
+ * putManifestDelta); a write of an earlier incarnation is refused with 409
+ * BACKUP_RESET_ON_PEER, so no manifest names files the deletion took. Older
+ * peers send none, and the source then sends none either.
+ */
+export const SHARE_INCARNATION_HEADER = 'x-anemone-share-incarnation';
 
 /** Query of putManifestDelta and getManifestDelta: the generation the delta leads to. */
 export const deltaQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
@@ -129,9 +142,13 @@ export type SyncErrorCode =
   | 'TOO_MANY_ATTEMPTS'
   | 'NOT_FOUND'
   | 'UPLOAD_OFFSET_MISMATCH'
+  | 'BACKUP_RESET_ON_PEER'
   | 'VALIDATION_FAILED';
 
-interface RouteEntry {
+/** A request or answer body that is not JSON: `bytes` is read whole (bounded), `stream` streams; `none`: no body. */
+export type RawBody = 'bytes' | 'stream' | 'none';
+
+export interface RouteEntry {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
   /**
@@ -140,10 +157,23 @@ interface RouteEntry {
    */
   auth: 'tls' | 'session' | 'password';
   summary: string;
+  /** The path's `:user/:share`, when it has them. */
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** The request body: a JSON schema, or raw bytes (`application/octet-stream`). */
+  body: z.ZodType | RawBody;
+  /** The success answer's body: a JSON schema, or raw bytes. */
+  response: z.ZodType | RawBody;
+  /** The `x-anemone-*` headers (and the standard ones the route gives a meaning) a request may carry. */
+  requestHeaders: readonly string[];
+  /** The headers an answer carries beside the standard ones. */
+  responseHeaders: readonly string[];
   errors: readonly SyncErrorCode[];
 }
 
 const sessionErrors = ['SESSION_INVALID', 'PEER_FORBIDDEN', 'CLIENT_CERT_REQUIRED'] as const;
+/** Every session route carries its token as `authorization: Bearer <token>`. */
+const AUTHORIZATION = 'authorization';
 
 export const syncRoutes = {
   hello: {
@@ -151,6 +181,10 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/hello`,
     auth: 'tls',
     summary: 'Who the peer is: protocol version, server name, certificate fingerprint. Needs no password.',
+    body: 'none',
+    response: helloResponse,
+    requestHeaders: [],
+    responseHeaders: [],
     errors: [],
   },
   openSession: {
@@ -158,6 +192,10 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/session`,
     auth: 'tls',
     summary: 'Checks the server password once and returns a session token bound to the client certificate.',
+    body: openSessionBody,
+    response: openSessionResponse,
+    requestHeaders: [],
+    responseHeaders: ['retry-after', 'www-authenticate'],
     errors: ['PEER_UNAUTHORIZED', 'PEER_FORBIDDEN', 'SOURCE_CERT_MISMATCH', 'CLIENT_CERT_REQUIRED', 'TOO_MANY_ATTEMPTS', 'VALIDATION_FAILED'],
   },
   listShares: {
@@ -165,6 +203,10 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares`,
     auth: 'session',
     summary: "The shares this source has stored here, with counts and sizes.",
+    body: 'none',
+    response: listSharesResponse,
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
     errors: sessionErrors,
   },
   getManifest: {
@@ -172,6 +214,11 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest`,
     auth: 'session',
     summary: 'The stored `_manifest.json.enc` of a share, as bytes.',
+    params: shareParams,
+    body: 'none',
+    response: 'bytes',
+    requestHeaders: [AUTHORIZATION, SYNC_RUN_HEADER, IF_GENERATION_HEADER],
+    responseHeaders: [MANIFEST_JOURNAL_HEADER, SHARE_INCARNATION_HEADER],
     errors: [...sessionErrors, 'NOT_FOUND'],
   },
   putManifest: {
@@ -179,20 +226,37 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest`,
     auth: 'session',
     summary: 'Replaces the stored manifest atomically (body: the encrypted bytes).',
-    errors: [...sessionErrors, 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+    params: shareParams,
+    body: 'bytes',
+    response: 'none',
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER, MANIFEST_GENERATION_HEADER],
+    responseHeaders: [],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
   },
   putManifestDelta: {
     method: 'PUT',
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest/delta`,
     auth: 'session',
     summary: 'Stores one encrypted manifest delta at `?generation=` in the journal beside the manifest, atomically; a commit like putManifest.',
-    errors: [...sessionErrors, 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    params: shareParams,
+    query: deltaQuery,
+    body: 'bytes',
+    response: 'none',
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER],
+    responseHeaders: [],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   getManifestDelta: {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest/delta`,
     auth: 'session',
     summary: 'The stored delta of the journal leading to `?generation=`, as bytes.',
+    params: shareParams,
+    query: deltaQuery,
+    body: 'none',
+    response: 'bytes',
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
     errors: [...sessionErrors, 'NOT_FOUND', 'VALIDATION_FAILED'],
   },
   putFile: {
@@ -200,14 +264,25 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares/:user/:share/file`,
     auth: 'session',
     summary: 'Stores one encrypted file at `?path=` (a stored name ending in `.enc`), atomically.',
-    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+    params: shareParams,
+    query: storedPathQuery,
+    body: 'stream',
+    response: 'none',
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER],
+    responseHeaders: [],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
   },
   putBatch: {
     method: 'POST',
     path: `${SYNC_PREFIX}/shares/:user/:share/batch`,
     auth: 'session',
     summary: 'Stores many small encrypted files in one request; durable as a batch.',
-    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    params: shareParams,
+    body: 'stream',
+    response: storedCountResponse,
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER],
+    responseHeaders: [],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   uploadOffset: {
     method: 'POST',
@@ -215,6 +290,11 @@ export const syncRoutes = {
     auth: 'session',
     summary:
       'Creates or finds the resumable upload of a large object (body: stored path, upload id, ciphertext size) and answers the bytes the peer holds of it, fsynced. Another upload id for the path discards the old partial.',
+    params: shareParams,
+    body: uploadOffsetBody,
+    response: uploadOffsetResponse,
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
     errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   appendUpload: {
@@ -223,13 +303,25 @@ export const syncRoutes = {
     auth: 'session',
     summary:
       'Continues a resumable upload (`?path=&uploadId=`) at the `x-anemone-upload-offset` header: the ciphertext from there, then the whole object\'s SHA-256 as a 32-byte trailer. Complete and matching, the object is stored atomically.',
-    errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND', 'UPLOAD_OFFSET_MISMATCH', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    params: shareParams,
+    query: appendUploadQuery,
+    body: 'stream',
+    response: appendUploadResponse,
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, UPLOAD_OFFSET_HEADER],
+    responseHeaders: [],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'NOT_FOUND', 'UPLOAD_OFFSET_MISMATCH', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   getFile: {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/file`,
     auth: 'session',
     summary: 'Streams one stored encrypted file back (for restore).',
+    params: shareParams,
+    query: storedPathQuery,
+    body: 'none',
+    response: 'stream',
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
     errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND'],
   },
   listFiles: {
@@ -237,6 +329,11 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares/:user/:share/files`,
     auth: 'session',
     summary: 'Every stored file of a share with its size (for Force Sync and verification).',
+    params: shareParams,
+    body: 'none',
+    response: listFilesResponse,
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
     errors: sessionErrors,
   },
   deleteFiles: {
@@ -244,6 +341,11 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares/:user/:share/delete`,
     auth: 'session',
     summary: 'Deletes stored files (body: their stored paths).',
+    params: shareParams,
+    body: deleteFilesBody,
+    response: deleteFilesResponse,
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
     errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED'],
   },
   hashFiles: {
@@ -251,6 +353,11 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares/:user/:share/hashes`,
     auth: 'session',
     summary: 'The size and SHA-256 of stored files, computed by the peer (body: at most 1,000 stored paths); paths not stored are left out.',
+    params: shareParams,
+    body: hashFilesBody,
+    response: hashFilesResponse,
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
     errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED'],
   },
   putRecoveryKit: {
@@ -258,6 +365,10 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/recovery-kit`,
     auth: 'session',
     summary: "Keeps the source's recovery kit (sealed by its passphrase; the peer cannot open it), replacing the previous copy atomically.",
+    body: 'bytes',
+    response: 'none',
+    requestHeaders: [AUTHORIZATION, CT_SHA256_HEADER],
+    responseHeaders: [],
     errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
   fetchRecoveryKit: {
@@ -265,6 +376,10 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/recovery-kit/fetch`,
     auth: 'password',
     summary: "Hands a rebuilt source its recovery kit, by name, against the server password alone (the source's certificate is gone with it).",
+    body: fetchRecoveryKitBody,
+    response: 'bytes',
+    requestHeaders: [],
+    responseHeaders: ['retry-after', 'www-authenticate'],
     errors: ['PEER_UNAUTHORIZED', 'PEER_FORBIDDEN', 'TOO_MANY_ATTEMPTS', 'NOT_FOUND', 'VALIDATION_FAILED'],
   },
 } as const satisfies Record<string, RouteEntry>;

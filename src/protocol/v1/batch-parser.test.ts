@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { AnemoneError } from '../errors/catalogue.js';
-import { encodeBatchItemHead, limits } from '../protocol/v1/index.js';
+import { AnemoneError } from '../../errors/catalogue.js';
+import { encodeBatchItemHead, limits } from './index.js';
 import { type BatchEvent, BatchParser } from './batch-parser.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

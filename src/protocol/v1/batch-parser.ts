@@ -1,5 +1,6 @@
-import { AnemoneError } from '../errors/catalogue.js';
-import { type BatchItemHeader, MAX_BATCH_HEADER_BYTES, batchItemHeader, limits } from '../protocol/v1/index.js';
+import { AnemoneError } from '../../errors/catalogue.js';
+import { MAX_BATCH_HEADER_BYTES } from './batch-frame.js';
+import { type BatchItemHeader, batchItemHeader, limits } from './routes.js';
 
 export type BatchEvent =
   | { kind: 'item'; header: BatchItemHeader }
