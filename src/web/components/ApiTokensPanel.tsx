@@ -1,6 +1,5 @@
 import { type FormEvent, useState } from 'react';
 import { tokensApi } from '../api/client';
-import type { ApiError } from '../api/http';
 import type { ApiToken, ApiTokenScope, CreatedApiToken } from '../api/types';
 import { Button, Spinner } from './Button';
 import { EmptyState } from './Card';
@@ -10,46 +9,36 @@ import { SelectField, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
 import { Table } from './Table';
 import { RelativeTime } from './Time';
-import { asApiError, useConfirmedAction, useLoad } from '../lib/hooks';
-import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+import { useConfirmedAction, useLoad } from '../lib/hooks';
+import { formLevelError, rules, validate } from '../lib/validation';
+import { useFormSubmit } from './useFormSubmit';
 
 const SCOPES: { value: ApiTokenScope; label: string }[] = [{ value: 'metrics', label: 'metrics — read GET /metrics (Prometheus)' }];
 
 function NewTokenForm({ onCreated }: { onCreated(token: CreatedApiToken): void }) {
   const [name, setName] = useState('');
   const [scope, setScope] = useState<ApiTokenScope>('metrics');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [apiError, setApiError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, busy, submit } = useFormSubmit();
 
-  const submit = async (event: FormEvent) => {
+  const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    const found = validate({ name: rules.apiTokenName(name) });
-    setErrors(found);
-    setApiError(undefined);
-    if (hasErrors(found)) return;
-    setBusy(true);
-    try {
+    void submit(validate({ name: rules.apiTokenName(name) }), async () => {
       onCreated(await tokensApi.create({ name: name.trim(), scope }));
       setName('');
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors({ ...apiFieldErrors(error), ...(error.code === 'API_TOKEN_NAME_TAKEN' ? { name: error.message } : {}) });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const formError = apiError?.code === 'API_TOKEN_NAME_TAKEN' ? undefined : formLevelError(apiError, ['name', 'scope']);
+  // a name taken is said next to the name
+  const nameTaken = apiError?.code === 'API_TOKEN_NAME_TAKEN' ? apiError.message : undefined;
+  const formError = nameTaken ? undefined : formLevelError(apiError, ['name', 'scope']);
   return (
-    <form onSubmit={submit} noValidate className="grid gap-4 sm:grid-cols-[2fr_2fr_auto] sm:items-start">
+    <form onSubmit={onSubmit} noValidate className="grid gap-4 sm:grid-cols-[2fr_2fr_auto] sm:items-start">
       {formError && (
         <div className="sm:col-span-3">
           <ErrorNotice error={formError} />
         </div>
       )}
-      <TextField label="Name" name="token-name" value={name} onChange={(event) => setName(event.target.value)} error={errors.name} help="What uses it, e.g. prometheus." autoComplete="off" />
+      <TextField label="Name" name="token-name" value={name} onChange={(event) => setName(event.target.value)} error={errors.name ?? nameTaken} help="What uses it, e.g. prometheus." autoComplete="off" />
       <SelectField label="Scope" name="token-scope" value={scope} onChange={(event) => setScope(event.target.value as ApiTokenScope)} error={errors.scope}>
         {SCOPES.map((option) => (
           <option key={option.value} value={option.value}>
