@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type ApiTokenService, apiTokenNameSchema, apiTokenScopeSchema } from '../../accounts/api-tokens.js';
-import { requireAdmin } from '../session.js';
+import { currentUser, requireAdmin } from '../session.js';
 
 const tokenSchema = z.object({
   id: z.number(),
@@ -29,6 +29,8 @@ export function tokenRoutes(deps: { tokens: ApiTokenService }): FastifyPluginAsy
       },
       async (request, reply) => {
         const { token, secret } = deps.tokens.create(request.body);
+        // who gave access to what, for the administrator reading the log later (never the secret)
+        request.log.info({ tokenId: token.id, name: token.name, scope: token.scope, by: currentUser(request).username }, 'API token created');
         return reply.status(201).send({ ...token, token: secret });
       },
     );
@@ -38,6 +40,7 @@ export function tokenRoutes(deps: { tokens: ApiTokenService }): FastifyPluginAsy
       { preHandler: requireAdmin, schema: { params: z.object({ id: z.coerce.number().int().positive() }) } },
       async (request, reply) => {
         deps.tokens.revoke(request.params.id);
+        request.log.info({ tokenId: request.params.id, by: currentUser(request).username }, 'API token revoked');
         return reply.status(204).send();
       },
     );
