@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { ApiTokenService } from './accounts/api-tokens.js';
 import { MasterKeyStore } from './accounts/master-key.js';
 import { SessionService } from './accounts/session-service.js';
 import { SetupService } from './accounts/setup-service.js';
@@ -12,6 +13,7 @@ import { createRepositories, openDatabase, type Database, type Repositories } fr
 import { loadOrCreateIdentity, type ServerIdentity } from './identity/identity.js';
 import { type IncomingOptions, openIncomingServices } from './incoming/services.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { ServerMetrics } from './monitoring/metrics.js';
 import { PeerMonitor } from './peers/peer-monitor.js';
 import { PeerService } from './peers/peer-service.js';
 import { createRecoveryServices } from './recovery/services.js';
@@ -101,6 +103,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     isSyncing: (username, shareName) => sync.runningSyncs().some((run) => run.username === username && run.shareName === shareName),
     logger,
   });
+  // scraped from SQLite and the peers' recorded status, plus what the sync engine counts as it sends (see SyncMeter)
+  const metrics: ServerMetrics = new ServerMetrics({
+    repos,
+    peers,
+    incoming: { overview: () => incoming.admin.overview() },
+    runningSyncs: (): number => sync.runningSyncs().length,
+    version: VERSION,
+  });
   const sync = new SyncService({
     repos,
     masterKeys,
@@ -113,6 +123,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     ...(options.syncTestHooks ? { testHooks: options.syncTestHooks } : {}),
     uploadRetry: options.uploadRetry,
     ...(options.syncRetries ? { retries: options.syncRetries } : {}),
+    meter: metrics,
   });
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();
@@ -132,7 +143,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // disaster recovery: the kit and its copies on peers, the first-run rebuild, kept keys; and verification of a peer
   const recovery = createRecoveryServices({ repos, masterKeys, identity, setup: core.setup, peers, shares: core.shares, certsDir: config.certsDir, logger });
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
-  const app = await buildApi({ services: { ...services, incoming, recovery, verify }, repos, tls: identity, logger, version: VERSION, connectionBounds: options.connectionBounds });
+  const tokens = new ApiTokenService(repos);
+  const app = await buildApi({ services: { ...services, incoming, recovery, verify, tokens, metrics }, repos, tls: identity, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,

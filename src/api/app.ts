@@ -3,6 +3,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ApiTokenService } from '../accounts/api-tokens.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { SetupService } from '../accounts/setup-service.js';
 import type { UserService } from '../accounts/user-service.js';
@@ -12,6 +13,7 @@ import type { IncomingServices } from '../incoming/services.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SyncService } from '../sync/sync-service.js';
 import type { Logger } from '../logging/logger.js';
+import type { ServerMetrics } from '../monitoring/metrics.js';
 import type { PeerService } from '../peers/peer-service.js';
 import type { ShareService } from '../shares/share-service.js';
 import { DEFAULT_BODY_LIMIT } from './body-limits.js';
@@ -22,6 +24,7 @@ import { registerOpenApi } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { incomingRoutes } from './routes/incoming.js';
 import { peerRoutes } from './routes/peers.js';
 import { type RecoveryRouteDeps, kitRefreshOnChange, recoveryRoutes } from './routes/recovery.js';
@@ -37,6 +40,7 @@ import { shareRoutes } from './routes/shares.js';
 import { syncRoutes } from './routes/sync.js';
 import { syncSettingsRoutes } from './routes/sync-settings.js';
 import { syncV1Routes } from './routes/sync-v1.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { webRoutes } from './routes/web.js';
 import { authenticateFrom } from './session.js';
@@ -60,6 +64,9 @@ export interface ApiServices {
   verify: VerifyService;
   /** Restore: browse and download a backup from a peer, restore into shares, bulk restore. */
   restore: RestoreService;
+  /** API tokens (scripts, scrapers) and the Prometheus metrics they open. */
+  tokens: ApiTokenService;
+  metrics: ServerMetrics;
 }
 
 export interface ApiOptions {
@@ -153,6 +160,8 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   await app.register(verifyRoutes({ verify: services.verify }));
   await app.register(restoreRoutes({ restore: services.restore }));
   await app.register(adminRestoreRoutes({ restore: services.restore }));
+  await app.register(tokenRoutes({ tokens: services.tokens }));
+  await app.register(metricsRoutes({ tokens: services.tokens, metrics: services.metrics }));
   // last: the UI's catch-all for page paths; /api and /health keep their own routes and 404s
   await app.register(webRoutes());
   return app;

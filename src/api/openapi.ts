@@ -22,7 +22,11 @@ export async function registerOpenApi(app: AnemoneApp, version: string): Promise
           'Errors are `{"error": {"code", "message", "hint"}}`; the codes are listed in `x-error-codes` and in docs/troubleshooting.md.',
       },
       components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'anemone_session' } },
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'anemone_session' },
+          // API tokens (POST /api/admin/tokens): each opens its scope only, GET /metrics for `metrics`
+          apiToken: { type: 'http', scheme: 'bearer' },
+        },
       },
       // the error catalogue travels with the reference, so a client can map every code
       ...({ 'x-error-codes': errorCatalogue } as Record<string, unknown>),

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { ApiTokensRepo } from './api-tokens-repo.js';
 import { FileHashesRepo } from './file-hashes-repo.js';
 import { IncomingRepo } from './incoming-repo.js';
 import { KeyRequestsRepo } from './key-requests-repo.js';
@@ -33,6 +34,8 @@ export { PeerManifestsRepo };
 export type { PeerManifestRow } from './peer-manifests-repo.js';
 export type { ResumableUploadRow } from './resumable-uploads-repo.js';
 export { ResumableUploadsRepo };
+export type { ApiTokenRow } from './api-tokens-repo.js';
+export { ApiTokensRepo };
 
 export interface Repositories {
   settings: SettingsRepo;
@@ -53,6 +56,8 @@ export interface Repositories {
   lastSync: LastSyncRepo;
   /** Large files being uploaded to a peer, to resume the same ciphertext after a drop. */
   resumableUploads: ResumableUploadsRepo;
+  /** API tokens of scripts and scrapers (by the hash of their secret). */
+  apiTokens: ApiTokensRepo;
   /** Runs `work` in one SQLite transaction: all of its writes land, or none. */
   transaction<T>(work: () => T): T;
   /** A cheap query that throws when the database does not answer (closed, unreadable): the health check. */
@@ -75,6 +80,7 @@ export function createRepositories(db: Database): Repositories {
     keyRequests: new KeyRequestsRepo(db),
     lastSync: new LastSyncRepo(db),
     resumableUploads: new ResumableUploadsRepo(db),
+    apiTokens: new ApiTokensRepo(db),
     transaction: (work) => db.transaction(work)(),
     // reads the schema page, so a file gone unreadable fails too, not only a closed connection
     ping: () => void db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get(),

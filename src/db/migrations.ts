@@ -225,4 +225,17 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX incoming_resets_source ON incoming_resets(source);
   `,
+  // 11: API tokens for scripts and scrapers (GET /metrics): only the SHA-256 of a token is kept, never the token;
+  // and runs counted by status on every scrape without reading each row
+  `
+  CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    scope        TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  CREATE INDEX sync_logs_status ON sync_logs(status);
+  `,
 ];

@@ -136,6 +136,15 @@ export class SyncLogsRepo {
     return this.db.prepare(`SELECT ${COLUMNS} FROM sync_logs WHERE id = ?`).get(id) as SyncLogRow | undefined;
   }
 
+  /** How many runs ended with each status (a run still running is not counted); the counts only grow. */
+  endedRunsByStatus(): Map<Exclude<SyncStatus, 'running'>, number> {
+    const rows = this.db.prepare(`SELECT status, COUNT(*) AS count FROM sync_logs WHERE status != 'running' GROUP BY status`).all() as {
+      status: Exclude<SyncStatus, 'running'>;
+      count: number;
+    }[];
+    return new Map(rows.map((row) => [row.status, row.count]));
+  }
+
   /** The finish time of the last successful sync of each share (to any peer). */
   lastSuccessByShare(): Map<number, string> {
     const rows = this.db

@@ -64,6 +64,21 @@ export const errorCatalogue = {
     message: 'You cannot delete your own account',
     hint: 'Sign in as another administrator to delete this account.',
   },
+  API_TOKEN_INVALID: {
+    status: 401,
+    message: 'No valid API token was sent',
+    hint: 'Send the header `Authorization: Bearer <token>` with a token made on the Settings page (API tokens); a revoked token no longer works, make a new one.',
+  },
+  API_TOKEN_SCOPE: {
+    status: 403,
+    message: 'This API token does not open this',
+    hint: 'A token opens only its own scope (a metrics token opens GET /metrics and nothing else); make a token with the scope this needs on the Settings page.',
+  },
+  API_TOKEN_NAME_TAKEN: {
+    status: 409,
+    message: 'An API token with that name already exists',
+    hint: 'Choose another name, or revoke the old token first (Settings → API tokens).',
+  },
   TOO_MANY_ATTEMPTS: {
     status: 429,
     message: 'Too many attempts',

@@ -11,7 +11,7 @@ import { DEFAULT_UPLOAD_RETRY, type RetryPolicy, type UploadRetry, resumeRecords
 import { runShareSync } from './share-sync.js';
 import { isRetryable, type RetryOptions, SyncRetries } from './sync-retries.js';
 import { TransferRate } from './transfer-rate.js';
-import type { PeerConnector, RunningSync, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
+import type { PeerConnector, RunningSync, SyncMeter, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
 
 export interface SyncRequestOptions {
   force?: boolean;
@@ -65,6 +65,8 @@ export class SyncService {
       uploadRetry?: Partial<RetryPolicy> | undefined;
       /** The retries' waits and timers; tests make them milliseconds. */
       retries?: RetryOptions;
+      /** Counts what runs send and how they end, for GET /metrics. */
+      meter?: SyncMeter;
     },
   ) {
     this.held = new HeldDeletionsStore(deps.repos);
@@ -244,6 +246,20 @@ export class SyncService {
     const log = logger.child({ logId: progress.logId, user: share.username, share: share.name, peer: peer.name });
     log.info({ force: options.force ?? false }, 'sync started');
     const watchdog = new Watchdog(peer.timeoutMinutes * 60_000, () => controller.abort(new AnemoneError('SYNC_TIMEOUT')));
+    const startedAt = performance.now();
+    const metered = { files: 0, bytes: 0 };
+    // counted as they leave, not at the end: a run of hours shows its pace in the metrics while it goes
+    // (both only grow within a run; a counter must never be handed a negative step)
+    const meterProgress = () => {
+      const files = Math.max(0, progress.filesDone - metered.files);
+      const bytes = Math.max(0, progress.bytesDone - metered.bytes);
+      if (files === 0 && bytes === 0) return;
+      metered.files += files;
+      metered.bytes += bytes;
+      this.deps.meter?.sent(peer.name, { files, bytes });
+    };
+    const meterEnd = (status: 'success' | 'failure' | 'interrupted') =>
+      this.deps.meter?.ended({ peerName: peer.name, status, durationSeconds: (performance.now() - startedAt) / 1000 });
     let countsWrittenAt = 0;
     let session: Awaited<ReturnType<PeerConnector['connect']>> | undefined;
     // large uploads the link dropped and that were tried again from the peer's offset, in this run
@@ -286,6 +302,7 @@ export class SyncService {
           hashes: repos.fileHashes,
           onProgress: (update) => {
             Object.assign(progress, update);
+            meterProgress();
             // bytes count as they leave (share-sync reports them while a file streams): a slow link that moves is not silent
             watchdog.reset();
             if (progress.phase === 'uploading') rate.record(progress.bytesDone, performance.now());
@@ -321,6 +338,7 @@ export class SyncService {
         ...(result.skipped.length > 0 ? notBackedUpMessage(result.skipped) : {}),
       });
       if (result.skipped.length > 0) repos.syncLogs.recordNotBackedUp(progress.logId, result.skipped);
+      meterEnd('success');
       log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
@@ -339,6 +357,7 @@ export class SyncService {
         hint: retry ? `${failure.hint} ${retry}` : failure.hint,
       });
       if (failure.peerProblem) this.deps.peers.recordContact?.(peer.id, { ok: false, code: failure.code, message: failure.message });
+      meterEnd(interrupted ? 'interrupted' : 'failure');
       log.warn({ code: failure.code, error: failure.message, uploadRetries: retries.length, attempt, retry: retry ?? null }, 'sync failed');
       if (failure.code === 'INTERNAL') log.error({ err: error }, 'sync failed unexpectedly');
     } finally {

@@ -115,3 +115,14 @@ export interface RunningSync extends SyncProgress {
   /** Seconds left at that rate; null when unknown (not uploading, no rate yet, or nothing moving). */
   etaSeconds: number | null;
 }
+
+/**
+ * What the sync engine tells the metrics (src/monitoring/metrics.ts) as runs
+ * go: the engine knows no exporter, the composition root passes one in.
+ */
+export interface SyncMeter {
+  /** Files the peer acknowledged and plaintext bytes that left for `peerName` since the last call of this run. */
+  sent(peerName: string, delta: { files: number; bytes: number }): void;
+  /** A run ended, how, and how long it took from its start. */
+  ended(run: { peerName: string; status: 'success' | 'failure' | 'interrupted'; durationSeconds: number }): void;
+}

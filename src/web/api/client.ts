@@ -6,6 +6,9 @@
 import { type DownloadedFile, requestFile, requestJson, withQuery } from './http';
 import type {
   ActivationResult,
+  ApiToken,
+  ApiTokenScope,
+  CreatedApiToken,
   CreatedUser,
   Dashboard,
   IncomingOverview,
@@ -109,6 +112,12 @@ export const settingsApi = {
   server: () => requestJson<ServerInfo>('GET', '/api/admin/server'),
   recoveryKit: (passphrase: string): Promise<DownloadedFile> => requestFile('POST', '/api/admin/recovery-kit', { passphrase }),
   recoveryKitStatus: () => requestJson<RecoveryKitStatus>('GET', '/api/admin/recovery-kit'),
+};
+
+export const tokensApi = {
+  list: async () => (await requestJson<{ tokens: ApiToken[] }>('GET', '/api/admin/tokens')).tokens,
+  create: (input: { name: string; scope: ApiTokenScope }) => requestJson<CreatedApiToken>('POST', '/api/admin/tokens', input),
+  revoke: (id: number) => requestJson<void>('DELETE', `/api/admin/tokens/${id}`),
 };
 
 export const incomingApi = {

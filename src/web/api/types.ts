@@ -231,6 +231,22 @@ export interface ServerInfo {
   version: string;
 }
 
+/** What an API token may open: `metrics` opens GET /metrics and nothing else. */
+export type ApiTokenScope = 'metrics';
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  scope: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** A token just made: its secret is in this answer only. */
+export interface CreatedApiToken extends ApiToken {
+  token: string;
+}
+
 export interface IncomingShare {
   user: string;
   share: string;

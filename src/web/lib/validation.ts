@@ -14,6 +14,8 @@ export const rules = {
     /^[a-z0-9][a-z0-9_-]{0,31}$/.test(value) ? undefined : 'Use 1–32 lowercase letters, digits, "-" or "_", starting with a letter or digit',
   password: (value: string) => (value.length < 8 ? 'Use at least 8 characters' : value.length > 1024 ? 'Use at most 1024 characters' : undefined),
   required: (value: string) => (value.trim() === '' ? 'Required' : undefined),
+  apiTokenName: (value: string) =>
+    value.trim() === '' ? 'Give the token a name (what uses it, "prometheus" say)' : value.trim().length > 64 ? 'Use at most 64 characters' : undefined,
   peerName: (value: string) =>
     /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(value) ? undefined : 'Use 1–64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit',
   peerAddress: (value: string) => {

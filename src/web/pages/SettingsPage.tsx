@@ -1,5 +1,6 @@
 import { settingsApi } from '../api/client';
 import type { RecoveryKitStatus } from '../api/types';
+import { ApiTokensPanel } from '../components/ApiTokensPanel';
 import { Spinner } from '../components/Button';
 import { Card, Details, PageHeader } from '../components/Card';
 import { CopyButton } from '../components/CopyButton';
@@ -44,7 +45,7 @@ function KitCopies({ status }: { status: RecoveryKitStatus }) {
   );
 }
 
-/** Settings: this server's identity, incoming syncs and its password, and the server recovery kit. */
+/** Settings: this server's identity, incoming syncs and its password, the server recovery kit, and API tokens. */
 export function SettingsPage() {
   const { me } = useSession();
   const server = useLoad(settingsApi.server);
@@ -88,6 +89,13 @@ export function SettingsPage() {
               </div>
             )}
           </div>
+        </Card>
+        <Card
+          title="API tokens"
+          labelId="settings-tokens"
+          description="For scripts and monitoring: a token with the scope metrics lets Prometheus read GET /metrics, and opens nothing else (see docs/metrics.md)."
+        >
+          <ApiTokensPanel />
         </Card>
       </div>
     </>
