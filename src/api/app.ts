@@ -22,6 +22,9 @@ import { registerOpenApi } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { notificationRoutes } from './routes/notification-settings.js';
+import type { Notifier } from '../notifications/notifier.js';
+import type { NotificationSettingsStore } from '../notifications/settings.js';
 import { incomingRoutes } from './routes/incoming.js';
 import { peerRoutes } from './routes/peers.js';
 import { type RecoveryRouteDeps, kitRefreshOnChange, recoveryRoutes } from './routes/recovery.js';
@@ -60,6 +63,8 @@ export interface ApiServices {
   verify: VerifyService;
   /** Restore: browse and download a backup from a peer, restore into shares, bulk restore. */
   restore: RestoreService;
+  /** Notifications by webhook and email: their settings and "Send a test". */
+  notifications: { settings: NotificationSettingsStore; notifier: Pick<Notifier, 'sendTest'> };
 }
 
 export interface ApiOptions {
@@ -147,6 +152,7 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   await app.register(dashboardRoutes({ repos: options.repos, peers: services.peers }));
   await app.register(serverRoutes({ setup: services.setup, fingerprint: options.tls.fingerprint, version: options.version }));
   await app.register(syncSettingsRoutes({ settings: services.incoming.settings, fingerprint: options.tls.fingerprint }));
+  await app.register(notificationRoutes(services.notifications));
   await app.register(incomingRoutes({ admin: services.incoming.admin }));
   await app.register(syncV1Routes({ incoming: services.incoming }));
   await app.register(recoveryRoutes({ setup: services.setup, ...services.recovery }));
