@@ -67,14 +67,15 @@ export function messageFor(events: readonly SyncEvent[], server: string): Notifi
 }
 
 function wording(events: readonly SyncEvent[], event: SyncEvent, what: string, backup: string): { title: string; message: string } {
-  const errorAndHint = [event.error, event.hint].filter(Boolean).join(' — ');
+  // the run's own error and hint (from the catalogue): what happened, then what to do
+  const errorAndHint = [event.error, event.hint].filter((text): text is string => Boolean(text)).map(asSentence).join(' ');
   switch (event.event) {
     case 'failure': {
       const tries = event.attempts !== undefined && event.attempts > 1 ? ` It failed ${event.attempts} times in a row, automatic retries included.` : '';
-      return { title: `${backup} failed`, message: `${errorAndHint}.${tries}`.replace(/\.\./g, '.') };
+      return { title: `${backup} failed`, message: `${errorAndHint}${tries}` };
     }
     case 'held':
-      return { title: `${backup} is held until you confirm it`, message: `${errorAndHint}`.trim() };
+      return { title: `${backup} is held until you confirm it`, message: errorAndHint };
     case 'stale': {
       const when = (lastSuccessAt: string | null | undefined) => (lastSuccessAt ? `the last successful sync was at ${lastSuccessAt}` : 'no sync has succeeded yet');
       const last = events.length === 1 ? `${capitalised(when(event.lastSuccessAt))}.` : `${events.map((one) => `${one.user}/${one.share}: ${when(one.lastSuccessAt)}`).join('; ')}.`;
@@ -86,6 +87,10 @@ function wording(events: readonly SyncEvent[], event: SyncEvent, what: string, b
     case 'recovered':
       return { title: `${backup} works again`, message: `A sync succeeded at ${event.at}, after ${recoveredWords(event.recoveredFrom)}. Nothing to do.` };
   }
+}
+
+function asSentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
 
 function capitalised(text: string): string {

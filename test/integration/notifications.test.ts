@@ -121,8 +121,11 @@ describe('notifications by webhook and email', () => {
     assert.equal(hook.received[0]!.path, `/anemone/${WEBHOOK_TOKEN}`);
     assert.equal(webhook.event, 'failure');
     assert.equal(webhook.title, 'Backup of alice/backup to server-b failed');
-    assert.match(webhook.message, /401 Unauthorized/);
-    assert.match(webhook.message, /peer settings/, 'says what to do');
+    // the run's error, then its hint: what happened and what to do
+    assert.equal(
+      webhook.message,
+      '401 Unauthorized — the peer password is wrong; update it in the peer settings. Enter the server password set on the peer (its Settings → Sync). A peer that has a password also refuses a missing one.',
+    );
     assert.deepEqual(
       { server: webhook.server, user: webhook.user, share: webhook.share, peer: webhook.peer, priority: webhook.priority, code: webhook.details.code },
       { server: 'server-a', user: 'alice', share: 'backup', peer: 'server-b', priority: 5, code: 'PEER_UNAUTHORIZED' },
