@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.js';
+import { realTimers, type SchedulerTimers } from '../scheduler/scheduler.js';
 import type { SyncRunOutcome } from '../sync/types.js';
 import { isHeldCode, type SyncEvent } from './events.js';
 import type { PairStateStore } from './pair-state.js';
@@ -13,29 +14,15 @@ export interface WatchedPair {
   peer: string;
 }
 
-/** setTimeout and clearTimeout, injectable so a test fires the stale check when it wants. */
-export interface StaleCheckTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface SyncAlertsOptions {
   /** How often the stale check runs (15 minutes). */
   checkIntervalMs?: number;
   now?: () => Date;
-  timers?: StaleCheckTimers;
+  /** Injectable so a test fires the stale check when it wants. */
+  timers?: SchedulerTimers;
 }
 
 export const STALE_CHECK_INTERVAL_MS = 15 * 60_000;
-
-const realTimers: StaleCheckTimers = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms) as unknown as { unref?: () => void };
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /**
  * Turns how sync runs end, and time passing without a success, into the
@@ -44,7 +31,7 @@ const realTimers: StaleCheckTimers = {
  * afterwards is told as `recovered`.
  */
 export class SyncAlerts {
-  private readonly timers: StaleCheckTimers;
+  private readonly timers: SchedulerTimers;
   private readonly intervalMs: number;
   private timer: unknown;
   private running = false;
