@@ -30,6 +30,9 @@ export interface NotificationMessage {
   };
 }
 
+/** How many shares a grouped message's title names. */
+const TITLE_SHARES = 5;
+
 const PRIORITY: Record<NotificationEvent | 'test', number> = { failure: 5, held: 5, stale: 4, recovered: 3, test: 3 };
 
 /**
@@ -42,7 +45,9 @@ export function messageFor(events: readonly SyncEvent[], server: string): Notifi
   if (!first) throw new Error('messageFor needs at least one event');
   const shares = events.map(({ user, share, lastSuccessAt }) => (lastSuccessAt === undefined ? { user, share } : { user, share, lastSuccessAt }));
   const single = events.length === 1;
-  const what = single ? `${first.user}/${first.share}` : `${events.length} shares (${shares.map((s) => `${s.user}/${s.share}`).join(', ')})`;
+  // a title stays a title: the first few shares are named, details.shares has them all
+  const named = shares.slice(0, TITLE_SHARES).map((s) => `${s.user}/${s.share}`);
+  const what = single ? `${first.user}/${first.share}` : `${events.length} shares (${named.join(', ')}${shares.length > TITLE_SHARES ? ', …' : ''})`;
   const backup = `${single ? 'Backup' : 'Backups'} of ${what} to ${first.peer}`;
   const { title, message } = wording(events, first, what, backup);
   const details: NotificationMessage['details'] = { shares };
