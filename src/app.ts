@@ -14,6 +14,10 @@ import { loadOrCreateIdentity, type ServerIdentity } from './identity/identity.j
 import { type IncomingOptions, openIncomingServices } from './incoming/services.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ServerMetrics } from './monitoring/metrics.js';
+import { type NotifierOptions, Notifier } from './notifications/notifier.js';
+import { PairStateStore } from './notifications/pair-state.js';
+import { NotificationSettingsStore } from './notifications/settings.js';
+import { type SyncAlertsOptions, SyncAlerts } from './notifications/sync-alerts.js';
 import { PeerMonitor } from './peers/peer-monitor.js';
 import { PeerService } from './peers/peer-service.js';
 import { createRecoveryServices } from './recovery/services.js';
@@ -72,6 +76,8 @@ export interface ServerOptions {
   syncRetries?: RetryOptions;
   /** TEST ONLY, never set in production: points where a test acts inside a sync run (src/sync/types.ts). */
   syncTestHooks?: SyncTestHooks;
+  /** Notifications (src/notifications/): delivery retries and grouping, and the stale check's clock and timer; tests make them short. */
+  notifications?: { notifier?: NotifierOptions; alerts?: SyncAlertsOptions };
   /** How long a client may hold a connection without progress (src/api/connection-bounds.ts); tests make them short. */
   connectionBounds?: Partial<ConnectionBounds>;
 }
@@ -111,6 +117,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     runningSyncs: (): number => sync.runningSyncs().length,
     version: VERSION,
   });
+  // notifications: a finished run is handed over and the sync goes on; delivery and its retries happen behind
+  const notificationSettings = new NotificationSettingsStore(repos.settings);
+  const notifier = new Notifier({ settings: notificationSettings, serverName: () => core.setup.serverName(), logger, options: options.notifications?.notifier });
+  const alerts = new SyncAlerts({
+    settings: notificationSettings,
+    state: new PairStateStore(repos.settings),
+    notify: (event) => notifier.notify(event),
+    watchedPairs: () => {
+      const { shares, peers: ready } = sync.scheduledPairs();
+      return shares.flatMap((share) => ready.map((peer) => ({ shareId: share.id, peerId: peer.id, user: share.username, share: share.name, peer: peer.name })));
+    },
+    lastSuccess: (shareId, peerId) => repos.lastSync.lastSuccess(shareId, peerId),
+    logger,
+    options: options.notifications?.alerts,
+  });
   const sync = new SyncService({
     repos,
     masterKeys,
@@ -124,6 +145,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     uploadRetry: options.uploadRetry,
     ...(options.syncRetries ? { retries: options.syncRetries } : {}),
     meter: metrics,
+    onRunFinished: (outcome) => alerts.runFinished(outcome),
   });
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();
@@ -144,7 +166,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const recovery = createRecoveryServices({ repos, masterKeys, identity, setup: core.setup, peers, shares: core.shares, certsDir: config.certsDir, logger });
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
   const tokens = new ApiTokenService(repos);
-  const app = await buildApi({ services: { ...services, incoming, recovery, verify, tokens, metrics }, repos, tls: identity, logger, version: VERSION, connectionBounds: options.connectionBounds });
+  const app = await buildApi({ services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier } }, repos, tls: identity, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,
@@ -159,6 +181,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       peerMonitor.start();
       recovery.kits.start();
       scheduler.start();
+      alerts.start();
       incoming.partialSweep.start();
       const port = (app.server.address() as AddressInfo).port;
       const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
@@ -169,8 +192,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       peerMonitor.stop();
       await recovery.kits.stop();
       scheduler.stop();
+      alerts.stop();
       incoming.partialSweep.stop();
       await sync.stopAll();
+      await notifier.stop();
       await restore.stopAll();
       await peers.close();
       await app.close();
@@ -179,3 +204,4 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
   };
 }
+

@@ -25,6 +25,9 @@ import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { notificationRoutes } from './routes/notification-settings.js';
+import type { Notifier } from '../notifications/notifier.js';
+import type { NotificationSettingsStore } from '../notifications/settings.js';
 import { incomingRoutes } from './routes/incoming.js';
 import { peerRoutes } from './routes/peers.js';
 import { type RecoveryRouteDeps, kitRefreshOnChange, recoveryRoutes } from './routes/recovery.js';
@@ -67,6 +70,8 @@ export interface ApiServices {
   /** API tokens (scripts, scrapers) and the Prometheus metrics they open. */
   tokens: ApiTokenService;
   metrics: ServerMetrics;
+  /** Notifications by webhook and email: their settings and "Send a test". */
+  notifications: { settings: NotificationSettingsStore; notifier: Pick<Notifier, 'sendTest'> };
 }
 
 export interface ApiOptions {
@@ -154,6 +159,7 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   await app.register(dashboardRoutes({ repos: options.repos, peers: services.peers }));
   await app.register(serverRoutes({ setup: services.setup, fingerprint: options.tls.fingerprint, version: options.version }));
   await app.register(syncSettingsRoutes({ settings: services.incoming.settings, fingerprint: options.tls.fingerprint }));
+  await app.register(notificationRoutes(services.notifications));
   await app.register(incomingRoutes({ admin: services.incoming.admin }));
   await app.register(syncV1Routes({ incoming: services.incoming }));
   await app.register(recoveryRoutes({ setup: services.setup, ...services.recovery }));

@@ -359,6 +359,11 @@ export const errorCatalogue = {
     message: 'A restore into this share is running, so the share is not synced now',
     hint: 'Nothing to do: a half-restored share would look like deleted files to the peer; it syncs again once the restore has finished.',
   },
+  NOTIFICATIONS_NOT_CONFIGURED: {
+    status: 409,
+    message: 'Nothing to test: no webhook URL and no email are set',
+    hint: 'Enter a webhook URL or the email settings, save them, then send a test.',
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     message: "The server's database does not answer",

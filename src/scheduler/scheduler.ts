@@ -30,7 +30,8 @@ export interface ScheduleView extends Schedule {
  */
 export const MAX_TIMER_DELAY_MS = 10 * 60_000;
 
-const realTimers: SchedulerTimers = {
+/** The real timers, unref'd; the stale check of notifications uses them too. */
+export const realTimers: SchedulerTimers = {
   // the globals are looked up at each call, so node:test's mock timers apply too
   setTimeout: (callback, ms) => {
     const handle = setTimeout(callback, ms) as unknown as { unref?: () => void };

@@ -11,7 +11,7 @@ import { DEFAULT_UPLOAD_RETRY, type RetryPolicy, type UploadRetry, resumeRecords
 import { runShareSync } from './share-sync.js';
 import { isRetryable, type RetryOptions, SyncRetries } from './sync-retries.js';
 import { TransferRate } from './transfer-rate.js';
-import type { PeerConnector, RunningSync, SyncMeter, SyncPeer, SyncProgress, SyncTestHooks } from './types.js';
+import type { PeerConnector, RunningSync, SyncMeter, SyncPeer, SyncProgress, SyncRunOutcome, SyncTestHooks } from './types.js';
 
 export interface SyncRequestOptions {
   force?: boolean;
@@ -67,6 +67,8 @@ export class SyncService {
       retries?: RetryOptions;
       /** Counts what runs send and how they end, for GET /metrics. */
       meter?: SyncMeter;
+      /** Told how each run ended, once its row is written (notifications); it must return at once. */
+      onRunFinished?: (outcome: SyncRunOutcome) => void;
     },
   ) {
     this.held = new HeldDeletionsStore(deps.repos);
@@ -130,8 +132,13 @@ export class SyncService {
    * failed run each time: the dashboard says so once, until it changes.
    */
   syncEverything(options: SyncRequestOptions = {}): { started: StartedSync[]; refused: RefusedSync[] } {
-    const peers = this.deps.peers.enabledPeers();
-    if (peers.length === 0) throw new AnemoneError('NO_ENABLED_PEERS');
+    if (this.deps.peers.enabledPeers().length === 0) throw new AnemoneError('NO_ENABLED_PEERS');
+    const { shares, peers } = this.scheduledPairs();
+    return this.startAll(shares, peers, options);
+  }
+
+  /** What syncEverything syncs: sync-enabled shares of activated users, to enabled peers whose certificate is confirmed. */
+  scheduledPairs(): { shares: ShareRow[]; peers: SyncPeer[] } {
     const withKey = new Set(
       this.deps.repos.users
         .list()
@@ -139,7 +146,7 @@ export class SyncService {
         .map((user) => user.id),
     );
     const shares = this.deps.repos.shares.listSyncEnabled().filter((share) => withKey.has(share.userId));
-    return this.startAll(shares, splitByConfirmation(peers).ready, options);
+    return { shares, peers: splitByConfirmation(this.deps.peers.enabledPeers()).ready };
   }
 
   /** The runs in progress, with the upload's rate over the last seconds and the time left at that rate. */
@@ -244,6 +251,7 @@ export class SyncService {
   ): Promise<void> {
     const { repos, logger } = this.deps;
     const log = logger.child({ logId: progress.logId, user: share.username, share: share.name, peer: peer.name });
+    const about = { logId: progress.logId, shareId: share.id, peerId: peer.id, username: share.username, shareName: share.name, peerName: peer.name, attempt };
     log.info({ force: options.force ?? false }, 'sync started');
     const watchdog = new Watchdog(peer.timeoutMinutes * 60_000, () => controller.abort(new AnemoneError('SYNC_TIMEOUT')));
     const startedAt = performance.now();
@@ -330,15 +338,17 @@ export class SyncService {
         controller.signal,
       );
       // still `success` (the share reached the peer), but never a plain one: the count and the list go with it
+      const finishedAt = this.now().toISOString();
       repos.syncLogs.finish(progress.logId, {
         status: 'success',
-        finishedAt: this.now().toISOString(),
+        finishedAt,
         fileCount: result.filesUploaded,
         bytesTransferred: result.bytesTransferred,
         ...(result.skipped.length > 0 ? notBackedUpMessage(result.skipped) : {}),
       });
       if (result.skipped.length > 0) repos.syncLogs.recordNotBackedUp(progress.logId, result.skipped);
       meterEnd('success');
+      this.deps.onRunFinished?.({ ...about, status: 'success', finishedAt, retryPending: false });
       log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
@@ -347,15 +357,14 @@ export class SyncService {
       // a timetable pause stops the run like a shutdown: nothing failed, the next run resumes
       const interrupted = failure.code === 'SYNC_INTERRUPTED' || failure.code === 'UPLOAD_PAUSED';
       const retry = !interrupted && options.scheduled === true ? this.scheduleRetry(share.id, peer.id, attempt, failure.code) : undefined;
-      repos.syncLogs.finish(progress.logId, {
-        status: interrupted ? 'interrupted' : 'failure',
+      const ended = {
+        status: interrupted ? ('interrupted' as const) : ('failure' as const),
         finishedAt: this.now().toISOString(),
-        fileCount: progress.filesDone,
-        bytesTransferred: progress.bytesDone,
-        errorCode: failure.code,
         error: retries.length > 0 ? `${failure.message} (after ${retries.length} ${retries.length === 1 ? 'retry' : 'retries'} from the bytes the peer held; the next sync resumes from there)` : failure.message,
         hint: retry ? `${failure.hint} ${retry}` : failure.hint,
-      });
+      };
+      repos.syncLogs.finish(progress.logId, { ...ended, fileCount: progress.filesDone, bytesTransferred: progress.bytesDone, errorCode: failure.code });
+      this.deps.onRunFinished?.({ ...about, ...ended, code: failure.code, retryPending: retry !== undefined });
       if (failure.peerProblem) this.deps.peers.recordContact?.(peer.id, { ok: false, code: failure.code, message: failure.message });
       meterEnd(interrupted ? 'interrupted' : 'failure');
       log.warn({ code: failure.code, error: failure.message, uploadRetries: retries.length, attempt, retry: retry ?? null }, 'sync failed');

@@ -126,3 +126,22 @@ export interface SyncMeter {
   /** A run ended, how, and how long it took from its start. */
   ended(run: { peerName: string; status: 'success' | 'failure' | 'interrupted'; durationSeconds: number }): void;
 }
+
+/** How a run ended, as the engine tells whoever listens (notifications), after its log row is written. */
+export interface SyncRunOutcome {
+  logId: number;
+  shareId: number;
+  peerId: number;
+  username: string;
+  shareName: string;
+  peerName: string;
+  status: 'success' | 'failure' | 'interrupted';
+  finishedAt: string;
+  /** 1 for a run as started; 2 and more for automatic retries of a failed scheduled run. */
+  attempt: number;
+  code?: string | undefined;
+  error?: string | undefined;
+  hint?: string | undefined;
+  /** An automatic retry of this failed run is armed. */
+  retryPending: boolean;
+}

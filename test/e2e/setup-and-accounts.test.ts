@@ -203,13 +203,15 @@ describe('first setup, accounts and settings in the browser', () => {
     const fingerprint = (await admin.getByTestId('server-fingerprint').textContent())?.trim();
     assert.equal(fingerprint, server.server.identity.fingerprint);
 
+    // the Incoming syncs form's own Save: the Notifications form below has one too
+    const incoming = admin.getByRole('form', { name: 'Incoming syncs' });
     await admin.getByRole('switch', { name: 'Accept incoming syncs' }).check();
     await admin.getByLabel('Server password', { exact: true }).fill('short');
-    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await incoming.getByRole('button', { name: 'Save', exact: true }).click();
     await admin.getByText('Use at least 8 characters').waitFor();
     await admin.getByLabel('Server password', { exact: true }).fill('the sync password');
     await admin.getByLabel('Repeat the password').fill('the sync password');
-    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await incoming.getByRole('button', { name: 'Save', exact: true }).click();
     await admin.getByText('Saved.').waitFor();
     const settings = (await (await admin.request.get('/api/admin/settings/sync')).json()) as { acceptIncoming: boolean; passwordSet: boolean };
     assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, fingerprint });

@@ -16,6 +16,9 @@ import type {
   KeyEntered,
   KeyStatus,
   Me,
+  NotificationSettings,
+  NotificationSettingsInput,
+  NotificationTestResult,
   Peer,
   PeerInput,
   RebuildInput,
@@ -112,6 +115,10 @@ export const settingsApi = {
   server: () => requestJson<ServerInfo>('GET', '/api/admin/server'),
   recoveryKit: (passphrase: string): Promise<DownloadedFile> => requestFile('POST', '/api/admin/recovery-kit', { passphrase }),
   recoveryKitStatus: () => requestJson<RecoveryKitStatus>('GET', '/api/admin/recovery-kit'),
+  notifications: () => requestJson<NotificationSettings>('GET', '/api/admin/settings/notifications'),
+  saveNotifications: (input: NotificationSettingsInput) => requestJson<NotificationSettings>('PUT', '/api/admin/settings/notifications', input),
+  /** Sends one test message through each saved channel. */
+  testNotifications: () => requestJson<NotificationTestResult>('POST', '/api/admin/settings/notifications/test'),
 };
 
 export const tokensApi = {

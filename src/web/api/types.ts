@@ -225,6 +225,39 @@ export interface SyncSettings {
   fingerprint: string;
 }
 
+export type NotificationEvent = 'failure' | 'held' | 'stale' | 'recovered';
+
+export interface EmailSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  username: string | null;
+  from: string;
+  to: string;
+}
+
+/** GET /api/admin/settings/notifications: the SMTP password is write-only. */
+export interface NotificationSettings {
+  webhookUrl: string | null;
+  email: (EmailSettings & { passwordSet: boolean }) | null;
+  events: NotificationEvent[];
+  staleAfterHours: number;
+}
+
+/** PUT: an absent `email.password` keeps the stored one. */
+export interface NotificationSettingsInput {
+  webhookUrl: string | null;
+  email: (EmailSettings & { password?: string }) | null;
+  events: NotificationEvent[];
+  staleAfterHours: number;
+}
+
+/** How "Send a test" went on each channel; null: not configured. */
+export interface NotificationTestResult {
+  webhook: { ok: boolean; error?: string } | null;
+  email: { ok: boolean; error?: string } | null;
+}
+
 export interface ServerInfo {
   serverName: string;
   fingerprint: string;

@@ -6,6 +6,7 @@ import { Card, Details, PageHeader } from '../components/Card';
 import { CopyButton } from '../components/CopyButton';
 import { IncomingSyncForm } from '../components/IncomingSyncForm';
 import { ErrorNotice } from '../components/Notice';
+import { NotificationsForm } from '../components/NotificationsForm';
 import { RecoveryKitForm } from '../components/RecoveryKitForm';
 import { Badge } from '../components/StatusBadge';
 import { RelativeTime } from '../components/Time';
@@ -45,12 +46,13 @@ function KitCopies({ status }: { status: RecoveryKitStatus }) {
   );
 }
 
-/** Settings: this server's identity, incoming syncs and its password, the server recovery kit, and API tokens. */
+/** Settings: this server's identity, incoming syncs and its password, notifications, the server recovery kit, and API tokens. */
 export function SettingsPage() {
   const { me } = useSession();
   const server = useLoad(settingsApi.server);
   const sync = useLoad(settingsApi.sync);
   const kit = useLoad(settingsApi.recoveryKitStatus);
+  const notifications = useLoad(settingsApi.notifications);
 
   return (
     <>
@@ -79,6 +81,11 @@ export function SettingsPage() {
           <ErrorNotice error={sync.error} />
           {sync.loading && !sync.data && <Spinner label="Loading…" />}
           {sync.data && <IncomingSyncForm initial={sync.data} />}
+        </Card>
+        <Card title="Notifications" labelId="settings-notifications" description="Be told when a backup fails, is held, goes stale, and when it works again.">
+          <ErrorNotice error={notifications.error} />
+          {notifications.loading && !notifications.data && <Spinner label="Loading…" />}
+          {notifications.data && <NotificationsForm initial={notifications.data} />}
         </Card>
         <Card title="Server recovery kit" labelId="settings-kit" description="To rebuild this server after a disaster.">
           <div className="space-y-5">
