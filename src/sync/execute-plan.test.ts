@@ -31,7 +31,7 @@ function localState(root: string, relPaths: string[]): Map<string, LocalFileStat
 async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[]): Promise<ExecutePlanResult> {
   const deps = { session: peer, userKey, context, lastGeneration: undefined, force: false, onManifestState: () => undefined };
   const fetched = await fetchPeerManifest(deps, undefined);
-  const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, unread: [], shareMissing: false });
+  const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
   const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched);
   return executePlan({
     plan,

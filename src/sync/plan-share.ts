@@ -6,12 +6,13 @@
  */
 import { encryptedLength } from '../crypto/index.js';
 import {
-  deletionPlanId,
+  heldPlanId,
   massDeletionGuard,
   nextManifestFiles,
   planSync,
+  ransomwareTripwire,
+  type HeldPlanReason,
   type LocalFileState,
-  type MassDeletionReason,
   type PlannedUpload,
   type RemoteFiles,
   type SyncPlan,
@@ -24,6 +25,8 @@ import { limits } from '../protocol/v1/index.js';
 export const SMALL_FILE_MAX_BYTES = limits.batchFileMaxBytes - 28;
 
 export interface SharePlanInput {
+  /** The share as the guards' messages name it: `alice/backup`. */
+  shareLabel: string;
   /** What the scan found at the source. */
   local: ReadonlyMap<string, LocalFileState>;
   /** The files of the peer's manifest; null when it holds none. */
@@ -40,11 +43,12 @@ export interface SharePlanInput {
 
 /** Why a plan waits for an administrator, bound to its exact content. */
 export interface HeldPlan {
-  code: 'MASS_DELETION_GUARD';
-  reason: MassDeletionReason;
+  /** Which guard: the mass-deletion guard or the ransomware tripwire. */
+  code: 'MASS_DELETION_GUARD' | 'RANSOMWARE_TRIPWIRE';
+  reason: HeldPlanReason;
   message: string;
   hint: string;
-  /** What a confirmation lifts: another plan (one more deletion) needs its own. */
+  /** What a confirmation lifts: another plan (one more deletion or rewrite) needs its own. */
   planId: string;
   /** An administrator confirmed this very plan: the run goes ahead. */
   confirmed: boolean;
@@ -76,19 +80,33 @@ export function planShareSync(input: SharePlanInput): SharePlan {
   const small = diff.upload.filter((file) => file.size <= SMALL_FILE_MAX_BYTES);
   const large = diff.upload.filter((file) => file.size > SMALL_FILE_MAX_BYTES);
   const remoteCount = remote ? Object.keys(remote).length : 0;
-  const guard = massDeletionGuard(diff, remoteCount, local.size, { shareMissing: input.shareMissing });
-  let held: HeldPlan | null = null;
-  if (guard) {
-    const planId = deletionPlanId(guard.reason, diff.delete);
-    held = { code: 'MASS_DELETION_GUARD', ...guard, planId, confirmed: planId === input.confirmedPlan };
-  }
+  const held = heldBy(diff, remoteCount, local.size, input);
   return {
     diff,
     uploads: { small, large, files: diff.upload.length, bytes: diff.upload.reduce((sum, file) => sum + file.size, 0) },
     deletions: diff.delete,
-    held,
+    held: held && { ...held, confirmed: held.planId === input.confirmedPlan },
     nextManifest: (arrived, deleted) => nextManifestFiles(local, remote, diff, { arrived, deleted }),
   };
+}
+
+/**
+ * The guard that holds this plan, if any. A missing or emptied share is the
+ * mass-deletion guard's case; otherwise a mass rewrite (which often deletes
+ * too: renames) is named as such before "too many deletions". The plan id
+ * binds the deletions and the rewritten paths alike, so one confirmation
+ * lifts the whole plan the administrator saw.
+ */
+function heldBy(diff: SyncPlan, remoteCount: number, localCount: number, input: SharePlanInput): Omit<HeldPlan, 'confirmed'> | null {
+  const deletion = massDeletionGuard(diff, remoteCount, localCount, { shareMissing: input.shareMissing });
+  if (deletion && deletion.reason !== 'too-many-deletions') return { code: 'MASS_DELETION_GUARD', ...deletion, planId: heldPlanId(deletion.reason, diff.delete) };
+  const rewrite = ransomwareTripwire(diff, remoteCount, input.shareLabel);
+  if (rewrite) {
+    const { reason, message, hint } = rewrite;
+    return { code: 'RANSOMWARE_TRIPWIRE', reason, message, hint, planId: heldPlanId(reason, diff.delete, [...rewrite.changed, ...rewrite.renamed]) };
+  }
+  if (deletion) return { code: 'MASS_DELETION_GUARD', ...deletion, planId: heldPlanId(deletion.reason, diff.delete) };
+  return null;
 }
 
 /** Force Sync: a file the manifest lists but the peer no longer stores (or stores at the wrong size) is sent again. */

@@ -28,7 +28,7 @@ export interface ShareSyncInput {
   /** Force Sync: check what the peer actually stores, not only its manifest; fetch it whole and write it whole. */
   force: boolean;
   /** The held plan (`HeldPlan.planId`) an administrator confirmed after a guard held it. */
-  confirmedDeletionPlan?: string | undefined;
+  confirmedPlan?: string | undefined;
   signal: AbortSignal;
   hashes: FileHashesRepo;
   onProgress(update: Partial<SyncProgress>): void;
@@ -78,8 +78,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
 
   // Force Sync checks what the peer actually stores, not only what its manifest lists
   const storedOnPeer = input.force && remote ? new Map((await session.listFiles(user, share)).map((file) => [file.path, file.size])) : undefined;
-  const plan = planShareSync({ ...scanned, remote, storedOnPeer, confirmedPlan: input.confirmedDeletionPlan });
-  throwIfHeld(plan, input.confirmedDeletionPlan);
+  const plan = planShareSync({ ...scanned, shareLabel: `${user}/${share}`, remote, storedOnPeer, confirmedPlan: input.confirmedPlan });
+  throwIfHeld(plan, input.confirmedPlan);
 
   const manifests = new PeerManifestWriter(manifestDeps, fetched);
   const done = await executePlan({
@@ -132,9 +132,10 @@ async function scanForSync(input: ShareSyncInput, remote: RemoteFiles | null): P
 function throwIfHeld(plan: SharePlan, confirmedPlan: string | undefined): void {
   const held = plan.held;
   if (!held || held.confirmed) return;
-  // a confirmation lifts the very plan it was given for: one more deletion since is a new plan
-  const changed = confirmedPlan === undefined ? '' : 'The deletions changed since they were confirmed. ';
-  throw new AnemoneError(held.code, { message: changed + held.message, hint: held.hint, details: { deletionPlan: held.planId } });
+  // a confirmation lifts the very plan it was given for: one more deletion or rewrite since is a new plan
+  const what = held.code === 'RANSOMWARE_TRIPWIRE' ? 'The changes' : 'The deletions';
+  const changed = confirmedPlan === undefined ? '' : `${what} changed since they were confirmed. `;
+  throw new AnemoneError(held.code, { message: changed + held.message, hint: held.hint, details: { heldPlan: held.planId } });
 }
 
 function checkAborted(signal: AbortSignal): void {
