@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  */
 const layers = {
   // pure foundations: know nothing of the product's services
-  foundation: ['src/crypto', 'src/config', 'src/identity', 'src/db', 'src/errors', 'src/logging'],
+  foundation: ['src/crypto', 'src/config', 'src/identity', 'src/db', 'src/errors', 'src/logging', 'src/util'],
   // building blocks the engines use
   blocks: ['src/accounts', 'src/shares', 'src/peers', 'src/scan', 'src/manifest', 'src/protocol', 'src/peer-client', 'src/offline'],
   // the engines

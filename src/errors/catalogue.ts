@@ -179,6 +179,11 @@ export const errorCatalogue = {
     message: 'The sync stopped before deleting anything: it would delete most or all of the backup on the peer',
     hint: 'Check the share is mounted and holds your files; if the deletions are wanted, an administrator confirms them on the Synchronisation page.',
   },
+  RANSOMWARE_TRIPWIRE: {
+    status: 409,
+    message: 'The sync stopped before sending anything: it would rewrite more than half of the backup on the peer at once',
+    hint: 'Check the files on the server (ransomware encrypts files in place or renames them); if the changes are intended, an administrator confirms them on the dashboard (Synchronisation page).',
+  },
   CONFIRMATION_STALE: {
     status: 409,
     message: 'This confirmation is no longer valid',

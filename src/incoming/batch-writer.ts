@@ -6,7 +6,7 @@ import { BatchParser } from '../protocol/v1/index.js';
 import { bodyChunks } from './body-chunks.js';
 import { FinishQueue } from './finish-queue.js';
 import { fsyncFolder } from './fsync.js';
-import { forEachLimited } from './limited.js';
+import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { TempFile, type WriteStreamFactory } from './temp-file.js';
@@ -106,11 +106,7 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
     return await commit(items, dirs.created, record, target.beforeRename);
   } catch (error) {
     await finishing.settle();
-    await forEachLimited(
-      items.filter((item) => !item.settled),
-      FS_CONCURRENCY,
-      (item) => item.temp.discard(),
-    );
+    await runWorkerPool(items.filter((item) => !item.settled), (item) => item.temp.discard(), { concurrency: FS_CONCURRENCY });
     await dirs.removeCreatedIfEmpty();
     throw error;
   }
@@ -133,24 +129,24 @@ async function commit(
   for (const item of items) latest.set(item.target, item);
   const finals = [...latest.values()];
   const dropped = items.filter((item) => latest.get(item.target) !== item);
-  await forEachLimited(dropped, FS_CONCURRENCY, async (item) => {
+  await runWorkerPool(dropped, async (item) => {
     await item.temp.discard();
     item.settled = true;
-  });
+  }, { concurrency: FS_CONCURRENCY });
 
   beforeRename?.(finals.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: item.sizeBefore !== undefined })));
   try {
-    await forEachLimited(finals, FS_CONCURRENCY, async (item) => {
+    await runWorkerPool(finals, async (item) => {
       await rename(item.temp.path, item.target);
       item.renamed = true;
       item.settled = true;
-    });
+    }, { concurrency: FS_CONCURRENCY });
   } finally {
     record(outcomeOf(finals.filter((item) => item.renamed)));
   }
   const folders = new Set(finals.map((item) => item.folder));
   for (const created of createdFolders) folders.add(path.dirname(created));
-  await forEachLimited([...folders], FS_CONCURRENCY, fsyncFolder);
+  await runWorkerPool([...folders], fsyncFolder, { concurrency: FS_CONCURRENCY });
   // every item sent was stored, a path sent twice included (its last copy is what stays)
   return { ...outcomeOf(finals), stored: items.length };
 }

@@ -13,7 +13,7 @@ import { walkFiles } from './file-walk.js';
 import { hashStoredFile } from './hash-stored.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
-import { forEachLimited } from './limited.js';
+import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
@@ -131,7 +131,7 @@ export class IncomingStore {
       await rename(source, target);
       this.adjust(ref, sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
       const folders = new Set([folder, path.dirname(source), ...dirs.created.map((created) => path.dirname(created))]);
-      await forEachLimited([...folders], 8, fsyncFolder);
+      await runWorkerPool([...folders], fsyncFolder, { concurrency: 8 });
     } catch (error) {
       await dirs.removeCreatedIfEmpty();
       throw asStorageError(error);
@@ -263,11 +263,11 @@ export class IncomingStore {
     const dirs = new RealDirectories(this.root);
     const hashed: { path: string; size: number; sha256: string }[] = [];
     // a few at a time: hashing reads every byte, and other sources' syncs share this disk
-    await forEachLimited(wanted, 4, async ({ storedPath, segments }) => {
+    await runWorkerPool(wanted, async ({ storedPath, segments }) => {
       const folder = await dirs.find([...shareSegments(ref), ...segments.slice(0, -1)]);
       const found = folder === undefined ? undefined : await hashStoredFile(path.join(folder, segments.at(-1) as string));
       if (found) hashed.push({ path: storedPath, ...found });
-    });
+    }, { concurrency: 4 });
     return hashed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
@@ -281,9 +281,9 @@ export class IncomingStore {
       if (file.relPath.startsWith(`${JOURNAL_FOLDER}/`)) continue;
       found.push({ path: file.relPath, size: 0, fullPath: file.fullPath });
     }
-    await forEachLimited(found, 32, async (file) => {
+    await runWorkerPool(found, async (file) => {
       file.size = (await existingFileSize(file.fullPath, this.root)) ?? 0;
-    });
+    }, { concurrency: 32 });
     return found.map(({ path: filePath, size }) => ({ path: filePath, size })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
@@ -313,17 +313,17 @@ export class IncomingStore {
     const wanted = [...new Set(storedPaths)].map((storedPath) => safeStoredPathSegments(storedPath));
     const dirs = new RealDirectories(this.root);
     const found: { fullPath: string; folder: string; size: number }[] = [];
-    await forEachLimited(wanted, 32, async (segments) => {
+    await runWorkerPool(wanted, async (segments) => {
       const folder = await dirs.find([...shareSegments(ref), ...segments.slice(0, -1)]);
       if (folder === undefined) return;
       const fullPath = path.join(folder, segments.at(-1) as string);
       const size = await existingFileSize(fullPath, this.root);
       if (size !== undefined) found.push({ fullPath, folder, size });
-    });
+    }, { concurrency: 32 });
     let deleted = 0;
     let bytes = 0;
     try {
-      await forEachLimited(found, 32, async (file) => {
+      await runWorkerPool(found, async (file) => {
         try {
           await unlink(file.fullPath);
         } catch (error) {
@@ -332,7 +332,7 @@ export class IncomingStore {
         }
         deleted += 1;
         bytes += file.size;
-      });
+      }, { concurrency: 32 });
     } finally {
       if (deleted > 0) this.adjust(ref, -deleted, -bytes);
     }
@@ -412,7 +412,7 @@ export class IncomingStore {
       if (what === 'manifest') this.repo.clearUncommitted(ref);
       this.adjust(ref, what !== 'manifest' && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
       const folders = new Set([folder, ...dirs.created.map((created) => path.dirname(created))]);
-      await forEachLimited([...folders], 8, fsyncFolder);
+      await runWorkerPool([...folders], fsyncFolder, { concurrency: 8 });
       return { size };
     } catch (error) {
       await temp?.discard();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { deletionPlanId, massDeletionGuard, nextManifestFiles, planSync, type LocalFileState, type RemoteFiles } from './diff.js';
+import { heldPlanId, massDeletionGuard, nextManifestFiles, planSync, ransomwareTripwire, TRIPWIRE_MIN_FILES, type LocalFileState, type RemoteFiles } from './diff.js';
 import type { ManifestFile } from './manifest.js';
 
 const sha = (n: number) => n.toString(16).padStart(64, '0');
@@ -156,13 +157,13 @@ describe('massDeletionGuard', () => {
   });
 
   it('binds a confirmation to the reason and the exact deletions, in any order', () => {
-    const id = deletionPlanId('too-many-deletions', ['a', 'b/c']);
-    assert.equal(deletionPlanId('too-many-deletions', ['b/c', 'a']), id);
-    assert.notEqual(deletionPlanId('too-many-deletions', ['a', 'b/c', 'd']), id);
-    assert.notEqual(deletionPlanId('too-many-deletions', ['a']), id);
-    assert.notEqual(deletionPlanId('share-empty', ['a', 'b/c']), id);
+    const id = heldPlanId('too-many-deletions', ['a', 'b/c']);
+    assert.equal(heldPlanId('too-many-deletions', ['b/c', 'a']), id);
+    assert.notEqual(heldPlanId('too-many-deletions', ['a', 'b/c', 'd']), id);
+    assert.notEqual(heldPlanId('too-many-deletions', ['a']), id);
+    assert.notEqual(heldPlanId('share-empty', ['a', 'b/c']), id);
     // a name holding the separator of a naive join is still another plan
-    assert.notEqual(deletionPlanId('too-many-deletions', ['a,b/c']), id);
+    assert.notEqual(heldPlanId('too-many-deletions', ['a,b/c']), id);
   });
 
   it('says what to do', () => {
@@ -283,5 +284,56 @@ describe('planSync (properties)', () => {
         for (const relPath of plan.unchanged) assert.equal(files[relPath]?.ctSha256, before?.[relPath]?.ctSha256);
       }),
     );
+  });
+});
+
+describe('ransomwareTripwire', () => {
+  /** A peer holding `count` files f0.docx…, and the source as `edit` leaves them. */
+  function planAfter(count: number, edit: (relPath: string, index: number) => [relPath: string, content: number]) {
+    const before = remote(Array.from({ length: count }, (_, index) => [`f${index}.docx`, 10, 1, index] as [string, number, number, number]));
+    const now = new Map(Object.keys(before).map((relPath, index) => {
+      const [name, content] = edit(relPath, index);
+      return [name, { size: 10, mtimeMs: 1, sha256: sha(content) }];
+    }));
+    return planSync(now, before);
+  }
+
+  it('holds more than half of the files changed in place, and allows exactly half', () => {
+    const stop = ransomwareTripwire(planAfter(20, (relPath, index) => [relPath, index < 11 ? index + 100 : index]), 20, 'alice/backup');
+    assert.equal(stop?.changed.length, 11);
+    assert.match(stop?.message ?? '', /^11 of the 20 files of alice\/backup would be rewritten at once \(11 changed in place\)/);
+    assert.equal(ransomwareTripwire(planAfter(20, (relPath, index) => [relPath, index < 10 ? index + 100 : index]), 20, 'alice/backup'), null);
+  });
+
+  it('counts renames to an added or changed extension as rewrites', () => {
+    const added = ransomwareTripwire(planAfter(20, (relPath, index) => [index < 12 ? `${relPath}.locked` : relPath, index + 100]), 20, 'alice/backup');
+    assert.equal(added?.renamed.length, 12);
+    // the 8 left in place were changed too
+    assert.equal(added?.changed.length, 8);
+    const changedExtension = ransomwareTripwire(planAfter(20, (relPath, index) => [index < 11 ? relPath.replace('.docx', '.crypt') : relPath, index]), 20, 'alice/backup');
+    assert.equal(changedExtension?.renamed.length, 11);
+    assert.match(changedExtension?.message ?? '', /11 renamed to another extension/);
+  });
+
+  it('does not count renames to other names, nor new files beside the old ones', () => {
+    assert.equal(ransomwareTripwire(planAfter(20, (relPath, index) => [index < 15 ? `moved/${relPath}` : relPath, index]), 20, 'alice/backup'), null);
+    // copies beside the originals: nothing rewritten
+    const copies = planAfter(20, (relPath, index) => [relPath, index]);
+    copies.upload.push(...Array.from({ length: 20 }, (_, index) => ({ relPath: `f${index}.docx.bak`, size: 10, mtimeMs: 1, sha256: sha(index), reason: 'new' as const })));
+    assert.equal(ransomwareTripwire(copies, 20, 'alice/backup'), null);
+  });
+
+  it('never holds a peer with fewer files than the minimum', () => {
+    const few = TRIPWIRE_MIN_FILES - 1;
+    assert.equal(ransomwareTripwire(planAfter(few, (relPath, index) => [relPath, index + 100]), few, 'alice/backup'), null);
+    assert.notEqual(ransomwareTripwire(planAfter(TRIPWIRE_MIN_FILES, (relPath, index) => [relPath, index + 100]), TRIPWIRE_MIN_FILES, 'alice/backup'), null);
+  });
+
+  it('binds its plan id to the rewritten paths as well as the deletions', () => {
+    const id = heldPlanId('mass-rewrite', ['a'], ['b', 'c']);
+    assert.equal(heldPlanId('mass-rewrite', ['a'], ['c', 'b']), id);
+    assert.notEqual(heldPlanId('mass-rewrite', ['a'], ['b', 'c', 'd']), id);
+    // a plan of the mass-deletion guard keeps the id it had before the tripwire existed
+    assert.equal(heldPlanId('too-many-deletions', ['a']), createHash('sha256').update(JSON.stringify(['too-many-deletions', ['a']])).digest('hex'));
   });
 });

@@ -112,7 +112,7 @@ const CONFIRM_HINT = 'If this is intended, an administrator can confirm the dele
  * files for it (an unmounted disk, a freshly rebuilt server), or a plan that
  * would delete more than half of what the peer holds, stops the sync before
  * anything is deleted, until an administrator confirms that exact plan
- * (see `deletionPlanId`).
+ * (see `heldPlanId`).
  * Exactly half is allowed. A peer that holds nothing has nothing to lose.
  */
 export function massDeletionGuard(
@@ -147,16 +147,92 @@ export function massDeletionGuard(
   return null;
 }
 
+/** A peer holding fewer files than this never trips the tripwire: a handful of edits is no attack to see. */
+export const TRIPWIRE_MIN_FILES = 10;
+
+export interface RewriteStop {
+  reason: 'mass-rewrite';
+  /** Files changed in place (same name, other content), sorted. */
+  changed: string[];
+  /** New names that replace a deleted file with only the extension added or changed (`a.docx` → `a.docx.locked`, `a.locked`), sorted. */
+  renamed: string[];
+  message: string;
+  hint: string;
+}
+
 /**
- * What an administrator's confirmation is bound to: the guard's reason and
- * the exact list of deletions (the share and peer are bound by the held run
- * itself). Another list — one file more deleted since — is another plan, and
- * needs its own confirmation.
+ * Issue 14, the ransomware tripwire: a sync that would rewrite more than half
+ * of the files the peer holds at once — content changed under the same
+ * names, plus files replaced by the same name with an added or changed
+ * extension — is held until an administrator confirms that exact plan, like
+ * the mass-deletion guard. Exactly half is allowed; a peer holding fewer
+ * than TRIPWIRE_MIN_FILES files is never held. `where` names the share
+ * (`alice/backup`) in the message.
  */
-export function deletionPlanId(reason: MassDeletionReason, deletions: readonly string[]): string {
-  return createHash('sha256')
-    .update(JSON.stringify([reason, [...deletions].sort()]))
-    .digest('hex');
+export function ransomwareTripwire(plan: Pick<SyncPlan, 'upload' | 'delete'>, remoteFileCount: number, where: string): RewriteStop | null {
+  if (remoteFileCount < TRIPWIRE_MIN_FILES) return null;
+  const changed = plan.upload.filter((upload) => upload.reason === 'changed').map((upload) => upload.relPath);
+  // a mass rename leaves few deletions unpaired; only those matter, so the cheap test comes first
+  if ((changed.length + Math.min(plan.delete.length, plan.upload.length)) * 2 <= remoteFileCount) return null;
+  const renamed = renamesToOtherExtensions(plan);
+  const rewritten = changed.length + renamed.length;
+  if (rewritten * 2 <= remoteFileCount) return null;
+  const parts = [changed.length > 0 ? `${changed.length} changed in place` : '', renamed.length > 0 ? `${renamed.length} renamed to another extension` : ''].filter(Boolean);
+  return {
+    reason: 'mass-rewrite',
+    changed,
+    renamed,
+    message: `${rewritten} of the ${count(remoteFileCount, 'file')} of ${where} would be rewritten at once (${parts.join(', ')}), as ransomware does; nothing was sent`,
+    hint: 'Check the files on the server: open a few of them. If the changes are intended, an administrator confirms them on the dashboard (Synchronisation page) and the sync runs again; the peer keeps the earlier versions either way.',
+  };
+}
+
+/** New uploads whose name is a deleted file's with an extension added or changed, each deletion paired once. */
+function renamesToOtherExtensions(plan: Pick<SyncPlan, 'upload' | 'delete'>): string[] {
+  // a deleted file is found by its full name (an added extension) or by its name without extension (a changed one)
+  const byStem = new Map<string, string[]>();
+  for (const relPath of plan.delete) {
+    for (const key of new Set([relPath, withoutExtension(relPath)])) {
+      const list = byStem.get(key) ?? [];
+      list.push(relPath);
+      byStem.set(key, list);
+    }
+  }
+  const paired = new Set<string>();
+  const renamed: string[] = [];
+  for (const upload of plan.upload) {
+    if (upload.reason !== 'new') continue;
+    const stem = withoutExtension(upload.relPath);
+    if (stem === upload.relPath) continue;
+    const original = (byStem.get(stem) ?? []).find((relPath) => !paired.has(relPath) && relPath !== upload.relPath);
+    if (original === undefined) continue;
+    paired.add(original);
+    renamed.push(upload.relPath);
+  }
+  return renamed;
+}
+
+/** `relPath` without the extension of its last segment (`a/b.tar.gz` → `a/b.tar`); a leading dot is no extension. */
+function withoutExtension(relPath: string): string {
+  const dot = relPath.lastIndexOf('.');
+  const segmentStart = relPath.lastIndexOf('/') + 1;
+  return dot > segmentStart ? relPath.slice(0, dot) : relPath;
+}
+
+export type HeldPlanReason = MassDeletionReason | RewriteStop['reason'];
+
+/**
+ * What an administrator's confirmation is bound to: the guard's reason, the
+ * exact list of deletions and, for the tripwire, of the rewritten paths (the
+ * share and peer are bound by the held run itself). Another list — one file
+ * more deleted or rewritten since — is another plan, and needs its own
+ * confirmation. Without rewritten paths the id is the one the mass-deletion
+ * guard always gave, so a plan held before an upgrade stays confirmable.
+ */
+export function heldPlanId(reason: HeldPlanReason, deletions: readonly string[], rewritten: readonly string[] = []): string {
+  const parts: unknown[] = [reason, [...deletions].sort()];
+  if (rewritten.length > 0) parts.push([...rewritten].sort());
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 /** The peer's entry for `relPath`, never one inherited from Object.prototype (`constructor`, …). */

@@ -7,7 +7,7 @@ export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
  * and it waits for an administrator's confirmation rather than for a fix.
  * A new guard (a tripwire, say) adds its code here.
  */
-const HELD_CODES: ReadonlySet<string> = new Set(['MASS_DELETION_GUARD']);
+const HELD_CODES: ReadonlySet<string> = new Set(['MASS_DELETION_GUARD', 'RANSOMWARE_TRIPWIRE']);
 
 export function isHeldCode(code: string): boolean {
   return HELD_CODES.has(code);

@@ -8,6 +8,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fsPathFor, parentOf, type FsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
+import { runWorkerPool } from '../util/worker-pool.js';
 import { HASHED_FOLDER, MANIFEST_STORED_NAME, relPathForStored, storedNameFor } from '../manifest/stored-names.js';
 import { decryptFileTo, decryptManifestFile } from './decrypt-file.js';
 import { DecryptError } from './errors.js';
@@ -56,7 +57,7 @@ export async function decryptPeerFolder(opts: DecryptFolderOptions): Promise<Dec
   let filesDone = 0;
   await mkdir(outDir, { recursive: true });
 
-  await forEachInParallel(toRestore, FILES_IN_PARALLEL, async (file) => {
+  await runWorkerPool(toRestore, async (file) => {
     try {
       const outPath = outputPathFor(outDir, file.relPath);
       await mkdir(parentOf(outPath), { recursive: true });
@@ -75,7 +76,7 @@ export async function decryptPeerFolder(opts: DecryptFolderOptions): Promise<Dec
     }
     filesDone += 1;
     opts.onProgress?.({ filesDone, filesTotal: toRestore.length, bytesDone: result.bytes });
-  });
+  }, { concurrency: FILES_IN_PARALLEL });
 
   result.failures.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return result;
@@ -142,18 +143,6 @@ async function listStoredFiles(dir: string): Promise<string[]> {
   };
   await walk(dir, '');
   return found.sort();
-}
-
-async function forEachInParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function messageOf(error: unknown, relPath: string): string {

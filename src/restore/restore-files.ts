@@ -8,6 +8,7 @@ import type { ManifestContext } from '../crypto/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { Logger } from '../logging/logger.js';
 import type { PeerClient } from '../peer-client/index.js';
+import { runWorkerPool } from '../util/worker-pool.js';
 import type { SelectedFile } from './backup-tree.js';
 import { describeRestoreError, isPeerWideFailure } from './restore-errors.js';
 import { recordError, type RestorePart } from './restore-job.js';
@@ -33,21 +34,23 @@ export interface RestoreFilesInput {
 
 export async function restoreFiles(input: RestoreFilesInput): Promise<void> {
   const { part, files } = input;
-  let next = 0;
+  let started = 0;
   let stoppedBy: unknown;
-  const worker = async () => {
-    while (next < files.length && stoppedBy === undefined) {
-      if (input.signal.aborted) {
-        stoppedBy = input.signal.reason;
-        break;
-      }
-      const file = files[next++] as SelectedFile;
-      const error = await restoreOne(input, file);
-      if (error !== undefined && (isPeerWideFailure(error) || input.signal.aborted)) stoppedBy ??= input.signal.aborted ? input.signal.reason : error;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, files.length) }, worker));
-  const untried = files.length - next;
+  try {
+    await runWorkerPool(
+      files,
+      async (file) => {
+        started += 1;
+        const error = await restoreOne(input, file);
+        // a file's own failure is recorded and the rest go on; the peer's stops them all
+        if (error !== undefined && isPeerWideFailure(error)) throw error;
+      },
+      { concurrency: PARALLEL_FILES, signal: input.signal },
+    );
+  } catch (error) {
+    stoppedBy = input.signal.aborted ? input.signal.reason : error;
+  }
+  const untried = files.length - started;
   if (stoppedBy !== undefined && untried > 0) {
     const why = describeRestoreError(stoppedBy);
     recordError(part, { path: '', code: why.code, message: `${untried} more file(s) were not restored: ${why.message}` });

@@ -1,4 +1,5 @@
 import type { FileHash, FileHashesRepo, FileHashRow } from '../db/index.js';
+import { runWorkerPool } from '../util/worker-pool.js';
 import { hashFile } from './hash-file.js';
 import { resolveShareRoot, type ShareRoot } from './open-share-file.js';
 import { walkShare, type SkippedEntry, type StatedFile } from './walk-share.js';
@@ -116,8 +117,8 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   };
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   // many small files in parallel hide each open's latency; big ones one at a time spare the disk's seeks
-  await runPool(toHash.filter((file) => file.size <= SMALL_FILE_MAX), concurrency, hashOne, options.signal);
-  await runPool(toHash.filter((file) => file.size > SMALL_FILE_MAX), 1, hashOne, options.signal);
+  await hashAll(toHash.filter((file) => file.size <= SMALL_FILE_MAX), concurrency, hashOne, options.signal);
+  await hashAll(toHash.filter((file) => file.size > SMALL_FILE_MAX), 1, hashOne, options.signal);
 
   // Every row that did not serve this scan goes (vanished, changed, skipped, racy);
   // removals run before upserts, so rehashed files end with their new hash.
@@ -131,25 +132,11 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   return { files, skipped, unread, hashedCount, hashedBytes };
 }
 
-/** Runs `work` over `items`, `width` at a time, each worker with its own read buffer. */
-async function runPool(
-  items: StatedFile[],
-  width: number,
-  work: (file: StatedFile, buffer: Buffer) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (items.length === 0) return;
-  const largest = items.reduce((max, file) => Math.max(max, file.size), 0);
+/** Hashes `files`, `width` at a time, each worker with its own read buffer (as large as the largest file, up to 1 MiB). */
+async function hashAll(files: StatedFile[], width: number, hashOne: (file: StatedFile, buffer: Buffer) => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  const largest = files.reduce((max, file) => Math.max(max, file.size), 0);
   const bufferBytes = Math.max(1, Math.min(READ_BUFFER_BYTES, largest));
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    const buffer = Buffer.allocUnsafe(bufferBytes);
-    while (next < items.length) {
-      signal?.throwIfAborted();
-      await work(items[next++] as StatedFile, buffer);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  await runWorkerPool(files, (file, { resource: buffer }) => hashOne(file, buffer), { concurrency: width, signal, resource: () => Buffer.allocUnsafe(bufferBytes) });
 }
 
 class ProgressReporter {

@@ -22,8 +22,8 @@ export interface RetryOptions {
 /**
  * Failures that can go away by themselves: the peer down, unreachable,
  * slow, busy, or the link cut. Everything else needs a person (a wrong
- * password, a changed certificate, a missing share, a held mass deletion, a
- * full disk on the peer) and waits for the next slot: retrying would only
+ * password, a changed certificate, a missing share, a held mass deletion or
+ * mass rewrite, a full disk on the peer) and waits for the next slot: retrying would only
  * repeat the same failure row three times. An interrupted run (a paused
  * upload window, a stop) is not a failure and is not retried either.
  */

@@ -5,7 +5,7 @@ import type { Repositories, ShareRow } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { displayPath } from '../manifest/file-keys.js';
 import type { Logger } from '../logging/logger.js';
-import { HeldDeletionsStore } from './held-deletions.js';
+import { HELD_PLAN_CODES, HeldPlansStore } from './held-plans.js';
 import { loadKnownManifest, saveKnownManifest } from './known-manifest.js';
 import { DEFAULT_UPLOAD_RETRY, type RetryPolicy, type UploadRetry, resumeRecordsFor } from './resumable-upload.js';
 import { runShareSync } from './share-sync.js';
@@ -15,8 +15,8 @@ import type { PeerConnector, RunningSync, SyncMeter, SyncPeer, SyncProgress, Syn
 
 export interface SyncRequestOptions {
   force?: boolean;
-  /** The held deletion plan an administrator confirmed (see HeldDeletionsStore). */
-  confirmedDeletionPlan?: string;
+  /** The held plan an administrator confirmed (see HeldPlansStore). */
+  confirmedPlan?: string;
   /** A run of the schedule: a transient failure of it is retried (see sync-retries.ts). */
   scheduled?: boolean;
 }
@@ -44,7 +44,7 @@ export interface RefusedSync {
  * than the peer's timeout.
  */
 export class SyncService {
-  private readonly held: HeldDeletionsStore;
+  private readonly held: HeldPlansStore;
   private readonly retries: SyncRetries;
   private readonly running = new Map<string, { progress: SyncProgress; controller: AbortController; rate: TransferRate; done: Promise<void> }>();
 
@@ -71,7 +71,7 @@ export class SyncService {
       onRunFinished?: (outcome: SyncRunOutcome) => void;
     },
   ) {
-    this.held = new HeldDeletionsStore(deps.repos);
+    this.held = new HeldPlansStore(deps.repos);
     this.retries = new SyncRetries(deps.retries);
   }
 
@@ -115,12 +115,13 @@ export class SyncService {
   }
 
   /**
-   * "Confirm the deletions" on a run the mass-deletion guard held: runs that
-   * share to that peer again with exactly the held plan allowed, once.
+   * "Confirm" on a run a guard held (the mass-deletion guard, the ransomware
+   * tripwire): runs that share to that peer again with exactly the held plan
+   * allowed, once.
    */
-  confirmHeldDeletions(logId: number): StartedSync {
+  confirmHeldPlan(logId: number): StartedSync {
     const held = this.held.confirmable(logId, this.now());
-    const started = this.syncShareToPeer(held.shareId, held.peerId, { confirmedDeletionPlan: held.plan });
+    const started = this.syncShareToPeer(held.shareId, held.peerId, { confirmedPlan: held.plan });
     this.held.consume(held.shareId, held.peerId);
     return started;
   }
@@ -305,7 +306,7 @@ export class SyncService {
           knownManifest: loadKnownManifest(repos.peerManifests, share.id, peer.id),
           onManifestState: (known) => saveKnownManifest(repos.peerManifests, share.id, peer.id, known),
           force: options.force ?? false,
-          confirmedDeletionPlan: options.confirmedDeletionPlan,
+          confirmedPlan: options.confirmedPlan,
           signal: controller.signal,
           hashes: repos.fileHashes,
           onProgress: (update) => {
@@ -352,8 +353,8 @@ export class SyncService {
       log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
-      const deletionPlan = heldDeletionPlan(error);
-      if (deletionPlan !== undefined) this.held.record(share.id, peer.id, { logId: progress.logId, plan: deletionPlan, heldAt: this.now().toISOString() });
+      const heldPlan = heldPlanOf(error);
+      if (heldPlan !== undefined) this.held.record(share.id, peer.id, { logId: progress.logId, plan: heldPlan, heldAt: this.now().toISOString() });
       // a timetable pause stops the run like a shutdown: nothing failed, the next run resumes
       const interrupted = failure.code === 'SYNC_INTERRUPTED' || failure.code === 'UPLOAD_PAUSED';
       const retry = !interrupted && options.scheduled === true ? this.scheduleRetry(share.id, peer.id, attempt, failure.code) : undefined;
@@ -416,11 +417,11 @@ function splitByConfirmation(peers: SyncPeer[]): { ready: SyncPeer[]; unconfirme
   return { ready: peers.filter((peer) => peer.fingerprint !== null), unconfirmed: peers.filter((peer) => peer.fingerprint === null) };
 }
 
-/** The plan the mass-deletion guard held, when that is how the run ended. */
-function heldDeletionPlan(error: unknown): string | undefined {
-  if (!(error instanceof AnemoneError) || error.code !== 'MASS_DELETION_GUARD') return undefined;
-  const details = error.details as { deletionPlan?: unknown } | undefined;
-  return typeof details?.deletionPlan === 'string' ? details.deletionPlan : undefined;
+/** The plan a guard held (mass deletion, ransomware tripwire), when that is how the run ended. */
+function heldPlanOf(error: unknown): string | undefined {
+  if (!(error instanceof AnemoneError) || !HELD_PLAN_CODES.has(error.code)) return undefined;
+  const details = error.details as { heldPlan?: unknown } | undefined;
+  return typeof details?.heldPlan === 'string' ? details.heldPlan : undefined;
 }
 
 /** "N files not backed up", with the first few and where the rest are. */

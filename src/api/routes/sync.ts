@@ -155,12 +155,12 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
       {
         preHandler: requireAdmin,
         schema: {
-          body: z.object({ logId: z.number().int().positive().describe('the run the mass-deletion guard held: its plan, and only it, is confirmed') }),
+          body: z.object({ logId: z.number().int().positive().describe('the run the mass-deletion guard or the ransomware tripwire held: its plan, and only it, is confirmed') }),
           response: { 202: startResponse },
         },
       },
       async (request, reply) => {
-        const started = deps.sync.confirmHeldDeletions(request.body.logId);
+        const started = deps.sync.confirmHeldPlan(request.body.logId);
         return reply.status(202).send(startedOrConflict({ started: [started], refused: [] }));
       },
     );

@@ -2,13 +2,14 @@ import { useState } from 'react';
 import { syncApi } from '../api/client';
 import type { SyncLog, SyncLogDetail } from '../api/types';
 import { formatBytes, formatCount, formatDuration } from '../lib/format';
+import { heldGuardOf } from '../lib/held-plans';
 import { Button } from './Button';
 import { SyncStatusBadge } from './StatusBadge';
 import { Table } from './Table';
 import { RelativeTime } from './Time';
 
 /** Sync logs: who, where, when, how it ended, what it moved, and what went wrong with what to do. */
-export function SyncLogTable({ logs, onConfirmDeletions }: { logs: SyncLog[]; onConfirmDeletions?: (log: SyncLog) => void }) {
+export function SyncLogTable({ logs, onConfirmHeld }: { logs: SyncLog[]; onConfirmHeld?: (log: SyncLog) => void }) {
   return (
     <Table
       caption="Sync logs"
@@ -48,9 +49,9 @@ export function SyncLogTable({ logs, onConfirmDeletions }: { logs: SyncLog[]; on
                 <p className={log.status === 'success' ? 'text-amber-900' : 'text-red-800'}>{log.error}</p>
                 {log.hint && <p className="text-xs text-slate-600">{log.hint}</p>}
                 {log.notBackedUp > 0 && <NotBackedUpList log={log} />}
-                {log.errorCode === 'MASS_DELETION_GUARD' && onConfirmDeletions && (
-                  <Button size="sm" variant="secondary" onClick={() => onConfirmDeletions(log)}>
-                    Confirm the deletions…
+                {heldGuardOf(log.errorCode) && onConfirmHeld && (
+                  <Button size="sm" variant="secondary" onClick={() => onConfirmHeld(log)}>
+                    {heldGuardOf(log.errorCode)?.button ?? ''}
                   </Button>
                 )}
               </div>

@@ -3,10 +3,11 @@ import type { Dashboard } from '../api/types';
 import { Spinner } from '../components/Button';
 import { Card, EmptyState, PageHeader, Stat } from '../components/Card';
 import { ErrorNotice } from '../components/Notice';
-import { PeerStatusBadge } from '../components/StatusBadge';
+import { Badge, PeerStatusBadge } from '../components/StatusBadge';
 import { Table } from '../components/Table';
 import { RelativeTime } from '../components/Time';
 import { formatCount } from '../lib/format';
+import { heldGuardOf } from '../lib/held-plans';
 import { useLoad } from '../lib/hooks';
 import { Link } from '../lib/router';
 
@@ -76,11 +77,26 @@ function FailuresCard({ failures }: { failures: DashboardFailure[] }) {
               </p>
               {failure.error && <p className="mt-1 text-red-900">{failure.error}</p>}
               {failure.hint && <p className="text-red-900/90">{failure.hint}</p>}
+              <HeldNotice errorCode={failure.errorCode} />
             </li>
           ))}
         </ul>
       )}
     </Card>
+  );
+}
+
+/** A run a guard held waits for a confirmation on the Synchronisation page: say which guard, and where. */
+function HeldNotice({ errorCode }: { errorCode: string | null }) {
+  const guard = heldGuardOf(errorCode);
+  if (!guard) return null;
+  return (
+    <p className="mt-2 flex flex-wrap items-center gap-2">
+      <Badge tone="warn">{guard.label}</Badge>
+      <Link to="/admin/sync" className="font-medium text-teal-800 underline">
+        Review and confirm in the sync logs
+      </Link>
+    </p>
   );
 }
 

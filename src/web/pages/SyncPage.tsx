@@ -10,6 +10,7 @@ import { ErrorNotice, Notice } from '../components/Notice';
 import { RunningSyncList } from '../components/RunningSyncList';
 import { ScheduleForm } from '../components/ScheduleForm';
 import { SyncLogTable } from '../components/SyncLogTable';
+import { heldGuardOf } from '../lib/held-plans';
 import { formatCount } from '../lib/format';
 import { asApiError, useLoad } from '../lib/hooks';
 
@@ -65,8 +66,8 @@ const STATUS_FILTERS: { value: '' | SyncStatus; label: string }[] = [
   { value: 'interrupted', label: 'Interrupted' },
 ];
 
-/** Running a sync again with the mass-deletion guard lifted, once an administrator agrees. */
-function useConfirmDeletions(onStarted: () => void) {
+/** Running a sync again with a guard's hold lifted (mass deletion, ransomware tripwire), once an administrator agrees. */
+function useConfirmHeld(onStarted: () => void) {
   const [log, setLog] = useState<SyncLog>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
@@ -98,7 +99,8 @@ export function SyncPage() {
     void running.reload();
     void logs.reload();
   };
-  const deletions = useConfirmDeletions(refresh);
+  const held = useConfirmHeld(refresh);
+  const guard = heldGuardOf(held.log?.errorCode);
 
   return (
     <>
@@ -137,22 +139,22 @@ export function SyncPage() {
           <ErrorNotice error={logs.error} />
           {logs.loading && !logs.data && <Spinner label="Loading logs…" />}
           {logs.data?.length === 0 && <EmptyState>No sync has run{status ? ' with this status' : ''} yet.</EmptyState>}
-          {logs.data && logs.data.length > 0 && <SyncLogTable logs={logs.data} onConfirmDeletions={deletions.ask} />}
+          {logs.data && logs.data.length > 0 && <SyncLogTable logs={logs.data} onConfirmHeld={held.ask} />}
         </Card>
       </div>
       <ConfirmDialog
-        open={deletions.log !== undefined}
-        title="Delete files on the peer?"
-        confirmLabel="Sync and delete"
-        busy={deletions.busy}
-        error={deletions.error}
-        onConfirm={() => void deletions.confirm()}
-        onCancel={deletions.cancel}
+        open={held.log !== undefined}
+        title={guard?.title ?? ''}
+        confirmLabel={guard?.confirmLabel ?? ''}
+        busy={held.busy}
+        error={held.error}
+        onConfirm={() => void held.confirm()}
+        onCancel={held.cancel}
       >
         <p>
-          The sync of {deletions.log?.user}/{deletions.log?.share} to {deletions.log?.peer} stopped because it would delete most or all of the backup there.
+          The sync of {held.log?.user}/{held.log?.share} to {held.log?.peer} was stopped: {held.log?.error}
         </p>
-        <p>Check the share is mounted and holds the user&apos;s files. Go on only if these deletions are wanted: the peer&apos;s copies of the missing files are removed.</p>
+        <p>{guard?.advice}</p>
       </ConfirmDialog>
     </>
   );

@@ -1,47 +1,50 @@
 import type { SettingsRepo, SyncLogsRepo } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 
-/** A confirmation of held deletions is good for this long after the run was held. */
-export const HELD_DELETIONS_VALID_MS = 24 * 60 * 60 * 1000;
+/** A confirmation of a held plan is good for this long after the run was held. */
+export const HELD_PLAN_VALID_MS = 24 * 60 * 60 * 1000;
 
-interface HeldDeletions {
+/** The error codes of the guards that hold a plan for an administrator (plan-share.ts, `HeldPlan`). */
+export const HELD_PLAN_CODES: ReadonlySet<string> = new Set(['MASS_DELETION_GUARD', 'RANSOMWARE_TRIPWIRE']);
+
+interface HeldPlanRecord {
   logId: number;
-  /** `deletionPlanId` of what the guard stopped. */
+  /** `heldPlanId` of what the guard stopped. */
   plan: string;
   heldAt: string;
 }
 
 /**
- * The deletion plans the mass-deletion guard held, one per share and peer
- * (a later hold replaces the earlier one), so that an administrator's
- * "Confirm the deletions" lifts exactly the plan they looked at, once, for a
- * day, and never a later guard.
+ * The plans a guard held (the mass-deletion guard, the ransomware tripwire),
+ * one per share and peer (a later hold replaces the earlier one), so that an
+ * administrator's confirmation lifts exactly the plan they looked at, once,
+ * for a day, and never a later guard.
  */
-export class HeldDeletionsStore {
+export class HeldPlansStore {
   constructor(private readonly repos: { settings: Pick<SettingsRepo, 'get' | 'set' | 'delete'>; syncLogs: Pick<SyncLogsRepo, 'findById' | 'latestRunId'> }) {}
 
-  record(shareId: number, peerId: number, held: HeldDeletions): void {
+  record(shareId: number, peerId: number, held: HeldPlanRecord): void {
     this.repos.settings.set(keyOf(shareId, peerId), JSON.stringify(held));
   }
 
   /**
    * The plan held by run `logId`, if confirming it is still meaningful: that
-   * run was held by the guard, is the latest of its share and peer, and was
+   * run was held by a guard, is the latest of its share and peer, and was
    * held less than a day ago. Otherwise CONFIRMATION_STALE, saying why.
    */
   confirmable(logId: number, now: Date): { shareId: number; peerId: number; plan: string } {
     const run = this.repos.syncLogs.findById(logId);
-    if (!run || run.errorCode !== 'MASS_DELETION_GUARD' || run.shareId === null || run.peerId === null) {
-      throw stale('This sync was not held by the mass-deletion guard, so there is nothing to confirm');
+    if (!run || run.errorCode === null || !HELD_PLAN_CODES.has(run.errorCode) || run.shareId === null || run.peerId === null) {
+      throw stale('This sync was not held by the mass-deletion guard or the ransomware tripwire, so there is nothing to confirm');
     }
     const where = `${run.username}/${run.shareName} to ${run.peerName}`;
     if (this.repos.syncLogs.latestRunId(run.shareId, run.peerId) !== logId) {
       throw stale(`A later sync of ${where} has run since this one was held; confirm the latest run if it was held too`);
     }
     const text = this.repos.settings.get(keyOf(run.shareId, run.peerId));
-    const held = text === undefined ? undefined : (JSON.parse(text) as HeldDeletions);
-    if (held?.logId !== logId) throw stale(`The deletions of this sync of ${where} were confirmed already`);
-    if (now.getTime() - Date.parse(held.heldAt) > HELD_DELETIONS_VALID_MS) {
+    const held = text === undefined ? undefined : (JSON.parse(text) as HeldPlanRecord);
+    if (held?.logId !== logId) throw stale(`The held plan of this sync of ${where} was confirmed already`);
+    if (now.getTime() - Date.parse(held.heldAt) > HELD_PLAN_VALID_MS) {
       throw stale(`This sync of ${where} was held more than a day ago; the confirmation has expired`);
     }
     return { shareId: run.shareId, peerId: run.peerId, plan: held.plan };
@@ -53,6 +56,7 @@ export class HeldDeletionsStore {
   }
 }
 
+/** The key the first guard used; kept so a plan held before an upgrade stays confirmable. */
 function keyOf(shareId: number, peerId: number): string {
   return `held-deletions:${shareId}:${peerId}`;
 }

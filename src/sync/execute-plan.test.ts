@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { InMemoryPeer, type PeerEvent } from '../../test/helpers/in-memory-peer.js';
+import type { LocalFileState } from '../manifest/diff.js';
+import { storedNameFor } from '../manifest/stored-names.js';
+import { resolveShareRoot } from '../scan/open-share-file.js';
+import { executePlan, type ExecutePlanResult } from './execute-plan.js';
+import { PeerManifestWriter, fetchPeerManifest } from './peer-manifest.js';
+import { planShareSync, SMALL_FILE_MAX_BYTES } from './plan-share.js';
+
+const userKey = randomBytes(32);
+const context = { sourceServer: 'home', user: 'alice', share: 'backup' };
+const LARGE = SMALL_FILE_MAX_BYTES + 100_000;
+
+/** What the scan would report for these files of the share. */
+function localState(root: string, relPaths: string[]): Map<string, LocalFileState> {
+  return new Map(
+    relPaths.map((relPath) => {
+      const file = path.join(root, relPath);
+      const stats = statSync(file);
+      return [relPath, { size: stats.size, mtimeMs: stats.mtimeMs, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') }];
+    }),
+  );
+}
+
+/** One run of the planner and the executor against `peer`, as runShareSync composes them. */
+async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[]): Promise<ExecutePlanResult> {
+  const deps = { session: peer, userKey, context, lastGeneration: undefined, force: false, onManifestState: () => undefined };
+  const fetched = await fetchPeerManifest(deps, undefined);
+  const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
+  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched);
+  return executePlan({
+    plan,
+    session: peer,
+    context,
+    shareId: 1,
+    shareRoot: await resolveShareRoot(root),
+    userKey,
+    manifests,
+    hashes: { apply: () => undefined },
+    signal: new AbortController().signal,
+    onProgress: () => undefined,
+    // a checkpoint after every acknowledged file
+    checkpoints: { intervalMs: 60_000, maxBytes: 1 },
+  });
+}
+
+/** The relPaths a manifest event lists. */
+const listed = (event: Extract<PeerEvent, { kind: 'manifest' }> | undefined) => Object.keys(event?.files ?? {}).sort();
+
+describe('executePlan against an in-memory peer', () => {
+  let root: string;
+  const write = (relPath: string, bytes: number) => writeFileSync(path.join(root, relPath), randomBytes(bytes));
+
+  before(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'anemone-execute-plan-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('acknowledges every object before a manifest lists it, and deletes only after the final manifest', async () => {
+    for (const name of ['a.txt', 'b.txt', 'gone.txt']) write(name, 100);
+    write('big-1.bin', LARGE);
+    const peer = new InMemoryPeer({ userKey, context });
+    await syncOnce(peer, root, ['a.txt', 'b.txt', 'gone.txt', 'big-1.bin']);
+
+    // the second run changes, adds, streams and deletes
+    const secondRun = peer.events.length;
+    unlinkSync(path.join(root, 'gone.txt'));
+    write('a.txt', 120);
+    write('c.txt', 50);
+    write('big-2.bin', LARGE);
+    write('big-3.bin', LARGE);
+    const done = await syncOnce(peer, root, ['a.txt', 'b.txt', 'c.txt', 'big-1.bin', 'big-2.bin', 'big-3.bin']);
+    assert.equal(done.filesUploaded, 4);
+    assert.equal(done.filesDeleted, 1);
+
+    assert.equal(peer.firstManifestAheadOfData(), undefined);
+    const events = peer.events.slice(secondRun);
+    const manifests = events.filter((event) => event.kind === 'manifest');
+    // checkpoints, then the final manifest without the deleted file, then the deletion
+    assert.ok(manifests.length >= 3, `${manifests.length} manifests written`);
+    const lastManifest = events.findLastIndex((event) => event.kind === 'manifest');
+    const firstDelete = events.findIndex((event) => event.kind === 'delete');
+    assert.ok(firstDelete > lastManifest, 'a deletion came before the final manifest');
+    assert.deepEqual(events.slice(firstDelete), [{ kind: 'delete', paths: [storedNameFor('gone.txt')] }]);
+    assert.deepEqual(listed(manifests.at(-1)), ['a.txt', 'b.txt', 'big-1.bin', 'big-2.bin', 'big-3.bin', 'c.txt']);
+    for (const checkpoint of manifests.slice(0, -1)) assert.ok(listed(checkpoint).includes('gone.txt'), 'a checkpoint dropped a file before the final manifest');
+    assert.equal(peer.objects.has(storedNameFor('gone.txt')), false);
+  });
+
+  it('a failing upload writes no final manifest, deletes nothing, and its checkpoints list only acknowledged objects', async () => {
+    const large = ['x-1.bin', 'x-2.bin', 'x-3.bin', 'x-4.bin'];
+    for (const name of large) write(name, LARGE);
+    write('old.txt', 10);
+    const peer = new InMemoryPeer({ userKey, context });
+    await syncOnce(peer, root, ['old.txt']);
+
+    const secondRun = peer.events.length;
+    peer.failUpload = (storedPath) => (storedPath === storedNameFor('x-3.bin') ? new Error('the link dropped') : undefined);
+    unlinkSync(path.join(root, 'old.txt'));
+    await assert.rejects(syncOnce(peer, root, large), /the link dropped/);
+
+    const events = peer.events.slice(secondRun);
+    assert.equal(events.filter((event) => event.kind === 'delete').length, 0);
+    assert.ok(peer.objects.has(storedNameFor('old.txt')));
+    assert.equal(peer.objects.has(storedNameFor('x-3.bin')), false);
+    assert.equal(peer.firstManifestAheadOfData(), undefined);
+    const checkpoints = events.filter((event) => event.kind === 'manifest');
+    assert.ok(checkpoints.length >= 1, 'no checkpoint was written for the files that arrived');
+    // each still lists the file the plan deletes: none is a final manifest
+    for (const checkpoint of checkpoints) assert.ok(listed(checkpoint).includes('old.txt'), `generation ${checkpoint.generation} reads as a final manifest`);
+  });
+});
