@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { IncomingHistoryRepo } from '../db/incoming-history-repo.js';
 import type { IncomingRepo } from '../db/incoming-repo.js';
 import type { SettingsRepo } from '../db/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -7,6 +8,7 @@ import { IncomingAdmin } from './incoming-admin.js';
 import { PeerAuth } from './peer-auth.js';
 import { RecoveryKitStore } from './recovery-kit-store.js';
 import { SourceCertificates } from './source-certificates.js';
+import { ShareHistory } from './share-history.js';
 import { IncomingStore } from './store.js';
 import { SyncSessions } from './sync-sessions.js';
 import { SyncSettings } from './sync-settings.js';
@@ -34,6 +36,8 @@ export interface IncomingOptions {
   partialSweepMs?: number | undefined;
   /** Partial uploads one source may keep at once (the oldest goes first); 8 by default. */
   maxPartialsPerSource?: number | undefined;
+  /** The clock of history and retention; tests move it. */
+  now?: (() => Date) | undefined;
 }
 
 const DEFAULT_PARTIAL_SWEEP_MS = 60 * 60 * 1000;
@@ -43,7 +47,7 @@ const DEFAULT_PARTIAL_SWEEP_MS = 60 * 60 * 1000;
  * temporary files an interrupted upload left behind.
  */
 export async function openIncomingServices(deps: {
-  repos: { settings: SettingsRepo; incoming: IncomingRepo };
+  repos: { settings: SettingsRepo; incoming: IncomingRepo; incomingHistory: IncomingHistoryRepo };
   incomingDir: string;
   fingerprint: string;
   serverName: () => string;
@@ -53,11 +57,20 @@ export async function openIncomingServices(deps: {
   const sessions = new SyncSessions();
   const settings = new SyncSettings(deps.repos.settings, () => sessions.endAll());
   const certificates = new SourceCertificates(deps.repos.incoming);
+  const now = deps.options?.now ?? (() => new Date());
+  const history = new ShareHistory({
+    root: deps.incomingDir,
+    repo: deps.repos.incomingHistory,
+    now,
+    keepVersionsDays: (source) => deps.repos.incomingHistory.limitsOf(source).keepVersionsDays ?? settings.keepVersionsDays(),
+  });
   const store = new IncomingStore({
     root: deps.incomingDir,
     repo: deps.repos.incoming,
     maxUploadBytes: deps.options?.maxUploadBytes,
     createWriteStream: deps.options?.createWriteStream,
+    now,
+    history,
     partials: { expiryMs: deps.options?.partialExpiryMs, maxPerSource: deps.options?.maxPartialsPerSource },
   });
   await mkdir(deps.incomingDir, { recursive: true });

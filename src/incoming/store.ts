@@ -17,6 +17,7 @@ import { forEachLimited } from './limited.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
+import { HISTORY_FOLDER, type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
 import { ShareWrites } from './share-writes.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 import { TrailerHoldback } from './trailer-holdback.js';
@@ -59,7 +60,12 @@ export interface IncomingStoreOptions {
   now?: (() => Date) | undefined;
   /** Resumable uploads: how long a partial is kept, how many per source (partial-uploads.ts). */
   partials?: Omit<PartialUploadsOptions, 'root'> | undefined;
+  /** What replaced and deleted objects and manifests become (share-history.ts). */
+  history: ShareHistory;
 }
+
+/** How a manifest write is kept: full or delta, with what the source announced of it. */
+type ManifestWrite = { manifest: 'full' | 'delta'; generation: number | undefined; totals: SnapshotTotals };
 
 /** Names become folder names; checked again here so no caller can pass "..". */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -79,6 +85,7 @@ export class IncomingStore {
   private readonly now: () => Date;
   private readonly writes = new ShareWrites();
   readonly partials: PartialUploads;
+  readonly history: ShareHistory;
 
   constructor(options: IncomingStoreOptions) {
     this.root = options.root;
@@ -86,6 +93,7 @@ export class IncomingStore {
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.createWriteStream = options.createWriteStream ?? diskWriteStream;
     this.now = options.now ?? (() => new Date());
+    this.history = options.history;
     this.partials = new PartialUploads({ root: options.root, createWriteStream: this.createWriteStream, ...options.partials });
   }
 
@@ -114,14 +122,21 @@ export class IncomingStore {
     return this.writes.during(ref, async () => {
       const received = await this.partials.append(target, uploadId, offset, body);
       if ('incomplete' in received) return { complete: false, offset: received.incomplete };
-      await this.placeFile(ref, segments.slice(0, -1), segments.at(-1) as string, received.partPath, received.size, storedPath);
+      await this.placeFile(ref, segments.slice(0, -1), segments.at(-1) as string, received, storedPath);
       await this.partials.forget(target);
       return { complete: true, offset: received.size };
     });
   }
 
   /** Moves a complete, verified, fsynced file into place as `name` and records it. */
-  private async placeFile(ref: ShareRef, folderSegments: readonly string[], name: string, source: string, size: number, storedPath: string): Promise<void> {
+  private async placeFile(
+    ref: ShareRef,
+    folderSegments: readonly string[],
+    name: string,
+    received: { partPath: string; size: number; ctSha256: string },
+    storedPath: string,
+  ): Promise<void> {
+    const { partPath: source, size } = received;
     const dirs = new RealDirectories(this.root);
     try {
       const folder = await dirs.ensure([...shareSegments(ref), ...folderSegments]);
@@ -129,7 +144,9 @@ export class IncomingStore {
       const sizeBefore = await existingFileSize(target, this.root);
       // recorded before the rename, so no object of an unfinished run escapes the next cleanup
       this.repo.recordUncommitted(ref, [{ path: storedPath, bytes: size, replaced: sizeBefore !== undefined }]);
+      if (sizeBefore !== undefined) await this.history.keepObjects(ref, [{ storedPath, fullPath: target }]);
       await rename(source, target);
+      this.history.recordObjects(ref, [{ path: storedPath, ctSha256: received.ctSha256, size }]);
       this.adjust(ref, sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
       const folders = new Set([folder, path.dirname(source), ...dirs.created.map((created) => path.dirname(created))]);
       await forEachLimited([...folders], 8, fsyncFolder);
@@ -147,9 +164,9 @@ export class IncomingStore {
   }
 
   /** A manifest stored is a commit: the objects written since the last one are no longer uncommitted. */
-  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number): Promise<{ size: number }> {
+  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number, totals: SnapshotTotals = NO_TOTALS): Promise<{ size: number }> {
     const written = await this.writes.during(ref, () =>
-      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest'),
+      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), { manifest: 'full', generation, totals }),
     );
     if (generation !== undefined) this.repo.setGeneration({ ...ref, generation });
     // the full manifest holds everything the journal led to: written first, so no reader sees a state without it
@@ -162,13 +179,17 @@ export class IncomingStore {
    * a commit like a manifest. Refused (NOT_FOUND) when no manifest is stored:
    * a delta needs its base, and a source that lost it must send it whole.
    */
-  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
+  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256, totals: SnapshotTotals = NO_TOTALS): Promise<{ size: number }> {
     if (!(await this.hasManifest(ref))) {
       body.resume();
       throw new AnemoneError('NOT_FOUND', { message: 'No manifest is stored here for this share: send the full manifest first' });
     }
     const written = await this.writes.during(ref, () =>
-      this.writeOne(ref, [JOURNAL_FOLDER], `${generation}.json.enc`, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest'),
+      this.writeOne(ref, [JOURNAL_FOLDER], `${generation}.json.enc`, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), {
+        manifest: 'delta',
+        generation,
+        totals,
+      }),
     );
     this.repo.setGeneration({ ...ref, generation });
     return written;
@@ -202,8 +223,11 @@ export class IncomingStore {
     if (folder === undefined) return;
     let bytes = 0;
     for (const name of await readdir(folder)) {
-      if (generationOfDeltaName(name) === undefined) continue;
+      const generation = generationOfDeltaName(name);
+      if (generation === undefined) continue;
       bytes += (await existingFileSize(path.join(folder, name), this.root)) ?? 0;
+      // the deltas a fold replaces stay in history: they make the snapshots between the two full manifests
+      await this.history.keepManifest(ref, 'delta', path.join(folder, name), generation);
       await unlink(path.join(folder, name)).catch(() => undefined);
     }
     if (bytes > 0) this.adjust(ref, 0, -bytes);
@@ -219,6 +243,8 @@ export class IncomingStore {
       shareSegments: shareSegments(ref),
       createWriteStream: this.createWriteStream,
       beforeRename: (objects: readonly UncommittedObject[]) => this.repo.recordUncommitted(ref, objects),
+      keepReplaced: (objects: readonly { storedPath: string; fullPath: string }[]) => this.history.keepObjects(ref, objects),
+      placed: (objects: readonly { path: string; ctSha256: string; size: number }[]) => this.history.recordObjects(ref, objects),
     };
     try {
       const { stored } = await this.writes.during(ref, () => writeBatch(target, body, record));
@@ -240,14 +266,47 @@ export class IncomingStore {
     if (this.writes.busy(ref)) return { removedFiles: 0, removedBytes: 0, deferred: true };
     const recorded = this.repo.listUncommitted(ref);
     if (recorded.length === 0) return { removedFiles: 0, removedBytes: 0, deferred: false };
-    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path)));
+    // never part of a snapshot, so not kept; what they replaced was kept when they arrived
+    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path), 'discard'));
     this.repo.clearUncommitted(ref);
     return { removedFiles: removed.deleted, removedBytes: removed.bytes, deferred: false };
   }
 
-  openFile(ref: ShareRef, storedPath: string): Promise<StoredFileStream> {
+  /**
+   * A stored object; with `ctSha256`, that version of it: the current object
+   * when it is the one, else the version kept in history, else NOT_FOUND.
+   */
+  async openFile(ref: ShareRef, storedPath: string, ctSha256?: string): Promise<StoredFileStream> {
     const segments = safeStoredPathSegments(storedPath);
-    return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    if (ctSha256 === undefined) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    shareSegments(ref);
+    const recorded = this.history.currentCtSha256(ref, storedPath);
+    if (recorded === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    const kept = this.history.versionFile(ref, storedPath, ctSha256);
+    if (kept !== undefined) return openRegularFile(kept);
+    if (recorded === undefined) {
+      // an object stored before history was kept has no recorded hash: compared by reading it
+      const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...segments.slice(0, -1)]);
+      const hashed = folder === undefined ? undefined : await hashStoredFile(path.join(folder, segments.at(-1) as string));
+      if (hashed?.sha256 === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    }
+    throw notStored();
+  }
+
+  /** The stored files of snapshot `generation` (its manifest and the deltas leading to it), or undefined when none is kept. */
+  snapshotChain(ref: ShareRef, generation: number): SnapshotChain | undefined {
+    shareSegments(ref);
+    return this.history.chainAt(ref, generation);
+  }
+
+  listSnapshots(ref: ShareRef): ReturnType<ShareHistory['listSnapshots']> {
+    shareSegments(ref);
+    return this.history.listSnapshots(ref);
+  }
+
+  /** One stored file of a snapshot chain (a path `snapshotChain` gave). */
+  openChainFile(file: string): Promise<StoredFileStream> {
+    return openRegularFile(file);
   }
 
   openManifest(ref: ShareRef): Promise<StoredFileStream> {
@@ -301,22 +360,24 @@ export class IncomingStore {
    * before anything is deleted, then folders left empty are removed.
    */
   async deleteFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number }> {
-    const { deleted } = await this.writes.during(ref, () => this.removeStored(ref, storedPaths));
+    const { deleted } = await this.writes.during(ref, () => this.removeStored(ref, storedPaths, 'keep'));
     this.repo.clearUncommitted(ref, storedPaths);
     return { deleted };
   }
 
-  private async removeStored(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number; bytes: number }> {
-    const wanted = [...new Set(storedPaths)].map((storedPath) => safeStoredPathSegments(storedPath));
+  private async removeStored(ref: ShareRef, storedPaths: readonly string[], history: 'keep' | 'discard'): Promise<{ deleted: number; bytes: number }> {
+    const wanted = [...new Set(storedPaths)].map((storedPath) => ({ storedPath, segments: safeStoredPathSegments(storedPath) }));
     const dirs = new RealDirectories(this.root);
-    const found: { fullPath: string; folder: string; size: number }[] = [];
-    await forEachLimited(wanted, 32, async (segments) => {
+    const found: { storedPath: string; fullPath: string; folder: string; size: number }[] = [];
+    await forEachLimited(wanted, 32, async ({ storedPath, segments }) => {
       const folder = await dirs.find([...shareSegments(ref), ...segments.slice(0, -1)]);
       if (folder === undefined) return;
       const fullPath = path.join(folder, segments.at(-1) as string);
       const size = await existingFileSize(fullPath, this.root);
-      if (size !== undefined) found.push({ fullPath, folder, size });
+      if (size !== undefined) found.push({ storedPath, fullPath, folder, size });
     });
+    if (history === 'keep') await this.history.keepObjects(ref, found);
+    this.history.forgetObjects(ref, found.map((file) => file.storedPath));
     let deleted = 0;
     let bytes = 0;
     try {
@@ -345,6 +406,9 @@ export class IncomingStore {
     const folder = path.join(this.root, ...segments);
     // rm removes a symlink itself, never what it points to
     await rm(folder, { recursive: true, force: true });
+    // the administrator's deletion takes the history too (a source's lives inside its folder)
+    if (segments.length > 1) await rm(path.join(this.root, segments[0] as string, HISTORY_FOLDER, ...segments.slice(1)), { recursive: true, force: true });
+    this.history.deleteAll(filter);
     // a source's partial uploads go with it (a user's or a share's expire on their own)
     if (segments.length === 1) await rm(path.join(this.partials.root, segments[0] as string), { recursive: true, force: true });
     if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
@@ -369,7 +433,7 @@ export class IncomingStore {
     body: Readable,
     ctSha256: AnnouncedSha256,
     maxBytes: number,
-    what: { storedPath: string } | 'manifest',
+    what: { storedPath: string } | ManifestWrite,
   ): Promise<{ size: number }> {
     const dirs = new RealDirectories(this.root);
     let temp: TempFile | undefined;
@@ -379,15 +443,25 @@ export class IncomingStore {
       // refused before reading the body when a symlink or folder sits at the name
       await existingFileSize(target, this.root);
       temp = new TempFile(folder, maxBytes, this.createWriteStream);
-      await temp.finish(await writeBody(temp, body, ctSha256));
+      const announced = await writeBody(temp, body, ctSha256);
+      await temp.finish(announced);
       const sizeBefore = await existingFileSize(target, this.root);
       // recorded before the rename, so no object of an unfinished run escapes the next cleanup
-      if (what !== 'manifest') this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: temp.size, replaced: sizeBefore !== undefined }]);
+      if ('storedPath' in what) this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: temp.size, replaced: sizeBefore !== undefined }]);
+      // what is replaced goes to history first: a source cannot erase it by writing over it
+      if (sizeBefore !== undefined) {
+        if ('storedPath' in what) await this.history.keepObjects(ref, [{ storedPath: what.storedPath, fullPath: target }]);
+        else await this.history.keepManifest(ref, what.manifest, target, what.manifest === 'delta' ? what.generation : undefined);
+      }
       await rename(temp.path, target);
       const size = temp.size;
       temp = undefined;
-      if (what === 'manifest') this.repo.clearUncommitted(ref);
-      this.adjust(ref, what !== 'manifest' && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      if ('storedPath' in what) this.history.recordObjects(ref, [{ path: what.storedPath, ctSha256: announced, size }]);
+      else {
+        this.repo.clearUncommitted(ref);
+        if (what.generation !== undefined) this.history.recordSnapshot(ref, { generation: what.generation, kind: what.manifest, size, ...what.totals });
+      }
+      this.adjust(ref, 'storedPath' in what && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
       const folders = new Set([folder, ...dirs.created.map((created) => path.dirname(created))]);
       await forEachLimited([...folders], 8, fsyncFolder);
       return { size };
@@ -401,26 +475,31 @@ export class IncomingStore {
   private async openStored(ref: ShareRef, folderSegments: readonly string[], name: string): Promise<StoredFileStream> {
     const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...folderSegments]);
     if (folder === undefined) throw notStored();
-    let handle;
-    try {
-      // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through
-      handle = await open(path.join(folder, name), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-    } catch (error) {
-      if (isCode(error, 'ENOENT')) throw notStored();
-      if (isCode(error, 'ELOOP', 'EISDIR')) throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
-      throw error;
-    }
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      await handle.close();
-      throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
-    }
-    return { stream: handle.createReadStream(), size: stats.size };
+    return openRegularFile(path.join(folder, name));
   }
 
   private adjust(ref: ShareRef, files: number, bytes: number): void {
     this.repo.adjustShare({ ...ref, files, bytes, receivedAt: this.now().toISOString() });
   }
+}
+
+/** Opens a stored file for reading: a regular file only, never through a symlink. */
+async function openRegularFile(fullPath: string): Promise<StoredFileStream> {
+  let handle;
+  try {
+    // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through
+    handle = await open(fullPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) throw notStored();
+    if (isCode(error, 'ELOOP', 'EISDIR')) throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
+    throw error;
+  }
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
+  }
+  return { stream: handle.createReadStream(), size: stats.size };
 }
 
 /** Streams `body` into `temp`, holding a trailer back when there is one; returns the hash the source announced. */
@@ -437,6 +516,8 @@ async function writeBody(temp: TempFile, body: Readable, ctSha256: AnnouncedSha2
   if (announced === undefined) throw new AnemoneError('HASH_MISMATCH', { message: 'The upload ended before its SHA-256 trailer' });
   return announced;
 }
+
+const NO_TOTALS: SnapshotTotals = { fileCount: null, bytes: null };
 
 function shareSegments(ref: ShareRef): string[] {
   return [checkedName(ref.source), checkedName(ref.user), checkedName(ref.share)];

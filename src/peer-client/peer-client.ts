@@ -8,6 +8,9 @@ import {
   MANIFEST_GENERATION_HEADER,
   IF_GENERATION_HEADER,
   MANIFEST_JOURNAL_HEADER,
+  MANIFEST_FILES_HEADER,
+  MANIFEST_BYTES_HEADER,
+  listSnapshotsResponse,
   SYNC_RUN_HEADER,
   SYNC_RUN_START,
   TRAILER_LENGTH,
@@ -51,6 +54,15 @@ export type ManifestFetch =
   | { kind: 'missing'; journals: boolean }
   | { kind: 'unchanged' }
   | { kind: 'stored'; base: Buffer; deltas: { generation: number; bytes: Buffer }[]; journals: boolean };
+
+/** Plaintext totals of the state a manifest describes, sent with it for the peer's snapshot list. */
+export interface ManifestTotals {
+  fileCount: number;
+  bytes: number;
+}
+
+/** A snapshot a peer keeps of a share. */
+export type PeerSnapshot = z.infer<typeof listSnapshotsResponse>['snapshots'][number];
 
 export interface PeerCredentials {
   /** This server's name, as the peer files our backups under `incoming/<sourceServer>/`. */
@@ -208,11 +220,17 @@ export class PeerClient {
    * generation the caller holds a copy of; a peer still at it answers
    * `unchanged`, with no body. `startsSyncRun` as for getManifest.
    */
-  async fetchManifest(user: string, share: string, options: CallOptions & { startsSyncRun?: boolean; ifGeneration?: number | undefined } = {}): Promise<ManifestFetch> {
+  async fetchManifest(
+    user: string,
+    share: string,
+    options: CallOptions & { startsSyncRun?: boolean; ifGeneration?: number | undefined; snapshot?: number | undefined } = {},
+  ): Promise<ManifestFetch> {
     const headers: Record<string, string> = {};
     if (options.startsSyncRun) headers[SYNC_RUN_HEADER] = SYNC_RUN_START;
     if (options.ifGeneration !== undefined) headers[IF_GENERATION_HEADER] = String(options.ifGeneration);
-    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal, headers }, [200, 304, 404]);
+    // a kept snapshot instead of the current state: `missing` when the peer keeps none of that generation
+    const query = options.snapshot === undefined ? {} : { query: { generation: String(options.snapshot) } };
+    const response = await this.sessionRequest('getManifest', { params: { user, share }, signal: options.signal, headers, ...query }, [200, 304, 404]);
     const journalHeader = response.headers[MANIFEST_JOURNAL_HEADER];
     const journals = typeof journalHeader === 'string';
     if (response.statusCode !== 200) {
@@ -226,23 +244,44 @@ export class PeerClient {
     return { kind: 'stored', base, deltas, journals };
   }
 
-  async getManifestDelta(user: string, share: string, generation: number, options: CallOptions = {}): Promise<Buffer> {
-    const response = await this.sessionRequest('getManifestDelta', { params: { user, share }, query: { generation: String(generation) }, signal: options.signal }, [200]);
+  async getManifestDelta(user: string, share: string, generation: number, options: CallOptions & { snapshot?: number | undefined } = {}): Promise<Buffer> {
+    const query = { generation: String(generation), ...(options.snapshot === undefined ? {} : { snapshot: String(options.snapshot) }) };
+    const response = await this.sessionRequest('getManifestDelta', { params: { user, share }, query, signal: options.signal }, [200]);
     return readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
   }
 
-  async putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string, options: CallOptions = {}): Promise<void> {
+  async putManifestDelta(
+    user: string,
+    share: string,
+    generation: number,
+    bytes: Buffer,
+    ctSha256: string,
+    options: CallOptions & { totals?: ManifestTotals | undefined } = {},
+  ): Promise<void> {
     const response = await this.sessionRequest(
       'putManifestDelta',
-      { params: { user, share }, query: { generation: String(generation) }, headers: binaryHeaders(ctSha256), body: bytes, signal: options.signal },
+      {
+        params: { user, share },
+        query: { generation: String(generation) },
+        headers: { ...binaryHeaders(ctSha256), ...totalsHeaders(options.totals) },
+        body: bytes,
+        signal: options.signal,
+      },
       [200, 201, 204],
     );
     await discard(response.body);
   }
 
-  async putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, options: CallOptions & { generation?: number } = {}): Promise<void> {
+  async putManifest(
+    user: string,
+    share: string,
+    bytes: Buffer,
+    ctSha256: string,
+    options: CallOptions & { generation?: number; totals?: ManifestTotals | undefined } = {},
+  ): Promise<void> {
     const headers = {
       ...binaryHeaders(ctSha256),
+      ...totalsHeaders(options.totals),
       ...(options.generation === undefined ? {} : { [MANIFEST_GENERATION_HEADER]: String(options.generation) }),
     };
     const response = await this.sessionRequest(
@@ -345,10 +384,17 @@ export class PeerClient {
     return (await readJson(response.body, storedCountResponse, this.transport.context)).stored;
   }
 
-  /** The stored encrypted bytes, streamed; a stream error is a PeerError too. */
-  async getFile(user: string, share: string, storedPath: string, options: CallOptions = {}): Promise<Readable> {
-    const response = await this.sessionRequest('getFile', { params: { user, share }, query: { path: storedPath }, signal: options.signal }, [200]);
+  /** The stored encrypted bytes, streamed (a stream error is a PeerError too); with `ctSha256`, that version, current or kept by the peer. */
+  async getFile(user: string, share: string, storedPath: string, options: CallOptions & { ctSha256?: string | undefined } = {}): Promise<Readable> {
+    const query = { path: storedPath, ...(options.ctSha256 === undefined ? {} : { ctSha256: options.ctSha256 }) };
+    const response = await this.sessionRequest('getFile', { params: { user, share }, query, signal: options.signal }, [200]);
     return withPeerErrors(response.body, this.transport.context);
+  }
+
+  /** The snapshots the peer keeps of a share, newest first. */
+  async listSnapshots(user: string, share: string, options: CallOptions = {}): Promise<PeerSnapshot[]> {
+    const response = await this.sessionRequest('listSnapshots', { params: { user, share }, signal: options.signal }, [200]);
+    return (await readJson(response.body, listSnapshotsResponse, this.transport.context)).snapshots;
   }
 
   async listFiles(user: string, share: string, options: CallOptions = {}): Promise<StoredFile[]> {
@@ -518,4 +564,8 @@ function* chunkPaths(paths: readonly string[], maxPaths = DELETE_CHUNK_PATHS): G
     bytes += size;
   }
   if (chunk.length > 0) yield chunk;
+}
+
+function totalsHeaders(totals: ManifestTotals | undefined): Record<string, string> {
+  return totals === undefined ? {} : { [MANIFEST_FILES_HEADER]: String(totals.fileCount), [MANIFEST_BYTES_HEADER]: String(totals.bytes) };
 }

@@ -2,7 +2,7 @@ import { encryptedLength, type FileContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { deletionPlanId, massDeletionGuard, planSync } from '../manifest/diff.js';
-import { type Manifest, type ManifestFile } from '../manifest/manifest.js';
+import { type Manifest, type ManifestFile, manifestTotals } from '../manifest/manifest.js';
 import { diffManifestFiles, shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
 import { openPeerManifest, sealManifest, sealManifestDelta } from '../manifest/sealed-manifest.js';
 import { type FsPath, fsRelPathFor } from '../manifest/file-keys.js';
@@ -332,13 +332,13 @@ async function writeDeltaOrFull(
     };
     const sealed = sealManifestDelta(input.userKey, delta);
     if (!shouldFold(peerHolds.journal, peerHolds.baseBytes, sealed.bytes.length)) {
-      await session.putManifestDelta(user, share, manifest.generation, sealed.bytes, sealed.ctSha256);
+      await session.putManifestDelta(user, share, manifest.generation, sealed.bytes, sealed.ctSha256, manifestTotals(manifest));
       const journal = { count: peerHolds.journal.count + 1, bytes: peerHolds.journal.bytes + sealed.bytes.length };
       return { manifest, baseBytes: peerHolds.baseBytes, journal, journals };
     }
   }
   const sealed = sealManifest(input.userKey, manifest);
-  await session.putManifest(user, share, sealed.bytes, sealed.ctSha256, manifest.generation);
+  await session.putManifest(user, share, sealed.bytes, sealed.ctSha256, manifest.generation, manifestTotals(manifest));
   return { manifest, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
 }
 

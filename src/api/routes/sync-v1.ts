@@ -14,7 +14,12 @@ import {
   SYNC_RUN_START,
   IF_GENERATION_HEADER,
   MANIFEST_JOURNAL_HEADER,
-  deltaQuery,
+  deltaAtQuery,
+  MANIFEST_FILES_HEADER,
+  MANIFEST_BYTES_HEADER,
+  manifestAtQuery,
+  versionedFileQuery,
+  listSnapshotsResponse,
   CT_SHA256_TRAILER,
   UPLOAD_OFFSET_HEADER,
   appendUploadQuery,
@@ -33,7 +38,6 @@ import {
   openSessionResponse,
   shareParams,
   storedCountResponse,
-  storedPathQuery,
   syncRoutes,
 } from '../../protocol/v1/index.js';
 
@@ -84,6 +88,14 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       share: params.share,
     });
 
+    /** A kept snapshot's full manifest, its journal (the deltas leading to it) in the journal header. */
+    const sendSnapshotManifest = async (reply: FastifyReply, share: ShareRef, generation: number) => {
+      const chain = store.snapshotChain(share, generation);
+      if (chain === undefined) throw new AnemoneError('NOT_FOUND', { message: `No snapshot of generation ${generation} of this share is kept here` });
+      reply.header(MANIFEST_JOURNAL_HEADER, chain.deltas.map((delta) => delta.generation).join(','));
+      return sendStored(reply, await store.openChainFile(chain.base));
+    };
+
     app.route({
       method: syncRoutes.hello.method,
       url: syncRoutes.hello.path,
@@ -116,9 +128,10 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       method: syncRoutes.getManifest.method,
       url: syncRoutes.getManifest.path,
       onRequest: requireSession,
-      schema: { params: shareParams },
+      schema: { params: shareParams, querystring: manifestAtQuery },
       handler: async (request, reply) => {
         const share = shareOf(request, request.params);
+        if (request.query.generation !== undefined) return sendSnapshotManifest(reply, share, request.query.generation);
         if (request.headers[SYNC_RUN_HEADER] === SYNC_RUN_START) {
           try {
             const dropped = await store.dropUncommitted(share);
@@ -141,9 +154,9 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       method: syncRoutes.putManifestDelta.method,
       url: syncRoutes.putManifestDelta.path,
       onRequest: requireSession,
-      schema: { params: shareParams, querystring: deltaQuery },
+      schema: { params: shareParams, querystring: deltaAtQuery.pick({ generation: true }) },
       handler: async (request, reply) => {
-        await store.putManifestDelta(shareOf(request, request.params), request.query.generation, uploadOf(request), announcedSha256(request));
+        await store.putManifestDelta(shareOf(request, request.params), request.query.generation, uploadOf(request), announcedSha256(request), announcedTotals(request));
         return reply.status(204).send();
       },
     });
@@ -152,8 +165,15 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       method: syncRoutes.getManifestDelta.method,
       url: syncRoutes.getManifestDelta.path,
       onRequest: requireSession,
-      schema: { params: shareParams, querystring: deltaQuery },
-      handler: async (request, reply) => sendStored(reply, await store.openManifestDelta(shareOf(request, request.params), request.query.generation)),
+      schema: { params: shareParams, querystring: deltaAtQuery },
+      handler: async (request, reply) => {
+        const share = shareOf(request, request.params);
+        const { generation, snapshot } = request.query;
+        if (snapshot === undefined) return sendStored(reply, await store.openManifestDelta(share, generation));
+        const delta = store.snapshotChain(share, snapshot)?.deltas.find((candidate) => candidate.generation === generation);
+        if (delta === undefined) throw new AnemoneError('NOT_FOUND', { message: `Snapshot ${snapshot} of this share has no delta of generation ${generation} kept here` });
+        return sendStored(reply, await store.openChainFile(delta.file));
+      },
     });
 
     app.route({
@@ -162,7 +182,7 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       onRequest: requireSession,
       schema: { params: shareParams },
       handler: async (request, reply) => {
-        await store.putManifest(shareOf(request, request.params), uploadOf(request), announcedSha256(request), announcedGeneration(request));
+        await store.putManifest(shareOf(request, request.params), uploadOf(request), announcedSha256(request), announcedGeneration(request), announcedTotals(request));
         return reply.status(204).send();
       },
     });
@@ -171,7 +191,7 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       method: syncRoutes.putFile.method,
       url: syncRoutes.putFile.path,
       onRequest: requireSession,
-      schema: { params: shareParams, querystring: storedPathQuery },
+      schema: { params: shareParams, querystring: versionedFileQuery.pick({ path: true }) },
       handler: async (request, reply) => {
         await store.putFile(shareOf(request, request.params), request.query.path, uploadOf(request), announcedSha256(request));
         return reply.status(204).send();
@@ -212,8 +232,16 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       method: syncRoutes.getFile.method,
       url: syncRoutes.getFile.path,
       onRequest: requireSession,
-      schema: { params: shareParams, querystring: storedPathQuery },
-      handler: async (request, reply) => sendStored(reply, await store.openFile(shareOf(request, request.params), request.query.path)),
+      schema: { params: shareParams, querystring: versionedFileQuery },
+      handler: async (request, reply) => sendStored(reply, await store.openFile(shareOf(request, request.params), request.query.path, request.query.ctSha256)),
+    });
+
+    app.route({
+      method: syncRoutes.listSnapshots.method,
+      url: syncRoutes.listSnapshots.path,
+      onRequest: requireSession,
+      schema: { params: shareParams, response: { 200: listSnapshotsResponse } },
+      handler: async (request) => ({ snapshots: store.listSnapshots(shareOf(request, request.params)) }),
     });
 
     app.route({
@@ -317,6 +345,11 @@ function addErrorHeaders(error: AnemoneError, reply: FastifyReply): void {
 /** The generation a source announces with its manifest, when it sends a well-formed one (stats only). */
 function announcedGeneration(request: FastifyRequest): number | undefined {
   return generationHeader(request, MANIFEST_GENERATION_HEADER);
+}
+
+/** The plaintext totals a source announces with a manifest or delta (shown with the snapshot only). */
+function announcedTotals(request: FastifyRequest): { fileCount: number | null; bytes: number | null } {
+  return { fileCount: generationHeader(request, MANIFEST_FILES_HEADER) ?? null, bytes: generationHeader(request, MANIFEST_BYTES_HEADER) ?? null };
 }
 
 function generationHeader(request: FastifyRequest, header: string): number | undefined {

@@ -51,6 +51,33 @@ export const MANIFEST_JOURNAL_HEADER = 'x-anemone-manifest-journal';
 /** Query of putManifestDelta and getManifestDelta: the generation the delta leads to. */
 export const deltaQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
+/**
+ * History (a peer keeps what sources replace or delete, docs/protocol.md
+ * "History"). Optional headers of putManifest and putManifestDelta: the
+ * plaintext file count and bytes of the whole state the manifest describes;
+ * the peer shows them with the snapshot and trusts nothing to them.
+ */
+export const MANIFEST_FILES_HEADER = 'x-anemone-manifest-files';
+export const MANIFEST_BYTES_HEADER = 'x-anemone-manifest-bytes';
+
+/** Optional query of getFile: the version of the stored path with this ciphertext SHA-256 (current or kept). */
+export const versionedFileQuery = z.object({ path: z.string().min(1).max(4096), ctSha256: z.string().regex(/^[0-9a-f]{64}$/).optional() });
+/** Optional query of getManifest: the snapshot at this generation (its manifest, and its journal in the header). */
+export const manifestAtQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() });
+/** getManifestDelta's query: with `snapshot`, the delta of that snapshot's journal (it may since have been replaced). */
+export const deltaAtQuery = z.object({
+  generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  snapshot: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export const snapshotSchema = z.object({
+  generation: z.number().int().positive(),
+  committedAt: z.string(),
+  fileCount: z.number().int().nonnegative().nullable(),
+  bytes: z.number().int().nonnegative().nullable(),
+});
+/** listSnapshots: the snapshots the peer keeps of a share, newest first. */
+export const listSnapshotsResponse = z.object({ snapshots: z.array(snapshotSchema) });
+
 /** Header of appendUpload: the byte of the object its body starts at, which must be what the peer holds. */
 export const UPLOAD_OFFSET_HEADER = 'x-anemone-upload-offset';
 
@@ -171,7 +198,7 @@ export const syncRoutes = {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest`,
     auth: 'session',
-    summary: 'The stored `_manifest.json.enc` of a share, as bytes.',
+    summary: 'The stored `_manifest.json.enc` of a share, as bytes; with `?generation=`, the full manifest of that kept snapshot (its journal in the header).',
     errors: [...sessionErrors, 'NOT_FOUND'],
   },
   putManifest: {
@@ -192,7 +219,7 @@ export const syncRoutes = {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest/delta`,
     auth: 'session',
-    summary: 'The stored delta of the journal leading to `?generation=`, as bytes.',
+    summary: 'The stored delta of the journal leading to `?generation=`, as bytes; with `?snapshot=`, the delta of that kept snapshot\'s journal.',
     errors: [...sessionErrors, 'NOT_FOUND', 'VALIDATION_FAILED'],
   },
   putFile: {
@@ -229,8 +256,15 @@ export const syncRoutes = {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/file`,
     auth: 'session',
-    summary: 'Streams one stored encrypted file back (for restore).',
+    summary: 'Streams one stored encrypted file back (for restore); with `?ctSha256=`, that version of it, current or kept.',
     errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND'],
+  },
+  listSnapshots: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/shares/:user/:share/snapshots`,
+    auth: 'session',
+    summary: 'The snapshots the peer keeps of a share (generation, commit time, announced totals), newest first.',
+    errors: sessionErrors,
   },
   listFiles: {
     method: 'GET',
