@@ -95,6 +95,15 @@ describe('ShareHistory through IncomingStore', () => {
     );
   });
 
+  it('answers a generation written twice with its first commit: a rewrite cannot stand in for a snapshot', async () => {
+    const [genuine, rewrite] = [randomBytes(50), randomBytes(50)];
+    await commit(1, genuine);
+    await commit(1, rewrite);
+    const chain = store.snapshotChain(ref, 1);
+    assert.deepEqual(chain && (await buffer((await store.openChainFile(chain.base)).stream)), genuine);
+    assert.deepEqual(await buffer((await store.openManifest(ref)).stream), rewrite, 'the current state is the rewrite');
+  });
+
   it('keeps what a batch and a resumed upload replace', async () => {
     const [old1, old2, new1, new2] = [randomBytes(10), randomBytes(11), randomBytes(12), randomBytes(13)];
     await put('x.enc', old1);

@@ -139,8 +139,8 @@ export class ShareHistory {
 
   /**
    * The stored files of snapshot `generation`: the manifest and deltas as
-   * they stood when it was committed (the latest commit of that generation,
-   * should a source have written it twice).
+   * they stood when it was committed (its first commit, should a source have
+   * written it twice: a later write cannot stand in for a snapshot).
    */
   chainAt(ref: ShareKey, generation: number): SnapshotChain | undefined {
     const rows = this.options.repo.listSnapshots(ref);
@@ -158,12 +158,12 @@ export class ShareHistory {
     this.options.repo.deleteAll(filter);
   }
 
-  /** The snapshots kept of a share, one per generation (its last commit), newest first. */
+  /** The snapshots kept of a share, one per generation (its first commit), newest first. */
   listSnapshots(ref: ShareKey): { generation: number; committedAt: string; fileCount: number | null; bytes: number | null }[] {
     const rows = this.options.repo.listSnapshots(ref);
-    const latest = new Map<number, SnapshotRow>();
-    for (const row of rows) latest.set(row.generation, row);
-    return [...latest.values()]
+    const first = new Map<number, SnapshotRow>();
+    for (const row of rows) if (!first.has(row.generation)) first.set(row.generation, row);
+    return [...first.values()]
       .filter((row) => snapshotChain(rows, row.generation) !== undefined)
       .sort((a, b) => b.generation - a.generation)
       .map((row) => ({ generation: row.generation, committedAt: row.committedAt, fileCount: row.fileCount, bytes: row.bytes }));
@@ -185,13 +185,14 @@ export function historySegments(ref: ShareKey): string[] {
 }
 
 /**
- * The rows that make snapshot `generation`: its last commit S; if S is a
- * delta, the full manifest committed last before it and, per generation
- * after that base up to S's, the delta committed last (a rewritten delta
- * replaces the earlier one, as it did on disk).
+ * The rows that make snapshot `generation`: its first commit S (a source
+ * that writes a generation again, by mistake or hostile, cannot replace a
+ * snapshot); if S is a delta, the full manifest committed last before it
+ * and, per generation after that base up to S's, the delta committed last
+ * before S (what the journal held on disk when S was committed).
  */
 export function snapshotChain(rows: readonly SnapshotRow[], generation: number): { base: SnapshotRow; deltas: SnapshotRow[] } | undefined {
-  const target = rows.filter((row) => row.generation === generation).at(-1);
+  const target = rows.find((row) => row.generation === generation);
   if (target === undefined) return undefined;
   if (target.kind === 'full') return { base: target, deltas: [] };
   const base = rows.filter((row) => row.kind === 'full' && row.id < target.id).at(-1);
