@@ -148,6 +148,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       recovery.kits.start();
       scheduler.start();
       incoming.partialSweep.start();
+      incoming.historyPrune.start();
       const port = (app.server.address() as AddressInfo).port;
       const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
       logger.info({ port, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
@@ -158,6 +159,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await recovery.kits.stop();
       scheduler.stop();
       incoming.partialSweep.stop();
+      incoming.historyPrune.stop();
       await sync.stopAll();
       await restore.stopAll();
       await peers.close();

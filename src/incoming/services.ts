@@ -8,6 +8,7 @@ import { IncomingAdmin } from './incoming-admin.js';
 import { PeerAuth } from './peer-auth.js';
 import { RecoveryKitStore } from './recovery-kit-store.js';
 import { SourceCertificates } from './source-certificates.js';
+import { HistoryPruner } from './history-pruner.js';
 import { ShareHistory } from './share-history.js';
 import { IncomingStore } from './store.js';
 import { SyncSessions } from './sync-sessions.js';
@@ -24,6 +25,9 @@ export interface IncomingServices {
   kits: RecoveryKitStore;
   /** Removes abandoned partial uploads now and every `partialSweepMs`; `stop` ends the timer. */
   partialSweep: { start(): void; stop(): void };
+  /** Retention: what history the next prune frees, and the prune itself (daily once `start`ed). */
+  pruner: HistoryPruner;
+  historyPrune: { start(): void; stop(): void };
 }
 
 export interface IncomingOptions {
@@ -38,7 +42,11 @@ export interface IncomingOptions {
   maxPartialsPerSource?: number | undefined;
   /** The clock of history and retention; tests move it. */
   now?: (() => Date) | undefined;
+  /** How often retention prunes history; daily by default. */
+  historyPruneMs?: number | undefined;
 }
+
+const DEFAULT_HISTORY_PRUNE_MS = 24 * 60 * 60 * 1000;
 
 const DEFAULT_PARTIAL_SWEEP_MS = 60 * 60 * 1000;
 
@@ -96,11 +104,34 @@ export async function openIncomingServices(deps: {
       sweepTimer = undefined;
     },
   };
+  const pruner = new HistoryPruner({ repo: deps.repos.incomingHistory, history, now, logger: deps.logger });
+  const prune = async () => {
+    try {
+      await pruner.prune();
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'could not apply retention to incoming history; tried again at the next run');
+    }
+  };
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const historyPrune = {
+    start: () => {
+      if (pruneTimer !== undefined) return;
+      void prune();
+      pruneTimer = setInterval(() => void prune(), deps.options?.historyPruneMs ?? DEFAULT_HISTORY_PRUNE_MS);
+      pruneTimer.unref();
+    },
+    stop: () => {
+      clearInterval(pruneTimer);
+      pruneTimer = undefined;
+    },
+  };
   return {
+    pruner,
+    historyPrune,
     settings,
     auth: new PeerAuth({ settings, certificates, sessions, limiter: new FailureLimiter(), serverName: deps.serverName, fingerprint: deps.fingerprint }),
     store,
-    admin: new IncomingAdmin({ repo: deps.repos.incoming, store, certificates, sessions }),
+    admin: new IncomingAdmin({ repo: deps.repos.incoming, store, certificates, sessions, history: deps.repos.incomingHistory, pruner }),
     kits: new RecoveryKitStore(deps.incomingDir, deps.options?.createWriteStream),
     partialSweep,
   };

@@ -57,7 +57,11 @@ export class ShareHistory {
   constructor(private readonly options: ShareHistoryOptions) {}
 
   retains(source: string): boolean {
-    return this.options.keepVersionsDays(source) > 0;
+    return this.keepVersionsDays(source) > 0;
+  }
+
+  keepVersionsDays(source: string): number {
+    return this.options.keepVersionsDays(source);
   }
 
   /** The object at each `fullPath` is about to be replaced or deleted: kept as a version (unless retention is 0). */
@@ -193,7 +197,12 @@ export function historySegments(ref: ShareKey): string[] {
  */
 export function snapshotChain(rows: readonly SnapshotRow[], generation: number): { base: SnapshotRow; deltas: SnapshotRow[] } | undefined {
   const target = rows.find((row) => row.generation === generation);
-  if (target === undefined) return undefined;
+  return target === undefined ? undefined : chainFrom(rows, target);
+}
+
+/** The rows that make the state `target` committed: itself, or its base and the deltas before it. */
+export function chainFrom(rows: readonly SnapshotRow[], target: SnapshotRow): { base: SnapshotRow; deltas: SnapshotRow[] } | undefined {
+  const { generation } = target;
   if (target.kind === 'full') return { base: target, deltas: [] };
   const base = rows.filter((row) => row.kind === 'full' && row.id < target.id).at(-1);
   if (base === undefined) return undefined;
