@@ -75,7 +75,7 @@ describe('retention on the peer', () => {
     // a per-source override, then the clock moves past it
     const patched = await b.admin.request('PATCH', '/api/admin/incoming/server-a', { keepVersionsDays: 5 });
     assert.equal(patched.status, 200);
-    assert.deepEqual([patched.body.keepVersionsDays, patched.body.keepVersionsDaysOverride], [5, 5]);
+    assert.deepEqual([(patched.body as IncomingSource).keepVersionsDays, (patched.body as IncomingSource).keepVersionsDaysOverride], [5, 5]);
     offsetMs = 6 * DAY;
     const due = await sourceOnB();
     assert.equal(due.prunableBytes, kept.versionBytes, 'the next prune frees every version');
@@ -87,6 +87,6 @@ describe('retention on the peer', () => {
     assert.equal(pruned.bytesUsed, kept.bytesUsed, 'the current state is untouched');
 
     const cleared = await b.admin.request('PATCH', '/api/admin/incoming/server-a', { keepVersionsDays: null });
-    assert.deepEqual([cleared.body.keepVersionsDays, cleared.body.keepVersionsDaysOverride], [20, null], 'back to the server setting');
+    assert.deepEqual([(cleared.body as IncomingSource).keepVersionsDays, (cleared.body as IncomingSource).keepVersionsDaysOverride], [20, null], 'back to the server setting');
   });
 });
