@@ -109,6 +109,11 @@ export const errorCatalogue = {
     message: 'The upload does not continue where this server stopped receiving it',
     hint: 'Nothing to do: the sending server asks for the offset again and continues from there.',
   },
+  SOURCE_QUOTA_EXCEEDED: {
+    status: 507,
+    message: 'This source server holds as much as its quota allows on this peer',
+    hint: "Ask the peer's administrator to raise the quota on the Incoming page or shorten its retention; what the peer already holds is intact.",
+  },
   INSUFFICIENT_STORAGE: {
     status: 507,
     message: '507 Insufficient Storage — the peer\'s disk is full',

@@ -60,6 +60,16 @@ export class ShareHistory {
     return this.keepVersionsDays(source) > 0;
   }
 
+  /** The quota of a source (current state and history together), or null for none. */
+  maxBytes(source: string): number | null {
+    return this.options.repo.limitsOf(source).maxBytes;
+  }
+
+  /** Bytes of history a source holds here, every share together. */
+  sourceHistoryBytes(source: string): number {
+    return this.options.repo.sharesWithHistory(source).reduce((total, ref) => total + this.options.repo.historyBytes(ref), 0);
+  }
+
   keepVersionsDays(source: string): number {
     return this.options.keepVersionsDays(source);
   }

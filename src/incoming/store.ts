@@ -100,6 +100,7 @@ export class IncomingStore {
   /** A resumable upload of a large object: creates or finds its partial, answers the bytes held durably. */
   async uploadOffset(ref: ShareRef, storedPath: string, uploadId: string, size: number): Promise<{ offset: number }> {
     safeStoredPathSegments(storedPath);
+    this.checkQuota(ref.source);
     if (size > this.maxUploadBytes) {
       throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${this.maxUploadBytes} bytes)` });
     }
@@ -156,8 +157,24 @@ export class IncomingStore {
     }
   }
 
+  /**
+   * Past its quota a source's new data is refused (507), before its body is
+   * read; history is never dropped early to make room.
+   */
+  checkQuota(source: string): void {
+    const maxBytes = this.history.maxBytes(source);
+    if (maxBytes === null) return;
+    const current = this.repo.listShares(source).reduce((total, row) => total + row.bytesUsed, 0);
+    const versions = this.history.sourceHistoryBytes(source);
+    if (current + versions < maxBytes) return;
+    throw new AnemoneError('SOURCE_QUOTA_EXCEEDED', {
+      message: `${source} may store ${gigabytes(maxBytes)} here; it holds ${gigabytes(current + versions)} (current ${gigabytes(current)}, versions ${gigabytes(versions)}). Ask the peer's administrator to raise the quota or shorten the retention`,
+    });
+  }
+
   async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
     const segments = safeStoredPathSegments(storedPath);
+    this.checkQuota(ref.source);
     return this.writes.during(ref, () =>
       this.writeOne(ref, segments.slice(0, -1), segments.at(-1) as string, body, ctSha256, this.maxUploadBytes, { storedPath }),
     );
@@ -235,6 +252,7 @@ export class IncomingStore {
   }
 
   async putBatch(ref: ShareRef, body: Readable): Promise<{ stored: number }> {
+    this.checkQuota(ref.source);
     const record = (outcome: BatchOutcome) => {
       if (outcome.stored > 0) this.adjust(ref, outcome.newFiles, outcome.bytesDelta);
     };
@@ -518,6 +536,11 @@ async function writeBody(temp: TempFile, body: Readable, ctSha256: AnnouncedSha2
 }
 
 const NO_TOTALS: SnapshotTotals = { fileCount: null, bytes: null };
+
+/** Bytes as a person reads a quota: decimal gigabytes below 1 GB too, one decimal. */
+function gigabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1).replace(/\.0$/, '')} GB` : `${(bytes / 1e6).toFixed(1).replace(/\.0$/, '')} MB`;
+}
 
 function shareSegments(ref: ShareRef): string[] {
   return [checkedName(ref.source), checkedName(ref.user), checkedName(ref.share)];

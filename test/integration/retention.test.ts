@@ -89,4 +89,21 @@ describe('retention on the peer', () => {
     const cleared = await b.admin.request('PATCH', '/api/admin/incoming/server-a', { keepVersionsDays: null });
     assert.deepEqual([(cleared.body as IncomingSource).keepVersionsDays, (cleared.body as IncomingSource).keepVersionsDaysOverride], [20, null], 'back to the server setting');
   });
+
+  it('refuses new data past a quota with 507 and a message naming it, which the source logs; nothing held is dropped', async () => {
+    const before = await sourceOnB();
+    const quota = await b.admin.request('PATCH', '/api/admin/incoming/server-a', { maxBytes: before.bytesUsed + before.versionBytes });
+    assert.equal((quota.body as IncomingSource).maxBytes, before.bytesUsed + before.versionBytes);
+    await writeFiles(aliceBackup, { 'c.bin': randomBytes(10_000) });
+    const [log] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(log?.status, 'failure', JSON.stringify(log));
+    assert.equal(log?.errorCode, 'INSUFFICIENT_STORAGE');
+    assert.match(log?.error ?? '', /server-a may store 0\.1 MB here; it holds 0\.1 MB \(current 0\.1 MB, versions 0 MB\)/);
+    const after = await sourceOnB();
+    assert.deepEqual([after.bytesUsed, after.versionBytes], [before.bytesUsed, before.versionBytes], 'nothing held was dropped, nothing new stored');
+
+    await b.admin.request('PATCH', '/api/admin/incoming/server-a', { maxBytes: null });
+    const [retried] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(retried?.status, 'success', 'without the quota the sync goes through');
+  });
 });

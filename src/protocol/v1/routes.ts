@@ -153,6 +153,7 @@ export type SyncErrorCode =
   | 'HASH_MISMATCH'
   | 'PAYLOAD_TOO_LARGE'
   | 'INSUFFICIENT_STORAGE'
+  | 'SOURCE_QUOTA_EXCEEDED'
   | 'TOO_MANY_ATTEMPTS'
   | 'NOT_FOUND'
   | 'UPLOAD_OFFSET_MISMATCH'
@@ -227,14 +228,14 @@ export const syncRoutes = {
     path: `${SYNC_PREFIX}/shares/:user/:share/file`,
     auth: 'session',
     summary: 'Stores one encrypted file at `?path=` (a stored name ending in `.enc`), atomically.',
-    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED'],
   },
   putBatch: {
     method: 'POST',
     path: `${SYNC_PREFIX}/shares/:user/:share/batch`,
     auth: 'session',
     summary: 'Stores many small encrypted files in one request; durable as a batch.',
-    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED'],
   },
   uploadOffset: {
     method: 'POST',
@@ -242,7 +243,7 @@ export const syncRoutes = {
     auth: 'session',
     summary:
       'Creates or finds the resumable upload of a large object (body: stored path, upload id, ciphertext size) and answers the bytes the peer holds of it, fsynced. Another upload id for the path discards the old partial.',
-    errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED'],
   },
   appendUpload: {
     method: 'PUT',
