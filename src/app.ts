@@ -183,6 +183,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       scheduler.start();
       alerts.start();
       incoming.partialSweep.start();
+      incoming.historyPrune.start();
       const port = (app.server.address() as AddressInfo).port;
       const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
       logger.info({ port, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
@@ -194,6 +195,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       scheduler.stop();
       alerts.stop();
       incoming.partialSweep.stop();
+      incoming.historyPrune.stop();
       await sync.stopAll();
       await notifier.stop();
       await restore.stopAll();

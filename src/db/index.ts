@@ -1,6 +1,7 @@
 import type { Database } from './database.js';
 import { ApiTokensRepo } from './api-tokens-repo.js';
 import { FileHashesRepo } from './file-hashes-repo.js';
+import { IncomingHistoryRepo } from './incoming-history-repo.js';
 import { IncomingRepo } from './incoming-repo.js';
 import { KeyRequestsRepo } from './key-requests-repo.js';
 import { LastSyncRepo } from './last-sync-repo.js';
@@ -25,7 +26,8 @@ export { FileHashesRepo };
 export type { PeerRow, PeerSettings, PeerContact, StoredUploadWindow } from './peers-repo.js';
 export { PeersRepo };
 export type { IncomingShareRow, IncomingSourceRow } from './incoming-repo.js';
-export { IncomingRepo };
+export { IncomingRepo, IncomingHistoryRepo };
+export type { CurrentObject, ObjectVersionRow, SnapshotRow, SourceLimits } from './incoming-history-repo.js';
 export type { RestoredUser, RestoredPeer, NamedSyncState } from './recovery-repo.js';
 export { RecoveryRepo, KeyRequestsRepo };
 export { SessionsRepo, SettingsRepo, SharesRepo, UsersRepo };
@@ -49,6 +51,8 @@ export interface Repositories {
   peerManifests: PeerManifestsRepo;
   peers: PeersRepo;
   incoming: IncomingRepo;
+  /** The peer's history of what sources stored: versions, snapshots, retention and quota per source. */
+  incomingHistory: IncomingHistoryRepo;
   /** Rows a recovery kit reads and a rebuilt server writes back. */
   recovery: RecoveryRepo;
   keyRequests: KeyRequestsRepo;
@@ -76,6 +80,7 @@ export function createRepositories(db: Database): Repositories {
     peerManifests: new PeerManifestsRepo(db),
     peers: new PeersRepo(db),
     incoming: new IncomingRepo(db),
+    incomingHistory: new IncomingHistoryRepo(db),
     recovery: new RecoveryRepo(db),
     keyRequests: new KeyRequestsRepo(db),
     lastSync: new LastSyncRepo(db),

@@ -238,4 +238,56 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX sync_logs_status ON sync_logs(status);
   `,
+  // 12: the receiving side keeps history (a backup, not a mirror): the current objects with their ciphertext SHA-256,
+  // the versions they replaced (files under incoming/<source>/.history/), every manifest commit as a snapshot,
+  // and each source's retention and quota overrides (NULL = the server's setting, no quota)
+  `
+  CREATE TABLE incoming_objects (
+    source    TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    share     TEXT NOT NULL,
+    path      TEXT NOT NULL,
+    ct_sha256 TEXT NOT NULL,
+    size      INTEGER NOT NULL,
+    stored_at TEXT NOT NULL,
+    PRIMARY KEY (source, user, share, path)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE incoming_versions (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    user          TEXT NOT NULL,
+    share         TEXT NOT NULL,
+    stored_path   TEXT NOT NULL,
+    ct_sha256     TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    stored_at     TEXT NOT NULL,
+    superseded_at TEXT NOT NULL,
+    file          TEXT NOT NULL
+  );
+  CREATE INDEX incoming_versions_path ON incoming_versions(source, user, share, stored_path, ct_sha256);
+
+  -- one row per manifest or delta a source committed; history_file NULL while it sits in the current layout
+  CREATE TABLE incoming_snapshots (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    user          TEXT NOT NULL,
+    share         TEXT NOT NULL,
+    generation    INTEGER NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('full', 'delta')),
+    committed_at  TEXT NOT NULL,
+    superseded_at TEXT,
+    file_count    INTEGER,
+    bytes         INTEGER,
+    size          INTEGER NOT NULL,
+    history_file  TEXT
+  );
+  CREATE INDEX incoming_snapshots_share ON incoming_snapshots(source, user, share, generation);
+
+  CREATE TABLE incoming_source_limits (
+    source             TEXT PRIMARY KEY,
+    keep_versions_days INTEGER,
+    max_bytes          INTEGER
+  );
+  `,
 ];

@@ -139,6 +139,11 @@ export const errorCatalogue = {
     message: 'This server speaks peer protocol v1; the other server needs a newer version',
     hint: 'Upgrade this server to the version the other server runs; until then the two cannot sync.',
   },
+  SOURCE_QUOTA_EXCEEDED: {
+    status: 507,
+    message: 'This source server holds as much as its quota allows on this peer',
+    hint: "Ask the peer's administrator to raise the quota on the Incoming page or shorten its retention; what the peer already holds is intact.",
+  },
   INSUFFICIENT_STORAGE: {
     status: 507,
     message: '507 Insufficient Storage — the peer\'s disk is full',

@@ -42,6 +42,10 @@ export interface BatchTarget {
   createWriteStream: WriteStreamFactory;
   /** Called with the objects about to be renamed into place, before the first rename (the record of uncommitted objects). */
   beforeRename?: (objects: readonly UncommittedObject[]) => void;
+  /** Called before the renames with the objects about to be replaced, to keep them (share-history.ts). */
+  keepReplaced?: (objects: readonly { storedPath: string; fullPath: string }[]) => Promise<void>;
+  /** Called with the objects renamed into place and the SHA-256 each was checked against. */
+  placed?: (objects: readonly { path: string; ctSha256: string; size: number }[]) => void;
 }
 
 /** What a batch changed, for the share's stats. */
@@ -103,7 +107,7 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
     }
     parser.finish();
     await finishing.all();
-    return await commit(items, dirs.created, record, target.beforeRename);
+    return await commit(items, dirs.created, record, target);
   } catch (error) {
     await finishing.settle();
     await runWorkerPool(items.filter((item) => !item.settled), (item) => item.temp.discard(), { concurrency: FS_CONCURRENCY });
@@ -116,7 +120,7 @@ async function commit(
   items: BatchItem[],
   createdFolders: readonly string[],
   record: (outcome: BatchOutcome) => void,
-  beforeRename: BatchTarget['beforeRename'],
+  hooks: Pick<BatchTarget, 'beforeRename' | 'keepReplaced' | 'placed'>,
 ): Promise<BatchOutcome> {
   // every target checked before any rename, so a symlink or folder in the way fails the batch whole
   for (const item of items) {
@@ -134,7 +138,9 @@ async function commit(
     item.settled = true;
   }, { concurrency: FS_CONCURRENCY });
 
-  beforeRename?.(finals.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: item.sizeBefore !== undefined })));
+  hooks.beforeRename?.(finals.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: item.sizeBefore !== undefined })));
+  const replacing = finals.filter((item) => item.sizeBefore !== undefined);
+  if (replacing.length > 0) await hooks.keepReplaced?.(replacing.map((item) => ({ storedPath: item.storedPath, fullPath: item.target })));
   try {
     await runWorkerPool(finals, async (item) => {
       await rename(item.temp.path, item.target);
@@ -142,7 +148,9 @@ async function commit(
       item.settled = true;
     }, { concurrency: FS_CONCURRENCY });
   } finally {
-    record(outcomeOf(finals.filter((item) => item.renamed)));
+    const renamed = finals.filter((item) => item.renamed);
+    hooks.placed?.(renamed.map((item) => ({ path: item.storedPath, ctSha256: item.ctSha256, size: item.temp.size })));
+    record(outcomeOf(renamed));
   }
   const folders = new Set(finals.map((item) => item.folder));
   for (const created of createdFolders) folders.add(path.dirname(created));

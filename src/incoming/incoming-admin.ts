@@ -1,5 +1,7 @@
 import type { IncomingRepo, IncomingShareRow, IncomingSourceRow } from '../db/incoming-repo.js';
+import type { IncomingHistoryRepo, SourceLimits } from '../db/incoming-history-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
+import type { HistoryPruner } from './history-pruner.js';
 import type { SourceCertificates } from './source-certificates.js';
 import type { IncomingStore } from './store.js';
 import type { SyncSessions } from './sync-sessions.js';
@@ -12,6 +14,10 @@ export interface IncomingShareSummary {
   lastReceivedAt: string | null;
   /** The manifest generation the source announced last (the peer cannot read the manifest). */
   generation: number | null;
+  /** Bytes kept as history: replaced and deleted objects, old manifests and deltas. */
+  versionBytes: number;
+  /** What the next prune of retention frees. */
+  prunableBytes: number;
 }
 
 export interface IncomingSourceSummary {
@@ -22,6 +28,14 @@ export interface IncomingSourceSummary {
   fileCount: number;
   bytesUsed: number;
   lastReceivedAt: string | null;
+  versionBytes: number;
+  prunableBytes: number;
+  /** This source's retention: its override, else the server's. */
+  keepVersionsDays: number;
+  /** Null: the server's setting applies. */
+  keepVersionsDaysOverride: number | null;
+  /** The most this source may hold here, current state and history together; null: no quota. */
+  maxBytes: number | null;
   shares: IncomingShareSummary[];
 }
 
@@ -30,14 +44,34 @@ export interface IncomingOverview {
   peerCount: number;
   fileCount: number;
   bytesUsed: number;
+  /** Bytes kept as history, every source together. */
+  versionBytes: number;
   sources: IncomingSourceSummary[];
 }
 
 /** The administrator's view of incoming backups: stats, deletion, accepting a source's new certificate. */
 export class IncomingAdmin {
   constructor(
-    private readonly deps: { repo: IncomingRepo; store: IncomingStore; certificates: SourceCertificates; sessions: SyncSessions },
+    private readonly deps: {
+      repo: IncomingRepo;
+      store: IncomingStore;
+      certificates: SourceCertificates;
+      sessions: SyncSessions;
+      history: IncomingHistoryRepo;
+      pruner: HistoryPruner;
+    },
   ) {}
+
+  /** A source's own retention and quota (`null`: the server's retention, no quota); fields left out stay as they are. */
+  setLimits(name: string, input: Partial<SourceLimits>): IncomingSourceSummary {
+    this.source(name);
+    const current = this.deps.history.limitsOf(name);
+    this.deps.history.setLimits(name, {
+      keepVersionsDays: input.keepVersionsDays === undefined ? current.keepVersionsDays : input.keepVersionsDays,
+      maxBytes: input.maxBytes === undefined ? current.maxBytes : input.maxBytes,
+    });
+    return this.source(name);
+  }
 
   overview(): IncomingOverview {
     const sources = this.summaries();
@@ -45,6 +79,7 @@ export class IncomingAdmin {
       peerCount: sources.filter((source) => source.shares.length > 0).length,
       fileCount: sum(sources.map((source) => source.fileCount)),
       bytesUsed: sum(sources.map((source) => source.bytesUsed)),
+      versionBytes: sum(sources.map((source) => source.versionBytes)),
       sources,
     };
   }
@@ -77,17 +112,35 @@ export class IncomingAdmin {
     const bindings = only === undefined ? this.deps.repo.listSources() : [this.deps.repo.findSource(only)].filter((row) => row !== undefined);
     const shares = this.deps.repo.listShares(only);
     const names = [...new Set([...bindings.map((row) => row.name), ...shares.map((row) => row.source)])].sort();
-    return names.map((name) =>
-      summarise(
+    return names.map((name) => {
+      const summary = summarise(
         name,
         bindings.find((row) => row.name === name),
         shares.filter((row) => row.source === name),
-      ),
-    );
+      );
+      for (const share of summary.shares) {
+        const ref = { source: name, user: share.user, share: share.share };
+        share.versionBytes = this.deps.history.historyBytes(ref);
+        share.prunableBytes = this.deps.pruner.plan(ref).bytes;
+      }
+      const limits = this.deps.history.limitsOf(name);
+      return {
+        ...summary,
+        versionBytes: sum(summary.shares.map((share) => share.versionBytes)),
+        prunableBytes: sum(summary.shares.map((share) => share.prunableBytes)),
+        keepVersionsDays: this.deps.pruner.keepVersionsDays(name),
+        keepVersionsDaysOverride: limits.keepVersionsDays,
+        maxBytes: limits.maxBytes,
+      };
+    });
   }
 }
 
-function summarise(name: string, binding: IncomingSourceRow | undefined, shares: IncomingShareRow[]): IncomingSourceSummary {
+function summarise(
+  name: string,
+  binding: IncomingSourceRow | undefined,
+  shares: IncomingShareRow[],
+): Omit<IncomingSourceSummary, 'versionBytes' | 'prunableBytes' | 'keepVersionsDays' | 'keepVersionsDaysOverride' | 'maxBytes'> {
   const received = shares.map((row) => row.lastReceivedAt).filter((at): at is string => at !== null);
   return {
     name,
@@ -97,7 +150,16 @@ function summarise(name: string, binding: IncomingSourceRow | undefined, shares:
     bytesUsed: sum(shares.map((row) => row.bytesUsed)),
     // ISO-8601 strings of one clock sort as the times they name
     lastReceivedAt: received.length > 0 ? received.sort().at(-1) ?? null : null,
-    shares: shares.map(({ user, share, fileCount, bytesUsed, lastReceivedAt, generation }) => ({ user, share, fileCount, bytesUsed, lastReceivedAt, generation })),
+    shares: shares.map(({ user, share, fileCount, bytesUsed, lastReceivedAt, generation }) => ({
+      user,
+      share,
+      fileCount,
+      bytesUsed,
+      lastReceivedAt,
+      generation,
+      versionBytes: 0,
+      prunableBytes: 0,
+    })),
   };
 }
 

@@ -108,7 +108,7 @@ export class PartialUploads {
    * path when the object is whole and its hash matches, for the caller to
    * commit; a body that ends early leaves the partial at what arrived, fsynced.
    */
-  async append(target: PartialTarget, uploadId: string, offset: number, body: Readable): Promise<{ partPath: string; size: number } | { incomplete: number }> {
+  async append(target: PartialTarget, uploadId: string, offset: number, body: Readable): Promise<{ partPath: string; size: number; ctSha256: string } | { incomplete: number }> {
     // a connection that drops while the partial is being rehashed must not be an unhandled 'error': the read below sees it
     body.on('error', () => undefined);
     const files = this.filesOf(target);
@@ -164,7 +164,7 @@ export class PartialUploads {
     offset: number,
     body: Readable,
     onStop: (stop: () => void) => void,
-  ): Promise<{ partPath: string; size: number } | { incomplete: number }> {
+  ): Promise<{ partPath: string; size: number; ctSha256: string } | { incomplete: number }> {
     const hash = createHash('sha256');
     if (offset > 0) await hashExisting(files.part, hash);
     // at 0 the part is empty (a request that died before its first byte): written anew
@@ -203,7 +203,7 @@ export class PartialUploads {
       await this.discardFiles(files);
       throw new AnemoneError('HASH_MISMATCH', { message: `The file arrived damaged: its SHA-256 is ${actual}, the source announced ${trailer}; the partial upload was discarded` });
     }
-    return { partPath: files.part, size: written };
+    return { partPath: files.part, size: written, ctSha256: actual };
   }
 
   private filesOf(target: PartialTarget): PartialFiles {

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { IncomingHistoryRepo } from '../db/incoming-history-repo.js';
 import type { IncomingRepo } from '../db/incoming-repo.js';
 import type { SettingsRepo } from '../db/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -7,6 +8,8 @@ import { IncomingAdmin } from './incoming-admin.js';
 import { PeerAuth } from './peer-auth.js';
 import { RecoveryKitStore } from './recovery-kit-store.js';
 import { SourceCertificates } from './source-certificates.js';
+import { HistoryPruner } from './history-pruner.js';
+import { ShareHistory } from './share-history.js';
 import { IncomingStore } from './store.js';
 import { SyncSessions } from './sync-sessions.js';
 import { SyncSettings } from './sync-settings.js';
@@ -22,6 +25,9 @@ export interface IncomingServices {
   kits: RecoveryKitStore;
   /** Removes abandoned partial uploads now and every `partialSweepMs`; `stop` ends the timer. */
   partialSweep: { start(): void; stop(): void };
+  /** Retention: what history the next prune frees, and the prune itself (daily once `start`ed). */
+  pruner: HistoryPruner;
+  historyPrune: { start(): void; stop(): void };
 }
 
 export interface IncomingOptions {
@@ -34,7 +40,13 @@ export interface IncomingOptions {
   partialSweepMs?: number | undefined;
   /** Partial uploads one source may keep at once (the oldest goes first); 8 by default. */
   maxPartialsPerSource?: number | undefined;
+  /** The clock of history and retention; tests move it. */
+  now?: (() => Date) | undefined;
+  /** How often retention prunes history; daily by default. */
+  historyPruneMs?: number | undefined;
 }
+
+const DEFAULT_HISTORY_PRUNE_MS = 24 * 60 * 60 * 1000;
 
 const DEFAULT_PARTIAL_SWEEP_MS = 60 * 60 * 1000;
 
@@ -43,7 +55,7 @@ const DEFAULT_PARTIAL_SWEEP_MS = 60 * 60 * 1000;
  * temporary files an interrupted upload left behind.
  */
 export async function openIncomingServices(deps: {
-  repos: { settings: SettingsRepo; incoming: IncomingRepo };
+  repos: { settings: SettingsRepo; incoming: IncomingRepo; incomingHistory: IncomingHistoryRepo };
   incomingDir: string;
   fingerprint: string;
   serverName: () => string;
@@ -53,11 +65,20 @@ export async function openIncomingServices(deps: {
   const sessions = new SyncSessions();
   const settings = new SyncSettings(deps.repos.settings, () => sessions.endAll());
   const certificates = new SourceCertificates(deps.repos.incoming);
+  const now = deps.options?.now ?? (() => new Date());
+  const history = new ShareHistory({
+    root: deps.incomingDir,
+    repo: deps.repos.incomingHistory,
+    now,
+    keepVersionsDays: (source) => deps.repos.incomingHistory.limitsOf(source).keepVersionsDays ?? settings.keepVersionsDays(),
+  });
   const store = new IncomingStore({
     root: deps.incomingDir,
     repo: deps.repos.incoming,
     maxUploadBytes: deps.options?.maxUploadBytes,
     createWriteStream: deps.options?.createWriteStream,
+    now,
+    history,
     partials: { expiryMs: deps.options?.partialExpiryMs, maxPerSource: deps.options?.maxPartialsPerSource },
   });
   await mkdir(deps.incomingDir, { recursive: true });
@@ -83,11 +104,34 @@ export async function openIncomingServices(deps: {
       sweepTimer = undefined;
     },
   };
+  const pruner = new HistoryPruner({ repo: deps.repos.incomingHistory, history, now, logger: deps.logger });
+  const prune = async () => {
+    try {
+      await pruner.prune();
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'could not apply retention to incoming history; tried again at the next run');
+    }
+  };
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const historyPrune = {
+    start: () => {
+      if (pruneTimer !== undefined) return;
+      void prune();
+      pruneTimer = setInterval(() => void prune(), deps.options?.historyPruneMs ?? DEFAULT_HISTORY_PRUNE_MS);
+      pruneTimer.unref();
+    },
+    stop: () => {
+      clearInterval(pruneTimer);
+      pruneTimer = undefined;
+    },
+  };
   return {
+    pruner,
+    historyPrune,
     settings,
     auth: new PeerAuth({ settings, certificates, sessions, limiter: new FailureLimiter(), serverName: deps.serverName, fingerprint: deps.fingerprint }),
     store,
-    admin: new IncomingAdmin({ repo: deps.repos.incoming, store, certificates, sessions }),
+    admin: new IncomingAdmin({ repo: deps.repos.incoming, store, certificates, sessions, history: deps.repos.incomingHistory, pruner }),
     kits: new RecoveryKitStore(deps.incomingDir, deps.options?.createWriteStream),
     partialSweep,
   };

@@ -7,9 +7,11 @@ import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { openDatabase, type Database } from '../db/index.js';
+import { IncomingHistoryRepo } from '../db/incoming-history-repo.js';
 import { IncomingRepo } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { encodeBatchItemHead } from '../protocol/v1/index.js';
+import { ShareHistory } from './share-history.js';
 import { IncomingStore } from './store.js';
 import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
@@ -49,7 +51,9 @@ describe('IncomingStore', () => {
   let db: Database;
   let repo: IncomingRepo;
   let root: string;
-  const store = (createWriteStream?: WriteStreamFactory) => new IncomingStore({ root, repo, createWriteStream });
+  // keepVersionsDays 0: the mirror these tests describe (history has its own tests, share-history.test.ts)
+  const store = (createWriteStream?: WriteStreamFactory) =>
+    new IncomingStore({ root, repo, createWriteStream, history: new ShareHistory({ root, repo: new IncomingHistoryRepo(db), now: () => new Date(), keepVersionsDays: () => 0 }) });
   const stats = () => repo.listShares('server-b').find((row) => row.user === 'alice' && row.share === 'backup');
 
   before(async () => {

@@ -17,6 +17,7 @@ import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
+import { HISTORY_FOLDER, type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
 import { ShareWrites } from './share-writes.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
@@ -58,7 +59,12 @@ export interface IncomingStoreOptions {
   now?: (() => Date) | undefined;
   /** Resumable uploads: how long a partial is kept, how many per source (partial-uploads.ts). */
   partials?: Omit<PartialUploadsOptions, 'root'> | undefined;
+  /** What replaced and deleted objects and manifests become (share-history.ts). */
+  history: ShareHistory;
 }
+
+/** How a manifest write is kept: full or delta, with what the source announced of it. */
+type ManifestWrite = { manifest: 'full' | 'delta'; generation: number | undefined; totals: SnapshotTotals };
 
 /** Names become folder names; checked again here so no caller can pass "..". */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -78,6 +84,7 @@ export class IncomingStore {
   private readonly now: () => Date;
   private readonly writes = new ShareWrites();
   readonly partials: PartialUploads;
+  readonly history: ShareHistory;
 
   constructor(options: IncomingStoreOptions) {
     this.root = options.root;
@@ -85,12 +92,14 @@ export class IncomingStore {
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.createWriteStream = options.createWriteStream ?? diskWriteStream;
     this.now = options.now ?? (() => new Date());
+    this.history = options.history;
     this.partials = new PartialUploads({ root: options.root, createWriteStream: this.createWriteStream, ...options.partials });
   }
 
   /** A resumable upload of a large object: creates or finds its partial, answers the bytes held durably. */
   async uploadOffset(ref: ShareRef, storedPath: string, uploadId: string, size: number): Promise<{ offset: number }> {
     safeStoredPathSegments(storedPath);
+    this.checkQuota(ref.source);
     if (size > this.maxUploadBytes) {
       throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${this.maxUploadBytes} bytes)` });
     }
@@ -113,14 +122,21 @@ export class IncomingStore {
     return this.writes.during(ref, async () => {
       const received = await this.partials.append(target, uploadId, offset, body);
       if ('incomplete' in received) return { complete: false, offset: received.incomplete };
-      await this.placeFile(ref, segments.slice(0, -1), segments.at(-1) as string, received.partPath, received.size, storedPath);
+      await this.placeFile(ref, segments.slice(0, -1), segments.at(-1) as string, received, storedPath);
       await this.partials.forget(target);
       return { complete: true, offset: received.size };
     });
   }
 
   /** Moves a complete, verified, fsynced file into place as `name` and records it. */
-  private async placeFile(ref: ShareRef, folderSegments: readonly string[], name: string, source: string, size: number, storedPath: string): Promise<void> {
+  private async placeFile(
+    ref: ShareRef,
+    folderSegments: readonly string[],
+    name: string,
+    received: { partPath: string; size: number; ctSha256: string },
+    storedPath: string,
+  ): Promise<void> {
+    const { partPath: source, size } = received;
     const dirs = new RealDirectories(this.root);
     try {
       const folder = await dirs.ensure([...shareSegments(ref), ...folderSegments]);
@@ -128,7 +144,9 @@ export class IncomingStore {
       const sizeBefore = await existingFileSize(target, this.root);
       // recorded before the rename, so no object of an unfinished run escapes the next cleanup
       this.repo.recordUncommitted(ref, [{ path: storedPath, bytes: size, replaced: sizeBefore !== undefined }]);
+      if (sizeBefore !== undefined) await this.history.keepObjects(ref, [{ storedPath, fullPath: target }]);
       await rename(source, target);
+      this.history.recordObjects(ref, [{ path: storedPath, ctSha256: received.ctSha256, size }]);
       this.adjust(ref, sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
       const folders = new Set([folder, path.dirname(source), ...dirs.created.map((created) => path.dirname(created))]);
       await runWorkerPool([...folders], fsyncFolder, { concurrency: 8 });
@@ -138,17 +156,33 @@ export class IncomingStore {
     }
   }
 
+  /**
+   * Past its quota a source's new data is refused (507), before its body is
+   * read; history is never dropped early to make room.
+   */
+  checkQuota(source: string): void {
+    const maxBytes = this.history.maxBytes(source);
+    if (maxBytes === null) return;
+    const current = this.repo.listShares(source).reduce((total, row) => total + row.bytesUsed, 0);
+    const versions = this.history.sourceHistoryBytes(source);
+    if (current + versions < maxBytes) return;
+    throw new AnemoneError('SOURCE_QUOTA_EXCEEDED', {
+      message: `${source} may store ${gigabytes(maxBytes)} here; it holds ${gigabytes(current + versions)} (current ${gigabytes(current)}, versions ${gigabytes(versions)}). Ask the peer's administrator to raise the quota or shorten the retention`,
+    });
+  }
+
   async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
     const segments = safeStoredPathSegments(storedPath);
+    this.checkQuota(ref.source);
     return this.writes.during(ref, () =>
       this.writeOne(ref, segments.slice(0, -1), segments.at(-1) as string, body, ctSha256, this.maxUploadBytes, { storedPath }),
     );
   }
 
   /** A manifest stored is a commit: the objects written since the last one are no longer uncommitted. */
-  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number, incarnation?: number): Promise<{ size: number }> {
+  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number, totals: SnapshotTotals = NO_TOTALS, incarnation?: number): Promise<{ size: number }> {
     const written = await this.writes.during(ref, () =>
-      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest', () =>
+      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), { manifest: 'full', generation, totals }, () =>
         this.checkIncarnation(ref, incarnation),
       ),
     );
@@ -163,14 +197,21 @@ export class IncomingStore {
    * a commit like a manifest. Refused (NOT_FOUND) when no manifest is stored:
    * a delta needs its base, and a source that lost it must send it whole.
    */
-  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256, incarnation?: number): Promise<{ size: number }> {
+  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256, totals: SnapshotTotals = NO_TOTALS, incarnation?: number): Promise<{ size: number }> {
     if (!(await this.hasManifest(ref))) {
       body.resume();
       throw new AnemoneError('NOT_FOUND', { message: 'No manifest is stored here for this share: send the full manifest first' });
     }
     const written = await this.writes.during(ref, () =>
-      this.writeOne(ref, [JOURNAL_FOLDER], `${generation}.json.enc`, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), 'manifest', () =>
-        this.checkIncarnation(ref, incarnation),
+      this.writeOne(
+        ref,
+        [JOURNAL_FOLDER],
+        `${generation}.json.enc`,
+        body,
+        ctSha256,
+        Math.min(this.maxUploadBytes, limits.manifestMaxBytes),
+        { manifest: 'delta', generation, totals },
+        () => this.checkIncarnation(ref, incarnation),
       ),
     );
     this.repo.setGeneration({ ...ref, generation });
@@ -205,8 +246,11 @@ export class IncomingStore {
     if (folder === undefined) return;
     let bytes = 0;
     for (const name of await readdir(folder)) {
-      if (generationOfDeltaName(name) === undefined) continue;
+      const generation = generationOfDeltaName(name);
+      if (generation === undefined) continue;
       bytes += (await existingFileSize(path.join(folder, name), this.root)) ?? 0;
+      // the deltas a fold replaces stay in history: they make the snapshots between the two full manifests
+      await this.history.keepManifest(ref, 'delta', path.join(folder, name), generation);
       await unlink(path.join(folder, name)).catch(() => undefined);
     }
     if (bytes > 0) this.adjust(ref, 0, -bytes);
@@ -214,6 +258,7 @@ export class IncomingStore {
   }
 
   async putBatch(ref: ShareRef, body: Readable): Promise<{ stored: number }> {
+    this.checkQuota(ref.source);
     const record = (outcome: BatchOutcome) => {
       if (outcome.stored > 0) this.adjust(ref, outcome.newFiles, outcome.bytesDelta);
     };
@@ -222,6 +267,8 @@ export class IncomingStore {
       shareSegments: shareSegments(ref),
       createWriteStream: this.createWriteStream,
       beforeRename: (objects: readonly UncommittedObject[]) => this.repo.recordUncommitted(ref, objects),
+      keepReplaced: (objects: readonly { storedPath: string; fullPath: string }[]) => this.history.keepObjects(ref, objects),
+      placed: (objects: readonly { path: string; ctSha256: string; size: number }[]) => this.history.recordObjects(ref, objects),
     };
     try {
       const { stored } = await this.writes.during(ref, () => writeBatch(target, body, record));
@@ -243,14 +290,47 @@ export class IncomingStore {
     if (this.writes.busy(ref)) return { removedFiles: 0, removedBytes: 0, deferred: true };
     const recorded = this.repo.listUncommitted(ref);
     if (recorded.length === 0) return { removedFiles: 0, removedBytes: 0, deferred: false };
-    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path)));
+    // never part of a snapshot, so not kept; what they replaced was kept when they arrived
+    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path), 'discard'));
     this.repo.clearUncommitted(ref);
     return { removedFiles: removed.deleted, removedBytes: removed.bytes, deferred: false };
   }
 
-  openFile(ref: ShareRef, storedPath: string): Promise<StoredFileStream> {
+  /**
+   * A stored object; with `ctSha256`, that version of it: the current object
+   * when it is the one, else the version kept in history, else NOT_FOUND.
+   */
+  async openFile(ref: ShareRef, storedPath: string, ctSha256?: string): Promise<StoredFileStream> {
     const segments = safeStoredPathSegments(storedPath);
-    return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    if (ctSha256 === undefined) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    shareSegments(ref);
+    const recorded = this.history.currentCtSha256(ref, storedPath);
+    if (recorded === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    const kept = this.history.versionFile(ref, storedPath, ctSha256);
+    if (kept !== undefined) return openRegularFile(kept);
+    if (recorded === undefined) {
+      // an object stored before history was kept has no recorded hash: compared by reading it
+      const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...segments.slice(0, -1)]);
+      const hashed = folder === undefined ? undefined : await hashStoredFile(path.join(folder, segments.at(-1) as string));
+      if (hashed?.sha256 === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
+    }
+    throw notStored();
+  }
+
+  /** The stored files of snapshot `generation` (its manifest and the deltas leading to it), or undefined when none is kept. */
+  snapshotChain(ref: ShareRef, generation: number): SnapshotChain | undefined {
+    shareSegments(ref);
+    return this.history.chainAt(ref, generation);
+  }
+
+  listSnapshots(ref: ShareRef): ReturnType<ShareHistory['listSnapshots']> {
+    shareSegments(ref);
+    return this.history.listSnapshots(ref);
+  }
+
+  /** One stored file of a snapshot chain (a path `snapshotChain` gave). */
+  openChainFile(file: string): Promise<StoredFileStream> {
+    return openRegularFile(file);
   }
 
   openManifest(ref: ShareRef): Promise<StoredFileStream> {
@@ -304,22 +384,24 @@ export class IncomingStore {
    * before anything is deleted, then folders left empty are removed.
    */
   async deleteFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number }> {
-    const { deleted } = await this.writes.during(ref, () => this.removeStored(ref, storedPaths));
+    const { deleted } = await this.writes.during(ref, () => this.removeStored(ref, storedPaths, 'keep'));
     this.repo.clearUncommitted(ref, storedPaths);
     return { deleted };
   }
 
-  private async removeStored(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number; bytes: number }> {
-    const wanted = [...new Set(storedPaths)].map((storedPath) => safeStoredPathSegments(storedPath));
+  private async removeStored(ref: ShareRef, storedPaths: readonly string[], history: 'keep' | 'discard'): Promise<{ deleted: number; bytes: number }> {
+    const wanted = [...new Set(storedPaths)].map((storedPath) => ({ storedPath, segments: safeStoredPathSegments(storedPath) }));
     const dirs = new RealDirectories(this.root);
-    const found: { fullPath: string; folder: string; size: number }[] = [];
-    await runWorkerPool(wanted, async (segments) => {
+    const found: { storedPath: string; fullPath: string; folder: string; size: number }[] = [];
+    await runWorkerPool(wanted, async ({ storedPath, segments }) => {
       const folder = await dirs.find([...shareSegments(ref), ...segments.slice(0, -1)]);
       if (folder === undefined) return;
       const fullPath = path.join(folder, segments.at(-1) as string);
       const size = await existingFileSize(fullPath, this.root);
-      if (size !== undefined) found.push({ fullPath, folder, size });
+      if (size !== undefined) found.push({ storedPath, fullPath, folder, size });
     }, { concurrency: 32 });
+    if (history === 'keep') await this.history.keepObjects(ref, found);
+    this.history.forgetObjects(ref, found.map((file) => file.storedPath));
     let deleted = 0;
     let bytes = 0;
     try {
@@ -365,6 +447,9 @@ export class IncomingStore {
     // rm removes a symlink itself, never what it points to; a write still landing in the folder
     // (a source syncing now) makes a removal meet ENOTEMPTY, so it is tried again
     await rm(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    // the administrator's deletion takes the history too (a source's lives inside its folder)
+    if (segments.length > 1) await rm(path.join(this.root, segments[0] as string, HISTORY_FOLDER, ...segments.slice(1)), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    this.history.deleteAll(filter);
     // a source's partial uploads go with it (a user's or a share's expire on their own)
     if (segments.length === 1) await rm(path.join(this.partials.root, segments[0] as string), { recursive: true, force: true });
     if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
@@ -389,7 +474,7 @@ export class IncomingStore {
     body: Readable,
     ctSha256: AnnouncedSha256,
     maxBytes: number,
-    what: { storedPath: string } | 'manifest',
+    what: { storedPath: string } | ManifestWrite,
     /** Throws to refuse the write at the last moment, after the body arrived and before it replaces anything. */
     beforeRename?: () => void,
   ): Promise<{ size: number }> {
@@ -401,16 +486,26 @@ export class IncomingStore {
       // refused before reading the body when a symlink or folder sits at the name
       await existingFileSize(target, this.root);
       temp = new TempFile(folder, maxBytes, this.createWriteStream);
-      await temp.finish(await writeBody(temp, body, ctSha256));
+      const announced = await writeBody(temp, body, ctSha256);
+      await temp.finish(announced);
       const sizeBefore = await existingFileSize(target, this.root);
       // recorded before the rename, so no object of an unfinished run escapes the next cleanup
-      if (what !== 'manifest') this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: temp.size, replaced: sizeBefore !== undefined }]);
+      if ('storedPath' in what) this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: temp.size, replaced: sizeBefore !== undefined }]);
       beforeRename?.();
+      // what is replaced goes to history first: a source cannot erase it by writing over it
+      if (sizeBefore !== undefined) {
+        if ('storedPath' in what) await this.history.keepObjects(ref, [{ storedPath: what.storedPath, fullPath: target }]);
+        else await this.history.keepManifest(ref, what.manifest, target, what.manifest === 'delta' ? what.generation : undefined);
+      }
       await rename(temp.path, target);
       const size = temp.size;
       temp = undefined;
-      if (what === 'manifest') this.repo.clearUncommitted(ref);
-      this.adjust(ref, what !== 'manifest' && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      if ('storedPath' in what) this.history.recordObjects(ref, [{ path: what.storedPath, ctSha256: announced, size }]);
+      else {
+        this.repo.clearUncommitted(ref);
+        if (what.generation !== undefined) this.history.recordSnapshot(ref, { generation: what.generation, kind: what.manifest, size, ...what.totals });
+      }
+      this.adjust(ref, 'storedPath' in what && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
       const folders = new Set([folder, ...dirs.created.map((created) => path.dirname(created))]);
       await runWorkerPool([...folders], fsyncFolder, { concurrency: 8 });
       return { size };
@@ -424,26 +519,31 @@ export class IncomingStore {
   private async openStored(ref: ShareRef, folderSegments: readonly string[], name: string): Promise<StoredFileStream> {
     const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...folderSegments]);
     if (folder === undefined) throw notStored();
-    let handle;
-    try {
-      // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through
-      handle = await open(path.join(folder, name), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-    } catch (error) {
-      if (isCode(error, 'ENOENT')) throw notStored();
-      if (isCode(error, 'ELOOP', 'EISDIR')) throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
-      throw error;
-    }
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      await handle.close();
-      throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
-    }
-    return { stream: handle.createReadStream(), size: stats.size };
+    return openRegularFile(path.join(folder, name));
   }
 
   private adjust(ref: ShareRef, files: number, bytes: number): void {
     this.repo.adjustShare({ ...ref, files, bytes, receivedAt: this.now().toISOString() });
   }
+}
+
+/** Opens a stored file for reading: a regular file only, never through a symlink. */
+async function openRegularFile(fullPath: string): Promise<StoredFileStream> {
+  let handle;
+  try {
+    // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through
+    handle = await open(fullPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) throw notStored();
+    if (isCode(error, 'ELOOP', 'EISDIR')) throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
+    throw error;
+  }
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
+  }
+  return { stream: handle.createReadStream(), size: stats.size };
 }
 
 /** Streams `body` into `temp`, holding a trailer back when there is one; returns the hash the source announced. */
@@ -459,6 +559,13 @@ async function writeBody(temp: TempFile, body: Readable, ctSha256: AnnouncedSha2
   const announced = holdback.trailerHex();
   if (announced === undefined) throw new AnemoneError('HASH_MISMATCH', { message: 'The upload ended before its SHA-256 trailer' });
   return announced;
+}
+
+const NO_TOTALS: SnapshotTotals = { fileCount: null, bytes: null };
+
+/** Bytes as a person reads a quota: decimal gigabytes below 1 GB too, one decimal. */
+function gigabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1).replace(/\.0$/, '')} GB` : `${(bytes / 1e6).toFixed(1).replace(/\.0$/, '')} MB`;
 }
 
 function shareSegments(ref: ShareRef): string[] {

@@ -4,10 +4,15 @@ import type { SettingsRepo } from '../db/index.js';
 const ACCEPT_INCOMING = 'accept_incoming';
 /** The scrypt hash of the server password; an empty value means "no password set". */
 const PASSWORD_HASH = 'sync_password_hash';
+const KEEP_VERSIONS_DAYS = 'keep_versions_days';
+/** How long replaced and deleted objects and old manifests are kept when the administrator has not said. */
+export const DEFAULT_KEEP_VERSIONS_DAYS = 30;
 
 export interface SyncSettingsView {
   acceptIncoming: boolean;
   passwordSet: boolean;
+  /** Days the peer keeps what sources replace or delete (0: a mirror, nothing kept); a source may have its own. */
+  keepVersionsDays: number;
 }
 
 /**
@@ -23,15 +28,20 @@ export class SyncSettings {
   ) {}
 
   view(): SyncSettingsView {
-    return { acceptIncoming: this.acceptsIncoming(), passwordSet: this.passwordHash() !== undefined };
+    return { acceptIncoming: this.acceptsIncoming(), passwordSet: this.passwordHash() !== undefined, keepVersionsDays: this.keepVersionsDays() };
   }
 
   acceptsIncoming(): boolean {
     return this.settings.get(ACCEPT_INCOMING) === 'true';
   }
 
+  keepVersionsDays(): number {
+    const stored = this.settings.get(KEEP_VERSIONS_DAYS);
+    return stored === undefined ? DEFAULT_KEEP_VERSIONS_DAYS : Number(stored);
+  }
+
   /** `password: null` removes the password; `undefined` leaves it as it is. */
-  async update(input: { acceptIncoming?: boolean | undefined; password?: string | null | undefined }): Promise<SyncSettingsView> {
+  async update(input: { acceptIncoming?: boolean | undefined; password?: string | null | undefined; keepVersionsDays?: number | undefined }): Promise<SyncSettingsView> {
     // hashed first: a slow hash must not leave half an update behind if it fails
     const passwordHash = typeof input.password === 'string' ? await hashPassword(input.password) : input.password;
     if (passwordHash !== undefined) {
@@ -39,6 +49,7 @@ export class SyncSettings {
       this.passwordChanged();
     }
     if (input.acceptIncoming !== undefined) this.settings.set(ACCEPT_INCOMING, String(input.acceptIncoming));
+    if (input.keepVersionsDays !== undefined) this.settings.set(KEEP_VERSIONS_DAYS, String(input.keepVersionsDays));
     return this.view();
   }
 

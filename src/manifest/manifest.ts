@@ -100,3 +100,11 @@ function invalid(issues: readonly { path: readonly PropertyKey[]; message: strin
 export function serializeManifest(manifest: Manifest): Buffer {
   return Buffer.from(JSON.stringify(manifest), 'utf8');
 }
+
+/** The plaintext file count and bytes of the state a manifest describes (sent to the peer for its snapshot list). */
+export function manifestTotals(manifest: Pick<Manifest, 'files'>): { fileCount: number; bytes: number } {
+  let bytes = 0;
+  const entries = Object.values(manifest.files);
+  for (const file of entries) bytes += file.size;
+  return { fileCount: entries.length, bytes };
+}

@@ -125,7 +125,7 @@ export function peerErrorFromAnswer(answer: PeerAnswer, context: MappingContext)
       return new PeerError('rate-limited', retryAfterSeconds === undefined ? base : { ...base, retryAfterSeconds });
     }
     case 507:
-      return new PeerError('insufficient-storage', base);
+      return new PeerError('insufficient-storage', message && peerCode === 'SOURCE_QUOTA_EXCEEDED' ? { ...base, detail: message } : base);
   }
   if (answer.status === 409 && peerCode === 'BACKUP_RESET_ON_PEER') return new PeerError('backup-reset', base);
   if (peerCode === 'HASH_MISMATCH') return new PeerError('hash-mismatch', base);

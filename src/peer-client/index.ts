@@ -1,4 +1,4 @@
-export { PeerClient, type PeerClientOptions, type PeerCredentials, type PeerHello, type ManifestFetch, type StoredShare, type StoredFile, type BatchItem, type UploadBody, type CallOptions, type UploadOptions } from './peer-client.js';
+export { PeerClient, type PeerClientOptions, type PeerCredentials, type PeerHello, type ManifestFetch, type StoredShare, type StoredFile, type BatchItem, type UploadBody, type CallOptions, type UploadOptions, type PeerSnapshot, type ManifestTotals } from './peer-client.js';
 export type { OnBodySent } from './metered-body.js';
 export { PeerError, isPeerError, describePeerError, peerErrorKinds, peerErrorCodeOf, type PeerErrorKind, type PeerErrorContext } from './peer-error.js';
 export { testConnection, type TestConnectionInput, type TestConnectionResult, type TestOutcome } from './test-connection.js';

@@ -3,7 +3,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { z } from 'zod';
 import type {
   helloResponse,
-  openSessionResponse} from '../protocol/v1/index.js';
+  openSessionResponse,
+  listSnapshotsResponse} from '../protocol/v1/index.js';
 import {
   AppendSha256Trailer,
   CT_SHA256_HEADER,
@@ -11,6 +12,8 @@ import {
   MANIFEST_GENERATION_HEADER,
   IF_GENERATION_HEADER,
   MANIFEST_JOURNAL_HEADER,
+  MANIFEST_FILES_HEADER,
+  MANIFEST_BYTES_HEADER,
   SYNC_RUN_HEADER,
   SHARE_INCARNATION_HEADER,
   SYNC_RUN_START,
@@ -55,6 +58,15 @@ export type ManifestFetch =
   | { kind: 'missing'; journals: boolean }
   | { kind: 'unchanged' }
   | { kind: 'stored'; base: Buffer; deltas: { generation: number; bytes: Buffer }[]; journals: boolean };
+
+/** Plaintext totals of the state a manifest describes, sent with it for the peer's snapshot list. */
+export interface ManifestTotals {
+  fileCount: number;
+  bytes: number;
+}
+
+/** A snapshot a peer keeps of a share. */
+export type PeerSnapshot = z.infer<typeof listSnapshotsResponse>['snapshots'][number];
 
 export interface PeerCredentials {
   /** This server's name, as the peer files our backups under `incoming/<sourceServer>/`. */
@@ -217,7 +229,7 @@ export class PeerClient {
    */
   async getManifest(user: string, share: string, options: CallOptions & { startsSyncRun?: boolean } = {}): Promise<Buffer | null> {
     const headers = options.startsSyncRun ? { [SYNC_RUN_HEADER]: SYNC_RUN_START } : undefined;
-    const response = await this.call('getManifest', { params: { user, share }, signal: options.signal, ...(headers ? { headers } : {}) }, [200, 404]);
+    const response = await this.call('getManifest', { params: { user, share }, query: {}, signal: options.signal, ...(headers ? { headers } : {}) }, [200, 404]);
     this.noteIncarnation(user, share, response);
     if (response.statusCode === 404) {
       await discard(response.body);
@@ -231,12 +243,19 @@ export class PeerClient {
    * generation the caller holds a copy of; a peer still at it answers
    * `unchanged`, with no body. `startsSyncRun` as for getManifest.
    */
-  async fetchManifest(user: string, share: string, options: CallOptions & { startsSyncRun?: boolean; ifGeneration?: number | undefined } = {}): Promise<ManifestFetch> {
+  async fetchManifest(
+    user: string,
+    share: string,
+    options: CallOptions & { startsSyncRun?: boolean; ifGeneration?: number | undefined; snapshot?: number | undefined } = {},
+  ): Promise<ManifestFetch> {
     const headers: Record<string, string> = {};
     if (options.startsSyncRun) headers[SYNC_RUN_HEADER] = SYNC_RUN_START;
     if (options.ifGeneration !== undefined) headers[IF_GENERATION_HEADER] = String(options.ifGeneration);
-    const response = await this.call('getManifest', { params: { user, share }, signal: options.signal, headers }, [200, 304, 404]);
-    this.noteIncarnation(user, share, response);
+    // a kept snapshot instead of the current state: `missing` when the peer keeps none of that generation
+    const query = options.snapshot === undefined ? {} : { generation: String(options.snapshot) };
+    const response = await this.call('getManifest', { params: { user, share }, query, signal: options.signal, headers }, [200, 304, 404]);
+    // a snapshot's answer says nothing of the share's current incarnation
+    if (options.snapshot === undefined) this.noteIncarnation(user, share, response);
     const journalHeader = response.headers[MANIFEST_JOURNAL_HEADER];
     const journals = typeof journalHeader === 'string';
     if (response.statusCode !== 200) {
@@ -250,23 +269,44 @@ export class PeerClient {
     return { kind: 'stored', base, deltas, journals };
   }
 
-  async getManifestDelta(user: string, share: string, generation: number, options: CallOptions = {}): Promise<Buffer> {
-    const response = await this.call('getManifestDelta', { params: { user, share }, query: { generation: String(generation) }, signal: options.signal }, [200]);
+  async getManifestDelta(user: string, share: string, generation: number, options: CallOptions & { snapshot?: number | undefined } = {}): Promise<Buffer> {
+    const query = { generation: String(generation), ...(options.snapshot === undefined ? {} : { snapshot: String(options.snapshot) }) };
+    const response = await this.call('getManifestDelta', { params: { user, share }, query, signal: options.signal }, [200]);
     return readCapped(response.body, limits.manifestMaxBytes, this.transport.context);
   }
 
-  async putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string, options: CallOptions = {}): Promise<void> {
+  async putManifestDelta(
+    user: string,
+    share: string,
+    generation: number,
+    bytes: Buffer,
+    ctSha256: string,
+    options: CallOptions & { totals?: ManifestTotals | undefined } = {},
+  ): Promise<void> {
     const response = await this.call(
       'putManifestDelta',
-      { params: { user, share }, query: { generation: String(generation) }, headers: { [CT_SHA256_HEADER]: ctSha256 }, body: bytes, signal: options.signal },
+      {
+        params: { user, share },
+        query: { generation: String(generation) },
+        headers: { [CT_SHA256_HEADER]: ctSha256, ...totalsHeaders(options.totals) },
+        body: bytes,
+        signal: options.signal,
+      },
       [200, 201, 204],
     );
     await discard(response.body);
   }
 
-  async putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, options: CallOptions & { generation?: number } = {}): Promise<void> {
+  async putManifest(
+    user: string,
+    share: string,
+    bytes: Buffer,
+    ctSha256: string,
+    options: CallOptions & { generation?: number; totals?: ManifestTotals | undefined } = {},
+  ): Promise<void> {
     const headers = {
       [CT_SHA256_HEADER]: ctSha256,
+      ...totalsHeaders(options.totals),
       ...(options.generation === undefined ? {} : { [MANIFEST_GENERATION_HEADER]: String(options.generation) }),
     };
     const response = await this.call('putManifest', { params: { user, share }, headers, body: bytes, signal: options.signal }, [200, 201, 204]);
@@ -354,10 +394,16 @@ export class PeerClient {
     return stored.stored;
   }
 
-  /** The stored encrypted bytes, streamed; a stream error is a PeerError too. */
-  async getFile(user: string, share: string, storedPath: string, options: CallOptions = {}): Promise<Readable> {
-    const response = await this.call('getFile', { params: { user, share }, query: { path: storedPath }, signal: options.signal }, [200]);
+  /** The stored encrypted bytes, streamed (a stream error is a PeerError too); with `ctSha256`, that version, current or kept by the peer. */
+  async getFile(user: string, share: string, storedPath: string, options: CallOptions & { ctSha256?: string | undefined } = {}): Promise<Readable> {
+    const query = { path: storedPath, ...(options.ctSha256 === undefined ? {} : { ctSha256: options.ctSha256 }) };
+    const response = await this.call('getFile', { params: { user, share }, query, signal: options.signal }, [200]);
     return withPeerErrors(response.body, this.transport.context);
+  }
+
+  /** The snapshots the peer keeps of a share, newest first. */
+  async listSnapshots(user: string, share: string, options: CallOptions = {}): Promise<PeerSnapshot[]> {
+    return (await this.callJson('listSnapshots', { params: { user, share }, signal: options.signal })).snapshots;
   }
 
   async listFiles(user: string, share: string, options: CallOptions = {}): Promise<StoredFile[]> {
@@ -576,4 +622,9 @@ export const clientMethodOfRoute = {
   hashFiles: 'hashFiles',
   putRecoveryKit: 'putRecoveryKit',
   fetchRecoveryKit: 'fetchRecoveryKit',
+  listSnapshots: 'listSnapshots',
 } as const satisfies Record<SyncRouteName, keyof PeerClient>;
+
+function totalsHeaders(totals: ManifestTotals | undefined): Record<string, string> {
+  return totals === undefined ? {} : { [MANIFEST_FILES_HEADER]: String(totals.fileCount), [MANIFEST_BYTES_HEADER]: String(totals.bytes) };
+}

@@ -180,6 +180,10 @@ export function describePeerError(kind: PeerErrorKind, context: PeerErrorContext
         hint: withDetail("Ask the peer's administrator to raise its upload limit", context.detail),
       };
     case 'insufficient-storage':
+      // a quota the peer's administrator set: its message names it ("server-a may store 10 GB here; …")
+      if (context.peerCode === 'SOURCE_QUOTA_EXCEEDED' && context.detail) {
+        return { message: `507 Insufficient Storage — ${context.detail}`, hint: "Ask the peer's administrator to raise the quota or shorten its retention; what the peer already holds is intact." };
+      }
       return {
         message: "507 Insufficient Storage — the peer's disk is full",
         hint: "Ask the peer's administrator to free space; what the peer already holds is intact.",

@@ -31,6 +31,8 @@ export interface BackupRef {
   user: UserRow;
   share: ShareRow;
   peer: PeerView;
+  /** A snapshot the peer keeps (its generation) instead of the latest state; its files are fetched by their SHA-256. */
+  snapshot?: number | undefined;
 }
 
 export class BackupAccess {
@@ -43,12 +45,12 @@ export class BackupAccess {
    * peer still counts: disabling stops new syncs to it, not access to what it holds.
    * Anything else is "not found": someone else's share ids and names reveal nothing.
    */
-  ownBackup(user: UserRow, peerId: number, shareName: string): BackupRef {
+  ownBackup(user: UserRow, peerId: number, shareName: string, snapshot?: number): BackupRef {
     const share = this.deps.repos.shares.listForUser(user.id).find((row) => row.name === shareName && row.syncEnabled);
     if (!share) throw new AnemoneError('NOT_FOUND', { message: `You have no synced share named "${shareName}"` });
     const peer = this.deps.peers.findPeer(peerId);
     if (!peer || !peer.fingerprint) throw new AnemoneError('NOT_FOUND', { message: 'No such peer holds your backups' });
-    return { user, share, peer };
+    return { user, share, peer, snapshot };
   }
 
   userKey(user: UserRow): Buffer {
@@ -75,13 +77,16 @@ export class BackupAccess {
    * `client`, one is opened for the fetch and closed.
    */
   async manifest(ref: BackupRef, options: { cached: boolean; client?: PeerClient; signal?: AbortSignal }): Promise<Manifest> {
-    const key = manifestCacheKey(ref.user.id, ref.share.name, ref.peer.id);
+    const key = manifestCacheKey(ref.user.id, ref.share.name, ref.peer.id) + (ref.snapshot === undefined ? '' : `@${ref.snapshot}`);
     const lastGeneration = this.deps.repos.syncState.lastGeneration(ref.share.id, ref.peer.id);
     const hit = options.cached ? this.cache.get(key, lastGeneration) : undefined;
     if (hit) return hit;
     const userKey = this.userKey(ref.user);
     const fetch = (client: PeerClient) =>
-      fetchBackupManifest({ client, context: this.context(ref), userKey, lastGeneration, signal: options.signal });
+      // a snapshot is older than what this server wrote last by design: the rollback check is for the latest state
+      ref.snapshot === undefined
+        ? fetchBackupManifest({ client, context: this.context(ref), userKey, lastGeneration, signal: options.signal })
+        : fetchBackupManifest({ client, context: this.context(ref), userKey, lastGeneration: undefined, signal: options.signal, snapshot: ref.snapshot });
     const manifest = options.client ? await fetch(options.client) : await this.withClient(ref.peer.id, fetch);
     this.cache.set(key, manifest);
     return manifest;

@@ -74,6 +74,7 @@ function openFile(access: BackupAccess, ref: BackupRef, client: PeerClient, file
     userKey: access.userKey(ref.user),
     context: { ...access.context(ref), relPath: file.relPath },
     entry: file.entry,
+    byCtSha256: ref.snapshot !== undefined,
   });
 }
 

@@ -30,6 +30,8 @@ export interface RestoreFilesInput {
   part: RestorePart;
   signal: AbortSignal;
   logger: Logger;
+  /** Files of a snapshot: fetched from the peer by their ctSha256. */
+  byCtSha256?: boolean | undefined;
 }
 
 export async function restoreFiles(input: RestoreFilesInput): Promise<void> {
@@ -68,7 +70,7 @@ async function restoreOne(input: RestoreFilesInput, file: SelectedFile): Promise
       root: input.root,
       relPath,
       expected: file.entry,
-      open: () => openVerifiedFile({ client: input.client, userKey: input.userKey, context: { ...context, relPath: file.relPath }, entry: file.entry, signal: input.signal }),
+      open: () => openVerifiedFile({ client: input.client, userKey: input.userKey, context: { ...context, relPath: file.relPath }, entry: file.entry, signal: input.signal, byCtSha256: input.byCtSha256 }),
       onBytes: (count) => {
         written += count;
         part.bytesDone += count;

@@ -46,6 +46,7 @@ export async function startUserRestore(
           part,
           signal,
           logger: access.deps.logger,
+          byCtSha256: ref.snapshot !== undefined,
         }),
       ),
   );

@@ -7,6 +7,7 @@ import type { UserRow } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { BackupAccess, type RestoreDeps } from './backup-access.js';
 import { listBackupSources } from './backup-sources.js';
+import { listSnapshots, listVersions } from './snapshots.js';
 import { listFolder, normaliseBackupPath } from './backup-tree.js';
 import { openFileDownload, openZipDownload, type FileDownload, type ZipDownload } from './downloads.js';
 import { RestoreJobRegistry } from './job-registry.js';
@@ -29,8 +30,8 @@ export class RestoreService {
   }
 
   /** The direct children of `folder` in the user's backup of `shareName` on the peer. */
-  async browse(user: UserRow, peerId: number, shareName: string, folder: string) {
-    const ref = this.access.ownBackup(user, peerId, shareName);
+  async browse(user: UserRow, peerId: number, shareName: string, folder: string, snapshot?: number) {
+    const ref = this.access.ownBackup(user, peerId, shareName, snapshot);
     const manifest = await this.access.manifest(ref, { cached: true });
     const folderPath = normaliseBackupPath(folder);
     const listing = listFolder(manifest, folderPath);
@@ -46,16 +47,26 @@ export class RestoreService {
     };
   }
 
-  openFile(user: UserRow, peerId: number, shareName: string, relPath: string): Promise<FileDownload> {
-    return openFileDownload(this.access, this.access.ownBackup(user, peerId, shareName), relPath, this.deps.logger);
+  openFile(user: UserRow, peerId: number, shareName: string, relPath: string, snapshot?: number): Promise<FileDownload> {
+    return openFileDownload(this.access, this.access.ownBackup(user, peerId, shareName, snapshot), relPath, this.deps.logger);
   }
 
-  openZip(user: UserRow, peerId: number, shareName: string, paths: readonly string[]): Promise<ZipDownload> {
-    return openZipDownload(this.access, this.access.ownBackup(user, peerId, shareName), paths, this.deps.logger);
+  openZip(user: UserRow, peerId: number, shareName: string, paths: readonly string[], snapshot?: number): Promise<ZipDownload> {
+    return openZipDownload(this.access, this.access.ownBackup(user, peerId, shareName, snapshot), paths, this.deps.logger);
   }
 
-  restoreIntoShare(user: UserRow, peerId: number, shareName: string, paths: readonly string[], target: RestoreTarget): Promise<RestoreJob> {
-    const ref = this.access.ownBackup(user, peerId, shareName);
+  /** The snapshots the peer keeps of the user's share, newest first. */
+  snapshots(user: UserRow, peerId: number, shareName: string) {
+    return listSnapshots(this.access, this.access.ownBackup(user, peerId, shareName));
+  }
+
+  /** The distinct versions of one file across the kept snapshots, newest first. */
+  versions(user: UserRow, peerId: number, shareName: string, relPath: string) {
+    return listVersions(this.access, this.access.ownBackup(user, peerId, shareName), relPath);
+  }
+
+  restoreIntoShare(user: UserRow, peerId: number, shareName: string, paths: readonly string[], target: RestoreTarget, snapshot?: number): Promise<RestoreJob> {
+    const ref = this.access.ownBackup(user, peerId, shareName, snapshot);
     return startUserRestore(this.access, this.jobs, { ref, paths, target, now: this.now() });
   }
 

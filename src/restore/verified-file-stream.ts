@@ -28,6 +28,8 @@ export interface VerifiedFileInput {
   context: FileContext;
   entry: ManifestFile;
   signal?: AbortSignal | undefined;
+  /** Ask the peer for the object by the manifest's ctSha256 (a snapshot's file may since have been replaced). */
+  byCtSha256?: boolean | undefined;
 }
 
 /** Opens the stored file on the peer; rejects with an AnemoneError (missing, peer failure), and the stream fails with one. */
@@ -35,7 +37,8 @@ export async function openVerifiedFile(input: VerifiedFileInput): Promise<Readab
   const { context, entry } = input;
   let ciphertext: Readable;
   try {
-    ciphertext = await input.client.getFile(context.user, context.share, storedNameFor(context.relPath), { signal: input.signal });
+    const version = input.byCtSha256 ? { ctSha256: entry.ctSha256 } : {};
+    ciphertext = await input.client.getFile(context.user, context.share, storedNameFor(context.relPath), { signal: input.signal, ...version });
   } catch (error) {
     throw restoreFailure(error, context.relPath);
   }

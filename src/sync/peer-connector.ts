@@ -34,8 +34,8 @@ function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
   return {
     // the engine fetches the manifest once, first thing in a run: the peer may drop what an unfinished run left
     fetchManifest: (user, share, ifGeneration) => client.fetchManifest(user, share, { ...options, startsSyncRun: true, ifGeneration }),
-    putManifest: (user, share, bytes, ctSha256, generation) => client.putManifest(user, share, bytes, ctSha256, { ...options, generation }),
-    putManifestDelta: (user, share, generation, bytes, ctSha256) => client.putManifestDelta(user, share, generation, bytes, ctSha256, options),
+    putManifest: (user, share, bytes, ctSha256, generation, totals) => client.putManifest(user, share, bytes, ctSha256, { ...options, generation, totals }),
+    putManifestDelta: (user, share, generation, bytes, ctSha256, totals) => client.putManifestDelta(user, share, generation, bytes, ctSha256, { ...options, totals }),
     putFile: (user, share, storedPath, body, size, onSent) => client.putFile(user, share, storedPath, body, size, { ...options, onSent }),
     putBatch: async (user, share, items, onSent) => {
       await client.putBatch(user, share, items, { ...options, onSent });

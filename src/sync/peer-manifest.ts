@@ -6,7 +6,7 @@
 import type { ManifestContext } from '../crypto/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { RemoteFiles } from '../manifest/diff.js';
-import type { Manifest } from '../manifest/manifest.js';
+import { type Manifest, manifestTotals } from '../manifest/manifest.js';
 import { diffManifestFiles, shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
 import { openPeerManifest, sealManifest, sealManifestDelta } from '../manifest/sealed-manifest.js';
 import type { KnownManifest } from './known-manifest.js';
@@ -120,13 +120,13 @@ export class PeerManifestWriter {
       };
       const sealed = sealManifestDelta(userKey, delta);
       if (!shouldFold(peerHolds.journal, peerHolds.baseBytes, sealed.bytes.length)) {
-        await session.putManifestDelta(context.user, context.share, manifest.generation, sealed.bytes, sealed.ctSha256);
+        await session.putManifestDelta(context.user, context.share, manifest.generation, sealed.bytes, sealed.ctSha256, manifestTotals(manifest));
         const journal = { count: peerHolds.journal.count + 1, bytes: peerHolds.journal.bytes + sealed.bytes.length };
         return { manifest, baseBytes: peerHolds.baseBytes, journal, journals };
       }
     }
     const sealed = sealManifest(userKey, manifest);
-    await session.putManifest(context.user, context.share, sealed.bytes, sealed.ctSha256, manifest.generation);
+    await session.putManifest(context.user, context.share, sealed.bytes, sealed.ctSha256, manifest.generation, manifestTotals(manifest));
     return { manifest, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
   }
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ManifestTotals } from '../peer-client/peer-client.js';
 
 /** A peer as the engine sees it: who, and how long it may stay silent. */
 export interface SyncPeer {
@@ -41,9 +42,10 @@ export interface PeerSession {
    * With `ifGeneration`, a peer still at that generation answers `unchanged`, with no body.
    */
   fetchManifest(user: string, share: string, ifGeneration: number | undefined): Promise<PeerManifestFetch>;
-  putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, generation: number): Promise<void>;
+  /** `totals`: the manifest's plaintext file count and bytes, which the peer shows with the snapshot. */
+  putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, generation: number, totals?: ManifestTotals): Promise<void>;
   /** One delta of the manifest's journal, leading to `generation`. */
-  putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string): Promise<void>;
+  putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string, totals?: ManifestTotals): Promise<void>;
   /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. `onSent` follows the upload's body. */
   putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }>;
   putBatch(user: string, share: string, items: BatchItem[], onSent?: OnSent): Promise<void>;

@@ -39,10 +39,7 @@ function routesIn(text: string): Route[] {
  * route that lands must leave it (the test below fails while it is both
  * built and listed here).
  */
-const SECOND_ROUND_NOT_BUILT_YET = [
-  'GET /api/restore/{peerId}/{share}/snapshots',
-  'GET /api/restore/{peerId}/{share}/versions',
-];
+const SECOND_ROUND_NOT_BUILT_YET: readonly string[] = [];
 
 describe('the API reference (docs/openapi.json)', () => {
   it('is generated from the code and up to date: run `npm run openapi` after changing a route', async () => {

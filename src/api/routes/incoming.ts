@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IncomingAdmin } from '../../incoming/incoming-admin.js';
 import { requireAdmin } from '../session.js';
+import { keepVersionsDaysSchema } from './sync-settings.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'Use lowercase letters, digits, "-" or "_"');
 
@@ -12,6 +13,8 @@ const shareSchema = z.object({
   bytesUsed: z.number(),
   lastReceivedAt: z.string().nullable(),
   generation: z.number().nullable(),
+  versionBytes: z.number(),
+  prunableBytes: z.number(),
 });
 
 const sourceSchema = z.object({
@@ -21,6 +24,11 @@ const sourceSchema = z.object({
   fileCount: z.number(),
   bytesUsed: z.number(),
   lastReceivedAt: z.string().nullable(),
+  versionBytes: z.number(),
+  prunableBytes: z.number(),
+  keepVersionsDays: z.number(),
+  keepVersionsDaysOverride: z.number().nullable(),
+  maxBytes: z.number().nullable(),
   shares: z.array(shareSchema),
 });
 
@@ -31,7 +39,7 @@ export function incomingRoutes(deps: { admin: IncomingAdmin }): FastifyPluginAsy
       '/api/admin/incoming',
       {
         preHandler: requireAdmin,
-        schema: { response: { 200: z.object({ peerCount: z.number(), fileCount: z.number(), bytesUsed: z.number(), sources: z.array(sourceSchema) }) } },
+        schema: { response: { 200: z.object({ peerCount: z.number(), fileCount: z.number(), bytesUsed: z.number(), versionBytes: z.number(), sources: z.array(sourceSchema) }) } },
       },
       async () => deps.admin.overview(),
     );
@@ -55,6 +63,22 @@ export function incomingRoutes(deps: { admin: IncomingAdmin }): FastifyPluginAsy
         },
       },
       async (request) => deps.admin.delete({ source: request.params.source, user: request.query.user, share: request.query.share }),
+    );
+
+    app.patch(
+      '/api/admin/incoming/:source',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          params: z.object({ source: name }),
+          body: z.object({
+            keepVersionsDays: keepVersionsDaysSchema.nullable().optional(),
+            maxBytes: z.number().int('Give a whole number of bytes').min(1, 'Give a quota above 0 bytes, or null for none').max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+          }),
+          response: { 200: sourceSchema },
+        },
+      },
+      async (request) => deps.admin.setLimits(request.params.source, request.body),
     );
 
     app.post(

@@ -64,6 +64,13 @@ const backupParams = z.object({ peerId: z.coerce.number().int().positive(), shar
 /** Backup paths as the manifest holds them: relative, `/`-separated; `''` is the share's root. */
 const backupPath = z.string().max(4096);
 const selection = z.array(backupPath).min(1).max(100_000);
+/** A snapshot the peer keeps (its id from `…/snapshots`); without it, the latest state. */
+const snapshotId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+const snapshotsSchema = z.object({
+  snapshots: z.array(z.object({ id: z.number(), at: z.string(), fileCount: z.number().nullable(), bytes: z.number().nullable() })),
+});
+const versionsSchema = z.object({ versions: z.array(z.object({ snapshot: z.number(), at: z.string(), size: z.number() })) });
 
 /**
  * The ZIP route also takes an HTML form (`paths` = the JSON list), so the
@@ -72,10 +79,12 @@ const selection = z.array(backupPath).min(1).max(100_000);
  * as the JSON variant, so the one schema checks both.
  */
 export function parseZipForm(body: string): unknown {
-  const paths = new URLSearchParams(body).get('paths');
+  const form = new URLSearchParams(body);
+  const paths = form.get('paths');
   if (paths === null) return {};
+  const snapshot = form.get('snapshot');
   try {
-    return { paths: JSON.parse(paths) as unknown };
+    return { paths: JSON.parse(paths) as unknown, ...(snapshot === null || snapshot === '' ? {} : { snapshot }) };
   } catch {
     throw new AnemoneError('VALIDATION_FAILED', { message: 'The form field paths is not a JSON list of paths', hint: 'Send paths as a JSON array of strings, as the Restore page does.' });
   }
@@ -102,16 +111,31 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
 
     app.get(
       '/api/restore/:peerId/:share/files',
-      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.default('') }), response: { 200: listingSchema } } },
-      async (request) => deps.restore.browse(currentUser(request), request.params.peerId, request.params.share, request.query.path),
+      {
+        preHandler: requireUser,
+        schema: { params: backupParams, querystring: z.object({ path: backupPath.default(''), snapshot: snapshotId.optional() }), response: { 200: listingSchema } },
+      },
+      async (request) => deps.restore.browse(currentUser(request), request.params.peerId, request.params.share, request.query.path, request.query.snapshot),
+    );
+
+    app.get(
+      '/api/restore/:peerId/:share/snapshots',
+      { preHandler: requireUser, schema: { params: backupParams, response: { 200: snapshotsSchema } } },
+      async (request) => deps.restore.snapshots(currentUser(request), request.params.peerId, request.params.share),
+    );
+
+    app.get(
+      '/api/restore/:peerId/:share/versions',
+      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.min(1) }), response: { 200: versionsSchema } } },
+      async (request) => deps.restore.versions(currentUser(request), request.params.peerId, request.params.share, request.query.path),
     );
 
     // the body is the decrypted file; a failure after the first bytes aborts the connection (never a complete-looking file)
     app.get(
       '/api/restore/:peerId/:share/file',
-      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.min(1) }) } },
+      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.min(1), snapshot: snapshotId.optional() }) } },
       async (request, reply) => {
-        const file = await deps.restore.openFile(currentUser(request), request.params.peerId, request.params.share, request.query.path);
+        const file = await deps.restore.openFile(currentUser(request), request.params.peerId, request.params.share, request.query.path, request.query.snapshot);
         reply
           .header('content-type', 'application/octet-stream')
           .header('content-length', String(file.size))
@@ -134,12 +158,12 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
           description: 'JSON `{paths}`, or a form whose field `paths` is that JSON list (a browser download, streamed by the browser itself).',
           consumes: ['application/json', FORM],
           params: backupParams,
-          body: z.object({ paths: selection }),
+          body: z.object({ paths: selection, snapshot: snapshotId.optional() }),
         },
       },
       async (request, reply) => {
         const { share } = request.params;
-        const zip = await deps.restore.openZip(currentUser(request), request.params.peerId, share, request.body.paths);
+        const zip = await deps.restore.openZip(currentUser(request), request.params.peerId, share, request.body.paths, request.body.snapshot);
         reply.header('content-type', 'application/zip').header('content-disposition', attachment(zipName(share, request.body.paths)));
         if (zip.size !== undefined) reply.header('content-length', String(zip.size));
         return reply.send(zip.stream);
@@ -153,13 +177,13 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
         bodyLimit: LIST_BODY_LIMIT,
         schema: {
           params: backupParams,
-          body: z.object({ paths: selection, target: z.enum(['original', 'folder']) }),
+          body: z.object({ paths: selection, target: z.enum(['original', 'folder']), snapshot: snapshotId.optional() }),
           response: { 202: z.object({ jobId: z.string() }) },
         },
       },
       async (request, reply) => {
         const { peerId, share } = request.params;
-        const job = await deps.restore.restoreIntoShare(currentUser(request), peerId, share, request.body.paths, request.body.target);
+        const job = await deps.restore.restoreIntoShare(currentUser(request), peerId, share, request.body.paths, request.body.target, request.body.snapshot);
         return reply.status(202).send({ jobId: job.id });
       },
     );

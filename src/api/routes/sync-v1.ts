@@ -19,6 +19,8 @@ import {
   SYNC_ROOT,
   UPLOAD_OFFSET_HEADER,
   SHARE_INCARNATION_HEADER,
+  MANIFEST_FILES_HEADER,
+  MANIFEST_BYTES_HEADER,
   syncRoutes,
   type JsonBodyRoute,
   type JsonResponseRoute,
@@ -95,6 +97,14 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       }
     };
 
+    /** A kept snapshot's full manifest, its journal (the deltas leading to it) in the journal header. */
+    const sendSnapshotManifest = async (reply: FastifyReply, share: ShareRef, generation: number) => {
+      const chain = store.snapshotChain(share, generation);
+      if (chain === undefined) throw new AnemoneError('NOT_FOUND', { message: `No snapshot of generation ${generation} of this share is kept here` });
+      reply.header(MANIFEST_JOURNAL_HEADER, chain.deltas.map((delta) => delta.generation).join(','));
+      return sendStored(reply, await store.openChainFile(chain.base));
+    };
+
     const handlers: SyncHandlers = {
       hello: async () => auth.hello(),
 
@@ -108,8 +118,9 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
 
       listShares: async ({ request }) => ({ shares: await store.listShares(sourceOf(request)) }),
 
-      getManifest: async ({ params, request, reply }) => {
+      getManifest: async ({ params, query, request, reply }) => {
         const share = shareOf(request, params);
+        if (query.generation !== undefined) return sendSnapshotManifest(reply, share, query.generation);
         if (request.headers[SYNC_RUN_HEADER] === SYNC_RUN_START) {
           try {
             const dropped = await store.dropUncommitted(share);
@@ -131,15 +142,26 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
 
       putManifestDelta: async ({ params, query, body, request, reply }) => {
         const share = shareOf(request, params);
-        await writeOfRun(share, request, (incarnation) => store.putManifestDelta(share, query.generation, body, announcedSha256(request), incarnation));
+        await writeOfRun(share, request, (incarnation) =>
+          store.putManifestDelta(share, query.generation, body, announcedSha256(request), announcedTotals(request), incarnation),
+        );
         return reply.status(204).send();
       },
 
-      getManifestDelta: async ({ params, query, request, reply }) => sendStored(reply, await store.openManifestDelta(shareOf(request, params), query.generation)),
+      getManifestDelta: async ({ params, query, request, reply }) => {
+        const share = shareOf(request, params);
+        const { generation, snapshot } = query;
+        if (snapshot === undefined) return sendStored(reply, await store.openManifestDelta(share, generation));
+        const delta = store.snapshotChain(share, snapshot)?.deltas.find((candidate) => candidate.generation === generation);
+        if (delta === undefined) throw new AnemoneError('NOT_FOUND', { message: `Snapshot ${snapshot} of this share has no delta of generation ${generation} kept here` });
+        return sendStored(reply, await store.openChainFile(delta.file));
+      },
 
       putManifest: async ({ params, body, request, reply }) => {
         const share = shareOf(request, params);
-        await writeOfRun(share, request, (incarnation) => store.putManifest(share, body, announcedSha256(request), announcedGeneration(request), incarnation));
+        await writeOfRun(share, request, (incarnation) =>
+          store.putManifest(share, body, announcedSha256(request), announcedGeneration(request), announcedTotals(request), incarnation),
+        );
         return reply.status(204).send();
       },
 
@@ -164,7 +186,9 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
         return appended;
       },
 
-      getFile: async ({ params, query, request, reply }) => sendStored(reply, await store.openFile(shareOf(request, params), query.path)),
+      getFile: async ({ params, query, request, reply }) => sendStored(reply, await store.openFile(shareOf(request, params), query.path, query.ctSha256)),
+
+      listSnapshots: async ({ params, request }) => ({ snapshots: store.listSnapshots(shareOf(request, params)) }),
 
       listFiles: async ({ params, request }) => ({ files: await store.listFiles(shareOf(request, params)) }),
 
@@ -302,6 +326,11 @@ function addErrorHeaders(error: AnemoneError, reply: FastifyReply): void {
 /** The generation a source announces with its manifest, when it sends a well-formed one (stats only). */
 function announcedGeneration(request: FastifyRequest): number | undefined {
   return numberHeader(request, MANIFEST_GENERATION_HEADER);
+}
+
+/** The plaintext totals a source announces with a manifest or delta (shown with the snapshot only). */
+function announcedTotals(request: FastifyRequest): { fileCount: number | null; bytes: number | null } {
+  return { fileCount: numberHeader(request, MANIFEST_FILES_HEADER) ?? null, bytes: numberHeader(request, MANIFEST_BYTES_HEADER) ?? null };
 }
 
 /** A header holding a whole number (a generation, an incarnation), when well-formed. */

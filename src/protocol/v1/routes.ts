@@ -64,6 +64,33 @@ export const SHARE_INCARNATION_HEADER = 'x-anemone-share-incarnation';
 /** Query of putManifestDelta and getManifestDelta: the generation the delta leads to. */
 export const deltaQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
+/**
+ * History (a peer keeps what sources replace or delete, docs/protocol.md
+ * "History"). Optional headers of putManifest and putManifestDelta: the
+ * plaintext file count and bytes of the whole state the manifest describes;
+ * the peer shows them with the snapshot and trusts nothing to them.
+ */
+export const MANIFEST_FILES_HEADER = 'x-anemone-manifest-files';
+export const MANIFEST_BYTES_HEADER = 'x-anemone-manifest-bytes';
+
+/** Optional query of getFile: the version of the stored path with this ciphertext SHA-256 (current or kept). */
+export const versionedFileQuery = z.object({ path: z.string().min(1).max(4096), ctSha256: z.string().regex(/^[0-9a-f]{64}$/).optional() });
+/** Optional query of getManifest: the snapshot at this generation (its manifest, and its journal in the header). */
+export const manifestAtQuery = z.object({ generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() });
+/** getManifestDelta's query: with `snapshot`, the delta of that snapshot's journal (it may since have been replaced). */
+export const deltaAtQuery = z.object({
+  generation: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  snapshot: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export const snapshotSchema = z.object({
+  generation: z.number().int().positive(),
+  committedAt: z.string(),
+  fileCount: z.number().int().nonnegative().nullable(),
+  bytes: z.number().int().nonnegative().nullable(),
+});
+/** listSnapshots: the snapshots the peer keeps of a share, newest first. */
+export const listSnapshotsResponse = z.object({ snapshots: z.array(snapshotSchema) });
+
 /** Header of appendUpload: the byte of the object its body starts at, which must be what the peer holds. */
 export const UPLOAD_OFFSET_HEADER = 'x-anemone-upload-offset';
 
@@ -139,6 +166,7 @@ export type SyncErrorCode =
   | 'HASH_MISMATCH'
   | 'PAYLOAD_TOO_LARGE'
   | 'INSUFFICIENT_STORAGE'
+  | 'SOURCE_QUOTA_EXCEEDED'
   | 'TOO_MANY_ATTEMPTS'
   | 'NOT_FOUND'
   | 'UPLOAD_OFFSET_MISMATCH'
@@ -213,8 +241,9 @@ export const syncRoutes = {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest`,
     auth: 'session',
-    summary: 'The stored `_manifest.json.enc` of a share, as bytes.',
+    summary: 'The stored `_manifest.json.enc` of a share, as bytes; with `?generation=`, the full manifest of that kept snapshot (its journal in the header).',
     params: shareParams,
+    query: manifestAtQuery,
     body: 'none',
     response: 'bytes',
     requestHeaders: [AUTHORIZATION, SYNC_RUN_HEADER, IF_GENERATION_HEADER],
@@ -229,7 +258,7 @@ export const syncRoutes = {
     params: shareParams,
     body: 'bytes',
     response: 'none',
-    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER, MANIFEST_GENERATION_HEADER],
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER, MANIFEST_GENERATION_HEADER, MANIFEST_FILES_HEADER, MANIFEST_BYTES_HEADER],
     responseHeaders: [],
     errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
   },
@@ -242,7 +271,7 @@ export const syncRoutes = {
     query: deltaQuery,
     body: 'bytes',
     response: 'none',
-    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER],
+    requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER, MANIFEST_FILES_HEADER, MANIFEST_BYTES_HEADER],
     responseHeaders: [],
     errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
   },
@@ -250,9 +279,9 @@ export const syncRoutes = {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/manifest/delta`,
     auth: 'session',
-    summary: 'The stored delta of the journal leading to `?generation=`, as bytes.',
+    summary: 'The stored delta of the journal leading to `?generation=`, as bytes; with `?snapshot=`, the delta of that kept snapshot\'s journal.',
     params: shareParams,
-    query: deltaQuery,
+    query: deltaAtQuery,
     body: 'none',
     response: 'bytes',
     requestHeaders: [AUTHORIZATION],
@@ -270,7 +299,7 @@ export const syncRoutes = {
     response: 'none',
     requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED'],
   },
   putBatch: {
     method: 'POST',
@@ -282,7 +311,7 @@ export const syncRoutes = {
     response: storedCountResponse,
     requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED'],
   },
   uploadOffset: {
     method: 'POST',
@@ -295,7 +324,7 @@ export const syncRoutes = {
     response: uploadOffsetResponse,
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED'],
   },
   appendUpload: {
     method: 'PUT',
@@ -315,14 +344,26 @@ export const syncRoutes = {
     method: 'GET',
     path: `${SYNC_PREFIX}/shares/:user/:share/file`,
     auth: 'session',
-    summary: 'Streams one stored encrypted file back (for restore).',
+    summary: 'Streams one stored encrypted file back (for restore); with `?ctSha256=`, that version of it, current or kept.',
     params: shareParams,
-    query: storedPathQuery,
+    query: versionedFileQuery,
     body: 'none',
     response: 'stream',
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
     errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND'],
+  },
+  listSnapshots: {
+    method: 'GET',
+    path: `${SYNC_PREFIX}/shares/:user/:share/snapshots`,
+    auth: 'session',
+    summary: 'The snapshots the peer keeps of a share (generation, commit time, announced totals), newest first.',
+    params: shareParams,
+    body: 'none',
+    response: listSnapshotsResponse,
+    requestHeaders: [AUTHORIZATION],
+    responseHeaders: [],
+    errors: sessionErrors,
   },
   listFiles: {
     method: 'GET',
