@@ -201,6 +201,8 @@ describe('first setup, accounts and settings in the browser', () => {
     await admin.goto('/admin/settings');
     const fingerprint = (await admin.getByTestId('server-fingerprint').textContent())?.trim();
     assert.equal(fingerprint, server.server.identity.fingerprint);
+    const peerPort = Number(new URL(server.url).port);
+    assert.equal((await admin.getByTestId('server-peer-port').textContent())?.trim(), String(peerPort));
 
     await admin.getByRole('switch', { name: 'Accept incoming syncs' }).check();
     await admin.getByLabel('Server password', { exact: true }).fill('short');
@@ -211,7 +213,7 @@ describe('first setup, accounts and settings in the browser', () => {
     await admin.getByRole('button', { name: 'Save', exact: true }).click();
     await admin.getByText('Saved.').waitFor();
     const settings = (await (await admin.request.get('/api/admin/settings/sync')).json()) as { acceptIncoming: boolean; passwordSet: boolean };
-    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, fingerprint });
+    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, fingerprint, peerPort });
 
     await admin.getByLabel('Passphrase', { exact: true }).fill('too short');
     await admin.getByRole('button', { name: 'Download recovery kit' }).click();

@@ -3,18 +3,20 @@ import { z } from 'zod';
 import type { SyncSettings } from '../../incoming/sync-settings.js';
 import { requireAdmin } from '../session.js';
 
-const settingsResponse = z.object({ acceptIncoming: z.boolean(), passwordSet: z.boolean(), fingerprint: z.string() });
+/** `fingerprint` and `peerPort`: what a peer's administrator enters and confirms to sync here. */
+const settingsResponse = z.object({ acceptIncoming: z.boolean(), passwordSet: z.boolean(), fingerprint: z.string(), peerPort: z.number().int() });
 
 /**
  * Whether this server accepts incoming syncs, and its server password. The
  * password is write-only: GET says whether one is set, never what it is;
  * `password: null` removes it (sources then authenticate by certificate only).
  */
-export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: string }): FastifyPluginAsyncZod {
+export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: string; peerPort: () => number }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/admin/settings/sync', { preHandler: requireAdmin, schema: { response: { 200: settingsResponse } } }, async () => ({
       ...deps.settings.view(),
       fingerprint: deps.fingerprint,
+      peerPort: deps.peerPort(),
     }));
 
     app.put(
@@ -29,7 +31,7 @@ export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: 
           response: { 200: settingsResponse },
         },
       },
-      async (request) => ({ ...(await deps.settings.update(request.body)), fingerprint: deps.fingerprint }),
+      async (request) => ({ ...(await deps.settings.update(request.body)), fingerprint: deps.fingerprint, peerPort: deps.peerPort() }),
     );
   };
 }

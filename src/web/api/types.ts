@@ -220,11 +220,14 @@ export interface SyncSettings {
   acceptIncoming: boolean;
   passwordSet: boolean;
   fingerprint: string;
+  peerPort: number;
 }
 
 export interface ServerInfo {
   serverName: string;
   fingerprint: string;
+  /** The port peers connect to (ANEMONE_PEER_PORT when set). */
+  peerPort: number;
   version: string;
 }
 
