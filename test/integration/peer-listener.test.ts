@@ -5,11 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { LOGIN_ATTEMPTS_PER_MINUTE } from '../../src/api/routes/auth.js';
 import { loadOrCreateIdentity, type ServerIdentity } from '../../src/identity/identity.js';
 import { type ClusterServer, createUser, pairPeer, startNamedServer, storedFiles, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
 import { ApiClient, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { freePort } from '../helpers/child-server.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 
 const PASSWORD_OF_B = 'the password of server b';
 
@@ -217,6 +221,52 @@ describe('one port with a certificate of your own', () => {
       const log = await readFile(path.join(scratch, 'data', 'logs', 'anemone.log'), 'utf8');
       assert.match(log, /each renewal changes its fingerprint.*Set ANEMONE_PEER_PORT/);
     } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('anemone serve with a peer port', () => {
+  it('prints the port peers connect to, and presents a renewed UI certificate after SIGHUP', async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'anemone-sighup-'));
+    const [uiPort, peerPort] = [await freePort(), await freePort()];
+    const first = await makeUiCertificate(scratch, 'ui-1');
+    const certPath = path.join(scratch, 'ui.crt');
+    const keyPath = path.join(scratch, 'ui.key');
+    await copyFile(path.join(scratch, 'ui-1', 'server.crt'), certPath);
+    await copyFile(path.join(scratch, 'ui-1', 'server.key'), keyPath);
+    const args = ['serve', '--data-dir', path.join(scratch, 'data'), '--port', String(uiPort), '--bind', '127.0.0.1', '--peer-port', String(peerPort), '--peer-bind', '127.0.0.1', '--tls-cert', certPath, '--tls-key', keyPath, '--log-level', 'warn'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const uiUrl = `https://127.0.0.1:${uiPort}`;
+    /** Polls until the UI port presents `expected` (a loaded machine starts slowly). */
+    const waitForUiCertificate = async (expected: string) => {
+      const deadline = Date.now() + 60_000;
+      let seen: string | undefined;
+      while (seen !== expected) {
+        assert.equal(child.exitCode, null, `anemone serve exited:\n${output}`);
+        assert.ok(Date.now() < deadline, `the UI port presents ${seen ?? 'nothing'}, not ${expected}:\n${output}`);
+        seen = await presentedFingerprint(uiUrl).catch(() => undefined);
+        if (seen !== expected) await delay(100);
+      }
+    };
+    try {
+      await waitForUiCertificate(first.fingerprint);
+      const identity = new X509Certificate(await readFile(path.join(scratch, 'data', 'certs', 'server.crt'), 'utf8')).fingerprint256;
+      assert.equal(await presentedFingerprint(`https://127.0.0.1:${peerPort}`), identity);
+      assert.match(output, new RegExp(`Peers connect to port ${peerPort} \\(ANEMONE_PEER_PORT`));
+
+      const renewed = await makeUiCertificate(scratch, 'ui-2');
+      await renewInPlace(renewed, path.join(scratch, 'ui-2'), certPath, keyPath);
+      child.kill('SIGHUP');
+      await waitForUiCertificate(renewed.fingerprint);
+      assert.equal(await presentedFingerprint(`https://127.0.0.1:${peerPort}`), identity, 'peers see the same identity');
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
       await rm(scratch, { recursive: true, force: true });
     }
   });
