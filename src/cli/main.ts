@@ -62,7 +62,7 @@ export function buildProgram(): Command {
       .description('Rebuild a lost server in a new, empty data directory from its recovery kit: a kit file, or the copy a peer keeps')
       .option('--kit <file>', 'the recovery kit file (anemone-<server>-recovery-kit.bin)')
       .option('--from-peer <address>', 'fetch the kit from this peer instead (needs --server-name and the peer password)')
-      .option('--peer-port <port>', "the peer's port", '8443')
+      .option('--peer-port <port>', "the port the peer takes syncs on (its ANEMONE_PEER_PORT when it has one)", '8443')
       .option('--peer-fingerprint <fingerprint>', "the peer's certificate fingerprint, as its Settings page shows it; without it the fingerprint is printed and nothing is sent")
       .option('--server-name <name>', 'the name of the server to rebuild, as the peer files its backups under (with --from-peer)')
       .option('--passphrase-stdin', "read the kit's passphrase from a line of standard input (else ANEMONE_KIT_PASSPHRASE, else asked at a terminal)")
