@@ -109,8 +109,10 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   });
   if (servesUi) await registerUiBase(app, options, bounds.webBodyTimeoutMs);
   await app.register(healthRoutes({ ping: () => options.repos.ping() }));
-  if (servesUi) await registerUiRoutes(app, options);
+  // the peer protocol between the two halves of the UI's routes: the API reference keeps its order
+  if (servesUi) await registerAccountAndSyncRoutes(app, options);
   if (servesPeers) await app.register(syncV1Routes({ incoming: options.services.incoming }));
+  if (servesUi) await registerRecoveryAndRestoreRoutes(app, options);
   // last: the UI's catch-all for page paths; /api and /health keep their own routes and 404s
   if (servesUi) await app.register(webRoutes());
   return app;
@@ -188,8 +190,8 @@ async function registerUiBase(app: AnemoneApp, options: ApiOptions, webBodyTimeo
   app.addHook('onResponse', kitRefreshOnChange(services.recovery.kits));
 }
 
-/** Every area of the API the UI uses. */
-async function registerUiRoutes(app: AnemoneApp, options: ApiOptions): Promise<void> {
+/** The UI's API, first half: setup, accounts, shares, peers, sync, schedule, dashboard, settings, incoming backups. */
+async function registerAccountAndSyncRoutes(app: AnemoneApp, options: ApiOptions): Promise<void> {
   const { services } = options;
   const thisServer = { fingerprint: options.fingerprint, peerPort: options.peerPort };
   await app.register(setupRoutes(services));
@@ -203,6 +205,11 @@ async function registerUiRoutes(app: AnemoneApp, options: ApiOptions): Promise<v
   await app.register(serverRoutes({ setup: services.setup, ...thisServer, version: options.version }));
   await app.register(syncSettingsRoutes({ settings: services.incoming.settings, ...thisServer }));
   await app.register(incomingRoutes({ admin: services.incoming.admin }));
+}
+
+/** The UI's API, second half: the recovery kit, verification, restore. */
+async function registerRecoveryAndRestoreRoutes(app: AnemoneApp, options: ApiOptions): Promise<void> {
+  const { services } = options;
   await app.register(recoveryRoutes({ setup: services.setup, ...services.recovery }));
   await app.register(verifyRoutes({ verify: services.verify }));
   await app.register(restoreRoutes({ restore: services.restore }));
