@@ -1,11 +1,10 @@
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { ApiTokenService } from './accounts/api-tokens.js';
 import { MasterKeyStore } from './accounts/master-key.js';
 import { SessionService } from './accounts/session-service.js';
 import { SetupService } from './accounts/setup-service.js';
 import { UserService } from './accounts/user-service.js';
-import { buildApi } from './api/app.js';
+import { buildListeners } from './api/app.js';
 import type { AnemoneApp } from './api/types.js';
 import type { ConnectionBounds } from './api/connection-bounds.js';
 import type { Config } from './config/config.js';
@@ -38,13 +37,26 @@ export interface AnemoneServer {
   logger: Logger;
   repos: Repositories;
   services: { setup: SetupService; sessions: SessionService; users: UserService; shares: ShareService; peers: PeerService; sync: SyncService; scheduler: Scheduler; restore: RestoreService };
+  /** The UI and its API; with one port, the peer protocol too. */
   app: AnemoneApp;
-  /** Listens on the configured address and port; resolves with the URL (the real port when 0 was asked). */
-  start(): Promise<{ url: string; port: number }>;
+  /** The peers' own listener (/health and the peer protocol), when ANEMONE_PEER_PORT is set. */
+  peerApp: AnemoneApp | undefined;
+  /**
+   * Listens on the configured addresses and ports; resolves with the URLs (the real ports when 0 was
+   * asked). `peerPort` is the port peers connect to: the peer listener's, or the one port.
+   */
+  start(): Promise<{ url: string; port: number; peerUrl: string; peerPort: number }>;
   stop(): Promise<void>;
   /** Reopens ANEMONE_LOG_FILE at its path (the CLI calls it on SIGHUP, after logrotate moved the file). */
   reopenLogFile(): void;
+  /** Presents a renewed TLS_CERT_PATH on the UI port (the CLI calls it on SIGHUP); says what it did. */
+  reloadUiCertificate(): Promise<string>;
 }
+
+/** Said at start when one port serves peers with the administrator's own certificate. */
+export const ONE_PORT_CUSTOM_CERTIFICATE =
+  'Peers pin this server by its certificate, and with one port that is TLS_CERT_PATH: each renewal changes its fingerprint, and every peer must then accept the new one before it syncs here again. ' +
+  "Set ANEMONE_PEER_PORT to give peers a port of their own with this server's own certificate; the UI's certificate can then renew freely.";
 
 /** The services without HTTP: shared by the server and by CLI commands that work on a data directory. */
 export async function openCore(config: Config, logger: Logger) {
@@ -89,7 +101,8 @@ export interface ServerOptions {
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<AnemoneServer> {
   const { logger, reopenFile: reopenLogFile } = createLogger({ level: config.logLevel, console: config.logToStdout ? 'stdout' : 'none', file: config.logFile });
   const { db, repos, masterKeys, services: core } = await openCore(config, logger);
-  const identity = await loadOrCreateIdentity(config);
+  // with a port of their own, peers always see this server's own certificate, whatever TLS_CERT_PATH holds
+  const identity = await loadOrCreateIdentity(config.peerPort === undefined ? config : { certsDir: config.certsDir });
   // peers need the identity (our client certificate), which CLI commands working on a data directory do not load
   const peers = new PeerService({
     repos,
@@ -166,7 +179,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const recovery = createRecoveryServices({ repos, masterKeys, identity, setup: core.setup, peers, shares: core.shares, certsDir: config.certsDir, logger });
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
   const tokens = new ApiTokenService(repos);
-  const app = await buildApi({ services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier } }, repos, tls: identity, logger, version: VERSION, connectionBounds: options.connectionBounds });
+  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier } }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,
@@ -174,20 +187,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     logger,
     repos,
     services,
-    app,
+    app: listeners.ui,
+    peerApp: listeners.peer,
     reopenLogFile,
+    reloadUiCertificate: () => listeners.reloadUiCertificate(),
     async start() {
-      await app.listen({ port: config.port, host: config.bind });
+      const listening = await listeners.listen();
       peerMonitor.start();
       recovery.kits.start();
       scheduler.start();
       alerts.start();
       incoming.partialSweep.start();
       incoming.historyPrune.start();
-      const port = (app.server.address() as AddressInfo).port;
-      const host = config.bind === '0.0.0.0' || config.bind === '::' ? 'localhost' : config.bind;
-      logger.info({ port, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
-      return { url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, port };
+      logger.info({ port: listening.port, peerPort: listening.peerPort, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
+      if (config.peerPort === undefined && identity.origin === 'custom') logger.warn(ONE_PORT_CUSTOM_CERTIFICATE);
+      return listening;
     },
     async stop() {
       peerMonitor.stop();
@@ -200,7 +214,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await notifier.stop();
       await restore.stopAll();
       await peers.close();
-      await app.close();
+      await listeners.close();
       db.close();
       logger.flush();
     },

@@ -15,13 +15,16 @@ export async function refuseCrossSite(request: FastifyRequest): Promise<void> {
   if (request.headers['sec-fetch-site'] === 'cross-site') throw crossSite('another site');
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  // host and port: a page of another port, or another name for this server, is another origin
-  if (originHost(origin) !== request.headers.host?.toLowerCase()) throw crossSite(origin === 'null' ? 'a page with no origin' : origin);
+  // scheme, host and port: a page of another port, or another name for this server, is another origin.
+  // Behind a reverse proxy the browser's scheme and host are the proxy's X-Forwarded-Proto and -Host,
+  // which fastify believes only from a proxy ANEMONE_TRUST_PROXY names; from anyone else they are ignored
+  if (originOf(origin) !== `${request.protocol}://${request.host.toLowerCase()}`) throw crossSite(origin === 'null' ? 'a page with no origin' : origin);
 }
 
-function originHost(origin: string): string | undefined {
+function originOf(origin: string): string | undefined {
   try {
-    return new URL(origin).host.toLowerCase();
+    const url = new URL(origin);
+    return `${url.protocol.replace(/:$/, '')}://${url.host.toLowerCase()}`;
   } catch {
     return undefined;
   }

@@ -12,10 +12,14 @@ export function withConfigFlags<C extends Command<unknown[], Record<string, unkn
   return command;
 }
 
-/** Commander's parsed options → the config's flag source (unknown keys ignored). */
-export function configFlagsFrom(options: Record<string, unknown>): ConfigSource {
+/**
+ * Commander's parsed options → the config's flag source, for the keys the
+ * command declared: a command's own option of the same name (restore-server's
+ * `--peer-port`, the peer's port) is not a setting of this server.
+ */
+export function configFlagsFrom(options: Record<string, unknown>, keys: readonly ConfigKey[]): ConfigSource {
   const flags: ConfigSource = {};
-  for (const key of Object.keys(configKeys) as ConfigKey[]) {
+  for (const key of keys) {
     const value = options[flagOptionName(key)];
     if (typeof value === 'string') flags[key] = value;
   }

@@ -9,6 +9,13 @@ import { runRestoreServer } from './restore-server.js';
 import { runSetup } from './setup.js';
 import { runStatus } from './status.js';
 
+/** The settings each command takes as flags (and reads from the environment). */
+const SERVE_KEYS = ['port', 'bind', 'peerPort', 'peerBind', 'uiTls', 'trustProxy', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'logFile', 'memory'] as const;
+const SETUP_KEYS = ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'] as const;
+const RESTORE_SERVER_KEYS = SETUP_KEYS;
+const STATUS_KEYS = ['dataDir'] as const;
+const RESET_PASSWORD_KEYS = ['dataDir', 'logLevel', 'logFile'] as const;
+
 export function buildProgram(): Command {
   const program = new Command('anemone')
     .description('Self-hosted, encrypted, peer-to-peer backup server')
@@ -20,8 +27,8 @@ export function buildProgram(): Command {
 
   withConfigFlags(
     program.command('serve').description('Start the HTTPS server (generates a certificate on first start)'),
-    ['port', 'bind', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'logFile', 'memory'],
-  ).action(async (options) => runServe(configFlagsFrom(options)));
+    SERVE_KEYS,
+  ).action(async (options) => runServe(configFlagsFrom(options, SERVE_KEYS)));
 
   withConfigFlags(
     program
@@ -31,8 +38,8 @@ export function buildProgram(): Command {
       .requiredOption('--username <name>', 'the first administrator\'s username')
       .option('--password-stdin', 'read the administrator password from the first line of standard input')
       .option('--json', 'print {serverName, dataDir, username, encryptionKey} as JSON'),
-    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'],
-  ).action(async (options) => runSetup(options, configFlagsFrom(options)));
+    SETUP_KEYS,
+  ).action(async (options) => runSetup(options, configFlagsFrom(options, SETUP_KEYS)));
 
   program
     .command('decrypt')
@@ -55,21 +62,21 @@ export function buildProgram(): Command {
       .description('Rebuild a lost server in a new, empty data directory from its recovery kit: a kit file, or the copy a peer keeps')
       .option('--kit <file>', 'the recovery kit file (anemone-<server>-recovery-kit.bin)')
       .option('--from-peer <address>', 'fetch the kit from this peer instead (needs --server-name and the peer password)')
-      .option('--peer-port <port>', "the peer's port", '8443')
+      .option('--peer-port <port>', "the port the peer takes syncs on (its ANEMONE_PEER_PORT when it has one)", '8443')
       .option('--peer-fingerprint <fingerprint>', "the peer's certificate fingerprint, as its Settings page shows it; without it the fingerprint is printed and nothing is sent")
       .option('--server-name <name>', 'the name of the server to rebuild, as the peer files its backups under (with --from-peer)')
       .option('--passphrase-stdin', "read the kit's passphrase from a line of standard input (else ANEMONE_KIT_PASSPHRASE, else asked at a terminal)")
       .option('--peer-password-stdin', "read the peer's server password from a line of standard input, after the passphrase (else ANEMONE_PEER_PASSWORD, else asked at a terminal)"),
-    ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'],
-  ).action(async (options) => runRestoreServer(options, configFlagsFrom(options)));
+    RESTORE_SERVER_KEYS,
+  ).action(async (options) => runRestoreServer(options, configFlagsFrom(options, RESTORE_SERVER_KEYS)));
 
   withConfigFlags(
     program
       .command('status')
       .description("What the server's database says, read-only (the server may run or not): peers, the last sync of each share to each peer, syncs running")
       .option('--json', 'print the report as JSON'),
-    ['dataDir'],
-  ).action((options) => runStatus(options, configFlagsFrom(options)));
+    STATUS_KEYS,
+  ).action((options) => runStatus(options, configFlagsFrom(options, STATUS_KEYS)));
 
   withConfigFlags(
     program
@@ -78,8 +85,8 @@ export function buildProgram(): Command {
       .argument('<user>', 'the username')
       .option('--password-stdin', 'read the new password from the first line of standard input (else ANEMONE_NEW_PASSWORD, else asked at a terminal)')
       .option('--json', 'print {username, sessionsEnded} as JSON'),
-    ['dataDir', 'logLevel', 'logFile'],
-  ).action(async (user, options) => runResetPassword(user, options, configFlagsFrom(options)));
+    RESET_PASSWORD_KEYS,
+  ).action(async (user, options) => runResetPassword(user, options, configFlagsFrom(options, RESET_PASSWORD_KEYS)));
 
   return program;
 }

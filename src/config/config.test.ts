@@ -61,4 +61,37 @@ describe('loadConfig', () => {
   it('refuses a certificate without its key', () => {
     assert.throws(() => loadConfig({ TLS_CERT_PATH: '/etc/cert.pem' }), /TLS_KEY_PATH/);
   });
+
+  it('keeps one listener unless ANEMONE_PEER_PORT is set, and the UI on HTTPS with no proxy believed', () => {
+    const config = loadConfig({});
+    assert.equal(config.peerPort, undefined);
+    assert.equal(config.uiTls, true);
+    assert.equal(config.trustProxy, false);
+    const split = loadConfig({ ANEMONE_PEER_PORT: '8444' });
+    assert.equal(split.peerPort, 8444);
+    assert.equal(split.peerBind, '0.0.0.0', 'peers reach their port from outside even when the UI binds to loopback');
+  });
+
+  it('refuses a peer port that is the UI port', () => {
+    assert.throws(() => loadConfig({ HTTPS_PORT: '8443', ANEMONE_PEER_PORT: '8443' }), /ANEMONE_PEER_PORT \(8443\) is HTTPS_PORT too/);
+  });
+
+  it('refuses a plain-HTTP UI without a peer port, since peers need mutual TLS', () => {
+    assert.throws(() => loadConfig({ ANEMONE_UI_TLS: 'off', ANEMONE_BIND: '127.0.0.1' }), /needs ANEMONE_PEER_PORT/);
+  });
+
+  it('refuses a plain-HTTP UI on a network address unless forced, and says why', () => {
+    assert.throws(() => loadConfig({ ANEMONE_UI_TLS: 'off', ANEMONE_PEER_PORT: '8444' }), /clear text.*ANEMONE_BIND=127\.0\.0\.1.*off-any-address/);
+    assert.equal(loadConfig({ ANEMONE_UI_TLS: 'off', ANEMONE_PEER_PORT: '8444', ANEMONE_BIND: '127.0.0.1' }).uiTls, false);
+    assert.equal(loadConfig({ ANEMONE_UI_TLS: 'off', ANEMONE_PEER_PORT: '8444', ANEMONE_BIND: '::1' }).uiTls, false);
+    assert.equal(loadConfig({ ANEMONE_UI_TLS: 'off-any-address', ANEMONE_PEER_PORT: '8444' }).uiTls, false);
+  });
+
+  it('reads the proxies to trust as addresses and ranges, or a number of hops', () => {
+    assert.deepEqual(loadConfig({ ANEMONE_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8, fd00::/8, loopback' }).trustProxy, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']);
+    assert.equal(loadConfig({ ANEMONE_TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.throws(() => loadConfig({ ANEMONE_TRUST_PROXY: 'true' }), /ANEMONE_TRUST_PROXY.*"true" is neither/);
+    assert.throws(() => loadConfig({ ANEMONE_TRUST_PROXY: '10.0.0.0/33' }), /ANEMONE_TRUST_PROXY/);
+    assert.throws(() => loadConfig({ ANEMONE_TRUST_PROXY: '0' }), /between 1 and 10/);
+  });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isLoopbackAddress, parseTrustProxy, type TrustProxy } from './listeners.js';
 
 /**
  * Every setting, once: its environment variable, its flag, its default and a
@@ -55,6 +56,34 @@ export const configKeys = {
     default: undefined,
     schema: z.string().min(1).optional(),
   },
+  peerPort: {
+    env: 'ANEMONE_PEER_PORT',
+    flag: '--peer-port <port>',
+    doc: "A second HTTPS port for peers only (/health and the peer protocol, always with this server's own certificate), so the UI's certificate can be anything and renew freely; unset, peers use HTTPS_PORT",
+    default: undefined,
+    schema: z.coerce.number().int().min(0).max(65535).optional(),
+  },
+  peerBind: {
+    env: 'ANEMONE_PEER_BIND',
+    flag: '--peer-bind <address>',
+    doc: 'Address the peer port listens on (peers reach it from outside even when the UI listens on 127.0.0.1 behind a proxy)',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+  },
+  uiTls: {
+    env: 'ANEMONE_UI_TLS',
+    flag: '--ui-tls <mode>',
+    doc: 'on: the UI port speaks HTTPS; off: plain HTTP for a reverse proxy on this machine that terminates TLS (needs ANEMONE_PEER_PORT and a loopback ANEMONE_BIND); off-any-address: plain HTTP on any address, for a proxy on a private network you trust',
+    default: 'on',
+    schema: z.enum(['on', 'off', 'off-any-address']),
+  },
+  trustProxy: {
+    env: 'ANEMONE_TRUST_PROXY',
+    flag: '--trust-proxy <proxies>',
+    doc: 'Reverse proxies whose X-Forwarded-For, -Proto and -Host are believed: addresses or CIDR ranges, comma-separated (loopback = 127.0.0.1 and ::1), or a number of proxy hops; unset, those headers are ignored',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
   logLevel: {
     env: 'ANEMONE_LOG_LEVEL',
     flag: '--log-level <level>',
@@ -91,6 +120,13 @@ export interface Config {
   secretsDir: string;
   tlsCertPath: string | undefined;
   tlsKeyPath: string | undefined;
+  /** The peers' own listener; undefined: peers use `port`, as the UI does. */
+  peerPort: number | undefined;
+  peerBind: string;
+  /** false: the UI listener speaks plain HTTP (behind a TLS-terminating proxy). */
+  uiTls: boolean;
+  /** Proxies whose X-Forwarded-* headers are believed on the UI listener; false: none. */
+  trustProxy: TrustProxy;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The log file the administrator asked for, if any (absolute). */
   logFile: string | undefined;
@@ -142,9 +178,36 @@ export function loadConfig(
   const sharesDir = value('sharesDir');
   const incomingDir = value('incomingDir');
   const logFile = value('logFile');
+  const port = value('port');
+  const bind = value('bind');
+  const peerPort = value('peerPort');
+  const uiTls = value('uiTls');
+  if (peerPort !== undefined && peerPort !== 0 && peerPort === port) {
+    throw new ConfigError(`ANEMONE_PEER_PORT (${peerPort}) is HTTPS_PORT too: give peers a port of their own, or leave ANEMONE_PEER_PORT unset to share one port.`);
+  }
+  if (uiTls !== 'on' && peerPort === undefined) {
+    throw new ConfigError(
+      `ANEMONE_UI_TLS=${uiTls} needs ANEMONE_PEER_PORT: peers connect over mutual TLS, which a plain-HTTP port cannot offer. Set ANEMONE_PEER_PORT (peers then connect there), or keep ANEMONE_UI_TLS=on.`,
+    );
+  }
+  if (uiTls === 'off' && !isLoopbackAddress(bind)) {
+    throw new ConfigError(
+      `ANEMONE_UI_TLS=off serves the UI without encryption, so passwords and session cookies would cross the network in clear text, and ANEMONE_BIND is ${bind}. ` +
+        'Set ANEMONE_BIND=127.0.0.1 for a reverse proxy on this machine; if the proxy reaches Anemone over a private network you trust (a container network), say so with ANEMONE_UI_TLS=off-any-address.',
+    );
+  }
+  const trustProxyText = value('trustProxy');
+  let trustProxy: TrustProxy = false;
+  if (trustProxyText !== undefined) {
+    try {
+      trustProxy = parseTrustProxy(trustProxyText);
+    } catch (error) {
+      throw new ConfigError(`Invalid value ${JSON.stringify(trustProxyText)} for ANEMONE_TRUST_PROXY (flag --trust-proxy): ${(error as Error).message}`);
+    }
+  }
   return {
-    port: value('port'),
-    bind: value('bind'),
+    port,
+    bind,
     dataDir,
     sharesDir: sharesDir ? path.resolve(sharesDir) : path.join(dataDir, 'shares'),
     incomingDir: incomingDir ? path.resolve(incomingDir) : path.join(dataDir, 'incoming'),
@@ -153,6 +216,10 @@ export function loadConfig(
     secretsDir: path.join(dataDir, 'secrets'),
     tlsCertPath: tlsCertPath ? path.resolve(tlsCertPath) : undefined,
     tlsKeyPath: tlsKeyPath ? path.resolve(tlsKeyPath) : undefined,
+    peerPort,
+    peerBind: value('peerBind'),
+    uiTls: uiTls === 'on',
+    trustProxy,
     logLevel: value('logLevel'),
     logFile: logFile ? path.resolve(logFile) : undefined,
     memory: value('memory'),

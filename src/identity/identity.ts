@@ -33,6 +33,7 @@ export function certificateFingerprint(certPem: string): string {
  * `certsDir`, generated on first start (EC P-256, valid ten years).
  */
 export async function loadOrCreateIdentity(options: {
+  /** Given and ANEMONE_PEER_PORT unset, this pair is the identity too (one port, one certificate). */
   certsDir: string;
   tlsCertPath?: string | undefined;
   tlsKeyPath?: string | undefined;
@@ -53,6 +54,14 @@ export async function loadOrCreateIdentity(options: {
   await writeAtomically(keyPath, generated.keyPem, 0o600);
   await writeAtomically(certPath, generated.certPem, 0o644);
   return generated;
+}
+
+/**
+ * A certificate and key given by the administrator (TLS_CERT_PATH, TLS_KEY_PATH), checked to
+ * match: the UI's certificate when peers have their own port, read again when it is renewed.
+ */
+export function loadCertificatePair(certPath: string, keyPath: string): Promise<ServerIdentity> {
+  return readPair(certPath, keyPath, 'custom');
 }
 
 /** Replace the stored identity (used when a server is rebuilt from its recovery kit). */

@@ -202,6 +202,8 @@ describe('first setup, accounts and settings in the browser', () => {
     await admin.goto('/admin/settings');
     const fingerprint = (await admin.getByTestId('server-fingerprint').textContent())?.trim();
     assert.equal(fingerprint, server.server.identity.fingerprint);
+    const peerPort = Number(new URL(server.url).port);
+    assert.equal((await admin.getByTestId('server-peer-port').textContent())?.trim(), String(peerPort));
 
     // the Incoming syncs form's own Save: the Notifications form below has one too
     const incoming = admin.getByRole('form', { name: 'Incoming syncs' });
@@ -214,7 +216,7 @@ describe('first setup, accounts and settings in the browser', () => {
     await incoming.getByRole('button', { name: 'Save', exact: true }).click();
     await admin.getByText('Saved.').waitFor();
     const settings = (await (await admin.request.get('/api/admin/settings/sync')).json()) as { acceptIncoming: boolean; passwordSet: boolean };
-    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, fingerprint });
+    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, fingerprint, peerPort });
 
     await admin.getByLabel('Passphrase', { exact: true }).fill('too short');
     await admin.getByRole('button', { name: 'Download recovery kit' }).click();

@@ -2,6 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ServerOptions } from '../../src/app.js';
+import type { ConfigSource } from '../../src/config/config.js';
 import type { ApiClient, TestServer } from './test-server.js';
 import { startTestServer } from './test-server.js';
 
@@ -15,10 +16,11 @@ export interface ClusterServer {
 /** A set-up server whose admin is signed in; `acceptPassword` opens it to incoming syncs with that password. */
 export async function startNamedServer(
   name: string,
-  options: { acceptPassword?: string; logLevel?: 'info' | 'warn'; dataDir?: string; serverOptions?: ServerOptions } = {},
+  options: { acceptPassword?: string; logLevel?: 'info' | 'warn'; dataDir?: string; serverOptions?: ServerOptions; config?: ConfigSource } = {},
 ): Promise<ClusterServer> {
   const test = await startTestServer({
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.config ? { config: options.config } : {}),
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.serverOptions ? { serverOptions: options.serverOptions } : {}),
   });
@@ -29,7 +31,8 @@ export async function startNamedServer(
     const settings = await admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: options.acceptPassword });
     if (settings.status !== 200) throw new Error(`sync settings of ${name} failed: ${settings.status} ${JSON.stringify(settings.body)}`);
   }
-  return { test, admin, name, port: new URL(test.url).port ? Number(new URL(test.url).port) : 443 };
+  // the port peers are configured with: the peer listener's when it has one
+  return { test, admin, name, port: Number(new URL(test.peerUrl).port) };
 }
 
 /** Creates and activates a user; returns their signed-in client and their key. */

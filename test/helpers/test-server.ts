@@ -1,14 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, fetch } from 'undici';
 import { type AnemoneServer, createServer, type ServerOptions } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
+import { type ConfigSource, loadConfig } from '../../src/config/config.js';
 import { usePasswordCostForTests } from '../../src/crypto/password-hash.js';
 
 export interface TestServer {
   server: AnemoneServer;
   url: string;
+  /** Where peers connect: the peer listener's URL with ANEMONE_PEER_PORT, else `url`. */
+  peerUrl: string;
   dataDir: string;
   /** A client with its own cookie jar, trusting only this server's certificate. */
   client(): ApiClient;
@@ -28,18 +30,23 @@ export async function startTestServer(
     serverOptions?: ServerOptions;
     logLevel?: 'debug' | 'info' | 'warn';
     passwordCost?: 'test' | 'production';
+    /** More settings, as flags (a peer port, a UI certificate, a proxy to trust). */
+    config?: ConfigSource;
   } = {},
 ): Promise<TestServer> {
   usePasswordCostForTests(options.passwordCost ?? 'test');
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'anemone-test-')));
   // the log in a file (ANEMONE_LOG_FILE), where tests read sync lines; stdout stays quiet
-  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', logLevel: options.logLevel ?? 'warn', logFile: path.join(dataDir, 'logs', 'anemone.log') });
+  const config = loadConfig({}, { dataDir, port: 0, bind: '127.0.0.1', peerBind: '127.0.0.1', logLevel: options.logLevel ?? 'warn', logFile: path.join(dataDir, 'logs', 'anemone.log'), ...options.config });
   const server = await createServer(config, options.serverOptions);
-  const { url } = await server.start();
-  const agent = new Agent({ connect: { ca: server.identity.certPem } });
+  const { url, peerUrl } = await server.start();
+  // the UI may present a certificate of its own (TLS_CERT_PATH); the clients talk to the UI port only
+  const uiCertificate = options.config?.tlsCertPath === undefined ? undefined : await readFile(String(options.config.tlsCertPath), 'utf8');
+  const agent = new Agent({ connect: { ca: uiCertificate ?? server.identity.certPem } });
   return {
     server,
     url,
+    peerUrl,
     dataDir,
     client: () => new ApiClient(url, agent),
     async stop() {

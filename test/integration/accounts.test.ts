@@ -58,10 +58,11 @@ describe('setup, users, activation and sessions over HTTPS', () => {
     assert.equal(database.includes(Buffer.from(adminKey, 'base64')), false);
   });
 
-  it('shows the fingerprint of its certificate to the admin', async () => {
+  it('shows the fingerprint of its certificate and the port peers connect to (the one port) to the admin', async () => {
     const response = await admin.get('/api/admin/server');
     assert.equal(response.status, 200);
     assert.equal(response.body.fingerprint, test.server.identity.fingerprint);
+    assert.equal(response.body.peerPort, Number(new URL(test.url).port));
     assert.equal(response.body.serverName, 'server-a');
   });
 

@@ -3,13 +3,16 @@ import { z } from 'zod';
 import type { SetupService } from '../../accounts/setup-service.js';
 import { requireAdmin } from '../session.js';
 
-/** This server's name and the certificate fingerprint peers pin, for the administrator to share out of band. */
-export function serverRoutes(deps: { setup: SetupService; fingerprint: string; version: string }): FastifyPluginAsyncZod {
+/**
+ * This server's name, the certificate fingerprint peers pin and the port they
+ * connect to (ANEMONE_PEER_PORT when set), for the administrator to share out of band.
+ */
+export function serverRoutes(deps: { setup: SetupService; fingerprint: string; peerPort: () => number; version: string }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/admin/server',
-      { preHandler: requireAdmin, schema: { response: { 200: z.object({ serverName: z.string(), fingerprint: z.string(), version: z.string() }) } } },
-      async () => ({ serverName: deps.setup.serverName(), fingerprint: deps.fingerprint, version: deps.version }),
+      { preHandler: requireAdmin, schema: { response: { 200: z.object({ serverName: z.string(), fingerprint: z.string(), peerPort: z.number().int(), version: z.string() }) } } },
+      async () => ({ serverName: deps.setup.serverName(), fingerprint: deps.fingerprint, peerPort: deps.peerPort(), version: deps.version }),
     );
   };
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { SyncSettings } from '../../incoming/sync-settings.js';
 import { requireAdmin } from '../session.js';
 
-const settingsResponse = z.object({ acceptIncoming: z.boolean(), passwordSet: z.boolean(), keepVersionsDays: z.number().int(), fingerprint: z.string() });
+/** `fingerprint` and `peerPort`: what a peer's administrator enters and confirms to sync here. */
+const settingsResponse = z.object({ acceptIncoming: z.boolean(), passwordSet: z.boolean(), keepVersionsDays: z.number().int(), fingerprint: z.string(), peerPort: z.number().int() });
 /** Days a peer keeps replaced and deleted objects and old manifests: 0 (a mirror) to 10 years. */
 export const keepVersionsDaysSchema = z.number().int('Give a whole number of days').min(0, 'Use 0 or more days').max(3650, 'Use at most 3650 days (10 years)');
 
@@ -13,11 +14,12 @@ export const keepVersionsDaysSchema = z.number().int('Give a whole number of day
  * `password: null` removes it (sources then authenticate by certificate only).
  * `keepVersionsDays`: how long this server, as a peer, keeps history (docs/retention.md).
  */
-export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: string }): FastifyPluginAsyncZod {
+export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: string; peerPort: () => number }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/admin/settings/sync', { preHandler: requireAdmin, schema: { response: { 200: settingsResponse } } }, async () => ({
       ...deps.settings.view(),
       fingerprint: deps.fingerprint,
+      peerPort: deps.peerPort(),
     }));
 
     app.put(
@@ -33,7 +35,7 @@ export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: 
           response: { 200: settingsResponse },
         },
       },
-      async (request) => ({ ...(await deps.settings.update(request.body)), fingerprint: deps.fingerprint }),
+      async (request) => ({ ...(await deps.settings.update(request.body)), fingerprint: deps.fingerprint, peerPort: deps.peerPort() }),
     );
   };
 }

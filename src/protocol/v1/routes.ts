@@ -6,7 +6,7 @@ import { z } from 'zod';
  * handler per entry; the peer client (src/peer-client) is typed from it;
  * docs/protocol.md documents each route and code (a test keeps them in step).
  *
- * Transport: HTTPS with mutual TLS on the peer's ordinary port. The client
+ * Transport: HTTPS with mutual TLS on the peer's port (its only port, or ANEMONE_PEER_PORT). The client
  * checks the server's certificate against the pinned fingerprint before it
  * sends a byte; the server identifies the source by its client certificate.
  */

@@ -223,6 +223,7 @@ export interface SyncSettings {
   acceptIncoming: boolean;
   passwordSet: boolean;
   fingerprint: string;
+  peerPort: number;
 }
 
 export type NotificationEvent = 'failure' | 'held' | 'stale' | 'recovered';
@@ -261,6 +262,8 @@ export interface NotificationTestResult {
 export interface ServerInfo {
   serverName: string;
   fingerprint: string;
+  /** The port peers connect to (ANEMONE_PEER_PORT when set). */
+  peerPort: number;
   version: string;
 }
 

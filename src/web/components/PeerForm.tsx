@@ -158,7 +158,7 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
           autoCapitalize="none"
           spellCheck={false}
         />
-        <TextField label="Port" name="port" type="number" inputMode="numeric" min={1} max={65535} value={form.port} onChange={(event) => set('port', event.target.value)} error={errors.port} help="8443 unless the peer uses another." />
+        <TextField label="Port" name="port" type="number" inputMode="numeric" min={1} max={65535} value={form.port} onChange={(event) => set('port', event.target.value)} error={errors.port} help="8443 unless the peer uses another: its Settings page shows the port peers connect to." />
         <TextField
           label="Password"
           name="password"

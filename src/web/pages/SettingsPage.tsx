@@ -58,7 +58,7 @@ export function SettingsPage() {
     <>
       <PageHeader title="Settings" />
       <div className="space-y-6">
-        <Card title="This server" labelId="settings-server" description="Peers compare this fingerprint with the one their Test Connection shows before they trust this server.">
+        <Card title="This server" labelId="settings-server" description="Peers add this server with its port, and compare this fingerprint with the one their Test Connection shows before they trust it.">
           <ErrorNotice error={server.error} />
           {server.loading && !server.data && <Spinner label="Loading…" />}
           {server.data && (
@@ -71,6 +71,12 @@ export function SettingsPage() {
                     <Fingerprint value={server.data.fingerprint} testId="server-fingerprint" className="text-slate-900" />
                     <CopyButton text={server.data.fingerprint} />
                   </span>,
+                ],
+                [
+                  'Peers connect to port',
+                  <code key="peer-port" className="font-mono text-slate-900" data-testid="server-peer-port">
+                    {server.data.peerPort}
+                  </code>,
                 ],
                 ['Version', server.data.version],
               ]}
