@@ -216,7 +216,7 @@ describe('first setup, accounts and settings in the browser', () => {
     await incoming.getByRole('button', { name: 'Save', exact: true }).click();
     await admin.getByText('Saved.').waitFor();
     const settings = (await (await admin.request.get('/api/admin/settings/sync')).json()) as { acceptIncoming: boolean; passwordSet: boolean };
-    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, fingerprint, peerPort });
+    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, keepVersionsDays: 30, fingerprint, peerPort });
 
     await admin.getByLabel('Passphrase', { exact: true }).fill('too short');
     await admin.getByRole('button', { name: 'Download recovery kit' }).click();

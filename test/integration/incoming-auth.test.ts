@@ -54,7 +54,7 @@ describe('incoming syncs: who may open a session', () => {
 
   it('accepts no incoming sync on a new server: 403 PEER_FORBIDDEN', async () => {
     const settings = await admin.get('/api/admin/settings/sync');
-    assert.deepEqual(settings.body, { acceptIncoming: false, passwordSet: false, fingerprint: test.server.identity.fingerprint, peerPort: Number(new URL(test.url).port) });
+    assert.deepEqual(settings.body, { acceptIncoming: false, passwordSet: false, keepVersionsDays: 30, fingerprint: test.server.identity.fingerprint, peerPort: Number(new URL(test.url).port) });
     const refused = await peer(sourceIdentity).openSession('server-b', SYNC_PASSWORD);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'PEER_FORBIDDEN');
@@ -66,7 +66,7 @@ describe('incoming syncs: who may open a session', () => {
     assert.equal(tooShort.status, 400);
     const saved = await admin.request<any>('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: SYNC_PASSWORD });
     assert.equal(saved.status, 200);
-    assert.deepEqual(saved.body, { acceptIncoming: true, passwordSet: true, fingerprint: test.server.identity.fingerprint, peerPort: Number(new URL(test.url).port) });
+    assert.deepEqual(saved.body, { acceptIncoming: true, passwordSet: true, keepVersionsDays: 30, fingerprint: test.server.identity.fingerprint, peerPort: Number(new URL(test.url).port) });
     assert.equal(JSON.stringify((await admin.get('/api/admin/settings/sync')).body).includes(SYNC_PASSWORD), false);
     const database = await readFile(path.join(test.dataDir, 'db', 'anemone.db'));
     assert.equal(database.includes(Buffer.from(SYNC_PASSWORD)), false);
