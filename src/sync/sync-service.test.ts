@@ -68,9 +68,9 @@ describe('SyncService with a peer that stops answering', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const connector = (connect: PeerConnector['connect']): PeerConnector => ({
-    enabledPeers: () => [peer],
-    findPeer: () => peer,
+  const connector = (connect: PeerConnector['connect'], withPeer: typeof peer = peer): PeerConnector => ({
+    enabledPeers: () => [withPeer],
+    findPeer: () => withPeer,
     connect,
   });
 
@@ -98,16 +98,17 @@ describe('SyncService with a peer that stops answering', () => {
       ...hangingSession(),
       putManifest: async () => undefined,
       putManifestDelta: async () => undefined,
-      // five pieces, 80 ms apart: twice the timeout in all
+      // five pieces, 250 ms apart: twice the timeout in all, each gap well inside it (a loaded machine stays green)
       putBatch: async (_user, _share, _items, onSent) => {
         for (let piece = 1; piece <= 5; piece++) {
-          await delay(80);
+          await delay(250);
           onSent?.(piece * 20, 100);
           bytesSeen.push(sync.runningSyncs()[0]?.bytesDone ?? -1);
         }
       },
     };
-    const sync = service(connector(async () => slowLink));
+    // about 600 ms of silence allowed
+    const sync = service(connector(async () => slowLink, { ...peer, timeoutMinutes: 0.01 }));
     const { started } = sync.syncShare(shareId, { force: true });
     await started[0]?.done;
     const log = repos.syncLogs.findById(started[0]?.logId ?? 0);
