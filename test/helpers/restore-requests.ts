@@ -14,11 +14,13 @@ export async function waitForRestoreJob(client: ApiClient, url: string, timeoutM
   }
 }
 
-/** A request whose answer is read as bytes (a decrypted download), with the client's session. */
-export async function fetchBytes(client: ApiClient, urlPath: string): Promise<{ status: number; body: Buffer }> {
+/** A request whose answer is read as bytes (a decrypted download, a ZIP), with the client's session. */
+export async function fetchBytes(client: ApiClient, urlPath: string, options: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: Buffer }> {
   const internals = client as unknown as { cookie?: string; agent: unknown };
   const response = await fetch(new URL(urlPath, client.baseUrl), {
-    headers: internals.cookie ? { cookie: internals.cookie } : {},
+    method: options.method ?? 'GET',
+    headers: { ...(internals.cookie ? { cookie: internals.cookie } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
     // @ts-expect-error undici's dispatcher option of Node's fetch
     dispatcher: internals.agent,
   });
