@@ -324,6 +324,11 @@ export const errorCatalogue = {
     message: 'This peer holds no backup of this share',
     hint: 'Pick another peer on the Restore page, or sync the share to this peer first.',
   },
+  RESTORE_NO_SNAPSHOT_AT: {
+    status: 404,
+    message: 'The peer keeps no snapshot of this share from that time or earlier',
+    hint: "Choose a later time: the share's snapshots (Restore page) show how far back the peer's history goes, as its retention allows.",
+  },
   RESTORE_NOT_FOUND: {
     status: 404,
     message: 'There is no such file or folder in this backup',

@@ -13,7 +13,7 @@ import { finalStatus, type RestoreJob } from './restore-job.js';
 /** Finished jobs kept for their reports; older ones are forgotten first. */
 const KEPT_FINISHED = 50;
 
-export type NewJob = Omit<RestoreJob, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'error'>;
+export type NewJob = Omit<RestoreJob, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'error' | 'at'> & Partial<Pick<RestoreJob, 'at'>>;
 
 export class RestoreJobRegistry {
   private readonly jobs = new Map<string, { job: RestoreJob; controller: AbortController; done: Promise<void> }>();
@@ -42,7 +42,7 @@ export class RestoreJobRegistry {
     }
     for (const key of shares) this.busyShares.add(key);
 
-    const job: RestoreJob = { ...fields, id: randomUUID(), startedAt: this.now().toISOString(), finishedAt: null, status: 'running', error: null };
+    const job: RestoreJob = { ...fields, at: fields.at ?? null, id: randomUUID(), startedAt: this.now().toISOString(), finishedAt: null, status: 'running', error: null };
     const controller = new AbortController();
     const log = this.logger.child({ restoreJob: job.id, kind: job.kind, peer: job.peerName });
     log.info({ shares }, 'restore started');

@@ -26,6 +26,11 @@ export interface RestorePart {
   /** The first errors (a damaged copy could fail every file: the list is capped, `errorCount` is not). */
   errors: RestoreFileError[];
   errorCount: number;
+  /** Restoring as of a time: the snapshot (generation) this share was put back from. */
+  snapshot: number | null;
+  /** Files in the share that snapshot does not hold (created after it): left as they are. The first ones; `leftInPlaceCount` counts all. */
+  leftInPlace: string[];
+  leftInPlaceCount: number;
 }
 
 export interface RestoreJob {
@@ -44,6 +49,8 @@ export interface RestoreJob {
   targetShare: string;
   /** With target `folder`: the folder of `targetShare` the files go to (`restored-<YYYY-MM-DD>`). */
   targetFolder: string | null;
+  /** A bulk restore as of this time (ISO): each share from its latest snapshot at or before it; null for the latest state. */
+  at: string | null;
   startedAt: string;
   finishedAt: string | null;
   status: RestoreJobStatus;
@@ -53,14 +60,20 @@ export interface RestoreJob {
 }
 
 const MAX_LISTED_ERRORS = 200;
+const MAX_LISTED_LEFT_IN_PLACE = 1000;
 
 export function newPart(user: string, share: string, intoShare = share): RestorePart {
-  return { user, share, intoShare, filesTotal: 0, filesDone: 0, filesFailed: 0, bytesTotal: 0, bytesDone: 0, errors: [], errorCount: 0 };
+  return { user, share, intoShare, filesTotal: 0, filesDone: 0, filesFailed: 0, bytesTotal: 0, bytesDone: 0, errors: [], errorCount: 0, snapshot: null, leftInPlace: [], leftInPlaceCount: 0 };
 }
 
 export function recordError(part: RestorePart, error: Omit<RestoreFileError, 'share'>): void {
   part.errorCount += 1;
   if (part.errors.length < MAX_LISTED_ERRORS) part.errors.push({ share: part.share, ...error });
+}
+
+export function recordLeftInPlace(part: RestorePart, relPaths: readonly string[]): void {
+  part.leftInPlaceCount += relPaths.length;
+  part.leftInPlace.push(...relPaths.slice(0, Math.max(0, MAX_LISTED_LEFT_IN_PLACE - part.leftInPlace.length)));
 }
 
 /** success: everything restored; partial: some files failed, others restored; failure: nothing restored, or the job itself failed. */
@@ -89,6 +102,7 @@ export function bulkJobView(job: RestoreJob) {
     const parts = job.parts.filter((part) => part.user === user);
     return { user, shares: parts.map((part) => part.share), ...totals(parts), errors: parts.flatMap((part) => part.errors), errorCount: parts.reduce((sum, part) => sum + part.errorCount, 0) };
   });
+  const leftInPlace = job.parts.flatMap((part) => part.leftInPlace.map((relPath) => ({ user: part.user, share: part.share, path: relPath })));
   return {
     id: job.id,
     kind: job.kind,
@@ -102,6 +116,10 @@ export function bulkJobView(job: RestoreJob) {
     finishedAt: job.finishedAt,
     ...totals(job.parts),
     users,
+    at: job.at,
+    snapshots: job.parts.flatMap((part) => (part.snapshot === null ? [] : [{ user: part.user, share: part.share, snapshot: part.snapshot }])),
+    leftInPlace: leftInPlace.slice(0, MAX_LISTED_LEFT_IN_PLACE),
+    leftInPlaceCount: job.parts.reduce((sum, part) => sum + part.leftInPlaceCount, 0),
     error: job.error,
   };
 }

@@ -10,7 +10,8 @@ import type { BackupAccess, BackupRef } from './backup-access.js';
 import { selectFiles, type SelectedFile } from './backup-tree.js';
 import type { RestoreJobRegistry } from './job-registry.js';
 import { describeRestoreError } from './restore-errors.js';
-import { newPart, recordError, type RestoreJob, type RestorePart, type RestoreTarget } from './restore-job.js';
+import { snapshotAsOf, filesNotIn } from './as-of.js';
+import { newPart, recordError, recordLeftInPlace, type RestoreJob, type RestorePart, type RestoreTarget } from './restore-job.js';
 import { restoreFiles } from './restore-files.js';
 
 /**
@@ -57,26 +58,36 @@ export async function startUserRestore(
  * `shares/<user>/<share>/` at the original paths. All manifests are read
  * first, so the totals are known before the first file; a share the peer
  * does not hold, or a file that fails, is reported and the rest go on.
+ * With `at`, each share is put back from the peer's latest snapshot at or
+ * before it; a share with none is reported (RESTORE_NO_SNAPSHOT_AT).
  */
 export function startBulkRestore(
   access: BackupAccess,
   registry: RestoreJobRegistry,
-  input: { admin: UserRow; peerId: number; usernames: readonly string[] },
+  input: { admin: UserRow; peerId: number; usernames: readonly string[]; at?: Date | undefined },
 ): RestoreJob {
   const peer = access.deps.peers.findPeer(input.peerId);
   if (!peer) throw new AnemoneError('NOT_FOUND', { message: 'No such peer' });
   if (!peer.fingerprint) throw new AnemoneError('PEER_NOT_PINNED');
+  const { at } = input;
   const refs = [...new Set(input.usernames)].flatMap((username) => userBackups(access, peer, username));
   const parts = refs.map((ref) => newPart(ref.user.username, ref.share.name));
   return registry.start(
-    { kind: 'bulk', ownerId: input.admin.id, peerId: peer.id, peerName: peer.name, target: 'original', targetShare: '', targetFolder: null, parts },
+    { kind: 'bulk', ownerId: input.admin.id, peerId: peer.id, peerName: peer.name, target: 'original', targetShare: '', targetFolder: null, parts, at: at?.toISOString() ?? null },
     (_job, signal) =>
       access.withClient(peer.id, async (client) => {
         const planned: { ref: BackupRef; files: SelectedFile[]; index: number }[] = [];
-        for (const [index, ref] of refs.entries()) {
+        for (const [index, shareRef] of refs.entries()) {
           const part = parts[index] as RestorePart;
           try {
-            const files = selectFiles(await access.manifest(ref, { cached: false, client, signal }), ['']);
+            // as of a time: the share's latest snapshot then; files made since are kept and listed, never deleted
+            const ref = at === undefined ? shareRef : { ...shareRef, snapshot: await snapshotAsOf(client, shareRef, at, signal) };
+            const manifest = await access.manifest(ref, { cached: false, client, signal });
+            if (ref.snapshot !== undefined) {
+              part.snapshot = ref.snapshot;
+              recordLeftInPlace(part, await filesNotIn(access.deps.sharePath(ref.user.username, ref.share.name), manifest, signal));
+            }
+            const files = selectFiles(manifest, ['']);
             setTotals(part, files);
             planned.push({ ref, files, index });
           } catch (error) {
@@ -96,6 +107,7 @@ export function startBulkRestore(
             part: parts[index] as RestorePart,
             signal,
             logger: access.deps.logger,
+            byCtSha256: ref.snapshot !== undefined,
           });
         }
       }),

@@ -70,8 +70,9 @@ export class RestoreService {
     return startUserRestore(this.access, this.jobs, { ref, paths, target, now: this.now() });
   }
 
-  bulkRestore(admin: UserRow, peerId: number, usernames: readonly string[]): RestoreJob {
-    return startBulkRestore(this.access, this.jobs, { admin, peerId, usernames });
+  /** `at`: each share as it was then (its latest snapshot at or before), instead of the latest state. */
+  bulkRestore(admin: UserRow, peerId: number, usernames: readonly string[], at?: Date): RestoreJob {
+    return startBulkRestore(this.access, this.jobs, { admin, peerId, usernames, at });
   }
 
   /**

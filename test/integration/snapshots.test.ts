@@ -4,27 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
-
-interface Raw {
-  status: number;
-  body: Buffer;
-}
-
-async function fetchRaw(client: ApiClient, method: string, urlPath: string, body?: unknown): Promise<Raw> {
-  const internals = client as unknown as { cookie?: string; agent: unknown };
-  const response = await fetch(new URL(urlPath, client.baseUrl), {
-    method,
-    headers: { ...(internals.cookie ? { cookie: internals.cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    // @ts-expect-error undici's dispatcher option of Node's fetch
-    dispatcher: internals.agent,
-  });
-  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
-}
+import { fetchBytes, waitForRestoreJob } from '../helpers/restore-requests.js';
 
 /** A user's snapshots on the source: files overwritten and deleted, then got back as they were. */
 describe('snapshots for users, on the source', () => {
@@ -79,11 +62,11 @@ describe('snapshots for users, on the source', () => {
     assert.equal(listing.body.generation, oldest);
 
     for (const relPath of ['docs/report.txt', 'photo.jpg', 'gone.txt']) {
-      const old = await fetchRaw(alice.client, 'GET', `${base()}/file?path=${q(relPath)}&snapshot=${oldest}`);
+      const old = await fetchBytes(alice.client, `${base()}/file?path=${q(relPath)}&snapshot=${oldest}`);
       assert.equal(old.status, 200, old.body.toString().slice(0, 200));
       assert.ok(old.body.equals(original[relPath] as Buffer), `${relPath} as it was`);
     }
-    const latest = await fetchRaw(alice.client, 'GET', `${base()}/file?path=photo.jpg`);
+    const latest = await fetchBytes(alice.client, `${base()}/file?path=photo.jpg`);
     assert.ok(latest.body.equals(damaged['photo.jpg']), 'without snapshot: the latest state');
     assert.equal((await alice.client.get(`${base()}/file?path=gone.txt`)).status, 404, 'deleted from the latest state');
     assert.equal((await alice.client.get(`${base()}/files?snapshot=999999`)).status, 404, 'a snapshot the peer does not keep');
@@ -91,7 +74,7 @@ describe('snapshots for users, on the source', () => {
 
   it('zips and restores a snapshot', async () => {
     const oldest = (await snapshots()).at(-1)?.id as number;
-    const zip = await fetchRaw(alice.client, 'POST', `${base()}/zip`, { paths: [''], snapshot: oldest });
+    const zip = await fetchBytes(alice.client, `${base()}/zip`, { method: 'POST', body: { paths: [''], snapshot: oldest } });
     assert.equal(zip.status, 200, zip.body.toString().slice(0, 200));
     const zipPath = path.join(scratch, 'old.zip');
     await writeFile(zipPath, zip.body);
@@ -100,12 +83,7 @@ describe('snapshots for users, on the source', () => {
 
     const started = await alice.client.post(`${base()}/restore`, { paths: ['docs', 'gone.txt'], target: 'original', snapshot: oldest });
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    const deadline = Date.now() + 60_000;
-    let job = (await alice.client.get(`/api/restore/jobs/${started.body.jobId}`)).body;
-    while (job.status === 'running' && Date.now() < deadline) {
-      await delay(50);
-      job = (await alice.client.get(`/api/restore/jobs/${started.body.jobId}`)).body;
-    }
+    const job = await waitForRestoreJob(alice.client, `/api/restore/jobs/${started.body.jobId}`, 60_000);
     assert.equal(job.status, 'success', JSON.stringify(job));
     assert.ok((await readFile(path.join(aliceBackup, 'docs/report.txt'))).equals(original['docs/report.txt'] as Buffer), 'put back byte for byte');
     assert.ok((await readFile(path.join(aliceBackup, 'gone.txt'))).equals(original['gone.txt'] as Buffer), 'the deleted file is back');

@@ -6,7 +6,17 @@ import { LIST_BODY_LIMIT } from '../body-limits.js';
 import { currentUser, requireAdmin } from '../session.js';
 import { jobCommon, userProgressSchema } from './restore.js';
 
-const bulkJobSchema = z.object({ ...jobCommon, kind: z.enum(['user', 'bulk']), users: z.array(userProgressSchema) });
+const bulkJobSchema = z.object({
+  ...jobCommon,
+  kind: z.enum(['user', 'bulk']),
+  users: z.array(userProgressSchema),
+  at: z.string().nullable().describe('a restore as of this time; null for the latest state'),
+  snapshots: z.array(z.object({ user: z.string(), share: z.string(), snapshot: z.number() })).describe('restoring as of `at`: the snapshot each share was put back from'),
+  leftInPlace: z
+    .array(z.object({ user: z.string(), share: z.string(), path: z.string() }))
+    .describe('restoring as of `at`: files in the shares that their snapshot does not hold (created later), left as they are; the first 1000'),
+  leftInPlaceCount: z.number(),
+});
 
 /** Bulk restore after a disaster: users' whole backups from one peer back into their shares. */
 export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPluginAsyncZod {
@@ -17,12 +27,16 @@ export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPl
         preHandler: requireAdmin,
         bodyLimit: LIST_BODY_LIMIT,
         schema: {
-          body: z.object({ peerId: z.number().int().positive(), users: z.array(z.string().min(1).max(64)).min(1).max(10_000) }),
+          body: z.object({
+            peerId: z.number().int().positive(),
+            users: z.array(z.string().min(1).max(64)).min(1).max(10_000),
+            at: z.iso.datetime({ offset: true }).optional().describe("each share as it was at this time: from the peer's latest snapshot at or before it"),
+          }),
           response: { 202: z.object({ jobId: z.string() }) },
         },
       },
       async (request, reply) => {
-        const job = deps.restore.bulkRestore(currentUser(request), request.body.peerId, request.body.users);
+        const job = deps.restore.bulkRestore(currentUser(request), request.body.peerId, request.body.users, request.body.at === undefined ? undefined : new Date(request.body.at));
         return reply.status(202).send({ jobId: job.id });
       },
     );
