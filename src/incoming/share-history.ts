@@ -79,6 +79,7 @@ export class ShareHistory {
     if (objects.length === 0 || !this.retains(ref.source)) return;
     const dirs = new RealDirectories(this.options.root);
     const folder = await dirs.ensure([...historySegments(ref), OBJECTS]);
+    const folders = new Set<string>([folder]);
     const supersededAt = this.options.now().toISOString();
     const kept: Omit<ObjectVersionRow, 'id'>[] = [];
     await runWorkerPool(objects, async (object) => {
@@ -86,16 +87,19 @@ export class ShareHistory {
       // stored before history was kept: hashed once, now
       const known = recorded ?? (await legacyObject(object.fullPath));
       if (known === undefined) return;
-      const file = `${randomBytes(12).toString('hex')}.enc`;
+      const file = versionFileName(known.ctSha256);
+      const fanout = await dirs.ensure([...historySegments(ref), OBJECTS, file.split('/')[0] as string]);
+      folders.add(fanout);
       try {
         await link(object.fullPath, path.join(folder, file));
       } catch (error) {
         if (isCode(error, 'ENOENT')) return;
-        throw error;
+        // the same ciphertext is kept already: same bytes (every encryption has its own salt), one file
+        if (!isCode(error, 'EEXIST')) throw error;
       }
       kept.push({ storedPath: object.storedPath, ctSha256: known.ctSha256, size: known.size, storedAt: known.storedAt, supersededAt, file: `${OBJECTS}/${file}` });
     }, { concurrency: 8 });
-    await runWorkerPool([folder, ...dirs.created.map((created) => path.dirname(created))], fsyncFolder, { concurrency: 8 });
+    await runWorkerPool([...folders, ...dirs.created.map((created) => path.dirname(created))], fsyncFolder, { concurrency: 8 });
     this.options.repo.addVersions(ref, kept);
   }
 
@@ -192,6 +196,15 @@ export class ShareHistory {
     const share = path.join(this.options.root, ref.source, ref.user, ref.share);
     return row.kind === 'full' ? path.join(share, MANIFEST_STORED_NAME) : path.join(share, JOURNAL_FOLDER, `${row.generation}.json.enc`);
   }
+}
+
+/**
+ * Where a kept object version lives under `objects/`: named by its ciphertext
+ * SHA-256, so the file says which version it is and an offline reader
+ * (`anemone decrypt --snapshot`) finds it from a manifest's `ctSha256` alone.
+ */
+export function versionFileName(ctSha256: string): string {
+  return `${ctSha256.slice(0, 2)}/${ctSha256}.enc`;
 }
 
 export function historySegments(ref: ShareKey): string[] {
