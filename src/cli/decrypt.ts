@@ -5,7 +5,9 @@ import { KEY_TEXT_HINT, parseKeyText } from '../crypto/index.js';
 import { childPath, rawPartOf, showFsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
 import { MANIFEST_STORED_NAME, relPathForStored, storedNameIndex } from '../manifest/stored-names.js';
+import { z } from 'zod';
 import { decryptFileTo, decryptManifestFile, decryptPeerFolder } from '../offline/decrypt-folder.js';
+import { historyFolderOf, readSnapshotManifest, type SnapshotChoice } from '../offline/snapshot-manifest.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { printJson } from './output.js';
 import { readSecret } from './secret-input.js';
@@ -21,7 +23,17 @@ export interface DecryptOptions {
   user?: string;
   share?: string;
   path?: string;
+  /** An older state: a generation, or the newest written at or before an ISO time (docs/restore.md). */
+  snapshot?: string;
+  at?: string;
 }
+
+const snapshotFlags = z
+  .object({
+    snapshot: z.string().regex(/^\d{1,15}$/, 'a generation is a whole number, as listed in the snapshots').transform(Number).optional(),
+    at: z.iso.datetime({ offset: true, message: 'a time is an ISO 8601 date and time, e.g. 2026-03-01T12:00:00Z' }).transform((text) => new Date(text)).optional(),
+  })
+  .refine((flags) => flags.snapshot === undefined || flags.at === undefined, { message: 'give --snapshot or --at, not both' });
 
 /**
  * `anemone decrypt`: a file or a whole share folder copied from a peer, with
@@ -37,8 +49,27 @@ export async function runDecrypt(target: string, options: DecryptOptions): Promi
   else await decryptSingleFile(targetPath, userKey, options);
 }
 
+/** The snapshot asked for, checked at the edge; undefined for the current state. */
+function snapshotChoice(options: DecryptOptions): SnapshotChoice | undefined {
+  const parsed = snapshotFlags.safeParse({ snapshot: options.snapshot, at: options.at });
+  if (!parsed.success) {
+    throw usageError(`--snapshot/--at: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`, 'Give --snapshot <generation> or --at <ISO time>, e.g. --at 2026-03-01T12:00:00Z.');
+  }
+  if (parsed.data.snapshot !== undefined) return { generation: parsed.data.snapshot };
+  if (parsed.data.at !== undefined) return { at: parsed.data.at };
+  return undefined;
+}
+
 async function decryptFolder(folder: string, userKey: Buffer, options: DecryptOptions): Promise<void> {
   const context = shareContext(folder, options);
+  const choice = snapshotChoice(options);
+  const historyFolder = historyFolderOf(folder);
+  const snapshot = choice && {
+    historyFolder,
+    manifest: await readSnapshotManifest({ userKey, shareFolder: folder, historyFolder, context, choice }).catch((error: unknown) => {
+      throw new CliError((error as Error).message, 'Check the key, the names, and that the peer folder and its .history folder are copied complete.');
+    }),
+  };
   const outDir = path.resolve(options.out);
   const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'Decrypting [{bar}] {value}/{total} files', stream: process.stderr }) : undefined;
   let started = false;
@@ -47,6 +78,7 @@ async function decryptFolder(folder: string, userKey: Buffer, options: DecryptOp
     inDir: folder,
     outDir,
     ...context,
+    ...(snapshot ? { snapshot } : {}),
     onProgress: (progress) => {
       if (!bar) return;
       if (!started) bar.start(progress.filesTotal, 0);
@@ -56,8 +88,9 @@ async function decryptFolder(folder: string, userKey: Buffer, options: DecryptOp
   });
   bar?.stop();
   const failures = result.failures.map((failure) => ({ path: failure.path, message: failure.message }));
-  if (options.json) printJson({ outDir, files: result.files, bytes: result.bytes, failures });
-  else process.stdout.write(`Decrypted ${result.files} file(s), ${result.bytes} bytes, into ${outDir}\n`);
+  const generation = snapshot ? { generation: snapshot.manifest.generation, createdAt: snapshot.manifest.createdAt } : {};
+  if (options.json) printJson({ outDir, files: result.files, bytes: result.bytes, failures, ...generation });
+  else process.stdout.write(`Decrypted ${result.files} file(s), ${result.bytes} bytes, into ${outDir}${snapshot ? ` (snapshot ${snapshot.manifest.generation} of ${snapshot.manifest.createdAt})` : ''}\n`);
   if (failures.length > 0) {
     if (!options.json) for (const failure of failures) process.stderr.write(`  failed: ${failure.path}: ${failure.message}\n`);
     throw new CliError(
@@ -69,6 +102,9 @@ async function decryptFolder(folder: string, userKey: Buffer, options: DecryptOp
 }
 
 async function decryptSingleFile(encPath: string, userKey: Buffer, options: DecryptOptions): Promise<void> {
+  if (options.snapshot !== undefined || options.at !== undefined) {
+    throw usageError('--snapshot and --at apply to a share folder, not to one file', 'Give the share folder incoming/<source>/<user>/<share> (with its .history folder beside it).');
+  }
   const shareRoot = await findShareRoot(encPath);
   const base = shareRoot ?? path.dirname(encPath);
   const context = shareContext(base, options);

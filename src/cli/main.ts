@@ -54,6 +54,8 @@ export function buildProgram(): Command {
     .option('--user <name>', 'the user name (default: from the folder path)')
     .option('--share <name>', 'the share name (default: from the folder path)')
     .option('--path <relPath>', "a single file's original path in the share (default: from its stored name)")
+    .option('--snapshot <generation>', "a share folder as of this snapshot (generation), from the peer's history beside it (../../.history)")
+    .option('--at <time>', 'a share folder as of the newest snapshot written at or before this ISO time, e.g. 2026-03-01T12:00:00Z')
     .action(async (target, options) => runDecrypt(target, options));
 
   withConfigFlags(

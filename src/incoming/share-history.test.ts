@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -66,6 +66,24 @@ describe('ShareHistory through IncomingStore', () => {
     await assert.rejects(read('dir/b.enc'), notFound, 'deleted from the current state');
     await assert.rejects(read('a.enc', sha(randomBytes(5))), notFound);
     assert.deepEqual((await store.listFiles(ref)).map((file) => file.path), ['a.enc'], 'history is not part of the share');
+    // self-describing on disk: each kept version is named by its ciphertext SHA-256, no database needed to find it
+    const objects = path.join(root, 'server-b', '.history', 'alice', 'backup', 'objects');
+    for (const kept of [first, gone]) {
+      assert.deepEqual(await readFile(path.join(objects, sha(kept).slice(0, 2), `${sha(kept)}.enc`)), kept);
+    }
+  });
+
+  it('keeps one file when the same ciphertext is kept twice (a version file is named by its bytes)', async () => {
+    const [same, next] = [randomBytes(64), randomBytes(64)];
+    await put('a.enc', same);
+    await commit(1);
+    await put('a.enc', same);
+    await put('a.enc', next);
+    await commit(2);
+    const versions = historyRepo.listVersions(ref);
+    assert.equal(versions.length, 2, 'each replacement is a row');
+    assert.equal(new Set(versions.map((version) => version.file)).size, 1, 'the same bytes are one file');
+    assert.deepEqual(await read('a.enc', sha(same)), same);
   });
 
   it('keeps replaced manifests and folded deltas, and serves each snapshot as its chain', async () => {

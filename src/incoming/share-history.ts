@@ -3,6 +3,7 @@ import { link, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingHistoryRepo, ObjectVersionRow, SnapshotRow } from '../db/incoming-history-repo.js';
 import { JOURNAL_FOLDER } from '../manifest/manifest-delta.js';
+import { HISTORY_DELTAS, HISTORY_FOLDER, HISTORY_MANIFESTS, HISTORY_OBJECTS, keptManifestName, versionFileName } from '../manifest/history-names.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 import { fsyncFolder } from './fsync.js';
 import { hashStoredFile } from './hash-stored.js';
@@ -10,14 +11,7 @@ import { isCode } from './fs-errors.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories } from './real-dirs.js';
 
-/**
- * Where a source's history lives: `<incomingDir>/<source>/.history/<user>/<share>/`.
- * User names never start with a dot, so no user folder can be this one.
- */
-export const HISTORY_FOLDER = '.history';
-const OBJECTS = 'objects';
-const MANIFESTS = 'manifests';
-const DELTAS = 'manifest.d';
+export { HISTORY_FOLDER } from '../manifest/history-names.js';
 
 interface ShareKey {
   source: string;
@@ -78,7 +72,8 @@ export class ShareHistory {
   async keepObjects(ref: ShareKey, objects: readonly { storedPath: string; fullPath: string }[]): Promise<void> {
     if (objects.length === 0 || !this.retains(ref.source)) return;
     const dirs = new RealDirectories(this.options.root);
-    const folder = await dirs.ensure([...historySegments(ref), OBJECTS]);
+    const folder = await dirs.ensure([...historySegments(ref), HISTORY_OBJECTS]);
+    const folders = new Set<string>([folder]);
     const supersededAt = this.options.now().toISOString();
     const kept: Omit<ObjectVersionRow, 'id'>[] = [];
     await runWorkerPool(objects, async (object) => {
@@ -86,16 +81,19 @@ export class ShareHistory {
       // stored before history was kept: hashed once, now
       const known = recorded ?? (await legacyObject(object.fullPath));
       if (known === undefined) return;
-      const file = `${randomBytes(12).toString('hex')}.enc`;
+      const file = versionFileName(known.ctSha256);
+      const fanout = await dirs.ensure([...historySegments(ref), HISTORY_OBJECTS, file.split('/')[0] as string]);
+      folders.add(fanout);
       try {
         await link(object.fullPath, path.join(folder, file));
       } catch (error) {
         if (isCode(error, 'ENOENT')) return;
-        throw error;
+        // the same ciphertext is kept already: same bytes (every encryption has its own salt), one file
+        if (!isCode(error, 'EEXIST')) throw error;
       }
-      kept.push({ storedPath: object.storedPath, ctSha256: known.ctSha256, size: known.size, storedAt: known.storedAt, supersededAt, file: `${OBJECTS}/${file}` });
+      kept.push({ storedPath: object.storedPath, ctSha256: known.ctSha256, size: known.size, storedAt: known.storedAt, supersededAt, file: `${HISTORY_OBJECTS}/${file}` });
     }, { concurrency: 8 });
-    await runWorkerPool([folder, ...dirs.created.map((created) => path.dirname(created))], fsyncFolder, { concurrency: 8 });
+    await runWorkerPool([...folders, ...dirs.created.map((created) => path.dirname(created))], fsyncFolder, { concurrency: 8 });
     this.options.repo.addVersions(ref, kept);
   }
 
@@ -121,9 +119,9 @@ export class ShareHistory {
       return;
     }
     const dirs = new RealDirectories(this.options.root);
-    const folder = await dirs.ensure([...historySegments(ref), kind === 'full' ? MANIFESTS : DELTAS]);
+    const folder = await dirs.ensure([...historySegments(ref), kind === 'full' ? HISTORY_MANIFESTS : HISTORY_DELTAS]);
     for (const row of rows) {
-      const file = `${row.generation}-${randomBytes(8).toString('hex')}.json.enc`;
+      const file = keptManifestName(row.generation, randomBytes(8).toString('hex'));
       try {
         await link(fullPath, path.join(folder, file));
       } catch (error) {

@@ -155,7 +155,7 @@ export async function decryptManifestFile(userKey: Buffer, manifestPath: string,
 }
 
 /** Runs `open`, turning its failures into messages for the person decrypting. */
-function opened<T>(label: string, ctx: ManifestContext, open: () => T): T {
+export function opened<T>(label: string, ctx: ManifestContext, open: () => T): T {
   try {
     return open();
   } catch (error) {

@@ -10,7 +10,9 @@ import { fsPathFor, parentOf, type FsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { HASHED_FOLDER, MANIFEST_STORED_NAME, relPathForStored, storedNameFor } from '../manifest/stored-names.js';
+import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 import { decryptFileTo, decryptManifestFile } from './decrypt-file.js';
+import { locateVersion } from './snapshot-manifest.js';
 import { DecryptError } from './errors.js';
 
 export { decryptFileTo, decryptManifestFile, type DecryptFileOptions } from './decrypt-file.js';
@@ -28,6 +30,8 @@ export type DecryptFolderOptions = {
   user: string;
   share: string;
   onProgress?: (progress: DecryptProgress) => void;
+  /** An older state (snapshot-manifest.ts): its manifest, and the history holding the versions it lists. */
+  snapshot?: { manifest: Manifest; historyFolder: string };
 };
 
 export type DecryptFolderResult = {
@@ -36,7 +40,7 @@ export type DecryptFolderResult = {
   failures: { path: string; message: string }[];
 };
 
-type FileToRestore = { relPath: string; expectedSha256?: string; mtimeMs?: number };
+type FileToRestore = { relPath: string; expectedSha256?: string; mtimeMs?: number; file?: ManifestFile };
 type FilesToRestore = { files: FileToRestore[]; unnamed: string[] };
 
 /**
@@ -61,9 +65,13 @@ export async function decryptPeerFolder(opts: DecryptFolderOptions): Promise<Dec
     try {
       const outPath = outputPathFor(outDir, file.relPath);
       await mkdir(parentOf(outPath), { recursive: true });
+      const encPath =
+        opts.snapshot && file.file
+          ? await locateVersion(inDir, opts.snapshot.historyFolder, file.relPath, file.file)
+          : path.join(inDir, ...storedNameFor(file.relPath).split('/'));
       const { bytes } = await decryptFileTo({
         userKey,
-        encPath: path.join(inDir, ...storedNameFor(file.relPath).split('/')),
+        encPath,
         outPath,
         context: { sourceServer, user, share, relPath: file.relPath },
         expectedSha256: file.expectedSha256,
@@ -83,6 +91,7 @@ export async function decryptPeerFolder(opts: DecryptFolderOptions): Promise<Dec
 }
 
 async function listFilesToRestore(opts: DecryptFolderOptions): Promise<FilesToRestore> {
+  if (opts.snapshot) return { files: filesOf(opts.snapshot.manifest), unnamed: [] };
   const manifestPath = path.join(opts.inDir, MANIFEST_STORED_NAME);
   if (!(await isFile(manifestPath))) {
     const storedPaths = await listStoredFiles(opts.inDir).catch((error: unknown) => {
@@ -97,13 +106,11 @@ async function listFilesToRestore(opts: DecryptFolderOptions): Promise<FilesToRe
     });
     return { files, unnamed: storedPaths.filter((storedPath) => storedPath.startsWith(`${HASHED_FOLDER}/`)) };
   }
-  const manifest = await decryptManifestFile(opts.userKey, manifestPath, opts);
-  const files = Object.entries(manifest.files).map(([relPath, file]) => ({
-    relPath,
-    expectedSha256: file.sha256,
-    mtimeMs: file.mtimeMs,
-  }));
-  return { files, unnamed: [] };
+  return { files: filesOf(await decryptManifestFile(opts.userKey, manifestPath, opts)), unnamed: [] };
+}
+
+function filesOf(manifest: Manifest): FileToRestore[] {
+  return Object.entries(manifest.files).map(([relPath, file]) => ({ relPath, expectedSha256: file.sha256, mtimeMs: file.mtimeMs, file }));
 }
 
 /** Where a relPath is restored, with the exact bytes of its name; refuses any path that would leave outDir. */
