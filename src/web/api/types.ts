@@ -224,6 +224,8 @@ export interface SyncSettings {
   passwordSet: boolean;
   fingerprint: string;
   peerPort: number;
+  /** Days a peer keeps the old versions of the backups it holds here (0: no history). */
+  keepVersionsDays: number;
 }
 
 export type NotificationEvent = 'failure' | 'held' | 'stale' | 'recovered';
@@ -469,4 +471,19 @@ export interface KeyEntered {
   replaced: boolean;
   verifiedOn: string[];
   unreachable: string[];
+}
+
+/** A state of a backup the peer keeps (GET …/snapshots, newest first); the totals are null for snapshots written by an older version. */
+export interface RestoreSnapshot {
+  id: number;
+  at: string;
+  fileCount: number | null;
+  bytes: number | null;
+}
+
+/** One distinct content of a file (GET …/versions, newest first), named by the newest snapshot holding it. */
+export interface FileVersion {
+  snapshot: number;
+  at: string;
+  size: number;
 }
