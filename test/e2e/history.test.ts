@@ -88,6 +88,45 @@ describe('snapshots and versions in the browser, between two servers', () => {
     await panel.waitFor({ state: 'detached' });
   });
 
+  it("shows on the peer the old versions' space, the retention and the quota per source, and edits them", async () => {
+    const adminB = await (await openContext(browser, b.test.url)).newPage();
+    consoleProblems.push(...watchConsole(adminB));
+    await signIn(adminB, 'admin', 'server-b admin password');
+    await openFromMenu(adminB, 'Incoming backups');
+    const overview = (await b.admin.get('/api/admin/incoming')).body as { versionBytes: number };
+    assert.ok(overview.versionBytes > 0, 'the overwritten file is kept on the peer');
+    const card = adminB.getByRole('region', { name: 'server-a' });
+    await card.getByText(/ — the next prune frees /).waitFor();
+    await card.getByText("30 days (this server's setting)").waitFor();
+    await card.getByRole('columnheader', { name: 'Old versions' }).waitFor();
+    assert.equal(await card.getByRole('definition').filter({ hasText: /^None$/ }).count(), 1, 'no quota yet');
+
+    await card.getByRole('button', { name: 'Edit the retention and quota of server-a' }).click();
+    const form = card.getByRole('form', { name: 'Limits of server-a' });
+    await form.getByText("Empty: this server's 30 days.", { exact: false }).waitFor();
+    await form.getByLabel('Keep old versions for (days)').fill('4000');
+    await form.getByRole('button', { name: 'Save limits' }).click();
+    await form.getByText('Use at most 3650 days (10 years)').waitFor();
+    await form.getByLabel('Keep old versions for (days)').fill('7');
+    await form.getByLabel('Quota (GiB)').fill('2');
+    await form.getByRole('button', { name: 'Save limits' }).click();
+    await form.waitFor({ state: 'detached' });
+    await card.getByText('7 days (set for this server)').waitFor();
+    await card.getByText(/ used of 2\.0 GiB$/).waitFor();
+    const source = (await b.admin.get('/api/admin/incoming/server-a')).body as { keepVersionsDaysOverride: number | null; maxBytes: number | null };
+    assert.deepEqual([source.keepVersionsDaysOverride, source.maxBytes], [7, 2 * 1024 ** 3]);
+    await screenshotBoth(adminB, '62-incoming-history');
+
+    // emptied: back to this server's retention, and no quota
+    await card.getByRole('button', { name: 'Edit the retention and quota of server-a' }).click();
+    await form.getByLabel('Keep old versions for (days)').fill('');
+    await form.getByLabel('Quota (GiB)').fill('');
+    await form.getByRole('button', { name: 'Save limits' }).click();
+    await card.getByText("30 days (this server's setting)").waitFor();
+    const reset = (await b.admin.get('/api/admin/incoming/server-a')).body as { keepVersionsDaysOverride: number | null; maxBytes: number | null };
+    assert.deepEqual([reset.keepVersionsDaysOverride, reset.maxBytes], [null, null]);
+  });
+
   it('logs nothing red in the console', () => {
     assert.deepEqual(consoleProblems, []);
   });

@@ -12,6 +12,7 @@ import type {
   CreatedUser,
   Dashboard,
   FileVersion,
+  IncomingLimits,
   IncomingOverview,
   IncomingSource,
   KeyEntered,
@@ -134,6 +135,8 @@ export const incomingApi = {
   source: (name: string) => requestJson<IncomingSource>('GET', `/api/admin/incoming/${segment(name)}`),
   remove: (target: { source: string; user?: string; share?: string }) =>
     requestJson<{ deletedFiles: number; deletedBytes: number }>('DELETE', withQuery(`/api/admin/incoming/${segment(target.source)}`, { user: target.user, share: target.share })),
+  /** The source's own retention and quota. */
+  setLimits: (source: string, limits: IncomingLimits) => requestJson<IncomingSource>('PATCH', `/api/admin/incoming/${segment(source)}`, limits),
   acceptCertificate: (source: string) => requestJson<IncomingSource>('POST', `/api/admin/incoming/${segment(source)}/accept-certificate`),
 };
 

@@ -292,6 +292,10 @@ export interface IncomingShare {
   bytesUsed: number;
   lastReceivedAt: string | null;
   generation: number | null;
+  /** Space the share's kept old versions take here, beside bytesUsed (the current state). */
+  versionBytes: number;
+  /** What the next retention prune frees. */
+  prunableBytes: number;
 }
 
 export interface IncomingSource {
@@ -301,13 +305,28 @@ export interface IncomingSource {
   fileCount: number;
   bytesUsed: number;
   lastReceivedAt: string | null;
+  versionBytes: number;
+  prunableBytes: number;
+  /** The retention that applies to this source: its own, or this server's. */
+  keepVersionsDays: number;
+  /** The source's own retention; null: this server's setting. */
+  keepVersionsDaysOverride: number | null;
+  /** The source's quota, current state and history together; null: none. */
+  maxBytes: number | null;
   shares: IncomingShare[];
+}
+
+/** What PATCH /api/admin/incoming/:source changes: a field left out stays, null goes back to the default (none for the quota). */
+export interface IncomingLimits {
+  keepVersionsDays?: number | null;
+  maxBytes?: number | null;
 }
 
 export interface IncomingOverview {
   peerCount: number;
   fileCount: number;
   bytesUsed: number;
+  versionBytes: number;
   sources: IncomingSource[];
 }
 
