@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type ClusterServer, createUser, pairPeer, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
-import { launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
+import { downloadedBytes, launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
 import { ensureWebBuilt } from './support/build-web.js';
 import { openFromMenu, signIn } from './support/pages.js';
 
 const PASSWORD_OF_B = 'password of b';
-
-async function downloadedBytes(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
-}
 
 /** The history in the browser: a backup synced, overwritten and synced again, then got back as it was. */
 describe('snapshots and versions in the browser, between two servers', () => {

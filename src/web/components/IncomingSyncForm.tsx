@@ -6,7 +6,7 @@ import { asApiError } from '../lib/hooks';
 import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
 import { Button } from './Button';
 import { ConfirmDialog } from './ConfirmDialog';
-import { Switch, TextField } from './Field';
+import { KeepVersionsDaysField, Switch, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
 
 /** Whether other servers may sync their backups here, and the server password they must give. */
@@ -85,15 +85,9 @@ export function IncomingSyncForm({ initial }: { initial: SyncSettings }) {
         <TextField label="Repeat the password" name="repeat" type="password" value={repeat} onChange={(event) => setRepeat(event.target.value)} error={errors.repeat} autoComplete="new-password" />
       </div>
       <div className="max-w-xs">
-        <TextField
-          label="Keep old versions for (days)"
-          name="keepVersionsDays"
-          type="number"
-          inputMode="numeric"
-          min={0}
-          max={3650}
+        <KeepVersionsDaysField
           value={keepDays}
-          onChange={(event) => setKeepDays(event.target.value)}
+          onChange={setKeepDays}
           error={errors.keepVersionsDays}
           help="How long this server keeps the files the peers replace or delete here, so they can get them back. 0 keeps none (a mirror)."
         />

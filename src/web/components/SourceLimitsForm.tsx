@@ -1,12 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { incomingApi } from '../api/client';
-import type { ApiError } from '../api/http';
 import type { IncomingSource } from '../api/types';
-import { asApiError } from '../lib/hooks';
-import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
+import { formLevelError, rules } from '../lib/validation';
 import { Button } from './Button';
-import { TextField } from './Field';
+import { KeepVersionsDaysField, TextField } from './Field';
 import { ErrorNotice } from './Notice';
+import { useFormSubmit } from './useFormSubmit';
 
 /** Quotas are entered in GiB, the binary unit the page shows sizes in (formatBytes). */
 const GIB = 1024 ** 3;
@@ -28,31 +27,18 @@ function quotaError(text: string): string | undefined {
 export function SourceLimitsForm({ source, serverDays, onSaved, onCancel }: { source: IncomingSource; serverDays: number | undefined; onSaved(source: IncomingSource): void; onCancel(): void }) {
   const [days, setDays] = useState(source.keepVersionsDaysOverride === null ? '' : String(source.keepVersionsDaysOverride));
   const [quota, setQuota] = useState(quotaText(source.maxBytes));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [apiError, setApiError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, busy, submit: run } = useFormSubmit();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    const found = validate({ keepVersionsDays: days.trim() === '' ? undefined : rules.keepVersionsDays(days), maxBytes: quotaError(quota) });
-    setErrors(found);
-    if (hasErrors(found)) return;
-    setBusy(true);
-    setApiError(undefined);
-    try {
+    void run({ keepVersionsDays: days.trim() === '' ? undefined : rules.keepVersionsDays(days), maxBytes: quotaError(quota) }, async () => {
       onSaved(
         await incomingApi.setLimits(source.name, {
           keepVersionsDays: days.trim() === '' ? null : Number(days),
           maxBytes: quota.trim() === '' ? null : Math.max(1, Math.round(Number(quota) * GIB)),
         }),
       );
-    } catch (caught) {
-      const error = asApiError(caught);
-      setApiError(error);
-      setErrors(apiFieldErrors(error));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const defaultDays = serverDays === undefined ? "this server's setting" : `this server's ${serverDays} days`;
@@ -60,18 +46,7 @@ export function SourceLimitsForm({ source, serverDays, onSaved, onCancel }: { so
     <form onSubmit={submit} noValidate aria-label={`Limits of ${source.name}`} className="space-y-4 rounded-md border border-slate-200 bg-slate-50 p-3">
       <ErrorNotice error={formLevelError(apiError, ['keepVersionsDays', 'maxBytes'])} />
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          label="Keep old versions for (days)"
-          name="keepVersionsDays"
-          type="number"
-          inputMode="numeric"
-          min={0}
-          max={3650}
-          value={days}
-          onChange={(event) => setDays(event.target.value)}
-          error={errors.keepVersionsDays}
-          help={`Empty: ${defaultDays}. 0 keeps no history for this source.`}
-        />
+        <KeepVersionsDaysField value={days} onChange={setDays} error={errors.keepVersionsDays} help={`Empty: ${defaultDays}. 0 keeps no history for this source.`} />
         <TextField
           label="Quota (GiB)"
           name="maxBytes"
