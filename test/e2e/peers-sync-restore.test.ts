@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type ClusterServer, createUser, startNamedServer, writeFiles } from '../helpers/sync-cluster.js';
-import { launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
+import { downloadedBytes, launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
 import { ensureWebBuilt } from './support/build-web.js';
 import { openFromMenu, signIn } from './support/pages.js';
 
@@ -19,11 +19,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function downloadedBytes(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
 }
 
 describe('peers, schedule, sync, restore and incoming backups in the browser, between two servers', () => {

@@ -213,10 +213,17 @@ describe('first setup, accounts and settings in the browser', () => {
     await admin.getByText('Use at least 8 characters').waitFor();
     await admin.getByLabel('Server password', { exact: true }).fill('the sync password');
     await admin.getByLabel('Repeat the password').fill('the sync password');
+    // retention: 30 days by default, checked as the server checks it
+    const keepDays = incoming.getByLabel('Keep old versions for (days)');
+    assert.equal(await keepDays.inputValue(), '30');
+    await keepDays.fill('-1');
+    await incoming.getByRole('button', { name: 'Save', exact: true }).click();
+    await incoming.getByText('Give a whole number of days').waitFor();
+    await keepDays.fill('90');
     await incoming.getByRole('button', { name: 'Save', exact: true }).click();
     await admin.getByText('Saved.').waitFor();
     const settings = (await (await admin.request.get('/api/admin/settings/sync')).json()) as { acceptIncoming: boolean; passwordSet: boolean };
-    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, keepVersionsDays: 30, fingerprint, peerPort });
+    assert.deepEqual(settings, { acceptIncoming: true, passwordSet: true, keepVersionsDays: 90, fingerprint, peerPort });
 
     await admin.getByLabel('Passphrase', { exact: true }).fill('too short');
     await admin.getByRole('button', { name: 'Download recovery kit' }).click();

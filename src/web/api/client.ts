@@ -11,6 +11,8 @@ import type {
   CreatedApiToken,
   CreatedUser,
   Dashboard,
+  FileVersion,
+  IncomingLimits,
   IncomingOverview,
   IncomingSource,
   KeyEntered,
@@ -26,6 +28,7 @@ import type {
   RecoveryKitStatus,
   RestoreJob,
   RestoreListing,
+  RestoreSnapshot,
   RestoreSource,
   Schedule,
   ScheduleView,
@@ -132,22 +135,32 @@ export const incomingApi = {
   source: (name: string) => requestJson<IncomingSource>('GET', `/api/admin/incoming/${segment(name)}`),
   remove: (target: { source: string; user?: string; share?: string }) =>
     requestJson<{ deletedFiles: number; deletedBytes: number }>('DELETE', withQuery(`/api/admin/incoming/${segment(target.source)}`, { user: target.user, share: target.share })),
+  /** The source's own retention and quota. */
+  setLimits: (source: string, limits: IncomingLimits) => requestJson<IncomingSource>('PATCH', `/api/admin/incoming/${segment(source)}`, limits),
   acceptCertificate: (source: string) => requestJson<IncomingSource>('POST', `/api/admin/incoming/${segment(source)}/accept-certificate`),
 };
 
 export const restoreApi = {
   sources: async () => (await requestJson<{ sources: RestoreSource[] }>('GET', '/api/restore/sources')).sources,
-  list: (peerId: number, share: string, path: string) =>
-    requestJson<RestoreListing>('GET', withQuery(`/api/restore/${peerId}/${segment(share)}/files`, { path })),
+  /** The snapshots the peer keeps of this backup, newest first. */
+  snapshots: async (peerId: number, share: string) =>
+    (await requestJson<{ snapshots: RestoreSnapshot[] }>('GET', `/api/restore/${peerId}/${segment(share)}/snapshots`)).snapshots,
+  /** One folder; with `snapshot`, as it was then (without, the latest state). */
+  list: (peerId: number, share: string, path: string, snapshot?: number) =>
+    requestJson<RestoreListing>('GET', withQuery(`/api/restore/${peerId}/${segment(share)}/files`, { path, snapshot })),
+  /** The distinct contents one file had, newest first. */
+  versions: async (peerId: number, share: string, path: string) =>
+    (await requestJson<{ versions: FileVersion[] }>('GET', withQuery(`/api/restore/${peerId}/${segment(share)}/versions`, { path }))).versions,
   /** A plain link: the browser downloads the decrypted file itself, streaming, with the session cookie. */
-  fileUrl: (peerId: number, share: string, path: string) => withQuery(`/api/restore/${peerId}/${segment(share)}/file`, { path }),
+  fileUrl: (peerId: number, share: string, path: string, snapshot?: number) => withQuery(`/api/restore/${peerId}/${segment(share)}/file`, { path, snapshot }),
   /** Files and folders (`''` is the whole share) as one ZIP. */
-  zip: (peerId: number, share: string, paths: string[]) => requestFile('POST', `/api/restore/${peerId}/${segment(share)}/zip`, { paths }),
+  zip: (peerId: number, share: string, paths: string[], snapshot?: number) =>
+    requestFile('POST', `/api/restore/${peerId}/${segment(share)}/zip`, snapshot === undefined ? { paths } : { paths, snapshot }),
   /** Where the Restore page posts its ZIP form (a browser download; see downloadByForm). */
   zipAction: (peerId: number, share: string) => `/api/restore/${peerId}/${segment(share)}/zip`,
-  /** Writes the selection back into the user's share: over the originals, or into a new folder beside them. */
-  intoShare: (peerId: number, share: string, paths: string[], target: 'original' | 'folder') =>
-    requestJson<{ jobId: string }>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, { paths, target }),
+  /** Writes the selection back into the user's share: over the originals, or into a new folder beside them; with `snapshot`, as it was then. */
+  intoShare: (peerId: number, share: string, paths: string[], target: 'original' | 'folder', snapshot?: number) =>
+    requestJson<{ jobId: string }>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, snapshot === undefined ? { paths, target } : { paths, target, snapshot }),
   job: (jobId: string) => requestJson<UserRestoreJob>('GET', `/api/restore/jobs/${segment(jobId)}`),
   keyStatus: () => requestJson<KeyStatus>('GET', '/api/restore/key'),
   enterKey: (encryptionKey: string) => requestJson<KeyEntered>('POST', '/api/restore/key', { encryptionKey }),

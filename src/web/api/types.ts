@@ -224,6 +224,8 @@ export interface SyncSettings {
   passwordSet: boolean;
   fingerprint: string;
   peerPort: number;
+  /** Days a peer keeps the old versions of the backups it holds here (0: no history). */
+  keepVersionsDays: number;
 }
 
 export type NotificationEvent = 'failure' | 'held' | 'stale' | 'recovered';
@@ -290,6 +292,10 @@ export interface IncomingShare {
   bytesUsed: number;
   lastReceivedAt: string | null;
   generation: number | null;
+  /** Space the share's kept old versions take here, beside bytesUsed (the current state). */
+  versionBytes: number;
+  /** What the next retention prune frees. */
+  prunableBytes: number;
 }
 
 export interface IncomingSource {
@@ -299,13 +305,28 @@ export interface IncomingSource {
   fileCount: number;
   bytesUsed: number;
   lastReceivedAt: string | null;
+  versionBytes: number;
+  prunableBytes: number;
+  /** The retention that applies to this source: its own, or this server's. */
+  keepVersionsDays: number;
+  /** The source's own retention; null: this server's setting. */
+  keepVersionsDaysOverride: number | null;
+  /** The source's quota, current state and history together; null: none. */
+  maxBytes: number | null;
   shares: IncomingShare[];
+}
+
+/** What PATCH /api/admin/incoming/:source changes: a field left out stays, null goes back to the default (none for the quota). */
+export interface IncomingLimits {
+  keepVersionsDays?: number | null;
+  maxBytes?: number | null;
 }
 
 export interface IncomingOverview {
   peerCount: number;
   fileCount: number;
   bytesUsed: number;
+  versionBytes: number;
   sources: IncomingSource[];
 }
 
@@ -469,4 +490,19 @@ export interface KeyEntered {
   replaced: boolean;
   verifiedOn: string[];
   unreachable: string[];
+}
+
+/** A state of a backup the peer keeps (GET …/snapshots, newest first); the totals are null for snapshots written by an older version. */
+export interface RestoreSnapshot {
+  id: number;
+  at: string;
+  fileCount: number | null;
+  bytes: number | null;
+}
+
+/** One distinct content of a file (GET …/versions, newest first), named by the newest snapshot holding it. */
+export interface FileVersion {
+  snapshot: number;
+  at: string;
+  size: number;
 }

@@ -1,8 +1,8 @@
 import { restoreApi } from '../api/client';
-import type { RestoreListing } from '../api/types';
+import type { RestoreFile, RestoreListing } from '../api/types';
 import { displayKeyPart } from '../lib/file-names';
 import { formatBytes, formatCount } from '../lib/format';
-import { buttonClass } from './Button';
+import { Button, buttonClass } from './Button';
 import { RelativeTime } from './Time';
 
 function FolderIcon() {
@@ -60,6 +60,9 @@ export function Breadcrumbs({ share, path, onOpen }: { share: string; path: stri
   );
 }
 
+/** The column of a row's buttons: Versions and Download side by side, stacked on a phone. */
+const ACTIONS = 'w-24 shrink-0 sm:w-48';
+
 /**
  * One folder of a backup: folders to open, files to download one by one,
  * and a checkbox on each to build a selection across folders.
@@ -69,11 +72,16 @@ export function BackupBrowser({
   selected,
   onToggle,
   onOpen,
+  snapshot,
+  onVersions,
 }: {
   listing: RestoreListing;
   selected: ReadonlySet<string>;
   onToggle(paths: string[], checked: boolean): void;
   onOpen(path: string): void;
+  /** The snapshot shown (undefined: the latest state): downloads are of it. */
+  snapshot?: number | undefined;
+  onVersions(file: RestoreFile): void;
 }) {
   const all = [...listing.folders.map((folder) => folder.path), ...listing.files.map((file) => file.path)];
   const allSelected = all.length > 0 && all.every((path) => selected.has(path));
@@ -91,7 +99,7 @@ export function BackupBrowser({
         <span className="flex-1">Name</span>
         <span className="hidden w-24 text-right sm:block">Size</span>
         <span className="hidden w-36 md:block">Modified</span>
-        <span className="w-24" aria-hidden="true" />
+        <span className={ACTIONS} aria-hidden="true" />
       </div>
       <ul className="divide-y divide-slate-200">
         {listing.folders.map((folder) => (
@@ -117,7 +125,7 @@ export function BackupBrowser({
             </span>
             <span className="hidden w-24 text-right text-sm text-slate-600 sm:block">{formatBytes(folder.size)}</span>
             <span className="hidden w-36 text-sm text-slate-600 md:block">—</span>
-            <span className="w-24" />
+            <span className={ACTIONS} />
           </li>
         ))}
         {listing.files.map((file) => (
@@ -142,8 +150,16 @@ export function BackupBrowser({
             <span className="hidden w-36 text-sm text-slate-600 md:block">
               <RelativeTime iso={file.mtime} />
             </span>
-            <span className="flex w-24 justify-end">
-              <a href={restoreApi.fileUrl(listing.peerId, listing.share, file.path)} download={file.name} className={buttonClass('secondary', 'sm')} aria-label={`Download ${file.name}`}>
+            <span className={`${ACTIONS} flex flex-col items-end gap-1 sm:flex-row sm:justify-end`}>
+              <Button size="sm" variant="ghost" onClick={() => onVersions(file)} aria-label={`Versions of ${file.name}`}>
+                Versions
+              </Button>
+              <a
+                href={restoreApi.fileUrl(listing.peerId, listing.share, file.path, snapshot)}
+                download={file.name}
+                className={buttonClass('secondary', 'sm')}
+                aria-label={`Download ${file.name}`}
+              >
                 Download
               </a>
             </span>

@@ -187,3 +187,21 @@ export function NewPasswordFields({
     </>
   );
 }
+
+/** Days of history a peer keeps (0 to 3650), for the server's setting and a source's own. */
+export function KeepVersionsDaysField({ value, onChange, error, help }: { value: string; onChange(value: string): void; error?: string | undefined; help: string }) {
+  return (
+    <TextField
+      label="Keep old versions for (days)"
+      name="keepVersionsDays"
+      type="number"
+      inputMode="numeric"
+      min={0}
+      max={3650}
+      value={value}
+      onChange={(event) => onChange(event.target.value)}
+      error={error}
+      help={help}
+    />
+  );
+}

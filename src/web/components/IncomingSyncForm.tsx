@@ -6,7 +6,7 @@ import { asApiError } from '../lib/hooks';
 import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
 import { Button } from './Button';
 import { ConfirmDialog } from './ConfirmDialog';
-import { Switch, TextField } from './Field';
+import { KeepVersionsDaysField, Switch, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
 
 /** Whether other servers may sync their backups here, and the server password they must give. */
@@ -15,13 +15,14 @@ export function IncomingSyncForm({ initial }: { initial: SyncSettings }) {
   const [accept, setAccept] = useState(initial.acceptIncoming);
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
+  const [keepDays, setKeepDays] = useState(String(initial.keepVersionsDays));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [apiError, setApiError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
 
-  const save = async (input: { acceptIncoming?: boolean; password?: string | null }) => {
+  const save = async (input: { acceptIncoming?: boolean; password?: string | null; keepVersionsDays?: number }) => {
     setBusy(true);
     setApiError(undefined);
     setSaved(false);
@@ -29,6 +30,7 @@ export function IncomingSyncForm({ initial }: { initial: SyncSettings }) {
       const next = await settingsApi.saveSync(input);
       setSettings(next);
       setAccept(next.acceptIncoming);
+      setKeepDays(String(next.keepVersionsDays));
       setPassword('');
       setRepeat('');
       setSaved(true);
@@ -47,15 +49,16 @@ export function IncomingSyncForm({ initial }: { initial: SyncSettings }) {
     const found = validate({
       password: password === '' ? undefined : rules.password(password),
       repeat: password !== '' && repeat !== password ? 'The two passwords differ' : undefined,
+      keepVersionsDays: rules.keepVersionsDays(keepDays),
     });
     setErrors(found);
     if (hasErrors(found)) return;
-    await save({ acceptIncoming: accept, ...(password ? { password } : {}) });
+    await save({ acceptIncoming: accept, keepVersionsDays: Number(keepDays), ...(password ? { password } : {}) });
   };
 
   return (
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Incoming syncs">
-      <ErrorNotice error={formLevelError(apiError, ['password', 'acceptIncoming'])} />
+      <ErrorNotice error={formLevelError(apiError, ['password', 'acceptIncoming', 'keepVersionsDays'])} />
       <Switch
         label="Accept incoming syncs"
         description="Let the servers that list this one as a peer store their encrypted backups here."
@@ -80,6 +83,14 @@ export function IncomingSyncForm({ initial }: { initial: SyncSettings }) {
           autoComplete="new-password"
         />
         <TextField label="Repeat the password" name="repeat" type="password" value={repeat} onChange={(event) => setRepeat(event.target.value)} error={errors.repeat} autoComplete="new-password" />
+      </div>
+      <div className="max-w-xs">
+        <KeepVersionsDaysField
+          value={keepDays}
+          onChange={setKeepDays}
+          error={errors.keepVersionsDays}
+          help="How long this server keeps the files the peers replace or delete here, so they can get them back. 0 keeps none (a mirror)."
+        />
       </div>
       {saved && <Notice tone="success">Saved.</Notice>}
       <div className="flex flex-wrap gap-2">

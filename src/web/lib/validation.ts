@@ -13,6 +13,8 @@ export const rules = {
   username: (value: string) =>
     /^[a-z0-9][a-z0-9_-]{0,31}$/.test(value) ? undefined : 'Use 1–32 lowercase letters, digits, "-" or "_", starting with a letter or digit',
   password: (value: string) => (value.length < 8 ? 'Use at least 8 characters' : value.length > 1024 ? 'Use at most 1024 characters' : undefined),
+  /** Days of history a peer keeps, as the server checks them: a whole number, 0 to 3650. */
+  keepVersionsDays: (value: string) => (!/^\d+$/.test(value.trim()) ? 'Give a whole number of days' : Number(value) > 3650 ? 'Use at most 3650 days (10 years)' : undefined),
   required: (value: string) => (value.trim() === '' ? 'Required' : undefined),
   apiTokenName: (value: string) =>
     value.trim() === '' ? 'Give the token a name (what uses it, "prometheus" say)' : value.trim().length > 64 ? 'Use at most 64 characters' : undefined,

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { incomingApi } from '../api/client';
+import { incomingApi, settingsApi } from '../api/client';
 import type { ApiError } from '../api/http';
 import type { IncomingSource } from '../api/types';
 import { Button, Spinner } from '../components/Button';
@@ -11,6 +11,7 @@ import { RelativeTime } from '../components/Time';
 import { formatBytes, formatCount } from '../lib/format';
 import { asApiError, useLoad } from '../lib/hooks';
 import { Fingerprint } from '../components/Fingerprint';
+import { SourceLimitsForm } from '../components/SourceLimitsForm';
 
 /** What a delete removes: a whole source, one of its users, or one share. */
 interface DeleteTarget {
@@ -27,17 +28,46 @@ function describeTarget(target: DeleteTarget): string {
   return `every backup from ${target.source}`;
 }
 
-function SourceCard({ source, onDelete, onAcceptCertificate }: { source: IncomingSource; onDelete(target: DeleteTarget): void; onAcceptCertificate(): void }) {
+function describeRetention(source: IncomingSource): string {
+  if (source.keepVersionsDays === 0) return source.keepVersionsDaysOverride === null ? "None (this server's setting)" : 'None (set for this server)';
+  const days = formatCount(source.keepVersionsDays, 'day');
+  return source.keepVersionsDaysOverride === null ? `${days} (this server's setting)` : `${days} (set for this server)`;
+}
+
+function describeQuota(source: IncomingSource): string {
+  if (source.maxBytes === null) return 'None';
+  return `${formatBytes(source.bytesUsed + source.versionBytes)} used of ${formatBytes(source.maxBytes)}`;
+}
+
+function SourceCard({
+  source,
+  serverDays,
+  onDelete,
+  onAcceptCertificate,
+  onLimitsSaved,
+}: {
+  source: IncomingSource;
+  serverDays: number | undefined;
+  onDelete(target: DeleteTarget): void;
+  onAcceptCertificate(): void;
+  onLimitsSaved(): void;
+}) {
   const users = [...new Set(source.shares.map((share) => share.user))];
+  const [editing, setEditing] = useState(false);
   return (
     <Card
       title={source.name}
       labelId={`source-${source.name}`}
-      description={`${formatCount(source.fileCount, 'file')} · ${formatBytes(source.bytesUsed)}`}
+      description={`${formatCount(source.fileCount, 'file')} · ${formatBytes(source.bytesUsed)} · old versions ${formatBytes(source.versionBytes)}`}
       actions={
-        <Button variant="dangerGhost" size="sm" onClick={() => onDelete({ source: source.name, fileCount: source.fileCount, bytesUsed: source.bytesUsed })}>
-          Delete all from {source.name}…
-        </Button>
+        <>
+          <Button variant="secondary" size="sm" onClick={() => setEditing(true)} disabled={editing} aria-label={`Edit the retention and quota of ${source.name}`}>
+            Retention and quota…
+          </Button>
+          <Button variant="dangerGhost" size="sm" onClick={() => onDelete({ source: source.name, fileCount: source.fileCount, bytesUsed: source.bytesUsed })}>
+            Delete all from {source.name}…
+          </Button>
+        </>
       }
     >
       <div className="space-y-4">
@@ -45,8 +75,22 @@ function SourceCard({ source, onDelete, onAcceptCertificate }: { source: Incomin
           items={[
             ['Last received', <RelativeTime key="received" iso={source.lastReceivedAt} />],
             ['Certificate', source.fingerprint ? <Fingerprint key="fp" value={source.fingerprint} /> : 'Not bound yet'],
+            ['Old versions', `${formatBytes(source.versionBytes)} — the next prune frees ${formatBytes(source.prunableBytes)}`],
+            ['Retention', describeRetention(source)],
+            ['Quota', describeQuota(source)],
           ]}
         />
+        {editing && (
+          <SourceLimitsForm
+            source={source}
+            serverDays={serverDays}
+            onSaved={() => {
+              setEditing(false);
+              onLimitsSaved();
+            }}
+            onCancel={() => setEditing(false)}
+          />
+        )}
         {source.pendingFingerprint && (
           <Notice tone="warning" title="This server now presents another certificate">
             <p>
@@ -70,6 +114,16 @@ function SourceCard({ source, onDelete, onAcceptCertificate }: { source: Incomin
               { label: 'Share', cell: (share) => share.share },
               { label: 'Files', align: 'right', cell: (share) => formatCount(share.fileCount) },
               { label: 'Space', align: 'right', cell: (share) => formatBytes(share.bytesUsed) },
+              {
+                label: 'Old versions',
+                align: 'right',
+                cell: (share) => (
+                  <>
+                    {formatBytes(share.versionBytes)}
+                    {share.prunableBytes > 0 && <span className="block text-xs text-slate-600">{formatBytes(share.prunableBytes)} to prune</span>}
+                  </>
+                ),
+              },
               { label: 'Last received', cell: (share) => <RelativeTime iso={share.lastReceivedAt} /> },
               {
                 label: 'Actions',
@@ -122,6 +176,8 @@ function SourceCard({ source, onDelete, onAcceptCertificate }: { source: Incomin
 /** Incoming backups: what other servers store here, encrypted; their details, and deleting them. */
 export function IncomingPage() {
   const overview = useLoad(incomingApi.overview, { pollMs: 15_000 });
+  // this server's retention, which a source without its own follows
+  const settings = useLoad(settingsApi.sync);
   const [target, setTarget] = useState<DeleteTarget>();
   const [accepting, setAccepting] = useState<IncomingSource>();
   const [busy, setBusy] = useState(false);
@@ -150,15 +206,26 @@ export function IncomingPage() {
       {overview.loading && !data && <Spinner label="Loading…" />}
       {data && (
         <div className="space-y-6">
-          <dl className="grid grid-cols-3 gap-3 sm:gap-4">
+          <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 sm:gap-4">
             <Stat label="Servers" value={formatCount(data.peerCount)} detail="backing up here" />
             <Stat label="Files" value={formatCount(data.fileCount)} />
             <Stat label="Space used" value={formatBytes(data.bytesUsed)} />
+            <Stat label="Old versions" value={formatBytes(data.versionBytes)} detail={settings.data ? `kept ${formatCount(settings.data.keepVersionsDays, 'day')} by default` : undefined} />
           </dl>
           {deleted && <Notice tone="success">{deleted}</Notice>}
           {data.sources.length === 0 && <EmptyState>No server stores backups here yet. Switch on “Accept incoming syncs” in Settings to let peers in.</EmptyState>}
           {data.sources.map((source) => (
-            <SourceCard key={source.name} source={source} onDelete={setTarget} onAcceptCertificate={() => setAccepting(source)} />
+            <SourceCard
+              key={source.name}
+              source={source}
+              serverDays={settings.data?.keepVersionsDays}
+              onDelete={setTarget}
+              onAcceptCertificate={() => setAccepting(source)}
+              onLimitsSaved={() => {
+                setDeleted(undefined);
+                void overview.reload();
+              }}
+            />
           ))}
         </div>
       )}

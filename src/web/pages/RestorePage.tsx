@@ -1,15 +1,17 @@
 import { useState } from 'react';
 import { restoreApi } from '../api/client';
 import { type ApiError, errorFromText } from '../api/http';
-import type { RestoreSource } from '../api/types';
+import type { RestoreFile, RestoreSource } from '../api/types';
 import { Button, Spinner } from '../components/Button';
 import { BackupBrowser, Breadcrumbs } from '../components/BackupBrowser';
 import { Card, EmptyState, PageHeader } from '../components/Card';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { SelectField } from '../components/Field';
+import { FileVersionsPanel } from '../components/FileVersionsPanel';
 import { ErrorNotice, Notice } from '../components/Notice';
 import { RestoreJobPanel } from '../components/RestoreJobPanel';
-import { RelativeTime } from '../components/Time';
+import { SnapshotPicker } from '../components/SnapshotPicker';
+import { AbsoluteTime, RelativeTime } from '../components/Time';
 import { downloadByForm } from '../lib/download';
 import { formatBytes, formatCount, formatRelative } from '../lib/format';
 import { asApiError, useLoad } from '../lib/hooks';
@@ -26,7 +28,7 @@ function describeBackup(backup: Backup): string {
 }
 
 /** Downloads the selection as a ZIP, and writes it back into the share. */
-function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected: string[]; onClear(): void }) {
+function SelectionBar({ backup, snapshot, selected, onClear }: { backup: Backup; snapshot: number | undefined; selected: string[]; onClear(): void }) {
   const [zipping, setZipping] = useState(false);
   const [error, setError] = useState<ApiError>();
   const [restoreTarget, setRestoreTarget] = useState<'original' | 'folder'>();
@@ -38,7 +40,8 @@ function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected:
   const downloadZip = () => {
     setError(undefined);
     setZipping(true);
-    downloadByForm(restoreApi.zipAction(backup.peerId, backup.share), { paths: JSON.stringify(selected) }, (text) => setError(errorFromText(text)));
+    const fields: Record<string, string> = { paths: JSON.stringify(selected), ...(snapshot === undefined ? {} : { snapshot: String(snapshot) }) };
+    downloadByForm(restoreApi.zipAction(backup.peerId, backup.share), fields, (text) => setError(errorFromText(text)));
     // the page cannot see the download start: the button is busy only long enough to stop a double click
     setTimeout(() => setZipping(false), 1500);
   };
@@ -48,7 +51,7 @@ function SelectionBar({ backup, selected, onClear }: { backup: Backup; selected:
     setStarting(true);
     setError(undefined);
     try {
-      setJobId((await restoreApi.intoShare(backup.peerId, backup.share, selected, restoreTarget)).jobId);
+      setJobId((await restoreApi.intoShare(backup.peerId, backup.share, selected, restoreTarget, snapshot)).jobId);
       setRestoreTarget(undefined);
     } catch (caught) {
       setError(asApiError(caught));
@@ -125,7 +128,15 @@ function todayText(): string {
 function BackupExplorer({ backup }: { backup: Backup }) {
   const [path, setPath] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const listing = useLoad(() => restoreApi.list(backup.peerId, backup.share, path), { deps: [backup.peerId, backup.share, path] });
+  // undefined: the latest state; a snapshot's id: the backup as it was then (the path and selection carry over)
+  const [snapshot, setSnapshot] = useState<number>();
+  const [versionsOf, setVersionsOf] = useState<RestoreFile>();
+  const snapshots = useLoad(() => restoreApi.snapshots(backup.peerId, backup.share), { deps: [backup.peerId, backup.share] });
+  const listing = useLoad(() => restoreApi.list(backup.peerId, backup.share, path, snapshot), { deps: [backup.peerId, backup.share, path, snapshot] });
+  const open = (next: string) => {
+    setPath(next);
+    setVersionsOf(undefined);
+  };
 
   const toggle = (paths: string[], checked: boolean) =>
     setSelected((current) => {
@@ -144,17 +155,35 @@ function BackupExplorer({ backup }: { backup: Backup }) {
       description={
         listing.data ? (
           <>
-            Backup of <RelativeTime iso={listing.data.backedUpAt} /> on {listing.data.peerName}. Files are decrypted on this server as you download them.
+            {snapshot === undefined ? (
+              <>
+                Backup of <RelativeTime iso={listing.data.backedUpAt} />
+              </>
+            ) : (
+              <>
+                As it was on <AbsoluteTime iso={listing.data.backedUpAt} />
+              </>
+            )}{' '}
+            on {listing.data.peerName}. Files are decrypted on this server as you download them.
           </>
         ) : undefined
       }
     >
       <div className="space-y-4">
-        <Breadcrumbs share={backup.share} path={path} onOpen={setPath} />
-        <SelectionBar backup={backup} selected={[...selected]} onClear={() => setSelected(new Set())} />
+        <ErrorNotice error={snapshots.error} />
+        {snapshots.data && (
+          <div className="max-w-md">
+            <SnapshotPicker snapshots={snapshots.data} value={snapshot} onChange={setSnapshot} />
+          </div>
+        )}
+        <Breadcrumbs share={backup.share} path={path} onOpen={open} />
+        <SelectionBar backup={backup} snapshot={snapshot} selected={[...selected]} onClear={() => setSelected(new Set())} />
+        {versionsOf && <FileVersionsPanel key={versionsOf.path} peerId={backup.peerId} share={backup.share} file={versionsOf} onClose={() => setVersionsOf(undefined)} />}
         <ErrorNotice error={listing.error} />
         {listing.loading && <Spinner label="Decrypting the file list…" />}
-        {!listing.loading && listing.data && <BackupBrowser listing={listing.data} selected={selected} onToggle={toggle} onOpen={setPath} />}
+        {!listing.loading && listing.data && (
+          <BackupBrowser listing={listing.data} selected={selected} onToggle={toggle} onOpen={open} snapshot={snapshot} onVersions={setVersionsOf} />
+        )}
       </div>
     </Card>
   );
