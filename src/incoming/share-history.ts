@@ -6,7 +6,7 @@ import { JOURNAL_FOLDER } from '../manifest/manifest-delta.js';
 import { HISTORY_DELTAS, HISTORY_FOLDER, HISTORY_MANIFESTS, HISTORY_OBJECTS, keptManifestName, versionFileName } from '../manifest/history-names.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 import { fsyncFolder } from './fsync.js';
-import { hashStoredFile } from './hash-stored.js';
+import { hashRegularFile } from '../util/hash-file.js';
 import { isCode } from './fs-errors.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories } from './real-dirs.js';
@@ -224,7 +224,7 @@ export function chainFrom(rows: readonly SnapshotRow[], target: SnapshotRow): { 
 }
 
 async function legacyObject(fullPath: string): Promise<{ ctSha256: string; size: number; storedAt: string } | undefined> {
-  const hashed = await hashStoredFile(fullPath);
+  const hashed = await hashRegularFile(fullPath);
   if (hashed === undefined) return undefined;
   const stats = await stat(fullPath).catch(() => undefined);
   return { ctSha256: hashed.sha256, size: hashed.size, storedAt: (stats?.mtime ?? new Date(0)).toISOString() };

@@ -10,7 +10,7 @@ import { TrailerHoldback, limits } from '../protocol/v1/index.js';
 import { type BatchOutcome, writeBatch } from './batch-writer.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
-import { hashStoredFile } from './hash-stored.js';
+import { hashRegularFile } from '../util/hash-file.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
 import { runWorkerPool } from '../util/worker-pool.js';
@@ -311,7 +311,7 @@ export class IncomingStore {
     if (recorded === undefined) {
       // an object stored before history was kept has no recorded hash: compared by reading it
       const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...segments.slice(0, -1)]);
-      const hashed = folder === undefined ? undefined : await hashStoredFile(path.join(folder, segments.at(-1) as string));
+      const hashed = folder === undefined ? undefined : await hashRegularFile(path.join(folder, segments.at(-1) as string));
       if (hashed?.sha256 === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
     }
     throw notStored();
@@ -345,7 +345,7 @@ export class IncomingStore {
     // a few at a time: hashing reads every byte, and other sources' syncs share this disk
     await runWorkerPool(wanted, async ({ storedPath, segments }) => {
       const folder = await dirs.find([...shareSegments(ref), ...segments.slice(0, -1)]);
-      const found = folder === undefined ? undefined : await hashStoredFile(path.join(folder, segments.at(-1) as string));
+      const found = folder === undefined ? undefined : await hashRegularFile(path.join(folder, segments.at(-1) as string));
       if (found) hashed.push({ path: storedPath, ...found });
     }, { concurrency: 4 });
     return hashed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -5,11 +5,8 @@
  * say each file's generation. No database, so no rollback check: the person
  * asks for an older state on purpose.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { ManifestContext } from '../crypto/index.js';
 import { generationOfKeptName, HISTORY_DELTAS, HISTORY_FOLDER, HISTORY_MANIFESTS, HISTORY_OBJECTS, versionFileName } from '../manifest/history-names.js';
 import { applyJournal, generationOfDeltaName, JOURNAL_FOLDER, type ManifestDelta } from '../manifest/manifest-delta.js';
@@ -17,6 +14,7 @@ import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 import { namesProblem, openSealedDelta, openSealedManifest } from '../manifest/sealed-manifest.js';
 import { MANIFEST_STORED_NAME, storedNameFor } from '../manifest/stored-names.js';
 import { opened } from './decrypt-file.js';
+import { hashRegularFile } from '../util/hash-file.js';
 import { DecryptError } from './errors.js';
 
 /** Which state to rebuild: a generation, or the newest one written at or before a time. */
@@ -69,7 +67,8 @@ export async function readSnapshotManifest(opts: {
  */
 export async function locateVersion(shareFolder: string, historyFolder: string, relPath: string, file: ManifestFile): Promise<string> {
   const current = path.join(shareFolder, ...storedNameFor(relPath).split('/'));
-  if ((await sha256Of(current)) === file.ctSha256) return current;
+  // a current object that cannot be read as a regular file (gone, a link, a FIFO) is not the version sought
+  if ((await hashRegularFile(current).catch(() => undefined))?.sha256 === file.ctSha256) return current;
   const kept = path.join(historyFolder, HISTORY_OBJECTS, ...versionFileName(file.ctSha256).split('/'));
   if (await stat(kept).then((info) => info.isFile(), () => false)) return kept;
   throw new DecryptError(
@@ -140,12 +139,3 @@ async function openAll<T>(candidates: Candidate[], open: (file: Candidate, bytes
   return found;
 }
 
-async function sha256Of(file: string): Promise<string | undefined> {
-  const hash = createHash('sha256');
-  try {
-    await pipeline(createReadStream(file), hash);
-  } catch {
-    return undefined;
-  }
-  return hash.digest('hex');
-}
