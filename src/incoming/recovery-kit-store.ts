@@ -55,8 +55,8 @@ export class RecoveryKitStore {
     if (folder === undefined) throw noKit(source);
     let handle;
     try {
-      // O_NOFOLLOW: a symlink planted at the name is not read through
-      handle = await open(path.join(folder, RECOVERY_KIT_STORED_NAME), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      // O_NOFOLLOW: a symlink planted at the name is not read through; O_NONBLOCK: a FIFO does not hang the open
+      handle = await open(path.join(folder, RECOVERY_KIT_STORED_NAME), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     } catch (error) {
       if (isCode(error, 'ENOENT', 'ELOOP', 'EISDIR')) throw noKit(source);
       throw error;

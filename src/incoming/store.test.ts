@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -204,5 +205,11 @@ describe('IncomingStore', () => {
     await incoming.putManifest(ref, Readable.from([Buffer.alloc(6)]), { hex: sha(Buffer.alloc(6)) }, 4);
     assert.deepEqual(await incoming.journalGenerations(ref), []);
     assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [1, 16]);
+  });
+  it('refuses to serve a FIFO planted at a stored name, without hanging on it', async () => {
+    const incoming = store();
+    await incoming.putFile(ref, 'a.enc', Readable.from([Buffer.alloc(10)]), { hex: sha(Buffer.alloc(10)) });
+    execFileSync('mkfifo', [path.join(root, 'server-b', 'alice', 'backup', 'fifo.enc')]);
+    await assert.rejects(incoming.openFile(ref, 'fifo.enc'), isCode('PATH_INVALID'));
   });
 });

@@ -531,8 +531,8 @@ export class IncomingStore {
 async function openRegularFile(fullPath: string): Promise<StoredFileStream> {
   let handle;
   try {
-    // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through
-    handle = await open(fullPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through; O_NONBLOCK: a FIFO does not hang the open
+    handle = await open(fullPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (isCode(error, 'ENOENT')) throw notStored();
     if (isCode(error, 'ELOOP', 'EISDIR')) throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
