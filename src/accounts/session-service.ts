@@ -1,4 +1,4 @@
-import { hashPassword, randomToken, sha256Hex, verifyPassword } from '../crypto/index.js';
+import { hashPassword, passwordHashIsCurrent, randomToken, sha256Hex, verifyPassword } from '../crypto/index.js';
 import type { Repositories, UserRow } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 
@@ -20,6 +20,7 @@ export class SessionService {
     const storedHash = user?.passwordHash ?? (await this.decoy());
     const passwordMatches = await verifyPassword(input.password, storedHash);
     if (!user || !user.passwordHash || !passwordMatches) throw new AnemoneError('BAD_CREDENTIALS');
+    if (!passwordHashIsCurrent(user.passwordHash)) await this.rewriteHash(user.id, user.passwordHash, input.password);
     return { ...this.startSession(user.id, input.remember), user };
   }
 
@@ -47,6 +48,13 @@ export class SessionService {
 
   logout(token: string): void {
     this.repos.sessions.delete(sha256Hex(token));
+  }
+
+  /** A hash with older parameters (issue 15: less memory, same work), rewritten with today's now that the password is known. */
+  private async rewriteHash(userId: number, stored: string, password: string): Promise<void> {
+    const rewritten = await hashPassword(password);
+    // not if the password changed meanwhile
+    if (this.repos.users.findById(userId)?.passwordHash === stored) this.repos.users.setPasswordHash(userId, rewritten);
   }
 
   private decoy(): Promise<string> {

@@ -19,7 +19,7 @@ export {
   type DecryptOptions,
 } from './format-v1.js';
 export { wrapKey, unwrapKey } from './key-wrap.js';
-export { hashPassword, verifyPassword } from './password-hash.js';
+export { hashPassword, passwordHashIsCurrent, verifyPassword } from './password-hash.js';
 export { scryptOneAtATime, type ScryptLaneName } from './scrypt.js';
 export { OneAtATime } from './one-at-a-time.js';
 export { randomKey, randomToken, sha256Hex } from './random.js';

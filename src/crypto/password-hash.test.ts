@@ -4,14 +4,23 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PasswordHashError } from './errors.js';
-import { hashPassword, usePasswordCostForTests, verifyPassword } from './password-hash.js';
+import { hashPassword, passwordHashIsCurrent, usePasswordCostForTests, verifyPassword } from './password-hash.js';
 
 // Each hash costs ~0.3 s by design, so these tests share two of them.
 describe('password hashing', async () => {
   const stored = await hashPassword('correct horse battery staple');
 
   it('stores the scrypt parameters, salt and hash', () => {
-    assert.match(stored, /^scrypt\$17\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    assert.match(stored, /^scrypt\$16\$8\$2\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    assert.equal(passwordHashIsCurrent(stored), true);
+  });
+
+  it('still verifies a hash written with the earlier parameters (N=2^17, p=1), and calls it not current', async () => {
+    // Written by the previous release for 'an earlier password'.
+    const earlier = 'scrypt$17$8$1$3q2+7w4vGi8XqEUS9dlOmA==$URyCCDrpCVZ6LMZf1LY8vhmTj6x86aYGlVLgV/o1GJQ=';
+    assert.equal(await verifyPassword('an earlier password', earlier), true);
+    assert.equal(await verifyPassword('another password', earlier), false);
+    assert.equal(passwordHashIsCurrent(earlier), false);
   });
 
   it('accepts the right password and refuses a wrong one', async () => {
@@ -53,7 +62,7 @@ describe('the test-only password cost', () => {
     usePasswordCostForTests('production');
     assert.match(cheap, /^scrypt\$10\$8\$1\$/);
     assert.equal(await verifyPassword('a test password', cheap), true);
-    assert.match(await hashPassword('a test password'), /^scrypt\$17\$8\$1\$/);
+    assert.match(await hashPassword('a test password'), /^scrypt\$16\$8\$2\$/);
   });
 
   it('is never switched on by the server or the CLI: only tests call it', async () => {

@@ -3,8 +3,8 @@ import { ScryptLane } from './scrypt-lane.js';
 
 /**
  * Who a scrypt is for. Each lane is one worker thread running one hash at a
- * time, so a process holds at most two hashes at once (with N = 2^17, r = 8,
- * 128 MiB each: 256 MiB), and a flood of web sign-ins never delays the peers'
+ * time, so a process holds at most two hashes at once (with N = 2^16, r = 8, p = 2,
+ * 64 MiB each: 128 MiB), and a flood of web sign-ins never delays the peers'
  * server-password checks, nor the other way round.
  * - `accounts`: sign-ins, new passwords, recovery-kit passphrases;
  * - `peers`: the server password a peer sends to open a sync session or fetch its kit.

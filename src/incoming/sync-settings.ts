@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '../crypto/index.js';
+import { hashPassword, passwordHashIsCurrent, verifyPassword } from '../crypto/index.js';
 import type { SettingsRepo } from '../db/index.js';
 
 const ACCEPT_INCOMING = 'accept_incoming';
@@ -63,7 +63,16 @@ export class SyncSettings {
     if (stored === undefined) return true;
     if (password === undefined) return false;
     // the peers' own lane: a flood of web sign-ins does not make a peer's session time out
-    return verifyPassword(password, stored, 'peers');
+    const accepted = await verifyPassword(password, stored, 'peers');
+    if (accepted && !passwordHashIsCurrent(stored)) await this.rewriteHash(password, stored);
+    return accepted;
+  }
+
+  /** A hash with older parameters, rewritten with today's once the password is known (sessions stay open: it is the same password). */
+  private async rewriteHash(password: string, stored: string): Promise<void> {
+    const rewritten = await hashPassword(password);
+    // not if the administrator changed the password meanwhile
+    if (this.passwordHash() === stored) this.settings.set(PASSWORD_HASH, rewritten);
   }
 
   passwordRequired(): boolean {

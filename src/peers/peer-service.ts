@@ -246,7 +246,7 @@ export class PeerService {
 
   /**
    * The session slot of a pinned peer. The peer checks its password with
-   * scrypt (128 MiB) once per session, so successive syncs share one session
+   * scrypt (64 MiB) once per session, so successive syncs share one session
    * rather than each opening its own; a changed address, certificate,
    * password or server name starts a new slot.
    */

@@ -9,9 +9,9 @@ import { AnemoneError } from '../errors/catalogue.js';
  *
  * ```
  * "ANEMONE-KIT-1\n"  14 bytes, ASCII
- * log2 N             1 byte   (17: N = 2^17)
+ * log2 N             1 byte   (16: N = 2^16; kits from earlier releases have 17)
  * r                  1 byte   (8)
- * p                  1 byte   (1)
+ * p                  1 byte   (2; earlier kits 1)
  * salt length        1 byte   (16)
  * salt               16 bytes
  * nonce              12 bytes
@@ -45,7 +45,8 @@ export interface KitKey {
   params: KitKeyParams;
 }
 
-export const DEFAULT_KIT_COST = { log2N: 17, r: 8, p: 1 } as const;
+/** The work of N=2^17, r=8, p=1 in half the memory (64 MiB), as password hashes (src/crypto/password-hash.ts); kits written with the earlier cost still open. */
+export const DEFAULT_KIT_COST = { log2N: 16, r: 8, p: 2 } as const;
 
 /**
  * A file from a peer or a USB stick is not trusted with this server's
