@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +18,17 @@ import { IncomingStore } from './store.js';
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The bytes on disk under a folder, each file once: what history really takes. */
+async function bytesOnDisk(folder: string): Promise<number> {
+  const names = await readdir(folder, { recursive: true }).catch(() => [] as string[]);
+  let total = 0;
+  for (const name of names) {
+    const stats = await stat(path.join(folder, name));
+    if (stats.isFile()) total += stats.size;
+  }
+  return total;
+}
 
 describe('keptGenerations (staggered thinning)', () => {
   const now = new Date('2026-06-30T12:00:00.000Z');
@@ -61,6 +72,73 @@ describe('HistoryPruner with an injected clock', () => {
   after(async () => {
     db.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('deletes a version file that two rows share only with the last of them, and counts its bytes once', async () => {
+    const root = await mkdtemp(path.join(dir, 'incoming-'));
+    let now = new Date('2026-05-01T10:00:00.000Z');
+    const clock = () => now;
+    const historyRepo = new IncomingHistoryRepo(db);
+    const history = new ShareHistory({ root, repo: historyRepo, now: clock, keepVersionsDays: () => 10 });
+    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now: clock });
+    const pruner = new HistoryPruner({ repo: historyRepo, history, now: clock, logger: pino({ level: 'silent' }) });
+    const ref = { source: 'server-c', user: 'alice', share: 'backup' };
+    let generation = 0;
+    /** a.enc becomes `bytes` and the share is committed, then `days` pass. */
+    const syncThenWait = async (bytes: Buffer, days: number) => {
+      await store.putFile(ref, 'a.enc', Readable.from([bytes]), { hex: sha(bytes) });
+      generation += 1;
+      const manifest = randomBytes(100);
+      await store.putManifest(ref, Readable.from([manifest]), { hex: sha(manifest) }, generation);
+      now = new Date(now.getTime() + days * DAY);
+    };
+    // the same ciphertext comes back (a source resending a file it had replaced): X is replaced twice, so two rows name X's one file
+    const [x, y, z] = [randomBytes(3000), randomBytes(2000), randomBytes(1000)];
+    await syncThenWait(x, 5); // generation 1, day 0
+    await syncThenWait(y, 5); // generation 2, day 5: X replaced
+    await syncThenWait(x, 5); // generation 3, day 10: Y replaced
+    await syncThenWait(z, 2); // generation 4, day 15: X replaced again
+    const rowsOfX = historyRepo.listVersions(ref).filter((version) => version.ctSha256 === sha(x));
+    assert.equal(rowsOfX.length, 2);
+    assert.equal(rowsOfX[0]?.file, rowsOfX[1]?.file, 'both rows name one file');
+    const historyFolder = history.historyPath(ref, '.');
+    assert.equal(historyRepo.historyBytes(ref), await bytesOnDisk(historyFolder), 'the space figure is what the disk holds: X once');
+
+    const readable = async (bytes: Buffer) => {
+      try {
+        (await store.openFile(ref, 'a.enc', sha(bytes))).stream.destroy();
+        return true;
+      } catch (error) {
+        if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return false;
+        throw error;
+      }
+    };
+    // day 17: generation 3 (day 10) is 7 days old and kept, with the X it held; generations 1 and 2 are past 10 days
+    const diskBefore = await bytesOnDisk(historyFolder);
+    const firstPlan = pruner.plan(ref);
+    assert.deepEqual(
+      firstPlan.versions.map((version) => version.id),
+      [rowsOfX[0]?.id, historyRepo.listVersions(ref).find((version) => version.ctSha256 === sha(y))?.id],
+      'the older row of X goes, and Y',
+    );
+    assert.deepEqual(firstPlan.versionFiles.map((version) => version.size), [y.length], 'X stays on disk: its newer row still names it');
+    const firstFreed = await pruner.prune();
+    assert.equal(await readable(x), true, 'X is still served by its newer row');
+    assert.equal(await readable(y), false);
+    assert.equal(diskBefore - (await bytesOnDisk(historyFolder)), firstFreed.bytes, 'the prune freed what it said, X not counted');
+    assert.equal(historyRepo.historyBytes(ref), await bytesOnDisk(historyFolder), 'the space figure follows the disk');
+
+    // 30 days on, generation 3 is past the retention too: the last row of X goes, and its file with it
+    now = new Date(now.getTime() + 30 * DAY);
+    const diskBetween = await bytesOnDisk(historyFolder);
+    const secondPlan = pruner.plan(ref);
+    assert.deepEqual(secondPlan.versionFiles.map((version) => version.size), [x.length]);
+    const secondFreed = await pruner.prune();
+    assert.equal(await readable(x), false, 'the file of X is gone with its last row');
+    assert.equal(diskBetween - (await bytesOnDisk(historyFolder)), secondFreed.bytes);
+    assert.equal(await bytesOnDisk(historyFolder), 0);
+    assert.equal(historyRepo.historyBytes(ref), 0);
+    assert.deepEqual(await readdir(path.join(historyFolder, 'objects'), { recursive: true }).then((names) => names.filter((name) => name.endsWith('.enc'))), []);
   });
 
   it('removes versions older than keepVersionsDays, keeps younger ones, and the space figures follow', async () => {
