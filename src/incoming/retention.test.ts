@@ -74,45 +74,64 @@ describe('HistoryPruner with an injected clock', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('deletes a version file that two rows share only with the last of them, and counts its bytes once', async () => {
+  /** One share of `source` on a peer keeping 10 days, its clock at `start`; `sync` stores a.enc and commits. */
+  async function peerShare(source: string, start: string) {
     const root = await mkdtemp(path.join(dir, 'incoming-'));
-    let now = new Date('2026-05-01T10:00:00.000Z');
-    const clock = () => now;
+    const clock = { now: new Date(start) };
+    const now = () => clock.now;
     const historyRepo = new IncomingHistoryRepo(db);
-    const history = new ShareHistory({ root, repo: historyRepo, now: clock, keepVersionsDays: () => 10 });
-    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now: clock });
-    const pruner = new HistoryPruner({ repo: historyRepo, history, now: clock, logger: pino({ level: 'silent' }) });
-    const ref = { source: 'server-c', user: 'alice', share: 'backup' };
+    const history = new ShareHistory({ root, repo: historyRepo, now, keepVersionsDays: () => 10 });
+    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now });
+    const pruner = new HistoryPruner({ repo: historyRepo, history, now, logger: pino({ level: 'silent' }) });
+    const ref = { source, user: 'alice', share: 'backup' };
     let generation = 0;
-    /** a.enc becomes `bytes` and the share is committed, then `days` pass. */
-    const syncThenWait = async (bytes: Buffer, days: number) => {
-      await store.putFile(ref, 'a.enc', Readable.from([bytes]), { hex: sha(bytes) });
-      generation += 1;
-      const manifest = randomBytes(100);
-      await store.putManifest(ref, Readable.from([manifest]), { hex: sha(manifest) }, generation);
-      now = new Date(now.getTime() + days * DAY);
+    return {
+      ref,
+      historyRepo,
+      history,
+      store,
+      pruner,
+      wait: (days: number) => {
+        clock.now = new Date(clock.now.getTime() + days * DAY);
+      },
+      /** a.enc becomes `bytes`, then a commit of the next generation. */
+      async sync(bytes: Buffer) {
+        await store.putFile(ref, 'a.enc', Readable.from([bytes]), { hex: sha(bytes) });
+        generation += 1;
+        const manifest = randomBytes(100);
+        await store.putManifest(ref, Readable.from([manifest]), { hex: sha(manifest) }, generation);
+      },
+      /** Whether the peer still serves this version of a.enc. */
+      async readable(bytes: Buffer) {
+        try {
+          (await store.openFile(ref, 'a.enc', sha(bytes))).stream.destroy();
+          return true;
+        } catch (error) {
+          if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return false;
+          throw error;
+        }
+      },
     };
+  }
+
+  it('deletes a version file that two rows share only with the last of them, and counts its bytes once', async () => {
+    const { ref, historyRepo, history, pruner, sync, wait, readable } = await peerShare('server-c', '2026-05-01T10:00:00.000Z');
     // the same ciphertext comes back (a source resending a file it had replaced): X is replaced twice, so two rows name X's one file
     const [x, y, z] = [randomBytes(3000), randomBytes(2000), randomBytes(1000)];
-    await syncThenWait(x, 5); // generation 1, day 0
-    await syncThenWait(y, 5); // generation 2, day 5: X replaced
-    await syncThenWait(x, 5); // generation 3, day 10: Y replaced
-    await syncThenWait(z, 2); // generation 4, day 15: X replaced again
+    await sync(x); // generation 1, day 0
+    wait(5);
+    await sync(y); // generation 2, day 5: X replaced
+    wait(5);
+    await sync(x); // generation 3, day 10: Y replaced
+    wait(5);
+    await sync(z); // generation 4, day 15: X replaced again
+    wait(2);
     const rowsOfX = historyRepo.listVersions(ref).filter((version) => version.ctSha256 === sha(x));
     assert.equal(rowsOfX.length, 2);
     assert.equal(rowsOfX[0]?.file, rowsOfX[1]?.file, 'both rows name one file');
     const historyFolder = history.historyPath(ref, '.');
     assert.equal(historyRepo.historyBytes(ref), await bytesOnDisk(historyFolder), 'the space figure is what the disk holds: X once');
 
-    const readable = async (bytes: Buffer) => {
-      try {
-        (await store.openFile(ref, 'a.enc', sha(bytes))).stream.destroy();
-        return true;
-      } catch (error) {
-        if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return false;
-        throw error;
-      }
-    };
     // day 17: generation 3 (day 10) is 7 days old and kept, with the X it held; generations 1 and 2 are past 10 days
     const diskBefore = await bytesOnDisk(historyFolder);
     const firstPlan = pruner.plan(ref);
@@ -129,7 +148,7 @@ describe('HistoryPruner with an injected clock', () => {
     assert.equal(historyRepo.historyBytes(ref), await bytesOnDisk(historyFolder), 'the space figure follows the disk');
 
     // 30 days on, generation 3 is past the retention too: the last row of X goes, and its file with it
-    now = new Date(now.getTime() + 30 * DAY);
+    wait(30);
     const diskBetween = await bytesOnDisk(historyFolder);
     const secondPlan = pruner.plan(ref);
     assert.deepEqual(secondPlan.versionFiles.map((version) => version.size), [x.length]);
@@ -142,29 +161,13 @@ describe('HistoryPruner with an injected clock', () => {
   });
 
   it('removes versions older than keepVersionsDays, keeps younger ones, and the space figures follow', async () => {
-    const root = await mkdtemp(path.join(dir, 'incoming-'));
-    let now = new Date('2026-03-01T10:00:00.000Z');
-    const clock = () => now;
-    const historyRepo = new IncomingHistoryRepo(db);
-    const history = new ShareHistory({ root, repo: historyRepo, now: clock, keepVersionsDays: () => 10 });
-    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now: clock });
-    const pruner = new HistoryPruner({ repo: historyRepo, history, now: clock, logger: pino({ level: 'silent' }) });
-    const ref = { source: 'server-a', user: 'alice', share: 'backup' };
-    let generation = 0;
-    /** One day's sync: a.enc rewritten with `size` random bytes, then a commit. */
-    const daily = async (size: number) => {
-      const bytes = randomBytes(size);
-      await store.putFile(ref, 'a.enc', Readable.from([bytes]), { hex: sha(bytes) });
-      generation += 1;
-      const manifest = randomBytes(100);
-      await store.putManifest(ref, Readable.from([manifest]), { hex: sha(manifest) }, generation);
-      return bytes;
-    };
-
+    const { ref, historyRepo, store, pruner, sync, wait, readable } = await peerShare('server-a', '2026-03-01T10:00:00.000Z');
+    // one sync a day, a.enc rewritten each time
     const versions: Buffer[] = [];
     for (let day = 0; day < 15; day++) {
-      versions.push(await daily(1000 + day));
-      now = new Date(now.getTime() + DAY);
+      versions.push(randomBytes(1000 + day));
+      await sync(versions[day] as Buffer);
+      wait(1);
     }
     const historyBytes = () => historyRepo.historyBytes(ref);
     const before = historyBytes();
@@ -176,21 +179,12 @@ describe('HistoryPruner with an injected clock', () => {
     assert.equal(historyBytes(), before - freed.bytes, 'the space figures follow');
     assert.deepEqual(pruner.plan(ref).files, 0, 'nothing left to prune until time moves');
 
-    const readable = async (bytes: Buffer) => {
-      try {
-        (await store.openFile(ref, 'a.enc', sha(bytes))).stream.destroy();
-        return true;
-      } catch (error) {
-        if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return false;
-        throw error;
-      }
-    };
     // day 14 is current; the snapshots of days 5 to 13 are at most 10 days old (each the last of its day); 0 to 4 are older
     for (let day = 0; day < 15; day++) assert.equal(await readable(versions[day] as Buffer), day >= 5, `the version of day ${day}`);
     const listed = store.listSnapshots(ref).map((snapshot) => snapshot.generation);
     assert.deepEqual(listed, [15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
 
-    now = new Date(now.getTime() + 30 * DAY);
+    wait(30);
     await pruner.prune();
     assert.equal(await readable(versions[14] as Buffer), true, 'the current state is never pruned');
     assert.equal(await readable(versions[13] as Buffer), false);
