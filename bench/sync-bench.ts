@@ -19,6 +19,8 @@
  *                              adds ~35 MB to each server's memory)
  *   BENCH_WAN=0                no WAN rows; BENCH_WAN=only: the WAN rows alone (default: after the sets)
  *   BENCH_WAN_SCALE=0.02       the scale of the WAN rows' sets (mixed and small, as BENCH_SETS allows)
+ *   BENCH_KEEP_VERSIONS_DAYS=30 B's retention of old versions (default the product's 30; 0: a mirror, as
+ *                              before versions), to measure what keeping versions costs the sync
  *   BENCH_NO_FSYNC=b           diagnostic only: runs server B (or a, or a,b) under eatmydata
  *                              (apt-get install eatmydata), so fsync costs nothing: shows how much
  *                              of a run is waiting for the disk. Such figures are not the product's.
@@ -38,7 +40,7 @@ import { type DataSetPlan, formatBytes, onePercent, planSet, type RunKind, SET_N
 import { kbToMB, machineCpuSeconds, processCpuSeconds, procStatusKb, threadCpuDelta, threadCpuSeconds } from './lib/memory.js';
 import { type ProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fixed, formatTable, seconds } from './lib/report.js';
-import { type BenchServer, type Pair, REPO_ROOT, setUpPair, startServer } from './lib/servers.js';
+import { type BenchServer, benchKeepVersionsDays, type Pair, REPO_ROOT, setUpPair, startServer } from './lib/servers.js';
 import { runWan, WAN_LINK, type WanResult } from './lib/wan.js';
 import { INSTALL_HINT, runToolComparison, TOOL_LABELS, TOOL_NAMES, type ToolName, type ToolRun, toolPath } from './lib/tools.js';
 
@@ -106,6 +108,8 @@ interface SetResult {
   logSeconds: number[];
   tools: ToolRun[];
   skippedTools: string[];
+  /** B's bytes kept as old versions once the "1% changed" run replaced its objects (0 when B keeps none) */
+  versionBytesBAfterChange: number | null;
   error?: string;
 }
 
@@ -140,12 +144,14 @@ async function main(): Promise<void> {
   if (!(wanScale > 0 && wanScale <= 1)) throw new Error(`BENCH_WAN_SCALE must be a number in (0, 1], got ${process.env.BENCH_WAN_SCALE}`);
   const sets = wanMode === 'only' ? [] : await chooseSets(scale, baseDir);
   const tools = chooseTools();
+  const keepVersionsDays = benchKeepVersionsDays();
   const cacheDrop = process.env.BENCH_DROP_CACHES === '0' ? { worked: false, detail: 'off (BENCH_DROP_CACHES=0)' } : dropPageCache();
   const dropBeforeFirstRun = () => {
     if (cacheDrop.worked) dropPageCache();
   };
 
   console.log(`Anemone sync bench — scale ${scale}, sets ${sets.map((set) => set.name).join(', ') || 'none'}, ${os.cpus().length} cores, Node ${process.version}, servers' memory mode ${memoryMode} (ANEMONE_MEMORY)`);
+  console.log(`B keeps old versions for ${keepVersionsDays} days (BENCH_KEEP_VERSIONS_DAYS${keepVersionsDays === 0 ? ': a mirror, no versions' : ''})`);
   console.log(`load average before the start: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (other work on this machine skews absolute figures; ratios within one run hold better)`);
   console.log(`temp dirs under ${baseDir}; page cache before first runs: ${cacheDrop.worked ? 'dropped (sync; echo 3 > /proc/sys/vm/drop_caches)' : `not dropped — ${cacheDrop.detail}`}`);
   for (const tool of TOOL_NAMES) {
@@ -236,7 +242,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 1e9), node: process.version, kernel: os.release() },
-    config: { scale, sets: sets.map((set) => set.name), tools: tools.available, server: build, memoryMode, profile, noFsync: Object.keys(noFsync), pageCacheDropped: cacheDrop.worked, pageCacheDetail: cacheDrop.detail },
+    config: { scale, keepVersionsDays, sets: sets.map((set) => set.name), tools: tools.available, server: build, memoryMode, profile, noFsync: Object.keys(noFsync), pageCacheDropped: cacheDrop.worked, pageCacheDetail: cacheDrop.detail },
     table,
     targets,
     sets: results,
@@ -297,6 +303,13 @@ function chooseTools(): { requested: ToolName[]; available: ToolName[] } {
   return { requested, available: requested.filter((tool) => toolPath(tool) !== undefined) };
 }
 
+/** What B holds as history (GET /api/admin/incoming): shows the changed run replaced objects into versions. */
+async function incomingVersionBytes(pair: Pair): Promise<number> {
+  const overview = await pair.adminB.get('/api/admin/incoming');
+  expectStatus(overview, 200, 'reading B\'s incoming statistics');
+  return (overview.body as { versionBytes: number }).versionBytes;
+}
+
 /** `sync; echo 3 > /proc/sys/vm/drop_caches`: works as root outside a read-only /proc. */
 function dropPageCache(): { worked: boolean; detail: string } {
   spawnSync('sync');
@@ -332,6 +345,7 @@ async function runSet(
     logSeconds: [],
     tools: [],
     skippedTools: TOOL_NAMES.filter((tool) => !options.tools.includes(tool)),
+    versionBytesBAfterChange: null,
   };
   const setDir = cleanup.dir(await mkdtemp(path.join(options.baseDir, `anemone-bench-${plan.name}-`)));
   let a: BenchServer | undefined;
@@ -382,6 +396,10 @@ async function runSet(
       result.anemone.push(measured);
       printRun(measured);
       if (measured.status !== 'success') throw new Error(`${run} sync ended ${measured.status}: ${measured.logged.error}`);
+      if (run === '1% changed') {
+        result.versionBytesBAfterChange = await incomingVersionBytes(pair);
+        console.log(`B now keeps ${formatBytes(result.versionBytesBAfterChange)} of old versions (the objects this run replaced)`);
+      }
     }
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);

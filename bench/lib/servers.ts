@@ -108,6 +108,8 @@ export interface Pair {
   b: BenchServer;
   /** A's administrator, signed in. */
   adminA: ApiClient;
+  /** B's administrator, signed in. */
+  adminB: ApiClient;
   /** alice on A, signed in. */
   alice: ApiClient;
   backupShareId: number;
@@ -117,13 +119,30 @@ export interface Pair {
 
 const B_PASSWORD = 'password of server b';
 
+/** The product's default retention on a peer (src/incoming/sync-settings.ts). */
+const PRODUCT_KEEP_VERSIONS_DAYS = 30;
+
+/**
+ * BENCH_KEEP_VERSIONS_DAYS: B's keepVersionsDays (default the product's 30).
+ * 0 makes B a mirror again, so one bench run with 30 and one with 0 show
+ * what keeping versions costs the sync.
+ */
+export function benchKeepVersionsDays(): number {
+  const raw = process.env.BENCH_KEEP_VERSIONS_DAYS;
+  if (raw === undefined || raw === '') return PRODUCT_KEEP_VERSIONS_DAYS;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 0 || days > 3650) throw new Error(`BENCH_KEEP_VERSIONS_DAYS must be an integer 0–3650, got ${raw}`);
+  return days;
+}
+
 /** Both servers set up through the API: alice on A, B accepting incoming syncs, A → B paired and pinned; `peerPort`: A reaches B there (a link proxy). */
 export async function setUpPair(a: BenchServer, b: BenchServer, peerPort = b.port): Promise<Pair> {
   const adminA = a.client();
   expectStatus(await adminA.post('/api/setup', { serverName: 'server-a', username: 'admin', password: 'admin password of a' }), 201, 'setup of A');
   const adminB = b.client();
   expectStatus(await adminB.post('/api/setup', { serverName: 'server-b', username: 'admin', password: 'admin password of b' }), 201, 'setup of B');
-  expectStatus(await adminB.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: B_PASSWORD }), 200, 'accepting incoming on B');
+  const keepVersionsDays = benchKeepVersionsDays();
+  expectStatus(await adminB.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: B_PASSWORD, keepVersionsDays }), 200, 'accepting incoming on B');
 
   const created = await adminA.post('/api/admin/users', { username: 'alice' });
   expectStatus(created, 201, 'creating alice');
@@ -140,5 +159,5 @@ export async function setUpPair(a: BenchServer, b: BenchServer, peerPort = b.por
   const tested = await adminA.post(`/api/admin/peers/${peer.body.id}/test`);
   if (!tested.body?.fingerprint) throw new Error(`Test Connection failed: ${JSON.stringify(tested.body)}`);
   expectStatus(await adminA.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint }), 200, 'pinning B');
-  return { a, b, adminA, alice, backupShareId: backup.id, shareRoot: path.join(a.dataDir, 'shares', 'alice', 'backup') };
+  return { a, b, adminA, adminB, alice, backupShareId: backup.id, shareRoot: path.join(a.dataDir, 'shares', 'alice', 'backup') };
 }

@@ -171,9 +171,11 @@ export class IncomingHistoryRepo {
     return this.db.prepare(sql).all(source === undefined ? {} : { source }) as ShareKey[];
   }
 
-  /** Bytes kept as versions and old manifests, per share of a source. */
+  /** Bytes kept as versions and old manifests, per share of a source: a version file that several rows share counts once. */
   historyBytes(ref: ShareKey): number {
-    const versions = this.db.prepare(`SELECT COALESCE(SUM(size), 0) AS bytes FROM incoming_versions WHERE ${SHARE_WHERE}`).get(ref) as { bytes: number };
+    const versions = this.db
+      .prepare(`SELECT COALESCE(SUM(size), 0) AS bytes FROM (SELECT MAX(size) AS size FROM incoming_versions WHERE ${SHARE_WHERE} GROUP BY file)`)
+      .get(ref) as { bytes: number };
     const manifests = this.db
       .prepare(`SELECT COALESCE(SUM(size), 0) AS bytes FROM incoming_snapshots WHERE ${SHARE_WHERE} AND history_file IS NOT NULL`)
       .get(ref) as { bytes: number };

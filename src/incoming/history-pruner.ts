@@ -35,11 +35,7 @@ export class HistoryPruner {
       const plan = this.plan(ref);
       if (plan.files === 0) continue;
       // rows go after their files: a crash leaves a row without a file (NOT_FOUND when read), never an unrecorded file
-      // a version file is named by its ciphertext: rows kept the same bytes twice share it, so it stays while one remains
-      const pruned = new Set(plan.versions.map((version) => version.id));
-      const stillKept = new Set(this.deps.repo.listVersions(ref).filter((version) => !pruned.has(version.id)).map((version) => version.file));
-      const versionFiles = [...new Set(plan.versions.map((version) => version.file))].filter((file) => !stillKept.has(file));
-      for (const file of [...plan.snapshots.map((row) => row.historyFile as string), ...versionFiles]) {
+      for (const file of [...plan.snapshots.map((row) => row.historyFile as string), ...plan.versionFiles.map((version) => version.file)]) {
         await unlink(this.deps.history.historyPath(ref, file)).catch((error: unknown) => {
           if (!isCode(error, 'ENOENT')) throw error;
         });

@@ -1,15 +1,15 @@
-import { constants } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
 import { limits } from '../protocol/v1/index.js';
 import { bodyChunks } from './body-chunks.js';
-import { asStorageError, isCode } from './fs-errors.js';
+import { asStorageError } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import type { StoredFileStream } from './store.js';
 import { TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
+import { openRegularFile } from '../util/open-regular-file.js';
 
 /**
  * Beside a source's users, never mistaken for one: user names cannot start with "_".
@@ -53,20 +53,10 @@ export class RecoveryKitStore {
   async open(source: string): Promise<StoredFileStream> {
     const folder = await new RealDirectories(this.root).find([checkedSource(source)]);
     if (folder === undefined) throw noKit(source);
-    let handle;
-    try {
-      // O_NOFOLLOW: a symlink planted at the name is not read through; O_NONBLOCK: a FIFO does not hang the open
-      handle = await open(path.join(folder, RECOVERY_KIT_STORED_NAME), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-    } catch (error) {
-      if (isCode(error, 'ENOENT', 'ELOOP', 'EISDIR')) throw noKit(source);
-      throw error;
-    }
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      await handle.close();
-      throw noKit(source);
-    }
-    return { stream: handle.createReadStream(), size: stats.size };
+    // a symlink or FIFO planted at the name is refused, not read through or waited on
+    const opened = await openRegularFile(path.join(folder, RECOVERY_KIT_STORED_NAME));
+    if (opened.kind !== 'file') throw noKit(source);
+    return { stream: opened.handle.createReadStream(), size: opened.size };
   }
 }
 

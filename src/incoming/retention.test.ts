@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +18,17 @@ import { IncomingStore } from './store.js';
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The bytes on disk under a folder, each file once: what history really takes. */
+async function bytesOnDisk(folder: string): Promise<number> {
+  const names = await readdir(folder, { recursive: true }).catch(() => [] as string[]);
+  let total = 0;
+  for (const name of names) {
+    const stats = await stat(path.join(folder, name));
+    if (stats.isFile()) total += stats.size;
+  }
+  return total;
+}
 
 describe('keptGenerations (staggered thinning)', () => {
   const now = new Date('2026-06-30T12:00:00.000Z');
@@ -63,30 +74,100 @@ describe('HistoryPruner with an injected clock', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('removes versions older than keepVersionsDays, keeps younger ones, and the space figures follow', async () => {
+  /** One share of `source` on a peer keeping 10 days, its clock at `start`; `sync` stores a.enc and commits. */
+  async function peerShare(source: string, start: string) {
     const root = await mkdtemp(path.join(dir, 'incoming-'));
-    let now = new Date('2026-03-01T10:00:00.000Z');
-    const clock = () => now;
+    const clock = { now: new Date(start) };
+    const now = () => clock.now;
     const historyRepo = new IncomingHistoryRepo(db);
-    const history = new ShareHistory({ root, repo: historyRepo, now: clock, keepVersionsDays: () => 10 });
-    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now: clock });
-    const pruner = new HistoryPruner({ repo: historyRepo, history, now: clock, logger: pino({ level: 'silent' }) });
-    const ref = { source: 'server-a', user: 'alice', share: 'backup' };
+    const history = new ShareHistory({ root, repo: historyRepo, now, keepVersionsDays: () => 10 });
+    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now });
+    const pruner = new HistoryPruner({ repo: historyRepo, history, now, logger: pino({ level: 'silent' }) });
+    const ref = { source, user: 'alice', share: 'backup' };
     let generation = 0;
-    /** One day's sync: a.enc rewritten with `size` random bytes, then a commit. */
-    const daily = async (size: number) => {
-      const bytes = randomBytes(size);
-      await store.putFile(ref, 'a.enc', Readable.from([bytes]), { hex: sha(bytes) });
-      generation += 1;
-      const manifest = randomBytes(100);
-      await store.putManifest(ref, Readable.from([manifest]), { hex: sha(manifest) }, generation);
-      return bytes;
+    return {
+      ref,
+      historyRepo,
+      history,
+      store,
+      pruner,
+      wait: (days: number) => {
+        clock.now = new Date(clock.now.getTime() + days * DAY);
+      },
+      /** a.enc becomes `bytes`, then a commit of the next generation. */
+      async sync(bytes: Buffer) {
+        await store.putFile(ref, 'a.enc', Readable.from([bytes]), { hex: sha(bytes) });
+        generation += 1;
+        const manifest = randomBytes(100);
+        await store.putManifest(ref, Readable.from([manifest]), { hex: sha(manifest) }, generation);
+      },
+      /** Whether the peer still serves this version of a.enc. */
+      async readable(bytes: Buffer) {
+        try {
+          (await store.openFile(ref, 'a.enc', sha(bytes))).stream.destroy();
+          return true;
+        } catch (error) {
+          if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return false;
+          throw error;
+        }
+      },
     };
+  }
 
+  it('deletes a version file that two rows share only with the last of them, and counts its bytes once', async () => {
+    const { ref, historyRepo, history, pruner, sync, wait, readable } = await peerShare('server-c', '2026-05-01T10:00:00.000Z');
+    // the same ciphertext comes back (a source resending a file it had replaced): X is replaced twice, so two rows name X's one file
+    const [x, y, z] = [randomBytes(3000), randomBytes(2000), randomBytes(1000)];
+    await sync(x); // generation 1, day 0
+    wait(5);
+    await sync(y); // generation 2, day 5: X replaced
+    wait(5);
+    await sync(x); // generation 3, day 10: Y replaced
+    wait(5);
+    await sync(z); // generation 4, day 15: X replaced again
+    wait(2);
+    const rowsOfX = historyRepo.listVersions(ref).filter((version) => version.ctSha256 === sha(x));
+    assert.equal(rowsOfX.length, 2);
+    assert.equal(rowsOfX[0]?.file, rowsOfX[1]?.file, 'both rows name one file');
+    const historyFolder = history.historyPath(ref, '.');
+    assert.equal(historyRepo.historyBytes(ref), await bytesOnDisk(historyFolder), 'the space figure is what the disk holds: X once');
+
+    // day 17: generation 3 (day 10) is 7 days old and kept, with the X it held; generations 1 and 2 are past 10 days
+    const diskBefore = await bytesOnDisk(historyFolder);
+    const firstPlan = pruner.plan(ref);
+    assert.deepEqual(
+      firstPlan.versions.map((version) => version.id),
+      [rowsOfX[0]?.id, historyRepo.listVersions(ref).find((version) => version.ctSha256 === sha(y))?.id],
+      'the older row of X goes, and Y',
+    );
+    assert.deepEqual(firstPlan.versionFiles.map((version) => version.size), [y.length], 'X stays on disk: its newer row still names it');
+    const firstFreed = await pruner.prune();
+    assert.equal(await readable(x), true, 'X is still served by its newer row');
+    assert.equal(await readable(y), false);
+    assert.equal(diskBefore - (await bytesOnDisk(historyFolder)), firstFreed.bytes, 'the prune freed what it said, X not counted');
+    assert.equal(historyRepo.historyBytes(ref), await bytesOnDisk(historyFolder), 'the space figure follows the disk');
+
+    // 30 days on, generation 3 is past the retention too: the last row of X goes, and its file with it
+    wait(30);
+    const diskBetween = await bytesOnDisk(historyFolder);
+    const secondPlan = pruner.plan(ref);
+    assert.deepEqual(secondPlan.versionFiles.map((version) => version.size), [x.length]);
+    const secondFreed = await pruner.prune();
+    assert.equal(await readable(x), false, 'the file of X is gone with its last row');
+    assert.equal(diskBetween - (await bytesOnDisk(historyFolder)), secondFreed.bytes);
+    assert.equal(await bytesOnDisk(historyFolder), 0);
+    assert.equal(historyRepo.historyBytes(ref), 0);
+    assert.deepEqual(await readdir(path.join(historyFolder, 'objects'), { recursive: true }).then((names) => names.filter((name) => name.endsWith('.enc'))), []);
+  });
+
+  it('removes versions older than keepVersionsDays, keeps younger ones, and the space figures follow', async () => {
+    const { ref, historyRepo, store, pruner, sync, wait, readable } = await peerShare('server-a', '2026-03-01T10:00:00.000Z');
+    // one sync a day, a.enc rewritten each time
     const versions: Buffer[] = [];
     for (let day = 0; day < 15; day++) {
-      versions.push(await daily(1000 + day));
-      now = new Date(now.getTime() + DAY);
+      versions.push(randomBytes(1000 + day));
+      await sync(versions[day] as Buffer);
+      wait(1);
     }
     const historyBytes = () => historyRepo.historyBytes(ref);
     const before = historyBytes();
@@ -98,21 +179,12 @@ describe('HistoryPruner with an injected clock', () => {
     assert.equal(historyBytes(), before - freed.bytes, 'the space figures follow');
     assert.deepEqual(pruner.plan(ref).files, 0, 'nothing left to prune until time moves');
 
-    const readable = async (bytes: Buffer) => {
-      try {
-        (await store.openFile(ref, 'a.enc', sha(bytes))).stream.destroy();
-        return true;
-      } catch (error) {
-        if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return false;
-        throw error;
-      }
-    };
     // day 14 is current; the snapshots of days 5 to 13 are at most 10 days old (each the last of its day); 0 to 4 are older
     for (let day = 0; day < 15; day++) assert.equal(await readable(versions[day] as Buffer), day >= 5, `the version of day ${day}`);
     const listed = store.listSnapshots(ref).map((snapshot) => snapshot.generation);
     assert.deepEqual(listed, [15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
 
-    now = new Date(now.getTime() + 30 * DAY);
+    wait(30);
     await pruner.prune();
     assert.equal(await readable(versions[14] as Buffer), true, 'the current state is never pruned');
     assert.equal(await readable(versions[13] as Buffer), false);

@@ -13,6 +13,8 @@ export interface RetentionPlan {
   /** Snapshot rows (manifest and delta files) to remove. */
   snapshots: SnapshotRow[];
   versions: ObjectVersionRow[];
+  /** The version files to remove: those of `versions` that no kept row shares (rows that kept the same bytes share one file). */
+  versionFiles: { file: string; size: number }[];
   /** Files and bytes the removal frees. */
   files: number;
   bytes: number;
@@ -58,6 +60,7 @@ function weekOf(at: number): number {
  * snapshot's chain needs (the current layout is never touched), and object
  * versions older than a day that no kept snapshot names — a version is in a
  * snapshot when it was current at its commit (stored at or before, replaced after).
+ * A version file goes with the last row that names it.
  */
 export function retentionPlan(rows: readonly SnapshotRow[], versions: readonly ObjectVersionRow[], now: Date, keepDays: number): RetentionPlan {
   // a snapshot is the first commit of its generation (share-history.ts); the current state is whatever was committed last
@@ -79,10 +82,16 @@ export function retentionPlan(rows: readonly SnapshotRow[], versions: readonly O
       Date.parse(version.supersededAt) <= recent &&
       !keptCommits.some((snapshot) => version.storedAt <= snapshot.committedAt && snapshot.committedAt < version.supersededAt),
   );
+  const removedIds = new Set(removedVersions.map((version) => version.id));
+  const stillNamed = new Set(versions.filter((version) => !removedIds.has(version.id)).map((version) => version.file));
+  const versionFiles = new Map<string, number>();
+  for (const version of removedVersions) if (!stillNamed.has(version.file)) versionFiles.set(version.file, version.size);
+  const freedFiles = [...versionFiles].map(([file, size]) => ({ file, size }));
   return {
     snapshots,
     versions: removedVersions,
-    files: snapshots.length + removedVersions.length,
-    bytes: snapshots.reduce((total, row) => total + row.size, 0) + removedVersions.reduce((total, version) => total + version.size, 0),
+    versionFiles: freedFiles,
+    files: snapshots.length + freedFiles.length,
+    bytes: snapshots.reduce((total, row) => total + row.size, 0) + freedFiles.reduce((total, version) => total + version.size, 0),
   };
 }

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
@@ -11,6 +10,7 @@ import { type BatchOutcome, writeBatch } from './batch-writer.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
 import { hashRegularFile } from '../util/hash-file.js';
+import { openRegularFile } from '../util/open-regular-file.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
 import { runWorkerPool } from '../util/worker-pool.js';
@@ -307,7 +307,7 @@ export class IncomingStore {
     const recorded = this.history.currentCtSha256(ref, storedPath);
     if (recorded === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
     const kept = this.history.versionFile(ref, storedPath, ctSha256);
-    if (kept !== undefined) return openRegularFile(kept);
+    if (kept !== undefined) return openStoredFile(kept);
     if (recorded === undefined) {
       // an object stored before history was kept has no recorded hash: compared by reading it
       const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...segments.slice(0, -1)]);
@@ -330,7 +330,7 @@ export class IncomingStore {
 
   /** One stored file of a snapshot chain (a path `snapshotChain` gave). */
   openChainFile(file: string): Promise<StoredFileStream> {
-    return openRegularFile(file);
+    return openStoredFile(file);
   }
 
   openManifest(ref: ShareRef): Promise<StoredFileStream> {
@@ -519,7 +519,7 @@ export class IncomingStore {
   private async openStored(ref: ShareRef, folderSegments: readonly string[], name: string): Promise<StoredFileStream> {
     const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...folderSegments]);
     if (folder === undefined) throw notStored();
-    return openRegularFile(path.join(folder, name));
+    return openStoredFile(path.join(folder, name));
   }
 
   private adjust(ref: ShareRef, files: number, bytes: number): void {
@@ -527,23 +527,12 @@ export class IncomingStore {
   }
 }
 
-/** Opens a stored file for reading: a regular file only, never through a symlink. */
-async function openRegularFile(fullPath: string): Promise<StoredFileStream> {
-  let handle;
-  try {
-    // O_NOFOLLOW: a symlink at the name fails (ELOOP) instead of being read through; O_NONBLOCK: a FIFO does not hang the open
-    handle = await open(fullPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    if (isCode(error, 'ENOENT')) throw notStored();
-    if (isCode(error, 'ELOOP', 'EISDIR')) throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
-    throw error;
-  }
-  const stats = await handle.stat();
-  if (!stats.isFile()) {
-    await handle.close();
-    throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
-  }
-  return { stream: handle.createReadStream(), size: stats.size };
+/** Opens a stored file for reading: a regular file only, never through a symlink or a FIFO. */
+async function openStoredFile(fullPath: string): Promise<StoredFileStream> {
+  const opened = await openRegularFile(fullPath);
+  if (opened.kind === 'missing') throw notStored();
+  if (opened.kind === 'not-regular') throw new AnemoneError('PATH_INVALID', { message: 'The file path is not allowed: it is not a regular file on this server' });
+  return { stream: opened.handle.createReadStream(), size: opened.size };
 }
 
 /** Streams `body` into `temp`, holding a trailer back when there is one; returns the hash the source announced. */

@@ -1,7 +1,6 @@
 /** Decrypting one stored file or manifest to disk, with nothing left behind on failure. */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -16,6 +15,7 @@ import { baseNameOf, siblingPath, type FsPath } from '../manifest/file-keys.js';
 import { ManifestError, type Manifest } from '../manifest/manifest.js';
 import { applyJournal, generationOfDeltaName, JOURNAL_FOLDER, ManifestChainError, type ManifestDelta } from '../manifest/manifest-delta.js';
 import { namesProblem, openSealedDelta, openSealedManifest } from '../manifest/sealed-manifest.js';
+import { openRegularFile } from '../util/open-regular-file.js';
 import { DecryptError } from './errors.js';
 
 const CHECK_KEY_HINT = "Check that you are using this user's key and a complete, unmodified copy of the peer's folder.";
@@ -43,14 +43,18 @@ export async function decryptFileTo(opts: DecryptFileOptions): Promise<{ bytes: 
   const shortName = Array.from(baseNameOf(opts.outPath)).slice(0, 40).join('');
   const tempPath = siblingPath(opts.outPath, `.${shortName}.anemone-tmp-${randomBytes(6).toString('hex')}`);
   const label = `"${opts.context.relPath}" (${opts.encPath})`;
+  const input = await openEncrypted(opts.encPath, label);
+  const readErrors = new Set<unknown>();
   let handle: FileHandle | undefined;
   try {
     handle = await open(tempPath, 'wx');
     const output = handle;
     const hash = createHash('sha256');
     let bytes = 0;
+    const encrypted = input.createReadStream({ highWaterMark: CHUNK_SIZE, autoClose: false });
+    encrypted.once('error', (error) => readErrors.add(error));
     await pipeline(
-      createReadStream(opts.encPath, { highWaterMark: CHUNK_SIZE }),
+      encrypted,
       createDecryptStream(opts.userKey, fileInfo(opts.context)),
       async (plaintext: AsyncIterable<Buffer>) => {
         for await (const chunk of plaintext) {
@@ -77,7 +81,44 @@ export async function decryptFileTo(opts: DecryptFileOptions): Promise<{ bytes: 
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(tempPath, { force: true });
-    throw explainFileError(error, label, opts.encPath);
+    throw explainFileError(error, label, readErrors.has(error));
+  } finally {
+    await input.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A file of a peer's folder, opened only if it is a regular file: the copy
+ * is not ours, and a symlink there would be followed out of it, a FIFO
+ * would hang the decryption. The caller closes the handle.
+ */
+async function openEncrypted(encPath: string, label: string): Promise<FileHandle> {
+  let opened;
+  try {
+    opened = await openRegularFile(encPath);
+  } catch (error) {
+    throw new DecryptError('read-failed', `${label} could not be read (${(error as Error).message}).`, { cause: error });
+  }
+  if (opened.kind === 'missing') throw new DecryptError('missing', `${label} is missing from the peer's folder. ${CHECK_COPY_HINT}`);
+  if (opened.kind === 'not-regular') {
+    throw new DecryptError(
+      'not-a-file',
+      `${label} was not read: it is not a regular file but a symbolic link, a FIFO or a device, which a peer never stores. ` +
+        "A peer stores only regular files: check where this copy of the peer's folder came from, and copy it again.",
+    );
+  }
+  return opened.handle;
+}
+
+/** A small file of a peer's folder (a manifest, a delta), read whole, and only if it is a regular file. */
+export async function readStoredFile(filePath: string, label = filePath): Promise<Buffer> {
+  const handle = await openEncrypted(filePath, label);
+  try {
+    return await handle.readFile();
+  } catch (error) {
+    throw new DecryptError('read-failed', `${label} could not be read (${(error as Error).message}). ${CHECK_COPY_HINT}`, { cause: error });
+  } finally {
+    await handle.close();
   }
 }
 
@@ -90,7 +131,7 @@ async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
   }
 }
 
-function explainFileError(error: unknown, label: string, encPath: string): DecryptError {
+function explainFileError(error: unknown, label: string, whileReading: boolean): DecryptError {
   if (error instanceof DecryptError) return error;
   if (error instanceof FormatError) {
     return new DecryptError('damaged', `${label} could not be decrypted. ${error.message}. ${CHECK_KEY_HINT}`, {
@@ -98,11 +139,7 @@ function explainFileError(error: unknown, label: string, encPath: string): Decry
     });
   }
   const fsError = error as NodeJS.ErrnoException;
-  if (fsError.path === encPath) {
-    return fsError.code === 'ENOENT'
-      ? new DecryptError('missing', `${label} is missing from the peer's folder. ${CHECK_COPY_HINT}`, { cause: error })
-      : new DecryptError('read-failed', `${label} could not be read (${fsError.message}).`, { cause: error });
-  }
+  if (whileReading) return new DecryptError('read-failed', `${label} could not be read (${fsError.message}). ${CHECK_COPY_HINT}`, { cause: error });
   return new DecryptError(
     'write-failed',
     `${label} could not be written (${fsError.message}). Check that the output folder is writable and has free space.`,
@@ -118,14 +155,8 @@ function explainFileError(error: unknown, label: string, encPath: string): Decry
  */
 export async function decryptManifestFile(userKey: Buffer, manifestPath: string, ctx: ManifestContext): Promise<Manifest> {
   const label = `The manifest ${manifestPath}`;
-  let encrypted: Buffer;
-  try {
-    // A manifest is small (about 200 bytes a file): read whole, not streamed.
-    encrypted = await readFile(manifestPath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'read-failed';
-    throw new DecryptError(code, `${label} could not be read (${(error as Error).message}).`, { cause: error });
-  }
+  // A manifest is small (about 200 bytes a file): read whole, not streamed.
+  const encrypted = await readStoredFile(manifestPath, label);
   const base = opened(label, ctx, () => openSealedManifest(userKey, ctx, encrypted));
   const problem = namesProblem(base, ctx);
   if (problem) {
@@ -137,9 +168,7 @@ export async function decryptManifestFile(userKey: Buffer, manifestPath: string,
     const generation = generationOfDeltaName(name);
     if (generation === undefined) continue;
     const deltaPath = path.join(journalFolder, name);
-    const bytes = await readFile(deltaPath).catch((error: unknown) => {
-      throw new DecryptError('read-failed', `The manifest delta ${deltaPath} could not be read (${(error as Error).message}).`, { cause: error });
-    });
+    const bytes = await readStoredFile(deltaPath, `The manifest delta ${deltaPath}`);
     deltas.push(opened(`The manifest delta ${deltaPath}`, ctx, () => openSealedDelta(userKey, ctx, { generation, bytes })));
   }
   try {

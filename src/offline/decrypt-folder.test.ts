@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -145,6 +146,36 @@ describe('decrypting a peer folder', () => {
     assert.deepEqual(result.failures.map((failure) => failure.path), ['notes/todo.txt']);
     assert.match(result.failures[0]?.message ?? '', /missing from the peer's folder/);
     assert.equal(result.files, 4);
+  });
+
+  it('skips a FIFO and a symlink in the folder with a clear message, and decrypts the rest', { timeout: 20_000 }, async () => {
+    await buildPeerFolder(files);
+    const fifoPath = path.join(inDir, storedNameFor('notes/todo.txt'));
+    await rm(fifoPath);
+    execFileSync('mkfifo', [fifoPath]);
+    // the link points at the genuine stored bytes, outside the folder: following it would "work", so only refusing it passes
+    const linkPath = path.join(inDir, storedNameFor('Photos/été café.jpg'));
+    const outside = path.join(workDir, 'elsewhere.enc');
+    await rename(linkPath, outside);
+    await symlink(outside, linkPath);
+
+    const result = await decrypt();
+
+    assert.deepEqual(result.failures.map((failure) => failure.path), ['Photos/été café.jpg', 'notes/todo.txt']);
+    for (const failure of result.failures) assert.match(failure.message, /was not read: it is not a regular file but a symbolic link, a FIFO or a device/);
+    assert.equal(result.files, 3);
+    assert.deepEqual(await listTree(outDir), Object.keys(files).filter((name) => name !== 'notes/todo.txt' && name !== 'Photos/été café.jpg').sort());
+  });
+
+  it('refuses a manifest that is a symlink instead of reading through it', async () => {
+    await buildPeerFolder(files);
+    const manifestPath = path.join(inDir, MANIFEST_STORED_NAME);
+    const outside = path.join(workDir, 'elsewhere-manifest.enc');
+    await rename(manifestPath, outside);
+    await symlink(outside, manifestPath);
+
+    await assert.rejects(decrypt(), (error: unknown) => error instanceof DecryptError && error.code === 'not-a-file');
+    assert.deepEqual(await listTree(outDir).catch(() => []), []);
   });
 
   it('never writes outside the output folder, whatever paths the manifest lists', async () => {

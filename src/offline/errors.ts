@@ -1,5 +1,6 @@
 export type DecryptErrorCode =
   | 'missing'
+  | 'not-a-file'
   | 'damaged'
   | 'checksum-mismatch'
   | 'unsafe-path'

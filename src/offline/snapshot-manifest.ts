@@ -5,7 +5,7 @@
  * say each file's generation. No database, so no rollback check: the person
  * asks for an older state on purpose.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestContext } from '../crypto/index.js';
 import { generationOfKeptName, HISTORY_DELTAS, HISTORY_FOLDER, HISTORY_MANIFESTS, HISTORY_OBJECTS, versionFileName } from '../manifest/history-names.js';
@@ -13,7 +13,7 @@ import { applyJournal, generationOfDeltaName, JOURNAL_FOLDER, type ManifestDelta
 import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 import { namesProblem, openSealedDelta, openSealedManifest } from '../manifest/sealed-manifest.js';
 import { MANIFEST_STORED_NAME, storedNameFor } from '../manifest/stored-names.js';
-import { opened } from './decrypt-file.js';
+import { opened, readStoredFile } from './decrypt-file.js';
 import { hashRegularFile } from '../util/hash-file.js';
 import { DecryptError } from './errors.js';
 
@@ -131,9 +131,7 @@ async function sortedByTime(found: { file: string; generation: number | undefine
 async function openAll<T>(candidates: Candidate[], open: (file: Candidate, bytes: Buffer) => T, context: ManifestContext): Promise<Found<T>[]> {
   const found: Found<T>[] = [];
   for (const candidate of candidates) {
-    const bytes = await readFile(candidate.file).catch((error: unknown) => {
-      throw new DecryptError('read-failed', `${candidate.file} could not be read (${(error as Error).message}).`, { cause: error });
-    });
+    const bytes = await readStoredFile(candidate.file);
     found.push({ file: candidate.file, value: opened(candidate.file, context, () => open(candidate, bytes)) });
   }
   return found;

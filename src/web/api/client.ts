@@ -167,7 +167,8 @@ export const restoreApi = {
 };
 
 export const adminRestoreApi = {
-  start: (input: { peerId: number; users: string[] }) => requestJson<{ jobId: string }>('POST', '/api/admin/restore', input),
+  /** `at`: each share as it was then (ISO time); omitted, the latest state. */
+  start: (input: { peerId: number; users: string[]; at?: string }) => requestJson<{ jobId: string }>('POST', '/api/admin/restore', input),
   job: (jobId: string) => requestJson<RestoreJob>('GET', `/api/admin/restore/${segment(jobId)}`),
   jobs: async () => (await requestJson<{ jobs: RestoreJob[] }>('GET', '/api/admin/restore')).jobs,
 };

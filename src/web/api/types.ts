@@ -404,6 +404,13 @@ export interface RestoreJob extends RestoreProgress {
   finishedAt: string | null;
   error: Problem | null;
   users: (RestoreProgress & { user: string; shares: string[]; errors: RestoreFileError[]; errorCount: number })[];
+  /** A restore as of this time (ISO), or null for the latest state. */
+  at: string | null;
+  /** Restoring as of `at`: the snapshot (generation) each share was put back from. */
+  snapshots: { user: string; share: string; snapshot: number }[];
+  /** Restoring as of `at`: files their snapshot does not hold (made later), left as they are; the first 1000. */
+  leftInPlace: { user: string; share: string; path: string }[];
+  leftInPlaceCount: number;
 }
 
 /** A user's own restore into their share (GET /api/restore/jobs/:jobId). */

@@ -42,9 +42,7 @@ export function RestoreJobPanel({
         <ul className="max-h-48 space-y-1 overflow-y-auto rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-950">
           {job.errors.map((error) => (
             <li key={`${error.share}/${error.path}`}>
-              <span className="font-mono text-xs">
-                {error.share}/{displayKeyPath(error.path)}
-              </span>
+              <span className="font-mono text-xs">{error.path === '' ? error.share : `${error.share}/${displayKeyPath(error.path)}`}</span>
               : {error.message}
             </li>
           ))}

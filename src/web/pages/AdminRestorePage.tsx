@@ -7,10 +7,13 @@ import { Card, EmptyState, PageHeader } from '../components/Card';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { SelectField } from '../components/Field';
 import { ErrorNotice } from '../components/Notice';
+import { AsOfField } from '../components/AsOfField';
+import { AsOfReport, withoutTooOld } from '../components/AsOfReport';
 import { RestoreJobPanel, RestoreStatusBadge } from '../components/RestoreJobPanel';
 import { RelativeTime } from '../components/Time';
 import { VerifyPanel } from '../components/VerifyPanel';
-import { formatCount } from '../lib/format';
+import { formatAbsolute, formatCount } from '../lib/format';
+import { formatUtc, instantOfLocalInput } from '../lib/local-time';
 import { asApiError, useLoad } from '../lib/hooks';
 import { usePollJob } from '../lib/use-poll-job';
 import { type FieldErrors, hasErrors, validate } from '../lib/validation';
@@ -19,10 +22,11 @@ function JobProgress({ job }: { job: RestoreJob }) {
   return (
     <div className="space-y-5">
       <RestoreJobPanel label={`From ${job.peerName}`} job={job} />
+      <AsOfReport job={job} />
       <ul className="space-y-4 border-t border-slate-200 pt-4">
         {job.users.map((user) => (
           <li key={user.user}>
-            <RestoreJobPanel label={`${user.user} (${user.shares.join(', ') || 'no backup'})`} job={{ ...user, error: null }} />
+            <RestoreJobPanel label={`${user.user} (${user.shares.join(', ') || 'no backup'})`} job={{ ...withoutTooOld(user), error: null }} />
           </li>
         ))}
       </ul>
@@ -37,6 +41,8 @@ export function AdminRestorePage() {
   const jobs = useLoad(adminRestoreApi.jobs, { pollMs: 5000 });
   const [peerId, setPeerId] = useState<number>();
   const [chosenUsers, setChosenUsers] = useState<Set<string>>();
+  const [asOf, setAsOf] = useState(false);
+  const [asOfInput, setAsOfInput] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [confirming, setConfirming] = useState(false);
   const [starting, setStarting] = useState(false);
@@ -61,11 +67,18 @@ export function AdminRestorePage() {
     setChosenUsers(next);
   };
 
+  const at = asOf ? instantOfLocalInput(asOfInput) : undefined;
+  // a time typed after a refusal: its error goes, so the help (the time zone, the UTC time) shows again
+  const changeAsOf = (value: string) => {
+    setAsOfInput(value);
+    setErrors(({ at: _refused, ...others }) => others);
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const found = validate({
       peerId: selectedPeer ? undefined : 'Choose a peer with a confirmed fingerprint',
       users: selection.size === 0 ? 'Choose at least one user' : undefined,
+      at: !asOf ? undefined : at === undefined ? 'Give a date and time, or choose the latest backup' : Date.parse(at) > Date.now() ? 'Give a time in the past: the latest backup is the newest there is' : undefined,
     });
     setErrors(found);
     if (!hasErrors(found)) setConfirming(true);
@@ -76,7 +89,7 @@ export function AdminRestorePage() {
     setStarting(true);
     setStartError(undefined);
     try {
-      setJobId((await adminRestoreApi.start({ peerId: selectedPeer.id, users: [...selection] })).jobId);
+      setJobId((await adminRestoreApi.start({ peerId: selectedPeer.id, users: [...selection], ...(at === undefined ? {} : { at }) })).jobId);
       setConfirming(false);
       void jobs.reload();
     } catch (caught) {
@@ -132,6 +145,7 @@ export function AdminRestorePage() {
                   </p>
                 )}
               </fieldset>
+              <AsOfField asOf={asOf} onAsOfChange={setAsOf} value={asOfInput} onChange={changeAsOf} error={errors.at} />
               <Button type="submit" disabled={job?.status === 'running'}>
                 Start restore
               </Button>
@@ -152,7 +166,8 @@ export function AdminRestorePage() {
               <li key={entry.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
                 <span>
                   <span className="font-medium text-slate-900">{entry.kind === 'bulk' ? entry.users.map((user) => user.user).join(', ') : `${entry.users[0]?.user ?? ''} (their own)`}</span> from {entry.peerName},{' '}
-                  <RelativeTime iso={entry.startedAt} /> · {formatCount(entry.filesDone, 'file')}
+                  <RelativeTime iso={entry.startedAt} />
+                  {entry.at !== null && <>, as of {formatAbsolute(entry.at)}</>} · {formatCount(entry.filesDone, 'file')}
                   {entry.filesFailed > 0 && `, ${formatCount(entry.filesFailed)} failed`}
                 </span>
                 <span className="flex items-center gap-2">
@@ -180,10 +195,17 @@ export function AdminRestorePage() {
           setStartError(undefined);
         }}
       >
-        <p>
-          Every file of the backups of {[...selection].join(', ')} on {selectedPeer?.name} is written back into their shares. A file already there with the same path is replaced by the
-          backup&apos;s version.
-        </p>
+        {at === undefined ? (
+          <p>
+            Every file of the backups of {[...selection].join(', ')} on {selectedPeer?.name} is written back into their shares. A file already there with the same path is replaced by the
+            backup&apos;s version.
+          </p>
+        ) : (
+          <p>
+            The backups of {[...selection].join(', ')} on {selectedPeer?.name} are put back as they were on {formatAbsolute(at)} ({formatUtc(at)}): each file that differs from that
+            snapshot is replaced by it, deleted files come back, and files made since are left in place and listed.
+          </p>
+        )}
       </ConfirmDialog>
     </>
   );

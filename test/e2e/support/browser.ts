@@ -17,9 +17,9 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A fresh browser profile (its own cookies) on one server. */
-export async function openContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL, ignoreHTTPSErrors: true, viewport: DESKTOP, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
+/** A fresh browser profile (its own cookies) on one server; in UTC unless a test needs a person elsewhere (`timezoneId`). */
+export async function openContext(browser: Browser, baseURL: string, { timezoneId = 'UTC' }: { timezoneId?: string } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, ignoreHTTPSErrors: true, viewport: DESKTOP, acceptDownloads: true, locale: 'en-GB', timezoneId });
   // generous: the suite shares the machine with the rest of the tests
   context.setDefaultTimeout(30_000);
   return context;
