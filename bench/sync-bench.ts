@@ -6,8 +6,8 @@
  *
  * Environment:
  *   BENCH_SCALE=0.1            scales every data set (default 1: the sizes of PERFORMANCE.md)
- *   BENCH_SETS=large,small     which sets (large, small, mixed, huge); default large,small,mixed,
- *                              and huge when the disk has room for it
+ *   BENCH_SETS=large,small     which sets (large, small, mixed, huge, many); default large,small,mixed,
+ *                              and huge and many (200,000 files) when the disk has room for them
  *   BENCH_TOOLS=rsync,restic   which comparisons (rsync, restic, rclone, or none); default all three
  *   BENCH_PROFILE=1            --cpu-prof on both servers; prints where each run's CPU time went
  *   BENCH_DROP_CACHES=0        do not drop the page cache before first runs (it needs root)
@@ -269,7 +269,7 @@ async function chooseSets(scale: number, baseDir: string): Promise<DataSetPlan[]
   for (const name of requested ?? []) {
     if (!(SET_NAMES as readonly string[]).includes(name)) throw new Error(`unknown set "${name}" in BENCH_SETS (known: ${SET_NAMES.join(', ')})`);
   }
-  const names = (requested ?? ['large', 'small', 'mixed', 'huge']) as SetName[];
+  const names = (requested ?? ['large', 'small', 'mixed', 'huge', 'many']) as SetName[];
   const free = await freeBytes(baseDir);
   const plans: DataSetPlan[] = [];
   for (const name of names) {
@@ -278,7 +278,7 @@ async function chooseSets(scale: number, baseDir: string): Promise<DataSetPlan[]
     if (free < needed) {
       const message = `${name}: skipped, it needs ~${(needed / 1e9).toFixed(1)} GB free in ${baseDir} and ${(free / 1e9).toFixed(1)} GB are`;
       if (requested) console.log(message);
-      else if (name === 'huge') console.log(`${message} (huge runs by default only when the disk has room)`);
+      else if (name === 'huge' || name === 'many') console.log(`${message} (${name} runs by default only when the disk has room)`);
       continue;
     }
     plans.push(plan);
@@ -288,7 +288,9 @@ async function chooseSets(scale: number, baseDir: string): Promise<DataSetPlan[]
 
 /** The source, B's copy, a tool's copy, and room to spare. */
 function diskNeeded(plan: DataSetPlan): number {
-  return plan.bytes * (plan.compareTools ? 3.3 : 2.2) + 2e9;
+  // each small file takes at least one 4 KiB block, in the share and again on B
+  const onDisk = plan.files.reduce((sum, file) => sum + Math.max(4096, Math.ceil(file.size / 4096) * 4096), 0);
+  return onDisk * (plan.compareTools ? 3.3 : 2.2) + 2e9;
 }
 
 async function freeBytes(dir: string): Promise<number> {
@@ -717,7 +719,8 @@ function evaluateTargets(results: SetResult[], scale: number, wan: WanResult | u
   const highestSmall = peaksOf(['small'])[0];
   const huge = results.find((result) => result.set === 'huge');
   const hugeInitial = huge?.anemone.find((run) => run.run === 'initial');
-  const hwm = Math.max(0, ...results.flatMap((result) => [result.hwmAKb ?? 0, result.hwmBKb ?? 0]));
+  // the many set has its own, higher memory target
+  const hwm = Math.max(0, ...results.filter((result) => result.set !== 'many').flatMap((result) => [result.hwmAKb ?? 0, result.hwmBKb ?? 0]));
   const idle = Math.max(0, ...results.flatMap((result) => [result.memory.idleAKb ?? 0, result.memory.idleBKb ?? 0]));
   const memoryNote = highest
     ? `during syncs, highest: ${highest.where}` +
@@ -726,9 +729,40 @@ function evaluateTargets(results: SetResult[], scale: number, wan: WanResult | u
     : undefined;
   const peakMB = highest ? kbToMB(highest.kb) : undefined;
 
-  check('issue', 'initial large-file sync ≥ 150 MB/s', largeInitial?.mbPerSecond ?? undefined, (v) => `${fixed(v, 0)} MB/s`, (v) => v >= 150, scaled);
-  check('issue', 'no-change sync of 50,000 files < 2 s', smallNoChange?.seconds, (v) => `${seconds(v)} s`, (v) => v < 2, smallNote);
-  check('issue', 'peak memory < 200 MB whatever the file size', peakMB, (v) => `${fixed(v, 0)} MB`, (v) => v < 200, memoryNote);
+  // issue 15's floor: ratios are Anemone's speed over the tool's in this run; CPU per byte and per file on each side
+  const cpuPer = (run: AnemoneRun | undefined, side: 'a' | 'b', per: 'byte' | 'file') => {
+    const cpu = run?.cpu[side];
+    if (!run || cpu === null || cpu === undefined) return undefined;
+    return per === 'byte' ? (cpu * 1e9) / run.bytes : (cpu * 1e6) / run.files;
+  };
+  const speedOver = (run: AnemoneRun | undefined, toolRun: ToolRun | undefined) => (run && toolRun ? toolRun.seconds / run.seconds : undefined);
+  const ratioNote = (toolRun: ToolRun | undefined, label: string) => (toolRun ? `${label} ${seconds(toolRun.seconds)} s${scaled ? `; ${scaled}` : ''}` : undefined);
+  const resticLarge = tool('large', 'restic', 'first');
+  const rcloneLarge = tool('large', 'rclone', 'first');
+  const resticSmall = tool('small', 'restic', 'first');
+  const rcloneSmallNoChange = tool('small', 'rclone', 'no-change');
+  check('issue', 'large files, first sync ≥ 1.0× restic', speedOver(largeInitial, resticLarge), (v) => `${fixed(v, 2)}×`, (v) => v >= 1, ratioNote(resticLarge, 'restic'), 'needs restic and the large set');
+  check('issue', 'large files, first sync ≥ 0.8× rclone crypt', speedOver(largeInitial, rcloneLarge), (v) => `${fixed(v, 2)}×`, (v) => v >= 0.8, ratioNote(rcloneLarge, 'rclone'), 'needs rclone and the large set');
+  check('issue', 'large files: sender CPU ≤ 3.5 ns/B', cpuPer(largeInitial, 'a', 'byte'), (v) => `${fixed(v, 2)} ns/B`, (v) => v <= 3.5, scaled);
+  check('issue', 'large files: receiver CPU ≤ 2.5 ns/B', cpuPer(largeInitial, 'b', 'byte'), (v) => `${fixed(v, 2)} ns/B`, (v) => v <= 2.5, scaled);
+  check('issue', 'small files, first sync ≥ 0.75× restic files/s', speedOver(smallInitial, resticSmall), (v) => `${fixed(v, 2)}×`, (v) => v >= 0.75, ratioNote(resticSmall, 'restic'), 'needs restic and the small set');
+  check('issue', 'small files: sender CPU ≤ 80 µs/file', cpuPer(smallInitial, 'a', 'file'), (v) => `${fixed(v, 0)} µs/file`, (v) => v <= 80, scaled);
+  check('issue', 'small files: receiver CPU ≤ 80 µs/file', cpuPer(smallInitial, 'b', 'file'), (v) => `${fixed(v, 0)} µs/file`, (v) => v <= 80, scaled);
+  check('issue', 'nothing changed (small set) ≤ 0.5× rclone’s time', smallNoChange && rcloneSmallNoChange ? smallNoChange.seconds / rcloneSmallNoChange.seconds : undefined, (v) => `${fixed(v, 2)}× rclone's time`, (v) => v <= 0.5, ratioNote(rcloneSmallNoChange, 'rclone'), 'needs rclone and the small set');
+  const everyPeak = peaksOf(['large', 'mixed', 'huge', 'small'])[0];
+  check('issue', 'peak RSS during every sync < 150 MB on each server', everyPeak ? kbToMB(everyPeak.kb) : undefined, (v) => `${fixed(v, 0)} MB`, (v) => v < 150, everyPeak ? `highest: ${everyPeak.where}` : undefined);
+  check('issue', 'VmHWM over the whole life (setup, sign-ins) < 200 MB', hwm > 0 ? kbToMB(hwm) : undefined, (v) => `${fixed(v, 0)} MB`, (v) => v < 200, 'the higher of A and B, over every set but many');
+  const manyInitial = find('many', 'initial');
+  const manyNoChange = find('many', 'no-change');
+  const manyPeakA = manyInitial || manyNoChange ? Math.max(manyInitial?.peakAKb ?? 0, manyNoChange?.peakAKb ?? 0) : undefined;
+  const smallPeakA = smallInitial || smallNoChange ? Math.max(smallInitial?.peakAKb ?? 0, smallNoChange?.peakAKb ?? 0) : undefined;
+  const manyFiles = manyNoChange?.filesInSet ?? manyInitial?.filesInSet;
+  const smallFiles = smallNoChange?.filesInSet ?? smallInitial?.filesInSet;
+  // the slope between the small and the many sets: what 100,000 more files cost the sender
+  const per100k = manyPeakA !== undefined && smallPeakA !== undefined && manyFiles && smallFiles && manyFiles - smallFiles >= 50_000 ? ((manyPeakA - smallPeakA) / 1024 / (manyFiles - smallFiles)) * 100_000 : undefined;
+  const manyNote = `${manyFiles ? `${manyFiles.toLocaleString('en-US')} files` : ''}${per100k !== undefined ? `; sender memory grows ${fixed(per100k, 0)} MB per 100,000 files (small → many sets)` : ''}`;
+  check('issue', 'many set: sender RSS < 250 MB', manyPeakA !== undefined ? kbToMB(manyPeakA) : undefined, (v) => `${fixed(v, 0)} MB`, (v) => v < 250, manyNote, 'needs the many set');
+  check('issue', 'many set: no-change sync < 2 s', manyNoChange?.seconds, (v) => `${seconds(v)} s`, (v) => v < 2, manyNote, 'needs the many set');
   check('PERFORMANCE.md', 'large files > 400 MB/s', largeInitial?.mbPerSecond ?? undefined, (v) => `${fixed(v, 0)} MB/s`, (v) => v > 400, scaled);
   check('PERFORMANCE.md', 'many small files > 9,300 files/s', smallInitial?.filesPerSecond, (v) => `${fixed(v, 0)} files/s`, (v) => v > 9_300, scaled);
   check('PERFORMANCE.md', 'nothing changed (50,000 files) < 0.5 s', smallNoChange?.seconds, (v) => `${seconds(v)} s`, (v) => v < 0.5, smallNote);

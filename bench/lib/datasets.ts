@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
-export const SET_NAMES = ['large', 'small', 'mixed', 'huge'] as const;
+export const SET_NAMES = ['large', 'small', 'mixed', 'huge', 'many'] as const;
 export type SetName = (typeof SET_NAMES)[number];
 export type RunKind = 'initial' | 'no-change' | '1% changed';
 
@@ -54,6 +54,16 @@ export function planSet(name: SetName, scale: number): DataSetPlan {
     case 'mixed': {
       const files = mixedFiles(Math.max(10, Math.round(2_000 * scale)), Math.round(1.8e9 * scale));
       return plan(`${files.length.toLocaleString('en-US')} files of mixed sizes`, files, allRuns, true);
+    }
+    case 'many': {
+      // issue 15's scale set: memory must not grow with the file count beyond a small cost per entry
+      const count = Math.max(1, Math.round(200_000 * scale));
+      const folders = Math.min(200, count);
+      const files = Array.from({ length: count }, (_, index) => ({
+        relPath: `folder-${String(index % folders).padStart(3, '0')}/file-${String(index).padStart(6, '0')}.dat`,
+        size: 1 * KiB,
+      }));
+      return plan(`${count.toLocaleString('en-US')} × 1 KiB in ${folders} folders`, files, ['initial', 'no-change'], false);
     }
     case 'huge': {
       const size = Math.max(MiB, Math.round(4 * GiB * scale));
