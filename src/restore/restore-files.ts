@@ -83,9 +83,14 @@ async function restoreOne(input: RestoreFilesInput, file: SelectedFile): Promise
     // progress counts restored bytes only: a failed file's partial bytes are taken back
     part.bytesDone -= written;
     part.filesFailed += 1;
-    const failure = describeRestoreError(input.signal.aborted ? new AnemoneError('RESTORE_INTERRUPTED') : error);
+    const failure = describeRestoreError(input.signal.aborted ? stopReason(input.signal) : error);
     recordError(part, { path: file.relPath, code: failure.code, message: failure.message });
     input.logger.warn({ user: context.user, share: context.share, path: file.relPath, code: failure.code, error: failure.message }, 'file not restored');
     return error;
   }
+}
+
+/** Why the job stopped (a cancel, a shutdown), for the file it was writing then. */
+function stopReason(signal: AbortSignal): AnemoneError {
+  return signal.reason instanceof AnemoneError ? signal.reason : new AnemoneError('RESTORE_INTERRUPTED');
 }
