@@ -63,15 +63,14 @@ export class PeerMonitor {
       const state = this.states.get(peer.id) ?? { inFlight: false, dueAt: 0, failures: 0 };
       this.states.set(peer.id, state);
       if (state.inFlight || state.dueAt > now) continue;
-      checks.push(this.check(peer.id, peer.name, state));
+      checks.push(this.check(peer.id, peer.name, state, now));
     }
     for (const id of this.states.keys()) if (!watched.has(id)) this.states.delete(id);
     await Promise.all(checks);
   }
 
-  private async check(peerId: number, peerName: string, state: PeerCheckState): Promise<void> {
+  private async check(peerId: number, peerName: string, state: PeerCheckState, startedAt: number): Promise<void> {
     state.inFlight = true;
-    const startedAt = performance.now();
     try {
       // a check never outlasts its interval, so at most one is in flight per peer
       const result = await this.peers.checkHealth(peerId, Math.min(this.intervalMs, CHECK_TIMEOUT_MS));

@@ -14,8 +14,9 @@ const CHECK_INTERVAL_MS = 300;
 /** Slow enough that a sync of a few MiB is still running when it is cancelled. */
 const SLOW_RATE = 512 * 1024;
 const FILES: Record<string, Buffer> = {
-  'videos/one.bin': randomBytes(2 * 1024 * 1024),
-  'videos/two.bin': randomBytes(2 * 1024 * 1024),
+  // larger than what the kernel's buffers take at once (several MiB): the upload is still going when it is cancelled
+  'videos/one.bin': randomBytes(6 * 1024 * 1024),
+  'videos/two.bin': randomBytes(6 * 1024 * 1024),
   'photos/cat.jpg': randomBytes(300 * 1024),
   'notes.txt': Buffer.from('shopping list\n'),
 };
@@ -145,7 +146,7 @@ describe('honest status, and cancel of a sync and a restore, between real server
   });
 
   it("lets a user cancel their own share's sync, and nobody else's", async () => {
-    await writeFiles(aliceShare, { 'videos/three.bin': randomBytes(2 * 1024 * 1024) });
+    await writeFiles(aliceShare, { 'videos/three.bin': randomBytes(6 * 1024 * 1024) });
     FILES['videos/three.bin'] = await readFile(path.join(aliceShare, 'videos', 'three.bin'));
     proxy.setRate('up', SLOW_RATE);
     try {
