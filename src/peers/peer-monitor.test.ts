@@ -26,6 +26,19 @@ function fakePeers(peers: PeerView[]) {
   };
 }
 
+/** Ticks the monitor each second of [from, to], every check answered `ok`; returns when checks started. */
+async function tickEverySecond(monitor: PeerMonitor, fake: ReturnType<typeof fakePeers>, span: { from: number; to: number; ok: boolean }): Promise<number[]> {
+  const checkedAt: number[] = [];
+  for (let now = span.from; now <= span.to; now += 1000) {
+    const before = fake.calls.length;
+    const due = monitor.checkDue(now);
+    fake.answerAll(span.ok);
+    await due;
+    if (fake.calls.length > before) checkedAt.push(now);
+  }
+  return checkedAt;
+}
+
 describe('PeerMonitor', () => {
   it('checks enabled, confirmed peers only, and never two checks of one peer at once', async () => {
     const fake = fakePeers([peer(1), peer(2, { enabled: false }), peer(3, { fingerprint: null })]);
@@ -45,37 +58,15 @@ describe('PeerMonitor', () => {
   it('checks an answering peer every interval', async () => {
     const fake = fakePeers([peer(1)]);
     const monitor = new PeerMonitor(fake.service, logger, { intervalMs: 1000 });
-    for (const now of [0, 500, 1000, 1500, 2000]) {
-      const due = monitor.checkDue(now);
-      fake.answerAll(true);
-      await due;
-    }
-    assert.equal(fake.calls.length, 3, 'at 0, 1000 and 2000');
+    assert.deepEqual(await tickEverySecond(monitor, fake, { from: 0, to: 3000, ok: true }), [0, 1000, 2000, 3000]);
   });
 
   it('asks an offline peer less often after three failures, up to the longest wait, and every interval again once it answers', async () => {
     const fake = fakePeers([peer(1)]);
     const monitor = new PeerMonitor(fake.service, logger, { intervalMs: 1000, maxBackoffMs: 4000 });
-    const checkedAt: number[] = [];
-    for (let now = 0; now <= 20_000; now += 1000) {
-      const before = fake.calls.length;
-      const due = monitor.checkDue(now);
-      fake.answerAll(false);
-      await due;
-      if (fake.calls.length > before) checkedAt.push(now);
-    }
     // 3 failures at the interval, then waits of 2 s, then 4 s (the longest)
-    assert.deepEqual(checkedAt, [0, 1000, 2000, 3000, 5000, 9000, 13000, 17000]);
-
+    assert.deepEqual(await tickEverySecond(monitor, fake, { from: 0, to: 20_000, ok: false }), [0, 1000, 2000, 3000, 5000, 9000, 13000, 17000]);
     // it answers at 21000: from then on it is asked every interval again
-    const answeredAt: number[] = [];
-    for (let now = 21_000; now <= 24_000; now += 1000) {
-      const before = fake.calls.length;
-      const due = monitor.checkDue(now);
-      fake.answerAll(true);
-      await due;
-      if (fake.calls.length > before) answeredAt.push(now);
-    }
-    assert.deepEqual(answeredAt, [21000, 22000, 23000, 24000]);
+    assert.deepEqual(await tickEverySecond(monitor, fake, { from: 21_000, to: 24_000, ok: true }), [21000, 22000, 23000, 24000]);
   });
 });
