@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -152,6 +153,45 @@ describe('honest status, progress and cancel, in the browser', () => {
     }
     await backupCard.getByRole('button', { name: 'Sync', exact: true }).click();
     await backupCard.getByTestId('sync-result').getByText('Synced to server-b').waitFor({ timeout: 60_000 });
+  });
+
+  it('draws a failed admin restore as what it restored, not a full bar, and cancels a running one', async () => {
+    async function startRestoreOfAlice() {
+      await openFromMenu(adminA, 'Admin restore');
+      await adminA.getByRole('checkbox', { name: 'admin' }).uncheck();
+      await adminA.getByRole('button', { name: 'Start restore' }).click();
+      await adminA.getByRole('dialog', { name: "Restore into the users' shares?" }).getByRole('button', { name: 'Start restore' }).click();
+    }
+    const progress = adminA.getByRole('region', { name: 'Progress', exact: true });
+    const jobBar = progress.getByRole('progressbar', { name: 'From server-b' });
+
+    // the peer cannot be reached: the job fails before it knows a single file
+    proxy.refuse(3_600);
+    proxy.cut();
+    try {
+      await startRestoreOfAlice();
+      await progress.locator('[data-testid="restore-job"][data-status="failure"]').waitFor({ timeout: 60_000 });
+      assert.equal(await jobBar.getAttribute('aria-valuenow'), '0');
+      assert.equal(await jobBar.getAttribute('data-state'), 'failed');
+      await screenshotBoth(adminA, '47-admin-restore-failed');
+    } finally {
+      proxy.refuse(0);
+    }
+
+    await rm(aliceShare, { recursive: true, force: true });
+    proxy.setRate('down', SLOW_RATE);
+    try {
+      await startRestoreOfAlice();
+      await progress.getByText(/\d+ % · [1-9]\d* of \d+ files/).first().waitFor({ timeout: 60_000 });
+      await progress.getByRole('button', { name: 'Cancel the restore From server-b' }).click();
+      await progress.locator('[data-testid="restore-job"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
+      await progress.getByText('The restore was cancelled by admin').waitFor();
+      assert.equal(await jobBar.getAttribute('data-state'), 'cancelled');
+      assert.ok(Number(await jobBar.getAttribute('aria-valuenow')) < 100, 'a cancelled restore is not drawn as complete');
+      await screenshotBoth(adminA, '48-admin-restore-cancelled');
+    } finally {
+      proxy.setRate('down', null);
+    }
   });
 
   it('raised no error in the browser console', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { LinkProxy } from '../helpers/link-proxy.js';
+import { downloadKit } from '../helpers/recovery-kit.js';
 import { fetchBytes, waitForRestoreJob } from '../helpers/restore-requests.js';
 import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
@@ -115,6 +116,24 @@ describe('honest status, and cancel of a sync and a restore, between real server
     const schedule = (await a.admin.get('/api/admin/sync/config')).body as { nextRunAt: string | null };
     assert.ok(seen.nextRunAt);
     assert.equal(seen.nextRunAt, schedule.nextRunAt);
+  });
+
+  it("shows a peer's recovery-kit copy as on its way right after the kit is made, never as missing, until it is stored", async () => {
+    const kit = await downloadKit({ url: a.test.url, certPem: a.test.server.identity.certPem }, { username: 'admin', password: 'server-a admin password' }, 'a long passphrase for the kit');
+    assert.equal(kit.status, 200);
+    const seen: { ok: boolean; pending: boolean; error: string | null }[] = [];
+    const stored = await waitFor('the copy stored on the peer', async () => {
+      const [copy] = (await a.admin.get('/api/admin/recovery-kit')).body.peers as { ok: boolean; pending: boolean; error: string | null }[];
+      assert.ok(copy);
+      seen.push(copy);
+      return copy.ok && !copy.pending ? copy : undefined;
+    });
+    assert.equal(stored.error, null);
+    assert.deepEqual(
+      seen.filter((copy) => !copy.ok && !copy.pending && copy.error === null),
+      [],
+      'never read as missing while the first copy was on its way',
+    );
   });
 
   it('cancels a running sync mid-transfer: the row says cancelled, the peer lists only what it acknowledged, and the next run completes', async () => {

@@ -17,8 +17,9 @@ export function BackupVerdict({ verdict, nextRunAt }: { verdict: Verdict; nextRu
   const ok = verdict.state === 'ok';
   const tone = ok ? 'border-green-300 bg-green-50 text-green-950' : verdict.state === 'attention' ? 'border-amber-300 bg-amber-50 text-amber-950' : 'border-slate-200 bg-white text-slate-900';
   return (
-    <section aria-labelledby="backup-verdict" data-testid="backup-verdict" data-state={verdict.state} className={`rounded-lg border p-4 shadow-xs ${tone}`}>
-      <h2 id="backup-verdict" className="text-lg font-semibold">
+    // a fixed name, not the headline: the headline changes, and a page's regions are found by name
+    <section aria-label="At a glance" data-testid="backup-verdict" data-state={verdict.state} className={`rounded-lg border p-4 shadow-xs ${tone}`}>
+      <h2 className="text-lg font-semibold">
         <Headline verdict={verdict} />
       </h2>
       {verdict.reasons.length > 0 && (
