@@ -185,7 +185,7 @@ describe('honest status, progress and cancel, in the browser', () => {
       await progress.getByText(/\d+ % · [1-9]\d* of \d+ files/).first().waitFor({ timeout: 60_000 });
       await progress.getByRole('button', { name: 'Cancel the restore From server-b' }).click();
       await progress.locator('[data-testid="restore-job"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
-      await progress.getByText('The restore was cancelled by admin').waitFor();
+      await progress.getByText('The restore was cancelled by admin', { exact: true }).waitFor();
       assert.equal(await jobBar.getAttribute('data-state'), 'cancelled');
       assert.ok(Number(await jobBar.getAttribute('aria-valuenow')) < 100, 'a cancelled restore is not drawn as complete');
       await screenshotBoth(adminA, '48-admin-restore-cancelled');

@@ -205,6 +205,13 @@ describe('honest status, and cancel of a sync and a restore, between real server
       assert.equal(cancelled.body.error.code, 'RESTORE_CANCELLED');
       assert.ok(cancelled.body.filesDone >= 1 && cancelled.body.filesDone < Object.keys(FILES).length, `restored ${cancelled.body.filesDone} files before the cancel`);
       assert.ok(cancelled.body.bytesDone < cancelled.body.bytesTotal, 'the report does not read as complete');
+      // a file the cancel stopped halfway did not fail: the report counts it among those not restored
+      assert.equal(cancelled.body.filesFailed, 0);
+      const notRestored = cancelled.body.filesTotal - cancelled.body.filesDone;
+      assert.deepEqual(
+        cancelled.body.users[0].errors.map((error: { code: string; message: string }) => [error.code, error.message]),
+        [['RESTORE_CANCELLED', `${notRestored} more file(s) were not restored: The restore was cancelled by admin`]],
+      );
     } finally {
       proxy.setRate('down', null);
     }
