@@ -64,7 +64,7 @@ export function RestoreJobPanel({
       />
       {job.filesFailed > 0 && <p className="text-sm text-amber-900">{formatCount(job.filesFailed, 'file')} could not be restored.</p>}
       {job.error && (
-        <div className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-900">
+        <div className={`rounded-md border p-3 text-sm ${status === 'cancelled' ? 'border-slate-200 bg-slate-50 text-slate-800' : 'border-red-200 bg-red-50 text-red-900'}`}>
           <p className="font-medium">{job.error.message}</p>
           <p>{job.error.hint}</p>
         </div>
