@@ -17,7 +17,7 @@ import { type NotifierOptions, Notifier } from './notifications/notifier.js';
 import { PairStateStore } from './notifications/pair-state.js';
 import { NotificationSettingsStore } from './notifications/settings.js';
 import { type SyncAlertsOptions, SyncAlerts } from './notifications/sync-alerts.js';
-import { PeerMonitor } from './peers/peer-monitor.js';
+import { PeerMonitor, type PeerMonitorOptions } from './peers/peer-monitor.js';
 import { PeerService } from './peers/peer-service.js';
 import { createRecoveryServices } from './recovery/services.js';
 import { VerifyService } from './restore/verify.js';
@@ -90,6 +90,8 @@ export interface ServerOptions {
   syncTestHooks?: SyncTestHooks;
   /** Notifications (src/notifications/): delivery retries and grouping, and the stale check's clock and timer; tests make them short. */
   notifications?: { notifier?: NotifierOptions; alerts?: SyncAlertsOptions };
+  /** The background peer health check (src/peers/peer-monitor.ts); tests make its interval short. */
+  peerChecks?: PeerMonitorOptions;
   /** How long a client may hold a connection without progress (src/api/connection-bounds.ts); tests make them short. */
   connectionBounds?: Partial<ConnectionBounds>;
 }
@@ -162,7 +164,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   // runs a dead process left `running` end as `interrupted`; the next sync resumes from the peer's manifest
   sync.cleanUpInterruptedRuns();
-  const peerMonitor = new PeerMonitor(peers, logger);
+  const peerMonitor = new PeerMonitor(peers, logger, options.peerChecks);
   // the server's local time zone (TZ) applies; syncEverything refuses a share and peer already syncing
   const scheduler = new Scheduler({ repos, runSync: () => sync.syncEverything({ scheduled: true }), logger, ...options.scheduler });
   const services = { ...core, peers, sync, scheduler, restore };

@@ -213,7 +213,7 @@ async function registerAccountAndSyncRoutes(app: AnemoneApp, options: ApiOptions
   await app.register(peerRoutes(services));
   await app.register(syncRoutes({ sync: services.sync, repos: options.repos }));
   await app.register(scheduleRoutes({ scheduler: services.scheduler }));
-  await app.register(dashboardRoutes({ repos: options.repos, peers: services.peers }));
+  await app.register(dashboardRoutes({ repos: options.repos, peers: services.peers, scheduler: services.scheduler, shares: services.shares }));
   await app.register(serverRoutes({ setup: services.setup, ...thisServer, version: options.version }));
   await app.register(syncSettingsRoutes({ settings: services.incoming.settings, ...thisServer }));
   await app.register(notificationRoutes(services.notifications));

@@ -126,6 +126,21 @@ export class SyncLogsRepo {
     return this.db.prepare(`SELECT ${COLUMNS} FROM sync_logs ORDER BY id DESC LIMIT ?`).all(filter.limit) as SyncLogRow[];
   }
 
+  /**
+   * The latest failures that still need attention: a failure of a share to a
+   * peer leaves this list once that same share and peer synced successfully
+   * after it. Newest first.
+   */
+  unresolvedFailures(limit: number): SyncLogRow[] {
+    return this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM sync_logs f WHERE f.status = 'failure'
+           AND NOT EXISTS (SELECT 1 FROM sync_logs s WHERE s.status = 'success' AND s.share_id = f.share_id AND s.peer_id IS f.peer_id AND s.id > f.id)
+         ORDER BY f.id DESC LIMIT ?`,
+      )
+      .all(limit) as SyncLogRow[];
+  }
+
   /** The id of the latest run of a share to a peer, whatever its status. */
   latestRunId(shareId: number, peerId: number): number | undefined {
     const row = this.db.prepare('SELECT MAX(id) AS id FROM sync_logs WHERE share_id = ? AND peer_id = ?').get(shareId, peerId) as { id: number | null };

@@ -289,6 +289,16 @@ export const errorCatalogue = {
     message: 'The server stopped while this sync was running',
     hint: 'Nothing to do: the next sync resumes where it stopped.',
   },
+  SYNC_CANCELLED: {
+    status: 409,
+    message: 'The sync was cancelled',
+    hint: 'Nothing to do: what reached the peer stays there, and the next sync resumes from it.',
+  },
+  SYNC_NOT_RUNNING: {
+    status: 404,
+    message: 'That sync is not running any more',
+    hint: 'It has already ended: its row in the sync log says how.',
+  },
   UPLOAD_PAUSED: {
     status: 503,
     message: "Uploads to this peer are paused by its timetable",
@@ -368,6 +378,16 @@ export const errorCatalogue = {
     status: 503,
     message: 'The server stopped while this restore was running',
     hint: 'Start the restore again: files already restored are recognised and not downloaded twice.',
+  },
+  RESTORE_CANCELLED: {
+    status: 409,
+    message: 'The restore was cancelled',
+    hint: 'Files already restored stay in place; start the restore again to finish it: they are recognised and not downloaded twice.',
+  },
+  RESTORE_NOT_RUNNING: {
+    status: 404,
+    message: 'That restore is not running any more',
+    hint: 'It has already ended: its report says how.',
   },
   RESTORE_IN_PROGRESS: {
     status: 409,

@@ -32,6 +32,8 @@ export interface PeerView {
   status: PeerStatus | null;
   statusMessage: string | null;
   lastContactAt: string | null;
+  /** The last time the peer answered (the background check, a sync, a Test Connection): "last seen online". Same as lastContactAt, named for what a person reads. */
+  lastSeenAt: string | null;
   createdAt: string;
 }
 
@@ -82,6 +84,7 @@ function toView(row: PeerRow): PeerView {
     status: row.status as PeerStatus | null,
     statusMessage: row.statusMessage,
     lastContactAt: row.lastContactAt,
+    lastSeenAt: row.lastContactAt,
     createdAt: row.createdAt,
   };
 }
@@ -278,6 +281,41 @@ export class PeerService {
 
   private sessionKey(row: PeerRow, fingerprint: string, password: string | undefined): string {
     return sha256Hex(JSON.stringify([row.address, row.port, normaliseFingerprint(fingerprint) ?? fingerprint, this.deps.serverName(), password ?? null]));
+  }
+
+  /**
+   * The background health check (peer-monitor.ts): \`hello\` over a connection
+   * pinned to the confirmed certificate. It proves the peer is up and is the
+   * peer we pinned, sends no password (so it never counts against the peer's
+   * login rate limit) and costs the peer no scrypt. An answer clears an
+   * offline or certificate status; a password or permission problem stays
+   * until a sync or a Test Connection shows it gone, since hello cannot tell.
+   */
+  async checkHealth(id: number, timeoutMs: number): Promise<{ ok: boolean; code?: string }> {
+    const peer = this.mustFind(id);
+    if (!peer.fingerprint) return { ok: false, code: 'PEER_NOT_PINNED' };
+    const client = new PeerClient({
+      address: peer.address,
+      port: peer.port,
+      identity: this.deps.identity,
+      pinnedFingerprint: peer.fingerprint,
+      timeoutMs,
+      connectTimeoutMs: timeoutMs,
+    });
+    try {
+      await client.hello();
+    } catch (error) {
+      const code = error instanceof PeerError ? error.code : 'INTERNAL';
+      const message = error instanceof Error ? error.message : String(error);
+      this.recordContact(id, { ok: false, code, message });
+      return { ok: false, code };
+    } finally {
+      await client.destroy().catch(() => undefined);
+    }
+    const kept = peer.status === 'unauthorized' || peer.status === 'forbidden' || peer.status === 'error';
+    if (kept) this.deps.repos.peers.recordContact(id, { status: peer.status as string, statusMessage: peer.statusMessage, lastContactAt: this.now().toISOString() });
+    else this.recordContact(id, { ok: true });
+    return { ok: true };
   }
 
   /** How a sync's contact with the peer went (`code`: a catalogue code), for the status on the Peers page and dashboard. */

@@ -19,6 +19,8 @@ export interface KitPeerCopy {
   pushedAt: string | null;
   error: string | null;
   hint: string | null;
+  /** The current kit is on its way to this peer (just made, or changed): neither up to date nor missing yet. */
+  pending: boolean;
 }
 
 export interface KitStatus {
@@ -55,7 +57,7 @@ export interface RecoveryKitDeps {
  * only when the kit's content changed since the peer last took it.
  */
 export class RecoveryKitService {
-  private readonly copies = new Map<number, KitPeerCopy & { contentHash: string | null }>();
+  private readonly copies = new Map<number, Omit<KitPeerCopy, 'pending'> & { contentHash: string | null }>();
   private readonly pushes = new OneAtATime();
   private debounce: NodeJS.Timeout | undefined;
   private interval: NodeJS.Timeout | undefined;
@@ -97,6 +99,8 @@ export class RecoveryKitService {
           pushedAt: copy?.pushedAt ?? null,
           error: copy?.error ?? null,
           hint: copy?.hint ?? null,
+          // not sent yet and not failed: a push is due (a new kit, a change) and the page should wait for it, not say "missing"
+          pending: configured && (copy === undefined || (copy.contentHash === null && copy.error === null)),
         };
       }),
     };

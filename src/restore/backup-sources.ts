@@ -19,11 +19,18 @@ export interface BackupSource {
   lastSyncAt: string | null;
 }
 
-/** A peer that could not be asked: it is listed with the reason rather than failing the whole list. */
+/**
+ * A peer that could not be asked: it is listed with the reason rather than
+ * failing the whole list, and with what this server knows without it — when
+ * the user's shares last synced there — so an offline peer never reads as
+ * "no backup".
+ */
 export interface UnavailableSource {
   peerId: number;
   peerName: string;
   error: { code: string; message: string; hint: string };
+  lastSeenAt: string | null;
+  syncedShares: { share: string; lastSyncAt: string }[];
 }
 
 export async function listBackupSources(access: BackupAccess, user: UserRow): Promise<(BackupSource | UnavailableSource)[]> {
@@ -37,7 +44,11 @@ export async function listBackupSources(access: BackupAccess, user: UserRow): Pr
       try {
         stored = await listWithin(access, peer);
       } catch (error) {
-        return [{ peerId: peer.id, peerName: peer.name, error: describeRestoreError(error) }];
+        const syncedShares = [...synced.values()].flatMap((share) => {
+          const lastSyncAt = repos.lastSync.lastSuccess(share.id, peer.id);
+          return lastSyncAt === undefined ? [] : [{ share: share.name, lastSyncAt }];
+        });
+        return [{ peerId: peer.id, peerName: peer.name, error: describeRestoreError(error), lastSeenAt: peer.lastSeenAt, syncedShares }];
       }
       return stored
         .filter((held) => held.user === user.username && held.hasManifest && synced.has(held.share))

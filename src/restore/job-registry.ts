@@ -81,6 +81,20 @@ export class RestoreJobRegistry {
     await this.jobs.get(id)?.done;
   }
 
+  /**
+   * Cancel: the job stops after the file it is writing, which is removed
+   * unfinished; files restored before stay, and its report says cancelled.
+   * Resolves once the job has ended.
+   */
+  async cancel(id: string, by: string, only: (job: RestoreJob) => boolean = () => true): Promise<RestoreJob> {
+    const entry = this.jobs.get(id);
+    if (!entry || !only(entry.job)) throw new AnemoneError('NOT_FOUND', { message: 'No such restore job' });
+    if (entry.job.status !== 'running') throw new AnemoneError('RESTORE_NOT_RUNNING');
+    entry.controller.abort(new AnemoneError('RESTORE_CANCELLED', { message: `The restore was cancelled by ${by}` }));
+    await entry.done;
+    return entry.job;
+  }
+
   /** Server shutdown: running jobs stop after the file they are writing, which is removed unfinished. */
   async stopAll(): Promise<void> {
     const running = [...this.jobs.values()].filter((entry) => entry.job.status === 'running');

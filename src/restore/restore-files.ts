@@ -36,14 +36,15 @@ export interface RestoreFilesInput {
 
 export async function restoreFiles(input: RestoreFilesInput): Promise<void> {
   const { part, files } = input;
-  let started = 0;
+  // restored, or failed and recorded; a file a cancel stopped halfway is neither, and counts as not tried
+  let settled = 0;
   let stoppedBy: unknown;
   try {
     await runWorkerPool(
       files,
       async (file) => {
-        started += 1;
         const error = await restoreOne(input, file);
+        if (error === undefined || !stoppedByCancel(input.signal)) settled += 1;
         // a file's own failure is recorded and the rest go on; the peer's stops them all
         if (error !== undefined && isPeerWideFailure(error)) throw error;
       },
@@ -52,7 +53,7 @@ export async function restoreFiles(input: RestoreFilesInput): Promise<void> {
   } catch (error) {
     stoppedBy = input.signal.aborted ? input.signal.reason : error;
   }
-  const untried = files.length - started;
+  const untried = files.length - settled;
   if (stoppedBy !== undefined && untried > 0) {
     const why = describeRestoreError(stoppedBy);
     recordError(part, { path: '', code: why.code, message: `${untried} more file(s) were not restored: ${why.message}` });
@@ -82,10 +83,21 @@ async function restoreOne(input: RestoreFilesInput, file: SelectedFile): Promise
   } catch (error) {
     // progress counts restored bytes only: a failed file's partial bytes are taken back
     part.bytesDone -= written;
+    // a file a person's cancel stopped did not fail: the job's report says it was cancelled, and how many were left
+    if (stoppedByCancel(input.signal)) return error;
     part.filesFailed += 1;
-    const failure = describeRestoreError(input.signal.aborted ? new AnemoneError('RESTORE_INTERRUPTED') : error);
+    const failure = describeRestoreError(input.signal.aborted ? stopReason(input.signal) : error);
     recordError(part, { path: file.relPath, code: failure.code, message: failure.message });
     input.logger.warn({ user: context.user, share: context.share, path: file.relPath, code: failure.code, error: failure.message }, 'file not restored');
     return error;
   }
+}
+
+/** Why the job stopped (a cancel, a shutdown), for the file it was writing then. */
+function stopReason(signal: AbortSignal): AnemoneError {
+  return signal.reason instanceof AnemoneError ? signal.reason : new AnemoneError('RESTORE_INTERRUPTED');
+}
+
+function stoppedByCancel(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof AnemoneError && signal.reason.code === 'RESTORE_CANCELLED';
 }

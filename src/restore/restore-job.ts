@@ -1,6 +1,7 @@
 /** A restore job's state and progress, and how the API shows it. Jobs live in memory (see job-registry.ts). */
 
-export type RestoreJobStatus = 'running' | 'success' | 'partial' | 'failure';
+/** cancelled: a person stopped it; the files restored before stay. */
+export type RestoreJobStatus = 'running' | 'success' | 'partial' | 'failure' | 'cancelled';
 export type RestoreTarget = 'original' | 'folder';
 
 export interface RestoreFileError {
@@ -76,10 +77,11 @@ export function recordLeftInPlace(part: RestorePart, relPaths: readonly string[]
   part.leftInPlace.push(...relPaths.slice(0, Math.max(0, MAX_LISTED_LEFT_IN_PLACE - part.leftInPlace.length)));
 }
 
-/** success: everything restored; partial: some files failed, others restored; failure: nothing restored, or the job itself failed. */
+/** cancelled: stopped by a person, whatever was restored by then; success: everything restored; partial: some files failed, others restored; failure: nothing restored, or the job itself failed. */
 export function finalStatus(job: RestoreJob): Exclude<RestoreJobStatus, 'running'> {
   const errors = job.parts.reduce((sum, part) => sum + part.errorCount, 0);
   const done = job.parts.reduce((sum, part) => sum + part.filesDone, 0);
+  if (job.error?.code === 'RESTORE_CANCELLED') return 'cancelled';
   if (job.error) return done > 0 ? 'partial' : 'failure';
   if (errors === 0) return 'success';
   return done > 0 ? 'partial' : 'failure';

@@ -106,6 +106,11 @@ export class RestoreService {
     return this.jobs.list();
   }
 
+  /** Cancels a running job: any job for an administrator, their own for a user (`owner`). Resolves once it ended. */
+  cancelJob(jobId: string, by: UserRow, owner?: UserRow): Promise<RestoreJob> {
+    return this.jobs.cancel(jobId, by.username, (job) => owner === undefined || job.ownerId === owner.id);
+  }
+
   /** Resolves when a job has ended. */
   settled(jobId: string): Promise<void> {
     return this.jobs.settled(jobId);

@@ -14,6 +14,8 @@ export interface ShareSummary {
 
 /** Users' shares: the rows in the database and the folders under the shares directory. */
 export class ShareService {
+  private readonly sizes = new Map<number, { at: number; measured: Promise<{ fileCount: number; sizeBytes: number }> }>();
+
   constructor(
     private readonly repos: Pick<Repositories, 'shares'>,
     private readonly sharesDir: string,
@@ -41,12 +43,36 @@ export class ShareService {
     return Promise.all(rows.map((row) => this.summarise(row)));
   }
 
+  /**
+   * File count and bytes of each share, measured at most once per
+   * SIZE_FRESH_MS: the overview polls, and walking a large share on every
+   * poll would cost more than a slightly old size is worth.
+   */
+  async sizesOf(rows: readonly ShareRow[]): Promise<Map<number, { fileCount: number; sizeBytes: number }>> {
+    const now = performance.now();
+    const sizes = await Promise.all(
+      rows.map(async (row) => {
+        const held = this.sizes.get(row.id);
+        if (held && now - held.at < SIZE_FRESH_MS) return [row.id, await held.measured] as const;
+        const measured = measureFolder(this.sharePath(row.username, row.name));
+        this.sizes.set(row.id, { at: now, measured });
+        // a failed walk is not kept: the next poll measures again
+        measured.catch(() => this.sizes.delete(row.id));
+        return [row.id, await measured] as const;
+      }),
+    );
+    return new Map(sizes);
+  }
+
   private async summarise(row: ShareRow): Promise<ShareSummary> {
     const sharePath = this.sharePath(row.username, row.name);
     const { fileCount, sizeBytes } = await measureFolder(sharePath);
     return { id: row.id, name: row.name, syncEnabled: row.syncEnabled, fileCount, sizeBytes, path: sharePath };
   }
 }
+
+/** How long a share's measured size is shown before it is measured again. */
+const SIZE_FRESH_MS = 30_000;
 
 /**
  * Counts the regular files and their bytes under `root`, skipping hidden

@@ -178,6 +178,21 @@ export class SyncService {
     await Promise.race([Promise.allSettled(runs.map((run) => run.done)), delay(STOP_WAIT_MS, undefined, { ref: false })]);
   }
 
+  /**
+   * Cancel: stops a running sync the way a shutdown does (objects the peer
+   * acknowledged stay; no manifest names anything it has not acknowledged), and
+   * its row ends as `interrupted` with the code SYNC_CANCELLED, so the next run
+   * resumes from what arrived. `only` narrows whose runs may be cancelled (a
+   * user's own share). Resolves once the row is written, or after a bounded wait.
+   */
+  async cancel(logId: number, by: string, only: (run: SyncProgress) => boolean = () => true): Promise<void> {
+    const run = [...this.running.values()].find((candidate) => candidate.progress.logId === logId && only(candidate.progress));
+    if (!run) throw new AnemoneError('SYNC_NOT_RUNNING');
+    this.retries.cancel(run.progress.shareId, run.progress.peerId);
+    run.controller.abort(new AnemoneError('SYNC_CANCELLED', { message: `The sync was cancelled by ${by}` }));
+    await Promise.race([run.done, delay(STOP_WAIT_MS, undefined, { ref: false })]);
+  }
+
   /** Ends the running syncs to a peer an administrator deleted or disabled; their rows end as `interrupted`, saying why. */
   stopRunsToPeer(peerId: number, why: 'deleted' | 'disabled'): void {
     this.retries.cancelPeer(peerId);
@@ -356,7 +371,8 @@ export class SyncService {
       const heldPlan = heldPlanOf(error);
       if (heldPlan !== undefined) this.held.record(share.id, peer.id, { logId: progress.logId, plan: heldPlan, heldAt: this.now().toISOString() });
       // a timetable pause stops the run like a shutdown: nothing failed, the next run resumes
-      const interrupted = failure.code === 'SYNC_INTERRUPTED' || failure.code === 'UPLOAD_PAUSED';
+      // a cancel too: nothing failed, and the next run resumes from what arrived
+      const interrupted = failure.code === 'SYNC_INTERRUPTED' || failure.code === 'UPLOAD_PAUSED' || failure.code === 'SYNC_CANCELLED';
       const retry = !interrupted && options.scheduled === true ? this.scheduleRetry(share.id, peer.id, attempt, failure.code) : undefined;
       const ended = {
         status: interrupted ? ('interrupted' as const) : ('failure' as const),

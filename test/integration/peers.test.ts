@@ -53,6 +53,7 @@ describe('peers: add, list, edit, delete over the API', () => {
       status: null,
       statusMessage: null,
       lastContactAt: null,
+      lastSeenAt: null,
       createdAt: created.body.createdAt,
     });
     assert.ok(!Number.isNaN(Date.parse(created.body.createdAt)));

@@ -46,6 +46,12 @@ export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPl
       jobs: deps.restore.allJobs().map(bulkJobView),
     }));
 
+    app.post(
+      '/api/admin/restore/:jobId/cancel',
+      { preHandler: requireAdmin, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: bulkJobSchema } } },
+      async (request) => bulkJobView(await deps.restore.cancelJob(request.params.jobId, currentUser(request))),
+    );
+
     app.get(
       '/api/admin/restore/:jobId',
       { preHandler: requireAdmin, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: bulkJobSchema } } },

@@ -41,6 +41,7 @@ const peerSchema = z.object({
   status: z.string().nullable(),
   statusMessage: z.string().nullable(),
   lastContactAt: z.string().nullable(),
+  lastSeenAt: z.string().nullable().describe('the last time the peer answered: the background health check (about every minute), a sync or a Test Connection'),
   createdAt: z.string(),
 });
 

@@ -27,7 +27,15 @@ const kitStatusSchema = z.object({
   configured: z.boolean(),
   createdAt: z.string().nullable(),
   peers: z.array(
-    z.object({ peerId: z.number(), peerName: z.string(), ok: z.boolean(), pushedAt: z.string().nullable(), error: z.string().nullable(), hint: z.string().nullable() }),
+    z.object({
+      peerId: z.number(),
+      peerName: z.string(),
+      ok: z.boolean(),
+      pushedAt: z.string().nullable(),
+      error: z.string().nullable(),
+      hint: z.string().nullable(),
+      pending: z.boolean().describe('the current kit is on its way to this peer (just made or changed): wait for it'),
+    }),
   ),
 });
 

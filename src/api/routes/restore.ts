@@ -18,7 +18,15 @@ const sourceSchema = z.union([
     bytesUsed: z.number(),
     lastSyncAt: z.string().nullable(),
   }),
-  z.object({ peerId: z.number(), peerName: z.string(), error: errorSchema }),
+  z.object({
+    peerId: z.number(),
+    peerName: z.string(),
+    error: errorSchema,
+    lastSeenAt: z.string().nullable().describe('the last time the peer answered'),
+    syncedShares: z
+      .array(z.object({ share: z.string(), lastSyncAt: z.string() }))
+      .describe("the user's shares this server synced to the peer, and when last: the backup is still there, only out of reach now"),
+  }),
 ]);
 
 const listingSchema = z.object({
@@ -44,7 +52,7 @@ const progress = {
 
 export const jobCommon = {
   id: z.string(),
-  status: z.enum(['running', 'success', 'partial', 'failure']),
+  status: z.enum(['running', 'success', 'partial', 'failure', 'cancelled']),
   peerId: z.number(),
   peerName: z.string(),
   target: z.enum(['original', 'folder']),
@@ -191,6 +199,15 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
     app.get('/api/restore/jobs', { preHandler: requireUser, schema: { response: { 200: z.object({ jobs: z.array(userJobSchema) }) } } }, async (request) => ({
       jobs: deps.restore.ownJobs(currentUser(request)).map(userJobView),
     }));
+
+    app.post(
+      '/api/restore/jobs/:jobId/cancel',
+      { preHandler: requireUser, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: userJobSchema } } },
+      async (request) => {
+        const user = currentUser(request);
+        return userJobView(await deps.restore.cancelJob(request.params.jobId, user, user));
+      },
+    );
 
     app.get(
       '/api/restore/jobs/:jobId',

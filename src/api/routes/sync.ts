@@ -19,7 +19,9 @@ const logSchema = z.object({
   peer: z.string(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-  status: z.enum(['running', 'success', 'failure', 'interrupted']),
+  status: z
+    .enum(['running', 'success', 'failure', 'interrupted', 'cancelled'])
+    .describe('cancelled: a person stopped the run (stored as interrupted with the code SYNC_CANCELLED); the next run resumes from what arrived'),
   fileCount: z.number(),
   bytesTransferred: z.number(),
   error: z.string().nullable(),
@@ -54,6 +56,7 @@ const progressSchema = z.object({
 });
 
 const shareParams = z.object({ id: z.coerce.number().int().positive() });
+const runParams = z.object({ logId: z.coerce.number().int().positive().describe('the running sync, by its log id') });
 
 function logView(row: SyncLogRow): z.infer<typeof logSchema> {
   return {
@@ -63,7 +66,7 @@ function logView(row: SyncLogRow): z.infer<typeof logSchema> {
     peer: row.peerName,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
-    status: row.status,
+    status: row.status === 'interrupted' && row.errorCode === 'SYNC_CANCELLED' ? 'cancelled' : row.status,
     fileCount: row.fileCount,
     bytesTransferred: row.bytesTransferred,
     error: row.error,
@@ -96,6 +99,12 @@ function ownShare(request: FastifyRequest, repos: Pick<Repositories, 'shares'>, 
   const share = repos.shares.findById(shareId);
   if (!share || share.userId !== currentUser(request).id) throw new AnemoneError('NOT_FOUND', { message: 'No such share' });
   return share;
+}
+
+function cancelledRow(repos: Pick<Repositories, 'syncLogs'>, logId: number): z.infer<typeof logSchema> {
+  const row = repos.syncLogs.findById(logId);
+  if (!row) throw new AnemoneError('SYNC_NOT_RUNNING');
+  return logView(row);
 }
 
 /** Answers 202 when at least one run started, 409 when every one was refused. */
@@ -145,6 +154,22 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
         };
       },
     );
+
+    // Cancel: the owner of a share stops its runs; an administrator any run (below). The answer is the run's row once it ended.
+    app.post(
+      '/api/shares/:id/sync/:logId/cancel',
+      { preHandler: requireUser, schema: { params: shareParams.merge(runParams), response: { 200: logSchema } } },
+      async (request) => {
+        const share = ownShare(request, deps.repos, request.params.id);
+        await deps.sync.cancel(request.params.logId, currentUser(request).username, (run) => run.shareId === share.id);
+        return cancelledRow(deps.repos, request.params.logId);
+      },
+    );
+
+    app.post('/api/admin/sync/running/:logId/cancel', { preHandler: requireAdmin, schema: { params: runParams, response: { 200: logSchema } } }, async (request) => {
+      await deps.sync.cancel(request.params.logId, currentUser(request).username);
+      return cancelledRow(deps.repos, request.params.logId);
+    });
 
     app.post('/api/admin/sync/force', { preHandler: requireAdmin, schema: { response: { 202: startResponse } } }, async (_request, reply) =>
       reply.status(202).send(startedOrConflict(deps.sync.syncEverything({ force: true }))),

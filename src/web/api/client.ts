@@ -81,6 +81,7 @@ export const usersApi = {
 export const sharesApi = {
   list: async () => (await requestJson<{ shares: Share[] }>('GET', '/api/shares')).shares,
   sync: (id: number) => requestJson<SyncStarted>('POST', `/api/shares/${id}/sync`),
+  cancelSync: (id: number, logId: number) => requestJson<SyncLog>('POST', `/api/shares/${id}/sync/${logId}/cancel`),
   /** The share's running syncs and the runs asked for by log id: what its owner may see. */
   syncStatus: (id: number, logIds: number[]) =>
     requestJson<ShareSyncStatus>('GET', withQuery(`/api/shares/${id}/sync`, { logIds: logIds.length > 0 ? logIds.join(',') : undefined })),
@@ -110,6 +111,7 @@ export const syncApi = {
     (await requestJson<{ logs: SyncLog[] }>('GET', withQuery('/api/admin/sync/logs', filter))).logs,
   log: (id: number) => requestJson<SyncLogDetail>('GET', `/api/admin/sync/logs/${id}`),
   running: async () => (await requestJson<{ running: SyncProgress[] }>('GET', '/api/admin/sync/running')).running,
+  cancel: (logId: number) => requestJson<SyncLog>('POST', `/api/admin/sync/running/${logId}/cancel`),
 };
 
 export const settingsApi = {
@@ -162,6 +164,7 @@ export const restoreApi = {
   intoShare: (peerId: number, share: string, paths: string[], target: 'original' | 'folder', snapshot?: number) =>
     requestJson<{ jobId: string }>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, snapshot === undefined ? { paths, target } : { paths, target, snapshot }),
   job: (jobId: string) => requestJson<UserRestoreJob>('GET', `/api/restore/jobs/${segment(jobId)}`),
+  cancelJob: (jobId: string) => requestJson<UserRestoreJob>('POST', `/api/restore/jobs/${segment(jobId)}/cancel`),
   keyStatus: () => requestJson<KeyStatus>('GET', '/api/restore/key'),
   enterKey: (encryptionKey: string) => requestJson<KeyEntered>('POST', '/api/restore/key', { encryptionKey }),
 };
@@ -170,6 +173,7 @@ export const adminRestoreApi = {
   /** `at`: each share as it was then (ISO time); omitted, the latest state. */
   start: (input: { peerId: number; users: string[]; at?: string }) => requestJson<{ jobId: string }>('POST', '/api/admin/restore', input),
   job: (jobId: string) => requestJson<RestoreJob>('GET', `/api/admin/restore/${segment(jobId)}`),
+  cancel: (jobId: string) => requestJson<RestoreJob>('POST', `/api/admin/restore/${segment(jobId)}/cancel`),
   jobs: async () => (await requestJson<{ jobs: RestoreJob[] }>('GET', '/api/admin/restore')).jobs,
 };
 

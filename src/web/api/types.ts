@@ -48,7 +48,7 @@ export interface Share {
   lastSuccessfulSyncAt: string | null;
 }
 
-export type SyncStatus = 'running' | 'success' | 'failure' | 'interrupted';
+export type SyncStatus = 'running' | 'success' | 'failure' | 'interrupted' | 'cancelled';
 
 export interface SyncLog {
   id: number;
@@ -121,6 +121,8 @@ export interface Peer {
   status: string | null;
   statusMessage: string | null;
   lastContactAt: string | null;
+  /** The last time the peer answered (the background check about every minute, a sync, a Test Connection). */
+  lastSeenAt: string | null;
   createdAt: string;
 }
 
@@ -173,7 +175,27 @@ export interface TestConnectionResult {
   retryAfterSeconds?: number;
 }
 
+/** One thing that needs attention on the overview, with what to do. */
+export interface VerdictReason {
+  code: string;
+  message: string;
+  hint: string;
+  at: string | null;
+}
+
+/** The overview's headline (GET /api/dashboard `verdict`). */
+export interface Verdict {
+  state: 'ok' | 'attention' | 'nothing-to-back-up';
+  sharesTotal: number;
+  sharesBackedUp: number;
+  oldestBackupAt: string | null;
+  reasons: VerdictReason[];
+}
+
 export interface Dashboard {
+  verdict: Verdict;
+  nextRunAt: string | null;
+  users: { user: string; fileCount: number; sizeBytes: number }[];
   shares: {
     id: number;
     user: string;
@@ -182,9 +204,11 @@ export interface Dashboard {
     lastSuccessfulSyncAt: string | null;
     /** The share's last run left files out; the list is in that run's log. */
     notBackedUp: { count: number; logId: number; peer: string; finishedAt: string } | null;
+    fileCount: number | null;
+    sizeBytes: number | null;
   }[];
   connectedPeers: number;
-  peers: { id: number; name: string; enabled: boolean; status: string | null; statusMessage: string | null; lastContactAt: string | null }[];
+  peers: { id: number; name: string; enabled: boolean; status: string | null; statusMessage: string | null; lastContactAt: string | null; lastSeenAt: string | null }[];
   recentFailures?: {
     id: number;
     user: string;
@@ -342,7 +366,7 @@ export interface Problem {
  */
 export type RestoreSource =
   | { peerId: number; peerName: string; share: string; fileCount: number; bytesUsed: number; lastSyncAt: string | null }
-  | { peerId: number; peerName: string; error: Problem };
+  | { peerId: number; peerName: string; error: Problem; lastSeenAt: string | null; syncedShares: { share: string; lastSyncAt: string }[] };
 
 export interface RestoreFolder {
   name: string;
@@ -372,7 +396,7 @@ export interface RestoreListing {
   files: RestoreFile[];
 }
 
-export type RestoreJobStatus = 'running' | 'success' | 'partial' | 'failure';
+export type RestoreJobStatus = 'running' | 'success' | 'partial' | 'failure' | 'cancelled';
 
 export interface RestoreFileError {
   share: string;
@@ -435,7 +459,7 @@ export interface UserRestoreJob extends RestoreProgress {
 export interface RecoveryKitStatus {
   configured: boolean;
   createdAt: string | null;
-  peers: { peerId: number; peerName: string; ok: boolean; pushedAt: string | null; error: string | null; hint: string | null }[];
+  peers: { peerId: number; peerName: string; ok: boolean; pushedAt: string | null; error: string | null; hint: string | null; pending: boolean }[];
 }
 
 /** One share of a verify report (GET /api/admin/verify/:jobId). */

@@ -1,8 +1,9 @@
 import type { ShareSync } from '../lib/use-share-sync';
-import { formatBytes, formatCount, formatSyncPace, syncPhaseLabel } from '../lib/format';
+import { formatBytes, formatCount, syncPhaseLabel } from '../lib/format';
+import { CancelButton } from './CancelButton';
 import { ErrorNotice, Notice } from './Notice';
-import { ProgressBar } from './ProgressBar';
 import { SyncStatusBadge } from './StatusBadge';
+import { SyncRunProgress } from './SyncRunProgress';
 
 /** A share's syncs as they go: a bar per peer, then each run's result in words. */
 export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
@@ -18,12 +19,13 @@ export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
       ))}
       {running.map((run) => (
         <div key={run.logId} className="space-y-1 rounded-md border border-sky-200 bg-sky-50/50 p-3">
-          <p className="text-sm font-medium text-slate-800">
-            Syncing to {run.peer} — {syncPhaseLabel(run.phase)}
-          </p>
-          <ProgressBar label={`Sync to ${run.peer}`} filesDone={run.filesDone} filesTotal={run.filesTotal} bytesDone={run.bytesDone} bytesTotal={run.bytesTotal}
-            pace={formatSyncPace(run.bytesPerSecond, run.etaSeconds)}
-          />
+          <div className="flex flex-wrap items-start justify-between gap-2">
+            <p className="text-sm font-medium text-slate-800">
+              Syncing to {run.peer} — {syncPhaseLabel(run.phase)}
+            </p>
+            <CancelButton label={`Cancel the sync to ${run.peer}`} cancel={() => sync.cancel(run.logId)} />
+          </div>
+          <SyncRunProgress run={run} label={`Sync to ${run.peer}`} />
         </div>
       ))}
       {running.length === 0 &&
@@ -32,7 +34,7 @@ export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
             <div className="flex flex-wrap items-center gap-2">
               <SyncStatusBadge status={run.status} notBackedUp={run.notBackedUp} />
               <span className="font-medium text-slate-900">
-                {run.status === 'success' ? `Synced to ${run.peer}` : `Sync to ${run.peer} did not finish`}
+                {run.status === 'success' ? `Synced to ${run.peer}` : run.status === 'cancelled' ? `Sync to ${run.peer} cancelled` : `Sync to ${run.peer} did not finish`}
               </span>
             </div>
             {run.status === 'success' ? (
@@ -54,6 +56,7 @@ export function ShareSyncPanel({ sync }: { sync: ShareSync }) {
 
 /** Green only when everything went; amber when the run left files out; red when it did not finish. */
 function resultColours(run: { status: string; notBackedUp: number }): string {
+  if (run.status === 'cancelled') return 'border-slate-200 bg-slate-50';
   if (run.status !== 'success') return 'border-red-200 bg-red-50';
   return run.notBackedUp > 0 ? 'border-amber-200 bg-amber-50' : 'border-green-200 bg-green-50';
 }

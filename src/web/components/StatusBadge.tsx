@@ -34,6 +34,7 @@ const SYNC_STATUS: Record<string, [Tone, string]> = {
   success: ['good', 'Success'],
   failure: ['bad', 'Failed'],
   interrupted: ['warn', 'Interrupted'],
+  cancelled: ['neutral', 'Cancelled'],
 };
 
 /** A success that left files out is never a plain green one. */

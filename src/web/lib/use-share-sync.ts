@@ -15,6 +15,8 @@ export interface ShareSync {
   starting: boolean;
   active: boolean;
   start(): Promise<void>;
+  /** Cancels one of the share's running syncs; resolves once it has ended. */
+  cancel(logId: number): Promise<void>;
 }
 
 /**
@@ -88,5 +90,13 @@ export function useShareSync(shareId: number, onFinished: () => void): ShareSync
     }
   }, [shareId]);
 
-  return { status, refused, error, starting, active, start };
+  const cancel = useCallback(
+    async (logId: number) => {
+      await sharesApi.cancelSync(shareId, logId);
+      await poll();
+    },
+    [shareId, poll],
+  );
+
+  return { status, refused, error, starting, active, start, cancel };
 }

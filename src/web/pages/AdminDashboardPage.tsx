@@ -3,10 +3,12 @@ import type { Dashboard } from '../api/types';
 import { Spinner } from '../components/Button';
 import { Card, EmptyState, PageHeader, Stat } from '../components/Card';
 import { ErrorNotice } from '../components/Notice';
+import { BackupVerdict } from '../components/BackupVerdict';
 import { Badge, PeerStatusBadge } from '../components/StatusBadge';
+import { UserSizesCard } from '../components/UserSizesCard';
 import { Table } from '../components/Table';
 import { RelativeTime } from '../components/Time';
-import { formatCount } from '../lib/format';
+import { formatBytes, formatCount } from '../lib/format';
 import { heldGuardOf } from '../lib/held-plans';
 import { useLoad } from '../lib/hooks';
 import { Link } from '../lib/router';
@@ -28,8 +30,8 @@ function PeersCard({ peers }: { peers: Dashboard['peers'] }) {
               <div className="min-w-0">
                 <p className="font-medium text-slate-900">{peer.name}</p>
                 {peer.statusMessage && <p className="text-sm text-slate-600">{peer.statusMessage}</p>}
-                <p className="text-xs text-slate-600">
-                  Last contact <RelativeTime iso={peer.lastContactAt} never="never" />
+                <p className="text-xs text-slate-600" data-testid="peer-last-seen">
+                  Last seen online <RelativeTime iso={peer.lastSeenAt} never="never" />
                 </p>
               </div>
               <span className="shrink-0">
@@ -115,6 +117,7 @@ function SharesCard({ shares }: { shares: DashboardShare[] }) {
             { label: 'User', cell: (share) => share.user },
             { label: 'Share', cell: (share) => share.name },
             { label: 'Last successful sync', cell: (share) => <RelativeTime iso={share.lastSuccessfulSyncAt} /> },
+            { label: 'Size', cell: (share) => (share.sizeBytes === null ? '—' : `${formatBytes(share.sizeBytes)} · ${formatCount(share.fileCount ?? 0, 'file')}`) },
             {
               label: 'Left out',
               cell: (share) =>
@@ -135,7 +138,8 @@ function SharesCard({ shares }: { shares: DashboardShare[] }) {
 
 /** The administrator's overview: peers and their status, each share's last good sync, what failed and what to do. */
 export function AdminDashboardPage() {
-  const dashboard = useLoad(dashboardApi.get, { pollMs: 15_000 });
+  // the peers are checked about every minute: polling more often than that costs little and shows a change soon
+  const dashboard = useLoad(dashboardApi.get, { pollMs: 10_000 });
   const running = useLoad(syncApi.running, { pollMs: 5_000 });
   const data = dashboard.data;
   const neverSynced = data?.shares.filter((share) => share.syncEnabled && !share.lastSuccessfulSyncAt).length ?? 0;
@@ -147,6 +151,7 @@ export function AdminDashboardPage() {
       {dashboard.loading && !data && <Spinner label="Loading…" />}
       {data && (
         <div className="space-y-6">
+          <BackupVerdict verdict={data.verdict} nextRunAt={data.nextRunAt} />
           <dl className="grid grid-cols-2 gap-4 lg:grid-cols-4">
             <Stat label="Connected peers" value={`${data.connectedPeers} of ${data.peers.filter((peer) => peer.enabled).length}`} detail="online and confirmed" />
             <Stat label="Synced shares" value={formatCount(data.shares.filter((share) => share.syncEnabled).length)} detail={neverSynced > 0 ? `${neverSynced} never synced` : 'all synced at least once'} />
@@ -159,6 +164,7 @@ export function AdminDashboardPage() {
             <FailuresCard failures={data.recentFailures ?? []} />
           </div>
           <SharesCard shares={data.shares} />
+          <UserSizesCard users={data.users} />
         </div>
       )}
     </>

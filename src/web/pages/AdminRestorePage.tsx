@@ -21,12 +21,13 @@ import { type FieldErrors, hasErrors, validate } from '../lib/validation';
 function JobProgress({ job }: { job: RestoreJob }) {
   return (
     <div className="space-y-5">
-      <RestoreJobPanel label={`From ${job.peerName}`} job={job} />
+      {/* the page polls the job while it runs: a cancel shows there once it has ended */}
+      <RestoreJobPanel label={`From ${job.peerName}`} job={job} onCancel={() => adminRestoreApi.cancel(job.id)} />
       <AsOfReport job={job} />
       <ul className="space-y-4 border-t border-slate-200 pt-4">
         {job.users.map((user) => (
           <li key={user.user}>
-            <RestoreJobPanel label={`${user.user} (${user.shares.join(', ') || 'no backup'})`} job={{ ...withoutTooOld(user), error: null }} />
+            <RestoreJobPanel label={`${user.user} (${user.shares.join(', ') || 'no backup'})`} job={{ ...withoutTooOld(user), error: null }} jobStatus={job.status} />
           </li>
         ))}
       </ul>

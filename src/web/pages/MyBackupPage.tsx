@@ -1,3 +1,4 @@
+import { OwnBackupVerdict } from '../components/BackupVerdict';
 import { sharesApi } from '../api/client';
 import type { Share } from '../api/types';
 import { Button, Spinner } from '../components/Button';
@@ -95,6 +96,7 @@ export function MyBackupPage() {
         }
       />
       <EnterKeyCard />
+      <OwnBackupVerdict />
       <ErrorNotice error={shares.error} />
       {shares.loading && !shares.data && <Spinner label="Loading your shares…" />}
       <div className="grid gap-6">

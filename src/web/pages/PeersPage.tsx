@@ -71,7 +71,7 @@ function PeerCard({ peer, onChanged, onEdit, onDelete }: { peer: Peer; onChanged
             ['Password', peer.passwordSet ? 'Set' : 'None'],
             ['Timeout', `${peer.timeoutMinutes} min without progress`],
             ['Upload limit', uploadLimitText(peer)],
-            ['Last contact', <RelativeTime key="contact" iso={peer.lastContactAt} />],
+            ['Last seen', <RelativeTime key="contact" iso={peer.lastSeenAt} never="never" />],
           ]}
         />
         <ErrorNotice error={error} />

@@ -84,6 +84,7 @@ function SelectionBar({ backup, snapshot, selected, onClear }: { backup: Backup;
         <RestoreJobPanel
           label={job.targetFolder ? `Into ${job.targetShare}/${job.targetFolder}/ (never synced)` : `Into ${job.targetShare}, over the current files`}
           job={job}
+          onCancel={() => restoreApi.cancelJob(job.id)}
         />
       )}
       <ConfirmDialog
@@ -189,6 +190,38 @@ function BackupExplorer({ backup }: { backup: Backup }) {
   );
 }
 
+/**
+ * A peer that did not answer: say so, when the backup last reached it and
+ * that it is still there — never "no backup" because a friend's server is off.
+ */
+function UnreachableSource({ source }: { source: Unreachable }) {
+  return (
+    <Notice tone="warning" title={`${source.peerName} cannot be reached right now`}>
+      <span className="block" data-testid="unreachable-source">
+        {source.syncedShares.length > 0 ? (
+          <>
+            {source.syncedShares.map((synced, index) => (
+              <span key={synced.share}>
+                {index > 0 ? '; your' : 'Your'} {synced.share} share last synced there <RelativeTime iso={synced.lastSyncAt} />
+              </span>
+            ))}
+            . That backup is still on {source.peerName}: you can restore from it as soon as it is back online.
+          </>
+        ) : (
+          <>No backup of yours is known to have reached it yet.</>
+        )}{' '}
+        {source.lastSeenAt && (
+          <>
+            Last seen online <RelativeTime iso={source.lastSeenAt} />.
+          </>
+        )}
+      </span>
+      <span className="mt-1 block">{source.error.message}</span>
+      <span className="block">{source.error.hint}</span>
+    </Notice>
+  );
+}
+
 /** Restore: pick the peer holding a backup, browse it, download a file, or several as a ZIP. */
 export function RestorePage() {
   const sources = useLoad(restoreApi.sources);
@@ -205,7 +238,9 @@ export function RestorePage() {
           <div className="space-y-3">
             <ErrorNotice error={sources.error} />
             {sources.loading && <Spinner label="Asking the peers…" />}
-            {!sources.loading && backups.length === 0 && !sources.error && <EmptyState>No peer holds a backup of yours yet. Sync your backup share first.</EmptyState>}
+            {!sources.loading && backups.length === 0 && unreachable.length === 0 && !sources.error && (
+              <EmptyState>No peer holds a backup of yours yet. Sync your backup share first.</EmptyState>
+            )}
             {backups.length > 0 && (
               <div className="max-w-2xl">
                 <SelectField label="Restore from" name="source" value={backup ? backupKey(backup) : ''} onChange={(event) => setChosen(event.target.value)}>
@@ -218,9 +253,7 @@ export function RestorePage() {
               </div>
             )}
             {unreachable.map((source) => (
-              <Notice key={source.peerId} tone="warning" title={`${source.peerName}: ${source.error.message}`}>
-                {source.error.hint}
-              </Notice>
+              <UnreachableSource key={source.peerId} source={source} />
             ))}
           </div>
         </Card>

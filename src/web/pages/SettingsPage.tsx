@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { settingsApi } from '../api/client';
 import type { RecoveryKitStatus } from '../api/types';
 import { ApiTokensPanel } from '../components/ApiTokensPanel';
@@ -32,7 +33,9 @@ function KitCopies({ status }: { status: RecoveryKitStatus }) {
               {copy.error && <p className="text-red-800">{copy.error}</p>}
               {copy.hint && <p className="text-xs text-slate-600">{copy.hint}</p>}
             </div>
-            {copy.ok ? (
+            {copy.pending ? (
+              <Badge tone="busy">Sending the copy…</Badge>
+            ) : copy.ok ? (
               <span className="text-xs text-slate-600">
                 <Badge tone="good">Copy up to date</Badge> <RelativeTime iso={copy.pushedAt} />
               </span>
@@ -46,12 +49,18 @@ function KitCopies({ status }: { status: RecoveryKitStatus }) {
   );
 }
 
+const KIT_POLL_MS = 1000;
+
 /** Settings: this server's identity, incoming syncs and its password, notifications, the server recovery kit, and API tokens. */
 export function SettingsPage() {
   const { me } = useSession();
   const server = useLoad(settingsApi.server);
   const sync = useLoad(settingsApi.sync);
-  const kit = useLoad(settingsApi.recoveryKitStatus);
+  // while a copy is on its way to a peer (right after a kit is made), follow it instead of showing it missing until a reload
+  const [kitPolling, setKitPolling] = useState(false);
+  const kit = useLoad(settingsApi.recoveryKitStatus, { pollMs: kitPolling ? KIT_POLL_MS : undefined });
+  const kitPending = kit.data?.peers.some((copy) => copy.pending) ?? false;
+  useEffect(() => setKitPolling(kitPending), [kitPending]);
   const notifications = useLoad(settingsApi.notifications);
 
   return (

@@ -116,7 +116,7 @@ export function SyncPage() {
             <ForceSyncCard onStarted={refresh} />
             <Card title="Running now" labelId="running">
               <ErrorNotice error={running.error} />
-              {running.data && <RunningSyncList running={running.data} />}
+              {running.data && <RunningSyncList running={running.data} onCancelled={refresh} />}
             </Card>
           </div>
         </div>
