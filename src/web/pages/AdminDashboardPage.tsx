@@ -2,6 +2,7 @@ import { dashboardApi, syncApi } from '../api/client';
 import type { Dashboard } from '../api/types';
 import { Spinner } from '../components/Button';
 import { Card, EmptyState, PageHeader, Stat } from '../components/Card';
+import { AdminHistoryAtAGlance } from '../components/HistoryAtAGlance';
 import { ErrorNotice } from '../components/Notice';
 import { Badge, PeerStatusBadge } from '../components/StatusBadge';
 import { Table } from '../components/Table';
@@ -159,6 +160,7 @@ export function AdminDashboardPage() {
             <FailuresCard failures={data.recentFailures ?? []} />
           </div>
           <SharesCard shares={data.shares} />
+          <AdminHistoryAtAGlance />
         </div>
       )}
     </>
