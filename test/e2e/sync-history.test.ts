@@ -157,6 +157,20 @@ describe('sync history, charts and dark mode in the browser', () => {
     assert.deepEqual(consoleProblems, []);
   });
 
+  it("shows on a peer's overview what it stores for others against their quota", async () => {
+    assert.equal((await b.admin.request('PATCH', '/api/admin/incoming/server-a', { maxBytes: 1024 * 1024 })).status, 200);
+    const peerPage = await (await openContext(browser, b.test.url)).newPage();
+    await signIn(peerPage, 'admin', 'server-b admin password');
+    const room = peerPage.getByRole('region', { name: 'Disk space' });
+    const stored = room.getByRole('list', { name: 'Stored for peers' });
+    await stored.getByText('server-a').waitFor();
+    await stored.getByText(/ of 1\.0 MiB quota$/).waitFor();
+    const used = Number(await stored.getByRole('meter', { name: 'server-a: quota used' }).getAttribute('aria-valuenow'));
+    assert.ok(used >= 0 && used <= 1, `a few hundred bytes of a MiB: ${used} %`);
+    await screenshotBoth(peerPage, '92-peer-overview-stored-for-others');
+    await peerPage.context().close();
+  });
+
   it("shows a user their own shares' history on My backup", async () => {
     const alicePage = await (await openContext(browser, a.test.url)).newPage();
     await signIn(alicePage, 'alice', 'alice password');

@@ -44,63 +44,67 @@ function HistoryCharts({ history }: { history: StatsHistory }) {
   const { labels, sizes, sent } = useMemo(() => chartData(history), [history]);
   return (
     <div className="grid gap-6 lg:grid-cols-2">
-      <figure className="space-y-2" aria-labelledby="chart-share-sizes">
+      <figure className="min-w-0 space-y-2" aria-labelledby="chart-share-sizes">
         <figcaption id="chart-share-sizes" className="text-sm font-medium text-slate-800">
           Size of each share
         </figcaption>
         {history.shares.length === 0 ? <EmptyState>No share has been measured yet: sizes are recorded after each sync.</EmptyState> : <HistoryChart kind="line" labels={labels} series={sizes} summary={sizeSummary(history)} />}
-        <details className="text-sm text-slate-700">
-          <summary className="cursor-pointer font-medium">The numbers</summary>
-          <table className="mt-2 w-full text-left" aria-label="Share sizes by day">
-            <thead className="text-xs text-slate-600">
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col">Share</th>
-                <th scope="col" className="text-right">Files</th>
-                <th scope="col" className="text-right">Size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.shares.flatMap((share) =>
-                share.samples.map((sample) => (
-                  <tr key={`${share.shareId}-${sample.day}`}>
-                    <td>{sample.day}</td>
-                    <td>{`${share.user}/${share.share}`}</td>
-                    <td className="text-right">{formatCount(sample.files)}</td>
-                    <td className="text-right">{formatBytes(sample.bytes)}</td>
-                  </tr>
-                )),
-              )}
-            </tbody>
-          </table>
-        </details>
+        {history.shares.length > 0 && (
+          <details className="text-sm text-slate-700">
+            <summary className="cursor-pointer font-medium">The numbers</summary>
+            <table className="mt-2 w-full text-left" aria-label="Share sizes by day">
+              <thead className="text-xs text-slate-600">
+                <tr>
+                  <th scope="col">Day</th>
+                  <th scope="col">Share</th>
+                  <th scope="col" className="text-right">Files</th>
+                  <th scope="col" className="text-right">Size</th>
+                </tr>
+              </thead>
+              <tbody>
+                {history.shares.flatMap((share) =>
+                  share.samples.map((sample) => (
+                    <tr key={`${share.shareId}-${sample.day}`}>
+                      <td>{sample.day}</td>
+                      <td>{`${share.user}/${share.share}`}</td>
+                      <td className="text-right">{formatCount(sample.files)}</td>
+                      <td className="text-right">{formatBytes(sample.bytes)}</td>
+                    </tr>
+                  )),
+                )}
+              </tbody>
+            </table>
+          </details>
+        )}
       </figure>
-      <figure className="space-y-2" aria-labelledby="chart-bytes-sent">
+      <figure className="min-w-0 space-y-2" aria-labelledby="chart-bytes-sent">
         <figcaption id="chart-bytes-sent" className="text-sm font-medium text-slate-800">
           Bytes sent per day
         </figcaption>
-        <HistoryChart kind="bar" labels={labels} series={sent} summary={sentSummary(history)} />
-        <details className="text-sm text-slate-700">
-          <summary className="cursor-pointer font-medium">The numbers</summary>
-          <table className="mt-2 w-full text-left" aria-label="Bytes sent by day">
-            <thead className="text-xs text-slate-600">
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col" className="text-right">Runs</th>
-                <th scope="col" className="text-right">Sent</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.bytesSentPerDay.map((day) => (
-                <tr key={day.day}>
-                  <td>{day.day}</td>
-                  <td className="text-right">{formatCount(day.runs)}</td>
-                  <td className="text-right">{formatBytes(day.bytes)}</td>
+        {history.bytesSentPerDay.length === 0 ? <EmptyState>No sync ran in this period.</EmptyState> : <HistoryChart kind="bar" labels={labels} series={sent} summary={sentSummary(history)} />}
+        {history.bytesSentPerDay.length > 0 && (
+          <details className="text-sm text-slate-700">
+            <summary className="cursor-pointer font-medium">The numbers</summary>
+            <table className="mt-2 w-full text-left" aria-label="Bytes sent by day">
+              <thead className="text-xs text-slate-600">
+                <tr>
+                  <th scope="col">Day</th>
+                  <th scope="col" className="text-right">Runs</th>
+                  <th scope="col" className="text-right">Sent</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </details>
+              </thead>
+              <tbody>
+                {history.bytesSentPerDay.map((day) => (
+                  <tr key={day.day}>
+                    <td>{day.day}</td>
+                    <td className="text-right">{formatCount(day.runs)}</td>
+                    <td className="text-right">{formatBytes(day.bytes)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        )}
       </figure>
     </div>
   );

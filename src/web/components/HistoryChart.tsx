@@ -33,7 +33,7 @@ function chartConfig(kind: 'line' | 'bar', labels: string[], series: ChartSeries
       color: color('slate-700'),
       scales: {
         x: { ticks: { color: color('slate-600'), maxTicksLimit: 8 }, grid: { color: color('slate-200') } },
-        y: { beginAtZero: true, ticks: { color: color('slate-600'), callback: (value) => formatBytes(Number(value)) }, grid: { color: color('slate-200') } },
+        y: { beginAtZero: true, ticks: { color: color('slate-600'), precision: 0, callback: (value) => formatBytes(Number(value)) }, grid: { color: color('slate-200') } },
       },
       plugins: {
         legend: { display: series.length > 1, labels: { color: color('slate-700') } },
@@ -78,7 +78,7 @@ export function HistoryChart({ kind, labels, series, summary }: { kind: 'line' |
   }, [kind, labels, series]);
 
   return (
-    <div className="relative h-56">
+    <div className="relative h-56 min-w-0">
       <canvas ref={canvas} role="img" aria-label={summary} />
     </div>
   );
