@@ -39,6 +39,38 @@ function sentSummary(history: StatsHistory): string {
   return `${formatBytes(total)} sent since ${history.since}, on ${formatCount(history.bytesSentPerDay.length, 'day')} with syncs.`;
 }
 
+/** A chart's numbers, folded under it: the text alternative of the canvas. The last two columns are figures, right-aligned. */
+function NumbersTable({ label, columns, rows }: { label: string; columns: string[]; rows: { key: string; cells: string[] }[] }) {
+  const align = (index: number) => (index >= columns.length - 2 && index > 0 ? 'text-right' : '');
+  return (
+    <details className="text-sm text-slate-700">
+      <summary className="cursor-pointer font-medium">The numbers</summary>
+      <table className="mt-2 w-full text-left" aria-label={label}>
+        <thead className="text-xs text-slate-600">
+          <tr>
+            {columns.map((column, index) => (
+              <th key={column} scope="col" className={align(index)}>
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.key}>
+              {row.cells.map((cell, index) => (
+                <td key={columns[index]} className={align(index)}>
+                  {cell}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 /** Each share's size over time and the bytes sent per day, as charts with their numbers in tables. */
 function HistoryCharts({ history }: { history: StatsHistory }) {
   const { labels, sizes, sent } = useMemo(() => chartData(history), [history]);
@@ -50,31 +82,16 @@ function HistoryCharts({ history }: { history: StatsHistory }) {
         </figcaption>
         {history.shares.length === 0 ? <EmptyState>No share has been measured yet: sizes are recorded after each sync.</EmptyState> : <HistoryChart kind="line" labels={labels} series={sizes} summary={sizeSummary(history)} />}
         {history.shares.length > 0 && (
-          <details className="text-sm text-slate-700">
-            <summary className="cursor-pointer font-medium">The numbers</summary>
-            <table className="mt-2 w-full text-left" aria-label="Share sizes by day">
-              <thead className="text-xs text-slate-600">
-                <tr>
-                  <th scope="col">Day</th>
-                  <th scope="col">Share</th>
-                  <th scope="col" className="text-right">Files</th>
-                  <th scope="col" className="text-right">Size</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.shares.flatMap((share) =>
-                  share.samples.map((sample) => (
-                    <tr key={`${share.shareId}-${sample.day}`}>
-                      <td>{sample.day}</td>
-                      <td>{`${share.user}/${share.share}`}</td>
-                      <td className="text-right">{formatCount(sample.files)}</td>
-                      <td className="text-right">{formatBytes(sample.bytes)}</td>
-                    </tr>
-                  )),
-                )}
-              </tbody>
-            </table>
-          </details>
+          <NumbersTable
+            label="Share sizes by day"
+            columns={['Day', 'Share', 'Files', 'Size']}
+            rows={history.shares.flatMap((share) =>
+              share.samples.map((sample) => ({
+                key: `${share.shareId}-${sample.day}`,
+                cells: [sample.day, `${share.user}/${share.share}`, formatCount(sample.files), formatBytes(sample.bytes)],
+              })),
+            )}
+          />
         )}
       </figure>
       <figure className="min-w-0 space-y-2" aria-labelledby="chart-bytes-sent">
@@ -83,27 +100,11 @@ function HistoryCharts({ history }: { history: StatsHistory }) {
         </figcaption>
         {history.bytesSentPerDay.length === 0 ? <EmptyState>No sync ran in this period.</EmptyState> : <HistoryChart kind="bar" labels={labels} series={sent} summary={sentSummary(history)} />}
         {history.bytesSentPerDay.length > 0 && (
-          <details className="text-sm text-slate-700">
-            <summary className="cursor-pointer font-medium">The numbers</summary>
-            <table className="mt-2 w-full text-left" aria-label="Bytes sent by day">
-              <thead className="text-xs text-slate-600">
-                <tr>
-                  <th scope="col">Day</th>
-                  <th scope="col" className="text-right">Runs</th>
-                  <th scope="col" className="text-right">Sent</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.bytesSentPerDay.map((day) => (
-                  <tr key={day.day}>
-                    <td>{day.day}</td>
-                    <td className="text-right">{formatCount(day.runs)}</td>
-                    <td className="text-right">{formatBytes(day.bytes)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </details>
+          <NumbersTable
+            label="Bytes sent by day"
+            columns={['Day', 'Runs', 'Sent']}
+            rows={history.bytesSentPerDay.map((day) => ({ key: day.day, cells: [day.day, formatCount(day.runs), formatBytes(day.bytes)] }))}
+          />
         )}
       </figure>
     </div>
