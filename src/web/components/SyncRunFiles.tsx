@@ -14,6 +14,12 @@ const SHOWN_AT_ONCE = 200;
 
 const ACTION_LABELS: Record<SyncRunEntry['action'], string> = { sent: 'Sent', deleted: 'Deleted', skipped: 'Skipped' };
 
+/** Why a run lists no file: it changed nothing, it did not finish, or its list was pruned. */
+function emptyListWords(run: SyncLog, unlistedTotal: number): string {
+  if (run.status !== 'success') return `Files are listed for runs that finished; this one stopped after sending ${formatCount(run.fileCount, 'file')}, and the next run sends the rest.`;
+  return unlistedTotal > 0 ? 'The list of this run is no longer kept (lists are kept 90 days).' : 'This run sent, deleted and skipped nothing.';
+}
+
 /** One run opened: what it sent, deleted and skipped, and the list to download. */
 export function SyncRunFiles({ run, onClose }: { run: SyncLog & { filesDeleted?: number }; onClose(): void }) {
   const entries = useLoad(() => syncApi.entries(run.id), { deps: [run.id] });
@@ -49,9 +55,7 @@ export function SyncRunFiles({ run, onClose }: { run: SyncLog & { filesDeleted?:
       >
         <ErrorNotice error={entries.error} />
         {entries.loading && !entries.data && <Spinner label="Loading the files…" />}
-        {entries.data && list.length === 0 && (
-          <p className="text-sm text-slate-600">{unlistedTotal > 0 ? 'The list of this run is no longer kept (lists are kept 90 days).' : 'This run sent, deleted and skipped nothing.'}</p>
-        )}
+        {entries.data && list.length === 0 && <p className="text-sm text-slate-600">{emptyListWords(run, unlistedTotal)}</p>}
         {list.length > 0 && (
           <Table
             caption={`Files of run ${run.id}`}
