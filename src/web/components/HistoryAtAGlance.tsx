@@ -156,19 +156,24 @@ function RoomCard({ history }: { history: AdminStatsHistory }) {
         {history.incoming.length === 0 ? (
           <p className="text-sm text-slate-600">No peer stores backups here.</p>
         ) : (
-          <ul className="space-y-3" aria-label="Stored for peers">
-            {history.incoming.map((source) => (
-              <li key={source.source} className="space-y-1">
-                <p className="flex justify-between gap-3 text-sm">
-                  <span className="font-medium text-slate-900">{source.source}</span>
-                  <span className="text-slate-700">
-                    {source.maxBytes === null ? `${formatBytes(source.bytesStored)} stored, no quota` : `${formatBytes(source.bytesStored)} of ${formatBytes(source.maxBytes)} quota`}
-                  </span>
-                </p>
-                {source.maxBytes !== null && <UsageBar used={source.bytesStored} of={source.maxBytes} label={`${source.source}: quota used`} />}
-              </li>
-            ))}
-          </ul>
+          <div className="space-y-2">
+            <h3 id="stored-for-peers" className="text-sm font-semibold text-slate-900">
+              Stored for peers
+            </h3>
+            <ul className="space-y-3" aria-labelledby="stored-for-peers">
+              {history.incoming.map((source) => (
+                <li key={source.source} className="space-y-1">
+                  <p className="flex justify-between gap-3 text-sm">
+                    <span className="font-medium text-slate-900">{source.source}</span>
+                    <span className="text-slate-700">
+                      {source.maxBytes === null ? `${formatBytes(source.bytesStored)} stored, no quota` : `${formatBytes(source.bytesStored)} of ${formatBytes(source.maxBytes)} quota`}
+                    </span>
+                  </p>
+                  {source.maxBytes !== null && <UsageBar used={source.bytesStored} of={source.maxBytes} label={`${source.source}: quota used`} />}
+                </li>
+              ))}
+            </ul>
+          </div>
         )}
       </div>
     </Card>
