@@ -27,6 +27,7 @@ export interface RunEntry {
   reason: string | null;
 }
 
+/** A run that changed nothing; the same words as the partial indexes sync_logs_quiet_days and sync_logs_changed (migration 13), so SQLite uses them. */
 const QUIET = `status = 'success' AND file_count = 0 AND files_deleted = 0 AND not_backed_up = 0`;
 
 /**
@@ -59,19 +60,32 @@ export class SyncHistoryRepo {
       conditions.push(`${column} = ?`);
       params.push(value);
     }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    // days are UTC (the first ten characters of the ISO start time), like the bytes-per-day chart
-    const lines = filter.foldQuiet
-      ? `SELECT id AS log_id, 1 AS folded FROM filtered WHERE NOT (${QUIET})
-         UNION ALL
-         SELECT MAX(id), COUNT(*) FROM filtered WHERE ${QUIET} GROUP BY substr(started_at, 1, 10), username, share_name, peer_name`
-      : 'SELECT id AS log_id, 1 AS folded FROM filtered';
-    const withLines = `WITH filtered AS (SELECT * FROM sync_logs ${where}), lines AS (${lines})`;
-    const total = (this.db.prepare(`${withLines} SELECT COUNT(*) AS count FROM lines`).get(...params) as { count: number }).count;
+    const where = conditions.map((condition) => `${condition} AND `).join('');
+    if (!filter.foldQuiet) {
+      const total = (this.db.prepare(`SELECT COUNT(*) AS count FROM sync_logs WHERE ${where} 1`).get(...params) as { count: number }).count;
+      const rows = this.db
+        .prepare(`SELECT ${SYNC_LOG_COLUMNS}, 1 AS foldedRuns FROM sync_logs WHERE ${where} 1 ORDER BY id DESC LIMIT ? OFFSET ?`)
+        .all(...params, filter.limit, filter.offset) as SyncLogPageRow[];
+      return { rows, total };
+    }
+    // days are UTC (the first ten characters of the ISO start time), like the bytes-per-day chart;
+    // the quiet runs come grouped from their partial index
+    const lines = `SELECT id AS log_id, 1 AS folded FROM sync_logs WHERE ${where} NOT (${QUIET})
+      UNION ALL
+      SELECT MAX(id), COUNT(*) FROM sync_logs WHERE ${where} ${QUIET} GROUP BY substr(started_at, 1, 10), username, share_name, peer_name`;
+    const linesParams = [...params, ...params];
+    // the lines are worked out once: the page of them carries the count of all
     const rows = this.db
-      .prepare(`${withLines} SELECT ${SYNC_LOG_COLUMNS}, lines.folded AS foldedRuns FROM lines JOIN sync_logs ON sync_logs.id = lines.log_id ORDER BY id DESC LIMIT ? OFFSET ?`)
-      .all(...params, filter.limit, filter.offset) as SyncLogPageRow[];
-    return { rows, total };
+      .prepare(
+        `WITH lines AS (${lines}),
+           page AS (SELECT log_id, folded, COUNT(*) OVER () AS total FROM lines ORDER BY log_id DESC LIMIT ? OFFSET ?)
+         SELECT ${SYNC_LOG_COLUMNS}, page.folded AS foldedRuns, page.total AS total
+         FROM page JOIN sync_logs ON sync_logs.id = page.log_id ORDER BY id DESC`,
+      )
+      .all(...linesParams, filter.limit, filter.offset) as (SyncLogPageRow & { total: number })[];
+    // a page past the end has no row to carry the count
+    const total = rows[0]?.total ?? (this.db.prepare(`WITH lines AS (${lines}) SELECT COUNT(*) AS count FROM lines`).get(...linesParams) as { count: number }).count;
+    return { rows: rows.map(({ total: _total, ...row }) => row), total };
   }
 
   /** What a finished run sent and deleted: the count of deletions, and the first RUN_ENTRIES_LISTED names of each. */

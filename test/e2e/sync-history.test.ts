@@ -136,10 +136,11 @@ describe('sync history, charts and dark mode in the browser', () => {
     await sizes.locator('canvas').waitFor();
     await sent.locator('canvas').waitFor();
     // Chart.js drew something: the canvas is no longer blank
-    const drawn = await sizes.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
-      const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
-      return [...pixels].some((value, index) => index % 4 === 3 && value > 0);
-    });
+    const drawn = await page.evaluate(`(() => {
+      const canvas = document.querySelector('figure[aria-labelledby="chart-share-sizes"] canvas');
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      return pixels.some((value, index) => index % 4 === 3 && value > 0);
+    })()`);
     assert.ok(drawn, 'the size chart has pixels');
     const today = new Date().toISOString().slice(0, 10);
     assert.match((await sizes.locator('canvas').getAttribute('aria-label')) ?? '', new RegExp(`alice/backup 13 bytes on ${today}; bob/backup 3 bytes on ${today}`));
@@ -195,16 +196,16 @@ describe('sync history, charts and dark mode in the browser', () => {
       await darkPage.getByRole('group', { name: 'Appearance' }).getByText(label, { exact: true }).click();
       assert.equal(await darkPage.getByRole('radio', { name: label }).isChecked(), true);
     };
-    const isDark = () => darkPage.evaluate(() => document.documentElement.classList.contains('dark'));
+    const isDark = () => darkPage.evaluate("document.documentElement.classList.contains('dark')");
     assert.equal(await isDark(), true, 'dark from the system setting');
-    assert.equal(await darkPage.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');
+    assert.equal(await darkPage.evaluate('getComputedStyle(document.documentElement).colorScheme'), 'dark');
     // readable: body text, secondary text and the primary button pass WCAG AA
     assert.ok((await textContrast(darkPage, 'main h1')) >= 4.5);
     assert.ok((await textContrast(darkPage, 'main header p')) >= 4.5);
 
     await choose('Light');
     assert.equal(await isDark(), false);
-    assert.equal(await darkPage.evaluate(() => localStorage.getItem('anemone-theme')), 'light');
+    assert.equal(await darkPage.evaluate("localStorage.getItem('anemone-theme')"), 'light');
     // applied before the first paint on the next load: the class is there before the app's code runs
     await darkPage.addInitScript(
       "document.addEventListener('DOMContentLoaded', () => { window.darkAtFirstParse = document.documentElement.classList.contains('dark'); })",
@@ -222,8 +223,8 @@ describe('sync history, charts and dark mode in the browser', () => {
     await choose('System');
     assert.equal(await isDark(), false, 'the system is light now');
     await darkPage.emulateMedia({ colorScheme: 'dark' });
-    await darkPage.waitForFunction(() => document.documentElement.classList.contains('dark'));
-    assert.equal(await darkPage.evaluate(() => localStorage.getItem('anemone-theme')), null);
+    await darkPage.waitForFunction("document.documentElement.classList.contains('dark')");
+    assert.equal(await darkPage.evaluate("localStorage.getItem('anemone-theme')"), null);
     assert.deepEqual(problems, []);
     await dark.close();
   });

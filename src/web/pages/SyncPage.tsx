@@ -105,7 +105,8 @@ export function SyncPage() {
         peer: filters.peer || undefined,
         fold: filters.foldQuiet ? 'quiet' : undefined,
       }),
-    { pollMs: 3000, deps: [filters, offset] },
+    // the first page follows new runs; an older page stays as it was read
+    { pollMs: offset === 0 ? 5000 : undefined, deps: [filters, offset] },
   );
   const filtered = filters.status !== '' || filters.user !== '' || filters.share !== '' || filters.peer !== '';
   const refresh = () => {
