@@ -13,6 +13,7 @@ import { loadOrCreateIdentity, type ServerIdentity } from './identity/identity.j
 import { type IncomingOptions, openIncomingServices } from './incoming/services.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ServerMetrics } from './monitoring/metrics.js';
+import { HistoryStats } from './monitoring/history-stats.js';
 import { type NotifierOptions, Notifier } from './notifications/notifier.js';
 import { PairStateStore } from './notifications/pair-state.js';
 import { NotificationSettingsStore } from './notifications/settings.js';
@@ -181,7 +182,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const recovery = createRecoveryServices({ repos, masterKeys, identity, setup: core.setup, peers, shares: core.shares, certsDir: config.certsDir, logger });
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
   const tokens = new ApiTokenService(repos);
-  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier } }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
+  const stats = new HistoryStats({ repos, incoming: incoming.admin, folders: { shares: config.sharesDir, incoming: config.incomingDir } });
+  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier }, stats }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,

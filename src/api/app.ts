@@ -42,6 +42,7 @@ import { scheduleRoutes } from './routes/schedule.js';
 import { serverRoutes } from './routes/server.js';
 import { setupRoutes } from './routes/setup.js';
 import { shareRoutes } from './routes/shares.js';
+import { statsRoutes } from './routes/stats.js';
 import { syncRoutes } from './routes/sync.js';
 import { syncSettingsRoutes } from './routes/sync-settings.js';
 import { syncV1Routes } from './routes/sync-v1.js';
@@ -51,6 +52,7 @@ import { webRoutes } from './routes/web.js';
 import { authenticateFrom } from './session.js';
 import type { AnemoneApp } from './types.js';
 import type { Config } from '../config/config.js';
+import type { HistoryStats } from '../monitoring/history-stats.js';
 import type { TrustProxy } from '../config/listeners.js';
 import { loadCertificatePair, type ServerIdentity } from '../identity/identity.js';
 
@@ -77,12 +79,14 @@ export interface ApiServices {
   metrics: ServerMetrics;
   /** Notifications by webhook and email: their settings and "Send a test". */
   notifications: { settings: NotificationSettingsStore; notifier: Pick<Notifier, 'sendTest'> };
+  /** History at a glance: share sizes and bytes sent per day, free space, what peers store here. */
+  stats: HistoryStats;
 }
 
 export interface ApiOptions {
   services: ApiServices;
   /** Read-only views the routes list directly (sync logs, shares). */
-  repos: Pick<Repositories, 'shares' | 'syncLogs' | 'users' | 'ping'>;
+  repos: Pick<Repositories, 'shares' | 'syncLogs' | 'syncHistory' | 'users' | 'ping'>;
   /**
    * What this listener serves: `all` (one port, as by default), `ui` (the UI
    * and its API, no peer protocol) or `peer` (/health and the peer protocol).
@@ -218,6 +222,7 @@ async function registerAccountAndSyncRoutes(app: AnemoneApp, options: ApiOptions
   await app.register(syncSettingsRoutes({ settings: services.incoming.settings, ...thisServer }));
   await app.register(notificationRoutes(services.notifications));
   await app.register(incomingRoutes({ admin: services.incoming.admin }));
+  await app.register(statsRoutes({ stats: services.stats }));
 }
 
 /** The UI's API, second half: the recovery kit, verification, restore. */

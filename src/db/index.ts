@@ -13,6 +13,8 @@ import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { SharesRepo } from './shares-repo.js';
 import { SyncLogsRepo } from './sync-logs-repo.js';
+import { SyncHistoryRepo } from './sync-history-repo.js';
+import { ShareStatsRepo } from './share-stats-repo.js';
 import { SyncStateRepo } from './sync-state-repo.js';
 import { UsersRepo } from './users-repo.js';
 
@@ -38,6 +40,10 @@ export type { ResumableUploadRow } from './resumable-uploads-repo.js';
 export { ResumableUploadsRepo };
 export type { ApiTokenRow } from './api-tokens-repo.js';
 export { ApiTokensRepo };
+export type { SyncLogFilter, SyncLogPageRow, RunEntry } from './sync-history-repo.js';
+export { SyncHistoryRepo, RUN_ENTRIES_LISTED } from './sync-history-repo.js';
+export type { ShareSizeSample, BytesSentOnDay } from './share-stats-repo.js';
+export { ShareStatsRepo, utcDay } from './share-stats-repo.js';
 
 export interface Repositories {
   settings: SettingsRepo;
@@ -47,6 +53,10 @@ export interface Repositories {
   fileHashes: FileHashesRepo;
   syncLogs: SyncLogsRepo;
   syncState: SyncStateRepo;
+  /** The sync log as history: pages, filters, folded quiet runs, and the files each run sent and deleted. */
+  syncHistory: SyncHistoryRepo;
+  /** Each share's size per day and bytes sent per day, for the overview's charts. */
+  shareStats: ShareStatsRepo;
   /** The source's copy of the manifest each peer holds of each share (cheap no-change syncs, deltas). */
   peerManifests: PeerManifestsRepo;
   peers: PeersRepo;
@@ -77,6 +87,8 @@ export function createRepositories(db: Database): Repositories {
     fileHashes: new FileHashesRepo(db),
     syncLogs: new SyncLogsRepo(db),
     syncState: new SyncStateRepo(db),
+    syncHistory: new SyncHistoryRepo(db),
+    shareStats: new ShareStatsRepo(db),
     peerManifests: new PeerManifestsRepo(db),
     peers: new PeersRepo(db),
     incoming: new IncomingRepo(db),

@@ -290,4 +290,33 @@ export const migrations: readonly string[] = [
     max_bytes          INTEGER
   );
   `,
+  // 13: sync history: the files each run sent and deleted (capped per run; the skipped ones stay in sync_log_files),
+  // the run's count of deletions, and one sample of each share's size per day for the overview's chart.
+  // Paths are the user's plaintext names: this table lives on the source server only, like the share itself.
+  `
+  ALTER TABLE sync_logs ADD COLUMN files_deleted INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE sync_run_entries (
+    log_id   INTEGER NOT NULL REFERENCES sync_logs(id) ON DELETE CASCADE,
+    action   TEXT NOT NULL CHECK (action IN ('sent', 'deleted')),
+    rel_path TEXT NOT NULL,
+    bytes    INTEGER
+  );
+  CREATE INDEX sync_run_entries_log ON sync_run_entries(log_id);
+  -- the sync log folds runs that changed nothing per day, share and peer (sync-history-repo.ts, QUIET there):
+  -- this index holds only those runs, already grouped, so a schedule of 96 runs a day stays cheap to fold
+  CREATE INDEX sync_logs_quiet_days ON sync_logs(substr(started_at, 1, 10), username, share_name, peer_name)
+    WHERE status = 'success' AND file_count = 0 AND files_deleted = 0 AND not_backed_up = 0;
+  -- and the other runs, each a line of its own: read without scanning the quiet ones
+  CREATE INDEX sync_logs_changed ON sync_logs(username, share_name, peer_name)
+    WHERE NOT (status = 'success' AND file_count = 0 AND files_deleted = 0 AND not_backed_up = 0);
+
+  CREATE TABLE share_size_samples (
+    share_id INTEGER NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+    day      TEXT NOT NULL,
+    files    INTEGER NOT NULL,
+    bytes    INTEGER NOT NULL,
+    PRIMARY KEY (share_id, day)
+  ) WITHOUT ROWID;
+  `,
 ];

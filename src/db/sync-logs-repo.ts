@@ -22,6 +22,8 @@ export interface SyncLogRow {
   notBackedUp: number;
   /** 1 for a run as started; 2 and up for the automatic retries of a failed scheduled run. */
   attempt: number;
+  /** Files this run deleted on the peer (their names: sync_run_entries). */
+  filesDeleted: number;
 }
 
 export interface NotBackedUpFile {
@@ -32,9 +34,9 @@ export interface NotBackedUpFile {
 /** Rows kept per run: enough to act on, bounded so a share of unreadable files cannot fill the database. */
 export const NOT_BACKED_UP_LISTED = 1000;
 
-const COLUMNS = `id, user_id AS userId, username, share_id AS shareId, share_name AS shareName, peer_id AS peerId,
+export const SYNC_LOG_COLUMNS = `id, user_id AS userId, username, share_id AS shareId, share_name AS shareName, peer_id AS peerId,
   peer_name AS peerName, started_at AS startedAt, finished_at AS finishedAt, status, file_count AS fileCount,
-  bytes_transferred AS bytesTransferred, error_code AS errorCode, error, hint, not_backed_up AS notBackedUp, attempt`;
+  bytes_transferred AS bytesTransferred, error_code AS errorCode, error, hint, not_backed_up AS notBackedUp, attempt, files_deleted AS filesDeleted`;
 
 /** One row per sync run of a share to a peer, written when it starts and completed when it ends. */
 export class SyncLogsRepo {
@@ -120,10 +122,10 @@ export class SyncLogsRepo {
   list(filter: { limit: number; status?: SyncStatus | undefined }): SyncLogRow[] {
     if (filter.status) {
       return this.db
-        .prepare(`SELECT ${COLUMNS} FROM sync_logs WHERE status = ? ORDER BY id DESC LIMIT ?`)
+        .prepare(`SELECT ${SYNC_LOG_COLUMNS} FROM sync_logs WHERE status = ? ORDER BY id DESC LIMIT ?`)
         .all(filter.status, filter.limit) as SyncLogRow[];
     }
-    return this.db.prepare(`SELECT ${COLUMNS} FROM sync_logs ORDER BY id DESC LIMIT ?`).all(filter.limit) as SyncLogRow[];
+    return this.db.prepare(`SELECT ${SYNC_LOG_COLUMNS} FROM sync_logs ORDER BY id DESC LIMIT ?`).all(filter.limit) as SyncLogRow[];
   }
 
   /**
@@ -134,7 +136,7 @@ export class SyncLogsRepo {
   unresolvedFailures(limit: number): SyncLogRow[] {
     return this.db
       .prepare(
-        `SELECT ${COLUMNS} FROM sync_logs f WHERE f.status = 'failure'
+        `SELECT ${SYNC_LOG_COLUMNS} FROM sync_logs f WHERE f.status = 'failure'
            AND NOT EXISTS (SELECT 1 FROM sync_logs s WHERE s.status = 'success' AND s.share_id = f.share_id AND s.peer_id IS f.peer_id AND s.id > f.id)
          ORDER BY f.id DESC LIMIT ?`,
       )
@@ -148,7 +150,7 @@ export class SyncLogsRepo {
   }
 
   findById(id: number): SyncLogRow | undefined {
-    return this.db.prepare(`SELECT ${COLUMNS} FROM sync_logs WHERE id = ?`).get(id) as SyncLogRow | undefined;
+    return this.db.prepare(`SELECT ${SYNC_LOG_COLUMNS} FROM sync_logs WHERE id = ?`).get(id) as SyncLogRow | undefined;
   }
 
   /** How many runs ended with each status (a run still running is not counted); the counts only grow. */

@@ -64,6 +64,10 @@ export interface ExecutePlanResult {
   bytesTransferred: number;
   /** Files left out while sending (changed, vanished, refused by the peer…), each with why. */
   skipped: { relPath: string; reason: string }[];
+  /** The files the peer acknowledged, with their plaintext size: the run's history (sync_run_entries). */
+  sent: { relPath: string; bytes: number }[];
+  /** The files deleted on the peer. */
+  deleted: readonly string[];
 }
 
 export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanResult> {
@@ -168,7 +172,8 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   for (let start = 0; start < storedToDelete.length; start += DELETE_CHUNK) {
     await session.deleteFiles(user, share, storedToDelete.slice(start, start + DELETE_CHUNK));
   }
-  return { filesUploaded: arrived.size, filesDeleted: plan.deletions.length, bytesTransferred, skipped };
+  const sent = Array.from(arrived, ([relPath, entry]) => ({ relPath, bytes: entry.size }));
+  return { filesUploaded: arrived.size, filesDeleted: plan.deletions.length, bytesTransferred, skipped, sent, deleted: plan.deletions };
 }
 
 async function sendLargeFile(

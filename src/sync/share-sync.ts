@@ -46,6 +46,12 @@ export interface ShareSyncResult {
   bytesTransferred: number;
   /** Files left out of this run (unreadable, changed, refused by the peer…), each with why; hidden files are not listed. */
   skipped: { relPath: string; reason: string }[];
+  /** The files the peer acknowledged, with their plaintext size. */
+  sent: { relPath: string; bytes: number }[];
+  /** The files deleted on the peer. */
+  deleted: readonly string[];
+  /** What the scan found in the share (files and plaintext bytes): the overview's size history; undefined when the share folder is missing. */
+  shareSize: { files: number; bytes: number } | undefined;
   generation: number;
 }
 
@@ -96,7 +102,13 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     resumable: input.resumable,
     testHooks: input.testHooks,
   });
-  return { ...done, skipped: [...scanned.skipped, ...done.skipped], generation: manifests.generation };
+  return { ...done, skipped: [...scanned.skipped, ...done.skipped], shareSize: scanned.shareMissing ? undefined : sizeOf(scanned.local), generation: manifests.generation };
+}
+
+function sizeOf(files: ReadonlyMap<string, LocalFileState>): { files: number; bytes: number } {
+  let bytes = 0;
+  for (const file of files.values()) bytes += file.size;
+  return { files: files.size, bytes };
 }
 
 interface ScannedShare {

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import { HELD_PLAN_CODES, HeldPlansStore } from './held-plans.js';
 import { loadKnownManifest, saveKnownManifest } from './known-manifest.js';
 import { DEFAULT_UPLOAD_RETRY, type RetryPolicy, type UploadRetry, resumeRecordsFor } from './resumable-upload.js';
+import { recordRunHistory } from './run-history.js';
 import { runShareSync } from './share-sync.js';
 import { isRetryable, type RetryOptions, SyncRetries } from './sync-retries.js';
 import { TransferRate } from './transfer-rate.js';
@@ -50,7 +51,7 @@ export class SyncService {
 
   constructor(
     private readonly deps: {
-      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'peerManifests' | 'fileHashes' | 'settings' | 'resumableUploads'>;
+      repos: Pick<Repositories, 'users' | 'shares' | 'syncLogs' | 'syncState' | 'peerManifests' | 'fileHashes' | 'settings' | 'resumableUploads' | 'syncHistory' | 'shareStats'>;
       masterKeys: MasterKeyStore;
       peers: PeerConnector;
       serverName: () => string;
@@ -363,6 +364,7 @@ export class SyncService {
         ...(result.skipped.length > 0 ? notBackedUpMessage(result.skipped) : {}),
       });
       if (result.skipped.length > 0) repos.syncLogs.recordNotBackedUp(progress.logId, result.skipped);
+      recordRunHistory(repos, { logId: progress.logId, shareId: share.id }, result, this.now());
       meterEnd('success');
       this.deps.onRunFinished?.({ ...about, status: 'success', finishedAt, retryPending: false });
       log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length }, 'sync finished');

@@ -6,6 +6,7 @@ import { displayPath } from '../../manifest/file-keys.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import type { SyncService } from '../../sync/sync-service.js';
 import type { RunningSync } from '../../sync/types.js';
+import { runEntriesCsv } from '../run-entries-csv.js';
 import { currentUser, requireAdmin, requireUser } from '../session.js';
 
 const startedSchema = z.object({ logId: z.number(), shareId: z.number(), peerId: z.number(), peerName: z.string() });
@@ -30,7 +31,23 @@ const logSchema = z.object({
   /** Files this run left out (unreadable, refused by the peer…); a success with some is not a plain success. */
   notBackedUp: z.number(),
   attempt: z.number().describe('1 for a run as started; 2, 3 and 4 for the automatic retries (1, 2 and 3 of 3) of a failed scheduled run'),
+  filesDeleted: z.number().describe('Files this run deleted on the peer'),
 });
+
+const pageRowSchema = logSchema.extend({
+  foldedRuns: z.number().describe('1 for a run; with fold=quiet, N > 1 when this row stands for N runs of that UTC day that changed nothing (it is the latest of them)'),
+});
+
+const runEntrySchema = z.object({
+  action: z.enum(['sent', 'deleted', 'skipped']),
+  /** The file's key, as downloads and restores address it. */
+  key: z.string(),
+  path: z.string(),
+  bytes: z.number().nullable().describe('Plaintext bytes of a file sent'),
+  reason: z.string().nullable().describe('Why a file was skipped'),
+});
+
+const logIdParams = z.object({ id: z.coerce.number().int().positive() });
 
 const notBackedUpSchema = z.object({
   /** The file's key, as downloads and restores address it. */
@@ -74,6 +91,7 @@ function logView(row: SyncLogRow): z.infer<typeof logSchema> {
     hint: row.hint,
     notBackedUp: row.notBackedUp,
     attempt: row.attempt,
+    filesDeleted: row.filesDeleted,
   };
 }
 
@@ -107,6 +125,16 @@ function cancelledRow(repos: Pick<Repositories, 'syncLogs'>, logId: number): z.i
   return logView(row);
 }
 
+function findLog(repos: Pick<Repositories, 'syncLogs'>, id: number): SyncLogRow {
+  const row = repos.syncLogs.findById(id);
+  if (!row) throw new AnemoneError('NOT_FOUND', { message: 'No such sync log', hint: 'Open the sync log again and pick the run from the list.' });
+  return row;
+}
+
+function runEntries(repos: Pick<Repositories, 'syncHistory'>, logId: number): z.infer<typeof runEntrySchema>[] {
+  return repos.syncHistory.entries(logId).map(({ action, relPath, bytes, reason }) => ({ action, key: relPath, path: displayPath(relPath), bytes, reason }));
+}
+
 /** Answers 202 when at least one run started, 409 when every one was refused. */
 function startedOrConflict(result: { started: z.infer<typeof startedSchema>[]; refused: z.infer<typeof refusedSchema>[] }) {
   if (result.started.length === 0 && result.refused.length > 0) {
@@ -115,7 +143,7 @@ function startedOrConflict(result: { started: z.infer<typeof startedSchema>[]; r
   return { started: result.started.map(({ logId, shareId, peerId, peerName }) => ({ logId, shareId, peerId, peerName })), refused: result.refused };
 }
 
-export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 'shares' | 'syncLogs'> }): FastifyPluginAsyncZod {
+export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 'shares' | 'syncLogs' | 'syncHistory'> }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post('/api/shares/:id/sync', { preHandler: requireUser, schema: { params: shareParams, response: { 202: startResponse } } }, async (request, reply) => {
       const share = ownShare(request, deps.repos, request.params.id);
@@ -197,13 +225,57 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
         schema: {
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(1000).default(100),
+            offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('Rows (lines, when folded) to skip, newest first'),
             status: z.enum(['running', 'success', 'failure', 'interrupted']).optional(),
+            user: z.string().min(1).max(200).optional().describe("The owner's username"),
+            share: z.string().min(1).max(200).optional().describe('The share name: backup'),
+            peer: z.string().min(1).max(200).optional().describe("The peer's name"),
+            fold: z.enum(['quiet']).optional().describe('quiet: successful runs that sent, deleted and skipped nothing become one row per UTC day, share and peer'),
           }),
-          response: { 200: z.object({ logs: z.array(logSchema) }) },
+          response: { 200: z.object({ logs: z.array(pageRowSchema), total: z.number().describe('Rows (lines, when folded) matching the filters'), offset: z.number(), limit: z.number() }) },
         },
       },
-      async (request) => ({ logs: deps.repos.syncLogs.list(request.query).map(logView) }),
+      async (request) => {
+        const { limit, offset, status, user, share, peer, fold } = request.query;
+        const page = deps.repos.syncHistory.page({ limit, offset, status, user, share, peer, foldQuiet: fold === 'quiet' });
+        return { logs: page.rows.map((row) => ({ ...logView(row), foldedRuns: row.foldedRuns })), total: page.total, offset, limit };
+      },
     );
+
+    app.get(
+      '/api/admin/sync/logs/:id/entries',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          params: logIdParams,
+          response: {
+            200: z.object({
+              entries: z.array(runEntrySchema),
+              // the lists are capped (RUN_ENTRIES_LISTED sent and deleted, NOT_BACKED_UP_LISTED skipped): what a run did beyond them
+              unlisted: z.object({ sent: z.number(), deleted: z.number(), skipped: z.number() }).describe('Files the run handled beyond the listed ones, or whose list was pruned'),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const row = findLog(deps.repos, request.params.id);
+        const entries = runEntries(deps.repos, row.id);
+        const listed = { sent: 0, deleted: 0, skipped: 0 };
+        for (const entry of entries) listed[entry.action] += 1;
+        // a failed run's sent files are not listed: its count is what reached the peer before it stopped
+        const sentTotal = row.status === 'success' ? row.fileCount : listed.sent;
+        return { entries, unlisted: { sent: sentTotal - listed.sent, deleted: row.filesDeleted - listed.deleted, skipped: row.notBackedUp - listed.skipped } };
+      },
+    );
+
+    // the same list as a download: a spreadsheet opens it (the JSON route above says how many are unlisted)
+    app.get('/api/admin/sync/logs/:id/entries.csv', { preHandler: requireAdmin, schema: { params: logIdParams } }, async (request, reply) => {
+      const row = findLog(deps.repos, request.params.id);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="sync-run-${row.id}.csv"`)
+        .send(runEntriesCsv(runEntries(deps.repos, row.id)));
+    });
 
     app.get(
       '/api/admin/sync/logs/:id',
@@ -218,8 +290,7 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
         },
       },
       async (request) => {
-        const row = deps.repos.syncLogs.findById(request.params.id);
-        if (!row) throw new AnemoneError('NOT_FOUND', { message: 'No such sync log' });
+        const row = findLog(deps.repos, request.params.id);
         const files = deps.repos.syncLogs.notBackedUpFiles(row.id).map((file) => ({ key: file.relPath, path: displayPath(file.relPath), reason: file.reason }));
         return { ...logView(row), notBackedUpFiles: files };
       },

@@ -6,6 +6,11 @@
 import { type DownloadedFile, requestFile, requestJson, withQuery } from './http';
 import type {
   ActivationResult,
+  AdminStatsHistory,
+  StatsHistory,
+  SyncLogPage,
+  SyncLogQuery,
+  SyncRunEntries,
   ApiToken,
   ApiTokenScope,
   CreatedApiToken,
@@ -110,8 +115,17 @@ export const syncApi = {
   logs: async (filter: { limit?: number; status?: SyncStatus | undefined } = {}) =>
     (await requestJson<{ logs: SyncLog[] }>('GET', withQuery('/api/admin/sync/logs', filter))).logs,
   log: (id: number) => requestJson<SyncLogDetail>('GET', `/api/admin/sync/logs/${id}`),
+  logPage: (query: SyncLogQuery) => requestJson<SyncLogPage>('GET', withQuery('/api/admin/sync/logs', { ...query })),
+  entries: (id: number) => requestJson<SyncRunEntries>('GET', `/api/admin/sync/logs/${id}/entries`),
+  /** A link the browser downloads itself (the session cookie goes with it). */
+  entriesCsvUrl: (id: number) => `/api/admin/sync/logs/${id}/entries.csv`,
   running: async () => (await requestJson<{ running: SyncProgress[] }>('GET', '/api/admin/sync/running')).running,
   cancel: (logId: number) => requestJson<SyncLog>('POST', `/api/admin/sync/running/${logId}/cancel`),
+};
+
+export const statsApi = {
+  adminHistory: (days: number) => requestJson<AdminStatsHistory>('GET', withQuery('/api/admin/stats/history', { days })),
+  myHistory: (days: number) => requestJson<StatsHistory>('GET', withQuery('/api/stats/history', { days })),
 };
 
 export const settingsApi = {

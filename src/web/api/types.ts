@@ -537,3 +537,53 @@ export interface FileVersion {
   at: string;
   size: number;
 }
+
+/** A line of the paged sync log: one run, or with fold=quiet the latest of `foldedRuns` runs of a day that changed nothing. */
+export interface SyncLogLine extends SyncLog {
+  filesDeleted: number;
+  foldedRuns: number;
+}
+
+export interface SyncLogPage {
+  logs: SyncLogLine[];
+  /** Lines matching the filters (folded lines count once). */
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export interface SyncLogQuery {
+  limit: number;
+  offset: number;
+  status?: SyncStatus | undefined;
+  user?: string | undefined;
+  share?: string | undefined;
+  peer?: string | undefined;
+  fold?: 'quiet' | undefined;
+}
+
+/** A file a run sent (with its plaintext size), deleted on the peer, or skipped (with why). */
+export interface SyncRunEntry {
+  action: 'sent' | 'deleted' | 'skipped';
+  key: string;
+  path: string;
+  bytes: number | null;
+  reason: string | null;
+}
+
+export interface SyncRunEntries {
+  entries: SyncRunEntry[];
+  /** Files beyond the listed ones (lists are capped per run, and pruned after 90 days). */
+  unlisted: { sent: number; deleted: number; skipped: number };
+}
+
+export interface StatsHistory {
+  since: string;
+  shares: { shareId: number; user: string; share: string; samples: { day: string; files: number; bytes: number }[] }[];
+  bytesSentPerDay: { day: string; bytes: number; runs: number }[];
+}
+
+export interface AdminStatsHistory extends StatsHistory {
+  disks: { folder: 'shares' | 'incoming'; freeBytes: number; totalBytes: number }[];
+  incoming: { source: string; bytesStored: number; maxBytes: number | null }[];
+}

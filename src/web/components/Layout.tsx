@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { Link, useRouter } from '../lib/router';
 import { useSession } from '../lib/session';
+import { ThemeSwitch } from './ThemeSwitch';
 
 interface NavItem {
   to: string;
@@ -84,6 +85,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <button type="button" onClick={() => void signOut()} className="w-full rounded-md px-3 py-2 text-left text-sm font-medium text-slate-700 hover:bg-slate-100">
         Sign out
       </button>
+      <ThemeSwitch />
     </div>
   );
 

@@ -8,8 +8,22 @@ import { SyncStatusBadge } from './StatusBadge';
 import { Table } from './Table';
 import { RelativeTime } from './Time';
 
+/** A log row; `foldedRuns` > 1 when it stands for that many runs of a day that changed nothing (fold=quiet). */
+export type LogRow = SyncLog & { foldedRuns?: number; filesDeleted?: number };
+
+const folded = (log: LogRow) => (log.foldedRuns ?? 1) > 1;
+
 /** Sync logs: who, where, when, how it ended, what it moved, and what went wrong with what to do. */
-export function SyncLogTable({ logs, onConfirmHeld }: { logs: SyncLog[]; onConfirmHeld?: (log: SyncLog) => void }) {
+export function SyncLogTable({
+  logs,
+  onConfirmHeld,
+  onOpenRun,
+}: {
+  logs: LogRow[];
+  onConfirmHeld?: (log: SyncLog) => void;
+  /** Shows the files a run sent, deleted and skipped. */
+  onOpenRun?: (log: LogRow) => void;
+}) {
   return (
     <Table
       caption="Sync logs"
@@ -30,17 +44,20 @@ export function SyncLogTable({ logs, onConfirmHeld }: { logs: SyncLog[]; onConfi
         },
         {
           label: 'Status',
-          cell: (log) => (
-            <span className="inline-flex items-center gap-1.5">
-              <SyncStatusBadge status={log.status} notBackedUp={log.notBackedUp} />
-              {/* the automatic retries of a failed scheduled run: which one this row is */}
-              {log.attempt > 1 && <span className="text-xs text-slate-600">retry {log.attempt - 1}</span>}
-            </span>
-          ),
+          cell: (log) =>
+            folded(log) ? (
+              <span className="text-slate-600">{`${formatCount(log.foldedRuns ?? 1, 'run')}, nothing changed`}</span>
+            ) : (
+              <span className="inline-flex items-center gap-1.5">
+                <SyncStatusBadge status={log.status} notBackedUp={log.notBackedUp} />
+                {/* the automatic retries of a failed scheduled run: which one this row is */}
+                {log.attempt > 1 && <span className="text-xs text-slate-600">retry {log.attempt - 1}</span>}
+              </span>
+            ),
         },
         { label: 'Files', align: 'right', cell: (log) => formatCount(log.fileCount) },
         { label: 'Sent', align: 'right', cell: (log) => formatBytes(log.bytesTransferred) },
-        { label: 'Took', align: 'right', cell: (log) => formatDuration(log.startedAt, log.finishedAt) },
+        { label: 'Took', align: 'right', cell: (log) => (folded(log) ? '—' : formatDuration(log.startedAt, log.finishedAt)) },
         {
           label: 'Error',
           cell: (log) =>
@@ -59,6 +76,21 @@ export function SyncLogTable({ logs, onConfirmHeld }: { logs: SyncLog[]; onConfi
               <span className="text-slate-500">—</span>
             ),
         },
+        ...(onOpenRun
+          ? [
+              {
+                label: 'Details',
+                bare: true,
+                align: 'right' as const,
+                cell: (log: LogRow) =>
+                  folded(log) || log.status === 'running' ? null : (
+                    <Button size="sm" variant="secondary" onClick={() => onOpenRun(log)} aria-label={`Files of the run of ${log.user}/${log.share} to ${log.peer}`}>
+                      Files
+                    </Button>
+                  ),
+              },
+            ]
+          : []),
       ]}
     />
   );

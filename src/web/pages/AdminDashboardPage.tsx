@@ -2,6 +2,7 @@ import { dashboardApi, syncApi } from '../api/client';
 import type { Dashboard } from '../api/types';
 import { Spinner } from '../components/Button';
 import { Card, EmptyState, PageHeader, Stat } from '../components/Card';
+import { AdminHistoryAtAGlance } from '../components/HistoryAtAGlance';
 import { ErrorNotice } from '../components/Notice';
 import { BackupVerdict } from '../components/BackupVerdict';
 import { Badge, PeerStatusBadge } from '../components/StatusBadge';
@@ -165,6 +166,7 @@ export function AdminDashboardPage() {
           </div>
           <SharesCard shares={data.shares} />
           <UserSizesCard users={data.users} />
+          <AdminHistoryAtAGlance />
         </div>
       )}
     </>

@@ -3,6 +3,7 @@ import { sharesApi } from '../api/client';
 import type { Share } from '../api/types';
 import { Button, Spinner } from '../components/Button';
 import { Card, PageHeader } from '../components/Card';
+import { MyHistoryAtAGlance } from '../components/HistoryAtAGlance';
 import { ChangePasswordCard } from '../components/ChangePasswordCard';
 import { EnterKeyCard } from '../components/EnterKeyCard';
 import { ErrorNotice } from '../components/Notice';
@@ -103,6 +104,7 @@ export function MyBackupPage() {
         {shares.data?.map((share) =>
           share.syncEnabled ? <SyncedShareCard key={share.id} share={share} onChanged={() => void shares.reload()} /> : <LocalShareCard key={share.id} share={share} />,
         )}
+        <MyHistoryAtAGlance />
         <ChangePasswordCard />
       </div>
     </>

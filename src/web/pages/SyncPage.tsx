@@ -1,15 +1,17 @@
 import { useState } from 'react';
-import { syncApi } from '../api/client';
+import { peersApi, syncApi, usersApi } from '../api/client';
 import type { ApiError } from '../api/http';
-import type { SyncLog, SyncStarted, SyncStatus } from '../api/types';
+import type { SyncLog, SyncStarted } from '../api/types';
 import { Button, Spinner } from '../components/Button';
 import { Card, EmptyState, PageHeader } from '../components/Card';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { SelectField } from '../components/Field';
 import { ErrorNotice, Notice } from '../components/Notice';
 import { RunningSyncList } from '../components/RunningSyncList';
 import { ScheduleForm } from '../components/ScheduleForm';
-import { SyncLogTable } from '../components/SyncLogTable';
+import { NO_FILTERS, SyncLogFilters, type SyncLogFilterValues } from '../components/SyncLogFilters';
+import { type LogRow, SyncLogTable } from '../components/SyncLogTable';
+import { Pager } from '../components/Pager';
+import { SyncRunFiles } from '../components/SyncRunFiles';
 import { heldGuardOf } from '../lib/held-plans';
 import { formatCount } from '../lib/format';
 import { asApiError, useLoad } from '../lib/hooks';
@@ -58,14 +60,6 @@ function ForceSyncCard({ onStarted }: { onStarted(): void }) {
   );
 }
 
-const STATUS_FILTERS: { value: '' | SyncStatus; label: string }[] = [
-  { value: '', label: 'All' },
-  { value: 'running', label: 'Running' },
-  { value: 'success', label: 'Success' },
-  { value: 'failure', label: 'Failed' },
-  { value: 'interrupted', label: 'Interrupted' },
-];
-
 /** Running a sync again with a guard's hold lifted (mass deletion, ransomware tripwire), once an administrator agrees. */
 function useConfirmHeld(onStarted: () => void) {
   const [log, setLog] = useState<SyncLog>();
@@ -89,12 +83,32 @@ function useConfirmHeld(onStarted: () => void) {
   return { log, ask: setLog, busy, error, confirm, cancel: () => (setLog(undefined), setError(undefined)) };
 }
 
+const LOG_PAGE_SIZE = 20;
+
 /** Synchronization: the schedule, Force Sync, the syncs running now, and the logs. */
 export function SyncPage() {
   const schedule = useLoad(syncApi.config);
-  const [status, setStatus] = useState<'' | SyncStatus>('');
+  const [filters, setFilters] = useState<SyncLogFilterValues>(NO_FILTERS);
+  const [offset, setOffset] = useState(0);
+  const [openRun, setOpenRun] = useState<LogRow>();
   const running = useLoad(syncApi.running, { pollMs: 1500 });
-  const logs = useLoad(() => syncApi.logs({ limit: 100, status: status || undefined }), { pollMs: 3000, deps: [status] });
+  const users = useLoad(usersApi.list);
+  const peers = useLoad(peersApi.list);
+  const logs = useLoad(
+    () =>
+      syncApi.logPage({
+        limit: LOG_PAGE_SIZE,
+        offset,
+        status: filters.status || undefined,
+        user: filters.user || undefined,
+        share: filters.share || undefined,
+        peer: filters.peer || undefined,
+        fold: filters.foldQuiet ? 'quiet' : undefined,
+      }),
+    // the first page follows new runs; an older page stays as it was read
+    { pollMs: offset === 0 ? 5000 : undefined, deps: [filters, offset] },
+  );
+  const filtered = filters.status !== '' || filters.user !== '' || filters.share !== '' || filters.peer !== '';
   const refresh = () => {
     void running.reload();
     void logs.reload();
@@ -120,26 +134,28 @@ export function SyncPage() {
             </Card>
           </div>
         </div>
-        <Card
-          title="Sync logs"
-          labelId="sync-logs"
-          description="The latest 100 runs, newest first."
-          actions={
-            <div className="w-40">
-              <SelectField label="Status" value={status} onChange={(event) => setStatus(event.target.value as '' | SyncStatus)}>
-                {STATUS_FILTERS.map((filter) => (
-                  <option key={filter.value} value={filter.value}>
-                    {filter.label}
-                  </option>
-                ))}
-              </SelectField>
-            </div>
-          }
-        >
-          <ErrorNotice error={logs.error} />
-          {logs.loading && !logs.data && <Spinner label="Loading logs…" />}
-          {logs.data?.length === 0 && <EmptyState>No sync has run{status ? ' with this status' : ''} yet.</EmptyState>}
-          {logs.data && logs.data.length > 0 && <SyncLogTable logs={logs.data} onConfirmHeld={held.ask} />}
+        {openRun && <SyncRunFiles run={openRun} onClose={() => setOpenRun(undefined)} />}
+        <Card title="Sync logs" labelId="sync-logs" description="Every run kept, newest first.">
+          <div className="space-y-4">
+            <SyncLogFilters
+              value={filters}
+              onChange={(next) => {
+                setFilters(next);
+                setOffset(0);
+              }}
+              users={users.data ?? []}
+              peers={peers.data ?? []}
+            />
+            <ErrorNotice error={logs.error} />
+            {logs.loading && !logs.data && <Spinner label="Loading logs…" />}
+            {logs.data?.total === 0 && <EmptyState>No sync has run{filtered ? ' with these filters' : ''} yet.</EmptyState>}
+            {logs.data && logs.data.logs.length > 0 && (
+              <>
+                <SyncLogTable logs={logs.data.logs} onConfirmHeld={held.ask} onOpenRun={setOpenRun} />
+                <Pager offset={logs.data.offset} shown={logs.data.logs.length} total={logs.data.total} pageSize={LOG_PAGE_SIZE} onOffset={setOffset} />
+              </>
+            )}
+          </div>
         </Card>
       </div>
       <ConfirmDialog
