@@ -9,7 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { FileStat, WebDAVClient } from 'webdav';
 import { basicAuthorization, davClient, rawDav } from '../helpers/dav-client.js';
-import { type ClusterServer, createUser, startNamedServer } from '../helpers/sync-cluster.js';
+import { independentDecrypt, independentManifest } from '../helpers/independent-decrypt.js';
+import { type ClusterServer, createUser, pairPeer, startNamedServer, storedFiles, syncAndWait } from '../helpers/sync-cluster.js';
 
 const ALICE = basicAuthorization('alice', 'alice password');
 
@@ -222,6 +223,34 @@ describe('WebDAV sign-in: HTTP Basic only, checked like the login', () => {
     assert.match(retryAfter ?? '', /^\d+$/);
     // carol's own, already verified, is not hashed again and not counted
     assert.equal((await rawDav(server.test, { method: 'PROPFIND', path: '/dav/', headers: { depth: '0', authorization: carol }, localAddress: '127.0.0.24' })).status, 207);
+  });
+});
+
+describe('WebDAV and the sync', () => {
+  let source: ClusterServer;
+  let peer: ClusterServer;
+
+  before(async () => {
+    [source, peer] = await Promise.all([startNamedServer('dav-source'), startNamedServer('dav-peer', { acceptPassword: 'password of the peer' })]);
+    await pairPeer(source, peer, 'password of the peer');
+  });
+  after(() => Promise.all([source.test.stop(), peer.test.stop()]));
+
+  it('sends a file uploaded over WebDAV to the peer with the next sync, and nothing of data/', async () => {
+    const alice = await createUser(source, 'alice');
+    const dav = davClient(source.test, 'alice', 'alice password');
+    const photo = randomBytes(300_000);
+    await dav.createDirectory('/backup/photos');
+    await dav.putFileContents('/backup/photos/cat.jpg', photo);
+    await dav.putFileContents('/data/not-synced.txt', 'stays here');
+    const logs = await syncAndWait(alice.client, source.admin, alice.backupShareId);
+    assert.deepEqual(logs.map((log) => [log.status, log.fileCount]), [['success', 1]]);
+    const stored = await storedFiles(path.join(peer.test.dataDir, 'incoming', 'dav-source', 'alice', 'backup'));
+    const context = { sourceServer: 'dav-source', user: 'alice', share: 'backup' };
+    assert.deepEqual(Object.keys(independentManifest(alice.key, context, stored).files), ['photos/cat.jpg']);
+    const ciphertext = stored.get('photos/cat.jpg.enc');
+    assert.ok(ciphertext);
+    assert.ok(independentDecrypt(alice.key, { ...context, relPath: 'photos/cat.jpg' }, ciphertext).equals(photo));
   });
 });
 
