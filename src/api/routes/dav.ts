@@ -87,6 +87,12 @@ export function davRoutes(deps: { signIns: BasicSignIns; servers: DavServers }):
       deps.servers.handle(user, request.raw, reply.raw);
     };
 
+    // Windows' WebDAV client asks the server's root what it speaks before it opens /dav/; no sign-in, nothing served
+    app.options('/', { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('dav', '1,2').header('ms-author-via', 'DAV').header('allow', 'OPTIONS, GET, HEAD');
+      return reply.status(200).send();
+    });
+
     const route = { method: DAV_METHODS, handler, exposeHeadRoute: false, config: { streamsBody: true }, schema: { hide: true } };
     app.route({ ...route, url: DAV_ROOT });
     app.route({ ...route, url: `${DAV_ROOT}/*` });

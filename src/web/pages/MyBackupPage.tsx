@@ -4,6 +4,7 @@ import { Button, Spinner } from '../components/Button';
 import { Card, PageHeader } from '../components/Card';
 import { ChangePasswordCard } from '../components/ChangePasswordCard';
 import { EnterKeyCard } from '../components/EnterKeyCard';
+import { FileAccessPanel } from '../components/FileAccessPanel';
 import { ErrorNotice } from '../components/Notice';
 import { ShareSyncPanel } from '../components/ShareSyncPanel';
 import { Badge } from '../components/StatusBadge';
@@ -101,6 +102,7 @@ export function MyBackupPage() {
         {shares.data?.map((share) =>
           share.syncEnabled ? <SyncedShareCard key={share.id} share={share} onChanged={() => void shares.reload()} /> : <LocalShareCard key={share.id} share={share} />,
         )}
+        <FileAccessPanel />
         <ChangePasswordCard />
       </div>
     </>
