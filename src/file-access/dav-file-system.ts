@@ -64,7 +64,7 @@ export class DavShareFileSystem extends webdav.FileSystem {
 
   protected override _openWriteStream(path: Path, ctx: webdav.OpenWriteStreamInfo, callback: Callback<Writable>): void {
     this.run(path, callback, async (segments) => {
-      const stream = await this.disk.openWrite(segments);
+      const stream = await this.disk.openWrite(segments, davError);
       // a client that goes away mid-upload leaves no temporary file behind
       const request = (ctx.context as Partial<webdav.HTTPRequestContext>).request;
       request?.once('close', () => {
@@ -117,9 +117,14 @@ export class DavShareFileSystem extends webdav.FileSystem {
     if (segmentsProblem(segments) !== undefined) return callback(writes ? webdav.Errors.Forbidden : webdav.Errors.ResourceNotFound);
     operation(segments).then(
       (result) => callback(undefined, result),
-      (error: unknown) => callback(error instanceof ShareDiskRefusal ? DAV_ERRORS[error.kind] : (error as Error)),
+      (error: unknown) => callback(davError(error as Error)),
     );
   }
+}
+
+/** The library's error for a refusal (it answers each with its status: 404, 409, 403, 507…); other errors as they are (500). */
+function davError(error: Error): Error {
+  return error instanceof ShareDiskRefusal ? DAV_ERRORS[error.kind] : error;
 }
 
 /** This file system is built from the user's folder on each start; the library's serialization (its autosave) is not used. */

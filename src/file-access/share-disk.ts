@@ -98,9 +98,10 @@ export class ShareDisk {
   /**
    * A stream that writes the file under a temporary name beside it and, once
    * ended, flushes it and renames it over `segments`; on failure or destroy
-   * the temporary file is removed. A full disk fails with 'disk-full'.
+   * the temporary file is removed. A full disk fails with 'disk-full'; the stream's own errors pass
+   * through `asStreamError` (the WebDAV adapter turns them into the library's errors).
    */
-  async openWrite(segments: ShareSegments): Promise<Writable> {
+  async openWrite(segments: ShareSegments, asStreamError: (error: Error) => Error = (error) => error): Promise<Writable> {
     const target = await this.writableTarget(segments);
     const temp = path.join(path.dirname(target), `${UPLOAD_TEMP_PREFIX}${randomBytes(9).toString('hex')}`);
     const fd = await new Promise<number>((resolve, reject) => open(temp, WRITE_FLAGS, 0o644, (error, opened) => (error ? reject(storageError(error, segments)) : resolve(opened))));
@@ -110,7 +111,7 @@ export class ShareDisk {
       await unlink(temp).catch(() => undefined);
       throw new ShareDiskRefusal('forbidden', `${segments.join('/')} moved while it was opened`);
     }
-    return atomicFileWriter(fd, temp, target, segments);
+    return atomicFileWriter(fd, temp, target, (error) => asStreamError(storageError(error, segments)));
   }
 
   /** An empty file at a new name (a lock taken before the upload: RFC 4918 §7.3). */
@@ -207,8 +208,8 @@ function descriptorPath(fd: number): Promise<string | undefined> {
   return new Promise((resolve) => readlink(`/proc/self/fd/${fd}`, (error, named) => resolve(error ? undefined : named)));
 }
 
-/** Writes to the open temporary file; on finish fsyncs, closes and renames it over `target`. */
-function atomicFileWriter(fd: number, temp: string, target: string, segments: ShareSegments): Writable {
+/** Writes to the open temporary file; on finish fsyncs, closes and renames it over `target`. Its errors pass through `failure`. */
+function atomicFileWriter(fd: number, temp: string, target: string, failure: (error: NodeJS.ErrnoException) => Error): Writable {
   const file = createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
   // reported through each write's callback instead
   file.on('error', () => undefined);
@@ -223,18 +224,18 @@ function atomicFileWriter(fd: number, temp: string, target: string, segments: Sh
   return new Writable({
     highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _encoding, done) {
-      file.write(chunk, (error) => done(error ? storageError(error, segments) : undefined));
+      file.write(chunk, (error) => done(error ? failure(error) : undefined));
     },
     final(done) {
       file.end(() => {
         fsync(fd, (syncError) => {
-          if (syncError) return void discard().then(() => done(storageError(syncError, segments)));
+          if (syncError) return void discard().then(() => done(failure(syncError)));
           settled = true;
           close(fd, (closeError) => {
-            if (closeError) return void unlink(temp).catch(() => undefined).then(() => done(storageError(closeError, segments)));
+            if (closeError) return void unlink(temp).catch(() => undefined).then(() => done(failure(closeError)));
             rename(temp, target).then(
               () => done(),
-              (error: NodeJS.ErrnoException) => void unlink(temp).catch(() => undefined).then(() => done(storageError(error, segments))),
+              (error: NodeJS.ErrnoException) => void unlink(temp).catch(() => undefined).then(() => done(failure(error))),
             );
           });
         });

@@ -132,6 +132,16 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
     assert.equal(await readFile(path.join(bobShares, 'backup', 'secret.txt'), 'utf8'), 'bob only');
   });
 
+  it('answers Windows\' probe of the root, and refuses what it would have to hold whole: Depth infinity, a large XML body', async () => {
+    const probe = await rawDav(server.test, { method: 'OPTIONS', path: '/' });
+    assert.equal(probe.status, 200);
+    assert.equal(probe.headers.dav, '1,2');
+    const deep = await rawDav(server.test, { method: 'PROPFIND', path: '/dav/', headers: { authorization: ALICE, depth: 'infinity' } });
+    assert.equal(deep.status, 403);
+    const large = await rawDav(server.test, { method: 'PROPFIND', path: '/dav/', headers: { authorization: ALICE, depth: '1', 'content-length': String(2 * 1024 * 1024) } });
+    assert.equal(large.status, 413);
+  });
+
   it('leaves nothing behind when an upload is cut half way', async () => {
     const url = new URL(server.test.url);
     await new Promise<void>((resolve) => {
@@ -251,6 +261,44 @@ describe('WebDAV and the sync', () => {
     const ciphertext = stored.get('photos/cat.jpg.enc');
     assert.ok(ciphertext);
     assert.ok(independentDecrypt(alice.key, { ...context, relPath: 'photos/cat.jpg' }, ciphertext).equals(photo));
+  });
+});
+
+describe('WebDAV on a full disk', () => {
+  let server: ClusterServer;
+  let dataShare: string;
+  let mounted = false;
+
+  before(async () => {
+    server = await startNamedServer('dav-full');
+    await createUser(server, 'alice');
+    dataShare = path.join(server.test.dataDir, 'shares', 'alice', 'data');
+    // a real small disk: a 1 MiB tmpfs over alice's data share (needs root and mount(2), as on the project's CI machine)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dataShare], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  after(async () => {
+    if (mounted) execFileSync('umount', [dataShare]);
+    await server.test.stop();
+  });
+
+  it('answers 507 when an upload does not fit, keeps the file that was there, and leaves no partial file', async (t) => {
+    if (!mounted) return t.skip('mounting a small tmpfs needs root');
+    const alice = davClient(server.test, 'alice', 'alice password');
+    await alice.putFileContents('/data/kept.txt', 'the version before');
+    const tooBig = await rawDav(server.test, {
+      method: 'PUT',
+      path: '/dav/data/kept.txt',
+      headers: { authorization: ALICE },
+      body: randomBytes(3 * 1024 * 1024),
+    }).catch((error: unknown) => ({ status: -1, error }));
+    assert.equal(tooBig.status, 507);
+    assert.equal(await readFile(path.join(dataShare, 'kept.txt'), 'utf8'), 'the version before');
+    assert.deepEqual(await readdir(dataShare), ['kept.txt']);
   });
 });
 
