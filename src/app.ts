@@ -181,7 +181,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const recovery = createRecoveryServices({ repos, masterKeys, identity, setup: core.setup, peers, shares: core.shares, certsDir: config.certsDir, logger });
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
   const tokens = new ApiTokenService(repos);
-  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier }, fileAccess: createFileAccess(repos, core) }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
+  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier }, fileAccess: createFileAccess(repos, core, logger) }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,
@@ -224,9 +224,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 }
 
 /** WebDAV at /dav/: Basic sign-ins checked like the login's (and remembered a few minutes), one WebDAV server per user on their folder. */
-function createFileAccess(repos: Repositories, core: { sessions: SessionService; shares: ShareService }): ApiServices['fileAccess'] {
+function createFileAccess(repos: Repositories, core: { sessions: SessionService; shares: ShareService }, logger: Logger): ApiServices['fileAccess'] {
   return {
     signIns: new BasicSignIns(repos, (username, password) => core.sessions.verifyCredentials(username, password)),
-    servers: new DavServers((username) => core.shares.userFolder(username)),
+    servers: new DavServers(
+      (username) => core.shares.userFolder(username),
+      ({ user, error }) => logger.error({ err: error, user }, 'WebDAV: a file operation failed'),
+    ),
   };
 }

@@ -28,7 +28,11 @@ export class DavShareFileSystem extends webdav.FileSystem {
   private readonly disk: ShareDisk;
   private readonly locks = new DavLocks();
 
-  constructor(userFolder: string) {
+  /** `onUnexpected`: an error that is no refusal (EACCES, EIO…); the client gets 500, the log gets the error. */
+  constructor(
+    userFolder: string,
+    private readonly onUnexpected: (error: Error) => void,
+  ) {
     super(NOT_SERIALIZED);
     this.doNotSerialize();
     this.disk = new ShareDisk(userFolder);
@@ -64,7 +68,7 @@ export class DavShareFileSystem extends webdav.FileSystem {
 
   protected override _openWriteStream(path: Path, ctx: webdav.OpenWriteStreamInfo, callback: Callback<Writable>): void {
     this.run(path, callback, async (segments) => {
-      const stream = await this.disk.openWrite(segments, davError);
+      const stream = await this.disk.openWrite(segments, (error) => this.davError(error));
       // a client that goes away mid-upload leaves no temporary file behind
       const request = (ctx.context as Partial<webdav.HTTPRequestContext>).request;
       request?.once('close', () => {
@@ -108,6 +112,13 @@ export class DavShareFileSystem extends webdav.FileSystem {
     callback(undefined, UNKEPT_PROPERTIES);
   }
 
+  /** The library's error for a refusal (it answers each with its status: 404, 409, 403, 507…); any other error is logged and answered 500. */
+  private davError(error: Error): Error {
+    if (error instanceof ShareDiskRefusal) return DAV_ERRORS[error.kind];
+    this.onUnexpected(error);
+    return error;
+  }
+
   /**
    * Checks the path's names, runs `operation`, and answers the library with its result or the matching
    * WebDAV error. A name that cannot be in the shares is not found when read, forbidden when written.
@@ -117,14 +128,9 @@ export class DavShareFileSystem extends webdav.FileSystem {
     if (segmentsProblem(segments) !== undefined) return callback(writes ? webdav.Errors.Forbidden : webdav.Errors.ResourceNotFound);
     operation(segments).then(
       (result) => callback(undefined, result),
-      (error: unknown) => callback(davError(error as Error)),
+      (error: unknown) => callback(this.davError(error as Error)),
     );
   }
-}
-
-/** The library's error for a refusal (it answers each with its status: 404, 409, 403, 507…); other errors as they are (500). */
-function davError(error: Error): Error {
-  return error instanceof ShareDiskRefusal ? DAV_ERRORS[error.kind] : error;
 }
 
 /** This file system is built from the user's folder on each start; the library's serialization (its autosave) is not used. */

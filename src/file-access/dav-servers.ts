@@ -30,7 +30,11 @@ const REFUSED_HEADER_PREFIX = 'access-control-';
 export class DavServers {
   private readonly servers = new Map<number, { username: string; server: webdav.WebDAVServer }>();
 
-  constructor(private readonly userFolder: (username: string) => string) {}
+  constructor(
+    private readonly userFolder: (username: string) => string,
+    /** Logs a file system error that is no refusal (the client gets 500); never given a password. */
+    private readonly logFailure: (details: { user: string; error: Error }) => void,
+  ) {}
 
   /** Answers one request of `user`; `request.url` still starts with /dav. */
   handle(user: { id: number; username: string }, request: IncomingMessage, response: ServerResponse): void {
@@ -43,7 +47,14 @@ export class DavServers {
     if (request.method !== 'LOCK') delete request.headers.if;
     // the library expects the URL below its mount point, as a mounted router does
     request.url = (request.url ?? '').slice(DAV_ROOT.length) || '/';
-    server.executeRequest(request, response, DAV_ROOT);
+    try {
+      server.executeRequest(request, response, DAV_ROOT);
+    } catch (error) {
+      // the library decodes the path as it starts, and throws on a malformed escape (`%E0%A4%A`): a bad request, not a hang
+      if (!(error instanceof URIError)) throw error;
+      response.statusCode = 400;
+      response.end();
+    }
   }
 
   private serverFor(user: { id: number; username: string }): webdav.WebDAVServer {
@@ -51,7 +62,7 @@ export class DavServers {
     if (kept?.username === user.username) return kept.server;
     const davUser: webdav.IUser = { uid: String(user.id), username: user.username, isAdministrator: false, isDefaultUser: false };
     const server = new webdav.WebDAVServer({
-      rootFileSystem: new DavShareFileSystem(this.userFolder(user.username)),
+      rootFileSystem: new DavShareFileSystem(this.userFolder(user.username), (error) => this.logFailure({ user: user.username, error })),
       httpAuthentication: {
         askForAuthentication: () => ({}),
         getUser: (_ctx, callback) => callback(undefined as unknown as Error, davUser),

@@ -98,6 +98,7 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
       assert.notEqual(response.status, 200, trick);
       assert.doesNotMatch(response.body, /bob only/, trick);
     }
+    assert.equal((await rawDav(server.test, { method: 'GET', path: '/dav/backup/%E0%A4%A', headers: { authorization: ALICE } })).status, 400);
     const listed = await rawDav(server.test, { method: 'PROPFIND', path: '/dav/../', headers: { authorization: ALICE, depth: '1' } });
     assert.doesNotMatch(listed.body, /bob/);
     // a MOVE or COPY may not name a target outside alice's own /dav/
@@ -106,6 +107,8 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
       const copied = await rawDav(server.test, { method: 'COPY', path: '/dav/backup/mine.txt', headers: { authorization: ALICE, destination } });
       assert.ok(copied.status >= 400, `${destination}: ${copied.status}`);
     }
+    const malformed = await rawDav(server.test, { method: 'MOVE', path: '/dav/backup/mine.txt', headers: { authorization: ALICE, destination: '/dav/backup/%E0%A4%A' } });
+    assert.equal(malformed.status, 400);
     assert.deepEqual(await readdir(path.join(bobShares, 'backup')), ['secret.txt']);
   });
 

@@ -124,4 +124,10 @@ function refuseForeignDestination(request: FastifyRequest): void {
   if (!pathname.startsWith(`${DAV_ROOT}/`)) {
     throw new AnemoneError('VALIDATION_FAILED', { message: `The Destination ${String(destination).slice(0, 200)} is not under ${DAV_ROOT}/ on this server` });
   }
+  // the library decodes it deep in a callback, where a malformed escape would be thrown past every handler
+  try {
+    decodeURIComponent(pathname);
+  } catch {
+    throw new AnemoneError('VALIDATION_FAILED', { message: `The Destination ${String(destination).slice(0, 200)} is not a valid address (a malformed % escape)` });
+  }
 }
