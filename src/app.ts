@@ -1,10 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { ApiTokenService } from './accounts/api-tokens.js';
 import { MasterKeyStore } from './accounts/master-key.js';
+import { BasicSignIns } from './accounts/basic-sign-ins.js';
 import { SessionService } from './accounts/session-service.js';
+import { DavServers } from './file-access/dav-servers.js';
 import { SetupService } from './accounts/setup-service.js';
 import { UserService } from './accounts/user-service.js';
-import { buildListeners } from './api/app.js';
+import { type ApiServices, buildListeners } from './api/app.js';
 import type { AnemoneApp } from './api/types.js';
 import type { ConnectionBounds } from './api/connection-bounds.js';
 import type { Config } from './config/config.js';
@@ -183,7 +185,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
   const tokens = new ApiTokenService(repos);
   const stats = new HistoryStats({ repos, incoming: incoming.admin, folders: { shares: config.sharesDir, incoming: config.incomingDir } });
-  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier }, stats }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
+  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier }, stats, fileAccess: createFileAccess(repos, core, logger) }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,
@@ -225,3 +227,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   };
 }
 
+/** WebDAV at /dav/: Basic sign-ins checked like the login's (and remembered a few minutes), one WebDAV server per user on their folder. */
+function createFileAccess(repos: Repositories, core: { sessions: SessionService; shares: ShareService }, logger: Logger): ApiServices['fileAccess'] {
+  return {
+    signIns: new BasicSignIns(repos, (username, password) => core.sessions.verifyCredentials(username, password)),
+    servers: new DavServers(
+      (username) => core.shares.userFolder(username),
+      ({ user, error }) => logger.error({ err: error, user }, 'WebDAV: a file operation failed'),
+    ),
+  };
+}

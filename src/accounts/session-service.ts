@@ -16,12 +16,18 @@ export class SessionService {
   ) {}
 
   async login(input: { username: string; password: string; remember: boolean }): Promise<{ token: string; user: UserRow; expiresAt: Date }> {
-    const user = this.repos.users.findByUsername(input.username);
-    const storedHash = user?.passwordHash ?? (await this.decoy());
-    const passwordMatches = await verifyPassword(input.password, storedHash);
-    if (!user || !user.passwordHash || !passwordMatches) throw new AnemoneError('BAD_CREDENTIALS');
-    if (!passwordHashIsCurrent(user.passwordHash)) await this.rewriteHash(user.id, user.passwordHash, input.password);
+    const user = await this.verifyCredentials(input.username, input.password);
     return { ...this.startSession(user.id, input.remember), user };
+  }
+
+  /** The active user with this username and password (one password hash: slow), or BAD_CREDENTIALS; starts no session. */
+  async verifyCredentials(username: string, password: string): Promise<UserRow> {
+    const user = this.repos.users.findByUsername(username);
+    const storedHash = user?.passwordHash ?? (await this.decoy());
+    const passwordMatches = await verifyPassword(password, storedHash);
+    if (!user || !user.passwordHash || !passwordMatches) throw new AnemoneError('BAD_CREDENTIALS');
+    if (!passwordHashIsCurrent(user.passwordHash)) await this.rewriteHash(user.id, user.passwordHash, password);
+    return user;
   }
 
   /** A new session for a user already verified (a login, or the administrator just made by setup). */

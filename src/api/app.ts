@@ -25,6 +25,9 @@ import { registerErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { addDavMethods, davRoutes } from './routes/dav.js';
+import type { BasicSignIns } from '../accounts/basic-sign-ins.js';
+import type { DavServers } from '../file-access/dav-servers.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notification-settings.js';
@@ -81,6 +84,8 @@ export interface ApiServices {
   notifications: { settings: NotificationSettingsStore; notifier: Pick<Notifier, 'sendTest'> };
   /** History at a glance: share sizes and bytes sent per day, free space, what peers store here. */
   stats: HistoryStats;
+  /** WebDAV at /dav/: the users' Basic sign-ins and their WebDAV servers. */
+  fileAccess: { signIns: BasicSignIns; servers: DavServers };
 }
 
 export interface ApiOptions {
@@ -114,6 +119,7 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   const servesPeers = role !== 'ui';
   const servesUi = role !== 'peer';
   const app = createFastify(options, servesPeers);
+  if (servesUi) addDavMethods(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
@@ -129,6 +135,7 @@ export async function buildApi(options: ApiOptions): Promise<AnemoneApp> {
   if (servesUi) await registerAccountAndSyncRoutes(app, options);
   if (servesPeers) await app.register(syncV1Routes({ incoming: options.services.incoming }));
   if (servesUi) await registerRecoveryAndRestoreRoutes(app, options);
+  if (servesUi) await app.register(davRoutes(options.services.fileAccess));
   // last: the UI's catch-all for page paths; /api and /health keep their own routes and 404s
   if (servesUi) await app.register(webRoutes());
   return app;

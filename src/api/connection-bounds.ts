@@ -4,6 +4,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** This route's own deadline for its body, when the web default does not fit (a recovery kit on a slow link). */
     bodyTimeoutMs?: number;
+    /** This route streams its body for as long as it moves (a WebDAV upload): only the idle bound applies, as for the peer protocol. */
+    streamsBody?: boolean;
   }
 }
 
@@ -57,7 +59,7 @@ function bodyPending(request: FastifyRequest): boolean {
 /** onRequest: a web API body that has not all arrived after `timeoutMs` (or the route's own) is cut (the connection closed). */
 export function webBodyDeadline(timeoutMs: number) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (isPeerProtocol(request.url) || !bodyPending(request)) return;
+    if (isPeerProtocol(request.url) || request.routeOptions.config?.streamsBody === true || !bodyPending(request)) return;
     const deadline = request.routeOptions.config?.bodyTimeoutMs ?? timeoutMs;
     const timer = setTimeout(() => {
       request.log.warn({ url: request.url, ip: request.ip }, 'request body too slow: connection closed');

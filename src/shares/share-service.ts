@@ -35,7 +35,12 @@ export class ShareService {
   }
 
   sharePath(username: string, shareName: string): string {
-    return path.join(this.sharesDir, username, shareName);
+    return path.join(this.userFolder(username), shareName);
+  }
+
+  /** The folder holding a user's shares (WebDAV shows it as their root). */
+  userFolder(username: string): string {
+    return path.join(this.sharesDir, username);
   }
 
   async listForUser(userId: number): Promise<ShareSummary[]> {

@@ -127,6 +127,10 @@ describe('first setup, accounts and settings in the browser', () => {
     await bob.getByRole('button', { name: 'Continue to my backup' }).click();
     await bob.getByRole('heading', { name: 'My backup' }).waitFor();
     await bob.getByRole('heading', { name: 'backup', exact: true }).waitFor();
+    // where the files are: this server's own WebDAV address, ready to copy
+    const fileAccess = bob.getByRole('region', { name: 'Reach your files' });
+    assert.equal(await fileAccess.locator('code').first().textContent(), new URL('/dav/', server.url).toString());
+    await fileAccess.getByRole('button', { name: 'Copy address' }).waitFor();
     await screenshotBoth(bob, '07-my-backup-new-user');
 
     // a user is no administrator: no admin menu, and the admin pages say so

@@ -24,7 +24,7 @@ const LOGIN_BODY_LIMIT = 8 * 1024;
 type Limiter = (request: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }>;
 
 /** A pre-handler answering 429 with Retry-After once `limiter` says the key is over its limit. */
-function refuseOverLimit(limiter: Limiter, message: (retryAfterSeconds: number) => string) {
+export function refuseOverLimit(limiter: Limiter, message: (retryAfterSeconds: number) => string) {
   return async (request: FastifyRequest): Promise<void> => {
     const limit = await limiter(request);
     if (!limit.isAllowed && limit.isExceeded) {

@@ -6,6 +6,7 @@ import { Card, PageHeader } from '../components/Card';
 import { MyHistoryAtAGlance } from '../components/HistoryAtAGlance';
 import { ChangePasswordCard } from '../components/ChangePasswordCard';
 import { EnterKeyCard } from '../components/EnterKeyCard';
+import { FileAccessPanel } from '../components/FileAccessPanel';
 import { ErrorNotice } from '../components/Notice';
 import { ShareSyncPanel } from '../components/ShareSyncPanel';
 import { Badge } from '../components/StatusBadge';
@@ -104,6 +105,7 @@ export function MyBackupPage() {
         {shares.data?.map((share) =>
           share.syncEnabled ? <SyncedShareCard key={share.id} share={share} onChanged={() => void shares.reload()} /> : <LocalShareCard key={share.id} share={share} />,
         )}
+        <FileAccessPanel />
         <MyHistoryAtAGlance />
         <ChangePasswordCard />
       </div>
