@@ -5,7 +5,7 @@ import { formatBytes, formatCount } from '../lib/format';
 import { Button, buttonClass } from './Button';
 import { RelativeTime } from './Time';
 
-function FolderIcon() {
+export function FolderIcon() {
   return (
     <svg viewBox="0 0 20 20" className="size-5 shrink-0 text-amber-500" fill="currentColor" aria-hidden="true">
       <path d="M2 5.5A1.5 1.5 0 0 1 3.5 4h4l1.5 2h7.5A1.5 1.5 0 0 1 18 7.5v7a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 2 14.5v-9Z" />
@@ -13,7 +13,7 @@ function FolderIcon() {
   );
 }
 
-function FileIcon() {
+export function FileIcon() {
   return (
     <svg viewBox="0 0 20 20" className="size-5 shrink-0 text-slate-500" fill="none" stroke="currentColor" strokeWidth="1.5" aria-hidden="true">
       <path d="M5 2.75h6.5L15.25 6.5v10.75H5z" />
