@@ -37,6 +37,9 @@ export interface StagedUploadsOptions {
   sweepMs?: number | undefined;
 }
 
+/** `<owner's user id>-<32 hex>`, as namingFunction makes them; nothing else is an upload id. */
+const UPLOAD_ID = /^[1-9][0-9]{0,15}-[0-9a-f]{32}$/;
+
 const DEFAULTS = { maxUploadBytes: 64 * 1024 ** 3, reserveBytes: 256 * 1024 ** 2, expiryMs: 7 * 24 * 3600_000, sweepMs: 24 * 3600_000 };
 
 /** What a browser says about an upload when it starts it (tus Upload-Metadata). */
@@ -61,7 +64,8 @@ function refusal(error: AnemoneError): TusRefusal {
 export class StagedUploads {
   private readonly tus: TusServer;
   private readonly store: FileStore;
-  private readonly owners = new WeakMap<IncomingMessage, UploadOwner>();
+  /** Who sent each request the API handed over, and which upload its route named (none for a POST). */
+  private readonly handedOver = new WeakMap<IncomingMessage, { owner: UploadOwner; uploadId: string | undefined }>();
   private readonly options: typeof DEFAULTS;
   private sweepTimer: NodeJS.Timeout | undefined;
 
@@ -89,20 +93,27 @@ export class StagedUploads {
       allowedOrigins: () => false,
       maxSize: this.options.maxUploadBytes,
       namingFunction: (request) => `${this.ownerOf(request).id}-${randomBytes(16).toString('hex')}`,
+      // the id the API checked (ownsUpload), never one tus would read from the URL's end: a query string could name another
+      getFileIdFromRequest: (request) => this.requestOf(request).uploadId,
       onUploadCreate: (request, upload) => this.accept(this.ownerOf(request), upload),
       onUploadFinish: (request, upload) => this.finish(this.ownerOf(request), upload),
       onResponseError: (_request, error) => this.describe(error),
     });
   }
 
-  /** Whether the upload `id` (from its URL) was started by `owner`. */
+  /** Whether `id` (from an upload's URL) is an upload id that `owner` started. */
   ownsUpload(owner: UploadOwner, id: string): boolean {
-    return id.startsWith(`${owner.id}-`);
+    return UPLOAD_ID.test(id) && id.startsWith(`${owner.id}-`);
   }
 
-  /** Hands one tus request of `owner` to the tus server, which answers it on `response`. */
-  async handle(owner: UploadOwner, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    this.owners.set(request, owner);
+  /**
+   * Hands one tus request of `owner` to the tus server, which answers it on
+   * `response`; `uploadId` is the upload its URL names, already checked with
+   * ownsUpload (undefined for a POST, which starts one).
+   */
+  async handle(owner: UploadOwner, uploadId: string | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (uploadId !== undefined && !this.ownsUpload(owner, uploadId)) throw new AnemoneError('UPLOAD_NOT_FOUND');
+    this.handedOver.set(request, { owner, uploadId });
     await this.tus.handle(request, response);
   }
 
@@ -129,12 +140,17 @@ export class StagedUploads {
     }
   }
 
-  /** The signed-in user the API handed this request over for (handle). */
-  private ownerOf(request: unknown): UploadOwner {
+  /** What the API handed this request over with (handle). */
+  private requestOf(request: unknown): { owner: UploadOwner; uploadId: string | undefined } {
     const raw = (request as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
-    const owner = raw ? this.owners.get(raw) : undefined;
-    if (!owner) throw refusal(new AnemoneError('NOT_AUTHENTICATED'));
-    return owner;
+    const handed = raw ? this.handedOver.get(raw) : undefined;
+    if (!handed) throw refusal(new AnemoneError('NOT_AUTHENTICATED'));
+    return handed;
+  }
+
+  /** The signed-in user the API handed this request over for. */
+  private ownerOf(request: unknown): UploadOwner {
+    return this.requestOf(request).owner;
   }
 
   /** A new upload: its share is the user's, its path acceptable, its size known and within the disk's room. */

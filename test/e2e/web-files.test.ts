@@ -90,12 +90,13 @@ describe('Files page: upload folders and files into your shares, resumable, and 
   it('uploads what is dropped on the list', async () => {
     await page.getByRole('tab', { name: 'data' }).click();
     await page.getByText('This folder is empty.').waitFor();
-    const dataTransfer = await page.evaluateHandle(() => {
+    // built in the page (the DOM's DataTransfer and File), as a drag from the desktop would carry them
+    const dataTransfer = await page.evaluateHandle(`(() => {
       const transfer = new DataTransfer();
-      transfer.items.add(new File(['dropped one\n'], 'dropped.txt', { type: 'text/plain' }));
-      transfer.items.add(new File(['dropped two\n'], 'second.txt', { type: 'text/plain' }));
+      transfer.items.add(new File(['dropped one\\n'], 'dropped.txt', { type: 'text/plain' }));
+      transfer.items.add(new File(['dropped two\\n'], 'second.txt', { type: 'text/plain' }));
       return transfer;
-    });
+    })()`);
     await page.dispatchEvent('[data-testid="drop-zone"]', 'dragover', { dataTransfer });
     await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer });
     await page.getByRole('link', { name: 'Download second.txt' }).waitFor();

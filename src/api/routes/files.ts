@@ -58,10 +58,11 @@ export function fileRoutes(deps: { shares: ShareService; uploads: StagedUploads 
       const { id } = request.params as { id?: string };
       // someone else's upload is not found, exactly as one that never existed
       if (id !== undefined && !deps.uploads.ownsUpload(currentUser(request), id)) throw new AnemoneError('UPLOAD_NOT_FOUND');
+      // from here the tus server answers on the raw response
       reply.hijack();
       reply.raw.setHeader('cache-control', 'no-store');
       try {
-        await deps.uploads.handle(currentUser(request), request.raw, reply.raw);
+        await deps.uploads.handle(currentUser(request), id, request.raw, reply.raw);
       } catch (error) {
         request.log.warn({ err: error }, 'a web upload request failed');
         if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
