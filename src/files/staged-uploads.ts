@@ -51,6 +51,13 @@ const uploadMetadata = z.object({
   lastModified: z.coerce.number().int().min(0).max(8_640_000_000_000_000).optional(),
 });
 
+/** A request the API handed to the tus server: who sent it, the upload its URL names, and the upload it finished. */
+interface HandedOver {
+  owner: UploadOwner;
+  uploadId: string | undefined;
+  finished?: string;
+}
+
 /** What the tus server answers with an error: our error body, as the rest of the API answers. */
 interface TusRefusal {
   status_code: number;
@@ -65,7 +72,7 @@ export class StagedUploads {
   private readonly tus: TusServer;
   private readonly store: FileStore;
   /** Who sent each request the API handed over, and which upload its route named (none for a POST). */
-  private readonly handedOver = new WeakMap<IncomingMessage, { owner: UploadOwner; uploadId: string | undefined }>();
+  private readonly handedOver = new WeakMap<IncomingMessage, HandedOver>();
   private readonly options: typeof DEFAULTS;
   private sweepTimer: NodeJS.Timeout | undefined;
 
@@ -96,7 +103,7 @@ export class StagedUploads {
       // the id the API checked (ownsUpload), never one tus would read from the URL's end: a query string could name another
       getFileIdFromRequest: (request) => this.requestOf(request).uploadId,
       onUploadCreate: (request, upload) => this.accept(this.ownerOf(request), upload),
-      onUploadFinish: (request, upload) => this.finish(this.ownerOf(request), upload),
+      onUploadFinish: (request, upload) => this.finish(this.requestOf(request), request.method, upload),
       onResponseError: (_request, error) => this.describe(error),
     });
   }
@@ -113,8 +120,14 @@ export class StagedUploads {
    */
   async handle(owner: UploadOwner, uploadId: string | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (uploadId !== undefined && !this.ownsUpload(owner, uploadId)) throw new AnemoneError('UPLOAD_NOT_FOUND');
-    this.handedOver.set(request, { owner, uploadId });
-    await this.tus.handle(request, response);
+    const handed: HandedOver = { owner, uploadId };
+    this.handedOver.set(request, handed);
+    try {
+      await this.tus.handle(request, response);
+    } finally {
+      // once tus is done with it: it still reads the upload after onUploadFinish (a POST of an empty file)
+      if (handed.finished !== undefined) await this.store.remove(handed.finished).catch(() => undefined);
+    }
   }
 
   /** Removes expired unfinished uploads now and every sweep period. */
@@ -141,7 +154,7 @@ export class StagedUploads {
   }
 
   /** What the API handed this request over with (handle). */
-  private requestOf(request: unknown): { owner: UploadOwner; uploadId: string | undefined } {
+  private requestOf(request: unknown): HandedOver {
     const raw = (request as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
     const handed = raw ? this.handedOver.get(raw) : undefined;
     if (!handed) throw refusal(new AnemoneError('NOT_AUTHENTICATED'));
@@ -173,19 +186,24 @@ export class StagedUploads {
     return { metadata: { ...upload.metadata, owner: String(owner.id) } };
   }
 
-  /** All bytes arrived: the file moves into the share and the staged upload is gone, whether that worked or not. */
-  private async finish(owner: UploadOwner, upload: Upload): Promise<{ status_code: number; body: string; headers: Record<string, string> }> {
+  /**
+   * All bytes arrived: the file moves into the share, and the staged upload
+   * goes (handle removes it), whether that worked or not. The answer says
+   * where the file landed: 200 to the last PATCH, or the 201 of the POST
+   * that created an empty file (a tus client needs its Location).
+   */
+  private async finish(handed: HandedOver, method: string, upload: Upload): Promise<{ status_code: number; body: string; headers: Record<string, string> }> {
+    const { owner } = handed;
     const { share, path: relPath, lastModified } = uploadMetadata.parse(upload.metadata);
+    handed.finished = upload.id;
     try {
       const root = this.deps.shareFolder(owner, share);
       if (!root) throw new AnemoneError('NOT_FOUND', { message: `You have no share named "${share.slice(0, 64)}"` });
       const placed = await placeUpload({ stagedPath: path.join(this.deps.dir, upload.id), root, relPath, mtimeMs: lastModified });
-      return { status_code: 200, body: JSON.stringify({ share, ...placed }), headers: { 'content-type': 'application/json' } };
+      return { status_code: method === 'POST' ? 201 : 200, body: JSON.stringify({ share, ...placed }), headers: { 'content-type': 'application/json' } };
     } catch (error) {
-      throw error instanceof AnemoneError ? refusal(error) : error;
-    } finally {
       // a placement refused is not retried from the staged bytes: the client starts again, after fixing what was in the way
-      await this.store.remove(upload.id).catch(() => undefined);
+      throw error instanceof AnemoneError ? refusal(error) : error;
     }
   }
 

@@ -34,6 +34,7 @@ describe('Files page: upload folders and files into your shares, resumable, and 
       'notes.txt': 'sun and sea\n',
       'day 1/beach.jpg': photo,
       'day 1/été.txt': 'accents survive\n',
+      'day 1/empty.txt': '',
       '.DS_Store': 'hidden',
     });
     page = await (await openContext(browser, server.test.url)).newPage();
@@ -60,10 +61,11 @@ describe('Files page: upload folders and files into your shares, resumable, and 
     await uploads.getByText('Uploaded', { exact: false }).first().waitFor();
     await page.getByText('1 hidden file (names starting with “.”) left out').waitFor();
     await uploads.getByRole('button', { name: 'Clear the list' }).waitFor({ timeout: 60_000 });
-    assert.equal(await uploads.getByText(/^Uploaded/).count(), 3);
+    assert.equal(await uploads.getByText(/^Uploaded/).count(), 4);
 
     assert.equal(sha256(await readFile(path.join(backupOfAlice, 'Holiday', 'day 1', 'beach.jpg'))), sha256(photo));
     assert.equal(await readFile(path.join(backupOfAlice, 'Holiday', 'day 1', 'été.txt'), 'utf8'), 'accents survive\n');
+    assert.equal((await readFile(path.join(backupOfAlice, 'Holiday', 'day 1', 'empty.txt'))).length, 0);
     assert.deepEqual((await readdir(path.join(backupOfAlice, 'Holiday'))).sort(), ['day 1', 'notes.txt']);
     await page.getByRole('button', { name: 'Holiday', exact: true }).waitFor();
     await screenshotBoth(page, '61-files-folder-uploaded');

@@ -162,6 +162,14 @@ describe('web file manager: browse, download and resumable upload into your own 
     assert.deepEqual(await readdir(path.join(server.test.dataDir, 'uploads')), []);
   });
 
+  it('stores an empty file, which has no bytes to send after its creation', async () => {
+    const created = await aliceTus.create(0, { share: 'data', path: 'empty/nothing.txt' });
+    assert.equal(created.status, 201, created.body);
+    assert.deepEqual(JSON.parse(created.body), { share: 'data', path: 'empty/nothing.txt', renamed: false });
+    assert.equal((await readFile(path.join(server.test.dataDir, 'shares', 'alice', 'data', 'empty', 'nothing.txt'))).length, 0);
+    assert.deepEqual(await readdir(path.join(server.test.dataDir, 'uploads')), []);
+  });
+
   it('refuses another user any look at, write to or cancel of your upload, as if it did not exist', async () => {
     const content = randomBytes(MiB);
     const created = await aliceTus.create(content.length, { share: 'data', path: 'private.bin' });
