@@ -129,6 +129,34 @@ describe('Files page: upload folders and files into your shares, resumable, and 
     await screenshotBoth(page, '64-files-cancelled');
   });
 
+  it('resumes a large upload after the page was reloaded mid-way, when the same file is chosen again', async () => {
+    const content = randomBytes(20 * 1024 * 1024);
+    const local = path.join(picked, 'resume.bin');
+    await writeFiles(picked, { 'resume.bin': content });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+    await page.getByLabel('Choose files to upload').setInputFiles(local);
+    const uploads = page.getByRole('region', { name: 'Uploads' });
+    await uploads.getByText(/^Uploading [3-9][0-9] %/).waitFor();
+    await page.reload();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+    const sent: { method: string; offset: string | undefined }[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/files/uploads')) sent.push({ method: request.method(), offset: request.headers()['upload-offset'] });
+    });
+    await page.getByRole('tab', { name: 'data' }).click();
+    await page.getByLabel('Choose files to upload').setInputFiles(local);
+    await page.getByRole('region', { name: 'Uploads' }).getByText(/^Uploaded/).waitFor({ timeout: 60_000 });
+    assert.equal(sent[0]?.method, 'HEAD', 'the browser asked where the upload stood');
+    assert.ok(!sent.some((request) => request.method === 'POST'), 'no new upload was started');
+    const firstPatch = sent.find((request) => request.method === 'PATCH');
+    assert.ok(Number(firstPatch?.offset) > 0, `resumed from the server's offset (${firstPatch?.offset}), not from 0`);
+    const stored = await readFile(path.join(server.test.dataDir, 'shares', 'alice', 'data', 'resume.bin'));
+    assert.equal(sha256(stored), sha256(content));
+  });
+
   it('showed no error in the browser console', () => {
     assert.deepEqual(consoleProblems, []);
   });
