@@ -10,7 +10,7 @@ import { prepareFolder } from '../../restore/safe-target.js';
 import { UPLOAD_TARGET_ERRORS } from '../../files/file-errors.js';
 import type { ShareService } from '../../shares/share-service.js';
 import { currentUser, requireUser } from '../session.js';
-import { attachment } from './restore.js';
+import { sendDownload } from './restore.js';
 
 /** Where resumable uploads live (the tus protocol); an upload's URL is this plus its id. */
 export const UPLOADS_ROUTE = '/api/files/uploads';
@@ -89,13 +89,7 @@ export function fileRoutes(deps: { shares: ShareService; uploads: StagedUploads 
       '/api/files/:share/file',
       { preHandler: requireUser, schema: { params: shareParams, querystring: z.object({ path: sharePath.min(1) }) } },
       async (request, reply) => {
-        const file = await openForDownload(shareFolder(request, request.params.share), request.query.path);
-        reply
-          .header('content-type', 'application/octet-stream')
-          .header('content-length', String(file.size))
-          .header('content-disposition', attachment(file.name))
-          .header('last-modified', new Date(file.mtimeMs).toUTCString());
-        return reply.send(file.stream);
+        return sendDownload(reply, await openForDownload(shareFolder(request, request.params.share), request.query.path));
       },
     );
 

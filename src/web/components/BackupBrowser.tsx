@@ -22,6 +22,36 @@ export function FileIcon() {
   );
 }
 
+/** A file's name (with its size and date below it on a phone), then its size and date columns on wider screens. */
+export function FileCells({ file }: { file: { name: string; size: number; mtime: string } }) {
+  return (
+    <>
+      <span className="flex min-w-0 flex-1 items-center gap-2">
+        <FileIcon />
+        <span className="min-w-0">
+          <span className="block truncate text-slate-900">{file.name}</span>
+          <span className="block text-xs text-slate-600 sm:hidden">
+            {formatBytes(file.size)} · <RelativeTime iso={file.mtime} />
+          </span>
+        </span>
+      </span>
+      <span className="hidden w-24 text-right text-sm text-slate-600 sm:block">{formatBytes(file.size)}</span>
+      <span className="hidden w-36 text-sm text-slate-600 md:block">
+        <RelativeTime iso={file.mtime} />
+      </span>
+    </>
+  );
+}
+
+/** A plain link the browser downloads by itself (streamed, with the session cookie), named for the file. */
+export function DownloadLink({ href, name }: { href: string; name: string }) {
+  return (
+    <a href={href} download={name} className={buttonClass('secondary', 'sm')} aria-label={`Download ${name}`}>
+      Download
+    </a>
+  );
+}
+
 /** The folder's path as links: backup / photos / 2024. */
 export function Breadcrumbs({ share, path, onOpen }: { share: string; path: string; onOpen(path: string): void }) {
   const parts = path === '' ? [] : path.split('/');
@@ -137,31 +167,12 @@ export function BackupBrowser({
               onChange={(event) => onToggle([file.path], event.target.checked)}
               className="size-4 accent-teal-700"
             />
-            <span className="flex min-w-0 flex-1 items-center gap-2">
-              <FileIcon />
-              <span className="min-w-0">
-                <span className="block truncate text-slate-900">{file.name}</span>
-                <span className="block text-xs text-slate-600 sm:hidden">
-                  {formatBytes(file.size)} · <RelativeTime iso={file.mtime} />
-                </span>
-              </span>
-            </span>
-            <span className="hidden w-24 text-right text-sm text-slate-600 sm:block">{formatBytes(file.size)}</span>
-            <span className="hidden w-36 text-sm text-slate-600 md:block">
-              <RelativeTime iso={file.mtime} />
-            </span>
+            <FileCells file={file} />
             <span className={`${ACTIONS} flex flex-col items-end gap-1 sm:flex-row sm:justify-end`}>
               <Button size="sm" variant="ghost" onClick={() => onVersions(file)} aria-label={`Versions of ${file.name}`}>
                 Versions
               </Button>
-              <a
-                href={restoreApi.fileUrl(listing.peerId, listing.share, file.path, snapshot)}
-                download={file.name}
-                className={buttonClass('secondary', 'sm')}
-                aria-label={`Download ${file.name}`}
-              >
-                Download
-              </a>
+              <DownloadLink href={restoreApi.fileUrl(listing.peerId, listing.share, file.path, snapshot)} name={file.name} />
             </span>
           </li>
         ))}

@@ -1,9 +1,6 @@
 import { filesApi } from '../api/client';
 import type { ShareListing } from '../api/types';
-import { formatBytes } from '../lib/format';
-import { FileIcon, FolderIcon } from './BackupBrowser';
-import { buttonClass } from './Button';
-import { RelativeTime } from './Time';
+import { DownloadLink, FileCells, FolderIcon } from './BackupBrowser';
 
 /** One folder of the user's own share, as it is on this server: folders to open, files to download. */
 export function ShareFileList({ listing, onOpen }: { listing: ShareListing; onOpen(path: string): void }) {
@@ -34,23 +31,9 @@ export function ShareFileList({ listing, onOpen }: { listing: ShareListing; onOp
         ))}
         {listing.files.map((file) => (
           <li key={file.path} className="flex items-center gap-3 px-4 py-2 sm:px-5">
-            <span className="flex min-w-0 flex-1 items-center gap-2">
-              <FileIcon />
-              <span className="min-w-0">
-                <span className="block truncate text-slate-900">{file.name}</span>
-                <span className="block text-xs text-slate-600 sm:hidden">
-                  {formatBytes(file.size)} · <RelativeTime iso={file.mtime} />
-                </span>
-              </span>
-            </span>
-            <span className="hidden w-24 text-right text-sm text-slate-600 sm:block">{formatBytes(file.size)}</span>
-            <span className="hidden w-36 text-sm text-slate-600 md:block">
-              <RelativeTime iso={file.mtime} />
-            </span>
+            <FileCells file={file} />
             <span className="flex w-24 shrink-0 justify-end">
-              <a href={filesApi.fileUrl(listing.share, file.path)} download={file.name} className={buttonClass('secondary', 'sm')} aria-label={`Download ${file.name}`}>
-                Download
-              </a>
+              <DownloadLink href={filesApi.fileUrl(listing.share, file.path)} name={file.name} />
             </span>
           </li>
         ))}

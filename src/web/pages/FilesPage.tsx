@@ -1,4 +1,4 @@
-import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type DragEvent, type Ref, useCallback, useEffect, useRef, useState } from 'react';
 import { filesApi, sharesApi } from '../api/client';
 import { Breadcrumbs } from '../components/BackupBrowser';
 import { Button, Spinner } from '../components/Button';
@@ -31,6 +31,23 @@ function useCoalesced(reload: () => void): () => void {
       reload();
     }, RELOAD_EVERY_MS);
   }, [reload]);
+}
+
+/** A file input the page's buttons open; whatever is picked goes to `onPicked`, and the input is emptied for the next pick. */
+function PickerInput({ ref, label, multiple, onPicked }: { ref: Ref<HTMLInputElement>; label: string; multiple?: boolean; onPicked(picked: PickedFiles): void }) {
+  return (
+    <input
+      ref={ref}
+      type="file"
+      multiple={multiple}
+      hidden
+      aria-label={label}
+      onChange={(event) => {
+        if (event.target.files) onPicked(pickedFromInput(event.target.files));
+        event.target.value = '';
+      }}
+    />
+  );
 }
 
 /**
@@ -118,27 +135,8 @@ export function FilesPage() {
             </>
           }
         >
-          <input
-            ref={filesInput}
-            type="file"
-            multiple
-            hidden
-            aria-label="Choose files to upload"
-            onChange={(event) => {
-              if (event.target.files) enqueue(pickedFromInput(event.target.files));
-              event.target.value = '';
-            }}
-          />
-          <input
-            ref={folderInput}
-            type="file"
-            hidden
-            aria-label="Choose a folder to upload"
-            onChange={(event) => {
-              if (event.target.files) enqueue(pickedFromInput(event.target.files));
-              event.target.value = '';
-            }}
-          />
+          <PickerInput ref={filesInput} label="Choose files to upload" multiple onPicked={enqueue} />
+          <PickerInput ref={folderInput} label="Choose a folder to upload" onPicked={enqueue} />
           <div
             data-testid="drop-zone"
             onDragOver={onDragOver}
