@@ -394,6 +394,11 @@ export const errorCatalogue = {
     message: 'A symbolic link or a file is where a folder of this path belongs; nothing was written',
     hint: 'Rename or remove what is in the way in the share (links are never followed), or choose another folder.',
   },
+  FOLDER_NOT_EMPTY: {
+    status: 409,
+    message: 'This folder still holds files; it was not deleted',
+    hint: 'Delete the files in it first (one by one, so that nothing goes by mistake), then the folder.',
+  },
   FILE_WRITE_FAILED: {
     status: 500,
     message: 'The file could not be written into the share',

@@ -1,5 +1,5 @@
 /**
- * Browsing and downloading a user's own share from the web. Nothing here
+ * Browsing, downloading and deleting in a user's own share from the web. Nothing here
  * follows a symbolic link: a folder on the path is looked at with lstat, and
  * a file is opened as the sync reads one (scan/open-share-file.ts: no final
  * link, no blocking on a FIFO, checked regular and inside the share on the
@@ -7,10 +7,10 @@
  * leads the server out of it.
  */
 import { closeSync, createReadStream } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
-import { childPath, displayPart, fsRelPathFor, keyPartFor, rawPartsOf, type FsPath } from '../manifest/file-keys.js';
+import { childPath, displayPart, fsRelPathFor, keyPartFor, rawPartOf, rawPartsOf, type FsPath } from '../manifest/file-keys.js';
 import { relPathProblem } from '../manifest/rel-path.js';
 import { openShareFile, resolveShareRoot } from '../scan/open-share-file.js';
 import { notFound, pathRefused, shownPath } from './file-errors.js';
@@ -75,6 +75,40 @@ export async function openForDownload(root: string, relPath: string): Promise<Do
     stream = Readable.from([]);
   }
   return { name: displayPart(parts[parts.length - 1] as string), size, mtimeMs, stream };
+}
+
+/**
+ * Deletes one regular file, or one empty folder, of the share. The folders
+ * on its path are checked not to be links; the last part is removed with
+ * unlink/rmdir, which never follow a link. A link or special file is not
+ * removed (the page never shows one), nor is a folder that still holds
+ * anything: a mistaken click costs at most one file.
+ */
+export async function deleteEntry(root: string, relPath: string): Promise<{ removed: 'file' | 'folder' }> {
+  const problem = relPathProblem(relPath);
+  if (problem) throw pathRefused(relPath, problem);
+  const parts = relPath.split('/');
+  const name = parts.pop() as string;
+  const folder = await realFolderAt(root, parts.join('/'));
+  const target = childPath(folder, rawPartOf(name));
+  const found = await lstat(target).catch(() => undefined);
+  if (!found) throw notFound(relPath);
+  try {
+    if (found.isFile()) {
+      await unlink(target);
+      return { removed: 'file' };
+    }
+    if (found.isDirectory()) {
+      await rmdir(target);
+      return { removed: 'folder' };
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new AnemoneError('FOLDER_NOT_EMPTY', { message: `${shownPath(relPath)} still holds files; it was not deleted` });
+    if (code === 'ENOENT') throw notFound(relPath);
+    throw error;
+  }
+  throw new AnemoneError('FILE_NOT_REGULAR', { message: `${shownPath(relPath)} is not a regular file or folder (a link, a pipe or a device); it was not deleted` });
 }
 
 /** The folder `relPath` names under `root`, each part checked to be a real folder, not a link. */

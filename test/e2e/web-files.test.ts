@@ -89,6 +89,17 @@ describe('Files page: upload folders and files into your shares, resumable, and 
     await page.getByRole('link', { name: 'Download été (1).txt' }).waitFor();
   });
 
+  it('deletes a file after asking, saying what that means for the peers', async () => {
+    await page.getByRole('button', { name: 'Delete été (1).txt' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this file?' });
+    await dialog.getByText('The next sync deletes it on the peers too').waitFor();
+    await screenshotBoth(page, '65-files-delete');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('link', { name: 'Download été (1).txt' }).waitFor({ state: 'detached' });
+    assert.ok(!(await readdir(path.join(backupOfAlice, 'Holiday', 'day 1'))).includes('été (1).txt'));
+  });
+
   it('uploads what is dropped on the list', async () => {
     await page.getByRole('tab', { name: 'data' }).click();
     await page.getByText('This folder is empty.').waitFor();

@@ -290,6 +290,26 @@ describe('web file manager: browse, download and resumable upload into your own 
     assert.ok(!listing.body.files.some((file: { name: string }) => file.name === 'pipe'), 'a FIFO is not listed as a file');
   });
 
+  it('deletes a file and then its emptied folder, but never a folder with files, a link, or through a link', async () => {
+    await writeFiles(backupOfAlice, { 'old/a.txt': 'a', 'old/b.txt': 'b' });
+    const full = await alice.delete('/api/files/backup?path=old');
+    assert.equal(full.status, 409);
+    assert.equal(full.body.error.code, 'FOLDER_NOT_EMPTY');
+    assert.deepEqual((await alice.delete('/api/files/backup?path=old/a.txt')).body, { share: 'backup', path: 'old/a.txt', removed: 'file' });
+    assert.equal((await alice.delete('/api/files/backup?path=old/b.txt')).status, 200);
+    assert.deepEqual((await alice.delete('/api/files/backup?path=old')).body, { share: 'backup', path: 'old', removed: 'folder' });
+    assert.ok(!(await readdir(backupOfAlice)).includes('old'));
+    assert.equal((await alice.delete('/api/files/backup?path=old')).status, 404);
+
+    // the links of the test above: one to a folder outside, one to a file outside
+    assert.equal((await alice.delete('/api/files/backup?path=link-out/target.txt')).body.error.code, 'FILE_NOT_REGULAR');
+    assert.equal((await alice.delete('/api/files/backup?path=linked.txt')).body.error.code, 'FILE_NOT_REGULAR');
+    assert.deepEqual(await readdir(outside), ['target.txt']);
+    assert.equal((await alice.delete('/api/files/backup?path=../../bob/data/bob.txt')).status, 400);
+    assert.equal((await bob.delete('/api/files/backup?path=docs/report.pdf')).status, 404, "bob's backup has no such file; alice's is not his to delete");
+    assert.equal(await readFile(path.join(backupOfAlice, 'docs', 'report.pdf'), 'utf8'), 'first');
+  });
+
   it('makes a folder, and refuses a cross-site upload', async () => {
     const made = await alice.post('/api/files/data/folder', { path: 'new/nested' });
     assert.equal(made.status, 201);

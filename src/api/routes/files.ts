@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AnemoneError } from '../../errors/catalogue.js';
 import { pathRefused } from '../../files/file-errors.js';
-import { listFolder, openForDownload } from '../../files/share-browser.js';
+import { deleteEntry, listFolder, openForDownload } from '../../files/share-browser.js';
 import type { StagedUploads } from '../../files/staged-uploads.js';
 import { uploadPathProblem } from '../../files/upload-path.js';
 import { prepareFolder } from '../../restore/safe-target.js';
@@ -34,7 +34,7 @@ const UPLOAD_CHUNK_TIMEOUT_MS = 15 * 60_000;
 
 /**
  * The web file manager: browse the user's own shares, download a file, make
- * a folder, and upload files resumably (tus). Everything is the signed-in
+ * a folder, delete a file or an empty folder, and upload files resumably (tus). Everything is the signed-in
  * user's own: a share is looked up among theirs, an upload among theirs.
  */
 export function fileRoutes(deps: { shares: ShareService; uploads: StagedUploads }): FastifyPluginAsyncZod {
@@ -91,6 +91,24 @@ export function fileRoutes(deps: { shares: ShareService; uploads: StagedUploads 
       async (request, reply) => {
         return sendDownload(reply, await openForDownload(shareFolder(request, request.params.share), request.query.path));
       },
+    );
+
+    app.delete(
+      '/api/files/:share',
+      {
+        preHandler: requireUser,
+        schema: {
+          description: 'Deletes one file, or one empty folder (409 FOLDER_NOT_EMPTY otherwise); a link or special file is not deleted.',
+          params: shareParams,
+          querystring: z.object({ path: sharePath.min(1) }),
+          response: { 200: z.object({ share: z.string(), path: z.string(), removed: z.enum(['file', 'folder']) }) },
+        },
+      },
+      async (request) => ({
+        share: request.params.share,
+        path: request.query.path,
+        ...(await deleteEntry(shareFolder(request, request.params.share), request.query.path)),
+      }),
     );
 
     app.post(

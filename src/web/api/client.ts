@@ -184,6 +184,8 @@ export const filesApi = {
   /** A plain link: the browser downloads the file itself, streaming, with the session cookie. */
   fileUrl: (share: string, path: string) => withQuery(`/api/files/${segment(share)}/file`, { path }),
   makeFolder: (share: string, path: string) => requestJson<{ share: string; path: string }>('POST', `/api/files/${segment(share)}/folder`, { path }),
+  /** One file, or one empty folder. */
+  remove: (share: string, path: string) => requestJson<{ share: string; path: string; removed: 'file' | 'folder' }>('DELETE', withQuery(`/api/files/${segment(share)}`, { path })),
   /** Where resumable uploads start (tus); see lib/upload-queue.ts. */
   uploadsEndpoint: '/api/files/uploads',
 };

@@ -3,9 +3,10 @@ import { filesApi, sharesApi } from '../api/client';
 import { Breadcrumbs } from '../components/BackupBrowser';
 import { Button, Spinner } from '../components/Button';
 import { Card, PageHeader } from '../components/Card';
+import { DeleteEntryDialog } from '../components/DeleteEntryDialog';
 import { NewFolderForm } from '../components/NewFolderForm';
 import { ErrorNotice, Notice } from '../components/Notice';
-import { ShareFileList } from '../components/ShareFileList';
+import { type ShareEntry, ShareFileList } from '../components/ShareFileList';
 import { UploadPanel } from '../components/UploadPanel';
 import { formatCount } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -64,6 +65,7 @@ export function FilesPage() {
   const queue = useUploadQueue(reloadSoon);
   const [skipped, setSkipped] = useState(0);
   const [dragging, setDragging] = useState(false);
+  const [deleting, setDeleting] = useState<ShareEntry>();
   const filesInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
 
@@ -151,12 +153,13 @@ export function FilesPage() {
             )}
             <ErrorNotice error={listing.error} />
             {listing.loading && !listing.data && <Spinner label="Loading the folder…" />}
-            {listing.data && <ShareFileList listing={listing.data} onOpen={(path) => open(share, path)} />}
+            {listing.data && <ShareFileList listing={listing.data} onOpen={(path) => open(share, path)} onDelete={setDeleting} />}
             <NewFolderForm share={share} folder={folder} onMade={(path) => open(share, path)} />
           </div>
         </Card>
         <UploadPanel queue={queue} />
       </div>
+      <DeleteEntryDialog share={share} entry={deleting} onClose={() => setDeleting(undefined)} onDeleted={() => void listing.reload()} />
     </>
   );
 }
