@@ -1,28 +1,19 @@
-import { useState } from 'react';
 import { filesApi } from '../api/client';
-import type { ApiError } from '../api/http';
-import { asApiError } from '../lib/hooks';
 import { ConfirmDialog } from './ConfirmDialog';
 import type { ShareEntry } from './ShareFileList';
+import { useFormSubmit } from './useFormSubmit';
 
 /** Asks before deleting one file or empty folder, and says what a deletion in `backup` means for the peers. */
 export function DeleteEntryDialog({ share, entry, onClose, onDeleted }: { share: string; entry: ShareEntry | undefined; onClose(): void; onDeleted(): void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const form = useFormSubmit();
 
-  async function confirm() {
+  function confirm() {
     if (!entry) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    void form.submit({}, async () => {
       await filesApi.remove(share, entry.path);
       onDeleted();
       onClose();
-    } catch (caught) {
-      setError(asApiError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -30,13 +21,10 @@ export function DeleteEntryDialog({ share, entry, onClose, onDeleted }: { share:
       open={entry !== undefined}
       title={entry?.kind === 'folder' ? 'Delete this folder?' : 'Delete this file?'}
       confirmLabel="Delete"
-      busy={busy}
-      error={error}
-      onConfirm={() => void confirm()}
-      onCancel={() => {
-        setError(undefined);
-        onClose();
-      }}
+      busy={form.busy}
+      error={form.apiError}
+      onConfirm={confirm}
+      onCancel={onClose}
     >
       <p>
         <strong className="break-all">{entry?.name}</strong> is deleted from this server{entry?.kind === 'folder' ? ' (only an empty folder can be)' : ''}.

@@ -1,37 +1,30 @@
 import { type FormEvent, useState } from 'react';
 import { filesApi } from '../api/client';
-import type { ApiError } from '../api/http';
-import { asApiError } from '../lib/hooks';
 import { Button } from './Button';
 import { TextField } from './Field';
+import { useFormSubmit } from './useFormSubmit';
 
 /** A folder made in the folder shown; `onMade` opens it. */
 export function NewFolderForm({ share, folder, onMade }: { share: string; folder: string; onMade(path: string): void }) {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const form = useFormSubmit();
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void form.submit({}, async () => {
       const made = await filesApi.makeFolder(share, folder === '' ? name.trim() : `${folder}/${name.trim()}`);
       setName('');
       onMade(made.path);
-    } catch (caught) {
-      setError(asApiError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
+  const error = form.apiError ? `${form.apiError.message}. ${form.apiError.hint}` : undefined;
   return (
-    <form onSubmit={(event) => void submit(event)} className="flex flex-wrap items-end gap-2">
+    <form onSubmit={submit} className="flex flex-wrap items-end gap-2">
       <div className="min-w-48 flex-1">
-        <TextField label="New folder" value={name} onChange={(event) => setName(event.target.value)} required maxLength={255} error={error ? `${error.message}. ${error.hint}` : undefined} />
+        <TextField label="New folder" value={name} onChange={(event) => setName(event.target.value)} required maxLength={255} error={error} />
       </div>
-      <Button type="submit" variant="secondary" busy={busy} disabled={name.trim() === ''}>
+      <Button type="submit" variant="secondary" busy={form.busy} disabled={name.trim() === ''}>
         Create folder
       </Button>
     </form>

@@ -159,7 +159,8 @@ export function FilesPage() {
         </Card>
         <UploadPanel queue={queue} />
       </div>
-      <DeleteEntryDialog share={share} entry={deleting} onClose={() => setDeleting(undefined)} onDeleted={() => void listing.reload()} />
+      {/* keyed: an error shown for one entry is not shown for the next */}
+      <DeleteEntryDialog key={deleting?.path ?? ''} share={share} entry={deleting} onClose={() => setDeleting(undefined)} onDeleted={() => void listing.reload()} />
     </>
   );
 }
