@@ -12,7 +12,7 @@ const layers = {
   // building blocks the engines use
   blocks: ['src/accounts', 'src/shares', 'src/peers', 'src/scan', 'src/manifest', 'src/protocol', 'src/peer-client', 'src/offline'],
   // the engines
-  engines: ['src/sync', 'src/restore', 'src/recovery', 'src/scheduler', 'src/incoming', 'src/monitoring', 'src/notifications', 'src/file-access'],
+  engines: ['src/sync', 'src/restore', 'src/recovery', 'src/scheduler', 'src/incoming', 'src/monitoring', 'src/notifications', 'src/file-access', 'src/files'],
 };
 const above = {
   foundation: [...layers.blocks, ...layers.engines],

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { ApiTokenService } from './accounts/api-tokens.js';
 import { MasterKeyStore } from './accounts/master-key.js';
 import { BasicSignIns } from './accounts/basic-sign-ins.js';
@@ -7,6 +8,8 @@ import { DavServers } from './file-access/dav-servers.js';
 import { SetupService } from './accounts/setup-service.js';
 import { UserService } from './accounts/user-service.js';
 import { type ApiServices, buildListeners } from './api/app.js';
+import { UPLOADS_ROUTE } from './api/routes/files.js';
+import { type StagedUploadsOptions, StagedUploads } from './files/staged-uploads.js';
 import type { AnemoneApp } from './api/types.js';
 import type { ConnectionBounds } from './api/connection-bounds.js';
 import type { Config } from './config/config.js';
@@ -83,6 +86,8 @@ export async function openCore(config: Config, logger: Logger) {
 export interface ServerOptions {
   /** Settings of the receiving side that are not environment variables (tests make the upload limit small). */
   incoming?: IncomingOptions;
+  /** The web file manager's uploads: size cap, free-space reserve, expiry; tests make them small. */
+  uploads?: StagedUploadsOptions;
   /** How a dropped large upload is tried again inside a run (src/sync/resumable-upload.ts); tests make the waits short. */
   uploadRetry?: Partial<RetryPolicy>;
   /** The scheduler's clock and time zone (tests put it on a DST night); by default the real clock and the process's TZ. */
@@ -185,7 +190,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const verify = new VerifyService({ repos, masterKeys, peers, serverName: () => core.setup.serverName(), logger });
   const tokens = new ApiTokenService(repos);
   const stats = new HistoryStats({ repos, incoming: incoming.admin, folders: { shares: config.sharesDir, incoming: config.incomingDir } });
-  const listeners = await buildListeners(config, identity, { services: { ...services, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier }, stats, fileAccess: createFileAccess(repos, core, logger) }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
+  // the web file manager's resumable uploads, staged outside the shares until every byte arrived
+  const uploads = new StagedUploads({
+    dir: path.join(config.dataDir, 'uploads'),
+    route: UPLOADS_ROUTE,
+    shareFolder: (owner, shareName) => core.shares.folderOf(owner, shareName),
+    logger,
+    options: options.uploads,
+  });
+  const listeners = await buildListeners(config, identity, { services: { ...services, uploads, incoming, recovery, verify, tokens, metrics, notifications: { settings: notificationSettings, notifier }, stats, fileAccess: createFileAccess(repos, core, logger) }, repos, logger, version: VERSION, connectionBounds: options.connectionBounds });
 
   return {
     config,
@@ -205,6 +218,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       alerts.start();
       incoming.partialSweep.start();
       incoming.historyPrune.start();
+      uploads.start();
       logger.info({ port: listening.port, peerPort: listening.peerPort, bind: config.bind, fingerprint: identity.fingerprint, dataDir: config.dataDir }, 'server started');
       if (config.peerPort === undefined && identity.origin === 'custom') logger.warn(ONE_PORT_CUSTOM_CERTIFICATE);
       return listening;
@@ -216,6 +230,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       alerts.stop();
       incoming.partialSweep.stop();
       incoming.historyPrune.stop();
+      uploads.stop();
       await sync.stopAll();
       await notifier.stop();
       await restore.stopAll();

@@ -18,6 +18,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ServerMetrics } from '../monitoring/metrics.js';
 import type { PeerService } from '../peers/peer-service.js';
 import type { ShareService } from '../shares/share-service.js';
+import type { StagedUploads } from '../files/staged-uploads.js';
 import { DEFAULT_BODY_LIMIT } from './body-limits.js';
 import { type ConnectionBounds, DEFAULT_CONNECTION_BOUNDS, closeOnUnreadBody, webBodyDeadline } from './connection-bounds.js';
 import { refuseCrossSite } from './cross-site.js';
@@ -28,6 +29,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { addDavMethods, davRoutes } from './routes/dav.js';
 import type { BasicSignIns } from '../accounts/basic-sign-ins.js';
 import type { DavServers } from '../file-access/dav-servers.js';
+import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notification-settings.js';
@@ -65,6 +67,8 @@ export interface ApiServices {
   sessions: SessionService;
   users: UserService;
   shares: ShareService;
+  /** Resumable uploads from the web file manager, staged outside the shares. */
+  uploads: StagedUploads;
   peers: PeerService;
   sync: SyncService;
   /** The automatic sync schedule. */
@@ -221,6 +225,7 @@ async function registerAccountAndSyncRoutes(app: AnemoneApp, options: ApiOptions
   await app.register(authRoutes(services));
   await app.register(userRoutes(services));
   await app.register(shareRoutes({ shares: services.shares, syncLogs: options.repos.syncLogs }));
+  await app.register(fileRoutes({ shares: services.shares, uploads: services.uploads }));
   await app.register(peerRoutes(services));
   await app.register(syncRoutes({ sync: services.sync, repos: options.repos }));
   await app.register(scheduleRoutes({ scheduler: services.scheduler }));

@@ -394,6 +394,56 @@ export const errorCatalogue = {
     message: 'A restore into this share is running, so the share is not synced now',
     hint: 'Nothing to do: a half-restored share would look like deleted files to the peer; it syncs again once the restore has finished.',
   },
+  FILE_PATH_REFUSED: {
+    status: 400,
+    message: 'This file or folder name is not accepted',
+    hint: 'Use a path inside the share: no "..", no leading "/", no backslash or NUL, no hidden name starting with "."; rename it and try again.',
+  },
+  FILE_NOT_FOUND: {
+    status: 404,
+    message: 'No such file or folder in the share',
+    hint: 'It may have been moved or deleted meanwhile: reload the folder.',
+  },
+  FILE_NOT_REGULAR: {
+    status: 409,
+    message: 'This is not a regular file (a symbolic link, a pipe or a device); it is not served',
+    hint: 'Only plain files and folders of a share can be opened from the web; whoever put the link there can replace it with the file itself.',
+  },
+  FILE_IN_THE_WAY: {
+    status: 409,
+    message: 'A symbolic link or a file is where a folder of this path belongs; nothing was written',
+    hint: 'Rename or remove what is in the way in the share (links are never followed), or choose another folder.',
+  },
+  FOLDER_NOT_EMPTY: {
+    status: 409,
+    message: 'This folder still holds files; it was not deleted',
+    hint: 'Delete the files in it first (one by one, so that nothing goes by mistake), then the folder.',
+  },
+  FILE_WRITE_FAILED: {
+    status: 500,
+    message: 'The file could not be written into the share',
+    hint: 'Check that the share folder is writable and the disk has free space, then upload again.',
+  },
+  UPLOAD_DISK_FULL: {
+    status: 507,
+    message: "507 Insufficient Storage — this server's disk has no room for the upload",
+    hint: 'Free space on the server (or ask its administrator to), then upload again; a paused upload resumes where it stopped.',
+  },
+  UPLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'This file is larger than this server accepts for one upload',
+    hint: 'Copy it over the network share (WebDAV) or ask the administrator to raise the limit.',
+  },
+  UPLOAD_NOT_FOUND: {
+    status: 404,
+    message: 'This upload is not known here: it expired, was cancelled or finished, or belongs to someone else',
+    hint: 'Start the upload again; an unfinished upload is kept for 7 days after it started.',
+  },
+  UPLOAD_PROTOCOL_ERROR: {
+    status: 409,
+    message: "The upload request does not match the upload's state on the server",
+    hint: 'The browser resumes by itself from where the server stands; if it keeps failing, cancel and upload the file again.',
+  },
   NOTIFICATIONS_NOT_CONFIGURED: {
     status: 409,
     message: 'Nothing to test: no webhook URL and no email are set',

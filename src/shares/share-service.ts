@@ -43,6 +43,12 @@ export class ShareService {
     return path.join(this.sharesDir, username);
   }
 
+  /** The folder of the user's share of that name, or undefined when the user has no such share. */
+  folderOf(user: { id: number; username: string }, shareName: string): string | undefined {
+    const owned = this.repos.shares.listForUser(user.id).some((row) => row.name === shareName);
+    return owned ? this.sharePath(user.username, shareName) : undefined;
+  }
+
   async listForUser(userId: number): Promise<ShareSummary[]> {
     const rows = this.repos.shares.listForUser(userId);
     return Promise.all(rows.map((row) => this.summarise(row)));

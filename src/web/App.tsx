@@ -9,6 +9,7 @@ import { asApiError } from './lib/hooks';
 import { Link, Redirect, useRouter } from './lib/router';
 import { SessionProvider, type SessionValue } from './lib/session';
 import { ActivatePage } from './pages/ActivatePage';
+import { FilesPage } from './pages/FilesPage';
 import { AdminDashboardPage } from './pages/AdminDashboardPage';
 import { AdminRestorePage } from './pages/AdminRestorePage';
 import { IncomingPage } from './pages/IncomingPage';
@@ -26,6 +27,7 @@ type Boot = { state: 'loading' } | { state: 'failed'; error: ApiError } | { stat
 /** Page titles and components by path; `admin` pages need an administrator. */
 const PAGES: Record<string, { title: string; admin: boolean; render(): ReactNode }> = {
   '/': { title: 'My backup', admin: false, render: () => <MyBackupPage /> },
+  '/files': { title: 'Files', admin: false, render: () => <FilesPage /> },
   '/restore': { title: 'Restore', admin: false, render: () => <RestorePage /> },
   '/admin': { title: 'Overview', admin: true, render: () => <AdminDashboardPage /> },
   '/admin/users': { title: 'Users', admin: true, render: () => <UsersPage /> },

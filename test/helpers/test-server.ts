@@ -79,6 +79,11 @@ export class ApiClient {
     return other;
   }
 
+  /** The session cookie (`name=value`) as sent, for requests made without this client (raw bodies, a browser). */
+  get sessionCookie(): string | undefined {
+    return this.cookie;
+  }
+
   get<T = any>(urlPath: string): Promise<ApiResponse<T>> {
     return this.request<T>('GET', urlPath);
   }

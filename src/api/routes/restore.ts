@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AnemoneError } from '../../errors/catalogue.js';
 import { displayPart } from '../../manifest/file-keys.js';
@@ -144,12 +146,7 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
       { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.min(1), snapshot: snapshotId.optional() }) } },
       async (request, reply) => {
         const file = await deps.restore.openFile(currentUser(request), request.params.peerId, request.params.share, request.query.path, request.query.snapshot);
-        reply
-          .header('content-type', 'application/octet-stream')
-          .header('content-length', String(file.size))
-          .header('content-disposition', attachment(file.name))
-          .header('last-modified', new Date(file.mtimeMs).toUTCString());
-        return reply.send(file.stream);
+        return sendDownload(reply, file);
       },
     );
 
@@ -225,6 +222,16 @@ export function attachment(name: string): string {
   const fallback = name.replace(/[^\x20-\x7e]|["\\%;]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/** Sends one file as a download: its bytes streamed, its size, name and date in the headers. */
+export function sendDownload(reply: FastifyReply, file: { name: string; size: number; mtimeMs: number; stream: Readable }): FastifyReply {
+  reply
+    .header('content-type', 'application/octet-stream')
+    .header('content-length', String(file.size))
+    .header('content-disposition', attachment(file.name))
+    .header('last-modified', new Date(file.mtimeMs).toUTCString());
+  return reply.send(file.stream);
 }
 
 /** A single folder is named after itself; anything else after the share and the day. */

@@ -40,6 +40,7 @@ import type {
   ServerInfo,
   SetupResult,
   Share,
+  ShareListing,
   ShareSyncStatus,
   SyncLog,
   SyncLogDetail,
@@ -194,4 +195,16 @@ export const adminRestoreApi = {
 export const verifyApi = {
   start: (input: { peerId: number; users?: string[]; sample?: number }) => requestJson<VerifyJob>('POST', '/api/admin/verify', input),
   job: (jobId: string) => requestJson<VerifyJob>('GET', `/api/admin/verify/${segment(jobId)}`),
+};
+
+/** The web file manager: the user's own shares, as they are on this server. */
+export const filesApi = {
+  list: (share: string, path: string) => requestJson<ShareListing>('GET', withQuery(`/api/files/${segment(share)}`, { path })),
+  /** A plain link: the browser downloads the file itself, streaming, with the session cookie. */
+  fileUrl: (share: string, path: string) => withQuery(`/api/files/${segment(share)}/file`, { path }),
+  makeFolder: (share: string, path: string) => requestJson<{ share: string; path: string }>('POST', `/api/files/${segment(share)}/folder`, { path }),
+  /** One file, or one empty folder. */
+  remove: (share: string, path: string) => requestJson<{ share: string; path: string; removed: 'file' | 'folder' }>('DELETE', withQuery(`/api/files/${segment(share)}`, { path })),
+  /** Where resumable uploads start (tus); see lib/upload-queue.ts. */
+  uploadsEndpoint: '/api/files/uploads',
 };

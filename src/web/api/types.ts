@@ -587,3 +587,25 @@ export interface AdminStatsHistory extends StatsHistory {
   disks: { folder: 'shares' | 'incoming'; freeBytes: number; totalBytes: number }[];
   incoming: { source: string; bytesStored: number; maxBytes: number | null }[];
 }
+
+/** One folder of a user's own share (GET /api/files/:share). Paths are file keys, as in a restore listing. */
+export interface ShareListing {
+  share: string;
+  path: string;
+  folders: { name: string; path: string }[];
+  files: ShareFile[];
+}
+
+export interface ShareFile {
+  name: string;
+  path: string;
+  size: number;
+  mtime: string;
+}
+
+/** What the last PATCH of a finished upload answers: where the file landed (`renamed`: beside a file that had the name). */
+export interface PlacedUpload {
+  share: string;
+  path: string;
+  renamed: boolean;
+}

@@ -5,7 +5,7 @@ import { formatBytes, formatCount } from '../lib/format';
 import { Button, buttonClass } from './Button';
 import { RelativeTime } from './Time';
 
-function FolderIcon() {
+export function FolderIcon() {
   return (
     <svg viewBox="0 0 20 20" className="size-5 shrink-0 text-amber-500" fill="currentColor" aria-hidden="true">
       <path d="M2 5.5A1.5 1.5 0 0 1 3.5 4h4l1.5 2h7.5A1.5 1.5 0 0 1 18 7.5v7a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 2 14.5v-9Z" />
@@ -13,12 +13,42 @@ function FolderIcon() {
   );
 }
 
-function FileIcon() {
+export function FileIcon() {
   return (
     <svg viewBox="0 0 20 20" className="size-5 shrink-0 text-slate-500" fill="none" stroke="currentColor" strokeWidth="1.5" aria-hidden="true">
       <path d="M5 2.75h6.5L15.25 6.5v10.75H5z" />
       <path d="M11.5 2.75V6.5h3.75" />
     </svg>
+  );
+}
+
+/** A file's name (with its size and date below it on a phone), then its size and date columns on wider screens. */
+export function FileCells({ file }: { file: { name: string; size: number; mtime: string } }) {
+  return (
+    <>
+      <span className="flex min-w-0 flex-1 items-center gap-2">
+        <FileIcon />
+        <span className="min-w-0">
+          <span className="block truncate text-slate-900">{file.name}</span>
+          <span className="block text-xs text-slate-600 sm:hidden">
+            {formatBytes(file.size)} · <RelativeTime iso={file.mtime} />
+          </span>
+        </span>
+      </span>
+      <span className="hidden w-24 text-right text-sm text-slate-600 sm:block">{formatBytes(file.size)}</span>
+      <span className="hidden w-36 text-sm text-slate-600 md:block">
+        <RelativeTime iso={file.mtime} />
+      </span>
+    </>
+  );
+}
+
+/** A plain link the browser downloads by itself (streamed, with the session cookie), named for the file. */
+export function DownloadLink({ href, name }: { href: string; name: string }) {
+  return (
+    <a href={href} download={name} className={buttonClass('secondary', 'sm')} aria-label={`Download ${name}`}>
+      Download
+    </a>
   );
 }
 
@@ -137,31 +167,12 @@ export function BackupBrowser({
               onChange={(event) => onToggle([file.path], event.target.checked)}
               className="size-4 accent-teal-700"
             />
-            <span className="flex min-w-0 flex-1 items-center gap-2">
-              <FileIcon />
-              <span className="min-w-0">
-                <span className="block truncate text-slate-900">{file.name}</span>
-                <span className="block text-xs text-slate-600 sm:hidden">
-                  {formatBytes(file.size)} · <RelativeTime iso={file.mtime} />
-                </span>
-              </span>
-            </span>
-            <span className="hidden w-24 text-right text-sm text-slate-600 sm:block">{formatBytes(file.size)}</span>
-            <span className="hidden w-36 text-sm text-slate-600 md:block">
-              <RelativeTime iso={file.mtime} />
-            </span>
+            <FileCells file={file} />
             <span className={`${ACTIONS} flex flex-col items-end gap-1 sm:flex-row sm:justify-end`}>
               <Button size="sm" variant="ghost" onClick={() => onVersions(file)} aria-label={`Versions of ${file.name}`}>
                 Versions
               </Button>
-              <a
-                href={restoreApi.fileUrl(listing.peerId, listing.share, file.path, snapshot)}
-                download={file.name}
-                className={buttonClass('secondary', 'sm')}
-                aria-label={`Download ${file.name}`}
-              >
-                Download
-              </a>
+              <DownloadLink href={restoreApi.fileUrl(listing.peerId, listing.share, file.path, snapshot)} name={file.name} />
             </span>
           </li>
         ))}

@@ -10,6 +10,7 @@ interface NavItem {
 
 const USER_NAV: NavItem[] = [
   { to: '/', label: 'My backup' },
+  { to: '/files', label: 'Files' },
   { to: '/restore', label: 'Restore' },
 ];
 
