@@ -1,7 +1,5 @@
-import { unlink } from 'node:fs/promises';
 import type { IncomingHistoryRepo } from '../db/incoming-history-repo.js';
 import type { Logger } from '../logging/logger.js';
-import { isCode } from './fs-errors.js';
 import { type RetentionPlan, retentionPlan } from './retention.js';
 import type { ShareHistory } from './share-history.js';
 
@@ -39,11 +37,7 @@ export class HistoryPruner {
       const pruned = new Set(plan.versions.map((version) => version.id));
       const stillKept = new Set(this.deps.repo.listVersions(ref).filter((version) => !pruned.has(version.id)).map((version) => version.file));
       const versionFiles = [...new Set(plan.versions.map((version) => version.file))].filter((file) => !stillKept.has(file));
-      for (const file of [...plan.snapshots.map((row) => row.historyFile as string), ...versionFiles]) {
-        await unlink(this.deps.history.historyPath(ref, file)).catch((error: unknown) => {
-          if (!isCode(error, 'ENOENT')) throw error;
-        });
-      }
+      await this.deps.history.removeFiles(ref, [...plan.snapshots.map((row) => row.historyFile as string), ...versionFiles]);
       this.deps.repo.deleteSnapshots(plan.snapshots.map((row) => row.id));
       this.deps.repo.deleteVersions(plan.versions.map((version) => version.id));
       files += plan.files;

@@ -13,7 +13,8 @@ import pino from 'pino';
 import { HistoryPruner } from './history-pruner.js';
 import { keptGenerations } from './retention.js';
 import { ShareHistory } from './share-history.js';
-import { IncomingStore } from './store.js';
+import { FsHistoryFiles } from './fs-history-files.js';
+import { FsIncomingStore } from './fs-store.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -68,8 +69,8 @@ describe('HistoryPruner with an injected clock', () => {
     let now = new Date('2026-03-01T10:00:00.000Z');
     const clock = () => now;
     const historyRepo = new IncomingHistoryRepo(db);
-    const history = new ShareHistory({ root, repo: historyRepo, now: clock, keepVersionsDays: () => 10 });
-    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now: clock });
+    const history = new ShareHistory({ files: new FsHistoryFiles(root), repo: historyRepo, now: clock, keepVersionsDays: () => 10 });
+    const store = new FsIncomingStore({ root, repo: new IncomingRepo(db), history, now: clock });
     const pruner = new HistoryPruner({ repo: historyRepo, history, now: clock, logger: pino({ level: 'silent' }) });
     const ref = { source: 'server-a', user: 'alice', share: 'backup' };
     let generation = 0;

@@ -10,7 +10,9 @@ import { RecoveryKitStore } from './recovery-kit-store.js';
 import { SourceCertificates } from './source-certificates.js';
 import { HistoryPruner } from './history-pruner.js';
 import { ShareHistory } from './share-history.js';
-import { IncomingStore } from './store.js';
+import { FsHistoryFiles } from './fs-history-files.js';
+import { FsIncomingStore } from './fs-store.js';
+import type { IncomingStore } from './incoming-store.js';
 import { SyncSessions } from './sync-sessions.js';
 import { SyncSettings } from './sync-settings.js';
 import type { WriteStreamFactory } from './temp-file.js';
@@ -67,12 +69,12 @@ export async function openIncomingServices(deps: {
   const certificates = new SourceCertificates(deps.repos.incoming);
   const now = deps.options?.now ?? (() => new Date());
   const history = new ShareHistory({
-    root: deps.incomingDir,
+    files: new FsHistoryFiles(deps.incomingDir),
     repo: deps.repos.incomingHistory,
     now,
     keepVersionsDays: (source) => deps.repos.incomingHistory.limitsOf(source).keepVersionsDays ?? settings.keepVersionsDays(),
   });
-  const store = new IncomingStore({
+  const store = new FsIncomingStore({
     root: deps.incomingDir,
     repo: deps.repos.incoming,
     maxUploadBytes: deps.options?.maxUploadBytes,
@@ -86,7 +88,7 @@ export async function openIncomingServices(deps: {
   if (orphans > 0) deps.logger.info({ orphans }, 'removed temporary files left by interrupted incoming syncs');
   const sweepPartials = async () => {
     try {
-      const removed = await store.partials.removeExpired();
+      const removed = await store.removeAbandonedUploads();
       if (removed > 0) deps.logger.info({ removed }, 'removed partial uploads their sources abandoned');
     } catch (error) {
       deps.logger.warn({ err: error }, 'could not remove abandoned partial uploads; tried again later');

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { AnnouncedSha256, IncomingStore, ShareRef, StoredFileStream, StoredShare } from './incoming-store.js';
 import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
@@ -17,40 +18,14 @@ import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
-import { HISTORY_FOLDER, type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
+import { HISTORY_FOLDER } from '../manifest/history-names.js';
+import { type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
 import { ShareWrites } from './share-writes.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
 
-/**
- * How a source announces the SHA-256 of an upload: in the header (hex), or
- * as a 32-byte trailer after the bytes, when it streams a file it encrypts
- * on the way and so learns the hash only at the end.
- */
-export type AnnouncedSha256 = { hex: string } | 'trailer';
-
-/** A share as one source stores it here: `<incomingDir>/<source>/<user>/<share>/`. */
-export interface ShareRef {
-  source: string;
-  user: string;
-  share: string;
-}
-
-export interface StoredFileStream {
-  stream: Readable;
-  size: number;
-}
-
-export interface StoredShare {
-  user: string;
-  share: string;
-  fileCount: number;
-  bytesUsed: number;
-  hasManifest: boolean;
-}
-
-export interface IncomingStoreOptions {
+export interface FsIncomingStoreOptions {
   root: string;
   repo: IncomingRepo;
   /** The largest single upload accepted (413 beyond); 64 GiB unless set. */
@@ -76,7 +51,7 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  * A source reaches only `<incomingDir>/<source>/`: every path is checked
  * (safe-path.ts) and walked without following symlinks (real-dirs.ts).
  */
-export class IncomingStore {
+export class FsIncomingStore implements IncomingStore {
   readonly root: string;
   readonly maxUploadBytes: number;
   private readonly repo: IncomingRepo;
@@ -86,7 +61,7 @@ export class IncomingStore {
   readonly partials: PartialUploads;
   readonly history: ShareHistory;
 
-  constructor(options: IncomingStoreOptions) {
+  constructor(options: FsIncomingStoreOptions) {
     this.root = options.root;
     this.repo = options.repo;
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
@@ -454,6 +429,10 @@ export class IncomingStore {
     if (segments.length === 1) await rm(path.join(this.partials.root, segments[0] as string), { recursive: true, force: true });
     if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
     return this.repo.deleteShares(filter);
+  }
+
+  removeAbandonedUploads(): Promise<number> {
+    return this.partials.removeExpired();
   }
 
   /** Removes temporary files a crash left behind; call at start, before serving. Returns how many. */
