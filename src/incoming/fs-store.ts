@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { AnnouncedSha256, IncomingStore, ShareRef, StoredFileStream, StoredShare } from './incoming-store.js';
+import { type AnnouncedSha256, DEFAULT_MAX_UPLOAD_BYTES, type IncomingStore, type ShareRef, type StoredFileStream, type StoredShare } from './incoming-store.js';
 import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
@@ -21,9 +21,9 @@ import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js
 import { HISTORY_FOLDER } from '../manifest/history-names.js';
 import { type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
 import { ShareWrites } from './share-writes.js';
+import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, notStored, shareSegments } from './share-rules.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
-export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
 
 export interface FsIncomingStoreOptions {
   root: string;
@@ -40,9 +40,6 @@ export interface FsIncomingStoreOptions {
 
 /** How a manifest write is kept: full or delta, with what the source announced of it. */
 type ManifestWrite = { manifest: 'full' | 'delta'; generation: number | undefined; totals: SnapshotTotals };
-
-/** Names become folder names; checked again here so no caller can pass "..". */
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
  * What sources store here, on disk: encrypted files and manifests, written
@@ -131,19 +128,8 @@ export class FsIncomingStore implements IncomingStore {
     }
   }
 
-  /**
-   * Past its quota a source's new data is refused (507), before its body is
-   * read; history is never dropped early to make room.
-   */
   checkQuota(source: string): void {
-    const maxBytes = this.history.maxBytes(source);
-    if (maxBytes === null) return;
-    const current = this.repo.listShares(source).reduce((total, row) => total + row.bytesUsed, 0);
-    const versions = this.history.sourceHistoryBytes(source);
-    if (current + versions < maxBytes) return;
-    throw new AnemoneError('SOURCE_QUOTA_EXCEEDED', {
-      message: `${source} may store ${gigabytes(maxBytes)} here; it holds ${gigabytes(current + versions)} (current ${gigabytes(current)}, versions ${gigabytes(versions)}). Ask the peer's administrator to raise the quota or shorten the retention`,
-    });
+    checkQuota(this.repo, this.history, source);
   }
 
   async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
@@ -406,9 +392,8 @@ export class FsIncomingStore implements IncomingStore {
     return this.repo.incarnationOf({ ...ref, source: checkedName(ref.source) });
   }
 
-  /** Refuses a write of a sync run that began before the share's backups were deleted; `announced` undefined: an older source, not checked. */
   checkIncarnation(ref: ShareRef, announced: number | undefined): void {
-    if (announced !== undefined && announced !== this.incarnation(ref)) throw new AnemoneError('BACKUP_RESET_ON_PEER');
+    checkIncarnation(this.repo, ref, announced);
   }
 
   /** Removes from disk and from the stats everything of a source, one of its users, or one share. */
@@ -538,26 +523,6 @@ async function writeBody(temp: TempFile, body: Readable, ctSha256: AnnouncedSha2
   const announced = holdback.trailerHex();
   if (announced === undefined) throw new AnemoneError('HASH_MISMATCH', { message: 'The upload ended before its SHA-256 trailer' });
   return announced;
-}
-
-const NO_TOTALS: SnapshotTotals = { fileCount: null, bytes: null };
-
-/** Bytes as a person reads a quota: decimal gigabytes below 1 GB too, one decimal. */
-function gigabytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1).replace(/\.0$/, '')} GB` : `${(bytes / 1e6).toFixed(1).replace(/\.0$/, '')} MB`;
-}
-
-function shareSegments(ref: ShareRef): string[] {
-  return [checkedName(ref.source), checkedName(ref.user), checkedName(ref.share)];
-}
-
-function checkedName(name: string): string {
-  if (!NAME.test(name)) throw new AnemoneError('VALIDATION_FAILED', { message: `"${name}" is not a valid server, user or share name` });
-  return name;
-}
-
-function notStored(): AnemoneError {
-  return new AnemoneError('NOT_FOUND', { message: 'That file is not stored here' });
 }
 
 /** Removes each folder and its parents while they are empty, stopping at `stopAt` (kept). */

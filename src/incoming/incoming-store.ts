@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ShareHistory, SnapshotChain, SnapshotTotals } from './share-history.js';
 
+/** The largest single upload accepted (413 beyond), unless configured. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+
 /**
  * How a source announces the SHA-256 of an upload: in the header (hex), or
  * as a 32-byte trailer after the bytes, when it streams a file it encrypts
