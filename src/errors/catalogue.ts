@@ -404,6 +404,11 @@ export const errorCatalogue = {
     message: "The S3 storage refused the request because this server's clock and the storage's differ by more than 15 minutes",
     hint: 'Set both clocks right (enable NTP: `timedatectl set-ntp true`), then restart Anemone.',
   },
+  INCOMING_STORE_CHANGED: {
+    status: 409,
+    message: 'This server keeps backups of its peers in one place and is now configured for another: it would answer its sources as if their backups were gone',
+    hint: 'Set ANEMONE_INCOMING_STORE (and ANEMONE_S3_BUCKET, ANEMONE_S3_PREFIX) back to what they were, then restart; to move the backups, copy them first (docs/install.md, "Backups of peers in S3 storage").',
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     message: "The server's database does not answer",

@@ -14,21 +14,10 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import type { S3Location } from '../config/config.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { UploadedPart } from '../db/incoming-multipart-repo.js';
 import type { StoredFileStream } from './incoming-store.js';
-
-/** Where the S3 incoming store writes, and as whom (config: ANEMONE_S3_*). */
-export interface S3Location {
-  endpoint?: string | undefined;
-  region: string;
-  bucket: string;
-  /** Keys start with it (no leading or trailing slash); '' for none. */
-  prefix: string;
-  forcePathStyle: boolean;
-  accessKeyId?: string | undefined;
-  secretAccessKey?: string | undefined;
-}
 
 /** S3 refuses a part below 5 MiB, the last excepted. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;

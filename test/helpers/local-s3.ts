@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import type { S3Location } from '../../src/incoming/s3-objects.js';
+import type { S3Location } from '../../src/config/config.js';
 
 /**
  * A real S3-protocol server (s3rver) on loopback, its objects in a
