@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ConfigSource } from '../../src/config/config.js';
+import { S3Objects, s3Client } from '../../src/incoming/s3-objects.js';
 import { LocalS3 } from './local-s3.js';
 
 /**
@@ -14,20 +17,47 @@ export interface ReceiverStore {
   stop(): Promise<void>;
   /** The local S3 server, for tests that put a faulty proxy in front of it. */
   s3?: LocalS3;
+  /** A stored object of the receiving server whose data directory is `dataDir`, by its path below the store's root (`server-a/alice/backup/x.enc`). */
+  readStored(dataDir: string, storedPath: string): Promise<Buffer>;
+  /** Replaces a stored object behind the server's back: a disk or bucket that altered it. */
+  writeStored(dataDir: string, storedPath: string, bytes: Buffer): Promise<void>;
 }
 
 export function receiverStores(): ReceiverStore[] {
   const s3 = new LocalS3();
+  const prefix = `receiver-${randomBytes(4).toString('hex')}`;
+  const onS3 = async <T>(work: (objects: S3Objects, key: string) => Promise<T>, storedPath: string): Promise<T> => {
+    const client = s3Client(s3.location(prefix));
+    try {
+      const objects = new S3Objects(client, s3.location(prefix));
+      return await work(objects, objects.key(storedPath));
+    } finally {
+      client.destroy();
+    }
+  };
   return [
-    { name: 'fs', start: async () => ({}), stop: async () => undefined },
+    {
+      name: 'fs',
+      start: async () => ({}),
+      stop: async () => undefined,
+      readStored: (dataDir, storedPath) => readFile(path.join(dataDir, 'incoming', storedPath)),
+      writeStored: (dataDir, storedPath, bytes) => writeFile(path.join(dataDir, 'incoming', storedPath), bytes),
+    },
     {
       name: 's3',
       s3,
       start: async () => {
         await s3.start();
-        return s3ConfigFlags(s3, `receiver-${randomBytes(4).toString('hex')}`);
+        return s3ConfigFlags(s3, prefix);
       },
       stop: () => s3.stop(),
+      readStored: (_dataDir, storedPath) =>
+        onS3(async (objects, key) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of (await objects.open(key)).stream) chunks.push(chunk as Buffer);
+          return Buffer.concat(chunks);
+        }, storedPath),
+      writeStored: (_dataDir, storedPath, bytes) => onS3((objects, key) => objects.put(key, bytes), storedPath),
     },
   ];
 }
