@@ -21,7 +21,7 @@ import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js
 import { HISTORY_FOLDER } from '../manifest/history-names.js';
 import { type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
 import { ShareWrites } from './share-writes.js';
-import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, notStored, shareSegments } from './share-rules.js';
+import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, dropUncommitted, notStored, shareSegments } from './share-rules.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
 
@@ -239,23 +239,11 @@ export class FsIncomingStore implements IncomingStore {
     }
   }
 
-  /**
-   * At the start of a sync run of the share: removes the objects an earlier
-   * run wrote since the last manifest commit and never committed (a run that
-   * failed with 507, or was killed), and takes them out of the stats. An
-   * object that replaced one present at the last commit is kept, with its
-   * new content: the committed manifest names that path. Skipped (`deferred`)
-   * while a write for the share is still running; the next run tries again.
-   */
-  async dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
-    if (this.writes.busy(ref)) return { removedFiles: 0, removedBytes: 0, deferred: true };
-    const recorded = this.repo.listUncommitted(ref);
-    if (recorded.length === 0) return { removedFiles: 0, removedBytes: 0, deferred: false };
-    // never part of a snapshot, so not kept; what they replaced was kept when they arrived
-    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path), 'discard'));
-    this.repo.clearUncommitted(ref);
-    return { removedFiles: removed.deleted, removedBytes: removed.bytes, deferred: false };
+  /** At the start of a sync run: removes what an earlier run left uncommitted (share-rules.ts). */
+  dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
+    return dropUncommitted({ writes: this.writes, repo: this.repo, removeStored: (share, paths, history) => this.removeStored(share, paths, history) }, ref);
   }
+
 
   /**
    * A stored object; with `ctSha256`, that version of it: the current object

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { JOURNAL_FOLDER } from '../manifest/manifest-delta.js';
 import { HISTORY_FOLDER } from '../manifest/history-names.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
-import { AnemoneError } from '../errors/catalogue.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import type { HistoryFiles, HistoryShare, LegacyObject } from './history-files.js';
 import type { S3Objects } from './s3-objects.js';
@@ -39,15 +37,8 @@ export class S3HistoryFiles implements HistoryFiles {
   }
 
   async describe(from: string): Promise<LegacyObject | undefined> {
-    let opened;
-    try {
-      opened = await this.objects.open(from);
-    } catch (error) {
-      if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return undefined;
-      throw error;
-    }
-    const hash = createHash('sha256');
-    for await (const chunk of opened.stream) hash.update(chunk as Buffer);
-    return { ctSha256: hash.digest('hex'), size: opened.size, storedAt: (opened.lastModified ?? new Date(0)).toISOString() };
+    const hashed = await this.objects.hash(from);
+    return hashed && { ctSha256: hashed.sha256, size: hashed.size, storedAt: (hashed.lastModified ?? new Date(0)).toISOString() };
   }
+
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -82,6 +83,24 @@ export class S3Objects {
       if (isMissing(error)) throw new AnemoneError('NOT_FOUND', { message: 'That file is not stored here' });
       throw asObjectStoreError(error);
     }
+  }
+
+  /** Size, SHA-256 and date of the object at `key`, read back whole; undefined when none is there. */
+  async hash(key: string): Promise<{ size: number; sha256: string; lastModified: Date | undefined } | undefined> {
+    let opened;
+    try {
+      opened = await this.open(key);
+    } catch (error) {
+      if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of opened.stream) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { size, sha256: hash.digest('hex'), lastModified: opened.lastModified };
   }
 
   /** Every object below `prefix` (which ends with `/`), with its size, in key order. */

@@ -15,7 +15,7 @@ import { MIN_PART_BYTES, type S3Objects } from './s3-objects.js';
 import { S3Resumable } from './s3-resumable.js';
 import { type PartBuffer, hashMismatch, receiveObject } from './s3-upload.js';
 import type { ShareHistory, SnapshotChain, SnapshotTotals } from './share-history.js';
-import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, notStored, shareSegments } from './share-rules.js';
+import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, dropUncommitted, notStored, shareSegments } from './share-rules.js';
 import { ShareWrites } from './share-writes.js';
 
 export interface S3IncomingStoreOptions {
@@ -254,8 +254,8 @@ export class S3IncomingStore implements IncomingStore {
     const hashed: { path: string; size: number; sha256: string }[] = [];
     // a few at a time: hashing reads every byte back from the bucket
     await runWorkerPool(wanted, async ({ storedPath, key }) => {
-      const found = await this.hashOf(key);
-      if (found) hashed.push({ path: storedPath, ...found });
+      const found = await this.objects.hash(key);
+      if (found) hashed.push({ path: storedPath, size: found.size, sha256: found.sha256 });
     }, { concurrency: 4 });
     return hashed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
@@ -266,15 +266,11 @@ export class S3IncomingStore implements IncomingStore {
     return { deleted };
   }
 
-  async dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
-    if (this.writes.busy(ref)) return { removedFiles: 0, removedBytes: 0, deferred: true };
-    const recorded = this.repo.listUncommitted(ref);
-    if (recorded.length === 0) return { removedFiles: 0, removedBytes: 0, deferred: false };
-    // never part of a snapshot, so not kept; what they replaced was kept when they arrived
-    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path), 'discard'));
-    this.repo.clearUncommitted(ref);
-    return { removedFiles: removed.deleted, removedBytes: removed.bytes, deferred: false };
+  /** At the start of a sync run: removes what an earlier run left uncommitted (share-rules.ts). */
+  dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
+    return dropUncommitted({ writes: this.writes, repo: this.repo, removeStored: (share, paths, history) => this.removeStored(share, paths, history) }, ref);
   }
+
 
   async deleteStored(filter: { source: string; user?: string | undefined; share?: string | undefined }): Promise<{ fileCount: number; bytesUsed: number }> {
     const segments = [filter.source, filter.user, filter.share].filter((segment): segment is string => segment !== undefined).map(checkedName);
@@ -403,25 +399,8 @@ export class S3IncomingStore implements IncomingStore {
     const kept = this.history.versionFile(ref, storedPath, ctSha256);
     if (kept !== undefined) return this.objects.open(kept);
     // an object without a recorded hash (copied in by hand, say): compared by reading it
-    if (recorded === undefined && (await this.hashOf(key))?.sha256 === ctSha256) return this.objects.open(key);
+    if (recorded === undefined && (await this.objects.hash(key))?.sha256 === ctSha256) return this.objects.open(key);
     throw notStored();
-  }
-
-  private async hashOf(key: string): Promise<{ size: number; sha256: string } | undefined> {
-    let opened;
-    try {
-      opened = await this.objects.open(key);
-    } catch (error) {
-      if (error instanceof AnemoneError && error.code === 'NOT_FOUND') return undefined;
-      throw error;
-    }
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of opened.stream) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    return { size, sha256: hash.digest('hex') };
   }
 
   private objectKey(ref: ShareRef, storedPath: string): string {

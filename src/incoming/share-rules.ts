@@ -2,6 +2,7 @@ import type { IncomingRepo } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { ShareRef } from './incoming-store.js';
 import type { ShareHistory, SnapshotTotals } from './share-history.js';
+import type { ShareWrites } from './share-writes.js';
 
 /**
  * The rules of the receiving side that do not depend on where objects are
@@ -54,4 +55,25 @@ export function checkIncarnation(repo: IncomingRepo, ref: ShareRef, announced: n
 /** Bytes as a person reads a quota: decimal gigabytes below 1 GB too, one decimal. */
 function gigabytes(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1).replace(/\.0$/, '')} GB` : `${(bytes / 1e6).toFixed(1).replace(/\.0$/, '')} MB`;
+}
+
+/**
+ * At the start of a sync run of the share: removes the objects an earlier
+ * run wrote since the last manifest commit and never committed (a run that
+ * failed, or was killed), and takes them out of the stats. An object that
+ * replaced one present at the last commit is kept, with its new content: the
+ * committed manifest names that path. Skipped (`deferred`) while a write for
+ * the share is still running; the next run tries again.
+ */
+export async function dropUncommitted(
+  deps: { writes: ShareWrites; repo: IncomingRepo; removeStored: (ref: ShareRef, storedPaths: readonly string[], history: 'discard') => Promise<{ deleted: number; bytes: number }> },
+  ref: ShareRef,
+): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
+  if (deps.writes.busy(ref)) return { removedFiles: 0, removedBytes: 0, deferred: true };
+  const recorded = deps.repo.listUncommitted(ref);
+  if (recorded.length === 0) return { removedFiles: 0, removedBytes: 0, deferred: false };
+  // never part of a snapshot, so not kept; what they replaced was kept when they arrived
+  const removed = await deps.writes.during(ref, () => deps.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path), 'discard'));
+  deps.repo.clearUncommitted(ref);
+  return { removedFiles: removed.deleted, removedBytes: removed.bytes, deferred: false };
 }
