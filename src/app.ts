@@ -180,6 +180,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const incoming = await openIncomingServices({
     repos,
     incomingDir: config.incomingDir,
+    store: config.incomingStore,
     fingerprint: identity.fingerprint,
     serverName: () => (core.setup.isSetUp() ? core.setup.serverName() : ''),
     logger,
@@ -236,6 +237,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await restore.stopAll();
       await peers.close();
       await listeners.close();
+      incoming.close();
       db.close();
       logger.flush();
     },

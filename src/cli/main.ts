@@ -10,7 +10,7 @@ import { runSetup } from './setup.js';
 import { runStatus } from './status.js';
 
 /** The settings each command takes as flags (and reads from the environment). */
-const SERVE_KEYS = ['port', 'bind', 'peerPort', 'peerBind', 'uiTls', 'trustProxy', 'dataDir', 'sharesDir', 'incomingDir', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'logFile', 'memory'] as const;
+const SERVE_KEYS = ['port', 'bind', 'peerPort', 'peerBind', 'uiTls', 'trustProxy', 'dataDir', 'sharesDir', 'incomingDir', 'incomingStore', 's3Endpoint', 's3Region', 's3Bucket', 's3Prefix', 's3ForcePathStyle', 's3AccessKeyId', 's3AccessKeyIdFile', 's3SecretAccessKey', 's3SecretAccessKeyFile', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'logFile', 'memory'] as const;
 const SETUP_KEYS = ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'] as const;
 const RESTORE_SERVER_KEYS = SETUP_KEYS;
 const STATUS_KEYS = ['dataDir'] as const;

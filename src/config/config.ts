@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isLoopbackAddress, parseTrustProxy, type TrustProxy } from './listeners.js';
@@ -39,6 +40,76 @@ export const configKeys = {
     env: 'ANEMONE_INCOMING_DIR',
     flag: '--incoming-dir <dir>',
     doc: 'Directory of encrypted backups received from peers (default <data>/incoming)',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
+  incomingStore: {
+    env: 'ANEMONE_INCOMING_STORE',
+    flag: '--incoming-store <kind>',
+    doc: 'Where backups received from peers are kept: fs (ANEMONE_INCOMING_DIR) or s3 (an S3-compatible bucket: ANEMONE_S3_*)',
+    default: 'fs',
+    schema: z.enum(['fs', 's3']),
+  },
+  s3Endpoint: {
+    env: 'ANEMONE_S3_ENDPOINT',
+    flag: '--s3-endpoint <url>',
+    doc: 'URL of the S3-compatible storage (MinIO, Garage, …); unset, Amazon S3 of ANEMONE_S3_REGION',
+    default: undefined,
+    schema: z.string().regex(/^https?:\/\/[^\s/]+(?:\/\S*)?$/, 'an http:// or https:// URL').optional(),
+  },
+  s3Region: {
+    env: 'ANEMONE_S3_REGION',
+    flag: '--s3-region <region>',
+    doc: 'Region of the bucket (Garage: the s3_region of its configuration, often garage)',
+    default: 'us-east-1',
+    schema: z.string().min(1).max(64),
+  },
+  s3Bucket: {
+    env: 'ANEMONE_S3_BUCKET',
+    flag: '--s3-bucket <name>',
+    doc: 'Bucket for backups received from peers (must exist); needed with ANEMONE_INCOMING_STORE=s3',
+    default: undefined,
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens').optional(),
+  },
+  s3Prefix: {
+    env: 'ANEMONE_S3_PREFIX',
+    flag: '--s3-prefix <prefix>',
+    doc: 'Key prefix inside the bucket, so one bucket can hold several things (no leading or trailing slash)',
+    default: '',
+    schema: z.string().max(256).regex(/^(?:[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*)?$/, 'segments of letters, digits, dots, hyphens and underscores, separated by single slashes'),
+  },
+  s3ForcePathStyle: {
+    env: 'ANEMONE_S3_FORCE_PATH_STYLE',
+    flag: '--s3-force-path-style <bool>',
+    doc: 'true: address the bucket as <endpoint>/<bucket> (MinIO and Garage need it); false: as <bucket>.<endpoint>',
+    default: 'false',
+    schema: z.enum(['true', 'false']),
+  },
+  s3AccessKeyId: {
+    env: 'ANEMONE_S3_ACCESS_KEY_ID',
+    flag: '--s3-access-key-id <id>',
+    doc: 'Access key id for the bucket; unset, the AWS SDK looks for credentials as usual (AWS_* variables, ~/.aws)',
+    default: undefined,
+    schema: z.string().min(1).max(256).optional(),
+  },
+  s3AccessKeyIdFile: {
+    env: 'ANEMONE_S3_ACCESS_KEY_ID_FILE',
+    flag: '--s3-access-key-id-file <file>',
+    doc: 'File holding the access key id (a Docker secret); instead of ANEMONE_S3_ACCESS_KEY_ID',
+    default: undefined,
+    schema: z.string().min(1).optional(),
+  },
+  s3SecretAccessKey: {
+    env: 'ANEMONE_S3_SECRET_ACCESS_KEY',
+    flag: '--s3-secret-access-key <secret>',
+    doc: 'Secret of the access key; prefer ANEMONE_S3_SECRET_ACCESS_KEY_FILE (a flag shows in the process list)',
+    default: undefined,
+    schema: z.string().min(1).max(256).optional(),
+  },
+  s3SecretAccessKeyFile: {
+    env: 'ANEMONE_S3_SECRET_ACCESS_KEY_FILE',
+    flag: '--s3-secret-access-key-file <file>',
+    doc: 'File holding the secret of the access key (a Docker secret); instead of ANEMONE_S3_SECRET_ACCESS_KEY',
     default: undefined,
     schema: z.string().min(1).optional(),
   },
@@ -109,12 +180,33 @@ export const configKeys = {
 
 export type ConfigKey = keyof typeof configKeys;
 
+/** Settings whose value is never repeated in a message. */
+const SECRET_KEYS = new Set<ConfigKey>(['s3AccessKeyId', 's3SecretAccessKey']);
+
+/** An S3-compatible bucket for backups received from peers. Holds a secret: never logged whole (describeIncomingStore). */
+export interface S3Location {
+  /** Unset: Amazon S3 of `region`. */
+  endpoint?: string | undefined;
+  region: string;
+  bucket: string;
+  /** Keys start with it (no leading or trailing slash); '' for none. */
+  prefix: string;
+  forcePathStyle: boolean;
+  /** Both or neither; neither: the AWS SDK's own credential chain. */
+  accessKeyId?: string | undefined;
+  secretAccessKey?: string | undefined;
+}
+
+export type IncomingStoreConfig = { kind: 'fs' } | { kind: 's3'; location: S3Location };
+
 export interface Config {
   port: number;
   bind: string;
   dataDir: string;
   sharesDir: string;
   incomingDir: string;
+  /** Where received backups are kept: the filesystem (incomingDir) or a bucket. */
+  incomingStore: IncomingStoreConfig;
   certsDir: string;
   dbPath: string;
   secretsDir: string;
@@ -159,7 +251,7 @@ export function loadConfig(
     const raw = flags[key] ?? nonEmpty(env[entry.env]) ?? entry.default;
     const parsed = entry.schema.safeParse(raw);
     if (!parsed.success) {
-      const shown = raw === undefined ? '(empty)' : JSON.stringify(String(raw));
+      const shown = raw === undefined ? '(empty)' : SECRET_KEYS.has(key) ? '(not shown: a secret)' : JSON.stringify(String(raw));
       throw new ConfigError(
         `Invalid value ${shown} for ${entry.env} (flag ${entry.flag.split(' ')[0]}): ${entry.doc}. ${parsed.error.issues[0]?.message ?? ''}`.trim(),
       );
@@ -209,6 +301,7 @@ export function loadConfig(
     port,
     bind,
     dataDir,
+    incomingStore: incomingStoreFrom(value),
     sharesDir: sharesDir ? path.resolve(sharesDir) : path.join(dataDir, 'shares'),
     incomingDir: incomingDir ? path.resolve(incomingDir) : path.join(dataDir, 'incoming'),
     certsDir: path.join(dataDir, 'certs'),
@@ -225,6 +318,44 @@ export function loadConfig(
     memory: value('memory'),
     logToStdout: extra.logToStdout ?? false,
   };
+}
+
+/** The incoming store the settings name; an S3 one needs its bucket, and a key id with its secret. */
+function incomingStoreFrom(value: <K extends ConfigKey>(key: K) => z.infer<(typeof configKeys)[K]['schema']>): IncomingStoreConfig {
+  if (value('incomingStore') === 'fs') return { kind: 'fs' };
+  const bucket = value('s3Bucket');
+  if (bucket === undefined) throw new ConfigError('ANEMONE_INCOMING_STORE=s3 needs ANEMONE_S3_BUCKET (flag --s3-bucket): the bucket that keeps the backups received from peers.');
+  const accessKeyId = secretValue(value('s3AccessKeyId'), value('s3AccessKeyIdFile'), 'ANEMONE_S3_ACCESS_KEY_ID');
+  const secretAccessKey = secretValue(value('s3SecretAccessKey'), value('s3SecretAccessKeyFile'), 'ANEMONE_S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError('ANEMONE_S3_ACCESS_KEY_ID and ANEMONE_S3_SECRET_ACCESS_KEY go together (or their _FILE variants): set both, or neither to use the AWS SDK\'s own credentials.');
+  }
+  return {
+    kind: 's3',
+    location: { endpoint: value('s3Endpoint'), region: value('s3Region'), bucket, prefix: value('s3Prefix'), forcePathStyle: value('s3ForcePathStyle') === 'true', accessKeyId, secretAccessKey },
+  };
+}
+
+/** A secret given directly or as a file (Docker secrets); both at once is a mistake worth saying. */
+function secretValue(direct: string | undefined, file: string | undefined, env: string): string | undefined {
+  if (file === undefined) return direct;
+  if (direct !== undefined) throw new ConfigError(`${env} and ${env}_FILE are both set: keep one.`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${env}_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): check the path and its permissions.`);
+  }
+  const secret = text.trim();
+  if (secret === '') throw new ConfigError(`${env}_FILE names ${file}, which is empty.`);
+  return secret;
+}
+
+/** The incoming store for the log and the settings table: where, never the secret. */
+export function describeIncomingStore(store: IncomingStoreConfig): string {
+  if (store.kind === 'fs') return 'fs';
+  const { endpoint, region, bucket, prefix } = store.location;
+  return `s3 ${endpoint ?? `aws:${region}`} ${bucket}/${prefix}`;
 }
 
 function nonEmpty(text: string | undefined): string | undefined {

@@ -2,6 +2,7 @@ import type { Database } from './database.js';
 import { ApiTokensRepo } from './api-tokens-repo.js';
 import { FileHashesRepo } from './file-hashes-repo.js';
 import { IncomingHistoryRepo } from './incoming-history-repo.js';
+import { IncomingMultipartRepo } from './incoming-multipart-repo.js';
 import { IncomingRepo } from './incoming-repo.js';
 import { KeyRequestsRepo } from './key-requests-repo.js';
 import { LastSyncRepo } from './last-sync-repo.js';
@@ -70,6 +71,7 @@ export interface Repositories {
   lastSync: LastSyncRepo;
   /** Large files being uploaded to a peer, to resume the same ciphertext after a drop. */
   resumableUploads: ResumableUploadsRepo;
+  incomingMultipart: IncomingMultipartRepo;
   /** API tokens of scripts and scrapers (by the hash of their secret). */
   apiTokens: ApiTokensRepo;
   /** Runs `work` in one SQLite transaction: all of its writes land, or none. */
@@ -97,6 +99,7 @@ export function createRepositories(db: Database): Repositories {
     keyRequests: new KeyRequestsRepo(db),
     lastSync: new LastSyncRepo(db),
     resumableUploads: new ResumableUploadsRepo(db),
+    incomingMultipart: new IncomingMultipartRepo(db),
     apiTokens: new ApiTokensRepo(db),
     transaction: (work) => db.transaction(work)(),
     // reads the schema page, so a file gone unreadable fails too, not only a closed connection

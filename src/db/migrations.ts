@@ -319,4 +319,24 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (share_id, day)
   ) WITHOUT ROWID;
   `,
+  // 14: the S3 incoming store's multipart uploads in flight: a source's resumable upload (kind 'resumable',
+  // its parts' ETags kept to complete it) or a large single upload (kind 'put', aborted at start if a crash left it)
+  `
+  CREATE TABLE incoming_multipart (
+    key          TEXT NOT NULL,
+    s3_upload_id TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('resumable', 'put')),
+    source       TEXT NOT NULL,
+    user         TEXT NOT NULL,
+    share        TEXT NOT NULL,
+    stored_path  TEXT NOT NULL,
+    upload_id    TEXT,
+    size         INTEGER NOT NULL,
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    parts        TEXT NOT NULL DEFAULT '[]',
+    touched_at   TEXT NOT NULL,
+    PRIMARY KEY (s3_upload_id)
+  );
+  CREATE INDEX incoming_multipart_path ON incoming_multipart(source, user, share, stored_path);
+  `,
 ];

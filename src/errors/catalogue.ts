@@ -449,6 +449,36 @@ export const errorCatalogue = {
     message: 'Nothing to test: no webhook URL and no email are set',
     hint: 'Enter a webhook URL or the email settings, save them, then send a test.',
   },
+  OBJECT_STORE_UNAVAILABLE: {
+    status: 503,
+    message: "The peer's object storage (S3) did not answer or refused the write; nothing of this upload was kept",
+    hint: "Nothing to do on the source: its next sync sends again what was refused. The peer's administrator checks that the S3 storage (ANEMONE_S3_ENDPOINT) is up and reachable.",
+  },
+  OBJECT_STORE_CREDENTIALS_REJECTED: {
+    status: 503,
+    message: 'The S3 storage refused the access key: ANEMONE_S3_ACCESS_KEY_ID or ANEMONE_S3_SECRET_ACCESS_KEY is wrong',
+    hint: "Copy the access key id and secret from the storage's console again (MinIO: Access Keys; Garage: `garage key info`), set them, then restart Anemone.",
+  },
+  OBJECT_STORE_ACCESS_DENIED: {
+    status: 503,
+    message: 'The S3 storage knows the access key but does not let it write, read and delete in the bucket',
+    hint: 'Grant the key read, write and delete on the bucket (Garage: `garage bucket allow --read --write --owner`; MinIO: a readwrite policy), then restart Anemone.',
+  },
+  OBJECT_STORE_BUCKET_MISSING: {
+    status: 503,
+    message: 'The S3 bucket named in ANEMONE_S3_BUCKET does not exist on that storage',
+    hint: 'Create the bucket (MinIO: `mc mb`; Garage: `garage bucket create`), or correct ANEMONE_S3_BUCKET or ANEMONE_S3_ENDPOINT, then restart Anemone.',
+  },
+  OBJECT_STORE_CLOCK_SKEW: {
+    status: 503,
+    message: "The S3 storage refused the request because this server's clock and the storage's differ by more than 15 minutes",
+    hint: 'Set both clocks right (enable NTP: `timedatectl set-ntp true`), then restart Anemone.',
+  },
+  INCOMING_STORE_CHANGED: {
+    status: 409,
+    message: 'This server keeps backups of its peers in one place and is now configured for another: it would answer its sources as if their backups were gone',
+    hint: 'Set ANEMONE_INCOMING_STORE (and ANEMONE_S3_BUCKET, ANEMONE_S3_PREFIX) back to what they were, then restart; to move the backups, copy them first (docs/install.md, "Backups of peers in S3 storage").',
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     message: "The server's database does not answer",

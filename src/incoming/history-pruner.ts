@@ -1,7 +1,5 @@
-import { unlink } from 'node:fs/promises';
 import type { IncomingHistoryRepo } from '../db/incoming-history-repo.js';
 import type { Logger } from '../logging/logger.js';
-import { isCode } from './fs-errors.js';
 import { type RetentionPlan, retentionPlan } from './retention.js';
 import type { ShareHistory } from './share-history.js';
 
@@ -35,11 +33,7 @@ export class HistoryPruner {
       const plan = this.plan(ref);
       if (plan.files === 0) continue;
       // rows go after their files: a crash leaves a row without a file (NOT_FOUND when read), never an unrecorded file
-      for (const file of [...plan.snapshots.map((row) => row.historyFile as string), ...plan.versionFiles.map((version) => version.file)]) {
-        await unlink(this.deps.history.historyPath(ref, file)).catch((error: unknown) => {
-          if (!isCode(error, 'ENOENT')) throw error;
-        });
-      }
+      await this.deps.history.removeFiles(ref, [...plan.snapshots.map((row) => row.historyFile as string), ...plan.versionFiles.map((version) => version.file)]);
       this.deps.repo.deleteSnapshots(plan.snapshots.map((row) => row.id));
       this.deps.repo.deleteVersions(plan.versions.map((version) => version.id));
       files += plan.files;

@@ -3,7 +3,7 @@ import type { IncomingHistoryRepo, SourceLimits } from '../db/incoming-history-r
 import { AnemoneError } from '../errors/catalogue.js';
 import type { HistoryPruner } from './history-pruner.js';
 import type { SourceCertificates } from './source-certificates.js';
-import type { IncomingStore } from './store.js';
+import type { IncomingStore } from './incoming-store.js';
 import type { SyncSessions } from './sync-sessions.js';
 
 export interface IncomingShareSummary {

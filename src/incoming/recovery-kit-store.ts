@@ -7,7 +7,7 @@ import { bodyChunks } from './body-chunks.js';
 import { asStorageError } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
-import type { StoredFileStream } from './store.js';
+import type { StoredFileStream } from './incoming-store.js';
 import { TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 import { openRegularFile } from '../util/open-regular-file.js';
 

@@ -13,7 +13,8 @@ import pino from 'pino';
 import { HistoryPruner } from './history-pruner.js';
 import { keptGenerations } from './retention.js';
 import { ShareHistory } from './share-history.js';
-import { IncomingStore } from './store.js';
+import { FsHistoryFiles } from './fs-history-files.js';
+import { FsIncomingStore } from './fs-store.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -80,8 +81,8 @@ describe('HistoryPruner with an injected clock', () => {
     const clock = { now: new Date(start) };
     const now = () => clock.now;
     const historyRepo = new IncomingHistoryRepo(db);
-    const history = new ShareHistory({ root, repo: historyRepo, now, keepVersionsDays: () => 10 });
-    const store = new IncomingStore({ root, repo: new IncomingRepo(db), history, now });
+    const history = new ShareHistory({ files: new FsHistoryFiles(root), repo: historyRepo, now, keepVersionsDays: () => 10 });
+    const store = new FsIncomingStore({ root, repo: new IncomingRepo(db), history, now });
     const pruner = new HistoryPruner({ repo: historyRepo, history, now, logger: pino({ level: 'silent' }) });
     const ref = { source, user: 'alice', share: 'backup' };
     let generation = 0;

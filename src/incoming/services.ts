@@ -9,8 +9,11 @@ import { PeerAuth } from './peer-auth.js';
 import { RecoveryKitStore } from './recovery-kit-store.js';
 import { SourceCertificates } from './source-certificates.js';
 import { HistoryPruner } from './history-pruner.js';
-import { ShareHistory } from './share-history.js';
-import { IncomingStore } from './store.js';
+import { type IncomingStoreConfig, describeIncomingStore } from '../config/config.js';
+import { AnemoneError } from '../errors/catalogue.js';
+import type { IncomingMultipartRepo } from '../db/incoming-multipart-repo.js';
+import type { IncomingStore } from './incoming-store.js';
+import { openIncomingStore } from './open-store.js';
 import { SyncSessions } from './sync-sessions.js';
 import { SyncSettings } from './sync-settings.js';
 import type { WriteStreamFactory } from './temp-file.js';
@@ -28,6 +31,8 @@ export interface IncomingServices {
   /** Retention: what history the next prune frees, and the prune itself (daily once `start`ed). */
   pruner: HistoryPruner;
   historyPrune: { start(): void; stop(): void };
+  /** Releases the store's connections (an S3 client's sockets). */
+  close(): void;
 }
 
 export interface IncomingOptions {
@@ -55,8 +60,10 @@ const DEFAULT_PARTIAL_SWEEP_MS = 60 * 60 * 1000;
  * temporary files an interrupted upload left behind.
  */
 export async function openIncomingServices(deps: {
-  repos: { settings: SettingsRepo; incoming: IncomingRepo; incomingHistory: IncomingHistoryRepo };
+  repos: { settings: SettingsRepo; incoming: IncomingRepo; incomingHistory: IncomingHistoryRepo; incomingMultipart: IncomingMultipartRepo };
   incomingDir: string;
+  /** Where received backups are kept; the filesystem (incomingDir) unless set. */
+  store?: IncomingStoreConfig | undefined;
   fingerprint: string;
   serverName: () => string;
   logger: Logger;
@@ -66,27 +73,30 @@ export async function openIncomingServices(deps: {
   const settings = new SyncSettings(deps.repos.settings, () => sessions.endAll());
   const certificates = new SourceCertificates(deps.repos.incoming);
   const now = deps.options?.now ?? (() => new Date());
-  const history = new ShareHistory({
-    root: deps.incomingDir,
-    repo: deps.repos.incomingHistory,
-    now,
-    keepVersionsDays: (source) => deps.repos.incomingHistory.limitsOf(source).keepVersionsDays ?? settings.keepVersionsDays(),
-  });
-  const store = new IncomingStore({
-    root: deps.incomingDir,
-    repo: deps.repos.incoming,
-    maxUploadBytes: deps.options?.maxUploadBytes,
-    createWriteStream: deps.options?.createWriteStream,
-    now,
-    history,
-    partials: { expiryMs: deps.options?.partialExpiryMs, maxPerSource: deps.options?.maxPartialsPerSource },
-  });
   await mkdir(deps.incomingDir, { recursive: true });
+  const storeConfig = deps.store ?? { kind: 'fs' };
+  keepStoreChoice(deps.repos.settings, deps.repos.incoming, storeConfig);
+  const opened = await openIncomingStore({
+    config: storeConfig,
+    incomingDir: deps.incomingDir,
+    repos: deps.repos,
+    options: {
+      maxUploadBytes: deps.options?.maxUploadBytes,
+      createWriteStream: deps.options?.createWriteStream,
+      partialExpiryMs: deps.options?.partialExpiryMs,
+      maxPartialsPerSource: deps.options?.maxPartialsPerSource,
+      now,
+      keepVersionsDays: (source) => deps.repos.incomingHistory.limitsOf(source).keepVersionsDays ?? settings.keepVersionsDays(),
+    },
+  });
+  const { store } = opened;
+  const { history } = store;
+  deps.logger.info({ incomingStore: describeIncomingStore(storeConfig) }, 'incoming backups are kept here');
   const orphans = await store.removeOrphanTemps();
   if (orphans > 0) deps.logger.info({ orphans }, 'removed temporary files left by interrupted incoming syncs');
   const sweepPartials = async () => {
     try {
-      const removed = await store.partials.removeExpired();
+      const removed = await store.removeAbandonedUploads();
       if (removed > 0) deps.logger.info({ removed }, 'removed partial uploads their sources abandoned');
     } catch (error) {
       deps.logger.warn({ err: error }, 'could not remove abandoned partial uploads; tried again later');
@@ -126,6 +136,7 @@ export async function openIncomingServices(deps: {
     },
   };
   return {
+    close: opened.close,
     pruner,
     historyPrune,
     settings,
@@ -135,4 +146,24 @@ export async function openIncomingServices(deps: {
     kits: new RecoveryKitStore(deps.incomingDir, deps.options?.createWriteStream),
     partialSweep,
   };
+}
+
+const STORE_SETTING = 'incoming_store';
+
+/**
+ * The store received backups were kept in is remembered in the settings
+ * table: started against another (a forgotten ANEMONE_INCOMING_STORE, another
+ * bucket or prefix) while the stats say backups are held, the server refuses
+ * to start rather than tell every source its backups are gone. The endpoint
+ * and credentials may change freely: the same bucket moves hosts.
+ */
+function keepStoreChoice(settings: SettingsRepo, incoming: IncomingRepo, store: IncomingStoreConfig): void {
+  const chosen = store.kind === 'fs' ? 'fs' : `s3:${store.location.bucket}/${store.location.prefix}`;
+  const recorded = settings.get(STORE_SETTING);
+  if (recorded !== undefined && recorded !== chosen && incoming.listShares().length > 0) {
+    throw new AnemoneError('INCOMING_STORE_CHANGED', {
+      message: `This server keeps the backups of its peers in ${recorded} and is now configured for ${chosen}: it would answer its sources as if their backups were gone`,
+    });
+  }
+  settings.set(STORE_SETTING, chosen);
 }

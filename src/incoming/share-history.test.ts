@@ -12,7 +12,8 @@ import { IncomingRepo } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { encodeBatchItemHead } from '../protocol/v1/index.js';
 import { ShareHistory } from './share-history.js';
-import { IncomingStore } from './store.js';
+import { FsHistoryFiles } from './fs-history-files.js';
+import { FsIncomingStore } from './fs-store.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const ref = { source: 'server-b', user: 'alice', share: 'backup' };
@@ -23,7 +24,7 @@ describe('ShareHistory through IncomingStore', () => {
   let db: Database;
   let root: string;
   let keepDays: number;
-  let store: IncomingStore;
+  let store: FsIncomingStore;
   let historyRepo: IncomingHistoryRepo;
 
   before(async () => {
@@ -41,8 +42,8 @@ describe('ShareHistory through IncomingStore', () => {
     historyRepo = new IncomingHistoryRepo(db);
     repo.deleteShares({ source: 'server-b' });
     historyRepo.deleteAll({ source: 'server-b' });
-    const history = new ShareHistory({ root, repo: historyRepo, now: () => new Date(), keepVersionsDays: () => keepDays });
-    store = new IncomingStore({ root, repo, history });
+    const history = new ShareHistory({ files: new FsHistoryFiles(root), repo: historyRepo, now: () => new Date(), keepVersionsDays: () => keepDays });
+    store = new FsIncomingStore({ root, repo, history });
   });
 
   const put = (storedPath: string, bytes: Buffer) => store.putFile(ref, storedPath, body(bytes), { hex: sha(bytes) });

@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { IncomingHistoryRepo, ObjectVersionRow, SnapshotRow } from '../db/incoming-history-repo.js';
-import { JOURNAL_FOLDER } from '../manifest/manifest-delta.js';
-import { HISTORY_DELTAS, HISTORY_FOLDER, HISTORY_MANIFESTS, HISTORY_OBJECTS, keptManifestName, versionFileName } from '../manifest/history-names.js';
-import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
-import { fsyncFolder } from './fsync.js';
-import { hashRegularFile } from '../util/hash-file.js';
-import { isCode } from './fs-errors.js';
+import { HISTORY_DELTAS, HISTORY_MANIFESTS, HISTORY_OBJECTS, keptManifestName, versionFileName } from '../manifest/history-names.js';
 import { runWorkerPool } from '../util/worker-pool.js';
-import { RealDirectories } from './real-dirs.js';
+import type { HistoryFiles } from './history-files.js';
 
 export { HISTORY_FOLDER } from '../manifest/history-names.js';
 
@@ -25,7 +18,7 @@ export interface SnapshotTotals {
   bytes: number | null;
 }
 
-/** The stored files of one snapshot: its full manifest and the deltas that lead to it, each a path on disk. */
+/** The stored files of one snapshot: its full manifest and the deltas that lead to it, each a location of the store. */
 export interface SnapshotChain {
   generation: number;
   base: string;
@@ -33,7 +26,8 @@ export interface SnapshotChain {
 }
 
 export interface ShareHistoryOptions {
-  root: string;
+  /** Where the history of this store's backend lives (fs-history-files.ts, s3-history-files.ts). */
+  files: HistoryFiles;
   repo: IncomingHistoryRepo;
   now: () => Date;
   /** The retention that applies to a source now (its override, else the server's); 0 keeps nothing. */
@@ -42,10 +36,10 @@ export interface ShareHistoryOptions {
 
 /**
  * The peer's history of a share: before anything a source sends replaces or
- * removes an object, a manifest or a delta, its file is hard-linked under
- * `.history/` and recorded, so no request of a source can erase it; only
- * retention (retention.ts) removes history. A link, not a copy: cheap, and
- * the current path never goes missing while it is replaced.
+ * removes an object, a manifest or a delta, its file is kept under
+ * `.history/` (a hard link on disk, a copy in a bucket: HistoryFiles) and
+ * recorded, so no request of a source can erase it; only retention
+ * (retention.ts) removes history.
  */
 export class ShareHistory {
   constructor(private readonly options: ShareHistoryOptions) {}
@@ -68,33 +62,21 @@ export class ShareHistory {
     return this.options.keepVersionsDays(source);
   }
 
-  /** The object at each `fullPath` is about to be replaced or deleted: kept as a version (unless retention is 0). */
+  /** The object at each `fullPath` (a location of the store) is about to be replaced or deleted: kept as a version (unless retention is 0). */
   async keepObjects(ref: ShareKey, objects: readonly { storedPath: string; fullPath: string }[]): Promise<void> {
     if (objects.length === 0 || !this.retains(ref.source)) return;
-    const dirs = new RealDirectories(this.options.root);
-    const folder = await dirs.ensure([...historySegments(ref), HISTORY_OBJECTS]);
-    const folders = new Set<string>([folder]);
     const supersededAt = this.options.now().toISOString();
-    const kept: Omit<ObjectVersionRow, 'id'>[] = [];
+    const known: (Omit<ObjectVersionRow, 'id'> & { from: string })[] = [];
     await runWorkerPool(objects, async (object) => {
       const recorded = this.options.repo.currentObject(ref, object.storedPath);
       // stored before history was kept: hashed once, now
-      const known = recorded ?? (await legacyObject(object.fullPath));
-      if (known === undefined) return;
-      const file = versionFileName(known.ctSha256);
-      const fanout = await dirs.ensure([...historySegments(ref), HISTORY_OBJECTS, file.split('/')[0] as string]);
-      folders.add(fanout);
-      try {
-        await link(object.fullPath, path.join(folder, file));
-      } catch (error) {
-        if (isCode(error, 'ENOENT')) return;
-        // the same ciphertext is kept already: same bytes (every encryption has its own salt), one file
-        if (!isCode(error, 'EEXIST')) throw error;
-      }
-      kept.push({ storedPath: object.storedPath, ctSha256: known.ctSha256, size: known.size, storedAt: known.storedAt, supersededAt, file: `${HISTORY_OBJECTS}/${file}` });
+      const found = recorded ?? (await this.options.files.describe(object.fullPath));
+      if (found === undefined) return;
+      const file = `${HISTORY_OBJECTS}/${versionFileName(found.ctSha256)}`;
+      known.push({ storedPath: object.storedPath, ctSha256: found.ctSha256, size: found.size, storedAt: found.storedAt, supersededAt, file, from: object.fullPath });
     }, { concurrency: 8 });
-    await runWorkerPool([...folders, ...dirs.created.map((created) => path.dirname(created))], fsyncFolder, { concurrency: 8 });
-    this.options.repo.addVersions(ref, kept);
+    const kept = await this.options.files.keep(ref, known);
+    this.options.repo.addVersions(ref, known.filter((_, index) => kept[index]).map(({ from: _from, ...row }) => row));
   }
 
   /** Objects now in place, with the SHA-256 the peer checked as they arrived. */
@@ -118,19 +100,12 @@ export class ShareHistory {
       this.options.repo.deleteSnapshots(rows.map((row) => row.id));
       return;
     }
-    const dirs = new RealDirectories(this.options.root);
-    const folder = await dirs.ensure([...historySegments(ref), kind === 'full' ? HISTORY_MANIFESTS : HISTORY_DELTAS]);
-    for (const row of rows) {
-      const file = keptManifestName(row.generation, randomBytes(8).toString('hex'));
-      try {
-        await link(fullPath, path.join(folder, file));
-      } catch (error) {
-        if (isCode(error, 'ENOENT')) continue;
-        throw error;
-      }
-      this.options.repo.moveSnapshotToHistory(row.id, `${path.basename(folder)}/${file}`);
-    }
-    await runWorkerPool([folder, ...dirs.created.map((created) => path.dirname(created))], fsyncFolder, { concurrency: 8 });
+    const folder = kind === 'full' ? HISTORY_MANIFESTS : HISTORY_DELTAS;
+    const items = rows.map((row) => ({ from: fullPath, file: `${folder}/${keptManifestName(row.generation, randomBytes(8).toString('hex'))}` }));
+    const kept = await this.options.files.keep(ref, items);
+    rows.forEach((row, index) => {
+      if (kept[index]) this.options.repo.moveSnapshotToHistory(row.id, (items[index] as { file: string }).file);
+    });
   }
 
   /** A manifest or delta was committed: the share's newest snapshot. */
@@ -182,18 +157,18 @@ export class ShareHistory {
   }
 
   historyPath(ref: ShareKey, file: string): string {
-    return path.join(this.options.root, ...historySegments(ref), file);
+    return this.options.files.location(ref, file);
+  }
+
+  /** Removes history files retention no longer keeps (history-pruner.ts). */
+  removeFiles(ref: ShareKey, files: readonly string[]): Promise<void> {
+    return this.options.files.remove(ref, files);
   }
 
   private rowFile(ref: ShareKey, row: SnapshotRow): string {
     if (row.historyFile !== null) return this.historyPath(ref, row.historyFile);
-    const share = path.join(this.options.root, ref.source, ref.user, ref.share);
-    return row.kind === 'full' ? path.join(share, MANIFEST_STORED_NAME) : path.join(share, JOURNAL_FOLDER, `${row.generation}.json.enc`);
+    return this.options.files.currentManifest(ref, row.kind, row.generation);
   }
-}
-
-export function historySegments(ref: ShareKey): string[] {
-  return [ref.source, HISTORY_FOLDER, ref.user, ref.share];
 }
 
 /**
@@ -221,11 +196,4 @@ export function chainFrom(rows: readonly SnapshotRow[], target: SnapshotRow): { 
     }
   }
   return { base, deltas: [...latestByGeneration.values()].sort((a, b) => a.generation - b.generation) };
-}
-
-async function legacyObject(fullPath: string): Promise<{ ctSha256: string; size: number; storedAt: string } | undefined> {
-  const hashed = await hashRegularFile(fullPath);
-  if (hashed === undefined) return undefined;
-  const stats = await stat(fullPath).catch(() => undefined);
-  return { ctSha256: hashed.sha256, size: hashed.size, storedAt: (stats?.mtime ?? new Date(0)).toISOString() };
 }

@@ -1,4 +1,4 @@
-import type { ShareRef } from './store.js';
+import type { ShareRef } from './incoming-store.js';
 
 /**
  * Writes in progress per share. The cleanup of uncommitted objects runs only

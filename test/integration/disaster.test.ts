@@ -10,6 +10,7 @@ import { runCli } from '../helpers/cli.js';
 import { downloadKit, pushKit } from '../helpers/recovery-kit.js';
 import { type ClusterServer, createUser, pairPeer, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
 import { type ApiClient, startTestServer } from '../helpers/test-server.js';
+import { receiverStores } from '../helpers/receiver-stores.js';
 
 /**
  * THE DRILL (PRODUCT.md §7): a server syncs its users' backups to a peer,
@@ -88,16 +89,17 @@ async function bulkRestore(admin: ApiClient, peerId: number, users: string[]): P
   return waitForJob(admin, `/api/admin/restore/${started.body.jobId}`);
 }
 
-describe('the disaster drill', () => {
+for (const receiver of receiverStores()) describe(`the disaster drill (peer store: ${receiver.name})`, () => {
   let b: ClusterServer;
   let work: string;
 
   before(async () => {
-    b = await startNamedServer('server-b', { acceptPassword: 'password of b' });
+    b = await startNamedServer('server-b', { acceptPassword: 'password of b', config: await receiver.start() });
     work = await mkdtemp(path.join(os.tmpdir(), 'anemone-drill-'));
   });
   after(async () => {
     await b?.test.stop();
+    await receiver.stop();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -113,10 +115,10 @@ describe('the disaster drill', () => {
     await a.test.stop();
     assert.equal(existsSync(a.test.dataDir), false);
     // and one file of alice's was altered on the peer
-    const alteredOnB = path.join(b.test.dataDir, 'incoming', 'server-a', 'alice', 'backup', 'deep', 'a', 'b', 'c', 'd.txt.enc');
-    const bytes = await readFile(alteredOnB);
+    const alteredOnB = 'server-a/alice/backup/deep/a/b/c/d.txt.enc';
+    const bytes = await receiver.readStored(b.test.dataDir, alteredOnB);
     bytes[40] = (bytes[40] as number) ^ 0x01;
-    await writeFile(alteredOnB, bytes);
+    await receiver.writeStored(b.test.dataDir, alteredOnB, bytes);
 
     const dataDir = path.join(work, 'rebuilt-a');
     const cli = (input: string) => runCli(['restore-server', '--kit', kitFile, '--passphrase-stdin', '--data-dir', dataDir, '--log-level', 'warn'], { input });

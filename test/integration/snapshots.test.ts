@@ -8,9 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 import { fetchBytes, waitForRestoreJob } from '../helpers/restore-requests.js';
+import { receiverStores } from '../helpers/receiver-stores.js';
 
-/** A user's snapshots on the source: files overwritten and deleted, then got back as they were. */
-describe('snapshots for users, on the source', () => {
+/** A user's snapshots on the source: files overwritten and deleted, then got back as they were; the peer keeps them on disk, then in a bucket. */
+for (const receiver of receiverStores()) describe(`snapshots for users, on the source (peer store: ${receiver.name})`, () => {
   let a: ClusterServer;
   let b: ClusterServer;
   let alice: { client: ApiClient; key: Buffer; backupShareId: number };
@@ -23,7 +24,8 @@ describe('snapshots for users, on the source', () => {
   const q = encodeURIComponent;
 
   before(async () => {
-    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b' })]);
+    const receiverConfig = await receiver.start();
+    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b', config: receiverConfig })]);
     alice = await createUser(a, 'alice');
     aliceBackup = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
     scratch = await mkdtemp(path.join(os.tmpdir(), 'anemone-snapshots-'));
@@ -36,6 +38,7 @@ describe('snapshots for users, on the source', () => {
   });
   after(async () => {
     await Promise.all([a, b].map((server) => server?.test.stop()));
+    await receiver.stop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 

@@ -6,7 +6,7 @@ import { AnemoneError } from '../../errors/catalogue.js';
 import { PEER_PROTOCOL_BODY_LIMIT } from '../body-limits.js';
 import type { PeerCaller } from '../../incoming/peer-auth.js';
 import type { IncomingServices } from '../../incoming/services.js';
-import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming/store.js';
+import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming/incoming-store.js';
 import {
   CT_SHA256_HEADER,
   MANIFEST_GENERATION_HEADER,

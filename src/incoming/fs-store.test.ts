@@ -13,7 +13,8 @@ import { IncomingRepo } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { encodeBatchItemHead } from '../protocol/v1/index.js';
 import { ShareHistory } from './share-history.js';
-import { IncomingStore } from './store.js';
+import { FsHistoryFiles } from './fs-history-files.js';
+import { FsIncomingStore } from './fs-store.js';
 import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -47,14 +48,14 @@ async function filesUnder(folder: string): Promise<string[]> {
 
 const isCode = (expected: string) => (error: unknown) => error instanceof AnemoneError && error.code === expected;
 
-describe('IncomingStore', () => {
+describe('FsIncomingStore', () => {
   let dir: string;
   let db: Database;
   let repo: IncomingRepo;
   let root: string;
   // keepVersionsDays 0: the mirror these tests describe (history has its own tests, share-history.test.ts)
   const store = (createWriteStream?: WriteStreamFactory) =>
-    new IncomingStore({ root, repo, createWriteStream, history: new ShareHistory({ root, repo: new IncomingHistoryRepo(db), now: () => new Date(), keepVersionsDays: () => 0 }) });
+    new FsIncomingStore({ root, repo, createWriteStream, history: new ShareHistory({ files: new FsHistoryFiles(root), repo: new IncomingHistoryRepo(db), now: () => new Date(), keepVersionsDays: () => 0 }) });
   const stats = () => repo.listShares('server-b').find((row) => row.user === 'alice' && row.share === 'backup');
 
   before(async () => {
@@ -128,7 +129,7 @@ describe('IncomingStore', () => {
   });
 
   it('removes at the next run what an unfinished run wrote, never what the last commit holds', async () => {
-    const put = (incoming: IncomingStore, storedPath: string, bytes: Buffer) => incoming.putFile(ref, storedPath, Readable.from([bytes]), { hex: sha(bytes) });
+    const put = (incoming: FsIncomingStore, storedPath: string, bytes: Buffer) => incoming.putFile(ref, storedPath, Readable.from([bytes]), { hex: sha(bytes) });
     const committed = Buffer.alloc(100, 1);
     await put(store(), 'kept.enc', committed);
     await put(store(), 'replaced.enc', committed);

@@ -1,6 +1,7 @@
 import { readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { type AnnouncedSha256, DEFAULT_MAX_UPLOAD_BYTES, type IncomingStore, type ShareRef, type StoredFileStream, type StoredShare } from './incoming-store.js';
 import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
@@ -17,40 +18,14 @@ import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
-import { HISTORY_FOLDER, type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
+import { HISTORY_FOLDER } from '../manifest/history-names.js';
+import { type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
 import { ShareWrites } from './share-writes.js';
+import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, dropUncommitted, notStored, shareSegments } from './share-rules.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
-export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
 
-/**
- * How a source announces the SHA-256 of an upload: in the header (hex), or
- * as a 32-byte trailer after the bytes, when it streams a file it encrypts
- * on the way and so learns the hash only at the end.
- */
-export type AnnouncedSha256 = { hex: string } | 'trailer';
-
-/** A share as one source stores it here: `<incomingDir>/<source>/<user>/<share>/`. */
-export interface ShareRef {
-  source: string;
-  user: string;
-  share: string;
-}
-
-export interface StoredFileStream {
-  stream: Readable;
-  size: number;
-}
-
-export interface StoredShare {
-  user: string;
-  share: string;
-  fileCount: number;
-  bytesUsed: number;
-  hasManifest: boolean;
-}
-
-export interface IncomingStoreOptions {
+export interface FsIncomingStoreOptions {
   root: string;
   repo: IncomingRepo;
   /** The largest single upload accepted (413 beyond); 64 GiB unless set. */
@@ -66,9 +41,6 @@ export interface IncomingStoreOptions {
 /** How a manifest write is kept: full or delta, with what the source announced of it. */
 type ManifestWrite = { manifest: 'full' | 'delta'; generation: number | undefined; totals: SnapshotTotals };
 
-/** Names become folder names; checked again here so no caller can pass "..". */
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
 /**
  * What sources store here, on disk: encrypted files and manifests, written
  * atomically (temporary file, hash check, fsync, rename, fsync folder), and
@@ -76,7 +48,7 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  * A source reaches only `<incomingDir>/<source>/`: every path is checked
  * (safe-path.ts) and walked without following symlinks (real-dirs.ts).
  */
-export class IncomingStore {
+export class FsIncomingStore implements IncomingStore {
   readonly root: string;
   readonly maxUploadBytes: number;
   private readonly repo: IncomingRepo;
@@ -86,7 +58,7 @@ export class IncomingStore {
   readonly partials: PartialUploads;
   readonly history: ShareHistory;
 
-  constructor(options: IncomingStoreOptions) {
+  constructor(options: FsIncomingStoreOptions) {
     this.root = options.root;
     this.repo = options.repo;
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
@@ -156,19 +128,8 @@ export class IncomingStore {
     }
   }
 
-  /**
-   * Past its quota a source's new data is refused (507), before its body is
-   * read; history is never dropped early to make room.
-   */
   checkQuota(source: string): void {
-    const maxBytes = this.history.maxBytes(source);
-    if (maxBytes === null) return;
-    const current = this.repo.listShares(source).reduce((total, row) => total + row.bytesUsed, 0);
-    const versions = this.history.sourceHistoryBytes(source);
-    if (current + versions < maxBytes) return;
-    throw new AnemoneError('SOURCE_QUOTA_EXCEEDED', {
-      message: `${source} may store ${gigabytes(maxBytes)} here; it holds ${gigabytes(current + versions)} (current ${gigabytes(current)}, versions ${gigabytes(versions)}). Ask the peer's administrator to raise the quota or shorten the retention`,
-    });
+    checkQuota(this.repo, this.history, source);
   }
 
   async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
@@ -278,23 +239,11 @@ export class IncomingStore {
     }
   }
 
-  /**
-   * At the start of a sync run of the share: removes the objects an earlier
-   * run wrote since the last manifest commit and never committed (a run that
-   * failed with 507, or was killed), and takes them out of the stats. An
-   * object that replaced one present at the last commit is kept, with its
-   * new content: the committed manifest names that path. Skipped (`deferred`)
-   * while a write for the share is still running; the next run tries again.
-   */
-  async dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
-    if (this.writes.busy(ref)) return { removedFiles: 0, removedBytes: 0, deferred: true };
-    const recorded = this.repo.listUncommitted(ref);
-    if (recorded.length === 0) return { removedFiles: 0, removedBytes: 0, deferred: false };
-    // never part of a snapshot, so not kept; what they replaced was kept when they arrived
-    const removed = await this.writes.during(ref, () => this.removeStored(ref, recorded.filter((object) => !object.replaced).map((object) => object.path), 'discard'));
-    this.repo.clearUncommitted(ref);
-    return { removedFiles: removed.deleted, removedBytes: removed.bytes, deferred: false };
+  /** At the start of a sync run: removes what an earlier run left uncommitted (share-rules.ts). */
+  dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
+    return dropUncommitted({ writes: this.writes, repo: this.repo, removeStored: (share, paths, history) => this.removeStored(share, paths, history) }, ref);
   }
+
 
   /**
    * A stored object; with `ctSha256`, that version of it: the current object
@@ -431,9 +380,8 @@ export class IncomingStore {
     return this.repo.incarnationOf({ ...ref, source: checkedName(ref.source) });
   }
 
-  /** Refuses a write of a sync run that began before the share's backups were deleted; `announced` undefined: an older source, not checked. */
   checkIncarnation(ref: ShareRef, announced: number | undefined): void {
-    if (announced !== undefined && announced !== this.incarnation(ref)) throw new AnemoneError('BACKUP_RESET_ON_PEER');
+    checkIncarnation(this.repo, ref, announced);
   }
 
   /** Removes from disk and from the stats everything of a source, one of its users, or one share. */
@@ -454,6 +402,10 @@ export class IncomingStore {
     if (segments.length === 1) await rm(path.join(this.partials.root, segments[0] as string), { recursive: true, force: true });
     if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
     return this.repo.deleteShares(filter);
+  }
+
+  removeAbandonedUploads(): Promise<number> {
+    return this.partials.removeExpired();
   }
 
   /** Removes temporary files a crash left behind; call at start, before serving. Returns how many. */
@@ -548,26 +500,6 @@ async function writeBody(temp: TempFile, body: Readable, ctSha256: AnnouncedSha2
   const announced = holdback.trailerHex();
   if (announced === undefined) throw new AnemoneError('HASH_MISMATCH', { message: 'The upload ended before its SHA-256 trailer' });
   return announced;
-}
-
-const NO_TOTALS: SnapshotTotals = { fileCount: null, bytes: null };
-
-/** Bytes as a person reads a quota: decimal gigabytes below 1 GB too, one decimal. */
-function gigabytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1).replace(/\.0$/, '')} GB` : `${(bytes / 1e6).toFixed(1).replace(/\.0$/, '')} MB`;
-}
-
-function shareSegments(ref: ShareRef): string[] {
-  return [checkedName(ref.source), checkedName(ref.user), checkedName(ref.share)];
-}
-
-function checkedName(name: string): string {
-  if (!NAME.test(name)) throw new AnemoneError('VALIDATION_FAILED', { message: `"${name}" is not a valid server, user or share name` });
-  return name;
-}
-
-function notStored(): AnemoneError {
-  return new AnemoneError('NOT_FOUND', { message: 'That file is not stored here' });
 }
 
 /** Removes each folder and its parents while they are empty, stopping at `stopAt` (kept). */
