@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type ClusterServer, createUser, pairPeer, startNamedServer, writeFiles } from '../helpers/sync-cluster.js';
@@ -34,20 +35,27 @@ function newestLogRow(page: Page, userShare: string) {
   return logRows(page, userShare).first();
 }
 
+/** Waits until the logs list `count` runs of each share (they load and refresh on their own). */
+async function waitForRunCount(page: Page, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const share of ALL_SHARES) {
+    while ((await logRows(page, share).count()) !== count) {
+      if (Date.now() > deadline) throw new Error(`the sync logs do not list ${count} runs of ${share}`);
+      await delay(100);
+    }
+  }
+}
+
 /**
- * Clicks Force Sync now and waits until the logs show a new row for each
- * share, so the newest row read next is this run's and not the previous one.
+ * Clicks Force Sync now once the logs show the `runsSoFar` runs of each share,
+ * and waits for this run's new rows, so the newest row read next is this run's.
  */
-async function forceSync(page: Page, shares: string[]): Promise<void> {
-  const before = await Promise.all(shares.map((share) => logRows(page, share).count()));
-  await page.getByRole('region', { name: 'Force Sync' }).getByRole('button', { name: 'Force Sync now' }).click();
-  await page.getByRole('region', { name: 'Force Sync' }).getByText(`${shares.length} syncs started`).waitFor();
-  await Promise.all(
-    shares.map((share, index) => page.waitForFunction(
-      ([text, count]) => [...document.querySelectorAll('tr')].filter((row) => row.textContent?.includes(text)).length > count,
-      [`${share} → server-b`, before[index] ?? 0] as const,
-    )),
-  );
+async function forceSync(page: Page, runsSoFar: number): Promise<void> {
+  await waitForRunCount(page, runsSoFar);
+  const force = page.getByRole('region', { name: 'Force Sync' });
+  await force.getByRole('button', { name: 'Force Sync now' }).click();
+  await force.getByText(`${ALL_SHARES.length} syncs started`).waitFor();
+  await waitForRunCount(page, runsSoFar + 1);
 }
 
 describe('Force Sync, and a peer whose password changed, in the browser between two servers', () => {
@@ -81,7 +89,7 @@ describe('Force Sync, and a peer whose password changed, in the browser between 
     assert.deepEqual(await storedOnB(b), {}, 'nothing on the peer before');
     await openFromMenu(adminA, 'Synchronization');
     // admin, alice and bob each have a backup share, and there is one peer: 3 syncs
-    await forceSync(adminA, ALL_SHARES);
+    await forceSync(adminA, 0);
     await screenshotBoth(adminA, '80-force-sync-started');
 
     for (const userShare of ALL_SHARES) {
@@ -99,7 +107,7 @@ describe('Force Sync, and a peer whose password changed, in the browser between 
     assert.equal(changed.status, 200);
     await writeFiles(path.join(a.test.dataDir, 'shares', 'alice', 'backup'), { 'letters/to-grandad.txt': 'Dear Grandad,\n' });
 
-    await forceSync(adminA, ALL_SHARES);
+    await forceSync(adminA, 1);
     const failed = newestLogRow(adminA, 'alice/backup');
     await failed.getByText('Failed', { exact: true }).waitFor({ timeout: 60_000 });
     // what the peer answered, and what to do about it
@@ -143,7 +151,7 @@ describe('Force Sync, and a peer whose password changed, in the browser between 
     await form.waitFor({ state: 'detached' });
 
     await openFromMenu(adminA, 'Synchronization');
-    await forceSync(adminA, ALL_SHARES);
+    await forceSync(adminA, 2);
     const synced = newestLogRow(adminA, 'alice/backup');
     await synced.getByText('Success', { exact: true }).waitFor({ timeout: 60_000 });
     assert.deepEqual(await storedOnB(b), { 'admin/backup': 0, 'alice/backup': 3, 'bob/backup': 3 }, "alice's new letter reached the peer");
