@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type ClusterServer, createUser, pairPeer, startNamedServer, writeFiles } from '../helpers/sync-cluster.js';
-import { launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
+import { launchChromium, openWatchedPage, screenshotBoth } from './support/browser.js';
 import { ensureWebBuilt } from './support/build-web.js';
 import { openFromMenu, signIn } from './support/pages.js';
 
@@ -76,8 +76,7 @@ describe('Force Sync, and a peer whose password changed, in the browser between 
       await createUser(a, user);
       await writeFiles(path.join(a.test.dataDir, 'shares', user, 'backup'), files);
     }
-    adminA = await (await openContext(browser, a.test.url)).newPage();
-    consoleProblems.push(...watchConsole(adminA));
+    adminA = await openWatchedPage(browser, a.test.url, consoleProblems);
     await signIn(adminA, 'admin', 'server-a admin password');
   });
   after(async () => {

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type ClusterServer, createUser, pairPeer, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
+import { pushKit } from '../helpers/recovery-kit.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { downloadedBytes, launchChromium, openContext, screenshotBoth, watchConsole } from './support/browser.js';
+import { downloadedBytes, launchChromium, openWatchedPage, screenshotBoth } from './support/browser.js';
 import { ensureWebBuilt } from './support/build-web.js';
 import { openFromMenu, signIn } from './support/pages.js';
 
@@ -36,11 +37,7 @@ describe('a successful rebuild from a recovery kit in the browser', () => {
   let rebuilt: TestServer | undefined;
   const consoleProblems: string[] = [];
 
-  const watched = async (url: string): Promise<Page> => {
-    const page = await (await openContext(browser, url)).newPage();
-    consoleProblems.push(...watchConsole(page));
-    return page;
-  };
+  const watched = (url: string): Promise<Page> => openWatchedPage(browser, url, consoleProblems);
 
   before(async () => {
     await ensureWebBuilt();
@@ -69,6 +66,8 @@ describe('a successful rebuild from a recovery kit in the browser', () => {
     ({ bytes: kit } = await downloadedBytes(admin, () => admin.getByRole('button', { name: 'Download recovery kit' }).click()));
     await admin.getByText('The recovery kit was downloaded').waitFor();
     await admin.context().close();
+    // the copy server-b keeps, for the second way in below
+    await pushKit(a.admin);
 
     await a.test.stop();
     aLost = true;
@@ -136,6 +135,35 @@ describe('a successful rebuild from a recovery kit in the browser', () => {
     assert.equal(photo.name, 'beach.jpg');
     assert.ok(photo.bytes.equals(BEACH), 'the bytes of the original');
     await screenshotBoth(alice, '85-rebuilt-user-restore');
+  });
+
+  it("rebuilds another fresh server from the copy of the kit its peer keeps, after comparing the peer's fingerprint", async () => {
+    const fresh = await startTestServer();
+    try {
+      const page = await watched(fresh.url);
+      await page.goto('/');
+      await page.getByRole('button', { name: 'Rebuild this server from its recovery kit' }).click();
+      await page.getByLabel('From a peer that keeps a copy').check();
+      const find = page.getByRole('form', { name: 'Find the peer' });
+      await find.getByLabel('Peer address').fill('127.0.0.1');
+      await find.getByLabel('Peer port').fill(String(b.port));
+      await find.getByRole('button', { name: 'Find the peer' }).click();
+      const form = page.getByRole('form', { name: 'Rebuild from the peer' });
+      assert.equal((await form.getByTestId('peer-fingerprint').textContent())?.trim(), b.test.server.identity.fingerprint);
+      await form.getByLabel('It matches').check();
+      await form.getByLabel("This server's name").fill('server-a');
+      await form.getByLabel("Peer's server password").fill(PASSWORD_OF_B);
+      await form.getByLabel('Kit passphrase').fill(KIT_PASSPHRASE);
+      await screenshotBoth(page, '86-rebuild-from-peer');
+      await form.getByRole('button', { name: 'Rebuild from this peer' }).click();
+      const done = page.getByTestId('rebuild-done');
+      await done.getByText('Server "server-a" is restored.').waitFor({ timeout: 60_000 });
+      await done.getByText('3 users (admin, alice, bob), 1 peer (server-b), 6 shares.').waitFor();
+      await done.getByText(a.test.server.identity.fingerprint).waitFor();
+      await page.context().close();
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('raised no error in the browser console', () => {
