@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { setupApi } from '../api/client';
 import type { RebuildResult } from '../api/types';
+import { formatCount } from '../lib/format';
 import { formLevelError, rules, validate } from '../lib/validation';
 import { Button } from './Button';
 import { CheckboxField, TextField } from './Field';
@@ -202,7 +203,8 @@ function Rebuilt({ result }: { result: RebuildResult }) {
       </Notice>
       <Notice tone="success" title={`Server "${result.serverName}" is restored.`}>
         <p>
-          {result.users.length} users ({result.users.join(', ')}), {result.peers.length} peers ({result.peers.join(', ') || 'none'}), {result.shares} shares.
+          {formatCount(result.users.length, 'user')} ({result.users.join(', ')}), {formatCount(result.peers.length, 'peer')} ({result.peers.join(', ') || 'none'}),{' '}
+          {formatCount(result.shares, 'share')}.
         </p>
         <div className="mt-1">
           Fingerprint: <Fingerprint value={result.fingerprint} />
@@ -212,16 +214,24 @@ function Rebuilt({ result }: { result: RebuildResult }) {
         <li>Restart the server.</li>
         <li>Sign in with your old administrator account (users keep their passwords).</li>
         <li>Run a bulk restore from a peer (Admin restore); verifying the peer first is recommended.</li>
-        {result.automaticSyncPaused && <li>Then switch automatic sync back on (Synchronisation): it stays off until then, so a half-restored share is not synced.</li>}
+        {result.automaticSyncPaused && <li>Then switch automatic sync back on (Synchronization): it stays off until then, so a half-restored share is not synced.</li>}
       </ol>
     </div>
   );
 }
 
-/** First run after a disaster: rebuild this server from its recovery kit, from the file or from a peer's copy. */
-export function RebuildForm() {
+/**
+ * First run after a disaster: rebuild this server from its recovery kit, from
+ * the file or from a peer's copy. `onRebuilt` lets the page drop its way back
+ * to a new setup: the server is set up now, and only a restart is left.
+ */
+export function RebuildForm({ onRebuilt }: { onRebuilt?(): void } = {}) {
   const [way, setWay] = useState<'file' | 'peer'>('file');
   const [result, setResult] = useState<RebuildResult>();
+  const done = (rebuilt: RebuildResult) => {
+    setResult(rebuilt);
+    onRebuilt?.();
+  };
   if (result) return <Rebuilt result={result} />;
   return (
     <div className="space-y-4">
@@ -239,7 +249,7 @@ export function RebuildForm() {
           </label>
         ))}
       </fieldset>
-      {way === 'file' ? <FromKitFile onDone={setResult} /> : <FromPeer onDone={setResult} />}
+      {way === 'file' ? <FromKitFile onDone={done} /> : <FromPeer onDone={done} />}
     </div>
   );
 }

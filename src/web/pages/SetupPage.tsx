@@ -19,6 +19,7 @@ export function SetupPage({ onDone }: { onDone(): void }) {
   const { errors, apiError, busy, submit: submitForm } = useFormSubmit();
   const [result, setResult] = useState<SetupResult>();
   const [rebuilding, setRebuilding] = useState(false);
+  const [rebuilt, setRebuilt] = useState(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -49,10 +50,13 @@ export function SetupPage({ onDone }: { onDone(): void }) {
         wide
       >
         <div className="space-y-4">
-          <RebuildForm />
-          <Button variant="ghost" size="sm" onClick={() => setRebuilding(false)}>
-            ← Set up a new server instead
-          </Button>
+          <RebuildForm onRebuilt={() => setRebuilt(true)} />
+          {/* once rebuilt, this server is set up: a new setup would only be refused */}
+          {!rebuilt && (
+            <Button variant="ghost" size="sm" onClick={() => setRebuilding(false)}>
+              ← Set up a new server instead
+            </Button>
+          )}
         </div>
       </PublicLayout>
     );

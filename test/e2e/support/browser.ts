@@ -25,14 +25,24 @@ export async function openContext(browser: Browser, baseURL: string, { timezoneI
   return context;
 }
 
-/** Collects what would show up red in the browser console: uncaught errors and failed CSP checks. */
-export function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
+/**
+ * Collects what would show up red in the browser console: uncaught errors and
+ * failed CSP checks, into `problems` (one list can watch several pages; copying
+ * the list returned, as with `push(...)`, would miss everything after it).
+ */
+export function watchConsole(page: Page, problems: string[] = []): string[] {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
   });
   return problems;
+}
+
+/** A page in a fresh browser profile on one server, its console problems collected into `problems`. */
+export async function openWatchedPage(browser: Browser, baseURL: string, problems: string[]): Promise<Page> {
+  const page = await (await openContext(browser, baseURL)).newPage();
+  watchConsole(page, problems);
+  return page;
 }
 
 /**
