@@ -80,6 +80,26 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
     await alice.deleteFile('/data/large.bin');
   });
 
+  it('takes an upload of unannounced length (chunked, as macOS Finder sends)', async () => {
+    const content = randomBytes(3 * 1024 * 1024 + 5);
+    const url = new URL(server.test.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const outgoing = httpsRequest(
+        { host: url.hostname, port: url.port, method: 'PUT', path: '/dav/data/chunked.bin', headers: { authorization: ALICE, 'transfer-encoding': 'chunked' }, ca: server.test.server.identity.certPem, agent: false },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.write(content.subarray(0, 1_000_000));
+      outgoing.end(content.subarray(1_000_000));
+    });
+    assert.equal(status, 201);
+    assert.equal(sha256(await readFile(path.join(aliceShares, 'data', 'chunked.bin'))), sha256(content));
+    await alice.deleteFile('/data/chunked.bin');
+  });
+
   it('makes folders, copies, moves (between the two shares too) and deletes', async () => {
     await alice.createDirectory('/data/photos');
     await alice.putFileContents('/data/photos/cat.jpg', 'meow');
