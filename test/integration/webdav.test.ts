@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -188,6 +188,19 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
     assert.ok(overLink.status >= 400, `PUT over a link: ${overLink.status}`);
     assert.deepEqual(await readdir(path.join(bobShares, 'backup')), ['secret.txt']);
     assert.equal(await readFile(path.join(bobShares, 'backup', 'secret.txt'), 'utf8'), 'bob only');
+  });
+
+  it('follows a link at a share folder itself (a share on another disk), as the sync does', async () => {
+    const otherDisk = path.join(server.test.dataDir, 'other-disk');
+    await mkdir(otherDisk);
+    await writeFile(path.join(otherDisk, 'on-the-other-disk.txt'), 'elsewhere');
+    await rm(path.join(bobShares, 'data'), { recursive: true });
+    await symlink(otherDisk, path.join(bobShares, 'data'));
+    const bob = davClient(server.test, 'bob', 'bob password');
+    assert.deepEqual(await listing(bob, '/data'), ['on-the-other-disk.txt']);
+    assert.equal(await bob.getFileContents('/data/on-the-other-disk.txt', { format: 'text' }), 'elsewhere');
+    await bob.putFileContents('/data/new.txt', 'new');
+    assert.equal(await readFile(path.join(otherDisk, 'new.txt'), 'utf8'), 'new');
   });
 
   it('answers Windows\' probe of the root, and refuses what it would have to hold whole: Depth infinity, a large XML body', async () => {
