@@ -71,9 +71,14 @@ export class DavShareFileSystem extends webdav.FileSystem {
       const stream = await this.disk.openWrite(segments, (error) => this.davError(error));
       // a client that goes away mid-upload leaves no temporary file behind
       const request = (ctx.context as Partial<webdav.HTTPRequestContext>).request;
-      request?.once('close', () => {
-        if (!request.complete) stream.destroy();
-      });
+      if (request) {
+        const abandon = () => {
+          if (!request.complete) stream.destroy();
+        };
+        // gone already while the file was being opened: its 'close' has passed
+        if (request.destroyed) abandon();
+        else request.once('close', abandon);
+      }
       return stream;
     }, true);
   }

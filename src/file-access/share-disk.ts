@@ -6,9 +6,11 @@
  * device, or a folder into a link leading out of the share, between any two
  * calls. So:
  *
- * - a path is checked by its real path (fs/promises `realpath`, the system's realpath(3)) to lie
- *   exactly where its segments say, with no link anywhere on the way, before
- *   anything is done with it;
+ * - a path is checked by its real path (fs/promises `realpath`, the system's
+ *   realpath(3)) to lie exactly where its segments say below its share's
+ *   folder, with no link on the way, before anything is done with it (the
+ *   share folder itself may be a link, a share on another disk, as the scan
+ *   allows);
  * - links, FIFOs, sockets and devices are never shown, never opened, never
  *   followed: to WebDAV they do not exist;
  * - a file is read through scan/open-share-file.ts (O_NOFOLLOW|O_NONBLOCK,
@@ -60,7 +62,7 @@ const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | 
 const FULL_DISK = new Set(['ENOSPC', 'EDQUOT']);
 
 export class ShareDisk {
-  /** `userFolder`: `shares/<user>`; its own path may be a link (a share on another disk), nothing below it. */
+  /** `userFolder`: `shares/<user>`; it and each share folder may be links (a share on another disk), nothing below them. */
   constructor(private readonly userFolder: string) {}
 
   /** The two shares, whatever else sits in the user's folder. */
@@ -89,8 +91,10 @@ export class ShareDisk {
 
   /** A regular file's bytes, read from a descriptor checked to be that file (never a link, never a FIFO). */
   async openRead(segments: ShareSegments): Promise<Readable> {
-    const root = await this.realUserFolder();
-    const opening = await openShareFile({ realPath: root }, segments.join('/'));
+    const [share = '', ...rest] = segments;
+    const root = await this.realShare(share);
+    if (root === undefined || rest.length === 0) throw notFound(segments);
+    const opening = await openShareFile({ realPath: root }, rest.join('/'));
     if (!('fd' in opening)) throw notFound(segments);
     return createReadStream('', { fd: opening.fd, highWaterMark: 1024 * 1024 });
   }
@@ -139,7 +143,7 @@ export class ShareDisk {
   async remove(segments: ShareSegments): Promise<void> {
     const found = await this.stat(segments);
     if (segments.length < 2) throw new ShareDiskRefusal('forbidden', `The ${segments[0]} share itself cannot be deleted`);
-    const target = this.absolute(await this.realUserFolder(), segments);
+    const target = await this.mustPlace(segments);
     if (found.kind === 'folder') await rm(target, { recursive: true });
     else await unlink(target);
   }
@@ -152,26 +156,30 @@ export class ShareDisk {
     const existing = await this.checkedLstat(to);
     if (existing && !overwrite) throw exists(to);
     if (existing) await this.remove(to);
-    const source = this.absolute(await this.realUserFolder(), from);
+    const source = await this.mustPlace(from);
     await rename(source, target).catch((error: NodeJS.ErrnoException) => {
       throw storageError(error, to);
     });
     return existing !== undefined;
   }
 
-  private async realUserFolder(): Promise<string> {
-    await mkdir(this.userFolder, { recursive: true });
-    return realpath(this.userFolder);
+  /** A share's real folder. A link at the share folder itself is followed (a share may live on another disk, as the scan allows), none below it. */
+  private async realShare(share: string): Promise<string | undefined> {
+    return realpath(path.join(this.userFolder, share)).catch(() => undefined);
   }
 
-  private absolute(root: string, segments: ShareSegments): string {
-    return path.join(root, ...segments);
+  /** Where `segments` lie on disk, below their share's real folder. */
+  private async mustPlace(segments: ShareSegments): Promise<string> {
+    const [share = '', ...rest] = segments;
+    const root = await this.realShare(share);
+    if (root === undefined) throw new ShareDiskRefusal('conflict', `The ${share} share is missing on the server; ask your administrator`);
+    return path.join(root, ...rest);
   }
 
-  /** The absolute path when it exists with no link on the way nor at its end; undefined otherwise. */
+  /** The absolute path when it exists with no link below the share folder, nor at its end; undefined otherwise. */
   private async checkedPath(segments: ShareSegments): Promise<string | undefined> {
-    const root = await this.realUserFolder();
-    const expected = this.absolute(root, segments);
+    const expected = await this.mustPlace(segments).catch(() => undefined);
+    if (expected === undefined) return undefined;
     const real = await realpath(expected).catch(() => undefined);
     return real === expected ? expected : undefined;
   }
@@ -190,7 +198,7 @@ export class ShareDisk {
     const folder = await this.checkedLstat(parent);
     if (!folder) throw new ShareDiskRefusal('conflict', `The folder ${parent.join('/')} does not exist`);
     if (folder.kind !== 'folder') throw new ShareDiskRefusal('conflict', `${parent.join('/')} is a file, not a folder`);
-    const target = this.absolute(await this.realUserFolder(), segments);
+    const target = await this.mustPlace(segments);
     const existing = await lstat(target).catch(() => undefined);
     // a link, FIFO or device at the name is not ours to replace (it is not shown either)
     if (existing && !existing.isFile() && !existing.isDirectory()) throw new ShareDiskRefusal('forbidden', `${segments.join('/')} is not a regular file or folder`);

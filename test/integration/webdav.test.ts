@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -78,6 +78,26 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
     // whole-file buffering would hold all 256 MiB; streaming holds a few pieces, and garbage not yet collected
     assert.ok(peakBuffers < 96 * 1024 * 1024, `buffers grew by ${Math.round(peakBuffers / 1024 / 1024)} MiB for a ${size / 1024 / 1024} MiB upload`);
     await alice.deleteFile('/data/large.bin');
+  });
+
+  it('takes an upload of unannounced length (chunked, as macOS Finder sends)', async () => {
+    const content = randomBytes(3 * 1024 * 1024 + 5);
+    const url = new URL(server.test.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const outgoing = httpsRequest(
+        { host: url.hostname, port: url.port, method: 'PUT', path: '/dav/data/chunked.bin', headers: { authorization: ALICE, 'transfer-encoding': 'chunked' }, ca: server.test.server.identity.certPem, agent: false },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.write(content.subarray(0, 1_000_000));
+      outgoing.end(content.subarray(1_000_000));
+    });
+    assert.equal(status, 201);
+    assert.equal(sha256(await readFile(path.join(aliceShares, 'data', 'chunked.bin'))), sha256(content));
+    await alice.deleteFile('/data/chunked.bin');
   });
 
   it('makes folders, copies, moves (between the two shares too) and deletes', async () => {
@@ -168,6 +188,19 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
     assert.ok(overLink.status >= 400, `PUT over a link: ${overLink.status}`);
     assert.deepEqual(await readdir(path.join(bobShares, 'backup')), ['secret.txt']);
     assert.equal(await readFile(path.join(bobShares, 'backup', 'secret.txt'), 'utf8'), 'bob only');
+  });
+
+  it('follows a link at a share folder itself (a share on another disk), as the sync does', async () => {
+    const otherDisk = path.join(server.test.dataDir, 'other-disk');
+    await mkdir(otherDisk);
+    await writeFile(path.join(otherDisk, 'on-the-other-disk.txt'), 'elsewhere');
+    await rm(path.join(bobShares, 'data'), { recursive: true });
+    await symlink(otherDisk, path.join(bobShares, 'data'));
+    const bob = davClient(server.test, 'bob', 'bob password');
+    assert.deepEqual(await listing(bob, '/data'), ['on-the-other-disk.txt']);
+    assert.equal(await bob.getFileContents('/data/on-the-other-disk.txt', { format: 'text' }), 'elsewhere');
+    await bob.putFileContents('/data/new.txt', 'new');
+    assert.equal(await readFile(path.join(otherDisk, 'new.txt'), 'utf8'), 'new');
   });
 
   it('answers Windows\' probe of the root, and refuses what it would have to hold whole: Depth infinity, a large XML body', async () => {
