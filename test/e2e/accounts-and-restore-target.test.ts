@@ -36,7 +36,7 @@ describe('password change and reset, and restoring into a new folder, in the bro
     const runs = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     assert.deepEqual(runs.map((run) => run.status), ['success']);
     adminA = await (await openContext(browser, a.test.url)).newPage();
-    consoleProblems.push(...watchConsole(adminA));
+    watchConsole(adminA, consoleProblems);
     await signIn(adminA, 'admin', 'server-a admin password');
   });
   after(async () => {
@@ -46,7 +46,7 @@ describe('password change and reset, and restoring into a new folder, in the bro
 
   async function alicePage(): Promise<Page> {
     const page = await (await openContext(browser, a.test.url)).newPage();
-    consoleProblems.push(...watchConsole(page));
+    watchConsole(page, consoleProblems);
     return page;
   }
 

@@ -65,7 +65,7 @@ describe('admin restore as of a time in the browser, between two servers', () =>
     await writeFiles(aliceShare, { [ransomNote]: 'send bitcoin\n' });
 
     adminPage = await (await openContext(browser, a.test.url, { timezoneId: ADMIN_ZONE })).newPage();
-    consoleProblems.push(...watchConsole(adminPage));
+    watchConsole(adminPage, consoleProblems);
     await signIn(adminPage, 'admin', 'server-a admin password');
   });
   after(async () => {

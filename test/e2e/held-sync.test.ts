@@ -34,7 +34,7 @@ describe('a sync held by the ransomware tripwire, in the browser', () => {
     const [held] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     assert.equal(held?.errorCode, 'RANSOMWARE_TRIPWIRE');
     adminA = await (await openContext(browser, a.test.url)).newPage();
-    consoleProblems.push(...watchConsole(adminA));
+    watchConsole(adminA, consoleProblems);
     await signIn(adminA, 'admin', 'server-a admin password');
   });
   after(async () => {

@@ -30,7 +30,7 @@ describe('snapshots and versions in the browser, between two servers', () => {
     await writeFiles(share, after_);
     assert.ok((await syncAndWait(alice.client, a.admin, alice.backupShareId)).every((log) => log.status === 'success'));
     alicePage = await (await openContext(browser, a.test.url)).newPage();
-    consoleProblems.push(...watchConsole(alicePage));
+    watchConsole(alicePage, consoleProblems);
     await signIn(alicePage, 'alice', 'alice password');
   });
   after(async () => {
@@ -84,7 +84,7 @@ describe('snapshots and versions in the browser, between two servers', () => {
 
   it("shows on the peer the old versions' space, the retention and the quota per source, and edits them", async () => {
     const adminB = await (await openContext(browser, b.test.url)).newPage();
-    consoleProblems.push(...watchConsole(adminB));
+    watchConsole(adminB, consoleProblems);
     await signIn(adminB, 'admin', 'server-b admin password');
     await openFromMenu(adminB, 'Incoming backups');
     const overview = (await b.admin.get('/api/admin/incoming')).body as { versionBytes: number };

@@ -38,7 +38,7 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
     aliceShare = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
     await writeFiles(aliceShare, aliceFiles);
     adminA = await (await openContext(browser, a.test.url)).newPage();
-    consoleProblems.push(...watchConsole(adminA));
+    watchConsole(adminA, consoleProblems);
     await signIn(adminA, 'admin', 'server-a admin password');
   });
   after(async () => {
@@ -210,7 +210,7 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
   it('syncs the backup share from the user dashboard and shows the run turn to success in the logs', async () => {
     const aliceContext = await openContext(browser, a.test.url);
     alicePage = await aliceContext.newPage();
-    consoleProblems.push(...watchConsole(alicePage));
+    watchConsole(alicePage, consoleProblems);
     await signIn(alicePage, 'alice', 'alice password');
     await alicePage.getByRole('heading', { name: 'My backup' }).waitFor();
     const backupCard = alicePage.getByRole('region', { name: 'backup' });
@@ -337,7 +337,7 @@ describe('peers, schedule, sync, restore and incoming backups in the browser, be
 
   it('shows the incoming backups on the peer, and deletes one after confirming', async () => {
     const adminB = await (await openContext(browser, b.test.url)).newPage();
-    consoleProblems.push(...watchConsole(adminB));
+    watchConsole(adminB, consoleProblems);
     await signIn(adminB, 'admin', 'server-b admin password');
     await openFromMenu(adminB, 'Incoming backups');
     const source = adminB.getByRole('region', { name: 'server-a' });

@@ -40,7 +40,8 @@ describe('honest status, progress and cancel, in the browser', () => {
     await writeFiles(aliceShare, { 'photos/cat.jpg': randomBytes(200_000), 'notes.txt': 'shopping list\n' });
     adminA = await (await openContext(browser, a.test.url)).newPage();
     alicePage = await (await openContext(browser, a.test.url)).newPage();
-    consoleProblems.push(...watchConsole(adminA), ...watchConsole(alicePage));
+    watchConsole(adminA, consoleProblems);
+    watchConsole(alicePage, consoleProblems);
     await signIn(adminA, 'admin', 'server-a admin password');
     await signIn(alicePage, 'alice', 'alice password');
   });

@@ -68,7 +68,7 @@ describe('sync history, charts and dark mode in the browser', () => {
     await syncAndWait(bob.client, a.admin, bob.backupShareId);
     context = await openContext(browser, a.test.url);
     page = await context.newPage();
-    consoleProblems.push(...watchConsole(page));
+    watchConsole(page, consoleProblems);
     await signIn(page, 'admin', 'server-a admin password');
   });
   after(async () => {

@@ -38,7 +38,7 @@ describe('Files page: upload folders and files into your shares, resumable, and 
       '.DS_Store': 'hidden',
     });
     page = await (await openContext(browser, server.test.url)).newPage();
-    consoleProblems.push(...watchConsole(page));
+    watchConsole(page, consoleProblems);
     await signIn(page, 'alice', 'alice password');
     await openFromMenu(page, 'Files');
   });
