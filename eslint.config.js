@@ -31,10 +31,13 @@ function forbid(folders, reason) {
   };
 }
 
-/** For a file of src/web: `leavesWeb` matches a relative import that climbs out of src/web from where the file sits. */
+/** For a file of src/web: `leavesWeb` matches a relative import that climbs out of src/web from where the file sits, other than into src/contract. */
 function webImportLimits(leavesWeb) {
   return [
-    { regex: leavesWeb, message: 'The web UI uses the server only through its JSON API (src/web/api/); it imports nothing else from src/.' },
+    {
+      regex: leavesWeb,
+      message: 'The web UI uses the server only through its JSON API (src/web/api/) and the API contract (src/contract/, types only); it imports nothing else from src/.',
+    },
     { regex: '^node:', message: 'The web UI runs in the browser: no node: modules.' },
   ];
 }
@@ -60,6 +63,32 @@ export default tseslint.config(
     ignores: ['src/crypto/**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../**'], message: 'crypto/ is pure and imports nothing of ours.' }] }] },
   },
+  // the API contract is the lowest layer, below the foundations: the server and the browser UI both import it,
+  // so it holds zod schemas and nothing else (no node: module, nothing of ours outside it)
+  {
+    files: ['src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*', '../**'], message: 'src/contract/ is shared with the browser UI: it imports only zod and its own files.' },
+            { regex: '^node:', message: 'src/contract/ is shared with the browser UI: no node: modules.' },
+          ],
+        },
+      ],
+    },
+  },
+  // the browser bundle takes the contract's types, not its code: zod stays out of the UI
+  {
+    files: ['src/web/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/contract/*'], allowTypeImports: true, message: 'The web UI imports only types from src/contract/ (import type), so zod stays out of the bundle.' }] },
+      ],
+    },
+  },
   ...Object.entries(layers).map(([layer, folders]) => ({
     files: folders.map((folder) => `${folder}/**/*.ts`),
     ignores: ['src/**/*.test.ts', 'src/crypto/**'],
@@ -74,11 +103,11 @@ export default tseslint.config(
   // through its JSON API only (src/web/api/), so it imports nothing from the rest of src/ and no node: module
   {
     files: ['src/web/*.{ts,tsx}'],
-    rules: { 'no-restricted-imports': ['error', { patterns: webImportLimits('^\\.\\./') }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: webImportLimits('^\\.\\./(?!contract/)') }] },
   },
   {
     files: ['src/web/*/*.{ts,tsx}'],
-    rules: { 'no-restricted-imports': ['error', { patterns: webImportLimits('^\\.\\./\\.\\./') }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: webImportLimits('^\\.\\./\\.\\./(?!contract/)') }] },
   },
   {
     // the scheduler only says when: it receives runSync from the composition root and knows no other engine

@@ -1,14 +1,11 @@
 import { z } from 'zod';
+import { API_TOKEN_SCOPES } from '../contract/accounts.js';
 import type { ApiTokenRow, Repositories } from '../db/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { apiTokenHash, looksLikeApiToken, newApiTokenSecret, sameApiTokenHash } from './api-token-secret.js';
 
-/**
- * What a token may open. A token opens its scope only, never the admin API:
- * a secret written into a scraper's config must not be able to add a peer.
- * New scopes join this list.
- */
-export const API_TOKEN_SCOPES = ['metrics'] as const;
+// What a token may open (the list is in the API contract): a token opens its scope only, never the admin API,
+// so a secret written into a scraper's config cannot add a peer.
 export const apiTokenScopeSchema = z.enum(API_TOKEN_SCOPES);
 export type ApiTokenScope = z.infer<typeof apiTokenScopeSchema>;
 

@@ -1,5 +1,6 @@
 /** What an administrator can choose to be told about (PRODUCT.md §10, docs/notifications.md). */
-export const NOTIFICATION_EVENTS = ['failure', 'held', 'stale', 'recovered'] as const;
+export { NOTIFICATION_EVENTS } from '../contract/settings.js';
+import type { NOTIFICATION_EVENTS } from '../contract/settings.js';
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /**

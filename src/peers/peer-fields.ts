@@ -2,6 +2,16 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { normaliseFingerprint } from '../peer-client/fingerprint.js';
 
+// the fields a form can check as typed are part of the API contract; the address and fingerprint are normalised here
+export {
+  DEFAULT_PEER_PORT,
+  DEFAULT_PEER_TIMEOUT_MINUTES,
+  peerNameSchema,
+  peerPasswordSchema,
+  peerPortSchema,
+  peerTimeoutMinutesSchema,
+} from '../contract/peers.js';
+
 /**
  * The fields of a peer as an administrator types them, validated once at
  * the edge (API, and later the CLI and the recovery kit) and normalised so
@@ -19,10 +29,6 @@ export function normalisePeerAddress(text: string): string | null {
   return HOSTNAME.test(trimmed) ? trimmed : null;
 }
 
-export const peerNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'Use 1–64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
-
 export const peerAddressSchema = z.string().transform((text, context) => {
   const address = normalisePeerAddress(text);
   if (address === null) {
@@ -31,16 +37,6 @@ export const peerAddressSchema = z.string().transform((text, context) => {
   }
   return address;
 });
-
-export const peerPortSchema = z.number().int().min(1, 'Use a port from 1 to 65535').max(65535, 'Use a port from 1 to 65535');
-
-export const peerTimeoutMinutesSchema = z
-  .number()
-  .int()
-  .min(1, 'Use 1 to 1440 minutes')
-  .max(1440, 'Use 1 to 1440 minutes');
-
-export const peerPasswordSchema = z.string().min(1, 'Leave the password out rather than empty').max(1024, 'Use at most 1024 characters');
 
 /** A SHA-256 certificate fingerprint, accepted with or without colons, in any case; kept as `AB:CD:…`. */
 export const fingerprintSchema = z.string().transform((text, context) => {
@@ -51,6 +47,3 @@ export const fingerprintSchema = z.string().transform((text, context) => {
   }
   return fingerprint;
 });
-
-export const DEFAULT_PEER_PORT = 8443;
-export const DEFAULT_PEER_TIMEOUT_MINUTES = 30;

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * How fast this server may upload to one peer: a base limit and an optional
  * weekly timetable, in the spirit of rclone's `--bwlimit` timetable. A family
@@ -7,11 +5,13 @@ import { z } from 'zod';
  * "paused in the evening" keeps a first backup from saturating it for days.
  */
 
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+import { type UPLOAD_WINDOW_MODES, WEEKDAYS } from '../contract/peers.js';
+
+export { WEEKDAYS };
 export type Weekday = (typeof WEEKDAYS)[number];
 
 /** What a window does while it is in force. */
-export type UploadWindowMode = 'limit' | 'unlimited' | 'paused';
+export type UploadWindowMode = (typeof UPLOAD_WINDOW_MODES)[number];
 
 export interface UploadWindow {
   days: Weekday[];
@@ -27,34 +27,8 @@ export interface UploadWindow {
 /** The limit in force at one moment. */
 export type UploadLimit = { kind: 'unlimited' } | { kind: 'paused'; until: Date | null } | { kind: 'limit'; bytesPerSecond: number };
 
-export const MAX_UPLOAD_LIMIT_KIBPS = 10_000_000;
-export const MAX_UPLOAD_WINDOWS = 28;
-
-export const uploadLimitKiBpsSchema = z
-  .number()
-  .int()
-  .min(1, `Use 1 to ${MAX_UPLOAD_LIMIT_KIBPS} KiB/s, or null for no limit`)
-  .max(MAX_UPLOAD_LIMIT_KIBPS, `Use 1 to ${MAX_UPLOAD_LIMIT_KIBPS} KiB/s, or null for no limit`);
-
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use a time as HH:MM, from 00:00 to 23:59');
-
-export const uploadWindowSchema = z
-  .object({
-    days: z.array(z.enum(WEEKDAYS)).min(1, 'Choose at least one day').max(7),
-    start: timeOfDay,
-    end: timeOfDay,
-    mode: z.enum(['limit', 'unlimited', 'paused']),
-    limitKiBps: uploadLimitKiBpsSchema.optional(),
-  })
-  .superRefine((window, context) => {
-    if (window.mode === 'limit' && window.limitKiBps === undefined) {
-      context.addIssue({ code: 'custom', path: ['limitKiBps'], message: 'Give the limit in KiB/s for a "limit" window' });
-    }
-    if (window.start === window.end) context.addIssue({ code: 'custom', path: ['end'], message: 'The window must end at another time than it starts' });
-  })
-  .transform((window) => ({ ...window, days: [...new Set(window.days)].sort((a, b) => WEEKDAYS.indexOf(a) - WEEKDAYS.indexOf(b)) }));
-
-export const uploadWindowsSchema = z.array(uploadWindowSchema).max(MAX_UPLOAD_WINDOWS, `Use at most ${MAX_UPLOAD_WINDOWS} windows`);
+// the limits a peer form sends are part of the API contract
+export { MAX_UPLOAD_LIMIT_KIBPS, MAX_UPLOAD_WINDOWS, uploadLimitKiBpsSchema, uploadWindowSchema, uploadWindowsSchema } from '../contract/peers.js';
 
 const MINUTES_PER_DAY = 24 * 60;
 

@@ -1,22 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { restoreJobSchema, restoreJobsSchema, restoreStartedSchema } from '../../contract/restore.js';
 import { bulkJobView } from '../../restore/restore-job.js';
 import type { RestoreService } from '../../restore/restore-service.js';
 import { LIST_BODY_LIMIT } from '../body-limits.js';
 import { currentUser, requireAdmin } from '../session.js';
-import { jobCommon, userProgressSchema } from './restore.js';
-
-const bulkJobSchema = z.object({
-  ...jobCommon,
-  kind: z.enum(['user', 'bulk']),
-  users: z.array(userProgressSchema),
-  at: z.string().nullable().describe('a restore as of this time; null for the latest state'),
-  snapshots: z.array(z.object({ user: z.string(), share: z.string(), snapshot: z.number() })).describe('restoring as of `at`: the snapshot each share was put back from'),
-  leftInPlace: z
-    .array(z.object({ user: z.string(), share: z.string(), path: z.string() }))
-    .describe('restoring as of `at`: files in the shares that their snapshot does not hold (created later), left as they are; the first 1000'),
-  leftInPlaceCount: z.number(),
-});
 
 /** Bulk restore after a disaster: users' whole backups from one peer back into their shares. */
 export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPluginAsyncZod {
@@ -32,7 +20,7 @@ export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPl
             users: z.array(z.string().min(1).max(64)).min(1).max(10_000),
             at: z.iso.datetime({ offset: true }).optional().describe("each share as it was at this time: from the peer's latest snapshot at or before it"),
           }),
-          response: { 202: z.object({ jobId: z.string() }) },
+          response: { 202: restoreStartedSchema },
         },
       },
       async (request, reply) => {
@@ -42,19 +30,19 @@ export function adminRestoreRoutes(deps: { restore: RestoreService }): FastifyPl
     );
 
     // every restore job, the users' own included: an administrator sees what writes into shares
-    app.get('/api/admin/restore', { preHandler: requireAdmin, schema: { response: { 200: z.object({ jobs: z.array(bulkJobSchema) }) } } }, async () => ({
+    app.get('/api/admin/restore', { preHandler: requireAdmin, schema: { response: { 200: restoreJobsSchema } } }, async () => ({
       jobs: deps.restore.allJobs().map(bulkJobView),
     }));
 
     app.post(
       '/api/admin/restore/:jobId/cancel',
-      { preHandler: requireAdmin, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: bulkJobSchema } } },
+      { preHandler: requireAdmin, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: restoreJobSchema } } },
       async (request) => bulkJobView(await deps.restore.cancelJob(request.params.jobId, currentUser(request))),
     );
 
     app.get(
       '/api/admin/restore/:jobId',
-      { preHandler: requireAdmin, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: bulkJobSchema } } },
+      { preHandler: requireAdmin, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: restoreJobSchema } } },
       async (request) => bulkJobView(deps.restore.job(request.params.jobId)),
     );
   };

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { loginResultSchema, meSchema, passwordChangedSchema } from '../../contract/accounts.js';
 import { passwordSchema } from '../../accounts/names.js';
 import type { SessionService } from '../../accounts/session-service.js';
 import type { SetupService } from '../../accounts/setup-service.js';
@@ -9,8 +10,6 @@ import { AnemoneError } from '../../errors/catalogue.js';
 import { clientAddressKey } from '../client-address.js';
 import { clearSessionCookie, currentUser, requireUser, sessionToken, setSessionCookie } from '../session.js';
 import { SignInSlots } from '../sign-in-slots.js';
-
-const meSchema = z.object({ id: z.number(), username: z.string(), isAdmin: z.boolean(), serverName: z.string() });
 
 /** Tries per address and username per minute before 429; generous for people, useless for guessing. */
 export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
@@ -53,7 +52,7 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
         preHandler: limitPerAccount,
         schema: {
           body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024), remember: z.boolean().optional() }),
-          response: { 200: z.object({ user: meSchema, expiresAt: z.string() }) },
+          response: { 200: loginResultSchema },
         },
       },
       async (request, reply) => {
@@ -81,7 +80,7 @@ export function authRoutes(deps: { sessions: SessionService; setup: SetupService
         preHandler: [requireUser, refuseOverLimit(perUser, (seconds) => `Too many password changes tried for this account; try again in ${seconds} s`)],
         schema: {
           body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }),
-          response: { 200: z.object({ otherSessionsEnded: z.number() }) },
+          response: { 200: passwordChangedSchema },
         },
       },
       async (request) => {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { shareListingSchema } from '../../contract/shares.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import { pathRefused } from '../../files/file-errors.js';
 import { deleteEntry, listFolder, openForDownload } from '../../files/share-browser.js';
@@ -18,13 +19,6 @@ export const UPLOADS_ROUTE = '/api/files/uploads';
 const shareParams = z.object({ share: z.string().min(1).max(64) });
 /** A path in the share as the listing gives it (a file key: `/`-separated); `''` is the share's root. */
 const sharePath = z.string().max(4096);
-
-const listingSchema = z.object({
-  share: z.string(),
-  path: z.string(),
-  folders: z.array(z.object({ name: z.string(), path: z.string() })),
-  files: z.array(z.object({ name: z.string(), path: z.string(), size: z.number(), mtime: z.string() })),
-});
 
 /** A tus request's body is the file's bytes: left unread for the tus server to stream to disk. */
 const TUS_BODY = 'application/offset+octet-stream';
@@ -80,7 +74,7 @@ export function fileRoutes(deps: { shares: ShareService; uploads: StagedUploads 
 
     app.get(
       '/api/files/:share',
-      { preHandler: requireUser, schema: { params: shareParams, querystring: z.object({ path: sharePath.default('') }), response: { 200: listingSchema } } },
+      { preHandler: requireUser, schema: { params: shareParams, querystring: z.object({ path: sharePath.default('') }), response: { 200: shareListingSchema } } },
       async (request) => ({ share: request.params.share, ...(await listFolder(shareFolder(request, request.params.share), request.query.path)) }),
     );
 

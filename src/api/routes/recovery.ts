@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { keyEnteredSchema, keyStatusSchema } from '../../contract/accounts.js';
+import { peerIdentitySchema, rebuildFromKitSchema, rebuildFromPeerSchema, rebuildResultSchema, recoveryKitStatusSchema } from '../../contract/recovery.js';
 import { serverNameSchema } from '../../accounts/names.js';
 import type { SetupService } from '../../accounts/setup-service.js';
 import { AnemoneError } from '../../errors/catalogue.js';
@@ -23,46 +25,15 @@ const KIT_BODY_LIMIT = 24 * 1024 * 1024;
 /** Kits read at once before setup (anyone may send one then): memory for two, not for a flood. */
 const KITS_READ_AT_ONCE = 2;
 
-const kitStatusSchema = z.object({
-  configured: z.boolean(),
-  createdAt: z.string().nullable(),
-  peers: z.array(
-    z.object({
-      peerId: z.number(),
-      peerName: z.string(),
-      ok: z.boolean(),
-      pushedAt: z.string().nullable(),
-      error: z.string().nullable(),
-      hint: z.string().nullable(),
-      pending: z.boolean().describe('the current kit is on its way to this peer (just made or changed): wait for it'),
-    }),
-  ),
-});
-
-const restoredSchema = z.object({
-  serverName: z.string(),
-  fingerprint: z.string(),
-  users: z.array(z.string()),
-  peers: z.array(z.string()),
-  shares: z.number(),
-  automaticSyncPaused: z.boolean(),
-  restartRequired: z.boolean(),
-  message: z.string(),
-});
-
-const peerSource = z.object({
-  address: peerAddressSchema,
-  port: peerPortSchema.default(DEFAULT_PEER_PORT),
-  password: peerPasswordSchema,
-  fingerprint: fingerprintSchema,
-});
-
+// the contract's two forms, with the kit's size, the server name, the peer's address and fingerprint checked as only the server can
 const restoreBody = z.union([
-  z.strictObject({ passphrase: z.string().min(1).max(1024), kit: z.string().min(1).max(KIT_BODY_LIMIT) }),
-  z.strictObject({ passphrase: z.string().min(1).max(1024), serverName: serverNameSchema, peer: peerSource }),
+  rebuildFromKitSchema.extend({ kit: z.string().min(1).max(KIT_BODY_LIMIT) }),
+  rebuildFromPeerSchema.extend({
+    serverName: serverNameSchema,
+    peer: z.object({ address: peerAddressSchema, port: peerPortSchema.default(DEFAULT_PEER_PORT), password: peerPasswordSchema, fingerprint: fingerprintSchema }),
+  }),
 ]);
 
-const keyStatusSchema = z.object({ hasKey: z.boolean(), awaitingKey: z.boolean() });
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 /**
@@ -105,9 +76,9 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/admin/recovery-kit', { preHandler: requireAdmin, schema: { response: { 200: kitStatusSchema } } }, async () => deps.kits.status());
+    app.get('/api/admin/recovery-kit', { preHandler: requireAdmin, schema: { response: { 200: recoveryKitStatusSchema } } }, async () => deps.kits.status());
 
-    app.post('/api/admin/recovery-kit/push', { preHandler: requireAdmin, schema: { response: { 200: kitStatusSchema } } }, async () => {
+    app.post('/api/admin/recovery-kit/push', { preHandler: requireAdmin, schema: { response: { 200: recoveryKitStatusSchema } } }, async () => {
       if (!deps.kits.status().configured) throw new AnemoneError('KIT_NOT_CONFIGURED');
       return deps.kits.pushToPeers();
     });
@@ -119,7 +90,7 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
         config: { rateLimit: { max: 10, timeWindow: 60_000 } },
         schema: {
           body: z.object({ address: peerAddressSchema, port: peerPortSchema.default(DEFAULT_PEER_PORT) }),
-          response: { 200: z.object({ serverName: z.string(), fingerprint: z.string() }) },
+          response: { 200: peerIdentitySchema },
         },
       },
       async (request) => deps.rebuild.discover(request.body),
@@ -133,7 +104,7 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
         bodyLimit: KIT_BODY_LIMIT + 64 * 1024,
         // the largest kit takes minutes over a slow link
         config: { rateLimit: { max: 10, timeWindow: 60_000 }, bodyTimeoutMs: 15 * 60_000 },
-        schema: { body: restoreBody, response: { 200: restoredSchema } },
+        schema: { body: restoreBody, response: { 200: rebuildResultSchema } },
       },
       async (request) => {
         const body = request.body;
@@ -167,7 +138,7 @@ export function recoveryRoutes(deps: RecoveryRouteDeps): FastifyPluginAsyncZod {
         config: { rateLimit: { max: 10, timeWindow: 60_000 } },
         schema: {
           body: z.object({ encryptionKey: z.string().min(1).max(100) }),
-          response: { 200: z.object({ replaced: z.boolean(), verifiedOn: z.array(z.string()), unreachable: z.array(z.string()) }) },
+          response: { 200: keyEnteredSchema },
         },
       },
       async (request) => deps.keys.enterKey(currentUser(request).id, request.body.encryptionKey),

@@ -4,71 +4,19 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AnemoneError } from '../../errors/catalogue.js';
 import { displayPart } from '../../manifest/file-keys.js';
 import { z } from 'zod';
+import {
+  fileVersionsSchema,
+  restoreListingSchema,
+  restoreSnapshotsSchema,
+  restoreSourcesSchema,
+  restoreStartedSchema,
+  userRestoreJobSchema,
+  userRestoreJobsSchema,
+} from '../../contract/restore.js';
 import type { RestoreService } from '../../restore/restore-service.js';
 import { userJobView } from '../../restore/restore-job.js';
 import { LIST_BODY_LIMIT } from '../body-limits.js';
 import { currentUser, requireUser } from '../session.js';
-
-const errorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string() });
-
-const sourceSchema = z.union([
-  z.object({
-    peerId: z.number(),
-    peerName: z.string(),
-    share: z.string(),
-    fileCount: z.number(),
-    bytesUsed: z.number(),
-    lastSyncAt: z.string().nullable(),
-  }),
-  z.object({
-    peerId: z.number(),
-    peerName: z.string(),
-    error: errorSchema,
-    lastSeenAt: z.string().nullable().describe('the last time the peer answered'),
-    syncedShares: z
-      .array(z.object({ share: z.string(), lastSyncAt: z.string() }))
-      .describe("the user's shares this server synced to the peer, and when last: the backup is still there, only out of reach now"),
-  }),
-]);
-
-const listingSchema = z.object({
-  peerId: z.number(),
-  peerName: z.string(),
-  share: z.string(),
-  path: z.string(),
-  generation: z.number(),
-  backedUpAt: z.string(),
-  folders: z.array(z.object({ name: z.string(), path: z.string(), fileCount: z.number(), size: z.number() })),
-  files: z.array(z.object({ name: z.string(), path: z.string(), size: z.number(), mtime: z.string(), sha256: z.string() })),
-});
-
-export const fileErrorSchema = z.object({ share: z.string(), path: z.string(), code: z.string(), message: z.string() });
-
-const progress = {
-  filesDone: z.number(),
-  filesTotal: z.number(),
-  filesFailed: z.number(),
-  bytesDone: z.number(),
-  bytesTotal: z.number(),
-};
-
-export const jobCommon = {
-  id: z.string(),
-  status: z.enum(['running', 'success', 'partial', 'failure', 'cancelled']),
-  peerId: z.number(),
-  peerName: z.string(),
-  target: z.enum(['original', 'folder']),
-  targetShare: z.string().describe("the share written into: the backup share for `original`, the user's never-synced share (`data`) for `folder`; '' for a bulk restore (each user's own shares)"),
-  targetFolder: z.string().nullable(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  ...progress,
-  error: errorSchema.nullable(),
-};
-
-export const userProgressSchema = z.object({ user: z.string(), shares: z.array(z.string()), ...progress, errors: z.array(fileErrorSchema), errorCount: z.number() });
-
-const userJobSchema = z.object({ ...jobCommon, share: z.string(), errors: z.array(fileErrorSchema), errorCount: z.number() });
 
 const backupParams = z.object({ peerId: z.coerce.number().int().positive(), share: z.string().min(1).max(64) });
 /** Backup paths as the manifest holds them: relative, `/`-separated; `''` is the share's root. */
@@ -76,11 +24,6 @@ const backupPath = z.string().max(4096);
 const selection = z.array(backupPath).min(1).max(100_000);
 /** A snapshot the peer keeps (its id from `…/snapshots`); without it, the latest state. */
 const snapshotId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
-const snapshotsSchema = z.object({
-  snapshots: z.array(z.object({ id: z.number(), at: z.string(), fileCount: z.number().nullable(), bytes: z.number().nullable() })),
-});
-const versionsSchema = z.object({ versions: z.array(z.object({ snapshot: z.number(), at: z.string(), size: z.number() })) });
 
 /**
  * The ZIP route also takes an HTML form (`paths` = the JSON list), so the
@@ -115,7 +58,7 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
 
     app.get(
       '/api/restore/sources',
-      { preHandler: requireUser, schema: { response: { 200: z.object({ sources: z.array(sourceSchema) }) } } },
+      { preHandler: requireUser, schema: { response: { 200: restoreSourcesSchema } } },
       async (request) => ({ sources: await deps.restore.listSources(currentUser(request)) }),
     );
 
@@ -123,20 +66,20 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
       '/api/restore/:peerId/:share/files',
       {
         preHandler: requireUser,
-        schema: { params: backupParams, querystring: z.object({ path: backupPath.default(''), snapshot: snapshotId.optional() }), response: { 200: listingSchema } },
+        schema: { params: backupParams, querystring: z.object({ path: backupPath.default(''), snapshot: snapshotId.optional() }), response: { 200: restoreListingSchema } },
       },
       async (request) => deps.restore.browse(currentUser(request), request.params.peerId, request.params.share, request.query.path, request.query.snapshot),
     );
 
     app.get(
       '/api/restore/:peerId/:share/snapshots',
-      { preHandler: requireUser, schema: { params: backupParams, response: { 200: snapshotsSchema } } },
+      { preHandler: requireUser, schema: { params: backupParams, response: { 200: restoreSnapshotsSchema } } },
       async (request) => deps.restore.snapshots(currentUser(request), request.params.peerId, request.params.share),
     );
 
     app.get(
       '/api/restore/:peerId/:share/versions',
-      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.min(1) }), response: { 200: versionsSchema } } },
+      { preHandler: requireUser, schema: { params: backupParams, querystring: z.object({ path: backupPath.min(1) }), response: { 200: fileVersionsSchema } } },
       async (request) => deps.restore.versions(currentUser(request), request.params.peerId, request.params.share, request.query.path),
     );
 
@@ -183,7 +126,7 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
         schema: {
           params: backupParams,
           body: z.object({ paths: selection, target: z.enum(['original', 'folder']), snapshot: snapshotId.optional() }),
-          response: { 202: z.object({ jobId: z.string() }) },
+          response: { 202: restoreStartedSchema },
         },
       },
       async (request, reply) => {
@@ -193,13 +136,13 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
       },
     );
 
-    app.get('/api/restore/jobs', { preHandler: requireUser, schema: { response: { 200: z.object({ jobs: z.array(userJobSchema) }) } } }, async (request) => ({
+    app.get('/api/restore/jobs', { preHandler: requireUser, schema: { response: { 200: userRestoreJobsSchema } } }, async (request) => ({
       jobs: deps.restore.ownJobs(currentUser(request)).map(userJobView),
     }));
 
     app.post(
       '/api/restore/jobs/:jobId/cancel',
-      { preHandler: requireUser, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: userJobSchema } } },
+      { preHandler: requireUser, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: userRestoreJobSchema } } },
       async (request) => {
         const user = currentUser(request);
         return userJobView(await deps.restore.cancelJob(request.params.jobId, user, user));
@@ -208,7 +151,7 @@ export function restoreRoutes(deps: { restore: RestoreService }): FastifyPluginA
 
     app.get(
       '/api/restore/jobs/:jobId',
-      { preHandler: requireUser, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: userJobSchema } } },
+      { preHandler: requireUser, schema: { params: z.object({ jobId: z.string().max(100) }), response: { 200: userRestoreJobSchema } } },
       async (request) => userJobView(deps.restore.ownJob(currentUser(request), request.params.jobId)),
     );
   };

@@ -1,14 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { scheduleSchema } from '../../scheduler/schedule.js';
+import { scheduleSchema, scheduleViewSchema } from '../../contract/settings.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import { requireAdmin } from '../session.js';
-
-const scheduleView = scheduleSchema.extend({
-  timeZone: z.string().describe("The server's IANA time zone (TZ), in which times and days are read"),
-  nextRunAt: z.string().nullable().describe('ISO 8601; null when automatic sync is off'),
-  lastRunAt: z.string().nullable().describe('ISO 8601 start of the last scheduled run; null before the first'),
-});
 
 /**
  * The automatic sync schedule (PRODUCT.md §5). PUT takes the whole schedule,
@@ -19,11 +12,11 @@ const scheduleView = scheduleSchema.extend({
  */
 export function scheduleRoutes(deps: { scheduler: Scheduler }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/admin/sync/config', { onRequest: requireAdmin, schema: { response: { 200: scheduleView } } }, async () => deps.scheduler.view());
+    app.get('/api/admin/sync/config', { onRequest: requireAdmin, schema: { response: { 200: scheduleViewSchema } } }, async () => deps.scheduler.view());
 
     app.put(
       '/api/admin/sync/config',
-      { onRequest: requireAdmin, schema: { body: scheduleSchema, response: { 200: scheduleView } } },
+      { onRequest: requireAdmin, schema: { body: scheduleSchema, response: { 200: scheduleViewSchema } } },
       async (request) => deps.scheduler.update(request.body),
     );
   };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { serverInfoSchema } from '../../contract/settings.js';
 import type { SetupService } from '../../accounts/setup-service.js';
 import { requireAdmin } from '../session.js';
 
@@ -11,7 +11,7 @@ export function serverRoutes(deps: { setup: SetupService; fingerprint: string; p
   return async (app) => {
     app.get(
       '/api/admin/server',
-      { preHandler: requireAdmin, schema: { response: { 200: z.object({ serverName: z.string(), fingerprint: z.string(), peerPort: z.number().int(), version: z.string() }) } } },
+      { preHandler: requireAdmin, schema: { response: { 200: serverInfoSchema } } },
       async () => ({ serverName: deps.setup.serverName(), fingerprint: deps.fingerprint, peerPort: deps.peerPort(), version: deps.version }),
     );
   };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { setupResultSchema, setupStateSchema } from '../../contract/accounts.js';
 import { passwordSchema, serverNameSchema, usernameSchema } from '../../accounts/names.js';
 import type { SessionService } from '../../accounts/session-service.js';
 import type { SetupService } from '../../accounts/setup-service.js';
@@ -8,7 +9,7 @@ import { setSessionCookie } from '../session.js';
 
 export function setupRoutes(deps: { setup: SetupService; sessions: SessionService }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/setup', { schema: { response: { 200: z.object({ setUp: z.boolean() }) } } }, async () => ({
+    app.get('/api/setup', { schema: { response: { 200: setupStateSchema } } }, async () => ({
       setUp: deps.setup.isSetUp(),
     }));
 
@@ -21,7 +22,7 @@ export function setupRoutes(deps: { setup: SetupService; sessions: SessionServic
         },
         schema: {
           body: z.object({ serverName: serverNameSchema, username: usernameSchema, password: passwordSchema }),
-          response: { 201: z.object({ serverName: z.string(), username: z.string(), encryptionKey: z.string(), encryptionKeyGrouped: z.string() }) },
+          response: { 201: setupResultSchema },
         },
       },
       async (request, reply) => {

@@ -1,17 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { shareSchema } from '../../contract/shares.js';
 import type { SyncLogsRepo } from '../../db/index.js';
 import type { ShareService } from '../../shares/share-service.js';
 import { currentUser, requireUser } from '../session.js';
-
-const shareSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  syncEnabled: z.boolean(),
-  fileCount: z.number(),
-  sizeBytes: z.number(),
-  lastSuccessfulSyncAt: z.string().nullable(),
-});
 
 export function shareRoutes(deps: { shares: ShareService; syncLogs: SyncLogsRepo }): FastifyPluginAsyncZod {
   return async (app) => {

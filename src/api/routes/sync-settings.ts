@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { keepVersionsDaysSchema, syncSettingsSchema } from '../../contract/settings.js';
 import type { SyncSettings } from '../../incoming/sync-settings.js';
 import { requireAdmin } from '../session.js';
 
-/** `fingerprint` and `peerPort`: what a peer's administrator enters and confirms to sync here. */
-const settingsResponse = z.object({ acceptIncoming: z.boolean(), passwordSet: z.boolean(), keepVersionsDays: z.number().int(), fingerprint: z.string(), peerPort: z.number().int() });
-/** Days a peer keeps replaced and deleted objects and old manifests: 0 (a mirror) to 10 years. */
-export const keepVersionsDaysSchema = z.number().int('Give a whole number of days').min(0, 'Use 0 or more days').max(3650, 'Use at most 3650 days (10 years)');
 
 /**
  * Whether this server accepts incoming syncs, and its server password. The
@@ -16,7 +13,7 @@ export const keepVersionsDaysSchema = z.number().int('Give a whole number of day
  */
 export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: string; peerPort: () => number }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/admin/settings/sync', { preHandler: requireAdmin, schema: { response: { 200: settingsResponse } } }, async () => ({
+    app.get('/api/admin/settings/sync', { preHandler: requireAdmin, schema: { response: { 200: syncSettingsSchema } } }, async () => ({
       ...deps.settings.view(),
       fingerprint: deps.fingerprint,
       peerPort: deps.peerPort(),
@@ -32,7 +29,7 @@ export function syncSettingsRoutes(deps: { settings: SyncSettings; fingerprint: 
             password: z.string().min(8, 'Use at least 8 characters').max(1024, 'Use at most 1024 characters').nullable().optional(),
             keepVersionsDays: keepVersionsDaysSchema.optional(),
           }),
-          response: { 200: settingsResponse },
+          response: { 200: syncSettingsSchema },
         },
       },
       async (request) => ({ ...(await deps.settings.update(request.body)), fingerprint: deps.fingerprint, peerPort: deps.peerPort() }),

@@ -1,5 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import {
+  runningSyncsSchema,
+  shareSyncStatusSchema,
+  syncLogDetailSchema,
+  syncLogPageSchema,
+  syncLogQuerySchema,
+  syncLogSchema,
+  type syncProgressSchema,
+  syncRunEntriesSchema,
+  type syncRunEntrySchema,
+  syncStartedSchema,
+} from '../../contract/sync.js';
 import type { FastifyRequest } from 'fastify';
 import type { Repositories, ShareRow, SyncLogRow } from '../../db/index.js';
 import { displayPath } from '../../manifest/file-keys.js';
@@ -9,73 +21,12 @@ import type { RunningSync } from '../../sync/types.js';
 import { runEntriesCsv } from '../run-entries-csv.js';
 import { currentUser, requireAdmin, requireUser } from '../session.js';
 
-const startedSchema = z.object({ logId: z.number(), shareId: z.number(), peerId: z.number(), peerName: z.string() });
-const refusedSchema = z.object({ shareId: z.number(), peerId: z.number(), peerName: z.string(), code: z.string(), message: z.string() });
-const startResponse = z.object({ started: z.array(startedSchema), refused: z.array(refusedSchema) });
-
-const logSchema = z.object({
-  id: z.number(),
-  user: z.string(),
-  share: z.string(),
-  peer: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  status: z
-    .enum(['running', 'success', 'failure', 'interrupted', 'cancelled'])
-    .describe('cancelled: a person stopped the run (stored as interrupted with the code SYNC_CANCELLED); the next run resumes from what arrived'),
-  fileCount: z.number(),
-  bytesTransferred: z.number(),
-  error: z.string().nullable(),
-  errorCode: z.string().nullable(),
-  hint: z.string().nullable(),
-  /** Files this run left out (unreadable, refused by the peer…); a success with some is not a plain success. */
-  notBackedUp: z.number(),
-  attempt: z.number().describe('1 for a run as started; 2, 3 and 4 for the automatic retries (1, 2 and 3 of 3) of a failed scheduled run'),
-  filesDeleted: z.number().describe('Files this run deleted on the peer'),
-});
-
-const pageRowSchema = logSchema.extend({
-  foldedRuns: z.number().describe('1 for a run; with fold=quiet, N > 1 when this row stands for N runs of that UTC day that changed nothing (it is the latest of them)'),
-});
-
-const runEntrySchema = z.object({
-  action: z.enum(['sent', 'deleted', 'skipped']),
-  /** The file's key, as downloads and restores address it. */
-  key: z.string(),
-  path: z.string(),
-  bytes: z.number().nullable().describe('Plaintext bytes of a file sent'),
-  reason: z.string().nullable().describe('Why a file was skipped'),
-});
-
 const logIdParams = z.object({ id: z.coerce.number().int().positive() });
-
-const notBackedUpSchema = z.object({
-  /** The file's key, as downloads and restores address it. */
-  key: z.string(),
-  /** The same path as a person reads it (names that are not UTF-8 decoded lossily). */
-  path: z.string(),
-  reason: z.string(),
-});
-
-const progressSchema = z.object({
-  logId: z.number(),
-  user: z.string(),
-  share: z.string(),
-  peer: z.string(),
-  startedAt: z.string(),
-  phase: z.string(),
-  filesDone: z.number(),
-  filesTotal: z.number(),
-  bytesDone: z.number().describe('Plaintext bytes of the plan sent so far, moving while a large file streams (bytesTotal is plaintext too)'),
-  bytesTotal: z.number(),
-  bytesPerSecond: z.number().nullable().describe('Upload rate over the last few seconds, in plaintext bytes; null outside the upload or before a second was measured'),
-  etaSeconds: z.number().nullable().describe('Seconds left at that rate; null when unknown'),
-});
 
 const shareParams = z.object({ id: z.coerce.number().int().positive() });
 const runParams = z.object({ logId: z.coerce.number().int().positive().describe('the running sync, by its log id') });
 
-function logView(row: SyncLogRow): z.infer<typeof logSchema> {
+function logView(row: SyncLogRow): z.infer<typeof syncLogSchema> {
   return {
     id: row.id,
     user: row.username,
@@ -95,7 +46,7 @@ function logView(row: SyncLogRow): z.infer<typeof logSchema> {
   };
 }
 
-function progressView(run: RunningSync): z.infer<typeof progressSchema> {
+function progressView(run: RunningSync): z.infer<typeof syncProgressSchema> {
   return {
     logId: run.logId,
     user: run.username,
@@ -119,7 +70,7 @@ function ownShare(request: FastifyRequest, repos: Pick<Repositories, 'shares'>, 
   return share;
 }
 
-function cancelledRow(repos: Pick<Repositories, 'syncLogs'>, logId: number): z.infer<typeof logSchema> {
+function cancelledRow(repos: Pick<Repositories, 'syncLogs'>, logId: number): z.infer<typeof syncLogSchema> {
   const row = repos.syncLogs.findById(logId);
   if (!row) throw new AnemoneError('SYNC_NOT_RUNNING');
   return logView(row);
@@ -131,12 +82,12 @@ function findLog(repos: Pick<Repositories, 'syncLogs'>, id: number): SyncLogRow 
   return row;
 }
 
-function runEntries(repos: Pick<Repositories, 'syncHistory'>, logId: number): z.infer<typeof runEntrySchema>[] {
+function runEntries(repos: Pick<Repositories, 'syncHistory'>, logId: number): z.infer<typeof syncRunEntrySchema>[] {
   return repos.syncHistory.entries(logId).map(({ action, relPath, bytes, reason }) => ({ action, key: relPath, path: displayPath(relPath), bytes, reason }));
 }
 
 /** Answers 202 when at least one run started, 409 when every one was refused. */
-function startedOrConflict(result: { started: z.infer<typeof startedSchema>[]; refused: z.infer<typeof refusedSchema>[] }) {
+function startedOrConflict(result: z.infer<typeof syncStartedSchema>) {
   if (result.started.length === 0 && result.refused.length > 0) {
     throw new AnemoneError('SYNC_ALREADY_RUNNING', { message: result.refused.map((refusal) => refusal.message).join('; ') });
   }
@@ -145,7 +96,7 @@ function startedOrConflict(result: { started: z.infer<typeof startedSchema>[]; r
 
 export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 'shares' | 'syncLogs' | 'syncHistory'> }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.post('/api/shares/:id/sync', { preHandler: requireUser, schema: { params: shareParams, response: { 202: startResponse } } }, async (request, reply) => {
+    app.post('/api/shares/:id/sync', { preHandler: requireUser, schema: { params: shareParams, response: { 202: syncStartedSchema } } }, async (request, reply) => {
       const share = ownShare(request, deps.repos, request.params.id);
       return reply.status(202).send(startedOrConflict(deps.sync.syncShare(share.id)));
     });
@@ -164,7 +115,7 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
               .regex(/^\d{1,15}(,\d{1,15}){0,49}$/, 'Give up to 50 log ids separated by commas')
               .optional(),
           }),
-          response: { 200: z.object({ running: z.array(progressSchema), runs: z.array(logSchema) }) },
+          response: { 200: shareSyncStatusSchema },
         },
       },
       async (request) => {
@@ -186,7 +137,7 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
     // Cancel: the owner of a share stops its runs; an administrator any run (below). The answer is the run's row once it ended.
     app.post(
       '/api/shares/:id/sync/:logId/cancel',
-      { preHandler: requireUser, schema: { params: shareParams.merge(runParams), response: { 200: logSchema } } },
+      { preHandler: requireUser, schema: { params: shareParams.merge(runParams), response: { 200: syncLogSchema } } },
       async (request) => {
         const share = ownShare(request, deps.repos, request.params.id);
         await deps.sync.cancel(request.params.logId, currentUser(request).username, (run) => run.shareId === share.id);
@@ -194,12 +145,12 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
       },
     );
 
-    app.post('/api/admin/sync/running/:logId/cancel', { preHandler: requireAdmin, schema: { params: runParams, response: { 200: logSchema } } }, async (request) => {
+    app.post('/api/admin/sync/running/:logId/cancel', { preHandler: requireAdmin, schema: { params: runParams, response: { 200: syncLogSchema } } }, async (request) => {
       await deps.sync.cancel(request.params.logId, currentUser(request).username);
       return cancelledRow(deps.repos, request.params.logId);
     });
 
-    app.post('/api/admin/sync/force', { preHandler: requireAdmin, schema: { response: { 202: startResponse } } }, async (_request, reply) =>
+    app.post('/api/admin/sync/force', { preHandler: requireAdmin, schema: { response: { 202: syncStartedSchema } } }, async (_request, reply) =>
       reply.status(202).send(startedOrConflict(deps.sync.syncEverything({ force: true }))),
     );
 
@@ -209,7 +160,7 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
         preHandler: requireAdmin,
         schema: {
           body: z.object({ logId: z.number().int().positive().describe('the run the mass-deletion guard or the ransomware tripwire held: its plan, and only it, is confirmed') }),
-          response: { 202: startResponse },
+          response: { 202: syncStartedSchema },
         },
       },
       async (request, reply) => {
@@ -223,16 +174,8 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
       {
         preHandler: requireAdmin,
         schema: {
-          querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
-            offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('Rows (lines, when folded) to skip, newest first'),
-            status: z.enum(['running', 'success', 'failure', 'interrupted']).optional(),
-            user: z.string().min(1).max(200).optional().describe("The owner's username"),
-            share: z.string().min(1).max(200).optional().describe('The share name: backup'),
-            peer: z.string().min(1).max(200).optional().describe("The peer's name"),
-            fold: z.enum(['quiet']).optional().describe('quiet: successful runs that sent, deleted and skipped nothing become one row per UTC day, share and peer'),
-          }),
-          response: { 200: z.object({ logs: z.array(pageRowSchema), total: z.number().describe('Rows (lines, when folded) matching the filters'), offset: z.number(), limit: z.number() }) },
+          querystring: syncLogQuerySchema,
+          response: { 200: syncLogPageSchema },
         },
       },
       async (request) => {
@@ -248,13 +191,7 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
         preHandler: requireAdmin,
         schema: {
           params: logIdParams,
-          response: {
-            200: z.object({
-              entries: z.array(runEntrySchema),
-              // the lists are capped (RUN_ENTRIES_LISTED sent and deleted, NOT_BACKED_UP_LISTED skipped): what a run did beyond them
-              unlisted: z.object({ sent: z.number(), deleted: z.number(), skipped: z.number() }).describe('Files the run handled beyond the listed ones, or whose list was pruned'),
-            }),
-          },
+          response: { 200: syncRunEntriesSchema },
         },
       },
       async (request) => {
@@ -283,10 +220,8 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
         preHandler: requireAdmin,
         schema: {
           params: z.object({ id: z.coerce.number().int().positive() }),
-          response: {
-            // the list holds the first NOT_BACKED_UP_LISTED files; `notBackedUp` is the full count
-            200: logSchema.extend({ notBackedUpFiles: z.array(notBackedUpSchema) }),
-          },
+          // the list holds the first NOT_BACKED_UP_LISTED files; `notBackedUp` is the full count
+          response: { 200: syncLogDetailSchema },
         },
       },
       async (request) => {
@@ -296,7 +231,7 @@ export function syncRoutes(deps: { sync: SyncService; repos: Pick<Repositories, 
       },
     );
 
-    app.get('/api/admin/sync/running', { preHandler: requireAdmin, schema: { response: { 200: z.object({ running: z.array(progressSchema) }) } } }, async () => ({
+    app.get('/api/admin/sync/running', { preHandler: requireAdmin, schema: { response: { 200: runningSyncsSchema } } }, async () => ({
       running: deps.sync.runningSyncs().map(progressView),
     }));
   };

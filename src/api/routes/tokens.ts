@@ -1,20 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { apiTokenSchema, createdApiTokenSchema } from '../../contract/accounts.js';
 import { type ApiTokenService, apiTokenNameSchema, apiTokenScopeSchema } from '../../accounts/api-tokens.js';
 import { currentUser, requireAdmin } from '../session.js';
-
-const tokenSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  scope: z.string().describe('what the token opens: `metrics` (GET /metrics)'),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable().describe('to the minute'),
-});
 
 /** Administrators make, list and revoke API tokens; a token itself never opens these routes. */
 export function tokenRoutes(deps: { tokens: ApiTokenService }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/admin/tokens', { preHandler: requireAdmin, schema: { response: { 200: z.object({ tokens: z.array(tokenSchema) }) } } }, async () => ({
+    app.get('/api/admin/tokens', { preHandler: requireAdmin, schema: { response: { 200: z.object({ tokens: z.array(apiTokenSchema) }) } } }, async () => ({
       tokens: deps.tokens.list(),
     }));
 
@@ -24,7 +17,7 @@ export function tokenRoutes(deps: { tokens: ApiTokenService }): FastifyPluginAsy
         preHandler: requireAdmin,
         schema: {
           body: z.object({ name: apiTokenNameSchema, scope: apiTokenScopeSchema }),
-          response: { 201: tokenSchema.extend({ token: z.string().describe('the secret, `anm_…`: shown in this answer only, never again') }) },
+          response: { 201: createdApiTokenSchema },
         },
       },
       async (request, reply) => {

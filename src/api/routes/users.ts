@@ -1,19 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { activationResultSchema, createdUserSchema, userSchema } from '../../contract/accounts.js';
 import { passwordSchema, usernameSchema } from '../../accounts/names.js';
 import type { UserService } from '../../accounts/user-service.js';
 import { currentUser, requireAdmin } from '../session.js';
-
-const userSchema = z.object({
-  id: z.number(),
-  username: z.string(),
-  isAdmin: z.boolean(),
-  activated: z.boolean(),
-  activationExpiresAt: z.string().nullable(),
-  createdAt: z.string(),
-  /** An administrator marked the account as awaiting the key its user kept (POST /api/admin/users/:id/awaiting-key). */
-  awaitingKey: z.boolean(),
-});
 
 export function userRoutes(deps: { users: UserService }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -27,7 +17,7 @@ export function userRoutes(deps: { users: UserService }): FastifyPluginAsyncZod 
         preHandler: requireAdmin,
         schema: {
           body: z.object({ username: usernameSchema, isAdmin: z.boolean().optional() }),
-          response: { 201: userSchema.extend({ activationToken: z.string() }) },
+          response: { 201: createdUserSchema },
         },
       },
       async (request, reply) => {
@@ -42,7 +32,7 @@ export function userRoutes(deps: { users: UserService }): FastifyPluginAsyncZod 
         preHandler: requireAdmin,
         schema: {
           params: z.object({ id: z.coerce.number().int().positive() }),
-          response: { 201: userSchema.extend({ activationToken: z.string() }) },
+          response: { 201: createdUserSchema },
         },
       },
       async (request, reply) => {
@@ -69,11 +59,7 @@ export function userRoutes(deps: { users: UserService }): FastifyPluginAsyncZod 
         schema: {
           body: z.object({ token: z.string().min(1).max(256), password: passwordSchema }),
           response: {
-            200: z.union([
-              z.object({ username: z.string(), keyUnchanged: z.literal(false), encryptionKey: z.string(), encryptionKeyGrouped: z.string() }),
-              // an active user's reset link: a new password, the same key, which is not shown again
-              z.object({ username: z.string(), keyUnchanged: z.literal(true) }),
-            ]),
+            200: activationResultSchema,
           },
         },
       },

@@ -21,13 +21,18 @@ import type {
   IncomingOverview,
   IncomingSource,
   KeyEntered,
+  IncomingDeleted,
   KeyStatus,
+  LoginResult,
   Me,
   NotificationSettings,
   NotificationSettingsInput,
   NotificationTestResult,
   Peer,
+  PeerIdentity,
   PeerInput,
+  PeerPatch,
+  PasswordChanged,
   RebuildInput,
   RebuildResult,
   RecoveryKitStatus,
@@ -35,6 +40,8 @@ import type {
   RestoreListing,
   RestoreSnapshot,
   RestoreSource,
+  RestoreStarted,
+  SetupState,
   Schedule,
   ScheduleView,
   ServerInfo,
@@ -47,7 +54,6 @@ import type {
   SyncProgress,
   SyncSettings,
   SyncStarted,
-  SyncStatus,
   TestConnectionResult,
   User,
   UserRestoreJob,
@@ -57,21 +63,21 @@ import type {
 const segment = encodeURIComponent;
 
 export const setupApi = {
-  status: () => requestJson<{ setUp: boolean }>('GET', '/api/setup'),
+  status: () => requestJson<SetupState>('GET', '/api/setup'),
   run: (input: { serverName: string; username: string; password: string }) => requestJson<SetupResult>('POST', '/api/setup', input),
   /** Before a rebuild from a peer: the peer's name and certificate fingerprint, for the administrator to compare. */
-  discoverPeer: (input: { address: string; port: number }) => requestJson<{ serverName: string; fingerprint: string }>('POST', '/api/setup/restore/discover', input),
+  discoverPeer: (input: { address: string; port: number }) => requestJson<PeerIdentity>('POST', '/api/setup/restore/discover', input),
   /** Rebuilds this server from its recovery kit (uploaded, or fetched from a peer); the server must be restarted afterwards. */
   rebuild: (input: RebuildInput) => requestJson<RebuildResult>('POST', '/api/setup/restore', input),
 };
 
 export const authApi = {
   me: () => requestJson<Me>('GET', '/api/auth/me'),
-  login: (input: { username: string; password: string; remember: boolean }) => requestJson<{ user: Me; expiresAt: string }>('POST', '/api/auth/login', input),
+  login: (input: { username: string; password: string; remember: boolean }) => requestJson<LoginResult>('POST', '/api/auth/login', input),
   logout: () => requestJson<void>('POST', '/api/auth/logout'),
   activate: (input: { token: string; password: string }) => requestJson<ActivationResult>('POST', '/api/activate', input),
   /** The signed-in user's new password; their other sessions end. */
-  changePassword: (input: { currentPassword: string; newPassword: string }) => requestJson<{ otherSessionsEnded: number }>('POST', '/api/auth/password', input),
+  changePassword: (input: { currentPassword: string; newPassword: string }) => requestJson<PasswordChanged>('POST', '/api/auth/password', input),
 };
 
 export const usersApi = {
@@ -100,7 +106,7 @@ export const dashboardApi = {
 export const peersApi = {
   list: async () => (await requestJson<{ peers: Peer[] }>('GET', '/api/admin/peers')).peers,
   create: (input: PeerInput) => requestJson<Peer>('POST', '/api/admin/peers', input),
-  update: (id: number, input: Partial<PeerInput>) => requestJson<Peer>('PATCH', `/api/admin/peers/${id}`, input),
+  update: (id: number, input: PeerPatch) => requestJson<Peer>('PATCH', `/api/admin/peers/${id}`, input),
   remove: (id: number) => requestJson<void>('DELETE', `/api/admin/peers/${id}`),
   test: (id: number) => requestJson<TestConnectionResult>('POST', `/api/admin/peers/${id}/test`),
   /** Tests what a form holds before it is saved; `peerId` lets an edit form reuse the stored password. */
@@ -113,7 +119,7 @@ export const syncApi = {
   saveConfig: (schedule: Schedule) => requestJson<ScheduleView>('PUT', '/api/admin/sync/config', schedule),
   force: () => requestJson<SyncStarted>('POST', '/api/admin/sync/force'),
   confirmDeletions: (input: { logId: number }) => requestJson<SyncStarted>('POST', '/api/admin/sync/confirm-deletions', input),
-  logs: async (filter: { limit?: number; status?: SyncStatus | undefined } = {}) =>
+  logs: async (filter: { limit?: number; status?: SyncLogQuery['status'] } = {}) =>
     (await requestJson<{ logs: SyncLog[] }>('GET', withQuery('/api/admin/sync/logs', filter))).logs,
   log: (id: number) => requestJson<SyncLogDetail>('GET', `/api/admin/sync/logs/${id}`),
   logPage: (query: SyncLogQuery) => requestJson<SyncLogPage>('GET', withQuery('/api/admin/sync/logs', { ...query })),
@@ -151,7 +157,7 @@ export const incomingApi = {
   overview: () => requestJson<IncomingOverview>('GET', '/api/admin/incoming'),
   source: (name: string) => requestJson<IncomingSource>('GET', `/api/admin/incoming/${segment(name)}`),
   remove: (target: { source: string; user?: string; share?: string }) =>
-    requestJson<{ deletedFiles: number; deletedBytes: number }>('DELETE', withQuery(`/api/admin/incoming/${segment(target.source)}`, { user: target.user, share: target.share })),
+    requestJson<IncomingDeleted>('DELETE', withQuery(`/api/admin/incoming/${segment(target.source)}`, { user: target.user, share: target.share })),
   /** The source's own retention and quota. */
   setLimits: (source: string, limits: IncomingLimits) => requestJson<IncomingSource>('PATCH', `/api/admin/incoming/${segment(source)}`, limits),
   acceptCertificate: (source: string) => requestJson<IncomingSource>('POST', `/api/admin/incoming/${segment(source)}/accept-certificate`),
@@ -177,7 +183,7 @@ export const restoreApi = {
   zipAction: (peerId: number, share: string) => `/api/restore/${peerId}/${segment(share)}/zip`,
   /** Writes the selection back into the user's share: over the originals, or into a new folder beside them; with `snapshot`, as it was then. */
   intoShare: (peerId: number, share: string, paths: string[], target: 'original' | 'folder', snapshot?: number) =>
-    requestJson<{ jobId: string }>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, snapshot === undefined ? { paths, target } : { paths, target, snapshot }),
+    requestJson<RestoreStarted>('POST', `/api/restore/${peerId}/${segment(share)}/restore`, snapshot === undefined ? { paths, target } : { paths, target, snapshot }),
   job: (jobId: string) => requestJson<UserRestoreJob>('GET', `/api/restore/jobs/${segment(jobId)}`),
   cancelJob: (jobId: string) => requestJson<UserRestoreJob>('POST', `/api/restore/jobs/${segment(jobId)}/cancel`),
   keyStatus: () => requestJson<KeyStatus>('GET', '/api/restore/key'),
@@ -186,7 +192,7 @@ export const restoreApi = {
 
 export const adminRestoreApi = {
   /** `at`: each share as it was then (ISO time); omitted, the latest state. */
-  start: (input: { peerId: number; users: string[]; at?: string }) => requestJson<{ jobId: string }>('POST', '/api/admin/restore', input),
+  start: (input: { peerId: number; users: string[]; at?: string }) => requestJson<RestoreStarted>('POST', '/api/admin/restore', input),
   job: (jobId: string) => requestJson<RestoreJob>('GET', `/api/admin/restore/${segment(jobId)}`),
   cancel: (jobId: string) => requestJson<RestoreJob>('POST', `/api/admin/restore/${segment(jobId)}/cancel`),
   jobs: async () => (await requestJson<{ jobs: RestoreJob[] }>('GET', '/api/admin/restore')).jobs,

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { peersApi } from '../api/client';
 import type { ApiError } from '../api/http';
-import type { Peer, PeerInput, TestConnectionResult } from '../api/types';
+import type { Peer, PeerInput, PeerPatch, TestConnectionResult } from '../api/types';
 import { asApiError } from '../lib/hooks';
 import { apiFieldErrors, type FieldErrors, formLevelError, hasErrors, rules, validate } from '../lib/validation';
 import { Button } from './Button';
@@ -122,11 +122,13 @@ export function PeerForm({ peer, onSaved, onCancel }: { peer?: Peer; onSaved(pee
       fingerprint,
       uploadLimitKiBps: form.uploadLimitKiBps.trim() === '' ? null : Number(form.uploadLimitKiBps),
       uploadWindows: fromDrafts(form.uploadWindows),
-      ...(form.password ? { password: form.password } : form.removePassword ? { password: null } : {}),
+      ...(form.password ? { password: form.password } : {}),
     };
+    // only a saved peer has a password to remove
+    const removal: PeerPatch = !form.password && form.removePassword ? { password: null } : {};
     setSaving(true);
     try {
-      const saved = peer ? await peersApi.update(peer.id, input) : await peersApi.create(input);
+      const saved = peer ? await peersApi.update(peer.id, { ...input, ...removal }) : await peersApi.create(input);
       // the peer was just reached with this certificate: test it saved, so its status says Online rather than "Not tested yet"
       if (seenToConfirm) await peersApi.test(saved.id).catch(() => undefined);
       onSaved(saved);

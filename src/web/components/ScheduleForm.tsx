@@ -9,8 +9,8 @@ import { SelectField, Switch, TextField } from './Field';
 import { ErrorNotice, Notice } from './Notice';
 import { AbsoluteTime, RelativeTime } from './Time';
 
-/** Exactly the choices of PRODUCT.md §5. */
-export const INTERVALS: { minutes: number; label: string }[] = [
+/** Exactly the choices of PRODUCT.md §5 (typed by the server's schedule schema: a choice it refuses does not compile). */
+export const INTERVALS: { minutes: Schedule['intervalMinutes']; label: string }[] = [
   { minutes: 15, label: 'Every 15 minutes' },
   { minutes: 30, label: 'Every 30 minutes' },
   { minutes: 60, label: 'Every hour' },
@@ -118,7 +118,7 @@ export function ScheduleForm({ initial }: { initial: ScheduleView }) {
         </div>
         <div className="grid gap-4 sm:grid-cols-2">
           {form.mode === 'interval' && (
-            <SelectField label="Interval" name="intervalMinutes" value={form.intervalMinutes} onChange={(event) => set('intervalMinutes', Number(event.target.value))} error={errors.intervalMinutes}>
+            <SelectField label="Interval" name="intervalMinutes" value={form.intervalMinutes} onChange={(event) => set('intervalMinutes', INTERVALS.find((interval) => String(interval.minutes) === event.target.value)?.minutes ?? form.intervalMinutes)} error={errors.intervalMinutes}>
               {INTERVALS.map((interval) => (
                 <option key={interval.minutes} value={interval.minutes}>
                   {interval.label}

@@ -1,8 +1,11 @@
-import type { Peer, SyncStatus, User } from '../api/types';
+import type { Peer, SyncLogQuery, User } from '../api/types';
+
+/** The statuses the log filters by (the query's; a cancelled run is stored as interrupted). */
+type StatusFilter = NonNullable<SyncLogQuery['status']>;
 import { CheckboxField, SelectField } from './Field';
 
 export interface SyncLogFilterValues {
-  status: '' | SyncStatus;
+  status: '' | StatusFilter;
   user: string;
   share: string;
   peer: string;
@@ -12,7 +15,7 @@ export interface SyncLogFilterValues {
 
 export const NO_FILTERS: SyncLogFilterValues = { status: '', user: '', share: '', peer: '', foldQuiet: true };
 
-const STATUS_FILTERS: { value: '' | SyncStatus; label: string }[] = [
+const STATUS_FILTERS: { value: '' | StatusFilter; label: string }[] = [
   { value: '', label: 'All' },
   { value: 'running', label: 'Running' },
   { value: 'success', label: 'Success' },
@@ -62,7 +65,7 @@ export function SyncLogFilters({
             </option>
           ))}
         </SelectField>
-        <SelectField label="Status" value={value.status} onChange={(event) => set('status', event.target.value as '' | SyncStatus)}>
+        <SelectField label="Status" value={value.status} onChange={(event) => set('status', event.target.value as '' | StatusFilter)}>
           {STATUS_FILTERS.map((filter) => (
             <option key={filter.value} value={filter.value}>
               {filter.label}
