@@ -15,6 +15,7 @@ import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server as TusServer, type Upload } from '@tus/server';
 import { z } from 'zod';
+import type { placedUploadSchema } from '../contract/shares.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { Logger } from '../logging/logger.js';
 import { isDiskFull, pathRefused } from './file-errors.js';
@@ -200,7 +201,9 @@ export class StagedUploads {
       const root = this.deps.shareFolder(owner, share);
       if (!root) throw new AnemoneError('NOT_FOUND', { message: `You have no share named "${share.slice(0, 64)}"` });
       const placed = await placeUpload({ stagedPath: path.join(this.deps.dir, upload.id), root, relPath, mtimeMs: lastModified });
-      return { status_code: method === 'POST' ? 201 : 200, body: JSON.stringify({ share, ...placed }), headers: { 'content-type': 'application/json' } };
+      // the answer the web client types from the contract: tus writes it raw, so no route schema checks it
+      const answer: z.infer<typeof placedUploadSchema> = { share, path: placed.path, renamed: placed.renamed };
+      return { status_code: method === 'POST' ? 201 : 200, body: JSON.stringify(answer), headers: { 'content-type': 'application/json' } };
     } catch (error) {
       // a placement refused is not retried from the staged bytes: the client starts again, after fixing what was in the way
       throw error instanceof AnemoneError ? refusal(error) : error;
