@@ -482,7 +482,7 @@ export const errorCatalogue = {
   INCOMING_MIGRATE_SERVER_RUNNING: {
     status: 409,
     message: 'Anemone is running on this data directory: its backups cannot be moved while sources write to them',
-    hint: 'Stop the server (systemctl stop anemone, docker stop), run `anemone incoming migrate --to s3` again, then start it with ANEMONE_INCOMING_STORE=s3.',
+    hint: 'Stop the server (systemctl stop anemone, docker stop), run `anemone incoming migrate --to s3` again, then start it with ANEMONE_INCOMING_STORE=s3. If no Anemone runs there, the process named is another program: remove anemone.pid from the data directory.',
   },
   INCOMING_MIGRATE_NOTHING_TO_MOVE: {
     status: 409,

@@ -13,6 +13,7 @@ import { S3Objects, s3Client } from '../../src/incoming/s3-objects.js';
 import { storeFiles } from '../../src/incoming/s3-migration.js';
 import { LocalS3 } from '../helpers/local-s3.js';
 import { s3ConfigFlags } from '../helpers/receiver-stores.js';
+import { runCli } from '../helpers/cli.js';
 import { fetchBytes } from '../helpers/restore-requests.js';
 import { type ClusterServer, createUser, pairPeer, startNamedServer, storedFiles, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -40,6 +41,20 @@ describe('anemone incoming migrate --to s3', () => {
     }
   };
   const flags = () => ({ dataDir: bDir, ...s3ConfigFlags(s3, prefix) });
+  /** The real CLI, its bucket settings from the environment as docs/install.md shows. */
+  const cli = (args: string[]) => {
+    const location = s3.location(prefix);
+    return runCli(['incoming', 'migrate', ...args, '--data-dir', bDir], {
+      env: {
+        ANEMONE_S3_ENDPOINT: location.endpoint,
+        ANEMONE_S3_BUCKET: location.bucket,
+        ANEMONE_S3_PREFIX: prefix,
+        ANEMONE_S3_FORCE_PATH_STYLE: 'true',
+        ANEMONE_S3_ACCESS_KEY_ID: location.accessKeyId,
+        ANEMONE_S3_SECRET_ACCESS_KEY: location.secretAccessKey,
+      },
+    });
+  };
 
   before(async () => {
     await s3.start();
@@ -66,6 +81,11 @@ describe('anemone incoming migrate --to s3', () => {
 
   it('refuses while the server runs on the data directory', async () => {
     await assert.rejects(runIncomingMigrate({ to: 's3' }, flags()), (error) => error instanceof AnemoneError && error.code === 'INCOMING_MIGRATE_SERVER_RUNNING' && error.message.includes(`process ${process.pid}`));
+    const refused = await cli(['--to', 's3']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /Anemone is running on .* \(process \d+\)[\s\S]*Stop the server/);
+    const wrongTarget = await cli(['--to', 'fs']);
+    assert.equal(wrongTarget.code, 2, wrongTarget.stderr);
     await (b as ClusterServer).test.server.stop();
     b = undefined;
   });
@@ -107,7 +127,9 @@ describe('anemone incoming migrate --to s3', () => {
     }
     const stillOnDisk = await storedFiles(incomingDir);
     assert.deepEqual([...stillOnDisk.keys()].sort(), [...onDisk.keys()].sort(), 'nothing deleted from the disk');
-    await assert.rejects(runIncomingMigrate({ to: 's3' }, flags()), (error) => error instanceof AnemoneError && error.code === 'INCOMING_MIGRATE_NOTHING_TO_MOVE');
+    const again = await cli(['--to', 's3']);
+    assert.equal(again.code, 1, again.stderr);
+    assert.match(again.stderr, /keeps its peers' backups in s3:anemone\/migrated-.*, not on its disk/);
   });
 
   it('serves restores and versions from the bucket once started on it', async () => {
