@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { opendir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { AnemoneError } from '../errors/catalogue.js';
 import { runWorkerPool } from '../util/worker-pool.js';
-import { isCode } from './fs-errors.js';
+import { walkFiles } from './file-walk.js';
 import type { MigrationRecord } from './migration-record.js';
 import { PARTIALS_FOLDER } from './partial-uploads.js';
 import { RECOVERY_KIT_STORED_NAME } from './recovery-kit-store.js';
@@ -46,28 +45,11 @@ export interface MigrationOptions {
  * on the peer's disk with either store. Symlinks are not followed.
  */
 export async function* storeFiles(root: string): AsyncGenerator<StoreFile> {
-  const pending: string[] = [''];
-  while (pending.length > 0) {
-    const relFolder = pending.pop() as string;
-    let folder;
-    try {
-      folder = await opendir(path.join(root, relFolder));
-    } catch (error) {
-      if (isCode(error, 'ENOENT')) continue;
-      throw error;
-    }
-    for await (const entry of folder) {
-      const relPath = relFolder === '' ? entry.name : `${relFolder}/${entry.name}`;
-      if (entry.isDirectory()) {
-        if (!(relFolder === '' && entry.name === PARTIALS_FOLDER)) pending.push(relPath);
-        continue;
-      }
-      if (!entry.isFile() || entry.name.startsWith(TEMP_PREFIX)) continue;
-      if (!relFolder.includes('/') && relFolder !== '' && entry.name === RECOVERY_KIT_STORED_NAME) continue;
-      const fullPath = path.join(root, relPath);
-      const stats = await stat(fullPath);
-      yield { relPath, fullPath, size: stats.size, mtimeMs: stats.mtimeMs };
-    }
+  for await (const file of walkFiles(root, (relFolder, name) => !(relFolder === '' && name === PARTIALS_FOLDER))) {
+    if (file.name.startsWith(TEMP_PREFIX)) continue;
+    if (file.name === RECOVERY_KIT_STORED_NAME && file.relPath.split('/').length === 2) continue;
+    const stats = await stat(file.fullPath);
+    yield { relPath: file.relPath, fullPath: file.fullPath, size: stats.size, mtimeMs: stats.mtimeMs };
   }
 }
 
