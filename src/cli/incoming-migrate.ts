@@ -16,6 +16,8 @@ import { printJson } from './output.js';
 export interface IncomingMigrateOptions {
   to: 's3';
   json?: boolean;
+  /** Run as its own process (the CLI), which serves nothing: its own pid in anemone.pid is stale. */
+  standalone?: boolean;
 }
 
 /** Beside the database: what was copied and verified, for a re-run (removed once the store is switched). */
@@ -35,7 +37,7 @@ export async function runIncomingMigrate(options: IncomingMigrateOptions, flags:
   if (!existsSync(config.dbPath)) {
     throw new CliError(`There is no Anemone database in ${config.dataDir}`, 'Give the data directory the server uses with --data-dir or ANEMONE_DATA_DIR.');
   }
-  refuseWhileServing(config.dataDir);
+  refuseWhileServing(config.dataDir, options.standalone === true);
   const target = storeChoiceOf(config.incomingStore);
   const db = openDatabase(config.dbPath);
   const client = s3Client(location);
@@ -64,7 +66,7 @@ export async function runIncomingMigrate(options: IncomingMigrateOptions, flags:
       ...testHooks,
     }).finally(() => bar?.stop());
     // started while we copied? Its sources' writes would be missing from the bucket
-    refuseWhileServing(config.dataDir);
+    refuseWhileServing(config.dataDir, options.standalone === true);
     settings.set(STORE_SETTING, target);
     record.remove();
     report(options, done, config.incomingDir, target);
@@ -75,8 +77,8 @@ export async function runIncomingMigrate(options: IncomingMigrateOptions, flags:
   }
 }
 
-function refuseWhileServing(dataDir: string): void {
-  const pid = runningServerPid(dataDir);
+function refuseWhileServing(dataDir: string, standalone: boolean): void {
+  const pid = runningServerPid(dataDir, { exceptSelf: standalone });
   if (pid !== undefined) throw new AnemoneError('INCOMING_MIGRATE_SERVER_RUNNING', { message: `Anemone is running on ${dataDir} (process ${pid}): its backups cannot be moved while sources write to them` });
 }
 

@@ -101,7 +101,7 @@ export function buildProgram(): Command {
       .option('--json', 'print {store, objects, bytes, copiedBefore, incomingDir} as JSON'),
     INCOMING_MIGRATE_KEYS,
   ).action(async (options) => {
-    await runIncomingMigrate(options, configFlagsFrom(options, INCOMING_MIGRATE_KEYS));
+    await runIncomingMigrate({ ...options, standalone: true }, configFlagsFrom(options, INCOMING_MIGRATE_KEYS));
   });
 
   return program;

@@ -16,6 +16,7 @@ describe('the running server pid file', () => {
     assert.equal(runningServerPid(dir), undefined);
     writeServerPid(dir);
     assert.equal(runningServerPid(dir), process.pid);
+    assert.equal(runningServerPid(dir, { exceptSelf: true }), undefined, 'a command that serves nothing: its own pid is stale');
     removeServerPid(dir);
     assert.equal(existsSync(serverPidFile(dir)), false);
   });

@@ -20,8 +20,13 @@ export function removeServerPid(dataDir: string): void {
   if (runningServerPid(dataDir) === process.pid) rmSync(serverPidFile(dataDir), { force: true });
 }
 
-/** The process serving `dataDir`, when the file names one that is alive; a file a crash left behind is ignored. */
-export function runningServerPid(dataDir: string): number | undefined {
+/**
+ * The process serving `dataDir`, when the file names one that is alive; a
+ * file a crash left behind is ignored. `exceptSelf`, for a command that
+ * serves nothing: its own pid in the file is a stale one from another pid
+ * namespace (a crashed container was pid 1, as `docker compose run` is).
+ */
+export function runningServerPid(dataDir: string, options: { exceptSelf?: boolean } = {}): number | undefined {
   let text: string;
   try {
     text = readFileSync(serverPidFile(dataDir), 'utf8');
@@ -29,7 +34,7 @@ export function runningServerPid(dataDir: string): number | undefined {
     return undefined;
   }
   const pid = Number.parseInt(text.trim(), 10);
-  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (!Number.isSafeInteger(pid) || pid <= 0 || (options.exceptSelf === true && pid === process.pid)) return undefined;
   try {
     process.kill(pid, 0);
     return pid;
