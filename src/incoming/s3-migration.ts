@@ -57,7 +57,8 @@ export async function* storeFiles(root: string): AsyncGenerator<StoreFile> {
  * Copies the disk store at `root` into the bucket: each file streamed (one
  * part in memory at a time, multipart above one part), then read back from
  * the bucket and its SHA-256 compared with the disk's, then recorded, so a
- * run that stops part-way resumes after what was verified. Nothing on disk
+ * run that stops part-way resumes after what was verified (and is still in
+ * the bucket). Nothing on disk
  * is changed. Resolves with the final progress once every file is verified.
  */
 export async function copyStoreToBucket(root: string, objects: S3Objects, record: MigrationRecord, options: MigrationOptions = {}): Promise<MigrationProgress> {
@@ -70,9 +71,12 @@ export async function copyStoreToBucket(root: string, objects: S3Objects, record
     progress.bytesDone += file.size;
     options.progress?.({ ...progress });
   };
+  // a recorded object is skipped only while the bucket still holds it at its size (a listing, 1000 keys a request)
+  const inBucket = new Map<string, number>();
+  for await (const object of objects.list(objects.location.prefix === '' ? '' : `${objects.location.prefix}/`)) inBucket.set(object.key, object.size);
   const toCopy: StoreFile[] = [];
   for (const file of files) {
-    if (record.isCopied(file.relPath, file.size, file.mtimeMs)) {
+    if (record.isCopied(file.relPath, file.size, file.mtimeMs) && inBucket.get(objects.key(file.relPath)) === file.size) {
       progress.filesSkipped += 1;
       done(file);
     } else toCopy.push(file);
