@@ -36,6 +36,7 @@ import type { RetryOptions } from './sync/sync-retries.js';
 import type { SyncTestHooks } from './sync/types.js';
 import type { RetryPolicy } from './sync/resumable-upload.js';
 import { VERSION } from './version.js';
+import { removeServerPid, writeServerPid } from './util/server-pid-file.js';
 
 export interface AnemoneServer {
   config: Config;
@@ -213,6 +214,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     reloadUiCertificate: () => listeners.reloadUiCertificate(),
     async start() {
       const listening = await listeners.listen();
+      writeServerPid(config.dataDir);
       peerMonitor.start();
       recovery.kits.start();
       scheduler.start();
@@ -239,6 +241,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await listeners.close();
       incoming.close();
       db.close();
+      removeServerPid(config.dataDir);
       logger.flush();
     },
   };

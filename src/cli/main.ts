@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { configFlagsFrom, withConfigFlags } from './config-flags.js';
 import { runDecrypt } from './decrypt.js';
 import { EXIT, describeCliError, exitCodeOf } from './errors.js';
+import { runIncomingMigrate } from './incoming-migrate.js';
 import { runResetPassword } from './reset-password.js';
 import { runServe } from './serve.js';
 import { runRestoreServer } from './restore-server.js';
@@ -15,6 +16,7 @@ const SETUP_KEYS = ['dataDir', 'sharesDir', 'incomingDir', 'logLevel', 'logFile'
 const RESTORE_SERVER_KEYS = SETUP_KEYS;
 const STATUS_KEYS = ['dataDir'] as const;
 const RESET_PASSWORD_KEYS = ['dataDir', 'logLevel', 'logFile'] as const;
+const INCOMING_MIGRATE_KEYS = ['dataDir', 'incomingDir', 's3Endpoint', 's3Region', 's3Bucket', 's3Prefix', 's3ForcePathStyle', 's3AccessKeyId', 's3AccessKeyIdFile', 's3SecretAccessKey', 's3SecretAccessKeyFile'] as const;
 
 export function buildProgram(): Command {
   const program = new Command('anemone')
@@ -89,6 +91,18 @@ export function buildProgram(): Command {
       .option('--json', 'print {username, sessionsEnded} as JSON'),
     RESET_PASSWORD_KEYS,
   ).action(async (user, options) => runResetPassword(user, options, configFlagsFrom(options, RESET_PASSWORD_KEYS)));
+
+  const incoming = program.command('incoming').description("Backups this server keeps for its peers");
+  withConfigFlags(
+    incoming
+      .command('migrate')
+      .description('Copy the backups kept on disk into the bucket of the ANEMONE_S3_* settings, verify each object, then switch the server to it (stopped server; resumable; nothing deleted)')
+      .addOption(new Option('--to <store>', 'where to move them').choices(['s3'] as const).makeOptionMandatory())
+      .option('--json', 'print {store, objects, bytes, copiedBefore, incomingDir} as JSON'),
+    INCOMING_MIGRATE_KEYS,
+  ).action(async (options) => {
+    await runIncomingMigrate({ ...options, standalone: true }, configFlagsFrom(options, INCOMING_MIGRATE_KEYS));
+  });
 
   return program;
 }

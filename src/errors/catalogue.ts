@@ -479,6 +479,21 @@ export const errorCatalogue = {
     message: 'This server keeps backups of its peers in one place and is now configured for another: it would answer its sources as if their backups were gone',
     hint: 'Set ANEMONE_INCOMING_STORE (and ANEMONE_S3_BUCKET, ANEMONE_S3_PREFIX) back to what they were, then restart; to move the backups, copy them first (docs/install.md, "Backups of peers in S3 storage").',
   },
+  INCOMING_MIGRATE_SERVER_RUNNING: {
+    status: 409,
+    message: 'Anemone is running on this data directory: its backups cannot be moved while sources write to them',
+    hint: 'Stop the server (systemctl stop anemone, docker stop), run `anemone incoming migrate --to s3` again, then start it with ANEMONE_INCOMING_STORE=s3. If no Anemone runs there, the process named is another program: remove anemone.pid from the data directory.',
+  },
+  INCOMING_MIGRATE_NOTHING_TO_MOVE: {
+    status: 409,
+    message: 'This server does not keep its peers\' backups on its disk: there is nothing to move into the bucket',
+    hint: 'The server already uses the bucket its settings name; start it with ANEMONE_INCOMING_STORE=s3 and the same ANEMONE_S3_* settings.',
+  },
+  INCOMING_MIGRATE_VERIFY_FAILED: {
+    status: 502,
+    message: 'An object read back from the S3 storage does not match the file on disk',
+    hint: 'Nothing was switched and nothing deleted: run `anemone incoming migrate --to s3` again (it copies that object again); if it keeps failing, check the storage\'s health and free space.',
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     message: "The server's database does not answer",

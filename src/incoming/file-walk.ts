@@ -9,12 +9,16 @@ export interface WalkedFile {
   name: string;
 }
 
+/** Hidden folders (`.history`, `.partial`) are not entered unless the caller says otherwise. */
+const notHidden = (_relFolder: string, name: string) => !name.startsWith('.');
+
 /**
  * Every regular file below `root`, hidden ones included. It descends only
- * into real folders that are not hidden: symlinks are neither followed nor
- * listed, so a walk never leaves the tree. A missing root holds nothing.
+ * into real folders `enter` accepts (by default those that are not hidden):
+ * symlinks are neither followed nor listed, so a walk never leaves the
+ * tree. A missing root holds nothing.
  */
-export async function* walkFiles(root: string): AsyncGenerator<WalkedFile> {
+export async function* walkFiles(root: string, enter: (relFolder: string, name: string) => boolean = notHidden): AsyncGenerator<WalkedFile> {
   const pending: string[] = [''];
   while (pending.length > 0) {
     const relFolder = pending.pop() as string;
@@ -27,7 +31,7 @@ export async function* walkFiles(root: string): AsyncGenerator<WalkedFile> {
     }
     for await (const entry of folder) {
       const relPath = relFolder === '' ? entry.name : `${relFolder}/${entry.name}`;
-      if (entry.isDirectory() && !entry.name.startsWith('.')) pending.push(relPath);
+      if (entry.isDirectory() && enter(relFolder, entry.name)) pending.push(relPath);
       else if (entry.isFile()) yield { relPath, fullPath: path.join(root, relPath), name: entry.name };
     }
   }

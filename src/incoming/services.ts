@@ -148,7 +148,13 @@ export async function openIncomingServices(deps: {
   };
 }
 
-const STORE_SETTING = 'incoming_store';
+/** The settings table's entry naming where received backups are kept (`fs`, or `s3:<bucket>/<prefix>`). */
+export const STORE_SETTING = 'incoming_store';
+
+/** The entry's value for a store: where it is, never how to reach it (endpoint and secrets may change). */
+export function storeChoiceOf(store: IncomingStoreConfig): string {
+  return store.kind === 'fs' ? 'fs' : `s3:${store.location.bucket}/${store.location.prefix}`;
+}
 
 /**
  * The store received backups were kept in is remembered in the settings
@@ -158,7 +164,7 @@ const STORE_SETTING = 'incoming_store';
  * and credentials may change freely: the same bucket moves hosts.
  */
 function keepStoreChoice(settings: SettingsRepo, incoming: IncomingRepo, store: IncomingStoreConfig): void {
-  const chosen = store.kind === 'fs' ? 'fs' : `s3:${store.location.bucket}/${store.location.prefix}`;
+  const chosen = storeChoiceOf(store);
   const recorded = settings.get(STORE_SETTING);
   if (recorded !== undefined && recorded !== chosen && incoming.listShares().length > 0) {
     throw new AnemoneError('INCOMING_STORE_CHANGED', {
