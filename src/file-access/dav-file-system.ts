@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { v2 as webdav } from 'webdav-server';
 import { DavLocks, UNKEPT_PROPERTIES } from './dav-locks.js';
 import { type RefusalKind, ShareDisk, ShareDiskRefusal } from './share-disk.js';
-import { segmentsProblem, type ShareSegments } from './share-paths.js';
+import { davSegmentsProblem, type ShareSegments } from '../shares/share-paths.js';
 
 type Path = webdav.Path;
 type Callback<T> = webdav.ReturnCallback<T>;
@@ -100,7 +100,7 @@ export class DavShareFileSystem extends webdav.FileSystem {
   }
 
   protected override _move(from: Path, to: Path, ctx: webdav.MoveInfo, callback: Callback<boolean>): void {
-    const problem = segmentsProblem(to.paths);
+    const problem = davSegmentsProblem(to.paths);
     if (problem !== undefined || to.paths.length === 0) return callback(webdav.Errors.Forbidden);
     this.run(from, callback, async (segments) => {
       const replaced = await this.disk.move(segments, to.paths, ctx.overwrite);
@@ -130,7 +130,7 @@ export class DavShareFileSystem extends webdav.FileSystem {
    */
   private run<T>(path: Path, callback: Callback<T>, operation: (segments: ShareSegments) => Promise<T>, writes = false): void {
     const segments = path.paths;
-    if (segmentsProblem(segments) !== undefined) return callback(writes ? webdav.Errors.Forbidden : webdav.Errors.ResourceNotFound);
+    if (davSegmentsProblem(segments) !== undefined) return callback(writes ? webdav.Errors.Forbidden : webdav.Errors.ResourceNotFound);
     operation(segments).then(
       (result) => callback(undefined, result),
       (error: unknown) => callback(this.davError(error as Error)),

@@ -27,13 +27,12 @@
  * is never read or written through such a race: both go through checked
  * descriptors.
  */
-import { randomBytes } from 'node:crypto';
 import { close, constants, createReadStream, createWriteStream, fsync, open, readlink, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { openShareFile } from '../scan/open-share-file.js';
-import { SHARE_FOLDERS, type ShareSegments } from './share-paths.js';
+import { davTempName, isTempName, SHARE_NAMES, type ShareSegments } from '../shares/share-paths.js';
 
 /** Why an operation on the shares was refused, in the terms WebDAV answers with. */
 export type RefusalKind = 'not-found' | 'exists' | 'forbidden' | 'conflict' | 'disk-full';
@@ -47,9 +46,6 @@ export class ShareDiskRefusal extends Error {
     this.name = 'ShareDiskRefusal';
   }
 }
-
-/** Hidden (never synced), and left out of listings; one is removed if its upload fails. */
-export const UPLOAD_TEMP_PREFIX = '.anemone-dav-';
 
 export interface EntryStats {
   kind: 'file' | 'folder';
@@ -67,7 +63,7 @@ export class ShareDisk {
 
   /** The two shares, whatever else sits in the user's folder. */
   listRoot(): string[] {
-    return [...SHARE_FOLDERS];
+    return [...SHARE_NAMES];
   }
 
   /** A file or folder; links and special files are not found. */
@@ -77,7 +73,7 @@ export class ShareDisk {
     return found;
   }
 
-  /** The names in a folder, links, special files and unfinished uploads left out. */
+  /** The names in a folder, links, special files and unfinished uploads and restores (ours or the Files page's) left out. */
   async list(segments: ShareSegments): Promise<string[]> {
     const folder = await this.checkedPath(segments);
     if (!folder) throw notFound(segments);
@@ -86,7 +82,7 @@ export class ShareDisk {
     });
     // read the folder's real path again: a folder swapped for a link during readdir listed another place
     if ((await this.checkedPath(segments)) !== folder) throw notFound(segments);
-    return entries.filter((entry) => (entry.isFile() || entry.isDirectory()) && !entry.name.startsWith(UPLOAD_TEMP_PREFIX)).map((entry) => entry.name);
+    return entries.filter((entry) => (entry.isFile() || entry.isDirectory()) && !isTempName(entry.name)).map((entry) => entry.name);
   }
 
   /** A regular file's bytes, read from a descriptor checked to be that file (never a link, never a FIFO). */
@@ -107,7 +103,7 @@ export class ShareDisk {
    */
   async openWrite(segments: ShareSegments, asStreamError: (error: Error) => Error = (error) => error): Promise<Writable> {
     const target = await this.writableTarget(segments);
-    const temp = path.join(path.dirname(target), `${UPLOAD_TEMP_PREFIX}${randomBytes(9).toString('hex')}`);
+    const temp = path.join(path.dirname(target), davTempName());
     const fd = await new Promise<number>((resolve, reject) => open(temp, WRITE_FLAGS, 0o644, (error, opened) => (error ? reject(storageError(error, segments)) : resolve(opened))));
     // the folder may have been swapped for a link between the check and the open: the descriptor says where the file is
     if ((await descriptorPath(fd)) !== temp) {

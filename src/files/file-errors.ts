@@ -28,7 +28,7 @@ export function writeFailed(relPath: string, error: unknown): AnemoneError {
 
 /** How prepareTarget/prepareFolder word their refusals for an upload or a new folder. */
 export const UPLOAD_TARGET_ERRORS: TargetErrors = {
-  // a syntax problem was refused before (uploadPathProblem); what is left is the share's own contents in the way
+  // a syntax problem was refused before (sharePathProblem); what is left is the share's own contents in the way
   unsafe: (relPath, why) => new AnemoneError('FILE_IN_THE_WAY', { message: `${shownPath(relPath)} was not stored: ${why}` }),
   failed: writeFailed,
 };

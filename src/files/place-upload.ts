@@ -5,7 +5,6 @@
  * never replaces what is there and never follows a link at the name: an
  * existing file is kept and the upload is named `name (1).ext`, `name (2).ext`…
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, open, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { AnemoneError } from '../errors/catalogue.js';
 import { fsyncFolder } from '../incoming/fsync.js';
 import { prepareTarget } from '../restore/safe-target.js';
 import { pathRefused, UPLOAD_TARGET_ERRORS, writeFailed } from './file-errors.js';
-import { uploadPathProblem } from './upload-path.js';
+import { sharePathProblem, tempNameBeside } from '../shares/share-paths.js';
 
 /** After this many names taken, the upload is refused rather than numbered further. */
 const MAX_NUMBERED_NAMES = 999;
@@ -32,7 +31,7 @@ export interface PlacedUpload {
  */
 export async function placeUpload(input: { stagedPath: string; root: string; relPath: string; mtimeMs?: number | undefined }): Promise<PlacedUpload> {
   const { relPath } = input;
-  const problem = uploadPathProblem(relPath);
+  const problem = sharePathProblem(relPath, 'refused');
   if (problem) throw pathRefused(relPath, problem);
   const target = (await prepareTarget(input.root, relPath, UPLOAD_TARGET_ERRORS)) as string;
   const folder = path.dirname(target);
@@ -49,7 +48,7 @@ export async function placeUpload(input: { stagedPath: string; root: string; rel
         if (code === 'EEXIST') continue;
         // the staging folder is on another disk than the share: a hidden copy beside the target first, flushed, then linked
         if (code === 'EXDEV' && copied === undefined) {
-          copied = path.join(folder, `.${Array.from(name).slice(0, 40).join('')}.anemone-upload-${randomBytes(6).toString('hex')}`);
+          copied = path.join(folder, tempNameBeside(name, 'upload'));
           await copyFile(source, copied, constants.COPYFILE_EXCL);
           await flushFile(copied, input.mtimeMs);
           source = copied;

@@ -11,8 +11,8 @@ import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
 import { childPath, displayPart, fsRelPathFor, keyPartFor, rawPartOf, rawPartsOf, type FsPath } from '../manifest/file-keys.js';
-import { relPathProblem } from '../manifest/rel-path.js';
 import { openShareFile, resolveShareRoot } from '../scan/open-share-file.js';
+import { shareKeyProblem } from '../shares/share-paths.js';
 import { notFound, pathRefused, shownPath } from './file-errors.js';
 
 export interface FolderListing {
@@ -57,7 +57,7 @@ export async function listFolder(root: string, relPath: string): Promise<FolderL
 
 /** A regular file of the share as a stream from its descriptor; the caller sends it and the stream closes it. */
 export async function openForDownload(root: string, relPath: string): Promise<DownloadableFile> {
-  const problem = relPathProblem(relPath);
+  const problem = shareKeyProblem(relPath);
   if (problem) throw pathRefused(relPath, problem);
   const opened = await openShareFile(await resolveShareRoot(root), fsRelPathFor(relPath));
   if ('skip' in opened) {
@@ -85,7 +85,7 @@ export async function openForDownload(root: string, relPath: string): Promise<Do
  * anything: a mistaken click costs at most one file.
  */
 export async function deleteEntry(root: string, relPath: string): Promise<{ removed: 'file' | 'folder' }> {
-  const problem = relPathProblem(relPath);
+  const problem = shareKeyProblem(relPath);
   if (problem) throw pathRefused(relPath, problem);
   const parts = relPath.split('/');
   const name = parts.pop() as string;
@@ -115,7 +115,7 @@ export async function deleteEntry(root: string, relPath: string): Promise<{ remo
 async function realFolderAt(root: string, relPath: string): Promise<FsPath> {
   let folder: FsPath = root;
   if (relPath === '') return folder;
-  const problem = relPathProblem(relPath);
+  const problem = shareKeyProblem(relPath);
   if (problem) throw pathRefused(relPath, problem);
   for (const part of rawPartsOf(relPath)) {
     folder = childPath(folder, part);

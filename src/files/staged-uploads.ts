@@ -20,7 +20,7 @@ import { AnemoneError } from '../errors/catalogue.js';
 import type { Logger } from '../logging/logger.js';
 import { isDiskFull, pathRefused } from './file-errors.js';
 import { placeUpload } from './place-upload.js';
-import { uploadPathProblem } from './upload-path.js';
+import { sharePathProblem } from '../shares/share-paths.js';
 
 export interface UploadOwner {
   id: number;
@@ -175,7 +175,7 @@ export class StagedUploads {
     }
     const { share, path: relPath } = parsed.data;
     if (!this.deps.shareFolder(owner, share)) throw refusal(new AnemoneError('NOT_FOUND', { message: `You have no share named "${share.slice(0, 64)}"` }));
-    const problem = uploadPathProblem(relPath);
+    const problem = sharePathProblem(relPath, 'refused');
     if (problem) throw refusal(pathRefused(relPath, problem));
     if (upload.size === undefined) {
       throw refusal(new AnemoneError('VALIDATION_FAILED', { message: 'An upload must say its size when it starts (Upload-Length); a deferred length is not accepted' }));

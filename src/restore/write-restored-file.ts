@@ -5,7 +5,6 @@
  * A failure removes the temporary file: the target is left as it was, never
  * half-written and never replaced by unverified bytes.
  */
-import { randomBytes } from 'node:crypto';
 import { close, futimes } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -13,6 +12,7 @@ import { AnemoneError } from '../errors/catalogue.js';
 import { baseNameOf, fsRelPathFor, siblingPath } from '../manifest/file-keys.js';
 import { hashDescriptor } from '../scan/hash-file.js';
 import { openShareFile, resolveShareRoot } from '../scan/open-share-file.js';
+import { tempNameBeside } from '../shares/share-paths.js';
 import { writeFailed } from './restore-errors.js';
 import { prepareTarget } from './safe-target.js';
 
@@ -34,9 +34,8 @@ export async function writeRestoredFile(input: WriteRestoredFileInput): Promise<
   const mtime = new Date(expected.mtimeMs);
   // running a restore again (after an interruption, say) downloads only what is not there yet
   if (await touchIfSameFile(input.root, relPath, expected, mtime)) return { bytes: 0, alreadyThere: true };
-  // hidden, so neither a sync nor a share's size counts it; shortened so a long name still fits 255 bytes
-  const shortName = Array.from(baseNameOf(target)).slice(0, 40).join('');
-  const tempPath = siblingPath(target, `.${shortName}.anemone-restore-${randomBytes(6).toString('hex')}`);
+  // hidden, so neither a sync nor a share's size counts it, and never listed nor reachable over WebDAV or the Files page
+  const tempPath = siblingPath(target, tempNameBeside(baseNameOf(target), 'restore'));
   let handle: FileHandle | undefined;
   let source: Readable | undefined;
   let bytes = 0;

@@ -6,9 +6,9 @@ import { AnemoneError } from '../../errors/catalogue.js';
 import { pathRefused } from '../../files/file-errors.js';
 import { deleteEntry, listFolder, openForDownload } from '../../files/share-browser.js';
 import type { StagedUploads } from '../../files/staged-uploads.js';
-import { uploadPathProblem } from '../../files/upload-path.js';
 import { prepareFolder } from '../../restore/safe-target.js';
 import { UPLOAD_TARGET_ERRORS } from '../../files/file-errors.js';
+import { sharePathProblem } from '../../shares/share-paths.js';
 import type { ShareService } from '../../shares/share-service.js';
 import { currentUser, requireUser } from '../session.js';
 import { sendDownload } from './restore.js';
@@ -113,7 +113,7 @@ export function fileRoutes(deps: { shares: ShareService; uploads: StagedUploads 
       },
       async (request, reply) => {
         const { path } = request.body;
-        const problem = uploadPathProblem(path);
+        const problem = sharePathProblem(path, 'refused');
         if (problem) throw pathRefused(path, problem);
         await prepareFolder(shareFolder(request, request.params.share), path, UPLOAD_TARGET_ERRORS);
         return reply.code(201).send({ share: request.params.share, path });
