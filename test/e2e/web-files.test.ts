@@ -119,6 +119,46 @@ describe('Files page: upload folders and files into your shares, resumable, and 
     assert.equal(await readFile(path.join(dataOfAlice, 'second.txt'), 'utf8'), 'dropped two\n');
   });
 
+  it('makes the empty folders of a dropped folder, nested ones included, beside its files', async () => {
+    await page.getByRole('tab', { name: 'data' }).click();
+    await page.getByRole('link', { name: 'Download dropped.txt' }).waitFor();
+    // a drop from the desktop hands over entries (webkitGetAsEntry); a page cannot make a directory entry,
+    // so the drop carries stand-ins with the same API: Trip/photos/a.txt, Trip/empty one/deeper/, Trip/only hidden/.DS_Store
+    const dataTransfer = await page.evaluateHandle(`(() => {
+      const fileEntry = (name, text) => ({ isFile: true, isDirectory: false, name, file: (done) => done(new File([text], name)) });
+      const folderEntry = (name, children) => ({
+        isFile: false, isDirectory: true, name,
+        createReader: () => { let handedOut = false; return { readEntries: (done) => { done(handedOut ? [] : children); handedOut = true; } }; },
+      });
+      const trip = folderEntry('Trip', [
+        folderEntry('photos', [fileEntry('a.txt', 'in a folder\\n')]),
+        folderEntry('empty one', [folderEntry('deeper', [])]),
+        folderEntry('only hidden', [fileEntry('.DS_Store', 'hidden')]),
+      ]);
+      const transfer = new DataTransfer();
+      // a real file item, so the drop's types say Files as a desktop drag's do
+      transfer.items.add(new File(['unused'], 'Trip'));
+      Object.defineProperty(transfer, 'items', { value: [{ kind: 'file', webkitGetAsEntry: () => trip }] });
+      return transfer;
+    })()`);
+    await page.dispatchEvent('[data-testid="drop-zone"]', 'dragover', { dataTransfer });
+    await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer });
+    await page.getByRole('button', { name: 'Trip', exact: true }).waitFor();
+    const trip = path.join(server.test.dataDir, 'shares', 'alice', 'data', 'Trip');
+    for (let waited = 0; !(await readdir(trip).catch((): string[] => [])).includes('photos') && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await readFile(path.join(trip, 'photos', 'a.txt'), 'utf8'), 'in a folder\n');
+    assert.deepEqual((await readdir(trip)).sort(), ['empty one', 'only hidden', 'photos']);
+    assert.deepEqual(await readdir(path.join(trip, 'empty one')), ['deeper']);
+    assert.deepEqual(await readdir(path.join(trip, 'empty one', 'deeper')), []);
+    assert.deepEqual(await readdir(path.join(trip, 'only hidden')), [], 'the hidden file was left out, its folder made');
+    await page.getByRole('button', { name: 'Trip', exact: true }).click();
+    await page.getByRole('button', { name: 'empty one', exact: true }).click();
+    await page.getByRole('button', { name: 'deeper', exact: true }).waitFor();
+    // back to the share's root, where the next tests upload
+    await page.getByRole('tab', { name: 'data' }).click();
+    await page.getByRole('link', { name: 'Download dropped.txt' }).waitFor();
+  });
+
   it('cancels an upload under way: nothing lands in the share and nothing stays staged', async () => {
     const big = path.join(picked, 'big.bin');
     await writeFiles(picked, { 'big.bin': randomBytes(24 * 1024 * 1024) });

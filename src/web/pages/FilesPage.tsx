@@ -1,5 +1,6 @@
 import { type DragEvent, type Ref, useCallback, useEffect, useRef, useState } from 'react';
 import { filesApi, sharesApi } from '../api/client';
+import type { ApiError } from '../api/http';
 import { Breadcrumbs } from '../components/BackupBrowser';
 import { Button, Spinner } from '../components/Button';
 import { Card, PageHeader } from '../components/Card';
@@ -20,6 +21,15 @@ const SHARE_PURPOSE: Record<string, string> = {
 
 /** Reloads the folder at most this often while many small files land in it. */
 const RELOAD_EVERY_MS = 1_000;
+
+/**
+ * The empty folders of a drop, made one after another (parents with them);
+ * the first refusal stops the rest. The files go alongside: a file's own
+ * folders are made when it lands.
+ */
+async function makeEmptyFolders(share: string, into: string, folders: string[]): Promise<void> {
+  for (const relPath of folders) await filesApi.makeFolder(share, into === '' ? relPath : `${into}/${relPath}`);
+}
 
 /** Calls `reload` soon, once for a burst of calls. */
 function useCoalesced(reload: () => void): () => void {
@@ -64,6 +74,7 @@ export function FilesPage() {
   const reloadSoon = useCoalesced(() => void listing.reload());
   const queue = useUploadQueue(reloadSoon);
   const [skipped, setSkipped] = useState(0);
+  const [folderError, setFolderError] = useState<ApiError>();
   const [dragging, setDragging] = useState(false);
   const [deleting, setDeleting] = useState<ShareEntry>();
   const filesInput = useRef<HTMLInputElement>(null);
@@ -76,7 +87,9 @@ export function FilesPage() {
 
   function enqueue(picked: PickedFiles) {
     setSkipped(picked.hiddenSkipped);
+    setFolderError(undefined);
     queue.add(share, folder, picked.files);
+    if (picked.emptyFolders.length > 0) makeEmptyFolders(share, folder, picked.emptyFolders).then(reloadSoon, (error: ApiError) => setFolderError(error));
   }
 
   function open(nextShare: string, nextFolder: string) {
@@ -151,6 +164,7 @@ export function FilesPage() {
                 {formatCount(skipped, 'hidden file')} (names starting with “.”) left out: hidden files are neither shown nor synced.
               </Notice>
             )}
+            <ErrorNotice error={folderError} title="An empty folder of the upload was not made" onDismiss={() => setFolderError(undefined)} />
             <ErrorNotice error={listing.error} />
             {listing.loading && !listing.data && <Spinner label="Loading the folder…" />}
             {listing.data && <ShareFileList listing={listing.data} onOpen={(path) => open(share, path)} onDelete={setDeleting} />}
