@@ -6,9 +6,9 @@
  * device, or a folder into a link leading out of the share, between any two
  * calls. So:
  *
- * - a path is checked by its real path (fs/promises `realpath`, the system's
- *   realpath(3)) to lie exactly where its segments say below its share's
- *   folder, with no link on the way, before anything is done with it (the
+ * - a path is found as the Files page finds one (shares/share-places.ts):
+ *   no link below its share's folder on the way nor at its end, and its real
+ *   path exactly where its segments say, before anything is done with it (the
  *   share folder itself may be a link, a share on another disk, as the scan
  *   allows);
  * - links, FIFOs, sockets and devices are never shown, never opened, never
@@ -32,6 +32,7 @@ import { lstat, mkdir, readdir, realpath, rename, rm, rmdir, unlink } from 'node
 import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { openShareFile } from '../scan/open-share-file.js';
+import { findSharePlace, type SharePlace } from '../shares/share-places.js';
 import { davTempName, isTempName, SHARE_NAMES, type ShareSegments } from '../shares/share-paths.js';
 
 /** Why an operation on the shares was refused, in the terms WebDAV answers with. */
@@ -174,17 +175,19 @@ export class ShareDisk {
 
   /** The absolute path when it exists with no link below the share folder, nor at its end; undefined otherwise. */
   private async checkedPath(segments: ShareSegments): Promise<string | undefined> {
-    const expected = await this.mustPlace(segments).catch(() => undefined);
-    if (expected === undefined) return undefined;
-    const real = await realpath(expected).catch(() => undefined);
-    return real === expected ? expected : undefined;
+    const place = await this.findPlace(segments);
+    return place.kind === 'found' ? place.path.toString() : undefined;
   }
 
   private async checkedLstat(segments: ShareSegments): Promise<EntryStats | undefined> {
-    const checked = await this.checkedPath(segments);
-    if (!checked) return undefined;
-    const found = await lstat(checked).catch(() => undefined);
-    return found ? entryStats(found) : undefined;
+    const place = await this.findPlace(segments);
+    return place.kind === 'found' ? entryStats(place.stats) : undefined;
+  }
+
+  /** WebDAV names are text (the library decoded them as UTF-8), so the place found is a string path. */
+  private findPlace(segments: ShareSegments): Promise<SharePlace> {
+    const [share = '', ...rest] = segments;
+    return findSharePlace(path.join(this.userFolder, share), rest.map((segment) => Buffer.from(segment, 'utf8')));
   }
 
   /** Where a new file or folder named `segments` goes: inside a share, its folder real, nothing but a file in the way. */

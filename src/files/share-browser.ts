@@ -1,7 +1,8 @@
 /**
  * Browsing, downloading and deleting in a user's own share from the web. Nothing here
- * follows a symbolic link: a folder on the path is looked at with lstat, and
- * a file is opened as the sync reads one (scan/open-share-file.ts: no final
+ * follows a symbolic link: a folder on the path is found as WebDAV finds one
+ * (shares/share-places.ts: no link on the way, its real path where the path
+ * says), and a file is opened as the sync reads one (scan/open-share-file.ts: no final
  * link, no blocking on a FIFO, checked regular and inside the share on the
  * descriptor), so a link the user (or anything else) put in the share never
  * leads the server out of it.
@@ -12,6 +13,7 @@ import { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
 import { childPath, displayPart, fsRelPathFor, keyPartFor, rawPartOf, rawPartsOf, type FsPath } from '../manifest/file-keys.js';
 import { openShareFile, resolveShareRoot } from '../scan/open-share-file.js';
+import { findSharePlace } from '../shares/share-places.js';
 import { shareKeyProblem } from '../shares/share-paths.js';
 import { notFound, pathRefused, shownPath } from './file-errors.js';
 
@@ -36,6 +38,8 @@ export async function listFolder(root: string, relPath: string): Promise<FolderL
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw notFound(relPath);
     throw error;
   });
+  // found again: a folder swapped for a link during readdir listed another place
+  if (!samePath(await realFolderAt(root, relPath), folder)) throw notFound(relPath);
   const listing: FolderListing = { path: relPath, folders: [], files: [] };
   for (const entry of entries) {
     if (entry.name[0] === 0x2e) continue;
@@ -111,18 +115,18 @@ export async function deleteEntry(root: string, relPath: string): Promise<{ remo
   throw new AnemoneError('FILE_NOT_REGULAR', { message: `${shownPath(relPath)} is not a regular file or folder (a link, a pipe or a device); it was not deleted` });
 }
 
-/** The folder `relPath` names under `root`, each part checked to be a real folder, not a link. */
+/** The folder `relPath` names under `root`, with no link on the way nor at its end. */
 async function realFolderAt(root: string, relPath: string): Promise<FsPath> {
-  let folder: FsPath = root;
-  if (relPath === '') return folder;
-  const problem = shareKeyProblem(relPath);
-  if (problem) throw pathRefused(relPath, problem);
-  for (const part of rawPartsOf(relPath)) {
-    folder = childPath(folder, part);
-    const found = await lstat(folder).catch(() => undefined);
-    if (!found) throw notFound(relPath);
-    if (found.isSymbolicLink()) throw new AnemoneError('FILE_NOT_REGULAR', { message: `${shownPath(relPath)} goes through a symbolic link, which is never followed` });
-    if (!found.isDirectory()) throw notFound(relPath);
+  if (relPath !== '') {
+    const problem = shareKeyProblem(relPath);
+    if (problem) throw pathRefused(relPath, problem);
   }
-  return folder;
+  const place = await findSharePlace(root, relPath === '' ? [] : rawPartsOf(relPath));
+  if (place.kind === 'through-link') throw new AnemoneError('FILE_NOT_REGULAR', { message: `${shownPath(relPath)} goes through a symbolic link, which is never followed` });
+  if (place.kind === 'missing' || !place.stats.isDirectory()) throw notFound(relPath);
+  return place.path;
+}
+
+function samePath(a: FsPath, b: FsPath): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
 }
