@@ -279,6 +279,22 @@ describe('web file manager: browse, download and resumable upload into your own 
     assert.equal((await server.test.client().get('/api/files/backup?path=')).status, 401);
   });
 
+  it('reaches no hidden name to browse, download or delete, as the listing shows none (a file still being written among them)', async () => {
+    await writeFiles(backupOfAlice, { 'hidden/.thumbs/cat.jpg': 'thumb', 'hidden/.cat.jpg.anemone-upload-0123456789ab': 'half an upload' });
+    for (const hidden of ['hidden/.thumbs', 'hidden/.thumbs/cat.jpg', 'hidden/.cat.jpg.anemone-upload-0123456789ab']) {
+      for (const response of [
+        await alice.get(`/api/files/backup?path=${encodeURIComponent(hidden)}`),
+        await alice.get(`/api/files/backup/file?path=${encodeURIComponent(hidden)}`),
+        await alice.delete(`/api/files/backup?path=${encodeURIComponent(hidden)}`),
+      ]) {
+        assert.equal(response.status, 400, hidden);
+        assert.equal(response.body.error.code, 'FILE_PATH_REFUSED', hidden);
+      }
+    }
+    assert.deepEqual((await readdir(path.join(backupOfAlice, 'hidden'))).sort(), ['.cat.jpg.anemone-upload-0123456789ab', '.thumbs']);
+    await rm(path.join(backupOfAlice, 'hidden'), { recursive: true });
+  });
+
   it('answers at once for a FIFO in the share, without hanging on it', async () => {
     execFileSync('mkfifo', [path.join(backupOfAlice, 'pipe')]);
     const started = Date.now();

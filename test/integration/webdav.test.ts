@@ -190,6 +190,25 @@ describe('WebDAV at /dav/: each user their own two shares', () => {
     assert.equal(await readFile(path.join(bobShares, 'backup', 'secret.txt'), 'utf8'), 'bob only');
   });
 
+  it('hides and refuses the files a web upload or a restore is still writing, as it does its own', async () => {
+    const data = path.join(aliceShares, 'data');
+    // as place-upload.ts and write-restored-file.ts name them beside their target while they write
+    const unfinished = { '.cat.jpg.anemone-upload-0123456789ab': 'half an upload', '.report.pdf.anemone-restore-0123456789ab': 'half a restore' };
+    for (const [name, content] of Object.entries(unfinished)) await writeFile(path.join(data, name), content);
+    await writeFile(path.join(data, '.DS_Store'), 'a client wrote it');
+    const names = await listing(alice, '/data');
+    for (const name of Object.keys(unfinished)) assert.ok(!names.includes(name), `${name} listed: ${names.join(', ')}`);
+    assert.ok(names.includes('.DS_Store'), 'an ordinary hidden name is still shown');
+    for (const name of Object.keys(unfinished)) {
+      const target = `/dav/data/${encodeURIComponent(name)}`;
+      assert.equal((await rawDav(server.test, { method: 'GET', path: target, headers: { authorization: ALICE } })).status, 404, `GET ${name}`);
+      assert.equal((await rawDav(server.test, { method: 'PUT', path: target, headers: { authorization: ALICE }, body: 'replaced' })).status, 403, `PUT ${name}`);
+      assert.equal((await rawDav(server.test, { method: 'DELETE', path: target, headers: { authorization: ALICE } })).status, 403, `DELETE ${name}`);
+    }
+    for (const [name, content] of Object.entries(unfinished)) assert.equal(await readFile(path.join(data, name), 'utf8'), content, `${name} untouched`);
+    for (const name of [...Object.keys(unfinished), '.DS_Store']) await rm(path.join(data, name));
+  });
+
   it('follows a link at a share folder itself (a share on another disk), as the sync does', async () => {
     const otherDisk = path.join(server.test.dataDir, 'other-disk');
     await mkdir(otherDisk);
