@@ -305,9 +305,12 @@ class AppendingFile {
   }
 }
 
-async function writeDurably(filePath: string, bytes: Buffer): Promise<void> {
+/** Writes `bytes` at `filePath` through `<filePath>.new`, flushed, then renamed over it. */
+export async function writeDurably(filePath: string, bytes: Buffer): Promise<void> {
   const temp = `${filePath}.new`;
-  const handle = await open(temp, 'w', 0o600);
+  // what a crash left at the name goes first; `wx` then never opens an existing file nor follows a link planted there
+  await rm(temp, { force: true });
+  const handle = await open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(bytes);
     await handle.sync();
