@@ -4,8 +4,9 @@ import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeSourceIdentity, PeerTlsClient } from '../helpers/peer-tls-client.js';
-import { setUpServer, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { acceptingSource } from '../helpers/incoming-source.js';
+import type { PeerTlsClient } from '../helpers/peer-tls-client.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const SYNC_PASSWORD = 'sync password 1';
 
@@ -25,10 +26,7 @@ describe('incoming syncs into a folder that is a link to another disk', () => {
     await mkdir(path.join(otherDisk, 'incoming'));
     await symlink(path.join(otherDisk, 'incoming'), path.join(dataDir, 'incoming-link'));
     test = await startTestServer({ dataDir, config: { incomingDir: path.join(dataDir, 'incoming-link') } });
-    const { admin } = await setUpServer(test);
-    await admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: SYNC_PASSWORD });
-    source = new PeerTlsClient(test.url, { ca: test.server.identity.certPem, identity: await makeSourceIdentity() });
-    assert.equal((await source.openSession('server-b', SYNC_PASSWORD)).status, 200);
+    ({ source } = await acceptingSource(test, 'server-b', SYNC_PASSWORD));
   });
   after(async () => {
     await source.close();
