@@ -21,6 +21,8 @@
  *   BENCH_WAN_SCALE=0.02       the scale of the WAN rows' sets (mixed and small, as BENCH_SETS allows)
  *   BENCH_KEEP_VERSIONS_DAYS=30 B's retention of old versions (default the product's 30; 0: a mirror, as
  *                              before versions), to measure what keeping versions costs the sync
+ *   BENCH_RECEIVER=s3          server B keeps what it receives in a bucket on a local S3 server (s3rver,
+ *                              in its own process, its CPU shown apart); fs,s3: each set once per receiver
  *   BENCH_NO_FSYNC=b           diagnostic only: runs server B (or a, or a,b) under eatmydata
  *                              (apt-get install eatmydata), so fsync costs nothing: shows how much
  *                              of a run is waiting for the disk. Such figures are not the product's.
@@ -42,6 +44,7 @@ import { type ProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fixed, formatTable, seconds } from './lib/report.js';
 import { type BenchServer, benchKeepVersionsDays, type Pair, REPO_ROOT, setUpPair, startServer } from './lib/servers.js';
 import { runWan, WAN_LINK, type WanResult } from './lib/wan.js';
+import { benchReceivers, type Receiver, type S3Receiver, startS3Receiver } from './lib/s3-receiver.js';
 import { INSTALL_HINT, runToolComparison, TOOL_LABELS, TOOL_NAMES, type ToolName, type ToolRun, toolPath } from './lib/tools.js';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
@@ -78,6 +81,8 @@ interface AnemoneRun {
   cpu: {
     a: number | null;
     b: number | null;
+    /** the local S3 server's process, when B keeps what it receives there (BENCH_RECEIVER=s3); not in `other` */
+    s3: number | null;
     other: number;
     steal: number;
     cores: number;
@@ -95,6 +100,8 @@ interface AnemoneRun {
 
 interface SetResult {
   set: SetName;
+  /** where B kept what it received: its disk, or a bucket on the local S3 server */
+  receiver: Receiver;
   description: string;
   files: number;
   bytes: number;
@@ -145,6 +152,7 @@ async function main(): Promise<void> {
   const sets = wanMode === 'only' ? [] : await chooseSets(scale, baseDir);
   const tools = chooseTools();
   const keepVersionsDays = benchKeepVersionsDays();
+  const receivers = benchReceivers();
   const cacheDrop = process.env.BENCH_DROP_CACHES === '0' ? { worked: false, detail: 'off (BENCH_DROP_CACHES=0)' } : dropPageCache();
   const dropBeforeFirstRun = () => {
     if (cacheDrop.worked) dropPageCache();
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
 
   console.log(`Anemone sync bench — scale ${scale}, sets ${sets.map((set) => set.name).join(', ') || 'none'}, ${os.cpus().length} cores, Node ${process.version}, servers' memory mode ${memoryMode} (ANEMONE_MEMORY)`);
   console.log(`B keeps old versions for ${keepVersionsDays} days (BENCH_KEEP_VERSIONS_DAYS${keepVersionsDays === 0 ? ': a mirror, no versions' : ''})`);
+  console.log(`B keeps what it receives ${receivers.map((receiver) => RECEIVER_LABELS[receiver]).join(', then ')} (BENCH_RECEIVER)`);
   console.log(`load average before the start: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (other work on this machine skews absolute figures; ratios within one run hold better)`);
   console.log(`temp dirs under ${baseDir}; page cache before first runs: ${cacheDrop.worked ? 'dropped (sync; echo 3 > /proc/sys/vm/drop_caches)' : `not dropped — ${cacheDrop.detail}`}`);
   for (const tool of TOOL_NAMES) {
@@ -166,10 +175,13 @@ async function main(): Promise<void> {
 
   const results: SetResult[] = [];
   for (const plan of sets) {
-    cleanup.checkAborted();
-    console.log(`\n=== ${plan.name}: ${plan.description}, ${formatBytes(plan.bytes)} (${(plan.bytes / 1e9).toFixed(2)} GB); load average ${os.loadavg()[0]?.toFixed(2)} ===`);
-    const result = await runSet(plan, { baseDir, profile, timeoutMs, tools: tools.available, dropBeforeFirstRun, noFsync, build });
-    results.push(result);
+    for (const [index, receiver] of receivers.entries()) {
+      cleanup.checkAborted();
+      console.log(`\n=== ${plan.name}: ${plan.description}, ${formatBytes(plan.bytes)} (${(plan.bytes / 1e9).toFixed(2)} GB), B ${RECEIVER_LABELS[receiver]}; load average ${os.loadavg()[0]?.toFixed(2)} ===`);
+      // the tools copy the set once, after its first receiver's runs
+      const result = await runSet(plan, { baseDir, profile, timeoutMs, tools: index === 0 ? tools.available : [], dropBeforeFirstRun, noFsync, build, receiver });
+      results.push(result);
+    }
   }
 
   let wan: WanResult | undefined;
@@ -179,7 +191,10 @@ async function main(): Promise<void> {
   }
 
   const table = buildTable(results);
-  const targets = evaluateTargets(results, scale, wan);
+  // the targets are the product's default, B on its disk; with B on S3 alone they are judged on those runs
+  const judged = results.some((result) => result.receiver === 'fs') ? results.filter((result) => result.receiver === 'fs') : results;
+  if (judged.some((result) => result.receiver === 's3')) console.log('\n(the targets below are judged on runs with B on the local S3 server: BENCH_RECEIVER=s3)');
+  const targets = evaluateTargets(judged, scale, wan);
   console.log('\n=== Results ===');
   console.log('MB = 10^6 bytes of plaintext; peak memory = max VmRSS sampled every 100 ms during the run (tools: their whole process tree);');
   console.log('ratio = Anemone time ÷ tool time on the same data in this run (> 1: Anemone is slower).\n');
@@ -242,7 +257,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 1e9), node: process.version, kernel: os.release() },
-    config: { scale, keepVersionsDays, sets: sets.map((set) => set.name), tools: tools.available, server: build, memoryMode, profile, noFsync: Object.keys(noFsync), pageCacheDropped: cacheDrop.worked, pageCacheDetail: cacheDrop.detail },
+    config: { scale, keepVersionsDays, receivers, sets: sets.map((set) => set.name), tools: tools.available, server: build, memoryMode, profile, noFsync: Object.keys(noFsync), pageCacheDropped: cacheDrop.worked, pageCacheDetail: cacheDrop.detail },
     table,
     targets,
     sets: results,
@@ -333,10 +348,12 @@ async function runSet(
     dropBeforeFirstRun: () => void;
     noFsync: { a?: NodeJS.ProcessEnv; b?: NodeJS.ProcessEnv };
     build: 'tsx' | 'dist';
+    receiver: Receiver;
   },
 ): Promise<SetResult> {
   const result: SetResult = {
     set: plan.name,
+    receiver: options.receiver,
     description: plan.description,
     files: plan.files.length,
     bytes: plan.bytes,
@@ -352,8 +369,10 @@ async function runSet(
   const setDir = cleanup.dir(await mkdtemp(path.join(options.baseDir, `anemone-bench-${plan.name}-`)));
   let a: BenchServer | undefined;
   let b: BenchServer | undefined;
+  let s3: S3Receiver | undefined;
   let shareRoot: string | undefined;
-  const profileDirs = { a: path.join(RESULTS_DIR, 'profiles', `${plan.name}-a`), b: path.join(RESULTS_DIR, 'profiles', `${plan.name}-b`) };
+  const runName = options.receiver === 'fs' ? plan.name : `${plan.name}-${options.receiver}`;
+  const profileDirs = { a: path.join(RESULTS_DIR, 'profiles', `${runName}-a`), b: path.join(RESULTS_DIR, 'profiles', `${runName}-b`) };
   try {
     const generateStart = performance.now();
     const source = path.join(setDir, 'source');
@@ -367,9 +386,11 @@ async function runSet(
         await mkdir(dir, { recursive: true });
       }
     }
+    // the bucket's objects live beside the set's data, so the disk is the same as with B on its disk
+    if (options.receiver === 's3') s3 = await startS3Receiver(setDir, cleanup);
     [a, b] = await Promise.all([
       startServer({ name: 'A', dataDir: path.join(setDir, 'server-a'), cleanup, profileDir: options.profile ? profileDirs.a : undefined, env: options.noFsync.a, build: options.build }),
-      startServer({ name: 'B', dataDir: path.join(setDir, 'server-b'), cleanup, profileDir: options.profile ? profileDirs.b : undefined, env: options.noFsync.b, build: options.build }),
+      startServer({ name: 'B', dataDir: path.join(setDir, 'server-b'), cleanup, profileDir: options.profile ? profileDirs.b : undefined, env: { ...options.noFsync.b, ...s3?.env }, build: options.build }),
     ]);
     result.memory.idleAKb = procStatusKb(a.pid, 'VmRSS') ?? null;
     result.memory.idleBKb = procStatusKb(b.pid, 'VmRSS') ?? null;
@@ -394,7 +415,7 @@ async function runSet(
       }
       if (run === 'initial') options.dropBeforeFirstRun();
       const sent = run === 'no-change' ? [] : files;
-      const measured = await timedSync(pair, run, sent, plan.files.length, options.timeoutMs);
+      const measured = await timedSync(pair, run, sent, plan.files.length, options.timeoutMs, s3?.pid);
       result.anemone.push(measured);
       printRun(measured);
       if (measured.status !== 'success') throw new Error(`${run} sync ended ${measured.status}: ${measured.logged.error}`);
@@ -412,12 +433,13 @@ async function runSet(
       result.hwmBKb = b.hwmKb() ?? null;
       await Promise.all([a.stop(), b.stop()]);
       for (const [server, suffix] of [[a, 'a'], [b, 'b']] as const) {
-        await copyFile(server.logPath, path.join(RESULTS_DIR, 'logs', `${plan.name}-${suffix}.log`)).catch(() => undefined);
+        await copyFile(server.logPath, path.join(RESULTS_DIR, 'logs', `${runName}-${suffix}.log`)).catch(() => undefined);
       }
       result.logSeconds = await syncDurationsFromLog(a.logPath);
       if (result.hwmAKb !== null) console.log(`server peaks over the set (VmHWM): A ${fixed(kbToMB(result.hwmAKb), 0)} MB, B ${fixed(kbToMB(result.hwmBKb ?? 0), 0)} MB`);
       if (options.profile) await attachProfiles(result, profileDirs);
     }
+    await s3?.stop();
   }
 
   if (!result.error && plan.compareTools && shareRoot) {
@@ -439,11 +461,12 @@ async function runSet(
 }
 
 /** Sync now on alice's backup share, timed until A's log row leaves `running`; the phases are read from /api/admin/sync/running. */
-async function timedSync(pair: Pair, run: RunKind, sent: { size: number }[], filesInSet: number, timeoutMs: number): Promise<AnemoneRun> {
+/** `s3Pid`: the local S3 server B writes to (BENCH_RECEIVER=s3), whose CPU is counted apart. */
+async function timedSync(pair: Pair, run: RunKind, sent: { size: number }[], filesInSet: number, timeoutMs: number, s3Pid?: number): Promise<AnemoneRun> {
   const { a, b, adminA, alice } = pair;
   a.rss.mark();
   b.rss.mark();
-  const cpuBefore = { a: processCpuSeconds(a.pid), b: processCpuSeconds(b.pid), machine: machineCpuSeconds() };
+  const cpuBefore = { a: processCpuSeconds(a.pid), b: processCpuSeconds(b.pid), s3: s3Pid === undefined ? undefined : processCpuSeconds(s3Pid), machine: machineCpuSeconds() };
   const threadsBefore = { a: threadCpuSeconds(a.pid), b: threadCpuSeconds(b.pid) };
   const startUs = hrtimeUs();
   const t0 = performance.now();
@@ -467,6 +490,7 @@ async function timedSync(pair: Pair, run: RunKind, sent: { size: number }[], fil
       const endUs = hrtimeUs();
       const cpuA = delta(cpuBefore.a, processCpuSeconds(a.pid));
       const cpuB = delta(cpuBefore.b, processCpuSeconds(b.pid));
+      const cpuS3 = s3Pid === undefined ? null : delta(cpuBefore.s3, processCpuSeconds(s3Pid));
       const machineAfter = machineCpuSeconds();
       const machine = machineAfter.busy - cpuBefore.machine.busy;
       a.rss.sample();
@@ -487,7 +511,8 @@ async function timedSync(pair: Pair, run: RunKind, sent: { size: number }[], fil
         cpu: {
           a: cpuA,
           b: cpuB,
-          other: Math.max(0, machine - (cpuA ?? 0) - (cpuB ?? 0)),
+          s3: cpuS3,
+          other: Math.max(0, machine - (cpuA ?? 0) - (cpuB ?? 0) - (cpuS3 ?? 0)),
           steal: machineAfter.steal - cpuBefore.machine.steal,
           cores: os.cpus().length,
           threadsA: threadCpuDelta(threadsBefore.a, threadCpuSeconds(a.pid)),
@@ -514,6 +539,8 @@ interface LogRow {
   bytesTransferred: number;
   error: string | null;
 }
+
+const RECEIVER_LABELS: Record<Receiver, string> = { fs: 'on its disk', s3: 'in a bucket on a local S3 server (s3rver)' };
 
 function mb(kb: number | null): string {
   return kb === null ? '—' : fixed(kbToMB(kb), 0);
@@ -553,7 +580,7 @@ function printRun(run: AnemoneRun): void {
       (run.mbPerSecond !== null ? `, ${fixed(run.mbPerSecond, 0)} MB/s` : '') +
       `, ${fixed(run.filesPerSecond, 0)} files/s, peak A ${fixed(kbToMB(run.peakAKb), 0)} MB, B ${fixed(kbToMB(run.peakBKb), 0)} MB` +
       `\n  server-side ${seconds(run.serverSeconds)} s; phases (first seen by the poll): ${phaseText || 'none seen'}` +
-      `\n  CPU during the run: A ${fixed(run.cpu.a, 2)} s, B ${fixed(run.cpu.b, 2)} s${perByte(run)}, everything else ${fixed(run.cpu.other, 2)} s (kernel work for them, this bench, other people's work; stolen by the hypervisor ${fixed(run.cpu.steal, 2)} s) of ${fixed(run.seconds * run.cpu.cores, 1)} core-seconds` +
+      `\n  CPU during the run: A ${fixed(run.cpu.a, 2)} s, B ${fixed(run.cpu.b, 2)} s${perByte(run)}${run.cpu.s3 === null ? '' : `, the local S3 server ${fixed(run.cpu.s3, 2)} s`}, everything else ${fixed(run.cpu.other, 2)} s (kernel work for them, this bench, other people's work; stolen by the hypervisor ${fixed(run.cpu.steal, 2)} s) of ${fixed(run.seconds * run.cpu.cores, 1)} core-seconds` +
       `\n  CPU by thread: A ${threadText(run.cpu.threadsA)}; B ${threadText(run.cpu.threadsB)}` +
       (run.warning ? `\n  warning: ${run.warning}` : ''),
   );
@@ -641,7 +668,7 @@ function buildTable(results: SetResult[]): TableRow[] {
     for (const run of result.anemone) {
       rows.push({
         set: result.set,
-        what: 'anemone A→B',
+        what: result.receiver === 'fs' ? 'anemone A→B' : 'anemone A→B, B on S3',
         run: run.run,
         files: run.run === 'no-change' ? run.filesInSet : run.files,
         bytes: run.bytes,

@@ -6,7 +6,7 @@
  * existing file is kept and the upload is named `name (1).ext`, `name (2).ext`…
  */
 import { constants } from 'node:fs';
-import { copyFile, link, open, rm, utimes } from 'node:fs/promises';
+import { copyFile, link, open, realpath, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { AnemoneError } from '../errors/catalogue.js';
 import { fsyncFolder } from '../incoming/fsync.js';
@@ -57,7 +57,8 @@ export async function placeUpload(input: { stagedPath: string; root: string; rel
         }
         throw error;
       }
-      await fsyncFolder(folder);
+      // the share's own folder may be an administrator's link (to another disk); fsyncFolder refuses links
+      await fsyncFolder(folder === path.resolve(input.root) ? await realpath(folder) : folder);
       const parent = path.posix.dirname(relPath);
       return { path: parent === '.' ? name : `${parent}/${name}`, renamed: number > 0 };
     }

@@ -1,12 +1,13 @@
 import { readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { type AnnouncedSha256, DEFAULT_MAX_UPLOAD_BYTES, type IncomingStore, type ShareRef, type StoredFileStream, type StoredShare } from './incoming-store.js';
-import type { IncomingRepo, UncommittedObject } from '../db/incoming-repo.js';
+import type { AnnouncedSha256, ShareRef, StoredFileStream } from './incoming-store.js';
+import { IncomingStoreBase, type IncomingStoreBaseOptions, type StoredWrite } from './incoming-store-base.js';
+import type { UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
-import { TrailerHoldback, limits } from '../protocol/v1/index.js';
+import { TrailerHoldback } from '../protocol/v1/index.js';
 import { type BatchOutcome, writeBatch } from './batch-writer.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
@@ -19,27 +20,15 @@ import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { type PartialUploadsOptions, PartialUploads } from './partial-uploads.js';
 import { HISTORY_FOLDER } from '../manifest/history-names.js';
-import { type ShareHistory, type SnapshotChain, type SnapshotTotals } from './share-history.js';
-import { ShareWrites } from './share-writes.js';
-import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, dropUncommitted, notStored, shareSegments } from './share-rules.js';
+import { notStored, shareSegments } from './share-rules.js';
 import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
-
-export interface FsIncomingStoreOptions {
+export interface FsIncomingStoreOptions extends IncomingStoreBaseOptions {
   root: string;
-  repo: IncomingRepo;
-  /** The largest single upload accepted (413 beyond); 64 GiB unless set. */
-  maxUploadBytes?: number | undefined;
   createWriteStream?: WriteStreamFactory | undefined;
-  now?: (() => Date) | undefined;
   /** Resumable uploads: how long a partial is kept, how many per source (partial-uploads.ts). */
   partials?: Omit<PartialUploadsOptions, 'root'> | undefined;
-  /** What replaced and deleted objects and manifests become (share-history.ts). */
-  history: ShareHistory;
 }
-
-/** How a manifest write is kept: full or delta, with what the source announced of it. */
-type ManifestWrite = { manifest: 'full' | 'delta'; generation: number | undefined; totals: SnapshotTotals };
 
 /**
  * What sources store here, on disk: encrypted files and manifests, written
@@ -48,34 +37,22 @@ type ManifestWrite = { manifest: 'full' | 'delta'; generation: number | undefine
  * A source reaches only `<incomingDir>/<source>/`: every path is checked
  * (safe-path.ts) and walked without following symlinks (real-dirs.ts).
  */
-export class FsIncomingStore implements IncomingStore {
+export class FsIncomingStore extends IncomingStoreBase {
   readonly root: string;
-  readonly maxUploadBytes: number;
-  private readonly repo: IncomingRepo;
   private readonly createWriteStream: WriteStreamFactory;
-  private readonly now: () => Date;
-  private readonly writes = new ShareWrites();
   readonly partials: PartialUploads;
-  readonly history: ShareHistory;
 
   constructor(options: FsIncomingStoreOptions) {
+    super(options);
     this.root = options.root;
-    this.repo = options.repo;
-    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.createWriteStream = options.createWriteStream ?? diskWriteStream;
-    this.now = options.now ?? (() => new Date());
-    this.history = options.history;
     this.partials = new PartialUploads({ root: options.root, createWriteStream: this.createWriteStream, ...options.partials });
   }
 
   /** A resumable upload of a large object: creates or finds its partial, answers the bytes held durably. */
   async uploadOffset(ref: ShareRef, storedPath: string, uploadId: string, size: number): Promise<{ offset: number }> {
-    safeStoredPathSegments(storedPath);
-    this.checkQuota(ref.source);
-    if (size > this.maxUploadBytes) {
-      throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${this.maxUploadBytes} bytes)` });
-    }
-    const target = { ...ref, source: checkedName(ref.source), storedPath };
+    this.checkUpload(ref, storedPath, size);
+    const target = { ...ref, storedPath };
     try {
       return { offset: await this.partials.offset(target, uploadId, size) };
     } catch (error) {
@@ -89,8 +66,8 @@ export class FsIncomingStore implements IncomingStore {
    * as uncommitted, renamed into place, folders fsynced).
    */
   async appendUpload(ref: ShareRef, storedPath: string, uploadId: string, offset: number, body: Readable): Promise<{ complete: boolean; offset: number }> {
-    const segments = safeStoredPathSegments(storedPath);
-    const target = { ...ref, source: checkedName(ref.source), storedPath };
+    const segments = this.checkedPath(ref, storedPath);
+    const target = { ...ref, storedPath };
     return this.writes.during(ref, async () => {
       const received = await this.partials.append(target, uploadId, offset, body);
       if ('incomplete' in received) return { complete: false, offset: received.incomplete };
@@ -114,69 +91,13 @@ export class FsIncomingStore implements IncomingStore {
       const folder = await dirs.ensure([...shareSegments(ref), ...folderSegments]);
       const target = path.join(folder, name);
       const sizeBefore = await existingFileSize(target, this.root);
-      // recorded before the rename, so no object of an unfinished run escapes the next cleanup
-      this.repo.recordUncommitted(ref, [{ path: storedPath, bytes: size, replaced: sizeBefore !== undefined }]);
-      if (sizeBefore !== undefined) await this.history.keepObjects(ref, [{ storedPath, fullPath: target }]);
-      await rename(source, target);
-      this.history.recordObjects(ref, [{ path: storedPath, ctSha256: received.ctSha256, size }]);
-      this.adjust(ref, sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      await this.place(ref, { storedPath }, { location: target, size, ctSha256: received.ctSha256, sizeBefore, publish: () => rename(source, target) });
       const folders = new Set([folder, path.dirname(source), ...dirs.created.map((created) => path.dirname(created))]);
       await runWorkerPool([...folders], fsyncFolder, { concurrency: 8 });
     } catch (error) {
       await dirs.removeCreatedIfEmpty();
       throw asStorageError(error);
     }
-  }
-
-  checkQuota(source: string): void {
-    checkQuota(this.repo, this.history, source);
-  }
-
-  async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
-    const segments = safeStoredPathSegments(storedPath);
-    this.checkQuota(ref.source);
-    return this.writes.during(ref, () =>
-      this.writeOne(ref, segments.slice(0, -1), segments.at(-1) as string, body, ctSha256, this.maxUploadBytes, { storedPath }),
-    );
-  }
-
-  /** A manifest stored is a commit: the objects written since the last one are no longer uncommitted. */
-  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number, totals: SnapshotTotals = NO_TOTALS, incarnation?: number): Promise<{ size: number }> {
-    const written = await this.writes.during(ref, () =>
-      this.writeOne(ref, [], MANIFEST_STORED_NAME, body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), { manifest: 'full', generation, totals }, () =>
-        this.checkIncarnation(ref, incarnation),
-      ),
-    );
-    if (generation !== undefined) this.repo.setGeneration({ ...ref, generation });
-    // the full manifest holds everything the journal led to: written first, so no reader sees a state without it
-    await this.writes.during(ref, () => this.dropJournal(ref));
-    return written;
-  }
-
-  /**
-   * One delta of the manifest's journal (`_manifest.d/<generation>.json.enc`):
-   * a commit like a manifest. Refused (NOT_FOUND) when no manifest is stored:
-   * a delta needs its base, and a source that lost it must send it whole.
-   */
-  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256, totals: SnapshotTotals = NO_TOTALS, incarnation?: number): Promise<{ size: number }> {
-    if (!(await this.hasManifest(ref))) {
-      body.resume();
-      throw new AnemoneError('NOT_FOUND', { message: 'No manifest is stored here for this share: send the full manifest first' });
-    }
-    const written = await this.writes.during(ref, () =>
-      this.writeOne(
-        ref,
-        [JOURNAL_FOLDER],
-        `${generation}.json.enc`,
-        body,
-        ctSha256,
-        Math.min(this.maxUploadBytes, limits.manifestMaxBytes),
-        { manifest: 'delta', generation, totals },
-        () => this.checkIncarnation(ref, incarnation),
-      ),
-    );
-    this.repo.setGeneration({ ...ref, generation });
-    return written;
   }
 
   openManifestDelta(ref: ShareRef, generation: number): Promise<StoredFileStream> {
@@ -191,18 +112,12 @@ export class FsIncomingStore implements IncomingStore {
     return names.map(generationOfDeltaName).filter((generation): generation is number => generation !== undefined).sort((a, b) => a - b);
   }
 
-  /** The generation the source last announced, when its manifest is still stored (an administrator may have deleted it). */
-  async currentGeneration(ref: ShareRef): Promise<number | undefined> {
-    const generation = this.repo.generationOf(ref);
-    return generation !== undefined && (await this.hasManifest(ref)) ? generation : undefined;
-  }
-
-  private async hasManifest(ref: ShareRef): Promise<boolean> {
+  protected async hasManifest(ref: ShareRef): Promise<boolean> {
     const manifest = path.join(this.root, ...shareSegments(ref), MANIFEST_STORED_NAME);
     return (await existingFileSize(manifest, this.root).catch(() => undefined)) !== undefined;
   }
 
-  private async dropJournal(ref: ShareRef): Promise<void> {
+  protected async dropJournal(ref: ShareRef): Promise<void> {
     const folder = await new RealDirectories(this.root).find([...shareSegments(ref), JOURNAL_FOLDER]);
     if (folder === undefined) return;
     let bytes = 0;
@@ -239,45 +154,18 @@ export class FsIncomingStore implements IncomingStore {
     }
   }
 
-  /** At the start of a sync run: removes what an earlier run left uncommitted (share-rules.ts). */
-  dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
-    return dropUncommitted({ writes: this.writes, repo: this.repo, removeStored: (share, paths, history) => this.removeStored(share, paths, history) }, ref);
-  }
-
-
-  /**
-   * A stored object; with `ctSha256`, that version of it: the current object
-   * when it is the one, else the version kept in history, else NOT_FOUND.
-   */
-  async openFile(ref: ShareRef, storedPath: string, ctSha256?: string): Promise<StoredFileStream> {
+  protected openCurrent(ref: ShareRef, storedPath: string): Promise<StoredFileStream> {
     const segments = safeStoredPathSegments(storedPath);
-    if (ctSha256 === undefined) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
-    shareSegments(ref);
-    const recorded = this.history.currentCtSha256(ref, storedPath);
-    if (recorded === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
-    const kept = this.history.versionFile(ref, storedPath, ctSha256);
-    if (kept !== undefined) return openStoredFile(kept);
-    if (recorded === undefined) {
-      // an object stored before history was kept has no recorded hash: compared by reading it
-      const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...segments.slice(0, -1)]);
-      const hashed = folder === undefined ? undefined : await hashRegularFile(path.join(folder, segments.at(-1) as string));
-      if (hashed?.sha256 === ctSha256) return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
-    }
-    throw notStored();
+    return this.openStored(ref, segments.slice(0, -1), segments.at(-1) as string);
   }
 
-  /** The stored files of snapshot `generation` (its manifest and the deltas leading to it), or undefined when none is kept. */
-  snapshotChain(ref: ShareRef, generation: number): SnapshotChain | undefined {
-    shareSegments(ref);
-    return this.history.chainAt(ref, generation);
+  protected async hashCurrent(ref: ShareRef, storedPath: string): Promise<string | undefined> {
+    const segments = safeStoredPathSegments(storedPath);
+    const folder = await new RealDirectories(this.root).find([...shareSegments(ref), ...segments.slice(0, -1)]);
+    return folder === undefined ? undefined : (await hashRegularFile(path.join(folder, segments.at(-1) as string)))?.sha256;
   }
 
-  listSnapshots(ref: ShareRef): ReturnType<ShareHistory['listSnapshots']> {
-    shareSegments(ref);
-    return this.history.listSnapshots(ref);
-  }
-
-  /** One stored file of a snapshot chain (a path `snapshotChain` gave). */
+  /** One stored file of a snapshot chain, or a version history keeps (a path history gave). */
   openChainFile(file: string): Promise<StoredFileStream> {
     return openStoredFile(file);
   }
@@ -316,29 +204,7 @@ export class FsIncomingStore implements IncomingStore {
     return found.map(({ path: filePath, size }) => ({ path: filePath, size })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  /** The shares `source` stores here, from the stats, with whether each has a manifest. */
-  async listShares(source: string): Promise<StoredShare[]> {
-    const rows = this.repo.listShares(checkedName(source));
-    return Promise.all(
-      rows.map(async (row) => {
-        const manifest = path.join(this.root, ...shareSegments({ source, user: row.user, share: row.share }), MANIFEST_STORED_NAME);
-        const hasManifest = (await existingFileSize(manifest, this.root).catch(() => undefined)) !== undefined;
-        return { user: row.user, share: row.share, fileCount: row.fileCount, bytesUsed: row.bytesUsed, hasManifest };
-      }),
-    );
-  }
-
-  /**
-   * Deletes stored files; paths not stored are skipped. Every path is checked
-   * before anything is deleted, then folders left empty are removed.
-   */
-  async deleteFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number }> {
-    const { deleted } = await this.writes.during(ref, () => this.removeStored(ref, storedPaths, 'keep'));
-    this.repo.clearUncommitted(ref, storedPaths);
-    return { deleted };
-  }
-
-  private async removeStored(ref: ShareRef, storedPaths: readonly string[], history: 'keep' | 'discard'): Promise<{ deleted: number; bytes: number }> {
+  protected async removeStored(ref: ShareRef, storedPaths: readonly string[], history: 'keep' | 'discard'): Promise<{ deleted: number; bytes: number }> {
     const wanted = [...new Set(storedPaths)].map((storedPath) => ({ storedPath, segments: safeStoredPathSegments(storedPath) }));
     const dirs = new RealDirectories(this.root);
     const found: { storedPath: string; fullPath: string; folder: string; size: number }[] = [];
@@ -372,25 +238,8 @@ export class FsIncomingStore implements IncomingStore {
     return { deleted, bytes };
   }
 
-  /**
-   * The share's incarnation (docs/protocol.md, "Backups deleted during a
-   * sync"): it grows with each deletion of the share's backups here.
-   */
-  incarnation(ref: ShareRef): number {
-    return this.repo.incarnationOf({ ...ref, source: checkedName(ref.source) });
-  }
-
-  checkIncarnation(ref: ShareRef, announced: number | undefined): void {
-    checkIncarnation(this.repo, ref, announced);
-  }
-
-  /** Removes from disk and from the stats everything of a source, one of its users, or one share. */
-  async deleteStored(filter: { source: string; user?: string | undefined; share?: string | undefined }): Promise<{ fileCount: number; bytesUsed: number }> {
-    const segments = [filter.source, filter.user, filter.share].filter((segment): segment is string => segment !== undefined).map(checkedName);
-    if (filter.share !== undefined && filter.user === undefined) throw new AnemoneError('VALIDATION_FAILED', { message: 'A share is named together with its user' });
-    // a new incarnation before any file goes: a manifest commit checks it just before its rename,
-    // so a commit that passed the check is removed with the rest, and one after it is refused
-    this.repo.recordReset(filter, this.now().toISOString());
+  /** Removes from disk everything of a source, one of its users, or one share (the base records the reset and the stats). */
+  protected async deleteBackups(segments: readonly string[], filter: { source: string; user?: string | undefined; share?: string | undefined }): Promise<void> {
     const folder = path.join(this.root, ...segments);
     // rm removes a symlink itself, never what it points to; a write still landing in the folder
     // (a source syncing now) makes a removal meet ENOTEMPTY, so it is tried again
@@ -401,7 +250,6 @@ export class FsIncomingStore implements IncomingStore {
     // a source's partial uploads go with it (a user's or a share's expire on their own)
     if (segments.length === 1) await rm(path.join(this.partials.root, segments[0] as string), { recursive: true, force: true });
     if (segments.length === 3) await rmdir(path.dirname(folder)).catch(() => undefined);
-    return this.repo.deleteShares(filter);
   }
 
   removeAbandonedUploads(): Promise<number> {
@@ -419,17 +267,8 @@ export class FsIncomingStore implements IncomingStore {
     return removed;
   }
 
-  private async writeOne(
-    ref: ShareRef,
-    folderSegments: readonly string[],
-    name: string,
-    body: Readable,
-    ctSha256: AnnouncedSha256,
-    maxBytes: number,
-    what: { storedPath: string } | ManifestWrite,
-    /** Throws to refuse the write at the last moment, after the body arrived and before it replaces anything. */
-    beforeRename?: () => void,
-  ): Promise<{ size: number }> {
+  protected async writeOne(ref: ShareRef, what: StoredWrite, body: Readable, ctSha256: AnnouncedSha256, maxBytes: number, beforeRename?: () => void): Promise<{ size: number }> {
+    const { folderSegments, name } = locationOf(what);
     const dirs = new RealDirectories(this.root);
     let temp: TempFile | undefined;
     try {
@@ -441,23 +280,14 @@ export class FsIncomingStore implements IncomingStore {
       const announced = await writeBody(temp, body, ctSha256);
       await temp.finish(announced);
       const sizeBefore = await existingFileSize(target, this.root);
-      // recorded before the rename, so no object of an unfinished run escapes the next cleanup
-      if ('storedPath' in what) this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: temp.size, replaced: sizeBefore !== undefined }]);
-      beforeRename?.();
-      // what is replaced goes to history first: a source cannot erase it by writing over it
-      if (sizeBefore !== undefined) {
-        if ('storedPath' in what) await this.history.keepObjects(ref, [{ storedPath: what.storedPath, fullPath: target }]);
-        else await this.history.keepManifest(ref, what.manifest, target, what.manifest === 'delta' ? what.generation : undefined);
-      }
-      await rename(temp.path, target);
-      const size = temp.size;
-      temp = undefined;
-      if ('storedPath' in what) this.history.recordObjects(ref, [{ path: what.storedPath, ctSha256: announced, size }]);
-      else {
-        this.repo.clearUncommitted(ref);
-        if (what.generation !== undefined) this.history.recordSnapshot(ref, { generation: what.generation, kind: what.manifest, size, ...what.totals });
-      }
-      this.adjust(ref, 'storedPath' in what && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      const written = temp;
+      const size = written.size;
+      const publish = async () => {
+        await rename(written.path, target);
+        // renamed: nothing left to discard should a later step fail
+        temp = undefined;
+      };
+      await this.place(ref, what, { location: target, size, ctSha256: announced, sizeBefore, publish }, beforeRename);
       const folders = new Set([folder, ...dirs.created.map((created) => path.dirname(created))]);
       await runWorkerPool([...folders], fsyncFolder, { concurrency: 8 });
       return { size };
@@ -473,10 +303,15 @@ export class FsIncomingStore implements IncomingStore {
     if (folder === undefined) throw notStored();
     return openStoredFile(path.join(folder, name));
   }
+}
 
-  private adjust(ref: ShareRef, files: number, bytes: number): void {
-    this.repo.adjustShare({ ...ref, files, bytes, receivedAt: this.now().toISOString() });
+/** Where a write goes below the share's folder. */
+function locationOf(what: StoredWrite): { folderSegments: string[]; name: string } {
+  if ('storedPath' in what) {
+    const segments = safeStoredPathSegments(what.storedPath);
+    return { folderSegments: segments.slice(0, -1), name: segments.at(-1) as string };
   }
+  return what.manifest === 'full' ? { folderSegments: [], name: MANIFEST_STORED_NAME } : { folderSegments: [JOURNAL_FOLDER], name: `${what.generation}.json.enc` };
 }
 
 /** Opens a stored file for reading: a regular file only, never through a symlink or a FIFO. */

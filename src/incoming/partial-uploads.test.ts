@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -85,5 +85,19 @@ describe('PartialUploads', () => {
     }
     const files = await readdir(path.join(root, '.partial', 'server-a'));
     assert.equal(files.filter((name) => name.endsWith('.json')).length, 2, 'at most two per source: the oldest went');
+  });
+
+  it('does not follow a symlink planted where it writes a partial\'s record (`<name>.new`)', async () => {
+    await partials.offset(target, ID, object.length);
+    const folder = path.join(root, '.partial', 'server-a');
+    const record = (await readdir(folder)).find((name) => name.endsWith('.json')) as string;
+    const victim = path.join(root, 'victim.txt');
+    await writeFile(victim, 'not to be overwritten');
+    await symlink(victim, path.join(folder, `${record}.new`));
+    // another upload id rewrites the record through `<record>.new`
+    assert.equal(await partials.offset(target, OTHER_ID, object.length), 0);
+    assert.equal(await readFile(victim, 'utf8'), 'not to be overwritten');
+    assert.equal(JSON.parse(await readFile(path.join(folder, record), 'utf8')).uploadId, OTHER_ID);
+    assert.deepEqual((await readdir(folder)).filter((name) => name.endsWith('.new')), [], 'the link was removed, not written through');
   });
 });

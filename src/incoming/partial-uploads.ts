@@ -6,10 +6,9 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { AnemoneError } from '../errors/catalogue.js';
-import { TrailerHoldback } from '../protocol/v1/index.js';
-import { bodyChunks } from './body-chunks.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
+import { RunningAppends, partialHashMismatch, receiveContinuation } from './resumed-body.js';
 import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
 
@@ -60,7 +59,7 @@ export class PartialUploads {
   private readonly now: () => number;
   private readonly createWriteStream: WriteStreamFactory;
   /** Appends running, by partial: a new offset query ends the old one (the source lost that connection). */
-  private readonly active = new Map<string, { stop: () => void; done: Promise<unknown> }>();
+  private readonly active = new RunningAppends();
 
   constructor(options: PartialUploadsOptions) {
     this.root = path.join(options.root, PARTIALS_FOLDER);
@@ -77,7 +76,7 @@ export class PartialUploads {
    */
   async offset(target: PartialTarget, uploadId: string, size: number): Promise<number> {
     const files = this.filesOf(target);
-    await this.stopActive(files.key);
+    await this.active.stop(files.key);
     const meta = await readMeta(files.meta);
     if (meta && meta.uploadId === uploadId && meta.size === size) {
       // no part yet: nothing of it arrived
@@ -116,20 +115,12 @@ export class PartialUploads {
     if (!meta || meta.uploadId !== uploadId) {
       throw new AnemoneError('NOT_FOUND', { message: 'No upload in progress here with that id: it expired or was replaced; ask for the offset again' });
     }
-    await this.stopActive(files.key);
+    await this.active.stop(files.key);
     const held = (await syncedSize(files.part)) ?? 0;
     if (held !== offset) {
       throw new AnemoneError('UPLOAD_OFFSET_MISMATCH', { message: `This server holds ${held} bytes of the upload, not ${offset}`, details: { offset: held } });
     }
-    let stop = () => undefined as void;
-    const work = this.receive(files, meta, offset, body, (stopper) => (stop = stopper));
-    const entry = { stop: () => stop(), done: work.catch(() => undefined) };
-    this.active.set(files.key, entry);
-    try {
-      return await work;
-    } finally {
-      if (this.active.get(files.key) === entry) this.active.delete(files.key);
-    }
+    return this.active.run(files.key, (onStop) => this.receive(files, meta, offset, body, onStop));
   }
 
   /** After a commit renamed the part into place: removes what is left of the partial. */
@@ -170,25 +161,11 @@ export class PartialUploads {
     // at 0 the part is empty (a request that died before its first byte): written anew
     else await rm(files.part, { force: true });
     const file = new AppendingFile(this.createWriteStream(files.part, offset > 0 ? { append: true } : undefined));
-    let written = offset;
     onStop(() => body.destroy(new Error('replaced by a newer request for the same upload')));
-    const holdback = new TrailerHoldback();
-    let ended = false;
+    let received: { written: number; trailer: string | undefined };
     try {
-      try {
-        for await (const chunk of bodyChunks(body)) {
-          for (const content of holdback.push(chunk)) {
-            written += content.length;
-            if (written > meta.size) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is longer than the ${meta.size} bytes announced` });
-            hash.update(content);
-            await file.write(content);
-          }
-        }
-        ended = true;
-      } catch (error) {
-        if (error instanceof AnemoneError || file.failed) throw error;
-        // the connection dropped: what arrived stays, fsynced below, for the next request to continue
-      }
+      // a dropped connection is no error: what arrived stays, fsynced below, for the next request to continue
+      received = await receiveContinuation(body, { offset, size: meta.size, hash, write: (content) => file.write(content), failed: () => file.failed });
       // the stream fsyncs before it reports closed (`flush`)
       await file.close();
     } catch (error) {
@@ -196,12 +173,12 @@ export class PartialUploads {
       throw asStorageError(file.failure ?? error);
     }
     await this.touch(files);
-    const trailer = ended ? holdback.trailerHex() : undefined;
-    if (!ended || written < meta.size || trailer === undefined) return { incomplete: written };
+    const { written, trailer } = received;
+    if (written < meta.size || trailer === undefined) return { incomplete: written };
     const actual = hash.digest('hex');
     if (actual !== trailer) {
       await this.discardFiles(files);
-      throw new AnemoneError('HASH_MISMATCH', { message: `The file arrived damaged: its SHA-256 is ${actual}, the source announced ${trailer}; the partial upload was discarded` });
+      throw partialHashMismatch(actual, trailer);
     }
     return { partPath: files.part, size: written, ctSha256: actual };
   }
@@ -210,13 +187,6 @@ export class PartialUploads {
     const key = createHash('sha256').update(JSON.stringify([target.user, target.share, target.storedPath])).digest('hex').slice(0, 40);
     const folder = path.join(this.root, target.source);
     return { folder, key: `${target.source}/${key}`, part: path.join(folder, `${key}.part`), meta: path.join(folder, `${key}.json`) };
-  }
-
-  private async stopActive(key: string): Promise<void> {
-    const running = this.active.get(key);
-    if (!running) return;
-    running.stop();
-    await running.done;
   }
 
   /** Keeps a source under its bound: the partial touched longest ago goes first. */
@@ -335,9 +305,12 @@ class AppendingFile {
   }
 }
 
-async function writeDurably(filePath: string, bytes: Buffer): Promise<void> {
+/** Writes `bytes` at `filePath` through `<filePath>.new`, flushed, then renamed over it. */
+export async function writeDurably(filePath: string, bytes: Buffer): Promise<void> {
   const temp = `${filePath}.new`;
-  const handle = await open(temp, 'w', 0o600);
+  // what a crash left at the name goes first; `wx` then never opens an existing file nor follows a link planted there
+  await rm(temp, { force: true });
+  const handle = await open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(bytes);
     await handle.sync();

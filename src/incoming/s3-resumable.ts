@@ -2,12 +2,11 @@ import { type Hash, createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { IncomingMultipartRepo, MultipartRow } from '../db/incoming-multipart-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
-import { TrailerHoldback } from '../protocol/v1/index.js';
-import { bodyChunks } from './body-chunks.js';
 import type { ShareRef } from './incoming-store.js';
 import { DEFAULT_MAX_PARTIALS_PER_SOURCE, DEFAULT_PARTIAL_EXPIRY_MS } from './partial-uploads.js';
+import { RunningAppends, partialHashMismatch, receiveContinuation } from './resumed-body.js';
 import type { S3Objects } from './s3-objects.js';
-import { PartBuffer, hashMismatch } from './s3-upload.js';
+import { PartBuffer } from './s3-upload.js';
 
 export interface S3ResumableOptions {
   objects: S3Objects;
@@ -43,7 +42,7 @@ export class S3Resumable {
   /** Hash of the bytes in the acknowledged parts, per multipart upload id. */
   private readonly hashes = new Map<string, Hash>();
   /** Appends running, by multipart upload id: a new request for the same upload ends the old one. */
-  private readonly active = new Map<string, { stop: () => void; done: Promise<unknown> }>();
+  private readonly active = new RunningAppends();
 
   constructor(private readonly options: S3ResumableOptions) {
     this.expiryMs = options.expiryMs ?? DEFAULT_PARTIAL_EXPIRY_MS;
@@ -54,7 +53,7 @@ export class S3Resumable {
   async offset(ref: ShareRef, storedPath: string, key: string, uploadId: string, size: number): Promise<number> {
     const row = this.options.repo.findResumable(ref, storedPath);
     if (row !== undefined) {
-      await this.stopActive(row.s3UploadId);
+      await this.active.stop(row.s3UploadId);
       if (row.uploadId === uploadId && row.size === size && row.key === key && this.hashes.has(row.s3UploadId)) {
         this.options.repo.touch(row.s3UploadId, this.options.now().toISOString());
         return row.bytes;
@@ -82,19 +81,11 @@ export class S3Resumable {
     if (row === undefined || row.uploadId !== uploadId || !this.hashes.has(row.s3UploadId)) {
       throw new AnemoneError('NOT_FOUND', { message: 'No upload in progress here with that id: it expired or was replaced; ask for the offset again' });
     }
-    await this.stopActive(row.s3UploadId);
+    await this.active.stop(row.s3UploadId);
     if (row.bytes !== offset) {
       throw new AnemoneError('UPLOAD_OFFSET_MISMATCH', { message: `This server holds ${row.bytes} bytes of the upload, not ${offset}`, details: { offset: row.bytes } });
     }
-    let stop = () => undefined as void;
-    const work = this.receive(row, body, (stopper) => (stop = stopper));
-    const entry = { stop: () => stop(), done: work.catch(() => undefined) };
-    this.active.set(row.s3UploadId, entry);
-    try {
-      return await work;
-    } finally {
-      if (this.active.get(row.s3UploadId) === entry) this.active.delete(row.s3UploadId);
-    }
+    return this.active.run(row.s3UploadId, (onStop) => this.receive(row, body, onStop));
   }
 
   /** After the store committed the object (or gave it up): the upload is no longer in flight. */
@@ -143,32 +134,15 @@ export class S3Resumable {
       },
     });
     onStop(() => body.destroy(new Error('replaced by a newer request for the same upload')));
-    const holdback = new TrailerHoldback();
-    let written = row.bytes;
-    let ended = false;
-    try {
-      for await (const chunk of bodyChunks(body)) {
-        for (const content of holdback.push(chunk)) {
-          written += content.length;
-          if (written > row.size) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is longer than the ${row.size} bytes announced` });
-          hash.update(content);
-          await parts.add(content);
-        }
-      }
-      ended = true;
-    } catch (error) {
-      // a failure of the bucket or a refusal is reported; a dropped connection keeps what was acknowledged
-      if (error instanceof AnemoneError) throw error;
-    }
+    // a failure of the bucket or a refusal is reported; a dropped connection keeps what was acknowledged
+    const { written, trailer } = await receiveContinuation(body, { offset: row.bytes, size: row.size, hash, write: (content) => parts.add(content) });
     this.options.repo.touch(row.s3UploadId, this.options.now().toISOString());
-    const trailer = ended ? holdback.trailerHex() : undefined;
-    if (!ended || written < row.size || trailer === undefined) return { incomplete: held };
+    if (written < row.size || trailer === undefined) return { incomplete: held };
     digested = true;
     const actual = hash.digest('hex');
     if (actual !== trailer) {
       await this.abort(row);
-      const mismatch = hashMismatch(actual, trailer);
-      throw new AnemoneError('HASH_MISMATCH', { message: `${mismatch.message}; the partial upload was discarded` });
+      throw partialHashMismatch(actual, trailer);
     }
     return { parts, size: written, ctSha256: actual };
   }
@@ -177,12 +151,5 @@ export class S3Resumable {
     await this.options.objects.abortMultipart(row.key, row.s3UploadId);
     this.options.repo.remove(row.s3UploadId);
     this.hashes.delete(row.s3UploadId);
-  }
-
-  private async stopActive(s3UploadId: string): Promise<void> {
-    const running = this.active.get(s3UploadId);
-    if (!running) return;
-    running.stop();
-    await running.done;
   }
 }

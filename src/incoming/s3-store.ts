@@ -1,37 +1,29 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { IncomingMultipartRepo } from '../db/incoming-multipart-repo.js';
-import type { IncomingRepo } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
 import { HISTORY_FOLDER } from '../manifest/history-names.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
-import { BatchParser, limits } from '../protocol/v1/index.js';
+import { BatchParser } from '../protocol/v1/index.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { bodyChunks } from './body-chunks.js';
-import { type AnnouncedSha256, DEFAULT_MAX_UPLOAD_BYTES, type IncomingStore, type ShareRef, type StoredFileStream, type StoredShare } from './incoming-store.js';
+import type { AnnouncedSha256, ShareRef, StoredFileStream } from './incoming-store.js';
+import { IncomingStoreBase, type IncomingStoreBaseOptions, type StoredWrite } from './incoming-store-base.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { MIN_PART_BYTES, type S3Objects } from './s3-objects.js';
 import { S3Resumable } from './s3-resumable.js';
 import { type PartBuffer, hashMismatch, receiveObject } from './s3-upload.js';
-import type { ShareHistory, SnapshotChain, SnapshotTotals } from './share-history.js';
-import { NO_TOTALS, checkIncarnation, checkQuota, checkedName, dropUncommitted, notStored, shareSegments } from './share-rules.js';
-import { ShareWrites } from './share-writes.js';
+import { shareSegments } from './share-rules.js';
 
-export interface S3IncomingStoreOptions {
+export interface S3IncomingStoreOptions extends IncomingStoreBaseOptions {
   objects: S3Objects;
-  repo: IncomingRepo;
   multipart: IncomingMultipartRepo;
-  history: ShareHistory;
-  maxUploadBytes?: number | undefined;
   /** Bytes per part of a multipart upload (at least 5 MiB on S3); one part is the most held in memory per upload. */
   partBytes?: number | undefined;
-  now?: (() => Date) | undefined;
   partialExpiryMs?: number | undefined;
   maxPartialsPerSource?: number | undefined;
 }
-
-type ManifestWrite = { manifest: 'full' | 'delta'; generation: number | undefined; totals: SnapshotTotals };
 
 /** Objects of a batch placed at once. */
 const BATCH_CONCURRENCY = 16;
@@ -47,25 +39,17 @@ const BATCH_CONCURRENCY = 16;
  * deleted is copied to history first. Statistics stay in SQLite: no
  * listing of the bucket feeds a page.
  */
-export class S3IncomingStore implements IncomingStore {
-  readonly maxUploadBytes: number;
-  readonly history: ShareHistory;
+export class S3IncomingStore extends IncomingStoreBase {
   private readonly objects: S3Objects;
-  private readonly repo: IncomingRepo;
   private readonly multipart: IncomingMultipartRepo;
   private readonly partBytes: number;
-  private readonly now: () => Date;
-  private readonly writes = new ShareWrites();
   private readonly resumable: S3Resumable;
 
   constructor(options: S3IncomingStoreOptions) {
+    super(options);
     this.objects = options.objects;
-    this.repo = options.repo;
     this.multipart = options.multipart;
-    this.history = options.history;
-    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.partBytes = Math.max(options.partBytes ?? MIN_PART_BYTES, MIN_PART_BYTES);
-    this.now = options.now ?? (() => new Date());
     this.resumable = new S3Resumable({
       objects: this.objects,
       repo: this.multipart,
@@ -76,45 +60,13 @@ export class S3IncomingStore implements IncomingStore {
     });
   }
 
-  async putFile(ref: ShareRef, storedPath: string, body: Readable, ctSha256: AnnouncedSha256): Promise<{ size: number }> {
-    const key = this.objectKey(ref, storedPath);
-    checkQuota(this.repo, this.history, ref.source);
-    return this.writes.during(ref, () => this.writeObject(ref, key, body, ctSha256, this.maxUploadBytes, { storedPath }));
-  }
-
-  async putManifest(ref: ShareRef, body: Readable, ctSha256: AnnouncedSha256, generation?: number, totals: SnapshotTotals = NO_TOTALS, incarnation?: number): Promise<{ size: number }> {
-    const written = await this.writes.during(ref, () =>
-      this.writeObject(ref, this.manifestKey(ref), body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), { manifest: 'full', generation, totals }, () =>
-        this.checkIncarnation(ref, incarnation),
-      ),
-    );
-    if (generation !== undefined) this.repo.setGeneration({ ...ref, generation });
-    // the full manifest holds everything the journal led to: written first, so no reader sees a state without it
-    await this.writes.during(ref, () => this.dropJournal(ref));
-    return written;
-  }
-
-  async putManifestDelta(ref: ShareRef, generation: number, body: Readable, ctSha256: AnnouncedSha256, totals: SnapshotTotals = NO_TOTALS, incarnation?: number): Promise<{ size: number }> {
-    if ((await this.objects.size(this.manifestKey(ref))) === undefined) {
-      body.resume();
-      throw new AnemoneError('NOT_FOUND', { message: 'No manifest is stored here for this share: send the full manifest first' });
-    }
-    const written = await this.writes.during(ref, () =>
-      this.writeObject(ref, this.deltaKey(ref, generation), body, ctSha256, Math.min(this.maxUploadBytes, limits.manifestMaxBytes), { manifest: 'delta', generation, totals }, () =>
-        this.checkIncarnation(ref, incarnation),
-      ),
-    );
-    this.repo.setGeneration({ ...ref, generation });
-    return written;
-  }
-
   /**
    * A batch of small objects: the whole body is read and every item checked
    * against its SHA-256 before any is placed (at most the batch limit, 16 MiB,
    * in memory), as the filesystem store renames nothing of a batch that failed.
    */
   async putBatch(ref: ShareRef, body: Readable): Promise<{ stored: number }> {
-    checkQuota(this.repo, this.history, ref.source);
+    this.checkQuota(ref.source);
     return this.writes.during(ref, async () => {
       const parser = new BatchParser();
       const received = new Map<string, { key: string; bytes: Buffer; ctSha256: string }>();
@@ -162,11 +114,8 @@ export class S3IncomingStore implements IncomingStore {
   }
 
   async uploadOffset(ref: ShareRef, storedPath: string, uploadId: string, size: number): Promise<{ offset: number }> {
+    this.checkUpload(ref, storedPath, size);
     const key = this.objectKey(ref, storedPath);
-    checkQuota(this.repo, this.history, ref.source);
-    if (size > this.maxUploadBytes) {
-      throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${this.maxUploadBytes} bytes)` });
-    }
     return { offset: await this.resumable.offset(ref, storedPath, key, uploadId, size) };
   }
 
@@ -176,7 +125,7 @@ export class S3IncomingStore implements IncomingStore {
       const received = await this.resumable.append(ref, storedPath, uploadId, offset, body);
       if ('incomplete' in received) return { complete: false, offset: received.incomplete };
       try {
-        await this.place(ref, key, received, { storedPath });
+        await this.publish(ref, key, received, { storedPath });
       } finally {
         this.resumable.forget(received);
       }
@@ -184,10 +133,12 @@ export class S3IncomingStore implements IncomingStore {
     });
   }
 
-  openFile(ref: ShareRef, storedPath: string, ctSha256?: string): Promise<StoredFileStream> {
-    const key = this.objectKey(ref, storedPath);
-    if (ctSha256 === undefined) return this.objects.open(key);
-    return this.openVersion(ref, storedPath, key, ctSha256);
+  protected openCurrent(ref: ShareRef, storedPath: string): Promise<StoredFileStream> {
+    return this.objects.open(this.objectKey(ref, storedPath));
+  }
+
+  protected async hashCurrent(ref: ShareRef, storedPath: string): Promise<string | undefined> {
+    return (await this.objects.hash(this.objectKey(ref, storedPath)))?.sha256;
   }
 
   openManifest(ref: ShareRef): Promise<StoredFileStream> {
@@ -198,6 +149,7 @@ export class S3IncomingStore implements IncomingStore {
     return this.objects.open(this.deltaKey(ref, generation));
   }
 
+  /** One stored object of a snapshot chain, or a version history keeps (a key history gave). */
   openChainFile(location: string): Promise<StoredFileStream> {
     return this.objects.open(location);
   }
@@ -209,21 +161,6 @@ export class S3IncomingStore implements IncomingStore {
       if (generation !== undefined) generations.push(generation);
     }
     return generations.sort((a, b) => a - b);
-  }
-
-  async currentGeneration(ref: ShareRef): Promise<number | undefined> {
-    const generation = this.repo.generationOf(ref);
-    return generation !== undefined && (await this.objects.size(this.manifestKey(ref))) !== undefined ? generation : undefined;
-  }
-
-  snapshotChain(ref: ShareRef, generation: number): SnapshotChain | undefined {
-    shareSegments(ref);
-    return this.history.chainAt(ref, generation);
-  }
-
-  listSnapshots(ref: ShareRef): ReturnType<ShareHistory['listSnapshots']> {
-    shareSegments(ref);
-    return this.history.listSnapshots(ref);
   }
 
   /** Every stored object of a share with its size, sorted; the manifest, its journal and hidden names left out. */
@@ -239,16 +176,6 @@ export class S3IncomingStore implements IncomingStore {
     return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  async listShares(source: string): Promise<StoredShare[]> {
-    const rows = this.repo.listShares(checkedName(source));
-    return Promise.all(
-      rows.map(async (row) => {
-        const hasManifest = (await this.objects.size(this.manifestKey({ source, user: row.user, share: row.share }))) !== undefined;
-        return { user: row.user, share: row.share, fileCount: row.fileCount, bytesUsed: row.bytesUsed, hasManifest };
-      }),
-    );
-  }
-
   async hashFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ path: string; size: number; sha256: string }[]> {
     const wanted = [...new Set(storedPaths)].map((storedPath) => ({ storedPath, key: this.objectKey(ref, storedPath) }));
     const hashed: { path: string; size: number; sha256: string }[] = [];
@@ -260,38 +187,14 @@ export class S3IncomingStore implements IncomingStore {
     return hashed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  async deleteFiles(ref: ShareRef, storedPaths: readonly string[]): Promise<{ deleted: number }> {
-    const { deleted } = await this.writes.during(ref, () => this.removeStored(ref, storedPaths, 'keep'));
-    this.repo.clearUncommitted(ref, storedPaths);
-    return { deleted };
-  }
-
-  /** At the start of a sync run: removes what an earlier run left uncommitted (share-rules.ts). */
-  dropUncommitted(ref: ShareRef): Promise<{ removedFiles: number; removedBytes: number; deferred: boolean }> {
-    return dropUncommitted({ writes: this.writes, repo: this.repo, removeStored: (share, paths, history) => this.removeStored(share, paths, history) }, ref);
-  }
-
-
-  async deleteStored(filter: { source: string; user?: string | undefined; share?: string | undefined }): Promise<{ fileCount: number; bytesUsed: number }> {
-    const segments = [filter.source, filter.user, filter.share].filter((segment): segment is string => segment !== undefined).map(checkedName);
-    if (filter.share !== undefined && filter.user === undefined) throw new AnemoneError('VALIDATION_FAILED', { message: 'A share is named together with its user' });
-    // a new incarnation before any object goes: a manifest commit checks it just before it is published
-    this.repo.recordReset(filter, this.now().toISOString());
+  /** Removes from the bucket everything of a source, one of its users, or one share (the base records the reset and the stats). */
+  protected async deleteBackups(segments: readonly string[], filter: { source: string; user?: string | undefined; share?: string | undefined }): Promise<void> {
     // a trailing slash: user "al" must not take "alice" with it
     await this.objects.deleteBelow(`${this.objects.key(...segments)}/`);
     // the administrator's deletion takes the history too (a source's lives below its own prefix)
     if (segments.length > 1) await this.objects.deleteBelow(`${this.objects.key(segments[0] as string, HISTORY_FOLDER, ...segments.slice(1))}/`);
     this.history.deleteAll(filter);
     if (segments.length === 1) await this.resumable.removeSource(segments[0] as string);
-    return this.repo.deleteShares(filter);
-  }
-
-  incarnation(ref: ShareRef): number {
-    return this.repo.incarnationOf({ ...ref, source: checkedName(ref.source) });
-  }
-
-  checkIncarnation(ref: ShareRef, announced: number | undefined): void {
-    checkIncarnation(this.repo, ref, announced);
   }
 
   /** A bucket has no temporary files; a crash leaves large uploads unfinished instead, aborted here. */
@@ -303,16 +206,8 @@ export class S3IncomingStore implements IncomingStore {
     return this.resumable.removeExpired();
   }
 
-  private async writeObject(
-    ref: ShareRef,
-    key: string,
-    body: Readable,
-    ctSha256: AnnouncedSha256,
-    maxBytes: number,
-    what: { storedPath: string } | ManifestWrite,
-    /** Throws to refuse the write at the last moment, after the body arrived and before it replaces anything. */
-    beforePublish?: () => void,
-  ): Promise<{ size: number }> {
+  protected async writeOne(ref: ShareRef, what: StoredWrite, body: Readable, ctSha256: AnnouncedSha256, maxBytes: number, beforePublish?: () => void): Promise<{ size: number }> {
+    const key = 'storedPath' in what ? this.objectKey(ref, what.storedPath) : what.manifest === 'full' ? this.manifestKey(ref) : this.deltaKey(ref, what.generation as number);
     let multipartId: string | undefined;
     const received = await receiveObject(this.objects, key, body, ctSha256, {
       maxBytes,
@@ -324,46 +219,25 @@ export class S3IncomingStore implements IncomingStore {
       },
     });
     try {
-      await this.place(ref, key, received, what, beforePublish);
+      await this.publish(ref, key, received, what, beforePublish);
     } finally {
       if (multipartId !== undefined) this.multipart.remove(multipartId);
     }
     return { size: received.size };
   }
 
-  /** Publishes a verified object at `key`: recorded as uncommitted, what it replaces kept in history, then made visible. */
-  private async place(
-    ref: ShareRef,
-    key: string,
-    received: { size: number; ctSha256: string; parts: PartBuffer },
-    what: { storedPath: string } | ManifestWrite,
-    beforePublish?: () => void,
-  ): Promise<void> {
-    const { size } = received;
+  /** Publishes a verified object at `key` in the order of `place` (incoming-store-base.ts); gives its parts up on failure. */
+  private async publish(ref: ShareRef, key: string, received: { size: number; ctSha256: string; parts: PartBuffer }, what: StoredWrite, beforePublish?: () => void): Promise<void> {
     try {
       const sizeBefore = await this.objects.size(key);
-      // recorded before it is published, so no object of an unfinished run escapes the next cleanup
-      if ('storedPath' in what) this.repo.recordUncommitted(ref, [{ path: what.storedPath, bytes: size, replaced: sizeBefore !== undefined }]);
-      beforePublish?.();
-      // what is replaced goes to history first: a source cannot erase it by writing over it
-      if (sizeBefore !== undefined) {
-        if ('storedPath' in what) await this.history.keepObjects(ref, [{ storedPath: what.storedPath, fullPath: key }]);
-        else await this.history.keepManifest(ref, what.manifest, key, what.manifest === 'delta' ? what.generation : undefined);
-      }
-      await received.parts.publish();
-      if ('storedPath' in what) this.history.recordObjects(ref, [{ path: what.storedPath, ctSha256: received.ctSha256, size }]);
-      else {
-        this.repo.clearUncommitted(ref);
-        if (what.generation !== undefined) this.history.recordSnapshot(ref, { generation: what.generation, kind: what.manifest, size, ...what.totals });
-      }
-      this.adjust(ref, 'storedPath' in what && sizeBefore === undefined ? 1 : 0, size - (sizeBefore ?? 0));
+      await this.place(ref, what, { location: key, size: received.size, ctSha256: received.ctSha256, sizeBefore, publish: () => received.parts.publish() }, beforePublish);
     } catch (error) {
       await received.parts.abort().catch(() => undefined);
       throw error;
     }
   }
 
-  private async dropJournal(ref: ShareRef): Promise<void> {
+  protected async dropJournal(ref: ShareRef): Promise<void> {
     let bytes = 0;
     const removed: string[] = [];
     for await (const object of this.objects.list(`${this.objects.key(...shareSegments(ref), JOURNAL_FOLDER)}/`)) {
@@ -378,7 +252,7 @@ export class S3IncomingStore implements IncomingStore {
     if (bytes > 0) this.adjust(ref, 0, -bytes);
   }
 
-  private async removeStored(ref: ShareRef, storedPaths: readonly string[], history: 'keep' | 'discard'): Promise<{ deleted: number; bytes: number }> {
+  protected async removeStored(ref: ShareRef, storedPaths: readonly string[], history: 'keep' | 'discard'): Promise<{ deleted: number; bytes: number }> {
     const wanted = [...new Set(storedPaths)].map((storedPath) => ({ storedPath, key: this.objectKey(ref, storedPath) }));
     const found: { storedPath: string; fullPath: string; size: number }[] = [];
     await runWorkerPool(wanted, async ({ storedPath, key }) => {
@@ -393,16 +267,6 @@ export class S3IncomingStore implements IncomingStore {
     return { deleted: found.length, bytes };
   }
 
-  private async openVersion(ref: ShareRef, storedPath: string, key: string, ctSha256: string): Promise<StoredFileStream> {
-    const recorded = this.history.currentCtSha256(ref, storedPath);
-    if (recorded === ctSha256) return this.objects.open(key);
-    const kept = this.history.versionFile(ref, storedPath, ctSha256);
-    if (kept !== undefined) return this.objects.open(kept);
-    // an object without a recorded hash (copied in by hand, say): compared by reading it
-    if (recorded === undefined && (await this.objects.hash(key))?.sha256 === ctSha256) return this.objects.open(key);
-    throw notStored();
-  }
-
   private objectKey(ref: ShareRef, storedPath: string): string {
     return this.objects.key(...shareSegments(ref), ...safeStoredPathSegments(storedPath));
   }
@@ -415,7 +279,7 @@ export class S3IncomingStore implements IncomingStore {
     return this.objects.key(...shareSegments(ref), JOURNAL_FOLDER, `${generation}.json.enc`);
   }
 
-  private adjust(ref: ShareRef, files: number, bytes: number): void {
-    this.repo.adjustShare({ ...ref, files, bytes, receivedAt: this.now().toISOString() });
+  protected async hasManifest(ref: ShareRef): Promise<boolean> {
+    return (await this.objects.size(this.manifestKey(ref))) !== undefined;
   }
 }

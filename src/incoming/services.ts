@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import type { IncomingHistoryRepo } from '../db/incoming-history-repo.js';
 import type { IncomingRepo } from '../db/incoming-repo.js';
 import type { SettingsRepo } from '../db/index.js';
@@ -74,11 +74,14 @@ export async function openIncomingServices(deps: {
   const certificates = new SourceCertificates(deps.repos.incoming);
   const now = deps.options?.now ?? (() => new Date());
   await mkdir(deps.incomingDir, { recursive: true });
+  // an administrator may make the folder itself a link (to another disk): resolved once, since the stores
+  // refuse links below it, the folders they fsync included (fsync.ts)
+  const incomingDir = await realpath(deps.incomingDir);
   const storeConfig = deps.store ?? { kind: 'fs' };
   keepStoreChoice(deps.repos.settings, deps.repos.incoming, storeConfig);
   const opened = await openIncomingStore({
     config: storeConfig,
-    incomingDir: deps.incomingDir,
+    incomingDir,
     repos: deps.repos,
     options: {
       maxUploadBytes: deps.options?.maxUploadBytes,
@@ -143,7 +146,7 @@ export async function openIncomingServices(deps: {
     auth: new PeerAuth({ settings, certificates, sessions, limiter: new FailureLimiter(), serverName: deps.serverName, fingerprint: deps.fingerprint }),
     store,
     admin: new IncomingAdmin({ repo: deps.repos.incoming, store, certificates, sessions, history: deps.repos.incomingHistory, pruner }),
-    kits: new RecoveryKitStore(deps.incomingDir, deps.options?.createWriteStream),
+    kits: new RecoveryKitStore(incomingDir, deps.options?.createWriteStream),
     partialSweep,
   };
 }

@@ -15,8 +15,9 @@ export class LocalS3 {
   endpoint = '';
   readonly bucket = 'anemone';
 
-  async start(): Promise<void> {
-    this.dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-s3rver-'));
+  /** `parentDir`: where its objects' folder goes (the OS temp dir unless set; the bench puts it beside the set's data). */
+  async start(parentDir: string = os.tmpdir()): Promise<void> {
+    this.dir = await mkdtemp(path.join(parentDir, 'anemone-s3rver-'));
     this.server = new S3rver({ address: '127.0.0.1', port: 0, directory: this.dir, silent: true, configureBuckets: [{ name: this.bucket }] });
     const address = await this.server.run();
     this.endpoint = `http://127.0.0.1:${address.port}`;

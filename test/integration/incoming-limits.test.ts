@@ -4,8 +4,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeSourceIdentity, PeerTlsClient } from '../helpers/peer-tls-client.js';
-import { setUpServer, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { acceptingSource } from '../helpers/incoming-source.js';
+import type { PeerTlsClient } from '../helpers/peer-tls-client.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const SYNC_PASSWORD = 'sync password 1';
 const MAX_UPLOAD = 64 * 1024;
@@ -26,10 +27,7 @@ describe('incoming syncs: limits and start-up', () => {
     }
     await writeFile(path.join(dataDir, 'incoming', 'server-b/alice/backup/kept.enc'), 'a stored file');
     test = await startTestServer({ dataDir, keepDataDir: true, serverOptions: { incoming: { maxUploadBytes: MAX_UPLOAD } } });
-    const { admin } = await setUpServer(test);
-    await admin.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: SYNC_PASSWORD });
-    source = new PeerTlsClient(test.url, { ca: test.server.identity.certPem, identity: await makeSourceIdentity() });
-    assert.equal((await source.openSession('server-b', SYNC_PASSWORD)).status, 200);
+    ({ source } = await acceptingSource(test, 'server-b', SYNC_PASSWORD));
   });
   after(async () => {
     await source.close();
