@@ -27,9 +27,12 @@ export interface ProfileSummary {
   gcMs: number;
   /** time spent in the function itself */
   self: FunctionCost[];
-  /** time in the function and what it called, for the project's own code (src/) */
+  /** time in the function and what it called, for the project's own code (src/, or dist/ with BENCH_SERVER=dist) */
   total: FunctionCost[];
 }
+
+/** A frame of the project's own code: the sources through tsx, or the built server (BENCH_SERVER=dist). */
+const OWN_CODE = / (src|dist)\//;
 
 /**
  * Where one process's main thread spent a time window, from a `--cpu-prof`
@@ -73,7 +76,7 @@ export async function summarizeProfile(file: string, window: { startUs: number; 
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id) as ProfileNode;
       const frameName = label(frame);
-      if (!frameName.includes(' src/') || seen.has(frameName)) continue;
+      if (!OWN_CODE.test(frameName) || seen.has(frameName)) continue;
       seen.add(frameName);
       total.set(frameName, (total.get(frameName) ?? 0) + delta);
     }

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { insertRows } from './multi-row-insert.js';
 
 type ShareKey = { source: string; user: string; share: string };
 
@@ -74,12 +75,16 @@ export class IncomingHistoryRepo {
   constructor(private readonly db: Database) {}
 
   recordObjects(ref: ShareKey, objects: readonly { path: string; ctSha256: string; size: number }[], storedAt: string): void {
-    const upsert = this.db.prepare(
-      `INSERT INTO incoming_objects (source, user, share, path, ct_sha256, size, stored_at) VALUES (@source, @user, @share, @path, @ctSha256, @size, @storedAt)
-       ON CONFLICT(source, user, share, path) DO UPDATE SET ct_sha256 = excluded.ct_sha256, size = excluded.size, stored_at = excluded.stored_at`,
-    );
+    // a batch's objects in few statements: a row per file was a tenth of the receiver's time per small file
     this.db.transaction(() => {
-      for (const object of objects) upsert.run({ ...ref, path: object.path, ctSha256: object.ctSha256, size: object.size, storedAt });
+      insertRows(
+        this.db,
+        'incoming_objects (source, user, share, path, ct_sha256, size, stored_at)',
+        'ON CONFLICT(source, user, share, path) DO UPDATE SET ct_sha256 = excluded.ct_sha256, size = excluded.size, stored_at = excluded.stored_at',
+        7,
+        objects,
+        (object) => [ref.source, ref.user, ref.share, object.path, object.ctSha256, object.size, storedAt],
+      );
     })();
   }
 

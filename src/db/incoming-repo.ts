@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { insertRows } from './multi-row-insert.js';
 
 /** A source server and the certificate fingerprint bound to its name. */
 export interface IncomingSourceRow {
@@ -157,12 +158,15 @@ export class IncomingRepo {
    * an object was there at the last commit, not what this run wrote before.
    */
   recordUncommitted(ref: ShareKey, objects: readonly UncommittedObject[]): void {
-    const insert = this.db.prepare(
-      `INSERT INTO incoming_uncommitted (source, user, share, path, bytes, replaced) VALUES (@source, @user, @share, @path, @bytes, @replaced)
-       ON CONFLICT(source, user, share, path) DO UPDATE SET bytes = excluded.bytes`,
-    );
     this.db.transaction(() => {
-      for (const object of objects) insert.run({ ...ref, path: object.path, bytes: object.bytes, replaced: object.replaced ? 1 : 0 });
+      insertRows(
+        this.db,
+        'incoming_uncommitted (source, user, share, path, bytes, replaced)',
+        'ON CONFLICT(source, user, share, path) DO UPDATE SET bytes = excluded.bytes',
+        6,
+        objects,
+        (object) => [ref.source, ref.user, ref.share, object.path, object.bytes, object.replaced ? 1 : 0],
+      );
     })();
   }
 

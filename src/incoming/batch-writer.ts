@@ -9,10 +9,10 @@ import { fsyncFolder } from './fsync.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
-import { TempFile, type WriteStreamFactory } from './temp-file.js';
+import { HeldTempFile, type SmallFileWriter } from './held-temp-file.js';
 import type { UncommittedObject } from '../db/incoming-repo.js';
 
-/** Files flushed and closed in parallel while the batch streams in; bounds the open descriptors too. */
+/** Files written, flushed and closed in parallel while the batch streams in; bounds the open descriptors and the items held in memory too. */
 const MAX_FINISHING = 64;
 /** Renames in flight at once after the body arrived. */
 const FS_CONCURRENCY = 32;
@@ -23,7 +23,7 @@ type TargetCheck = { size: number | undefined } | { error: unknown };
 interface BatchItem {
   /** The stored path, relative to the share folder. */
   storedPath: string;
-  temp: TempFile;
+  temp: HeldTempFile;
   folder: string;
   target: string;
   ctSha256: string;
@@ -39,7 +39,8 @@ export interface BatchTarget {
   root: string;
   /** [source, user, share]: the share folder below `root`. */
   shareSegments: readonly string[];
-  createWriteStream: WriteStreamFactory;
+  /** Writes each item's file (held-temp-file.ts: the real disk's writer, or a test's disk). */
+  writeSmallFile: SmallFileWriter;
   /** Called with the objects about to be renamed into place, before the first rename (the record of uncommitted objects). */
   beforeRename?: (objects: readonly UncommittedObject[]) => void;
   /** Called before the renames with the objects about to be replaced, to keep them (share-history.ts). */
@@ -83,7 +84,7 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
           await finishing.room();
           current = {
             storedPath: event.header.path,
-            temp: new TempFile(folder, event.header.size, target.createWriteStream, `${prefix}-${items.length}`),
+            temp: new HeldTempFile(folder, event.header.size, target.writeSmallFile, `${prefix}-${items.length}`),
             folder,
             target: targetPath,
             ctSha256: event.header.ctSha256,
@@ -97,7 +98,7 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
           };
           items.push(current);
         } else if (event.kind === 'data') {
-          await (current as BatchItem).temp.write(event.chunk);
+          (current as BatchItem).temp.write(event.chunk);
         } else {
           const item = current as BatchItem;
           finishing.add(item.temp.finish(item.ctSha256));

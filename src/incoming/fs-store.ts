@@ -9,6 +9,7 @@ import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delt
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 import { TrailerHoldback } from '../protocol/v1/index.js';
 import { type BatchOutcome, writeBatch } from './batch-writer.js';
+import { smallFileWriterFor } from './held-temp-file.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
 import { hashRegularFile } from '../util/hash-file.js';
@@ -141,7 +142,7 @@ export class FsIncomingStore extends IncomingStoreBase {
     const target = {
       root: this.root,
       shareSegments: shareSegments(ref),
-      createWriteStream: this.createWriteStream,
+      writeSmallFile: smallFileWriterFor(this.createWriteStream),
       beforeRename: (objects: readonly UncommittedObject[]) => this.repo.recordUncommitted(ref, objects),
       keepReplaced: (objects: readonly { storedPath: string; fullPath: string }[]) => this.history.keepObjects(ref, objects),
       placed: (objects: readonly { path: string; ctSha256: string; size: number }[]) => this.history.recordObjects(ref, objects),

@@ -15,7 +15,7 @@
  * race.
  */
 import { AnemoneError } from '../errors/catalogue.js';
-import { close, constants, fstat, open, readlink, realpath, type Stats } from 'node:fs';
+import { close, closeSync, constants, fstatSync, open, readlink, readlinkSync, realpath, type Stats } from 'node:fs';
 import { errorCode, ShareMissingError, ShareUnreadableError } from './errors.js';
 import type { SkipReason } from './walk-share.js';
 
@@ -62,26 +62,63 @@ export async function resolveShareRoot(root: string): Promise<ShareRoot> {
  */
 export function openShareFile(root: ShareRoot, relPath: string | Buffer): Promise<ShareFileOpening> {
   return new Promise((resolve) => {
-    // latin1 keeps a Buffer's bytes one for one, so paths compare byte-exactly whatever their encoding
-    const relText = typeof relPath === 'string' ? relPath : relPath.toString('latin1');
-    if (!isPlainRelPath(relText)) return resolve({ skip: 'outside-share' });
-    const prefix = typeof relPath === 'string' ? withSlash(root.realPath) : Buffer.from(withSlash(root.realPath)).toString('latin1');
-    const expected = prefix + relText;
-    const fullPath = typeof relPath === 'string' ? expected : Buffer.concat([Buffer.from(withSlash(root.realPath)), relPath]);
-    open(fullPath, OPEN_FLAGS, (openError, fd) => {
-      if (openError) return resolve(openFailure(openError));
-      const refuse = (outcome: { skip: SkipReason; detail?: string }) => close(fd, () => resolve(outcome));
-      fstat(fd, (statError, stats) => {
-        if (statError) return refuse(readFailure(statError));
-        if (!stats.isFile()) return refuse({ skip: 'not-a-regular-file' });
-        readlink(descriptorLink(fd), { encoding: typeof relPath === 'string' ? 'utf8' : 'latin1' }, (linkError, named) => {
-          if (linkError) return refuse(readFailure(linkError));
-          if (named === expected) return resolve({ fd, stats });
-          refuse(misplaced(named, expected, prefix));
-        });
-      });
-    });
+    const place = placeOf(root, relPath);
+    if (place === undefined) return resolve({ skip: 'outside-share' });
+    // the open may wait on the disk, so it goes through libuv's pool; the checks below never do
+    open(place.fullPath, OPEN_FLAGS, (openError, fd) => resolve(openError ? openFailure(openError) : checkOpened(fd, place)));
   });
+}
+
+/**
+ * Checks an opened descriptor: a regular file, named by the kernel exactly
+ * where it was expected; closes it when it is refused. Synchronous calls:
+ * fstat on a descriptor and readlink in /proc read what the kernel holds in
+ * memory and never wait on the disk, so two trips through libuv's pool per
+ * file (a request, a wake-up and a callback each) cost more than the calls.
+ */
+function checkOpened(fd: number, place: SharePlace): ShareFileOpening {
+  let outcome: { skip: SkipReason; detail?: string };
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) outcome = { skip: 'not-a-regular-file' };
+    else {
+      const named = readlinkSync(descriptorLink(fd), { encoding: place.encoding });
+      if (named === place.expected) return { fd, stats };
+      outcome = misplaced(named, place.expected, place.prefix);
+    }
+  } catch (error) {
+    outcome = readFailure(error as NodeJS.ErrnoException);
+  }
+  // closing a descriptor opened for reading writes nothing back, so it does not wait on the disk either
+  closeSync(fd);
+  return outcome;
+}
+
+interface SharePlace {
+  /** The path to open. */
+  fullPath: string | Buffer;
+  /** The kernel's name the opened descriptor must have (latin1 for a path given as bytes). */
+  expected: string;
+  /** The share folder's part of `expected`. */
+  prefix: string;
+  encoding: 'utf8' | 'latin1';
+}
+
+/**
+ * Where `relPath` lies under the share: the path to open, and the kernel's
+ * name the opened descriptor must have. Undefined for a path that is not a
+ * plain relative one.
+ */
+function placeOf(root: ShareRoot, relPath: string | Buffer): SharePlace | undefined {
+  // latin1 keeps a Buffer's bytes one for one, so paths compare byte-exactly whatever their encoding
+  const relText = typeof relPath === 'string' ? relPath : relPath.toString('latin1');
+  if (!isPlainRelPath(relText)) return undefined;
+  if (typeof relPath === 'string') {
+    const prefix = withSlash(root.realPath);
+    return { fullPath: prefix + relPath, expected: prefix + relPath, prefix, encoding: 'utf8' };
+  }
+  const prefix = Buffer.from(withSlash(root.realPath)).toString('latin1');
+  return { fullPath: Buffer.concat([Buffer.from(withSlash(root.realPath)), relPath]), expected: prefix + relText, prefix, encoding: 'latin1' };
 }
 
 /** Why the descriptor is not `expected`: the file was deleted after the open, moved within the share, or reached through a link out of it. */
