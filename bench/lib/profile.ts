@@ -73,7 +73,8 @@ export async function summarizeProfile(file: string, window: { startUs: number; 
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id) as ProfileNode;
       const frameName = label(frame);
-      if (!frameName.includes(' src/') || seen.has(frameName)) continue;
+      // the sources through tsx, or the built server (BENCH_SERVER=dist)
+      if (!(frameName.includes(' src/') || frameName.includes(' dist/')) || seen.has(frameName)) continue;
       seen.add(frameName);
       total.set(frameName, (total.get(frameName) ?? 0) + delta);
     }
