@@ -1,14 +1,14 @@
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { VERSION } from '../version.js';
 import { configFlagsFrom, withConfigFlags } from './config-flags.js';
-import { runDecrypt } from './decrypt.js';
 import { EXIT, describeCliError, exitCodeOf } from './errors.js';
-import { runIncomingMigrate } from './incoming-migrate.js';
-import { runResetPassword } from './reset-password.js';
 import { runServe } from './serve.js';
-import { runRestoreServer } from './restore-server.js';
-import { runSetup } from './setup.js';
-import { runStatus } from './status.js';
+
+/*
+ * The other commands load on use: each brings packages the server never needs
+ * (the decrypt progress bar, the S3 client of incoming migrate…), and a
+ * module imported is memory a running server keeps for its whole life.
+ */
 
 /** The settings each command takes as flags (and reads from the environment). */
 const SERVE_KEYS = ['port', 'bind', 'peerPort', 'peerBind', 'uiTls', 'trustProxy', 'dataDir', 'sharesDir', 'incomingDir', 'incomingStore', 's3Endpoint', 's3Region', 's3Bucket', 's3Prefix', 's3ForcePathStyle', 's3AccessKeyId', 's3AccessKeyIdFile', 's3SecretAccessKey', 's3SecretAccessKeyFile', 'tlsCertPath', 'tlsKeyPath', 'logLevel', 'logFile', 'memory'] as const;
@@ -41,7 +41,7 @@ export function buildProgram(): Command {
       .option('--password-stdin', 'read the administrator password from the first line of standard input')
       .option('--json', 'print {serverName, dataDir, username, encryptionKey} as JSON'),
     SETUP_KEYS,
-  ).action(async (options) => runSetup(options, configFlagsFrom(options, SETUP_KEYS)));
+  ).action(async (options) => (await import('./setup.js')).runSetup(options, configFlagsFrom(options, SETUP_KEYS)));
 
   program
     .command('decrypt')
@@ -58,7 +58,7 @@ export function buildProgram(): Command {
     .option('--path <relPath>', "a single file's original path in the share (default: from its stored name)")
     .option('--snapshot <generation>', "a share folder as of this snapshot (generation), from the peer's history beside it (../../.history)")
     .option('--at <time>', 'a share folder as of the newest snapshot written at or before this ISO time, e.g. 2026-03-01T12:00:00Z')
-    .action(async (target, options) => runDecrypt(target, options));
+    .action(async (target, options) => (await import('./decrypt.js')).runDecrypt(target, options));
 
   withConfigFlags(
     program
@@ -72,7 +72,7 @@ export function buildProgram(): Command {
       .option('--passphrase-stdin', "read the kit's passphrase from a line of standard input (else ANEMONE_KIT_PASSPHRASE, else asked at a terminal)")
       .option('--peer-password-stdin', "read the peer's server password from a line of standard input, after the passphrase (else ANEMONE_PEER_PASSWORD, else asked at a terminal)"),
     RESTORE_SERVER_KEYS,
-  ).action(async (options) => runRestoreServer(options, configFlagsFrom(options, RESTORE_SERVER_KEYS)));
+  ).action(async (options) => (await import('./restore-server.js')).runRestoreServer(options, configFlagsFrom(options, RESTORE_SERVER_KEYS)));
 
   withConfigFlags(
     program
@@ -80,7 +80,7 @@ export function buildProgram(): Command {
       .description("What the server's database says, read-only (the server may run or not): peers, the last sync of each share to each peer, syncs running")
       .option('--json', 'print the report as JSON'),
     STATUS_KEYS,
-  ).action((options) => runStatus(options, configFlagsFrom(options, STATUS_KEYS)));
+  ).action(async (options) => (await import('./status.js')).runStatus(options, configFlagsFrom(options, STATUS_KEYS)));
 
   withConfigFlags(
     program
@@ -90,7 +90,7 @@ export function buildProgram(): Command {
       .option('--password-stdin', 'read the new password from the first line of standard input (else ANEMONE_NEW_PASSWORD, else asked at a terminal)')
       .option('--json', 'print {username, sessionsEnded} as JSON'),
     RESET_PASSWORD_KEYS,
-  ).action(async (user, options) => runResetPassword(user, options, configFlagsFrom(options, RESET_PASSWORD_KEYS)));
+  ).action(async (user, options) => (await import('./reset-password.js')).runResetPassword(user, options, configFlagsFrom(options, RESET_PASSWORD_KEYS)));
 
   const incoming = program.command('incoming').description("Backups this server keeps for its peers");
   withConfigFlags(
@@ -101,6 +101,7 @@ export function buildProgram(): Command {
       .option('--json', 'print {store, objects, bytes, copiedBefore, incomingDir} as JSON'),
     INCOMING_MIGRATE_KEYS,
   ).action(async (options) => {
+    const { runIncomingMigrate } = await import('./incoming-migrate.js');
     await runIncomingMigrate({ ...options, standalone: true }, configFlagsFrom(options, INCOMING_MIGRATE_KEYS));
   });
 

@@ -1,7 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import selfsigned from 'selfsigned';
 
 /** This server's TLS identity: peers pin `fingerprint` and identify us by it. */
 export interface ServerIdentity {
@@ -75,6 +74,8 @@ async function generateSelfSigned(): Promise<ServerIdentity> {
   const notBeforeDate = new Date();
   const notAfterDate = new Date(notBeforeDate);
   notAfterDate.setFullYear(notAfterDate.getFullYear() + VALIDITY_YEARS);
+  // loaded for the first start alone: its certificate library is ~15 MB a running server would keep
+  const { default: selfsigned } = await import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'anemone' }], {
     keyType: 'ec',
     curve: 'P-256',

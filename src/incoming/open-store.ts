@@ -5,10 +5,7 @@ import type { IncomingRepo } from '../db/incoming-repo.js';
 import { FsHistoryFiles } from './fs-history-files.js';
 import { FsIncomingStore } from './fs-store.js';
 import type { IncomingStore } from './incoming-store.js';
-import { S3HistoryFiles } from './s3-history-files.js';
-import { S3Objects, s3Client } from './s3-objects.js';
-import { probeBucket } from './s3-probe.js';
-import { S3IncomingStore } from './s3-store.js';
+import type { S3HistoryFiles } from './s3-history-files.js';
 import { ShareHistory } from './share-history.js';
 import type { WriteStreamFactory } from './temp-file.js';
 
@@ -47,6 +44,13 @@ export async function openIncomingStore(deps: {
     });
     return { store, close: () => undefined };
   }
+  // the S3 modules (and the AWS SDK, ~20 MB) load only for a bucket: a server storing on disk never holds them
+  const [{ S3HistoryFiles }, { S3Objects, s3Client }, { probeBucket }, { S3IncomingStore }] = await Promise.all([
+    import('./s3-history-files.js'),
+    import('./s3-objects.js'),
+    import('./s3-probe.js'),
+    import('./s3-store.js'),
+  ]);
   const client = s3Client(deps.config.location);
   const objects = new S3Objects(client, deps.config.location);
   try {

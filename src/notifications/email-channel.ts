@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import { DeliveryError, describeConnectionError } from './delivery-error.js';
 import type { NotificationMessage } from './message.js';
 import type { EmailSettings } from './settings.js';
@@ -14,6 +13,8 @@ export function emailChannel(settings: EmailSettings, timeoutMs: number): Channe
     name: 'email',
     target,
     async send(message: NotificationMessage) {
+      // loaded with the first email: a server that sends none never holds nodemailer (~15 MB)
+      const { default: nodemailer } = await import('nodemailer');
       const transport = nodemailer.createTransport({
         host: settings.host,
         port: settings.port,

@@ -23,6 +23,14 @@ async function drain(stream: Readable): Promise<number> {
   return bytes;
 }
 
+/** The pieces as the stream emits them (reading with read() would join what is buffered). */
+async function pieces(stream: Readable): Promise<Buffer[]> {
+  const seen: Buffer[] = [];
+  stream.on('data', (piece: Buffer) => seen.push(piece));
+  await new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject));
+  return seen;
+}
+
 describe('upload throttle', () => {
   it('lets a body through at the limit, including across several uploads sharing the bucket', async () => {
     const clock = fakeClock();
@@ -61,6 +69,19 @@ describe('upload throttle', () => {
     await throttle.take(16 * 1024);
     await throttle.take(16 * 1024);
     assert.ok(clock.elapsedMs() >= 1000, `took ${clock.elapsedMs()} ms`);
+  });
+
+  it('passes chunks whole when unlimited, and cuts them into small pieces under a limit', async () => {
+    let limit: UploadLimit = { kind: 'unlimited' };
+    const throttle = new UploadThrottle(() => limit, 'peer-b', fakeClock());
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    const whole = await pieces(throttle.throttled(Readable.from([chunk, chunk], { objectMode: false })));
+    assert.deepEqual(whole.map((piece) => piece.length), [1024 * 1024, 1024 * 1024]);
+    limit = { kind: 'limit', bytesPerSecond: 10 * 1024 * 1024 };
+    const paced = await pieces(throttle.throttled(chunk));
+    assert.equal(paced.length, 64);
+    assert.ok(paced.every((piece) => piece.length === 16 * 1024));
+    assert.deepEqual(Buffer.concat(paced), chunk);
   });
 
   it('refuses to send while paused, naming the peer and when the pause ends', async () => {

@@ -5,7 +5,7 @@ import { AnemoneError } from '../errors/catalogue.js';
 /** The limit in force at one moment (see peers/upload-limit.ts for the timetable that decides it). */
 export type UploadLimit = { kind: 'unlimited' } | { kind: 'paused'; until: Date | null } | { kind: 'limit'; bytesPerSecond: number };
 
-/** Upload bodies are let through in pieces of at most this size, so a limit holds smoothly even for 1 MiB chunks. */
+/** Under a limit, upload bodies are let through in pieces of at most this size, so it holds smoothly even for 1 MiB chunks. */
 const PIECE_BYTES = 16 * 1024;
 /** The bucket holds at most this long a burst at the current rate (and never less than one piece). */
 const BURST_SECONDS = 0.25;
@@ -57,6 +57,18 @@ export class UploadThrottle {
     }
   }
 
+  /**
+   * Takes tokens for at most `wanted` bytes and resolves with how many may go
+   * now: all of them when unlimited (a body's chunks then reach the socket
+   * whole: cutting 1 MiB into 16 KiB writes cost the sender about a third of
+   * its CPU per byte), at most one piece under a limit.
+   */
+  async grant(wanted: number, signal?: AbortSignal): Promise<number> {
+    const bytes = this.limitNow().kind === 'unlimited' ? wanted : Math.min(wanted, PIECE_BYTES);
+    await this.take(bytes, signal);
+    return bytes;
+  }
+
   /** `body` let through at the peer's pace; a Buffer becomes a stream of pieces. */
   throttled(body: Buffer | Readable, signal?: AbortSignal): Readable {
     const source = Buffer.isBuffer(body) ? Readable.from([body], { objectMode: false }) : body;
@@ -86,10 +98,10 @@ class PacedStream extends Transform {
   }
 
   private async pass(chunk: Buffer): Promise<void> {
-    for (let offset = 0; offset < chunk.length; offset += PIECE_BYTES) {
-      const piece = chunk.subarray(offset, offset + PIECE_BYTES);
-      await this.throttle.take(piece.length, this.signal);
-      this.push(piece);
+    for (let offset = 0; offset < chunk.length; ) {
+      const bytes = await this.throttle.grant(chunk.length - offset, this.signal);
+      this.push(offset === 0 && bytes === chunk.length ? chunk : chunk.subarray(offset, offset + bytes));
+      offset += bytes;
     }
   }
 }
