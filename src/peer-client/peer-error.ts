@@ -20,6 +20,7 @@ export const peerErrorKinds = [
   'rate-limited',
   'payload-too-large',
   'insufficient-storage',
+  'storage-unavailable',
   'tls-error',
   'protocol-error',
   'not-found',
@@ -46,6 +47,7 @@ export const peerErrorCodeOf: Readonly<Record<PeerErrorKind, ErrorCode>> = {
   'rate-limited': 'PEER_RATE_LIMITED',
   'payload-too-large': 'PAYLOAD_TOO_LARGE',
   'insufficient-storage': 'INSUFFICIENT_STORAGE',
+  'storage-unavailable': 'PEER_STORAGE_UNAVAILABLE',
   'tls-error': 'PEER_TLS_ERROR',
   'protocol-error': 'PEER_PROTOCOL_ERROR',
   'not-found': 'PEER_NOT_FOUND',
@@ -187,6 +189,12 @@ export function describePeerError(kind: PeerErrorKind, context: PeerErrorContext
       return {
         message: "507 Insufficient Storage — the peer's disk is full",
         hint: "Ask the peer's administrator to free space; what the peer already holds is intact.",
+      };
+    case 'storage-unavailable':
+      // the storage's own answer stays in the peer's log: its address and wording are the peer's business
+      return {
+        message: "The peer's storage is not answering: the peer could not store or read this backup; nothing was lost here",
+        hint: "The next run sends again what was refused (a failed scheduled run is retried automatically). If it keeps failing, tell the peer's administrator: their server log says what their storage (disk or S3 bucket) answered.",
       };
     case 'tls-error':
       return {
