@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FaultyHttpProxy } from '../helpers/faulty-http-proxy.js';
 import { LocalS3 } from '../helpers/local-s3.js';
 import { s3ConfigFlags } from '../helpers/receiver-stores.js';
 import { fetchBytes } from '../helpers/restore-requests.js';
-import { type ClusterServer, createUser, pairPeer, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
+import { type ClusterServer, createUser, pairPeer, serverLogLines, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 /**
@@ -64,12 +63,7 @@ describe('a peer keeping its backups in S3 storage that refuses', () => {
   });
 
   it("says in the peer's own log what its storage answered", async () => {
-    b.test.server.logger.flush();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = (await readFile(path.join(b.test.dataDir, 'logs', 'anemone.log'), 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { msg?: string; err?: { message?: string } });
+    const lines = await serverLogLines<{ err?: { message?: string } }>(b);
     const failed = lines.filter((line) => line.err?.message?.startsWith("This server's storage for its peers' backups"));
     assert.ok(failed.length > 0, 'the refusal is logged');
     assert.ok(
