@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/catalogue.js';
+import { type ErrorCode, errorCatalogue } from '../errors/catalogue.js';
 
 /**
  * What can go wrong talking to a peer, each with the words a person reads
@@ -191,11 +191,8 @@ export function describePeerError(kind: PeerErrorKind, context: PeerErrorContext
         hint: "Ask the peer's administrator to free space; what the peer already holds is intact.",
       };
     case 'storage-unavailable':
-      // the storage's own answer stays in the peer's log: its address and wording are the peer's business
-      return {
-        message: "The peer's storage is not answering: the peer could not store or read this backup; nothing was lost here",
-        hint: "The next run sends again what was refused (a failed scheduled run is retried automatically). If it keeps failing, tell the peer's administrator: their server log says what their storage (disk or S3 bucket) answered.",
-      };
+      // the catalogue's words alone: the storage's own answer stays in the peer's log (its address and wording are the peer's business)
+      return { message: errorCatalogue.PEER_STORAGE_UNAVAILABLE.message, hint: errorCatalogue.PEER_STORAGE_UNAVAILABLE.hint };
     case 'tls-error':
       return {
         message: withDetail('The secure connection to the peer failed', context.detail),
