@@ -269,6 +269,11 @@ export const errorCatalogue = {
     message: 'Connection lost — the peer closed the connection during a request',
     hint: "Retry; if it keeps happening, check the network between the servers and the peer's log.",
   },
+  PEER_STORAGE_UNAVAILABLE: {
+    status: 502,
+    message: "The peer's storage is not answering: the peer could not store or read this backup; nothing was lost here",
+    hint: "The next run sends again what was refused (a failed scheduled run is retried automatically). If it keeps failing, tell the peer's administrator: their server log says what their storage (disk or S3 bucket) answered.",
+  },
   PEER_REQUEST_ABORTED: {
     status: 503,
     message: 'The request to the peer was cancelled',
@@ -453,6 +458,11 @@ export const errorCatalogue = {
     status: 503,
     message: "The peer's object storage (S3) did not answer or refused the write; nothing of this upload was kept",
     hint: "Nothing to do on the source: its next sync sends again what was refused. The peer's administrator checks that the S3 storage (ANEMONE_S3_ENDPOINT) is up and reachable.",
+  },
+  INCOMING_STORAGE_UNAVAILABLE: {
+    status: 503,
+    message: "This server's storage for its peers' backups (its disk or its S3 bucket) failed to store or read what was asked; nothing of this request was kept",
+    hint: "Nothing to do on the source: its next sync tries again. The administrator of this server reads its log, which says what the storage answered (an I/O error of the disk, the S3 storage's refusal).",
   },
   OBJECT_STORE_CREDENTIALS_REJECTED: {
     status: 503,

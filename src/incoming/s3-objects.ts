@@ -22,9 +22,20 @@ import type { StoredFileStream } from './incoming-store.js';
 
 /** S3 refuses a part below 5 MiB, the last excepted. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
-/** CopyObject copies up to 5 GiB; beyond, the copy goes part by part. */
-const MAX_COPY_BYTES = 5 * 1024 ** 3;
-const COPY_PART_BYTES = 512 * 1024 * 1024;
+/**
+ * CopyObject copies up to 5 GiB; a larger object is copied part by part
+ * (UploadPartCopy with byte ranges), each part at least 5 MiB and at most
+ * 10,000 of them: 512 MiB parts reach 5 TiB, S3's largest object. An option,
+ * so a test can lower the threshold of one S3Objects without a 5 GiB object.
+ */
+export interface CopyLimits {
+  /** The largest object copied in one CopyObject. */
+  maxSingleCopyBytes: number;
+  /** The size of each part of a copy in parts (the last one is the rest). */
+  copyPartBytes: number;
+}
+
+export const S3_COPY_LIMITS: CopyLimits = { maxSingleCopyBytes: 5 * 1024 ** 3, copyPartBytes: 512 * 1024 * 1024 };
 
 export function s3Client(location: S3Location, options: { maxAttempts?: number | undefined } = {}): S3Client {
   return new S3Client({
@@ -52,6 +63,7 @@ export class S3Objects {
   constructor(
     readonly client: S3Client,
     readonly location: S3Location,
+    private readonly copyLimits: CopyLimits = S3_COPY_LIMITS,
   ) {}
 
   /** The key of `segments` below the prefix. */
@@ -142,15 +154,15 @@ export class S3Objects {
     if (size === undefined) return false;
     const source = `${this.location.bucket}/${encodeURIComponent(from).replaceAll('%2F', '/')}`;
     try {
-      if (size <= MAX_COPY_BYTES) {
+      if (size <= this.copyLimits.maxSingleCopyBytes) {
         await this.client.send(new CopyObjectCommand({ Bucket: this.location.bucket, Key: to, CopySource: source }));
         return true;
       }
       const uploadId = await this.createMultipart(to);
       const parts: UploadedPart[] = [];
       try {
-        for (let start = 0, partNumber = 1; start < size; start += COPY_PART_BYTES, partNumber += 1) {
-          const end = Math.min(size, start + COPY_PART_BYTES) - 1;
+        for (let start = 0, partNumber = 1; start < size; start += this.copyLimits.copyPartBytes, partNumber += 1) {
+          const end = Math.min(size, start + this.copyLimits.copyPartBytes) - 1;
           const copied = await this.client.send(
             new UploadPartCopyCommand({ Bucket: this.location.bucket, Key: to, UploadId: uploadId, PartNumber: partNumber, CopySource: source, CopySourceRange: `bytes=${start}-${end}` }),
           );

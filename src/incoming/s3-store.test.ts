@@ -74,6 +74,19 @@ describe('S3IncomingStore on a local S3 server', () => {
     assert.deepEqual(keys.filter((key) => key.includes('/.history/')), [`${prefix}/server-b/.history/alice/backup/objects/${sha(first).slice(0, 2)}/${sha(first)}.enc`]);
   });
 
+  it('copies into history in parts above the threshold it is given; a storage that cannot (s3rver: no UploadPartCopy) fails the copy and leaves no object behind', async () => {
+    const prefix = freshPrefix();
+    const client = s3Client(s3.location(prefix));
+    clients.push(client);
+    // the threshold lowered for this one S3Objects; the ranges themselves are checked in s3-objects-copy.test.ts
+    const objects = new S3Objects(client, s3.location(prefix), { maxSingleCopyBytes: 10, copyPartBytes: MIN_PART_BYTES });
+    await objects.put(objects.key('small.enc'), Buffer.from('ten bytes!'));
+    await objects.put(objects.key('large.enc'), Buffer.from('eleven bytes'));
+    assert.equal(await objects.copy(objects.key('small.enc'), objects.key('.history/small.enc')), true, 'at the threshold: one CopyObject');
+    await assert.rejects(objects.copy(objects.key('large.enc'), objects.key('.history/large.enc')), isCode('OBJECT_STORE_UNAVAILABLE'));
+    assert.deepEqual(await keysUnder(objects, prefix), [`${prefix}/.history/small.enc`, `${prefix}/large.enc`, `${prefix}/small.enc`]);
+  });
+
   it('checks the bucket at start: write, read and delete a probe, leaving nothing', async () => {
     const prefix = freshPrefix();
     const { objects } = storeAt(s3.location(prefix));

@@ -117,6 +117,17 @@ describe('peerErrorFromAnswer: refusals from the peer', () => {
     assert.equal(peerErrorFromAnswer({ status: 404, error: { code: 'NOT_FOUND' } }, context).code, 'PEER_NOT_FOUND');
   });
 
+  it("maps the peer's storage failing (503 INCOMING_STORAGE_UNAVAILABLE) to its own code, without the peer's wording", () => {
+    const failed = peerErrorFromAnswer({ status: 503, error: { code: 'INCOMING_STORAGE_UNAVAILABLE', message: 'the bucket said SlowDown at 10.0.0.5' } }, context);
+    assert.equal(failed.code, 'PEER_STORAGE_UNAVAILABLE');
+    assert.equal(failed.peerCode, 'INCOMING_STORAGE_UNAVAILABLE');
+    assert.match(failed.message, /^The peer's storage is not answering.*nothing was lost here$/);
+    assert.match(failed.hint, /next run sends again.*tell the peer's administrator: their server log says what their storage/);
+    assert.doesNotMatch(`${failed.message} ${failed.hint}`, /10\.0\.0\.5/);
+    // a 503 with no such code (a proxy in front of the peer, a server being stopped) stays what it was
+    assert.equal(peerErrorFromAnswer({ status: 503, error: { code: 'SYNC_INTERRUPTED' } }, context).code, 'PEER_PROTOCOL_ERROR');
+  });
+
   it('maps 400 by the peer code, and anything else to a protocol error naming the status', () => {
     assert.equal(peerErrorFromAnswer({ status: 400, error: { code: 'HASH_MISMATCH' } }, context).code, 'HASH_MISMATCH');
     assert.equal(peerErrorFromAnswer({ status: 400, error: { code: 'PATH_INVALID', message: 'bad path' } }, context).code, 'PATH_INVALID');

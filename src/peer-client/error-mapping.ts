@@ -127,6 +127,7 @@ export function peerErrorFromAnswer(answer: PeerAnswer, context: MappingContext)
     case 507:
       return new PeerError('insufficient-storage', message && peerCode === 'SOURCE_QUOTA_EXCEEDED' ? { ...base, detail: message } : base);
   }
+  if (answer.status === 503 && peerCode === 'INCOMING_STORAGE_UNAVAILABLE') return new PeerError('storage-unavailable', base);
   if (answer.status === 409 && peerCode === 'BACKUP_RESET_ON_PEER') return new PeerError('backup-reset', base);
   if (peerCode === 'HASH_MISMATCH') return new PeerError('hash-mismatch', base);
   if (peerCode === 'PATH_INVALID') return new PeerError('path-invalid', message ? { ...base, detail: message } : base);

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/catalogue.js';
+import { type ErrorCode, errorCatalogue } from '../errors/catalogue.js';
 
 /**
  * What can go wrong talking to a peer, each with the words a person reads
@@ -20,6 +20,7 @@ export const peerErrorKinds = [
   'rate-limited',
   'payload-too-large',
   'insufficient-storage',
+  'storage-unavailable',
   'tls-error',
   'protocol-error',
   'not-found',
@@ -46,6 +47,7 @@ export const peerErrorCodeOf: Readonly<Record<PeerErrorKind, ErrorCode>> = {
   'rate-limited': 'PEER_RATE_LIMITED',
   'payload-too-large': 'PAYLOAD_TOO_LARGE',
   'insufficient-storage': 'INSUFFICIENT_STORAGE',
+  'storage-unavailable': 'PEER_STORAGE_UNAVAILABLE',
   'tls-error': 'PEER_TLS_ERROR',
   'protocol-error': 'PEER_PROTOCOL_ERROR',
   'not-found': 'PEER_NOT_FOUND',
@@ -188,6 +190,9 @@ export function describePeerError(kind: PeerErrorKind, context: PeerErrorContext
         message: "507 Insufficient Storage — the peer's disk is full",
         hint: "Ask the peer's administrator to free space; what the peer already holds is intact.",
       };
+    case 'storage-unavailable':
+      // the catalogue's words alone: the storage's own answer stays in the peer's log (its address and wording are the peer's business)
+      return { message: errorCatalogue.PEER_STORAGE_UNAVAILABLE.message, hint: errorCatalogue.PEER_STORAGE_UNAVAILABLE.hint };
     case 'tls-error':
       return {
         message: withDetail('The secure connection to the peer failed', context.detail),

@@ -5,7 +5,7 @@ import { isRetryable, SyncRetries } from './sync-retries.js';
 
 describe('sync retries', () => {
   it('retries what can go away by itself, not what needs a person', () => {
-    for (const code of ['PEER_CONNECTION_REFUSED', 'PEER_UNREACHABLE', 'PEER_TIMEOUT', 'PEER_CONNECTION_LOST', 'SYNC_TIMEOUT']) assert.ok(isRetryable(code), code);
+    for (const code of ['PEER_CONNECTION_REFUSED', 'PEER_UNREACHABLE', 'PEER_TIMEOUT', 'PEER_CONNECTION_LOST', 'PEER_STORAGE_UNAVAILABLE', 'SYNC_TIMEOUT']) assert.ok(isRetryable(code), code);
     for (const code of ['PEER_UNAUTHORIZED', 'PEER_FORBIDDEN', 'PEER_CERTIFICATE_CHANGED', 'PEER_NOT_PINNED', 'MASS_DELETION_GUARD', 'RANSOMWARE_TRIPWIRE', 'UPLOAD_PAUSED', 'SYNC_INTERRUPTED', 'SHARE_MISSING', 'INSUFFICIENT_STORAGE', 'INTERNAL']) {
       assert.ok(!isRetryable(code), code);
     }

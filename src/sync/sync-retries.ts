@@ -35,6 +35,8 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'PEER_CONNECTION_LOST',
   'PEER_REQUEST_ABORTED',
   'PEER_RATE_LIMITED',
+  // the peer's disk or bucket failed (after the peer's own retries): an outage that usually passes, like a link
+  'PEER_STORAGE_UNAVAILABLE',
   'SESSION_INVALID',
   'SYNC_TIMEOUT',
   // damaged in transit: the next attempt sends it again

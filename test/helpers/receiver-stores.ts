@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigSource } from '../../src/config/config.js';
 import { S3Objects, s3Client } from '../../src/incoming/s3-objects.js';
 import { LocalS3 } from './local-s3.js';
+import { storedFiles } from './sync-cluster.js';
 
 /**
  * Where a receiving server keeps its peers' backups, for integration tests
@@ -21,6 +22,12 @@ export interface ReceiverStore {
   readStored(dataDir: string, storedPath: string): Promise<Buffer>;
   /** Replaces a stored object behind the server's back: a disk or bucket that altered it. */
   writeStored(dataDir: string, storedPath: string, bytes: Buffer): Promise<void>;
+  /** Removes a stored object behind the server's back: a peer that lost it. */
+  removeStored(dataDir: string, storedPath: string): Promise<void>;
+  /** The size of a stored object, or undefined when there is none. */
+  storedSize(dataDir: string, storedPath: string): Promise<number | undefined>;
+  /** Every object below `folder` (`server-a/alice/backup`), as path below it → bytes: what the peer holds of a share. */
+  storedFiles(dataDir: string, folder: string): Promise<Map<string, Buffer>>;
 }
 
 export function receiverStores(): ReceiverStore[] {
@@ -35,13 +42,22 @@ export function receiverStores(): ReceiverStore[] {
       client.destroy();
     }
   };
+  const readObject = async (objects: S3Objects, key: string): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await objects.open(key)).stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  };
+  const onDisk = (dataDir: string, storedPath: string) => path.join(dataDir, 'incoming', ...storedPath.split('/'));
   return [
     {
       name: 'fs',
       start: async () => ({}),
       stop: async () => undefined,
-      readStored: (dataDir, storedPath) => readFile(path.join(dataDir, 'incoming', storedPath)),
-      writeStored: (dataDir, storedPath, bytes) => writeFile(path.join(dataDir, 'incoming', storedPath), bytes),
+      readStored: (dataDir, storedPath) => readFile(onDisk(dataDir, storedPath)),
+      writeStored: (dataDir, storedPath, bytes) => writeFile(onDisk(dataDir, storedPath), bytes),
+      removeStored: (dataDir, storedPath) => rm(onDisk(dataDir, storedPath)),
+      storedSize: async (dataDir, storedPath) => (await stat(onDisk(dataDir, storedPath)).catch(() => undefined))?.size,
+      storedFiles: (dataDir, folder) => storedFiles(onDisk(dataDir, folder)),
     },
     {
       name: 's3',
@@ -51,13 +67,16 @@ export function receiverStores(): ReceiverStore[] {
         return s3ConfigFlags(s3, prefix);
       },
       stop: () => s3.stop(),
-      readStored: (_dataDir, storedPath) =>
-        onS3(async (objects, key) => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of (await objects.open(key)).stream) chunks.push(chunk as Buffer);
-          return Buffer.concat(chunks);
-        }, storedPath),
+      readStored: (_dataDir, storedPath) => onS3(readObject, storedPath),
       writeStored: (_dataDir, storedPath, bytes) => onS3((objects, key) => objects.put(key, bytes), storedPath),
+      removeStored: (_dataDir, storedPath) => onS3((objects, key) => objects.delete(key), storedPath),
+      storedSize: (_dataDir, storedPath) => onS3((objects, key) => objects.size(key), storedPath),
+      storedFiles: (_dataDir, folder) =>
+        onS3(async (objects, key) => {
+          const found = new Map<string, Buffer>();
+          for await (const object of objects.list(`${key}/`)) found.set(object.key.slice(key.length + 1), await readObject(objects, object.key));
+          return found;
+        }, folder),
     },
   ];
 }

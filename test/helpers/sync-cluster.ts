@@ -13,6 +13,16 @@ export interface ClusterServer {
   port: number;
 }
 
+/** The lines of a server's log file (data/logs/anemone.log), each parsed, once what it buffered is written out. */
+export async function serverLogLines<Line>(server: ClusterServer): Promise<Line[]> {
+  server.test.server.logger.flush();
+  await delay(200);
+  return (await readFile(path.join(server.test.dataDir, 'logs', 'anemone.log'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Line);
+}
+
 /** A set-up server whose admin is signed in; `acceptPassword` opens it to incoming syncs with that password. */
 export async function startNamedServer(
   name: string,

@@ -10,6 +10,7 @@ import type { Manifest } from '../../src/manifest/manifest.js';
 import { openPeerManifest } from '../../src/manifest/sealed-manifest.js';
 import { storedNameFor } from '../../src/manifest/stored-names.js';
 import { PeerClient } from '../../src/peer-client/peer-client.js';
+import { receiverStores } from '../helpers/receiver-stores.js';
 import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
@@ -19,9 +20,10 @@ const context = { sourceServer: 'server-a', user: 'alice', share: 'backup' };
 /**
  * A source taken over: server-a's own certificate and server password,
  * speaking the protocol directly, tries every route that writes. The peer
- * must keep every snapshot it had, each file readable by its SHA-256.
+ * must keep every snapshot it had, each file readable by its SHA-256 —
+ * on its disk, and in a bucket.
  */
-describe('a peer is append-only towards its sources', () => {
+for (const receiver of receiverStores()) describe(`a peer is append-only towards its sources (store: ${receiver.name})`, () => {
   let a: ClusterServer;
   let b: ClusterServer;
   let alice: { client: ApiClient; key: Buffer; backupShareId: number };
@@ -31,7 +33,8 @@ describe('a peer is append-only towards its sources', () => {
   const snapshots = new Map<number, Map<string, Buffer>>();
 
   before(async () => {
-    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b' })]);
+    const receiverConfig = await receiver.start();
+    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b', config: receiverConfig })]);
     alice = await createUser(a, 'alice');
     aliceBackup = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
     await pairPeer(a, b, 'password of b');
@@ -48,6 +51,7 @@ describe('a peer is append-only towards its sources', () => {
   after(async () => {
     await hostile?.close();
     await Promise.all([a, b].map((server) => server?.test.stop()));
+    await receiver.stop();
   });
 
   /** Reads snapshot `generation` from the peer as the source would: its manifest chain, then each object by SHA-256, decrypted. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { access, readFile, readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, serverLogLines, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 /** Bytes of every file under `root`, as `du` would count them (apparent sizes). */
@@ -96,12 +96,7 @@ describe('dashboard and incoming backups after real syncs', () => {
   });
 
   it('writes greppable sync lines to data/logs/, with no key or password in them', async () => {
-    a.test.server.logger.flush();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = (await readFile(path.join(a.test.dataDir, 'logs', 'anemone.log'), 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { msg: string; user?: string; share?: string; peer?: string; files?: number; code?: string });
+    const lines = await serverLogLines<{ msg: string; user?: string; share?: string; peer?: string; files?: number; code?: string }>(a);
     const started = lines.filter((line) => line.msg === 'sync started');
     const finished = lines.filter((line) => line.msg === 'sync finished');
     assert.ok(started.some((line) => line.user === 'alice' && line.share === 'backup' && line.peer === 'server-b'));

@@ -113,4 +113,28 @@ describe('a peer whose disk filled up during a sync', () => {
     assert.equal(overview.bytesUsed, onDisk, 'the stats count what is on disk');
     await rm(bDataDir, { recursive: true, force: true }).catch(() => undefined);
   });
+
+  it("tells the source that the peer's storage fails, not an unexpected answer, when its disk answers EIO; the next run, on a sound disk, finishes", async () => {
+    let diskFails = true;
+    // a disk that fails under the store: the write of the file's data is refused with an I/O error
+    const failingDisk: WriteStreamFactory = (filePath) =>
+      diskFails ? new Writable({ write: (_chunk, _encoding, callback) => callback(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })) }) : diskWriteStream(filePath);
+    const a = await startNamedServer('server-a');
+    cleanups.push(() => a.test.stop());
+    const b = await startNamedServer('server-b', { acceptPassword: 'password of b', serverOptions: { incoming: { createWriteStream: (filePath) => failingDisk(filePath) } } });
+    cleanups.push(() => b.test.stop());
+    await pairPeer(a, b, 'password of b');
+    const alice = await createUser(a, 'alice');
+    await writeFiles(path.join(a.test.dataDir, 'shares', 'alice', 'backup'), { 'keep.txt': randomBytes(10 * KB) });
+
+    const [failed] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(failed?.status, 'failure', JSON.stringify(failed));
+    assert.equal(failed?.errorCode, 'PEER_STORAGE_UNAVAILABLE', JSON.stringify(failed));
+    assert.match(failed?.hint ?? '', /their server log says what their storage \(disk or S3 bucket\) answered/);
+    assert.doesNotMatch(JSON.stringify(failed), /EIO/, "the errno stays in the peer's log");
+
+    diskFails = false;
+    const [next] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
+    assert.equal(next?.status, 'success', JSON.stringify(next));
+  });
 });

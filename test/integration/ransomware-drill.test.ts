@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fetchBytes, waitForRestoreJob } from '../helpers/restore-requests.js';
+import { receiverStores } from '../helpers/receiver-stores.js';
 import { createUser, pairPeer, startNamedServer, syncAndWait, waitForLogs, writeFiles, type ClusterServer, type SyncLog } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
@@ -13,8 +14,8 @@ const original: Record<string, Buffer> = Object.fromEntries(names.map((relPath) 
 const overwritten = names.slice(0, 15);
 const deleted = names.slice(15, 17);
 
-/** Issue 14's "done when": ransomware damage that reached the peer, undone by a restore as of a time before it. */
-describe('the ransomware drill between two real servers', () => {
+/** Issue 14's "done when": ransomware damage that reached the peer, undone by a restore as of a time before it; the peer's history on its disk, then in a bucket. */
+for (const receiver of receiverStores()) describe(`the ransomware drill between two real servers (peer store: ${receiver.name})`, () => {
   let a: ClusterServer;
   let b: ClusterServer;
   let alice: { client: ApiClient; key: Buffer; backupShareId: number };
@@ -35,7 +36,8 @@ describe('the ransomware drill between two real servers', () => {
   };
 
   before(async () => {
-    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b' })]);
+    const receiverConfig = await receiver.start();
+    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b', config: receiverConfig })]);
     alice = await createUser(a, 'alice');
     aliceBackup = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
     peerId = await pairPeer(a, b, 'password of b');
@@ -58,6 +60,7 @@ describe('the ransomware drill between two real servers', () => {
   });
   after(async () => {
     await Promise.all([a, b].map((server) => server?.test.stop()));
+    await receiver.stop();
   });
 
   it('puts every file back byte for byte as of a time before the damage, and lists the file created since', async () => {

@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fetch } from 'undici';
 import { encryptBuffer, fileInfo } from '../../src/crypto/index.js';
+import { receiverStores } from '../helpers/receiver-stores.js';
 import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
@@ -105,7 +106,8 @@ function localDate(): string {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
 }
 
-describe('restore from a peer, through the API of real servers', () => {
+/** The peer keeps the backups on its disk, then in a bucket: every restore is the same, byte for byte. */
+for (const receiver of receiverStores()) describe(`restore from a peer, through the API of real servers (peer store: ${receiver.name})`, () => {
   let a: ClusterServer;
   let b: ClusterServer;
   let alice: { client: ApiClient; key: Buffer; backupShareId: number };
@@ -113,7 +115,6 @@ describe('restore from a peer, through the API of real servers', () => {
   let peerB: number;
   let aliceBackup: string;
   let bobBackup: string;
-  let aliceOnB: string;
   let scratch: string;
 
   const aliceFiles: Record<string, Buffer> = {
@@ -135,13 +136,13 @@ describe('restore from a peer, through the API of real servers', () => {
   const q = (relPath: string) => encodeURIComponent(relPath);
 
   before(async () => {
-    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b' })]);
+    const receiverConfig = await receiver.start();
+    [a, b] = await Promise.all([startNamedServer('server-a'), startNamedServer('server-b', { acceptPassword: 'password of b', config: receiverConfig })]);
     alice = await createUser(a, 'alice');
     bob = await createUser(a, 'bob');
     peerB = await pairPeer(a, b, 'password of b');
     aliceBackup = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
     bobBackup = path.join(a.test.dataDir, 'shares', 'bob', 'backup');
-    aliceOnB = path.join(b.test.dataDir, 'incoming', 'server-a', 'alice', 'backup');
     await writeWithTimes(aliceBackup, aliceFiles);
     await writeWithTimes(bobBackup, bobFiles);
     aliceTree = await tree(aliceBackup);
@@ -157,6 +158,7 @@ describe('restore from a peer, through the API of real servers', () => {
   });
   after(async () => {
     await Promise.all([a, b].map((server) => server?.test.stop()));
+    await receiver.stop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
@@ -335,16 +337,17 @@ describe('restore from a peer, through the API of real servers', () => {
     const small = 'docs/deep/other.bin';
     const big = 'big/three-mib.bin';
     const originals = new Map<string, Buffer>();
-    const storedPath = (relPath: string) => path.join(aliceOnB, ...`${relPath}.enc`.split('/'));
+    const storedPath = (relPath: string) => `server-a/alice/backup/${relPath}.enc`;
+    const alter = (relPath: string, bytes: Buffer) => receiver.writeStored(b.test.dataDir, storedPath(relPath), bytes);
 
     before(async () => {
-      for (const relPath of [small, big]) originals.set(relPath, await readFile(storedPath(relPath)));
+      for (const relPath of [small, big]) originals.set(relPath, await receiver.readStored(b.test.dataDir, storedPath(relPath)));
       const flipped = Buffer.from(originals.get(small) as Buffer);
       flipped[100] = (flipped[100] as number) ^ 0x01;
-      await writeFile(storedPath(small), flipped);
+      await alter(small, flipped);
     });
     after(async () => {
-      for (const [relPath, bytes] of originals) await writeFile(storedPath(relPath), bytes);
+      for (const [relPath, bytes] of originals) await alter(relPath, bytes);
     });
 
     it('a small file fails before any byte is sent: a proper error names it', async () => {
@@ -358,14 +361,14 @@ describe('restore from a peer, through the API of real servers', () => {
       const flipped = Buffer.from(originals.get(big) as Buffer);
       const at = 12 + 2 * (1024 * 1024 + 16) + 100;
       flipped[at] = (flipped[at] as number) ^ 0x80;
-      await writeFile(storedPath(big), flipped);
+      await alter(big, flipped);
       await assertAborted(fetchRaw(alice.client, 'GET', `${base()}/file?path=${q(big)}`), 'a damaged download');
     });
 
     it('a large file swapped for another valid encryption is caught by the final checks and aborted', async () => {
       // every chunk authenticates (same key, same path), only the hashes tell: the tail is held back until they matched
       const impostor = encryptBuffer(alice.key, fileInfo({ sourceServer: 'server-a', user: 'alice', share: 'backup', relPath: big }), randomBytes(aliceFiles[big]?.length as number));
-      await writeFile(storedPath(big), impostor);
+      await alter(big, impostor);
       await assertAborted(fetchRaw(alice.client, 'GET', `${base()}/file?path=${q(big)}`), 'a swapped download');
     });
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { receiverStores } from '../helpers/receiver-stores.js';
 import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
@@ -19,8 +20,8 @@ interface IncomingSource {
   shares: { user: string; share: string; versionBytes: number; prunableBytes: number }[];
 }
 
-/** The peer's retention, set by its administrator, with the peer's clock moved forward by the test. */
-describe('retention on the peer', () => {
+/** The peer's retention, set by its administrator, with the peer's clock moved forward by the test; the peer keeps backups on its disk, then in a bucket. */
+for (const receiver of receiverStores()) describe(`retention on the peer (store: ${receiver.name})`, () => {
   let a: ClusterServer;
   let b: ClusterServer;
   let alice: { client: ApiClient; key: Buffer; backupShareId: number };
@@ -28,10 +29,12 @@ describe('retention on the peer', () => {
   let offsetMs = 0;
 
   before(async () => {
+    const receiverConfig = await receiver.start();
     [a, b] = await Promise.all([
       startNamedServer('server-a'),
       startNamedServer('server-b', {
         acceptPassword: 'password of b',
+        config: receiverConfig,
         serverOptions: { incoming: { now: () => new Date(Date.now() + offsetMs), historyPruneMs: 100 } },
       }),
     ]);
@@ -41,7 +44,10 @@ describe('retention on the peer', () => {
   });
   after(async () => {
     await Promise.all([a, b].map((server) => server?.test.stop()));
+    await receiver.stop();
   });
+  /** The versions B keeps of alice's backup share, from its store. */
+  const versionsOnB = () => receiver.storedFiles(b.test.dataDir, 'server-a/.history/alice/backup');
 
   const sourceOnB = async (): Promise<IncomingSource> => {
     const response = await b.admin.get('/api/admin/incoming/server-a');
@@ -71,6 +77,8 @@ describe('retention on the peer', () => {
     assert.equal(kept.prunableBytes, 0, 'nothing is old enough to go');
     assert.equal(kept.keepVersionsDays, 20);
     assert.equal(kept.shares[0]?.versionBytes, kept.versionBytes);
+    const keptObjects = await versionsOnB();
+    assert.equal([...keptObjects.values()].reduce((sum, bytes) => sum + bytes.length, 0), kept.versionBytes, 'the store holds the versions the figures count');
 
     // a per-source override, then the clock moves past it
     const patched = await b.admin.request('PATCH', '/api/admin/incoming/server-a', { keepVersionsDays: 5 });
@@ -85,6 +93,7 @@ describe('retention on the peer', () => {
     const pruned = await sourceOnB();
     assert.deepEqual([pruned.versionBytes, pruned.prunableBytes], [0, 0], 'the daily job pruned it');
     assert.equal(pruned.bytesUsed, kept.bytesUsed, 'the current state is untouched');
+    assert.deepEqual([...(await versionsOnB()).keys()], [], 'the pruned versions are gone from the store');
 
     const cleared = await b.admin.request('PATCH', '/api/admin/incoming/server-a', { keepVersionsDays: null });
     assert.deepEqual([(cleared.body as IncomingSource).keepVersionsDays, (cleared.body as IncomingSource).keepVersionsDaysOverride], [20, null], 'back to the server setting');

@@ -6,7 +6,7 @@ import { FaultyHttpProxy } from '../helpers/faulty-http-proxy.js';
 import { LocalS3 } from '../helpers/local-s3.js';
 import { s3ConfigFlags } from '../helpers/receiver-stores.js';
 import { fetchBytes } from '../helpers/restore-requests.js';
-import { type ClusterServer, createUser, pairPeer, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
+import { type ClusterServer, createUser, pairPeer, serverLogLines, startNamedServer, syncAndWait, writeFiles } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 /**
@@ -54,8 +54,22 @@ describe('a peer keeping its backups in S3 storage that refuses', () => {
     const [log] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     assert.notEqual(log?.status, 'success', JSON.stringify(log));
     assert.equal(log?.status, 'failure');
-    assert.match(log?.error ?? '', /503 \(The peer's object storage \(S3\) did not answer or refused the write/, JSON.stringify(log));
+    // its own kind, not PEER_PROTOCOL_ERROR with the peer's wording: retried like a dropped link
+    assert.equal(log?.errorCode, 'PEER_STORAGE_UNAVAILABLE', JSON.stringify(log));
+    assert.equal(log?.error, "The peer's storage is not answering: the peer could not store or read this backup; nothing was lost here");
+    assert.match(log?.hint ?? '', /next run sends again what was refused.*tell the peer's administrator: their server log says what their storage \(disk or S3 bucket\) answered/);
+    assert.doesNotMatch(JSON.stringify(log), /127\.0\.0\.1|request rate/, "the storage's address and words stay on the peer");
     assert.ok(proxy.seen.some((request) => request.fault === '503'));
+  });
+
+  it("says in the peer's own log what its storage answered", async () => {
+    const lines = await serverLogLines<{ err?: { message?: string } }>(b);
+    const failed = lines.filter((line) => line.err?.message?.startsWith("This server's storage for its peers' backups"));
+    assert.ok(failed.length > 0, 'the refusal is logged');
+    assert.ok(
+      failed.some((line) => /The peer's object storage \(S3\) did not answer or refused the write.*: Please reduce your request rate/.test(line.err?.message ?? '')),
+      `the log names the storage's answer: ${JSON.stringify(failed[0])}`,
+    );
   });
 
   it('finishes at the next run, with connections dropped and 503s retried on the way: every file restores byte for byte', async () => {

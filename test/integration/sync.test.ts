@@ -1,27 +1,30 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { independentDecrypt, independentManifest } from '../helpers/independent-decrypt.js';
+import { receiverStores } from '../helpers/receiver-stores.js';
 import { createUser, pairPeer, startNamedServer, syncAndWait, waitForLogs, writeFiles, type ClusterServer, storedFiles } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-
-describe('sync between three real servers', () => {
+/** A to B and C; B keeps what it receives on its disk, then in a bucket (C on its disk both times). */
+for (const receiver of receiverStores()) describe(`sync between three real servers (B's store: ${receiver.name})`, () => {
   let a: ClusterServer;
   let b: ClusterServer;
   let c: ClusterServer;
   let alice: { client: ApiClient; key: Buffer; backupShareId: number };
   let aliceBackup: string;
-  let onB: string;
   let onC: string;
+  /** What B holds of alice's backup share, from its store. */
+  const heldOnB = () => receiver.storedFiles(b.test.dataDir, 'server-a/alice/backup');
+  const heldOnC = () => storedFiles(onC);
 
-  /** Checks the peer folder against the source share with an independent decoder. */
-  async function assertPeerHolds(peerFolder: string, expected: Record<string, Buffer>): Promise<void> {
-    const stored = await storedFiles(peerFolder);
+  /** Checks what a peer holds against the source share with an independent decoder. */
+  async function assertPeerHolds(held: () => Promise<Map<string, Buffer>>, expected: Record<string, Buffer>): Promise<void> {
+    const stored = await held();
     const manifest = independentManifest(alice.key, { sourceServer: 'server-a', user: 'alice', share: 'backup' }, stored);
     assert.deepEqual(Object.keys(manifest.files).sort(), Object.keys(expected).sort());
     for (const [relPath, content] of Object.entries(expected)) {
@@ -39,20 +42,21 @@ describe('sync between three real servers', () => {
   }
 
   before(async () => {
+    const receiverConfig = await receiver.start();
     [a, b, c] = await Promise.all([
       startNamedServer('server-a', { acceptPassword: 'password of a' }),
-      startNamedServer('server-b', { acceptPassword: 'password of b' }),
+      startNamedServer('server-b', { acceptPassword: 'password of b', config: receiverConfig }),
       startNamedServer('server-c', { acceptPassword: 'password of c' }),
     ]);
     alice = await createUser(a, 'alice');
     aliceBackup = path.join(a.test.dataDir, 'shares', 'alice', 'backup');
-    onB = path.join(b.test.dataDir, 'incoming', 'server-a', 'alice', 'backup');
     onC = path.join(c.test.dataDir, 'incoming', 'server-a', 'alice', 'backup');
     await pairPeer(a, b, 'password of b');
     await pairPeer(a, c, 'password of c');
   });
   after(async () => {
     await Promise.all([a, b, c].map((server) => server?.test.stop()));
+    await receiver.stop();
   });
 
   const files: Record<string, Buffer> = {
@@ -71,12 +75,12 @@ describe('sync between three real servers', () => {
       ['server-c', 'success', 5],
     ]);
     for (const log of logs) assert.ok(log.bytesTransferred > 3 * 1024 * 1024, `bytes ${log.bytesTransferred}`);
-    await assertPeerHolds(onB, files);
-    await assertPeerHolds(onC, files);
+    await assertPeerHolds(heldOnB, files);
+    await assertPeerHolds(heldOnC, files);
   });
 
   it('sends only what changed, and deletes on the peer what was deleted at the source', async () => {
-    const before = await storedFiles(onB);
+    const before = await heldOnB();
     files['notes/todo.txt'] = Buffer.from('buy milk and bread\n');
     files['new/file.bin'] = randomBytes(5000);
     await writeFiles(aliceBackup, { 'notes/todo.txt': files['notes/todo.txt'], 'new/file.bin': files['new/file.bin'] });
@@ -89,8 +93,8 @@ describe('sync between three real servers', () => {
       assert.equal(log.fileCount, 2);
       assert.ok(log.bytesTransferred < 10_000, `only the changed bytes travel: ${log.bytesTransferred}`);
     }
-    await assertPeerHolds(onB, files);
-    const after = await storedFiles(onB);
+    await assertPeerHolds(heldOnB, files);
+    const after = await heldOnB();
     // unchanged files were not encrypted again: their stored bytes (random salt included) are identical
     assert.ok(after.get('photos/big.raw.enc')?.equals(before.get('photos/big.raw.enc') as Buffer));
   });
@@ -120,11 +124,11 @@ describe('sync between three real servers', () => {
     assert.ok(running.body.running.every((run: { filesTotal: number }) => run.filesTotal >= 0));
     const logs = await waitForLogs(a.admin, first.body.started.map((run: { logId: number }) => run.logId));
     for (const log of logs) assert.equal(log.status, 'success', JSON.stringify(log));
-    await assertPeerHolds(onB, files);
+    await assertPeerHolds(heldOnB, files);
   });
 
   it('stops before deleting when the share is emptied, until an administrator confirms', async () => {
-    const held = await storedFiles(onB);
+    const held = await heldOnB();
     await rm(aliceBackup, { recursive: true });
     const logs = await syncAndWait(alice.client, a.admin, alice.backupShareId);
     for (const log of logs) {
@@ -132,7 +136,7 @@ describe('sync between three real servers', () => {
       assert.equal(log.errorCode, 'MASS_DELETION_GUARD');
       assert.ok(log.hint);
     }
-    assert.deepEqual([...(await storedFiles(onB)).keys()].sort(), [...held.keys()].sort(), 'nothing deleted on the peer');
+    assert.deepEqual([...(await heldOnB()).keys()].sort(), [...held.keys()].sort(), 'nothing deleted on the peer');
 
     await writeFiles(aliceBackup, files);
     const restored = await syncAndWait(alice.client, a.admin, alice.backupShareId);
@@ -144,31 +148,31 @@ describe('sync between three real servers', () => {
       await rm(path.join(aliceBackup, ...relPath.split('/')));
     }
     const logs = await syncAndWait(alice.client, a.admin, alice.backupShareId);
-    const heldOnB = logs.find((log) => log.peer === 'server-b');
-    const heldOnC = logs.find((log) => log.peer === 'server-c');
-    assert.equal(heldOnB?.errorCode, 'MASS_DELETION_GUARD');
-    assert.equal(heldOnC?.errorCode, 'MASS_DELETION_GUARD');
+    const guardedOnB = logs.find((log) => log.peer === 'server-b');
+    const guardedOnC = logs.find((log) => log.peer === 'server-c');
+    assert.equal(guardedOnB?.errorCode, 'MASS_DELETION_GUARD');
+    assert.equal(guardedOnC?.errorCode, 'MASS_DELETION_GUARD');
 
     // one more file deleted after B's run was held: its confirmation no longer describes the plan
     await rm(path.join(aliceBackup, 'photos', 'big.raw'));
-    const changed = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: heldOnB?.id });
+    const changed = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: guardedOnB?.id });
     assert.equal(changed.status, 202);
     const [heldAgain] = await waitForLogs(a.admin, [changed.body.started[0].logId]);
     assert.equal(heldAgain?.status, 'failure');
     assert.equal(heldAgain?.errorCode, 'MASS_DELETION_GUARD');
     assert.match(heldAgain?.error ?? '', /The deletions changed since they were confirmed/);
-    const reused = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: heldOnB?.id });
+    const reused = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: guardedOnB?.id });
     assert.equal(reused.status, 409, 'a used confirmation cannot lift the later guard');
     assert.equal(reused.body.error.code, 'CONFIRMATION_STALE');
     assert.match(reused.body.error.message, /later sync of alice\/backup to server-b/);
     const notHeld = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: logs.find((log) => log.status === 'success')?.id ?? 1 });
     assert.equal(notHeld.status, 409);
 
-    for (const held of [heldAgain, heldOnC]) {
+    for (const held of [heldAgain, guardedOnC]) {
       const confirmed = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: held?.id });
       assert.equal(confirmed.status, 202, JSON.stringify(confirmed.body));
       const [log] = await waitForLogs(a.admin, [confirmed.body.started[0].logId]);
-      if (held === heldOnC) {
+      if (held === guardedOnC) {
         // C's held plan lacked big.raw's deletion: it is held again rather than deleting more than was confirmed
         assert.equal(log?.errorCode, 'MASS_DELETION_GUARD', JSON.stringify(log));
         const again = await a.admin.post('/api/admin/sync/confirm-deletions', { logId: log?.id });
@@ -180,8 +184,8 @@ describe('sync between three real servers', () => {
       assert.equal(twice.status, 409, 'a confirmation is used once');
     }
     for (const relPath of Object.keys(files)) if (relPath !== 'notes/todo.txt') delete files[relPath];
-    await assertPeerHolds(onB, files);
-    await assertPeerHolds(onC, files);
+    await assertPeerHolds(heldOnB, files);
+    await assertPeerHolds(heldOnC, files);
   });
 
   it('logs a wrong peer password as 401 with the hint to fix it', async () => {
@@ -221,12 +225,12 @@ describe('sync between three real servers', () => {
   });
 
   it('Force Sync sends again a file the peer lost, checked against what the peer stores', async () => {
-    const lost = path.join(onB, 'notes', 'todo.txt.enc');
-    await rm(lost);
+    const lost = 'server-a/alice/backup/notes/todo.txt.enc';
+    await receiver.removeStored(b.test.dataDir, lost);
     const response = await a.admin.post('/api/admin/sync/force');
     assert.equal(response.status, 202);
     const logs = await waitForLogs(a.admin, response.body.started.map((run: { logId: number }) => run.logId));
     for (const log of logs) assert.equal(log.status, 'success', JSON.stringify(log));
-    assert.ok((await stat(lost)).size > 0);
+    assert.ok(((await receiver.storedSize(b.test.dataDir, lost)) ?? 0) > 0);
   });
 });

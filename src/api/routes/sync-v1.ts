@@ -7,6 +7,7 @@ import { PEER_PROTOCOL_BODY_LIMIT } from '../body-limits.js';
 import type { PeerCaller } from '../../incoming/peer-auth.js';
 import type { IncomingServices } from '../../incoming/services.js';
 import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming/incoming-store.js';
+import { asIncomingStorageUnavailable } from '../../incoming/storage-failure.js';
 import {
   CT_SHA256_HEADER,
   MANIFEST_GENERATION_HEADER,
@@ -52,7 +53,9 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       route.bodyLimit ??= PEER_PROTOCOL_BODY_LIMIT;
     });
 
-    app.setErrorHandler((error: FastifyError | AnemoneError, request, reply) => {
+    app.setErrorHandler((thrown: FastifyError | AnemoneError, request, reply) => {
+      // the storage failing under the store: one code the source acts on, the storage's words kept for this server's log
+      const error = asIncomingStorageUnavailable(thrown) ?? thrown;
       if (error instanceof AnemoneError) addErrorHeaders(error, reply);
       // a caller refused (401, 403, 413, 429): the connection closes after the answer (closeOnUnreadBody),
       // nothing more is read; another failure part way through an upload reads and drops the rest, so the

@@ -166,6 +166,7 @@ export type SyncErrorCode =
   | 'HASH_MISMATCH'
   | 'PAYLOAD_TOO_LARGE'
   | 'INSUFFICIENT_STORAGE'
+  | 'INCOMING_STORAGE_UNAVAILABLE'
   | 'SOURCE_QUOTA_EXCEEDED'
   | 'TOO_MANY_ATTEMPTS'
   | 'NOT_FOUND'
@@ -200,6 +201,8 @@ export interface RouteEntry {
 }
 
 const sessionErrors = ['SESSION_INVALID', 'PEER_FORBIDDEN', 'CLIENT_CERT_REQUIRED'] as const;
+/** Any route that reads or writes the stored backups: the peer's disk or bucket failed under it (503). */
+const STORAGE_FAILED = 'INCOMING_STORAGE_UNAVAILABLE';
 /** Every session route carries its token as `authorization: Bearer <token>`. */
 const AUTHORIZATION = 'authorization';
 
@@ -248,7 +251,7 @@ export const syncRoutes = {
     response: 'bytes',
     requestHeaders: [AUTHORIZATION, SYNC_RUN_HEADER, IF_GENERATION_HEADER],
     responseHeaders: [MANIFEST_JOURNAL_HEADER, SHARE_INCARNATION_HEADER],
-    errors: [...sessionErrors, 'NOT_FOUND'],
+    errors: [...sessionErrors, 'NOT_FOUND', STORAGE_FAILED],
   },
   putManifest: {
     method: 'PUT',
@@ -260,7 +263,7 @@ export const syncRoutes = {
     response: 'none',
     requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER, MANIFEST_GENERATION_HEADER, MANIFEST_FILES_HEADER, MANIFEST_BYTES_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', STORAGE_FAILED],
   },
   putManifestDelta: {
     method: 'PUT',
@@ -273,7 +276,7 @@ export const syncRoutes = {
     response: 'none',
     requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER, MANIFEST_FILES_HEADER, MANIFEST_BYTES_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'NOT_FOUND', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   getManifestDelta: {
     method: 'GET',
@@ -286,7 +289,7 @@ export const syncRoutes = {
     response: 'bytes',
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
-    errors: [...sessionErrors, 'NOT_FOUND', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'NOT_FOUND', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   putFile: {
     method: 'PUT',
@@ -299,7 +302,7 @@ export const syncRoutes = {
     response: 'none',
     requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, CT_SHA256_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', STORAGE_FAILED],
   },
   putBatch: {
     method: 'POST',
@@ -311,7 +314,7 @@ export const syncRoutes = {
     response: storedCountResponse,
     requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   uploadOffset: {
     method: 'POST',
@@ -324,7 +327,7 @@ export const syncRoutes = {
     response: uploadOffsetResponse,
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'SOURCE_QUOTA_EXCEEDED', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   appendUpload: {
     method: 'PUT',
@@ -338,7 +341,7 @@ export const syncRoutes = {
     response: appendUploadResponse,
     requestHeaders: [AUTHORIZATION, SHARE_INCARNATION_HEADER, UPLOAD_OFFSET_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'NOT_FOUND', 'UPLOAD_OFFSET_MISMATCH', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'BACKUP_RESET_ON_PEER', 'PATH_INVALID', 'NOT_FOUND', 'UPLOAD_OFFSET_MISMATCH', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   getFile: {
     method: 'GET',
@@ -351,7 +354,7 @@ export const syncRoutes = {
     response: 'stream',
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'NOT_FOUND', STORAGE_FAILED],
   },
   listSnapshots: {
     method: 'GET',
@@ -375,7 +378,7 @@ export const syncRoutes = {
     response: listFilesResponse,
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
-    errors: sessionErrors,
+    errors: [...sessionErrors, STORAGE_FAILED],
   },
   deleteFiles: {
     method: 'POST',
@@ -387,7 +390,7 @@ export const syncRoutes = {
     response: deleteFilesResponse,
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   hashFiles: {
     method: 'POST',
@@ -399,7 +402,7 @@ export const syncRoutes = {
     response: hashFilesResponse,
     requestHeaders: [AUTHORIZATION],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   putRecoveryKit: {
     method: 'PUT',
@@ -410,7 +413,7 @@ export const syncRoutes = {
     response: 'none',
     requestHeaders: [AUTHORIZATION, CT_SHA256_HEADER],
     responseHeaders: [],
-    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED'],
+    errors: [...sessionErrors, 'PATH_INVALID', 'HASH_MISMATCH', 'PAYLOAD_TOO_LARGE', 'INSUFFICIENT_STORAGE', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
   fetchRecoveryKit: {
     method: 'POST',
@@ -421,7 +424,7 @@ export const syncRoutes = {
     response: 'bytes',
     requestHeaders: [],
     responseHeaders: ['retry-after', 'www-authenticate'],
-    errors: ['PEER_UNAUTHORIZED', 'PEER_FORBIDDEN', 'TOO_MANY_ATTEMPTS', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    errors: ['PEER_UNAUTHORIZED', 'PEER_FORBIDDEN', 'TOO_MANY_ATTEMPTS', 'NOT_FOUND', 'VALIDATION_FAILED', STORAGE_FAILED],
   },
 } as const satisfies Record<string, RouteEntry>;
 
