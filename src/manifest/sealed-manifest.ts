@@ -21,6 +21,11 @@ export function sealManifest(userKey: Buffer, manifest: Manifest): Sealed {
   return sealed(encryptBuffer(userKey, manifestInfo(manifest), serializeManifest(manifest)));
 }
 
+/** A full manifest whose plaintext JSON is already built (manifest-state.ts), sealed for the share `context` names. */
+export function sealManifestPlaintext(userKey: Buffer, context: ManifestContext, plaintext: Buffer): Sealed {
+  return sealed(encryptBuffer(userKey, manifestInfo(context), plaintext));
+}
+
 export function sealManifestDelta(userKey: Buffer, delta: ManifestDelta): Sealed {
   return sealed(encryptBuffer(userKey, manifestDeltaInfo(delta), serializeManifestDelta(delta)));
 }

@@ -32,7 +32,7 @@ async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[]): P
   const deps = { session: peer, userKey, context, lastGeneration: undefined, force: false, onManifestState: () => undefined };
   const fetched = await fetchPeerManifest(deps, undefined);
   const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
-  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched);
+  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched, plan.startNextManifest());
   return executePlan({
     plan,
     session: peer,

@@ -87,7 +87,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   const plan = planShareSync({ ...scanned, shareLabel: `${user}/${share}`, remote, storedOnPeer, confirmedPlan: input.confirmedPlan });
   throwIfHeld(plan, input.confirmedPlan);
 
-  const manifests = new PeerManifestWriter(manifestDeps, fetched);
+  const manifests = new PeerManifestWriter(manifestDeps, fetched, plan.startNextManifest());
   const done = await executePlan({
     plan,
     session,
