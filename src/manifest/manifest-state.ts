@@ -88,24 +88,27 @@ export class ManifestState {
   /**
    * The full manifest's plaintext: the JSON `serializeManifest` gives for
    * `{ ...envelope, files }` (same fields, same order; the files in the order
-   * they were added), built piece by piece rather than from a copy as an object.
+   * they were added), built from the Map rather than from a copy as an object.
    */
   serialize(envelope: ManifestEnvelope): Buffer {
+    return Buffer.concat([...this.serializedPieces(envelope)]);
+  }
+
+  /** `serialize` in pieces of about 1 MiB, one at a time: the encryption takes them without joining them. */
+  *serializedPieces(envelope: ManifestEnvelope): Generator<Buffer> {
     const head = JSON.stringify({ ...envelope, files: {} });
     // `{…,"files":{}}`: the entries go between the last two braces
-    const pieces: Buffer[] = [];
     let piece = head.slice(0, -2);
     let first = true;
     for (const [relPath, entry] of this.files) {
       piece += `${first ? '' : ','}${JSON.stringify(relPath)}:${JSON.stringify(entry)}`;
       first = false;
       if (piece.length >= SERIALIZE_PIECE_CHARS) {
-        pieces.push(Buffer.from(piece, 'utf8'));
+        yield Buffer.from(piece, 'utf8');
         piece = '';
       }
     }
-    pieces.push(Buffer.from(`${piece}}}`, 'utf8'));
-    return Buffer.concat(pieces);
+    yield Buffer.from(`${piece}}}`, 'utf8');
   }
 
   private remember(relPath: string, previous: ManifestFile | undefined): void {

@@ -5,7 +5,8 @@ import { InMemoryPeer } from '../../test/helpers/in-memory-peer.js';
 import { ManifestState } from '../manifest/manifest-state.js';
 import type { ManifestFile } from '../manifest/manifest.js';
 import { openSealedDelta } from '../manifest/sealed-manifest.js';
-import type { KnownManifest } from './known-manifest.js';
+import type { KnownManifest, SerializedKnownManifest } from './known-manifest.js';
+import { parseManifest } from '../manifest/manifest.js';
 import { fetchPeerManifest, PeerManifestWriter } from './peer-manifest.js';
 
 const userKey = randomBytes(32);
@@ -15,9 +16,9 @@ const entry = (n: number): ManifestFile => ({ size: n, mtimeMs: n, sha256: sha(n
 
 /** A writer for one run against `peer`, counting the copies it saves and the generations it records. */
 async function runAgainst(peer: InMemoryPeer, known: KnownManifest | undefined) {
-  const saved: (KnownManifest | undefined)[] = [];
+  const saved: (KnownManifest | SerializedKnownManifest | undefined)[] = [];
   const generations: number[] = [];
-  const deps = { session: peer, userKey, context, lastGeneration: known?.manifest.generation, force: false, onManifestState: (state: KnownManifest | undefined) => saved.push(state) };
+  const deps = { session: peer, userKey, context, lastGeneration: known?.manifest.generation, force: false, onManifestState: (state: KnownManifest | SerializedKnownManifest | undefined) => saved.push(state) };
   const fetched = await fetchPeerManifest(deps, known);
   // what the fetch saved is not the writer's
   saved.length = 0;
@@ -27,6 +28,16 @@ async function runAgainst(peer: InMemoryPeer, known: KnownManifest | undefined) 
     new ManifestState(fetched.known?.manifest.files ?? null),
   );
   return { writer, saved, generations };
+}
+
+/** A saved copy as loadKnownManifest reads it back. */
+function reread(copy: KnownManifest | SerializedKnownManifest | undefined): KnownManifest {
+  assert.ok(copy, 'no copy saved');
+  if (!('json' in copy)) return copy;
+  const { json, generation, ...sizes } = copy;
+  const manifest = parseManifest(json);
+  assert.equal(manifest.generation, generation);
+  return { manifest, ...sizes };
 }
 
 /** The deltas of the peer's journal, opened. */
@@ -44,8 +55,8 @@ describe('PeerManifestWriter', () => {
     for (let i = 0; i < 100; i += 1) first.writer.record(`f${i}`, entry(i));
     await first.writer.write({ deletions: [] });
     assert.equal(first.saved.length, 1);
-    const known = first.saved[0];
-    assert.equal(Object.keys(known?.manifest.files ?? {}).length, 100);
+    const known = reread(first.saved[0]);
+    assert.equal(Object.keys(known.manifest.files).length, 100);
 
     // the next run: two checkpoints and the final manifest, each a delta of its own changes
     const run = await runAgainst(peer, known);
@@ -73,10 +84,10 @@ describe('PeerManifestWriter', () => {
 
     // the copy saved once, at the peer's generation and with its files
     assert.equal(run.saved.length, 1);
-    const copy = run.saved[0];
-    assert.equal(copy?.manifest.generation, 4);
-    assert.deepEqual(copy?.journal.count, 3);
-    const files = copy?.manifest.files ?? {};
+    const copy = reread(run.saved[0]);
+    assert.equal(copy.manifest.generation, 4);
+    assert.deepEqual(copy.journal.count, 3);
+    const files = copy.manifest.files ?? {};
     assert.equal(Object.keys(files).length, 101);
     assert.deepEqual(files['f3'], entry(1003));
     assert.equal(Object.hasOwn(files, 'f7'), false);
@@ -90,7 +101,7 @@ describe('PeerManifestWriter', () => {
     const first = await runAgainst(peer, undefined);
     first.writer.record('a', entry(1));
     await first.writer.write({ deletions: [] });
-    const known = first.saved[0];
+    const known = reread(first.saved[0]);
 
     const cut = await runAgainst(peer, known);
     cut.writer.record('b', entry(2));
@@ -98,11 +109,11 @@ describe('PeerManifestWriter', () => {
     // the run stops here: no final write
     assert.equal(cut.saved.length, 0);
 
-    const saved: (KnownManifest | undefined)[] = [];
-    const deps = { session: peer, userKey, context, lastGeneration: 2, force: false, onManifestState: (state: KnownManifest | undefined) => saved.push(state) };
+    const saved: (KnownManifest | SerializedKnownManifest | undefined)[] = [];
+    const deps = { session: peer, userKey, context, lastGeneration: 2, force: false, onManifestState: (state: KnownManifest | SerializedKnownManifest | undefined) => saved.push(state) };
     const fetched = await fetchPeerManifest(deps, known);
     assert.equal(fetched.known?.manifest.generation, 2);
-    assert.deepEqual(Object.keys(fetched.known?.manifest.files ?? {}).sort(), ['a', 'b']);
+    assert.deepEqual(Object.keys(fetched.known.manifest.files).sort(), ['a', 'b']);
     assert.equal(saved.length, 1, 'the fetched manifest replaced the stale copy');
   });
 });

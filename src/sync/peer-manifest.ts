@@ -8,8 +8,8 @@ import { AnemoneError } from '../errors/catalogue.js';
 import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 import { shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
 import type { ManifestEnvelope, ManifestState } from '../manifest/manifest-state.js';
-import { openPeerManifest, sealManifestDelta, sealManifestPlaintext } from '../manifest/sealed-manifest.js';
-import type { KnownManifest } from './known-manifest.js';
+import { openPeerManifest, sealManifestDelta, sealManifestPieces } from '../manifest/sealed-manifest.js';
+import type { KnownManifest, SerializedKnownManifest } from './known-manifest.js';
 import type { PeerSession } from './types.js';
 
 export interface PeerManifestDeps {
@@ -21,7 +21,7 @@ export interface PeerManifestDeps {
   /** Force Sync: fetch the manifest whole and write it whole. */
   force: boolean;
   /** What the peer holds now, after a fetch or a write; undefined when it holds nothing. */
-  onManifestState(known: KnownManifest | undefined): void;
+  onManifestState(known: KnownManifest | SerializedKnownManifest | undefined): void;
 }
 
 /** What the peer holds of the share's manifest, and whether deltas may be sent to it. */
@@ -130,8 +130,8 @@ export class PeerManifestWriter {
     const holds = this.peerHolds;
     if (!holds) return;
     const { generation, createdAt, ...sizes } = holds;
-    const manifest: Manifest = { version: 1, ...this.deps.context, generation, createdAt, files: this.next.toFiles() };
-    this.deps.onManifestState({ manifest, ...sizes });
+    // the JSON straight from the Map: no object of every entry for a save
+    this.deps.onManifestState({ ...sizes, generation, json: this.next.serialize({ version: 1, ...this.deps.context, generation, createdAt }) });
     this.unsaved = false;
   }
 
@@ -161,7 +161,7 @@ export class PeerManifestWriter {
         return { generation, createdAt, baseBytes: peerHolds.baseBytes, journal, journals };
       }
     }
-    const sealed = sealManifestPlaintext(userKey, context, this.next.serialize(envelope));
+    const sealed = sealManifestPieces(userKey, context, this.next.serializedPieces(envelope));
     await session.putManifest(context.user, context.share, sealed.bytes, sealed.ctSha256, generation, totals);
     return { generation, createdAt, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
   }
