@@ -601,7 +601,7 @@ async function attachProfiles(result: SetResult, dirs: { a: string; b: string })
         `\n-- CPU of server ${side.toUpperCase()}, ${result.set} ${run.run}: main thread busy ${fixed(summary.busyMs, 0)} ms of ${fixed(summary.windowMs, 0)} ms (GC ${fixed(summary.gcMs, 0)} ms)`,
       );
       console.log(formatTable(['self ms', '%', 'function (self time)'], summary.self.slice(0, 10).map((cost) => [fixed(cost.ms, 0), fixed(cost.percent, 1), cost.name])));
-      console.log(formatTable(['total ms', '%', 'function in src/ (with what it calls)'], summary.total.slice(0, 10).map((cost) => [fixed(cost.ms, 0), fixed(cost.percent, 1), cost.name])));
+      console.log(formatTable(['total ms', '%', 'function in src/ or dist/ (with what it calls)'], summary.total.slice(0, 10).map((cost) => [fixed(cost.ms, 0), fixed(cost.percent, 1), cost.name])));
     }
   }
 }

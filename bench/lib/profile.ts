@@ -27,7 +27,7 @@ export interface ProfileSummary {
   gcMs: number;
   /** time spent in the function itself */
   self: FunctionCost[];
-  /** time in the function and what it called, for the project's own code (src/) */
+  /** time in the function and what it called, for the project's own code (src/, or dist/ when built) */
   total: FunctionCost[];
 }
 
@@ -73,7 +73,8 @@ export async function summarizeProfile(file: string, window: { startUs: number; 
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id) as ProfileNode;
       const frameName = label(frame);
-      if (!frameName.includes(' src/') || seen.has(frameName)) continue;
+      // the sources through tsx, or the build (BENCH_SERVER=dist)
+      if (!(frameName.includes(' src/') || frameName.includes(' dist/')) || seen.has(frameName)) continue;
       seen.add(frameName);
       total.set(frameName, (total.get(frameName) ?? 0) + delta);
     }
