@@ -85,9 +85,22 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   let bytesTransferred = 0;
   // bytes move while a file or a batch is on the wire: the watchdog sees a slow link that keeps moving
   const progress = new UploadProgress((bytesDone) => input.onProgress({ bytesDone }));
-  const checkpoints = new Checkpoints(() => input.manifests.write(), { ...(input.checkpoints ?? CHECKPOINTS), signal: input.signal });
-  // what the upload hashed goes to the hash cache, so the next scan need not read these files
-  const hashedWhileSending: { relPath: string; size: number; mtimeMs: number; sha256: string }[] = [];
+  // what the upload hashed goes to the hash cache, so the next scan need not read these files; at each
+  // checkpoint rather than all at the end, so a share of 200,000 files does not hold them all (a cache: any time is right)
+  let hashedWhileSending: { relPath: string; size: number; mtimeMs: number; sha256: string }[] = [];
+  const saveHashes = () => {
+    if (hashedWhileSending.length === 0) return;
+    const upsert = hashedWhileSending;
+    hashedWhileSending = [];
+    input.hashes.apply(input.shareId, { upsert, remove: [] });
+  };
+  const checkpoints = new Checkpoints(
+    async () => {
+      saveHashes();
+      await input.manifests.write();
+    },
+    { ...(input.checkpoints ?? CHECKPOINTS), signal: input.signal },
+  );
   const recordArrived = (relPath: string, entry: ManifestFile, ciphertextBytes: number) => {
     input.manifests.record(relPath, entry);
     sent.push({ relPath, bytes: entry.size });
@@ -170,7 +183,7 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   await checkpoints.stop();
 
   input.onProgress({ phase: 'finishing' });
-  if (hashedWhileSending.length > 0) input.hashes.apply(input.shareId, { upsert: hashedWhileSending, remove: [] });
+  saveHashes();
   await input.manifests.write({ deletions: plan.deletions });
   // deletions only once the manifest no longer lists them
   const storedToDelete = plan.deletions.map(storedNameFor);
