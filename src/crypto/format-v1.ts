@@ -306,10 +306,11 @@ function coderStream(createCoder: (emit: Emit) => ChunkCoder): Transform {
 }
 
 /** Runs a coder over one buffer and joins its output. */
-function codeBuffer(createCoder: (emit: Emit) => ChunkCoder, input: Buffer): Buffer {
+function codeBuffer(createCoder: (emit: Emit) => ChunkCoder, input: Buffer | Iterable<Buffer>): Buffer {
   const output: Buffer[] = [];
   const coder = createCoder((piece) => output.push(piece));
-  coder.write(input);
+  if (Buffer.isBuffer(input)) coder.write(input);
+  else for (const piece of input) coder.write(piece);
   coder.end();
   return Buffer.concat(output);
 }
@@ -340,6 +341,11 @@ export function createDecryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: Dec
 
 /** Whole-buffer encryption, for tests and small data such as manifests; use the stream for files. */
 export function encryptBuffer(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffer, opts: EncryptOptions = {}): Buffer {
+  return codeBuffer(encryptorFactory(userKey, hkdfInfo, opts), plaintext);
+}
+
+/** `encryptBuffer` of the plaintext these pieces make, without joining them first (a large manifest, built piece by piece). */
+export function encryptPieces(userKey: Buffer, hkdfInfo: Buffer, plaintext: Iterable<Buffer>, opts: EncryptOptions = {}): Buffer {
   return codeBuffer(encryptorFactory(userKey, hkdfInfo, opts), plaintext);
 }
 

@@ -12,6 +12,7 @@ export {
   ChunkSealer,
   createDecryptStream,
   encryptBuffer,
+  encryptPieces,
   decryptBuffer,
   type FileContext,
   type ManifestContext,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { heldPlanId, massDeletionGuard, nextManifestFiles, planSync, ransomwareTripwire, TRIPWIRE_MIN_FILES, type LocalFileState, type RemoteFiles } from './diff.js';
+import { heldPlanId, massDeletionGuard, planSync, startNextManifest, ransomwareTripwire, TRIPWIRE_MIN_FILES, type LocalFileState, type RemoteFiles } from './diff.js';
 import type { ManifestFile } from './manifest.js';
 
 const sha = (n: number) => n.toString(16).padStart(64, '0');
@@ -101,7 +101,20 @@ describe('planSync', () => {
   });
 });
 
-describe('nextManifestFiles', () => {
+/** The next manifest's files once `arrived` reached the peer and `deleted` were deleted, as a run builds them. */
+function nextManifestFiles(
+  now: ReadonlyMap<string, LocalFileState>,
+  before: RemoteFiles | null,
+  plan: ReturnType<typeof planSync>,
+  outcome: { arrived: ReadonlyMap<string, ManifestFile>; deleted: readonly string[] },
+): RemoteFiles {
+  const next = startNextManifest(now, before, plan);
+  for (const [relPath, entry] of outcome.arrived) next.set(relPath, entry);
+  for (const relPath of outcome.deleted) next.delete(relPath);
+  return next.toFiles();
+}
+
+describe('startNextManifest', () => {
   it('describes what the peer holds after the sync', () => {
     const now = local({ same: [1, 10, 1], touched: [2, 99, 2], edited: [3, 30, 33], added: [4, 40, 4] });
     const before = remote([

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
  * manifest says it holds. Pure: no I/O, no clock.
  */
 import type { Manifest, ManifestFile } from './manifest.js';
+import { ManifestState } from './manifest-state.js';
 
 /** A file at the source, as the scan saw it. */
 export interface LocalFileState {
@@ -72,29 +73,25 @@ export function planSync(
 }
 
 /**
- * The `files` of the manifest that describes the peer after a sync: what it
- * held, with unchanged files at their new mtime, the uploads that arrived
- * (entries as the sender recorded them, with their ctSha256), minus what was
- * deleted. An upload that did not arrive leaves the peer's old entry, if any,
- * in place, which is what the peer still holds.
+ * The manifest that will describe the peer after a sync, as it starts: what
+ * the peer holds, with unchanged files at their new mtime (already counted as
+ * changes for the next delta). The run then sets each upload that arrives
+ * (its entry as the sender recorded it, with its ctSha256) and, at the end,
+ * deletes what the plan deletes. An upload that does not arrive leaves the
+ * peer's old entry, if any, in place: what the peer still holds.
  */
-export function nextManifestFiles(
+export function startNextManifest(
   local: ReadonlyMap<string, LocalFileState>,
   remote: RemoteFiles | null,
-  plan: Pick<SyncPlan, 'unchanged'>,
-  outcome: { arrived: ReadonlyMap<string, ManifestFile>; deleted: Iterable<string> },
-): RemoteFiles {
-  // no prototype: a file may be called `__proto__` or `constructor`
-  const files = Object.create(null) as RemoteFiles;
-  for (const relPath of Object.keys(remote ?? {})) files[relPath] = remoteEntry(remote ?? {}, relPath) as ManifestFile;
-  for (const relPath of plan.unchanged) {
-    const stored = remoteEntry(files, relPath);
+  plan: Pick<SyncPlan, 'unchangedWithNewMtime'>,
+): ManifestState {
+  const next = new ManifestState(remote);
+  for (const relPath of plan.unchangedWithNewMtime) {
+    const stored = next.get(relPath);
     const now = local.get(relPath);
-    if (stored !== undefined && now !== undefined) files[relPath] = { ...stored, mtimeMs: now.mtimeMs };
+    if (stored !== undefined && now !== undefined) next.set(relPath, { ...stored, mtimeMs: now.mtimeMs });
   }
-  for (const [relPath, entry] of outcome.arrived) files[relPath] = entry;
-  for (const relPath of outcome.deleted) delete files[relPath];
-  return files;
+  return next;
 }
 
 export type MassDeletionReason = 'share-missing' | 'share-empty' | 'too-many-deletions';

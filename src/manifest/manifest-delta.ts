@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ManifestError, manifestFileSchema, parseManifest, type Manifest, type ManifestFile } from './manifest.js';
+import { sameEntry } from './manifest-state.js';
 
 /** The stored name of the delta that leads to `generation`, beside `_manifest.json.enc`. */
 export const JOURNAL_FOLDER = '_manifest.d';
@@ -73,10 +74,6 @@ export function diffManifestFiles(before: Readonly<Record<string, ManifestFile>>
   }
   const deleted = Object.keys(before).filter((relPath) => !Object.hasOwn(after, relPath));
   return { files, deleted };
-}
-
-function sameEntry(a: ManifestFile, b: ManifestFile): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.sha256 === b.sha256 && a.ctSha256 === b.ctSha256;
 }
 
 /** Why a base manifest and its journal do not make one state: the reader says which link is wrong. */

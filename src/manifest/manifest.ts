@@ -66,7 +66,9 @@ export function parseManifest(json: string | Buffer): Manifest {
  * copy of it. A failing entry goes through zod for the message.
  */
 function parseFiles(rawFiles: Record<string, unknown>): Manifest['files'] {
-  const files: Manifest['files'] = {};
+  // JSON.parse made `rawFiles` with own keys only (`__proto__` included): each entry is checked and replaced
+  // in place, rather than copied into a second object of every path (200,000 of them in a large share)
+  const files = rawFiles as Manifest['files'];
   for (const relPath of Object.keys(rawFiles)) {
     const value = rawFiles[relPath];
     const entry = relPath.length > 0 ? fileEntry(value) : undefined;

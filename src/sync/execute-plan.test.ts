@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,7 +8,7 @@ import { InMemoryPeer, type PeerEvent } from '../../test/helpers/in-memory-peer.
 import type { LocalFileState } from '../manifest/diff.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import { resolveShareRoot } from '../scan/open-share-file.js';
-import { executePlan, type ExecutePlanResult } from './execute-plan.js';
+import { executePlan, type ExecutePlanInput, type ExecutePlanResult } from './execute-plan.js';
 import { PeerManifestWriter, fetchPeerManifest } from './peer-manifest.js';
 import { planShareSync, SMALL_FILE_MAX_BYTES } from './plan-share.js';
 
@@ -28,11 +28,11 @@ function localState(root: string, relPaths: string[]): Map<string, LocalFileStat
 }
 
 /** One run of the planner and the executor against `peer`, as runShareSync composes them. */
-async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[]): Promise<ExecutePlanResult> {
+async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], hashes: ExecutePlanInput['hashes'] = { apply: () => undefined }): Promise<ExecutePlanResult> {
   const deps = { session: peer, userKey, context, lastGeneration: undefined, force: false, onManifestState: () => undefined };
   const fetched = await fetchPeerManifest(deps, undefined);
   const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
-  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched);
+  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched, plan.startNextManifest());
   return executePlan({
     plan,
     session: peer,
@@ -41,7 +41,7 @@ async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[]): P
     shareRoot: await resolveShareRoot(root),
     userKey,
     manifests,
-    hashes: { apply: () => undefined },
+    hashes,
     signal: new AbortController().signal,
     onProgress: () => undefined,
     // a checkpoint after every acknowledged file
@@ -113,5 +113,27 @@ describe('executePlan against an in-memory peer', () => {
     assert.ok(checkpoints.length >= 1, 'no checkpoint was written for the files that arrived');
     // each still lists the file the plan deletes: none is a final manifest
     for (const checkpoint of checkpoints) assert.ok(listed(checkpoint).includes('old.txt'), `generation ${checkpoint.generation} reads as a final manifest`);
+  });
+
+  it('gives the hash cache what the upload hashed at each checkpoint, before the manifest that lists it, not all at the end', async () => {
+    const names = ['h-1.txt', 'h-2.txt', 'h-3.txt'];
+    // older than the racy window: their hashes may be cached
+    for (const name of names) {
+      write(name, 64);
+      utimesSync(path.join(root, name), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    }
+    const peer = new InMemoryPeer({ userKey, context });
+    const applied: { rows: string[]; manifestsBefore: number }[] = [];
+    const hashes = {
+      apply: (_shareId: number, changes: { upsert: Iterable<{ relPath: string }>; remove: Iterable<string> }) => {
+        applied.push({ rows: [...changes.upsert].map((row) => row.relPath), manifestsBefore: peer.manifests.length });
+      },
+    };
+    await syncOnce(peer, root, names, hashes);
+    // a checkpoint after every acknowledged file: the rows go in more than one write, each file once
+    assert.ok(applied.length >= 2, `${applied.length} writes to the hash cache`);
+    assert.deepEqual(applied.flatMap((write) => write.rows).sort(), names);
+    // the first rows went before the first manifest (with the checkpoint that follows their arrival)
+    assert.equal(applied[0]?.manifestsBefore, 0);
   });
 });

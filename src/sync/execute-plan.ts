@@ -7,7 +7,6 @@
  */
 import { encryptedLength, type FileContext, type ManifestContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
-import type { RemoteFiles } from '../manifest/diff.js';
 import { type FsPath, fsRelPathFor } from '../manifest/file-keys.js';
 import type { ManifestFile } from '../manifest/manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
@@ -45,8 +44,13 @@ export interface ExecutePlanInput {
   /** The share folder as the scan resolved it; undefined when it is missing (the plan then sends nothing). */
   shareRoot: ShareRoot | undefined;
   userKey: Buffer;
-  /** Writes one manifest of the run (peer-manifest.ts). */
-  manifests: { write(files: RemoteFiles): Promise<void> };
+  /** The run's next manifest and its writes (peer-manifest.ts). */
+  manifests: {
+    /** The peer acknowledged this file: the next manifest lists it. */
+    record(relPath: string, entry: ManifestFile): void;
+    /** Writes the manifest as it stands: a checkpoint, or with `final` the run's last one, without the deletions. */
+    write(final?: { deletions: readonly string[] }): Promise<void>;
+  };
   hashes: Pick<FileHashesRepo, 'apply'>;
   signal: AbortSignal;
   onProgress(update: Partial<SyncProgress>): void;
@@ -76,20 +80,34 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   input.onProgress({ phase: 'uploading', filesTotal: plan.uploads.files, bytesTotal: plan.uploads.bytes, filesDone: 0, bytesDone: 0 });
 
   // what the peer acknowledged: checkpoints and the final manifest list these, and only these, of the uploads
-  const arrived = new Map<string, ManifestFile>();
+  const sent: ExecutePlanResult['sent'] = [];
   const skipped: ExecutePlanResult['skipped'] = [];
   let bytesTransferred = 0;
   // bytes move while a file or a batch is on the wire: the watchdog sees a slow link that keeps moving
   const progress = new UploadProgress((bytesDone) => input.onProgress({ bytesDone }));
-  const checkpoints = new Checkpoints(() => input.manifests.write(plan.nextManifest(arrived, [])), { ...(input.checkpoints ?? CHECKPOINTS), signal: input.signal });
-  // what the upload hashed goes to the hash cache, so the next scan need not read these files
-  const hashedWhileSending: { relPath: string; size: number; mtimeMs: number; sha256: string }[] = [];
+  // what the upload hashed goes to the hash cache, so the next scan need not read these files; at each
+  // checkpoint rather than all at the end, so a share of 200,000 files does not hold them all (a cache: any time is right)
+  let hashedWhileSending: { relPath: string; size: number; mtimeMs: number; sha256: string }[] = [];
+  const saveHashes = () => {
+    if (hashedWhileSending.length === 0) return;
+    const upsert = hashedWhileSending;
+    hashedWhileSending = [];
+    input.hashes.apply(input.shareId, { upsert, remove: [] });
+  };
+  const checkpoints = new Checkpoints(
+    async () => {
+      saveHashes();
+      await input.manifests.write();
+    },
+    { ...(input.checkpoints ?? CHECKPOINTS), signal: input.signal },
+  );
   const recordArrived = (relPath: string, entry: ManifestFile, ciphertextBytes: number) => {
-    arrived.set(relPath, entry);
+    input.manifests.record(relPath, entry);
+    sent.push({ relPath, bytes: entry.size });
     if (entry.mtimeMs <= Date.now() - RACY_WINDOW_MS) hashedWhileSending.push({ relPath, size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 });
     bytesTransferred += ciphertextBytes;
     progress.acknowledge(entry.size);
-    input.onProgress({ filesDone: arrived.size, bytesDone: progress.bytesDone });
+    input.onProgress({ filesDone: sent.length, bytesDone: progress.bytesDone });
     checkpoints.arrived(ciphertextBytes);
   };
   // a file's own problem (here or on the peer) leaves that file out; anything else fails the run
@@ -165,15 +183,14 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   await checkpoints.stop();
 
   input.onProgress({ phase: 'finishing' });
-  if (hashedWhileSending.length > 0) input.hashes.apply(input.shareId, { upsert: hashedWhileSending, remove: [] });
-  await input.manifests.write(plan.nextManifest(arrived, plan.deletions));
+  saveHashes();
+  await input.manifests.write({ deletions: plan.deletions });
   // deletions only once the manifest no longer lists them
   const storedToDelete = plan.deletions.map(storedNameFor);
   for (let start = 0; start < storedToDelete.length; start += DELETE_CHUNK) {
     await session.deleteFiles(user, share, storedToDelete.slice(start, start + DELETE_CHUNK));
   }
-  const sent = Array.from(arrived, ([relPath, entry]) => ({ relPath, bytes: entry.size }));
-  return { filesUploaded: arrived.size, filesDeleted: plan.deletions.length, bytesTransferred, skipped, sent, deleted: plan.deletions };
+  return { filesUploaded: sent.length, filesDeleted: plan.deletions.length, bytesTransferred, skipped, sent, deleted: plan.deletions };
 }
 
 async function sendLargeFile(

@@ -16,6 +16,13 @@ export interface KnownManifest {
   journals: boolean;
 }
 
+/** The same, with the manifest already serialized: what a run's writer saves, built from its Map (manifest-state.ts). */
+export interface SerializedKnownManifest extends Omit<KnownManifest, 'manifest'> {
+  generation: number;
+  /** The manifest's plaintext JSON, as serializeManifest gives it. */
+  json: Buffer;
+}
+
 export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'find' | 'forget'>, shareId: number, peerId: number): KnownManifest | undefined {
   const row = repo.find(shareId, peerId);
   if (!row) return undefined;
@@ -29,11 +36,10 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'find' | 'forget
   }
 }
 
-export function saveKnownManifest(repo: Pick<PeerManifestsRepo, 'save' | 'forget'>, shareId: number, peerId: number, known: KnownManifest | undefined): void {
+export function saveKnownManifest(repo: Pick<PeerManifestsRepo, 'save' | 'forget'>, shareId: number, peerId: number, known: KnownManifest | SerializedKnownManifest | undefined): void {
   if (!known) return repo.forget(shareId, peerId);
   const row: PeerManifestRow = {
-    generation: known.manifest.generation,
-    manifest: serializeManifest(known.manifest),
+    ...('json' in known ? { generation: known.generation, manifest: known.json } : { generation: known.manifest.generation, manifest: serializeManifest(known.manifest) }),
     baseBytes: known.baseBytes,
     journalCount: known.journal.count,
     journalBytes: known.journal.bytes,

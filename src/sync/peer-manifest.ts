@@ -5,11 +5,11 @@
  */
 import type { ManifestContext } from '../crypto/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
-import type { RemoteFiles } from '../manifest/diff.js';
-import { type Manifest, manifestTotals } from '../manifest/manifest.js';
-import { diffManifestFiles, shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
-import { openPeerManifest, sealManifest, sealManifestDelta } from '../manifest/sealed-manifest.js';
-import type { KnownManifest } from './known-manifest.js';
+import type { Manifest, ManifestFile } from '../manifest/manifest.js';
+import { shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
+import type { ManifestEnvelope, ManifestState } from '../manifest/manifest-state.js';
+import { openPeerManifest, sealManifestDelta, sealManifestPieces } from '../manifest/sealed-manifest.js';
+import type { KnownManifest, SerializedKnownManifest } from './known-manifest.js';
 import type { PeerSession } from './types.js';
 
 export interface PeerManifestDeps {
@@ -21,7 +21,7 @@ export interface PeerManifestDeps {
   /** Force Sync: fetch the manifest whole and write it whole. */
   force: boolean;
   /** What the peer holds now, after a fetch or a write; undefined when it holds nothing. */
-  onManifestState(known: KnownManifest | undefined): void;
+  onManifestState(known: KnownManifest | SerializedKnownManifest | undefined): void;
 }
 
 /** What the peer holds of the share's manifest, and whether deltas may be sent to it. */
@@ -69,18 +69,31 @@ export async function fetchPeerManifest(deps: PeerManifestDeps, knownManifest: K
  * Writes the run's manifests, each one generation above the last: as a
  * delta from what the peer holds when it keeps journals and the journal is
  * still small (manifest-delta.ts, `shouldFold`), else whole — which replaces
- * the journal on the peer.
+ * the journal on the peer. The run's next manifest is one ManifestState,
+ * changed in place: a delta is what changed since the previous write, so a
+ * checkpoint costs what arrived since the last one, not the share's size.
+ *
+ * The source's copy of what the peer holds (known-manifest.ts) is saved
+ * after the final write only: each save is the whole manifest. A run that
+ * ends early leaves an older copy, which the next run sees as stale (its
+ * generation is below the one recorded by onGenerationWritten) and fetches
+ * the peer's manifest instead.
  */
 export class PeerManifestWriter {
-  private peerHolds: KnownManifest | undefined;
+  /** What the peer holds, but for its files (those are `next` as of the last write); undefined when it holds nothing. */
+  private peerHolds: (Omit<KnownManifest, 'manifest'> & { generation: number; createdAt: string }) | undefined;
   private generationWritten: number;
+  /** A write reached the peer since the copy was last saved. */
+  private unsaved = false;
 
   constructor(
     private readonly deps: PeerManifestDeps & { now(): Date; onGenerationWritten(generation: number): void },
     private readonly fetched: FetchedManifest,
+    private readonly next: ManifestState,
   ) {
-    this.peerHolds = fetched.known;
-    this.generationWritten = Math.max(fetched.known?.manifest.generation ?? 0, deps.lastGeneration ?? 0);
+    const known = fetched.known;
+    this.peerHolds = known && { generation: known.manifest.generation, createdAt: known.manifest.createdAt, baseBytes: known.baseBytes, journal: known.journal, journals: known.journals };
+    this.generationWritten = Math.max(known?.manifest.generation ?? 0, deps.lastGeneration ?? 0);
   }
 
   /** The generation of the last manifest written (or of the peer's, when none was). */
@@ -88,45 +101,68 @@ export class PeerManifestWriter {
     return this.generationWritten;
   }
 
-  async write(files: RemoteFiles): Promise<void> {
-    const change = this.peerHolds ? diffManifestFiles(this.peerHolds.manifest.files, files) : undefined;
-    // nothing changed since what the peer holds: no manifest at all (Force Sync writes one whole, to mend the journal)
-    if (change && !this.deps.force && Object.keys(change.files).length === 0 && change.deleted.length === 0) return;
-    const generation = this.generationWritten + 1;
-    const createdAt = this.deps.now().toISOString();
-    // a snapshot: the caller goes on changing `files` (checkpoints), and the next delta is computed from this
-    const manifest: Manifest = { version: 1, ...this.deps.context, generation, createdAt, files: { ...files } };
-    this.generationWritten = generation;
-    this.peerHolds = await this.writeDeltaOrFull(manifest, change);
-    this.deps.onManifestState(this.peerHolds);
-    this.deps.onGenerationWritten(generation);
+  /** The peer acknowledged this file: the next manifest lists it. */
+  record(relPath: string, entry: ManifestFile): void {
+    this.next.set(relPath, entry);
   }
 
-  private async writeDeltaOrFull(manifest: Manifest, change: Pick<ManifestDelta, 'files' | 'deleted'> | undefined): Promise<KnownManifest> {
+  /**
+   * Writes the manifest as it stands: a checkpoint, or with `final` the run's
+   * last one, without the files the run deletes afterwards.
+   */
+  async write(final?: { deletions: readonly string[] }): Promise<void> {
+    if (final) for (const relPath of final.deletions) this.next.delete(relPath);
+    const change = this.next.takeChanges();
+    const unchanged = Object.keys(change.files).length === 0 && change.deleted.length === 0;
+    // nothing changed since what the peer holds: no manifest at all (Force Sync writes one whole, to mend the journal)
+    if (!(this.peerHolds && !this.deps.force && unchanged)) {
+      const generation = this.generationWritten + 1;
+      const envelope: ManifestEnvelope = { version: 1, ...this.deps.context, generation, createdAt: this.deps.now().toISOString() };
+      this.generationWritten = generation;
+      this.peerHolds = await this.writeDeltaOrFull(envelope, change);
+      this.unsaved = true;
+      this.deps.onGenerationWritten(generation);
+    }
+    if (final && this.unsaved) this.saveCopy();
+  }
+
+  private saveCopy(): void {
+    const holds = this.peerHolds;
+    if (!holds) return;
+    const { generation, createdAt, ...sizes } = holds;
+    // the JSON straight from the Map: no object of every entry for a save
+    this.deps.onManifestState({ ...sizes, generation, json: this.next.serialize({ version: 1, ...this.deps.context, generation, createdAt }) });
+    this.unsaved = false;
+  }
+
+  private async writeDeltaOrFull(envelope: ManifestEnvelope, change: Pick<ManifestDelta, 'files' | 'deleted'>): Promise<NonNullable<PeerManifestWriter['peerHolds']>> {
     const { session, userKey, context } = this.deps;
     const { journals } = this.fetched;
     const peerHolds = this.peerHolds;
-    if (peerHolds && change && journals && !this.deps.force) {
+    // the totals and the full plaintext are taken now: `next` goes on changing while the write is on its way
+    const totals = this.next.totals();
+    const { generation, createdAt } = envelope;
+    if (peerHolds && journals && !this.deps.force) {
       const delta: ManifestDelta = {
         version: 1,
         kind: 'delta',
-        sourceServer: manifest.sourceServer,
-        user: manifest.user,
-        share: manifest.share,
-        baseGeneration: peerHolds.manifest.generation,
-        generation: manifest.generation,
-        createdAt: manifest.createdAt,
+        sourceServer: envelope.sourceServer,
+        user: envelope.user,
+        share: envelope.share,
+        baseGeneration: peerHolds.generation,
+        generation,
+        createdAt,
         ...change,
       };
       const sealed = sealManifestDelta(userKey, delta);
       if (!shouldFold(peerHolds.journal, peerHolds.baseBytes, sealed.bytes.length)) {
-        await session.putManifestDelta(context.user, context.share, manifest.generation, sealed.bytes, sealed.ctSha256, manifestTotals(manifest));
+        await session.putManifestDelta(context.user, context.share, generation, sealed.bytes, sealed.ctSha256, totals);
         const journal = { count: peerHolds.journal.count + 1, bytes: peerHolds.journal.bytes + sealed.bytes.length };
-        return { manifest, baseBytes: peerHolds.baseBytes, journal, journals };
+        return { generation, createdAt, baseBytes: peerHolds.baseBytes, journal, journals };
       }
     }
-    const sealed = sealManifest(userKey, manifest);
-    await session.putManifest(context.user, context.share, sealed.bytes, sealed.ctSha256, manifest.generation, manifestTotals(manifest));
-    return { manifest, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
+    const sealed = sealManifestPieces(userKey, context, this.next.serializedPieces(envelope));
+    await session.putManifest(context.user, context.share, sealed.bytes, sealed.ctSha256, generation, totals);
+    return { generation, createdAt, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
   }
 }

@@ -37,10 +37,14 @@ describe('planShareSync', () => {
     ]);
     const plan = planShareSync({ local, remote, shareLabel: 'alice/backup', unread: [], shareMissing: false });
     assert.deepEqual(plan.deletions, ['f2']);
-    const base = plan.nextManifest(new Map(), []);
+    const next = plan.startNextManifest();
+    const base = next.toFiles();
     assert.deepEqual(Object.keys(base).sort(), ['f0', 'f1', 'f2']);
     assert.equal(base.f1?.mtimeMs, 99);
-    assert.deepEqual(Object.keys(plan.nextManifest(new Map(), plan.deletions)).sort(), ['f0', 'f1']);
+    // the new mtime is the first change the next delta carries
+    assert.deepEqual(next.takeChanges(), { files: Object.assign(Object.create(null), { f1: base.f1 }), deleted: [] });
+    for (const relPath of plan.deletions) next.delete(relPath);
+    assert.deepEqual(Object.keys(next.toFiles()).sort(), ['f0', 'f1']);
   });
 
   it('holds a plan that deletes more than half of what the peer holds, until that exact plan is confirmed', () => {

@@ -8,8 +8,8 @@ import { encryptedLength } from '../crypto/index.js';
 import {
   heldPlanId,
   massDeletionGuard,
-  nextManifestFiles,
   planSync,
+  startNextManifest,
   ransomwareTripwire,
   type HeldPlanReason,
   type LocalFileState,
@@ -17,7 +17,7 @@ import {
   type RemoteFiles,
   type SyncPlan,
 } from '../manifest/diff.js';
-import type { ManifestFile } from '../manifest/manifest.js';
+import type { ManifestState } from '../manifest/manifest-state.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import { limits } from '../protocol/v1/index.js';
 
@@ -69,8 +69,12 @@ export interface SharePlan {
   deletions: string[];
   /** Set when a guard holds the plan; `confirmed` tells whether it may run anyway. */
   held: HeldPlan | null;
-  /** The manifest's files after the run, given what arrived and what was deleted (a checkpoint deletes nothing yet). */
-  nextManifest(arrived: ReadonlyMap<string, ManifestFile>, deleted: readonly string[]): RemoteFiles;
+  /**
+   * The manifest that describes the peer after the run, as it starts (the
+   * peer's, with unchanged files at their new mtime): the run adds what
+   * arrives, and the deletions at the end only. A new one at each call.
+   */
+  startNextManifest(): ManifestState;
 }
 
 export function planShareSync(input: SharePlanInput): SharePlan {
@@ -86,7 +90,7 @@ export function planShareSync(input: SharePlanInput): SharePlan {
     uploads: { small, large, files: diff.upload.length, bytes: diff.upload.reduce((sum, file) => sum + file.size, 0) },
     deletions: diff.delete,
     held: held && { ...held, confirmed: held.planId === input.confirmedPlan },
-    nextManifest: (arrived, deleted) => nextManifestFiles(local, remote, diff, { arrived, deleted }),
+    startNextManifest: () => startNextManifest(local, remote, diff),
   };
 }
 

@@ -4,7 +4,7 @@ import type { LocalFileState, RemoteFiles } from '../manifest/diff.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
 import { ShareMissingError, scanShare } from '../scan/scan-share.js';
 import { executePlan } from './execute-plan.js';
-import type { KnownManifest } from './known-manifest.js';
+import type { KnownManifest, SerializedKnownManifest } from './known-manifest.js';
 import { describeSkipReason } from './not-backed-up.js';
 import { fetchPeerManifest, PeerManifestWriter } from './peer-manifest.js';
 import { planShareSync, type SharePlan } from './plan-share.js';
@@ -24,7 +24,7 @@ export interface ShareSyncInput {
   /** The source's copy of what the peer holds (known-manifest.ts): the run then asks the peer only for its generation. */
   knownManifest: KnownManifest | undefined;
   /** What the peer holds now, after a fetch or a write; undefined when it holds nothing. */
-  onManifestState(known: KnownManifest | undefined): void;
+  onManifestState(known: KnownManifest | SerializedKnownManifest | undefined): void;
   /** Force Sync: check what the peer actually stores, not only its manifest; fetch it whole and write it whole. */
   force: boolean;
   /** The held plan (`HeldPlan.planId`) an administrator confirmed after a guard held it. */
@@ -87,7 +87,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   const plan = planShareSync({ ...scanned, shareLabel: `${user}/${share}`, remote, storedOnPeer, confirmedPlan: input.confirmedPlan });
   throwIfHeld(plan, input.confirmedPlan);
 
-  const manifests = new PeerManifestWriter(manifestDeps, fetched);
+  const manifests = new PeerManifestWriter(manifestDeps, fetched, plan.startNextManifest());
   const done = await executePlan({
     plan,
     session,

@@ -1,0 +1,121 @@
+/**
+ * The files of a share's manifest as one sync run builds it: the peer's
+ * entries, then what arrives, then the deletions. One Map for the whole run,
+ * changed in place, that also remembers what changed since the last write
+ * (the next delta), so a checkpoint costs what arrived since the previous
+ * one rather than the size of the share (issue 15: 200,000 files).
+ */
+import type { ManifestDelta } from './manifest-delta.js';
+import type { Manifest, ManifestFile } from './manifest.js';
+
+/** The Manifest fields around `files`. */
+export type ManifestEnvelope = Omit<Manifest, 'files'>;
+
+/** The plaintext JSON is built in pieces of about this size, so no single string holds the whole manifest. */
+const SERIALIZE_PIECE_CHARS = 1 << 20;
+
+export class ManifestState {
+  // a Map: fast with hundreds of thousands of keys, and `__proto__` is a name like any other
+  private readonly files: Map<string, ManifestFile>;
+  private plaintextBytes = 0;
+  /** Each path changed since the last `takeChanges`, with the entry it had then (undefined: none). */
+  private changed = new Map<string, ManifestFile | undefined>();
+
+  /** Starts from `files` (what the peer holds), which is not changed; nothing counts as changed yet. */
+  constructor(files: Readonly<Record<string, ManifestFile>> | null) {
+    this.files = new Map();
+    if (files) {
+      for (const relPath of Object.keys(files)) {
+        const entry = files[relPath] as ManifestFile;
+        this.files.set(relPath, entry);
+        this.plaintextBytes += entry.size;
+      }
+    }
+  }
+
+  get(relPath: string): ManifestFile | undefined {
+    return this.files.get(relPath);
+  }
+
+  set(relPath: string, entry: ManifestFile): void {
+    const previous = this.files.get(relPath);
+    this.remember(relPath, previous);
+    this.plaintextBytes += entry.size - (previous?.size ?? 0);
+    this.files.set(relPath, entry);
+  }
+
+  delete(relPath: string): void {
+    const previous = this.files.get(relPath);
+    if (previous === undefined) return;
+    this.remember(relPath, previous);
+    this.plaintextBytes -= previous.size;
+    this.files.delete(relPath);
+  }
+
+  /** The file count and plaintext bytes (sent to the peer for its snapshot list), kept as entries change. */
+  totals(): { fileCount: number; bytes: number } {
+    return { fileCount: this.files.size, bytes: this.plaintextBytes };
+  }
+
+  /**
+   * What changed since the last call (or since the start), in a delta's
+   * form, and starts counting again. A path set back to the entry it had is
+   * no change.
+   */
+  takeChanges(): Pick<ManifestDelta, 'files' | 'deleted'> {
+    // no prototype: a file may be called `__proto__`
+    const files = Object.create(null) as Record<string, ManifestFile>;
+    const deleted: string[] = [];
+    for (const [relPath, before] of this.changed) {
+      const now = this.files.get(relPath);
+      if (now === undefined) {
+        if (before !== undefined) deleted.push(relPath);
+      } else if (before === undefined || !sameEntry(before, now)) {
+        files[relPath] = now;
+      }
+    }
+    this.changed = new Map();
+    return { files, deleted };
+  }
+
+  /** The entries as a plain object with own keys only, as parseManifest gives them. */
+  toFiles(): Manifest['files'] {
+    const files: Manifest['files'] = {};
+    for (const [relPath, entry] of this.files) Object.defineProperty(files, relPath, { value: entry, enumerable: true, writable: true, configurable: true });
+    return files;
+  }
+
+  /**
+   * The full manifest's plaintext: the JSON `serializeManifest` gives for
+   * `{ ...envelope, files }` (same fields, same order; the files in the order
+   * they were added), built from the Map rather than from a copy as an object.
+   */
+  serialize(envelope: ManifestEnvelope): Buffer {
+    return Buffer.concat([...this.serializedPieces(envelope)]);
+  }
+
+  /** `serialize` in pieces of about 1 MiB, one at a time: the encryption takes them without joining them. */
+  *serializedPieces(envelope: ManifestEnvelope): Generator<Buffer> {
+    const head = JSON.stringify({ ...envelope, files: {} });
+    // `{…,"files":{}}`: the entries go between the last two braces
+    let piece = head.slice(0, -2);
+    let first = true;
+    for (const [relPath, entry] of this.files) {
+      piece += `${first ? '' : ','}${JSON.stringify(relPath)}:${JSON.stringify(entry)}`;
+      first = false;
+      if (piece.length >= SERIALIZE_PIECE_CHARS) {
+        yield Buffer.from(piece, 'utf8');
+        piece = '';
+      }
+    }
+    yield Buffer.from(`${piece}}}`, 'utf8');
+  }
+
+  private remember(relPath: string, previous: ManifestFile | undefined): void {
+    if (!this.changed.has(relPath)) this.changed.set(relPath, previous);
+  }
+}
+
+export function sameEntry(a: ManifestFile, b: ManifestFile): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.sha256 === b.sha256 && a.ctSha256 === b.ctSha256;
+}
