@@ -504,6 +504,11 @@ export const errorCatalogue = {
     message: 'An object read back from the S3 storage does not match the file on disk',
     hint: 'Nothing was switched and nothing deleted: run `anemone incoming migrate --to s3` again (it copies that object again); if it keeps failing, check the storage\'s health and free space.',
   },
+  INCOMING_MIGRATE_FILE_CHANGED: {
+    status: 409,
+    message: 'A file of the incoming folder changed while it was being moved into the bucket',
+    hint: 'Nothing was switched and nothing deleted. No Anemone server puts links or special files in the incoming folder: check who changed it (the message names the file), make sure no server runs on this data directory, then run `anemone incoming migrate --to s3` again.',
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     message: "The server's database does not answer",

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { AnemoneError } from '../errors/catalogue.js';
+import { openRegularFile } from '../util/open-regular-file.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { walkFiles } from './file-walk.js';
 import type { MigrationRecord } from './migration-record.js';
@@ -98,8 +98,15 @@ async function copyOne(objects: S3Objects, file: StoreFile): Promise<string> {
   const parts = new PartBuffer(objects, key, MIN_PART_BYTES, undefined);
   const hash = createHash('sha256');
   let size = 0;
+  // the listing skipped links, but a file can become one (or a FIFO) before its turn: opened without following, checked on the descriptor
+  const opened = await openRegularFile(file.fullPath);
+  if (opened.kind !== 'file') {
+    throw new AnemoneError('INCOMING_MIGRATE_FILE_CHANGED', {
+      message: `${file.relPath} in the incoming folder ${opened.kind === 'missing' ? 'is gone' : 'is no longer a regular file (a link or a special file took its place)'} since the copy listed it; nothing of it was copied`,
+    });
+  }
   try {
-    for await (const chunk of createReadStream(file.fullPath)) {
+    for await (const chunk of opened.handle.createReadStream()) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
       await parts.add(chunk as Buffer);
@@ -108,6 +115,8 @@ async function copyOne(objects: S3Objects, file: StoreFile): Promise<string> {
   } catch (error) {
     await parts.abort().catch(() => undefined);
     throw error;
+  } finally {
+    await opened.handle.close().catch(() => undefined);
   }
   const sent = hash.digest('hex');
   const stored = await objects.hash(key);
