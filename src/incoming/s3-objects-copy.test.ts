@@ -29,13 +29,14 @@ interface Sent {
  * abort). What it isolates is S3Objects.copy's own arithmetic; the storage's
  * side of a single CopyObject is covered on s3rver by the store's contract.
  */
-function fakeS3(objectSize: number, options: { failPart?: number } = {}): { client: S3Client; sent: Sent[] } {
+function fakeS3(objectSize: number, options: { failPart?: number; failAbort?: boolean } = {}): { client: S3Client; sent: Sent[] } {
   const sent: Sent[] = [];
   const client = {
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       sent.push({ command: command.constructor.name, input: command.input });
       if (command instanceof HeadObjectCommand) return { ContentLength: objectSize };
       if (command instanceof CreateMultipartUploadCommand) return { UploadId: 'upload-1' };
+      if (command instanceof AbortMultipartUploadCommand && options.failAbort) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
       if (command instanceof UploadPartCopyCommand) {
         if (command.input.PartNumber === options.failPart) throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
         return { CopyPartResult: { ETag: `"etag-${command.input.PartNumber}"` } };
@@ -94,6 +95,17 @@ describe('S3Objects.copy of an object larger than one CopyObject copies', () => 
     const aborted = sent.filter((request) => request.command === AbortMultipartUploadCommand.name);
     assert.deepEqual(aborted.map((request) => [request.input.Key, request.input.UploadId]), [['peer/.history/big.enc', 'upload-1']]);
     assert.ok(!sent.some((request) => request.command === CompleteMultipartUploadCommand.name));
+  });
+
+  it('reports the failed part, not an abort that failed after it', async () => {
+    const { client, sent } = fakeS3(200, { failPart: 2, failAbort: true });
+    await assert.rejects(new S3Objects(client, location, limits).copy('peer/big.enc', 'peer/.history/big.enc'), (error) => {
+      assert.ok(error instanceof AnemoneError);
+      assert.equal(error.code, 'OBJECT_STORE_UNAVAILABLE');
+      assert.match(String((error.cause as Error | undefined)?.message), /internal error/);
+      return true;
+    });
+    assert.ok(sent.some((request) => request.command === AbortMultipartUploadCommand.name), 'the abort was tried');
   });
 
   it('uses the 5 GiB threshold and 512 MiB parts when not told otherwise', async () => {

@@ -170,7 +170,8 @@ export class S3Objects {
         }
         await this.completeMultipart(to, uploadId, parts);
       } catch (error) {
-        await this.abortMultipart(to, uploadId);
+        // the part's failure is what the caller must see; an abort failing too leaves an incomplete upload (install.md: a lifecycle rule clears those)
+        await this.abortMultipart(to, uploadId).catch(() => undefined);
         throw error;
       }
       return true;
