@@ -217,8 +217,10 @@ export abstract class IncomingStoreBase implements IncomingStore {
     // a new incarnation before any file goes: a manifest commit checks it just before it is published,
     // so a commit that passed the check is removed with the rest, and one after it is refused
     this.repo.recordReset(filter, this.now().toISOString());
-    await this.deleteBackups(segments, filter);
-    return this.repo.deleteShares(filter);
+    return this.writes.deleting(filter, async () => {
+      await this.deleteBackups(segments, filter);
+      return this.repo.deleteShares(filter);
+    });
   }
 
   /**

@@ -67,14 +67,24 @@ export async function pairPeer(source: ClusterServer, peer: ClusterServer, passw
   return created.body.id as number;
 }
 
-/** Every stored file under a peer's folder for one share, as stored path → bytes. */
+/**
+ * Every stored file under a peer's folder for one share, as stored path → bytes.
+ * Read while the peer may be writing: a file listed then gone before it is read
+ * (a temporary file renamed into place, a folder being deleted) is left out.
+ */
 export async function storedFiles(root: string): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   const walk = async (dir: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else found.set(path.relative(root, full).split(path.sep).join('/'), await readFile(full));
+      else {
+        const bytes = await readFile(full).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        });
+        if (bytes) found.set(path.relative(root, full).split(path.sep).join('/'), bytes);
+      }
     }
   };
   await walk(root);
