@@ -2,8 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FormatError } from '../crypto/index.js';
 import type { Manifest, ManifestFile } from './manifest.js';
-import { applyJournal, diffManifestFiles, ManifestChainError, shouldFold, type ManifestDelta } from './manifest-delta.js';
+import { applyJournal, ManifestChainError, shouldFold, type ManifestDelta } from './manifest-delta.js';
+import { sameEntry } from './manifest-state.js';
 import { openSealedDelta, openSealedManifest, sealManifest, sealManifestDelta } from './sealed-manifest.js';
+
+/** The changed and deleted entries between two states of the files (the sync keeps them as it goes: manifest-state.ts). */
+function diffManifestFiles(before: Readonly<Record<string, ManifestFile>>, after: Readonly<Record<string, ManifestFile>>): Pick<ManifestDelta, 'files' | 'deleted'> {
+  const files: Record<string, ManifestFile> = Object.create(null) as Record<string, ManifestFile>;
+  for (const relPath of Object.keys(after)) {
+    const next = after[relPath] as ManifestFile;
+    const previous = Object.hasOwn(before, relPath) ? before[relPath] : undefined;
+    if (!previous || !sameEntry(previous, next)) files[relPath] = next;
+  }
+  const deleted = Object.keys(before).filter((relPath) => !Object.hasOwn(after, relPath));
+  return { files, deleted };
+}
 
 const names = { sourceServer: 'home', user: 'alice', share: 'backup' };
 const entry = (n: number): ManifestFile => ({ size: n, mtimeMs: n, sha256: String(n).padStart(64, '0'), ctSha256: String(n).padStart(64, '1') });

@@ -7,7 +7,6 @@
  */
 import { z } from 'zod';
 import { ManifestError, manifestFileSchema, parseManifest, type Manifest, type ManifestFile } from './manifest.js';
-import { sameEntry } from './manifest-state.js';
 
 /** The stored name of the delta that leads to `generation`, beside `_manifest.json.enc`. */
 export const JOURNAL_FOLDER = '_manifest.d';
@@ -62,18 +61,6 @@ function envelopeOf(delta: ManifestDelta): Omit<Manifest, 'files'> {
 
 export function serializeManifestDelta(delta: ManifestDelta): Buffer {
   return Buffer.from(JSON.stringify(delta), 'utf8');
-}
-
-/** The changed and deleted entries between two states of the files: O(files) to compute, O(changes) to send. */
-export function diffManifestFiles(before: Readonly<Record<string, ManifestFile>>, after: Readonly<Record<string, ManifestFile>>): Pick<ManifestDelta, 'files' | 'deleted'> {
-  const files: Record<string, ManifestFile> = Object.create(null) as Record<string, ManifestFile>;
-  for (const relPath of Object.keys(after)) {
-    const next = after[relPath] as ManifestFile;
-    const previous = Object.hasOwn(before, relPath) ? before[relPath] : undefined;
-    if (!previous || !sameEntry(previous, next)) files[relPath] = next;
-  }
-  const deleted = Object.keys(before).filter((relPath) => !Object.hasOwn(after, relPath));
-  return { files, deleted };
 }
 
 /** Why a base manifest and its journal do not make one state: the reader says which link is wrong. */
