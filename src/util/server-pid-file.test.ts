@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,18 @@ describe('the running server pid file', () => {
     assert.equal(runningServerPid(dir, { exceptSelf: true }), undefined, 'a command that serves nothing: its own pid is stale');
     removeServerPid(dir);
     assert.equal(existsSync(serverPidFile(dir)), false);
+  });
+
+  it('writes a file of its own, never through a link at its name', () => {
+    const target = path.join(dir, 'elsewhere.txt');
+    writeFileSync(target, 'not the pid file\n');
+    removeServerPid(dir);
+    symlinkSync(target, serverPidFile(dir));
+    writeServerPid(dir);
+    assert.equal(readFileSync(target, 'utf8'), 'not the pid file\n', 'the link target is untouched');
+    assert.ok(lstatSync(serverPidFile(dir)).isFile(), 'the link was replaced by a file');
+    assert.equal(runningServerPid(dir), process.pid);
+    removeServerPid(dir);
   });
 
   it('ignores a file a crashed server left, and leaves another live server\'s file alone', () => {

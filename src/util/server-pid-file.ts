@@ -12,7 +12,9 @@ export function serverPidFile(dataDir: string): string {
 }
 
 export function writeServerPid(dataDir: string): void {
-  writeFileSync(serverPidFile(dataDir), `${process.pid}\n`, { mode: 0o600 });
+  // a fresh file ('wx'): never written through a link left or planted at the name
+  rmSync(serverPidFile(dataDir), { force: true });
+  writeFileSync(serverPidFile(dataDir), `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
 }
 
 /** Removes the file, only when it names this process (a second server's file is left alone). */
