@@ -135,12 +135,21 @@ describe('sync history, charts and dark mode in the browser', () => {
     const sent = history.getByRole('figure', { name: 'Bytes sent per day' });
     await sizes.locator('canvas').waitFor();
     await sent.locator('canvas').waitFor();
-    // Chart.js drew something: the canvas is no longer blank
-    const drawn = await page.evaluate(`(() => {
-      const canvas = document.querySelector('figure[aria-labelledby="chart-share-sizes"] canvas');
-      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      return pixels.some((value, index) => index % 4 === 3 && value > 0);
-    })()`);
+    // Chart.js drew something: the canvas is no longer blank (it draws on an animation frame after the canvas appears)
+    const drawn = await page
+      .waitForFunction(
+        `(() => {
+          const canvas = document.querySelector('figure[aria-labelledby="chart-share-sizes"] canvas');
+          const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          return pixels.some((value, index) => index % 4 === 3 && value > 0);
+        })()`,
+        undefined,
+        { timeout: 10_000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
     assert.ok(drawn, 'the size chart has pixels');
     const today = new Date().toISOString().slice(0, 10);
     assert.match((await sizes.locator('canvas').getAttribute('aria-label')) ?? '', new RegExp(`alice/backup 13 bytes on ${today}; bob/backup 3 bytes on ${today}`));
