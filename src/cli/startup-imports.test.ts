@@ -27,7 +27,7 @@ describe('what the server loads at start', () => {
     const packages = staticPackages(fileURLToPath(new URL('./main.ts', import.meta.url)));
     // the check sees the server's own packages at all
     assert.ok(packages.has('fastify') && packages.has('better-sqlite3'), [...packages.keys()].join(', '));
-    for (const onUse of ['@aws-sdk/client-s3', 'nodemailer', 'selfsigned', 'cli-progress']) {
+    for (const onUse of ['@aws-sdk/client-s3', 'nodemailer', 'selfsigned', 'cli-progress', 'webdav-server', '@tus/server', '@tus/file-store']) {
       assert.equal(packages.get(onUse), undefined, `${onUse} is imported at start by ${packages.get(onUse)}`);
     }
   });

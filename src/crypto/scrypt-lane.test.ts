@@ -39,4 +39,36 @@ describe('a scrypt lane (one worker thread)', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.deepEqual(await lane.derive('a', salt, 32, SMALL), scryptSync('a', salt, 32, SMALL));
   });
+
+  it('runs the jobs of every queue on its one worker, never two at once, the queues taking turns', async () => {
+    const done: { queue: string; startedNs: bigint; endedNs: bigint }[] = [];
+    const lane = new ScryptLane({ name: 'test', maxWaiting: 8, onDerived: (job) => done.push(job) });
+    // sign-ins asked first, then a peer's check, all in one tick: as a setup's or a sign-in's hash while a peer opens a session
+    const derived = await Promise.all([
+      lane.derive('a1', salt, 32, SMALL, 'accounts'),
+      lane.derive('a2', salt, 32, SMALL, 'accounts'),
+      lane.derive('a3', salt, 32, SMALL, 'accounts'),
+      lane.derive('p1', salt, 32, SMALL, 'peers'),
+      lane.derive('p2', salt, 32, SMALL, 'peers'),
+    ]);
+    assert.deepEqual(derived[3], scryptSync('p1', salt, 32, SMALL));
+    // the peer's check waits for one sign-in, not for all of them
+    assert.deepEqual(
+      done.map((job) => job.queue),
+      ['accounts', 'peers', 'accounts', 'peers', 'accounts'],
+    );
+    for (let i = 1; i < done.length; i += 1) {
+      const [before, after] = [done[i - 1], done[i]] as [(typeof done)[0], (typeof done)[0]];
+      assert.ok(after.startedNs >= before.endedNs, `derivation ${i} started ${before.endedNs - after.startedNs} ns before derivation ${i - 1} ended`);
+    }
+  });
+
+  it('bounds the waiting jobs of each queue on its own: a full queue does not refuse another', async () => {
+    const lane = new ScryptLane({ name: 'test', maxWaiting: 1 });
+    const admitted = [lane.derive('1', salt, 32, SMALL, 'accounts'), lane.derive('2', salt, 32, SMALL, 'accounts')];
+    await assert.rejects(lane.derive('3', salt, 32, SMALL, 'accounts'), (error: unknown) => error instanceof PasswordHashError && error.code === 'busy' && /\(accounts\)/.test(error.message));
+    admitted.push(lane.derive('4', salt, 32, SMALL, 'peers'));
+    await assert.rejects(lane.derive('5', salt, 32, SMALL, 'peers'), (error: unknown) => error instanceof PasswordHashError && error.code === 'busy' && /\(peers\)/.test(error.message));
+    assert.equal((await Promise.all(admitted)).length, 3);
+  });
 });

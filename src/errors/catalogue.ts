@@ -514,6 +514,11 @@ export const errorCatalogue = {
     message: "The server's database does not answer",
     hint: 'Look at the server log in data/logs/ for why (a full or read-only disk, a removed data directory), fix it, then restart Anemone.',
   },
+  PART_NOT_LOADED: {
+    status: 503,
+    message: 'This server could not load the part that answers this request',
+    hint: "The server's installation is incomplete or damaged: reinstall it (the same version), or pull its image again, then try again. Everything else keeps working meanwhile.",
+  },
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on the server',

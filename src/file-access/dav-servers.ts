@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { v2 as webdav } from 'webdav-server';
-import { DavShareFileSystem } from './dav-file-system.js';
+import type { v2 as webdav } from 'webdav-server';
+import type { createDavServer } from './dav-server-factory.js';
+import { loadOnFirstUse } from '../util/load-on-first-use.js';
 
 /** Where WebDAV is served (PRODUCT.md §10). */
 export const DAV_ROOT = '/dav';
@@ -28,6 +29,8 @@ const REFUSED_HEADER_PREFIX = 'access-control-';
  * authentication only hands that user on.
  */
 export class DavServers {
+  /** The WebDAV library, loaded by the first WebDAV request. */
+  private readonly factory = loadOnFirstUse('WebDAV (the webdav-server package)', () => import('./dav-server-factory.js'));
   private readonly servers = new Map<number, { username: string; server: webdav.WebDAVServer }>();
 
   constructor(
@@ -36,46 +39,42 @@ export class DavServers {
     private readonly logFailure: (details: { user: string; error: Error }) => void,
   ) {}
 
-  /** Answers one request of `user`; `request.url` still starts with /dav. */
-  handle(user: { id: number; username: string }, request: IncomingMessage, response: ServerResponse): void {
-    const server = this.serverFor(user);
-    hideHeaders(response);
-    // webdav-server 2.6.3 evaluates an If header wrongly: an untagged list, as Windows sends after a LOCK
-    // (`If: (<token>)`), never answers (the request hangs), and a tagged one always passes. Its locks only
-    // ever hold back another user, and each user has a server of their own, so an If header decides nothing
-    // here; only a LOCK refresh needs it (to name the lock).
-    if (request.method !== 'LOCK') delete request.headers.if;
-    // the library expects the URL below its mount point, as a mounted router does
-    request.url = (request.url ?? '').slice(DAV_ROOT.length) || '/';
-    try {
-      server.executeRequest(request, response, DAV_ROOT);
-    } catch (error) {
-      // the library decodes the path as it starts, and throws on a malformed escape (`%E0%A4%A`): a bad request, not a hang
-      if (!(error instanceof URIError)) throw error;
-      response.statusCode = 400;
-      response.end();
-    }
+  /**
+   * What answers the requests of `user`, once the library is loaded (the
+   * first call loads it; PART_NOT_LOADED when it cannot). The answer takes a
+   * request whose `request.url` still starts with /dav.
+   */
+  async forUser(user: { id: number; username: string }): Promise<(request: IncomingMessage, response: ServerResponse) => void> {
+    const { createDavServer } = await this.factory();
+    const server = this.serverFor(user, createDavServer);
+    return (request, response) => handle(server, request, response);
   }
 
-  private serverFor(user: { id: number; username: string }): webdav.WebDAVServer {
+  private serverFor(user: { id: number; username: string }, create: typeof createDavServer): webdav.WebDAVServer {
     const kept = this.servers.get(user.id);
     if (kept?.username === user.username) return kept.server;
-    const davUser: webdav.IUser = { uid: String(user.id), username: user.username, isAdministrator: false, isDefaultUser: false };
-    const server = new webdav.WebDAVServer({
-      rootFileSystem: new DavShareFileSystem(this.userFolder(user.username), (error) => this.logFailure({ user: user.username, error })),
-      httpAuthentication: {
-        askForAuthentication: () => ({}),
-        getUser: (_ctx, callback) => callback(undefined as unknown as Error, davUser),
-      },
-      // hrefs as paths: the library would otherwise write http:// URLs although this is HTTPS
-      respondWithPaths: true,
-      // a listing one level at a time (Depth: infinity on a large share would be one enormous answer)
-      maxRequestDepth: 1,
-      serverName: 'Anemone',
-      headers: DAV_HEADERS,
-    });
+    const server = create(user, this.userFolder(user.username), (error) => this.logFailure({ user: user.username, error }), DAV_HEADERS);
     this.servers.set(user.id, { username: user.username, server });
     return server;
+  }
+}
+
+function handle(server: webdav.WebDAVServer, request: IncomingMessage, response: ServerResponse): void {
+  hideHeaders(response);
+  // webdav-server 2.6.3 evaluates an If header wrongly: an untagged list, as Windows sends after a LOCK
+  // (`If: (<token>)`), never answers (the request hangs), and a tagged one always passes. Its locks only
+  // ever hold back another user, and each user has a server of their own, so an If header decides nothing
+  // here; only a LOCK refresh needs it (to name the lock).
+  if (request.method !== 'LOCK') delete request.headers.if;
+  // the library expects the URL below its mount point, as a mounted router does
+  request.url = (request.url ?? '').slice(DAV_ROOT.length) || '/';
+  try {
+    server.executeRequest(request, response, DAV_ROOT);
+  } catch (error) {
+    // the library decodes the path as it starts, and throws on a malformed escape (`%E0%A4%A`): a bad request, not a hang
+    if (!(error instanceof URIError)) throw error;
+    response.statusCode = 400;
+    response.end();
   }
 }
 

@@ -10,10 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { FileStore } from '@tus/file-store';
-import { Server as TusServer, type Upload } from '@tus/server';
+import type { FileStore } from '@tus/file-store';
+import type { Server as TusServer, Upload } from '@tus/server';
 import { z } from 'zod';
 import type { placedUploadSchema } from '../contract/shares.js';
 import { AnemoneError } from '../errors/catalogue.js';
@@ -21,6 +21,7 @@ import type { Logger } from '../logging/logger.js';
 import { isDiskFull, pathRefused } from './file-errors.js';
 import { placeUpload } from './place-upload.js';
 import { sharePathProblem } from '../shares/share-paths.js';
+import { loadOnFirstUse } from '../util/load-on-first-use.js';
 
 export interface UploadOwner {
   id: number;
@@ -70,8 +71,8 @@ function refusal(error: AnemoneError): TusRefusal {
 }
 
 export class StagedUploads {
-  private readonly tus: TusServer;
-  private readonly store: FileStore;
+  /** The tus server and its store, made when the first upload request (or a sweep with something to sweep) needs them. */
+  private readonly tus: () => Promise<{ server: TusServer; store: FileStore }>;
   /** Who sent each request the API handed over, and which upload its route named (none for a POST). */
   private readonly handedOver = new WeakMap<IncomingMessage, HandedOver>();
   private readonly options: typeof DEFAULTS;
@@ -92,26 +93,35 @@ export class StagedUploads {
     this.options = { ...DEFAULTS, ...definedOnly(deps.options ?? {}) };
     // only the server reads what is staged: files of several users wait here
     mkdirSync(deps.dir, { recursive: true, mode: 0o700 });
-    this.store = new FileStore({ directory: deps.dir, expirationPeriodInMilliseconds: this.options.expiryMs });
-    this.tus = new TusServer({
-      path: deps.route,
-      datastore: this.store,
-      relativeLocation: true,
-      // same origin only: no CORS header is ever sent
-      allowedOrigins: () => false,
-      maxSize: this.options.maxUploadBytes,
-      namingFunction: (request) => `${this.ownerOf(request).id}-${randomBytes(16).toString('hex')}`,
-      // the id the API checked (ownsUpload), never one tus would read from the URL's end: a query string could name another
-      getFileIdFromRequest: (request) => this.requestOf(request).uploadId,
-      onUploadCreate: (request, upload) => this.accept(this.ownerOf(request), upload),
-      onUploadFinish: (request, upload) => this.finish(this.requestOf(request), request.method, upload),
-      onResponseError: (_request, error) => this.describe(error),
+    this.tus = loadOnFirstUse('web uploads (the @tus/server and @tus/file-store packages)', async () => {
+      const [{ Server }, { FileStore }] = await Promise.all([import('@tus/server'), import('@tus/file-store')]);
+      const store = new FileStore({ directory: deps.dir, expirationPeriodInMilliseconds: this.options.expiryMs });
+      const server = new Server({
+        path: deps.route,
+        datastore: store,
+        relativeLocation: true,
+        // same origin only: no CORS header is ever sent
+        allowedOrigins: () => false,
+        maxSize: this.options.maxUploadBytes,
+        namingFunction: (request) => `${this.ownerOf(request).id}-${randomBytes(16).toString('hex')}`,
+        // the id the API checked (ownsUpload), never one tus would read from the URL's end: a query string could name another
+        getFileIdFromRequest: (request) => this.requestOf(request).uploadId,
+        onUploadCreate: (request, upload) => this.accept(this.ownerOf(request), upload),
+        onUploadFinish: (request, upload) => this.finish(this.requestOf(request), request.method, upload),
+        onResponseError: (_request, error) => this.describe(error),
+      });
+      return { server, store };
     });
   }
 
   /** Whether `id` (from an upload's URL) is an upload id that `owner` started. */
   ownsUpload(owner: UploadOwner, id: string): boolean {
     return UPLOAD_ID.test(id) && id.startsWith(`${owner.id}-`);
+  }
+
+  /** Loads the tus library, if no request did yet (PART_NOT_LOADED when it cannot). */
+  async load(): Promise<void> {
+    await this.tus();
   }
 
   /**
@@ -121,13 +131,14 @@ export class StagedUploads {
    */
   async handle(owner: UploadOwner, uploadId: string | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (uploadId !== undefined && !this.ownsUpload(owner, uploadId)) throw new AnemoneError('UPLOAD_NOT_FOUND');
+    const tus = await this.tus();
     const handed: HandedOver = { owner, uploadId };
     this.handedOver.set(request, handed);
     try {
-      await this.tus.handle(request, response);
+      await tus.server.handle(request, response);
     } finally {
       // once tus is done with it: it still reads the upload after onUploadFinish (a POST of an empty file)
-      if (handed.finished !== undefined) await this.store.remove(handed.finished).catch(() => undefined);
+      if (handed.finished !== undefined) await tus.store.remove(handed.finished).catch(() => undefined);
     }
   }
 
@@ -145,7 +156,9 @@ export class StagedUploads {
 
   async sweep(): Promise<number> {
     try {
-      const removed = await this.tus.cleanUpExpiredUploads();
+      // nothing staged, nothing to sweep: an idle server need not load tus for it
+      if ((await readdir(this.deps.dir)).length === 0) return 0;
+      const removed = await (await this.tus()).server.cleanUpExpiredUploads();
       if (removed > 0) this.deps.logger.info({ removed }, 'removed expired unfinished web uploads');
       return removed;
     } catch (error) {

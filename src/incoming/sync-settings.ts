@@ -62,7 +62,7 @@ export class SyncSettings {
     const stored = this.passwordHash();
     if (stored === undefined) return true;
     if (password === undefined) return false;
-    // the peers' own lane: a flood of web sign-ins does not make a peer's session time out
+    // the peers' queue of the scrypt lane: a flood of web sign-ins delays a peer's session by one hash at most
     const accepted = await verifyPassword(password, stored, 'peers');
     if (accepted && !passwordHashIsCurrent(stored)) await this.rewriteHash(password, stored);
     return accepted;

@@ -82,9 +82,11 @@ export function davRoutes(deps: { signIns: BasicSignIns; servers: DavServers }):
       const user = await signIn(request, reply);
       refuseLargeXmlBody(request);
       refuseForeignDestination(request);
+      // loaded before the reply is handed over, so that a library that cannot load is answered as any error
+      const serve = await deps.servers.forUser(user);
       reply.removeHeader('www-authenticate');
       reply.hijack();
-      deps.servers.handle(user, request.raw, reply.raw);
+      serve(request.raw, reply.raw);
     };
 
     // Windows' WebDAV client asks the server's root what it speaks before it opens /dav/; no sign-in, nothing served

@@ -52,6 +52,8 @@ export function fileRoutes(deps: { shares: ShareService; uploads: StagedUploads 
       const { id } = request.params as { id?: string };
       // someone else's upload is not found, exactly as one that never existed
       if (id !== undefined && !deps.uploads.ownsUpload(currentUser(request), id)) throw new AnemoneError('UPLOAD_NOT_FOUND');
+      // the tus library loads with the first upload request: a failure to load is answered as any error, before the reply is handed over
+      await deps.uploads.load();
       // from here the tus server answers on the raw response
       reply.hijack();
       reply.raw.setHeader('cache-control', 'no-store');
