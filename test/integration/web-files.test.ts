@@ -335,12 +335,15 @@ describe('web file manager: browse, download and resumable upload into your own 
   });
 });
 
+/** Long enough that a loaded machine's create-then-patch stays inside it; the sweep then waits it out (until's 5 s). */
+const UPLOAD_EXPIRY_MS = 1_500;
+
 describe('web uploads at the limits: a size cap, a full disk, expiry of abandoned uploads', () => {
   let server: ClusterServer;
   let tus: TusRequests;
 
   before(async () => {
-    server = await startNamedServer('server-a', { serverOptions: { uploads: { maxUploadBytes: 4 * MiB, expiryMs: 300, sweepMs: 100 } } });
+    server = await startNamedServer('server-a', { serverOptions: { uploads: { maxUploadBytes: 4 * MiB, expiryMs: UPLOAD_EXPIRY_MS, sweepMs: 100 } } });
     tus = new TusRequests(server, (await createUser(server, 'alice')).client);
   });
   after(async () => {
@@ -362,6 +365,7 @@ describe('web uploads at the limits: a size cap, a full disk, expiry of abandone
     const left = await until(
       () => readdir(staging),
       (names) => names.length === 0,
+      UPLOAD_EXPIRY_MS + 5_000,
     );
     assert.deepEqual(left, []);
     assert.equal((await tus.head(created.location as string)).status, 404);
