@@ -73,6 +73,18 @@ describe('FileHashesRepo', () => {
     assert.deepEqual(repos.fileHashes.loadForShare(shareA), before);
   });
 
+  it('finds one file, counts and lists a share\'s rows, other shares apart', () => {
+    repos.fileHashes.upsertMany(shareA, [{ relPath: 'één/ü.txt', size: 7, mtimeMs: 7000, sha256: sha(7) }]);
+    assert.deepEqual(repos.fileHashes.find(shareA, 'één/ü.txt'), { size: 7, mtimeMs: 7000, sha256: sha(7) });
+    assert.equal(repos.fileHashes.find(shareA, 'een/u.txt'), undefined);
+    assert.equal(repos.fileHashes.find(shareB, 'één/ü.txt'), undefined);
+    const rows = [...repos.fileHashes.rowsForShare(shareA)];
+    assert.equal(repos.fileHashes.countForShare(shareA), rows.length);
+    assert.deepEqual(new Map(rows.map(({ relPath, ...hash }) => [relPath, hash])), repos.fileHashes.loadForShare(shareA));
+    repos.fileHashes.deleteMany(shareA, ['één/ü.txt']);
+    assert.equal(repos.fileHashes.countForShare(shareA), rows.length - 1);
+  });
+
   it('handles 50,000 rows in one go', () => {
     const rows = Array.from({ length: 50_000 }, (_, i) => ({ relPath: `bulk/${i}`, size: i, mtimeMs: i, sha256: sha(i) }));
     repos.fileHashes.upsertMany(shareB, rows);

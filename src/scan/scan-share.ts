@@ -19,7 +19,7 @@ export interface ScanProgress {
 
 export interface ScanOptions {
   shareId: number;
-  hashes: Pick<FileHashesRepo, 'loadForShare' | 'apply'>;
+  hashes: Pick<FileHashesRepo, 'find' | 'countForShare' | 'rowsForShare' | 'apply'>;
   /** Called at most every 100 ms, and at each change of phase. */
   onProgress?: (progress: ScanProgress) => void;
   signal?: AbortSignal;
@@ -36,6 +36,13 @@ export interface ScanOptions {
   skipHash?: (file: { relPath: string; size: number }) => boolean;
   /** The share folder as resolveShareRoot gave it for this run; resolved here when absent. */
   shareRoot?: ShareRoot;
+  /**
+   * What the peer's manifest says of a file. When the cache says the same
+   * (size, mtime, SHA-256), the scan returns that very object rather than the
+   * cache's: in a run where little changed, one object per file serves the
+   * scan, the plan and the next manifest.
+   */
+  peerEntry?: (relPath: string) => FileHash | undefined;
 }
 
 /** The `sha256` of a file the scan was asked not to read. */
@@ -79,16 +86,21 @@ const RACY_WINDOW_MS = 2000;
 export async function scanShare(root: string, options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? Date.now;
   const progress = new ProgressReporter(options.onProgress);
-  const cache = options.hashes.loadForShare(options.shareId);
+  const cache = options.hashes;
   const walk = await walkShare(root, { signal: options.signal, onProgress: (filesSeen) => progress.update({ filesSeen }) });
   const shareRoot = options.shareRoot ?? (await resolveShareRoot(root));
 
   const files = new Map<string, FileHash>();
   const toHash: StatedFile[] = [];
+  // the cache's rows that gave a file's hash: when that is all of them, none is left to remove
+  let servedByCache = 0;
   for (const file of walk.files) {
-    const cached = cache.get(file.relPath);
-    if (cached !== undefined && cached.size === file.size && cached.mtimeMs === file.mtimeMs) files.set(file.relPath, cached);
-    else if (options.skipHash?.(file)) files.set(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: UNHASHED });
+    const cached = cache.find(options.shareId, file.relPath);
+    if (cached !== undefined && cached.size === file.size && cached.mtimeMs === file.mtimeMs) {
+      const peers = options.peerEntry?.(file.relPath);
+      files.set(file.relPath, peers !== undefined && sameHash(peers, cached) ? peers : cached);
+      servedByCache += 1;
+    } else if (options.skipHash?.(file)) files.set(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: UNHASHED });
     else toHash.push(file);
   }
 
@@ -123,7 +135,12 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   // Every row that did not serve this scan goes (vanished, changed, skipped, racy);
   // removals run before upserts, so rehashed files end with their new hash.
   const remove: string[] = [];
-  for (const [relPath, cached] of cache) if (files.get(relPath) !== cached) remove.push(relPath);
+  if (servedByCache < cache.countForShare(options.shareId)) {
+    for (const row of cache.rowsForShare(options.shareId)) {
+      const now = files.get(row.relPath);
+      if (now === undefined || !sameHash(now, row)) remove.push(row.relPath);
+    }
+  }
   if (remove.length > 0 || upsert.length > 0) options.hashes.apply(options.shareId, { upsert, remove });
 
   progress.update({ phase: 'done' }, true);
@@ -153,6 +170,10 @@ class ProgressReporter {
     this.lastReportAt = at;
     this.listener({ ...this.state });
   }
+}
+
+function sameHash(a: FileHash, b: FileHash): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.sha256 === b.sha256;
 }
 
 function compare(a: string, b: string): number {

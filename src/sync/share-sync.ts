@@ -122,14 +122,15 @@ interface ScannedShare {
 }
 
 async function scanForSync(input: ShareSyncInput, remote: RemoteFiles | null): Promise<ScannedShare> {
-  const remoteSize = (relPath: string) => (remote && Object.hasOwn(remote, relPath) ? remote[relPath]?.size : undefined);
+  const peerEntry = (relPath: string) => (remote && Object.hasOwn(remote, relPath) ? remote[relPath] : undefined);
   try {
     const shareRoot = await resolveShareRoot(input.shareRoot);
     const scan = await scanShare(input.shareRoot, {
       shareId: input.shareId,
       hashes: input.hashes,
       signal: input.signal,
-      skipHash: (file) => remoteSize(file.relPath) !== file.size,
+      skipHash: (file) => peerEntry(file.relPath)?.size !== file.size,
+      peerEntry,
       shareRoot,
     });
     const skipped = scan.skipped.map((entry) => ({ relPath: entry.relPath, reason: describeSkipReason(entry.reason, entry.detail) }));
