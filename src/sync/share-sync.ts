@@ -87,6 +87,14 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   const plan = planShareSync({ ...scanned, shareLabel: `${user}/${share}`, remote, storedOnPeer, confirmedPlan: input.confirmedPlan });
   throwIfHeld(plan, input.confirmedPlan);
 
+  // a run where nothing changed costs the scan and the comparison: no next manifest is built, none is written
+  // (Force Sync writes one whole even then, to mend the journal)
+  if (plan.changesNothing && fetched.known && !input.force) {
+    input.onProgress({ phase: 'finishing', filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0 });
+    const nothing = { filesUploaded: 0, filesDeleted: 0, bytesTransferred: 0, sent: [], deleted: [] };
+    const generation = Math.max(fetched.known.manifest.generation, input.lastGeneration ?? 0);
+    return { ...nothing, skipped: scanned.skipped, shareSize: scanned.shareMissing ? undefined : sizeOf(scanned.local), generation };
+  }
   const manifests = new PeerManifestWriter(manifestDeps, fetched, plan.startNextManifest());
   const done = await executePlan({
     plan,
