@@ -73,16 +73,14 @@ describe('FileHashesRepo', () => {
     assert.deepEqual(repos.fileHashes.loadForShare(shareA), before);
   });
 
-  it('finds one file, counts and lists a share\'s rows, other shares apart', () => {
+  it('lists a share\'s rows one at a time, other shares apart', () => {
     repos.fileHashes.upsertMany(shareA, [{ relPath: 'één/ü.txt', size: 7, mtimeMs: 7000, sha256: sha(7) }]);
-    assert.deepEqual(repos.fileHashes.find(shareA, 'één/ü.txt'), { size: 7, mtimeMs: 7000, sha256: sha(7) });
-    assert.equal(repos.fileHashes.find(shareA, 'een/u.txt'), undefined);
-    assert.equal(repos.fileHashes.find(shareB, 'één/ü.txt'), undefined);
+    repos.fileHashes.upsertMany(shareB, [{ relPath: 'één/ü.txt', size: 8, mtimeMs: 8000, sha256: sha(8) }]);
     const rows = [...repos.fileHashes.rowsForShare(shareA)];
-    assert.equal(repos.fileHashes.countForShare(shareA), rows.length);
+    assert.deepEqual(rows.find((row) => row.relPath === 'één/ü.txt'), { relPath: 'één/ü.txt', size: 7, mtimeMs: 7000, sha256: sha(7) });
     assert.deepEqual(new Map(rows.map(({ relPath, ...hash }) => [relPath, hash])), repos.fileHashes.loadForShare(shareA));
     repos.fileHashes.deleteMany(shareA, ['één/ü.txt']);
-    assert.equal(repos.fileHashes.countForShare(shareA), rows.length - 1);
+    repos.fileHashes.deleteMany(shareB, ['één/ü.txt']);
   });
 
   it('handles 50,000 rows in one go', () => {

@@ -19,8 +19,6 @@ export interface FileHashRow extends FileHash {
  */
 export class FileHashesRepo {
   private readonly loadStatement;
-  private readonly findStatement;
-  private readonly countStatement;
   private readonly upsertStatement;
   private readonly deleteStatement;
   private readonly upsertAll;
@@ -32,8 +30,6 @@ export class FileHashesRepo {
     this.loadStatement = db
       .prepare<[number], [string, number, number, string]>('SELECT rel_path, size, mtime_ms, sha256 FROM file_hashes WHERE share_id = ?')
       .raw(true);
-    this.findStatement = db.prepare<[number, string], [number, number, string]>('SELECT size, mtime_ms, sha256 FROM file_hashes WHERE share_id = ? AND rel_path = ?').raw(true);
-    this.countStatement = db.prepare<[number], [number]>('SELECT count(*) FROM file_hashes WHERE share_id = ?').raw(true);
     this.upsertStatement = db.prepare<[number, string, number, number, string]>(
       `INSERT INTO file_hashes (share_id, rel_path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(share_id, rel_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256`,
@@ -60,22 +56,6 @@ export class FileHashesRepo {
       hashes.set(relPath, { size, mtimeMs, sha256 });
     }
     return hashes;
-  }
-
-  /**
-   * One file's cached hash. The scan asks file by file rather than loading the
-   * share's whole cache into a Map: one object per file less in memory while
-   * it runs (issue 15: 200,000 files), and a point lookup costs about what
-   * building that Map's entry did.
-   */
-  find(shareId: number, relPath: string): FileHash | undefined {
-    const row = this.findStatement.get(shareId, relPath);
-    return row && { size: row[0], mtimeMs: row[1], sha256: row[2] };
-  }
-
-  /** How many files of a share have a cached hash. */
-  countForShare(shareId: number): number {
-    return this.countStatement.get(shareId)?.[0] ?? 0;
   }
 
   /** Every cached hash of a share, one row at a time: nothing is held beyond the row in hand. */

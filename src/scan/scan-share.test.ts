@@ -112,7 +112,7 @@ describe('scanShare', () => {
     assert.equal(result.files.get('ünï/cödé.txt'), peers.get('ünï/cödé.txt'));
     assert.deepEqual(result.files.get('other.txt'), { size: 5, mtimeMs: OLD.getTime(), sha256: sha256('other') });
     // the cache keeps every row: each served this scan, whichever object the scan returned
-    assert.equal(repos.fileHashes.countForShare(shareId), 3);
+    assert.equal(repos.fileHashes.loadForShare(shareId).size, 3);
   });
 
   it('replaces the cached file by the files of a folder that took its name', async () => {
