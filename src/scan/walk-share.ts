@@ -73,7 +73,7 @@ interface WalkOptions {
  * the event loop waits on a cold disk once per CALLBACK_CALLS calls at most,
  * and one call that was slow only because other processes held the CPU (a
  * busy machine) no longer sends the rest of the walk through libuv's pool,
- * which costs about ten times the CPU per file (issue 15: the no-change run
+ * which costs up to several times the CPU per file (issue 15: the no-change run
  * of 50,000 files spent 2.1 s in lstat that way). (A network mount that hangs
  * outright would hold it; shares live on local disks.)
  */
