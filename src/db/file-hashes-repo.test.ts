@@ -73,6 +73,16 @@ describe('FileHashesRepo', () => {
     assert.deepEqual(repos.fileHashes.loadForShare(shareA), before);
   });
 
+  it('lists a share\'s rows one at a time, other shares apart', () => {
+    repos.fileHashes.upsertMany(shareA, [{ relPath: 'één/ü.txt', size: 7, mtimeMs: 7000, sha256: sha(7) }]);
+    repos.fileHashes.upsertMany(shareB, [{ relPath: 'één/ü.txt', size: 8, mtimeMs: 8000, sha256: sha(8) }]);
+    const rows = [...repos.fileHashes.rowsForShare(shareA)];
+    assert.deepEqual(rows.find((row) => row.relPath === 'één/ü.txt'), { relPath: 'één/ü.txt', size: 7, mtimeMs: 7000, sha256: sha(7) });
+    assert.deepEqual(new Map(rows.map(({ relPath, ...hash }) => [relPath, hash])), repos.fileHashes.loadForShare(shareA));
+    repos.fileHashes.deleteMany(shareA, ['één/ü.txt']);
+    repos.fileHashes.deleteMany(shareB, ['één/ü.txt']);
+  });
+
   it('handles 50,000 rows in one go', () => {
     const rows = Array.from({ length: 50_000 }, (_, i) => ({ relPath: `bulk/${i}`, size: i, mtimeMs: i, sha256: sha(i) }));
     repos.fileHashes.upsertMany(shareB, rows);

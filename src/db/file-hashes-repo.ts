@@ -58,6 +58,11 @@ export class FileHashesRepo {
     return hashes;
   }
 
+  /** Every cached hash of a share, one row at a time: nothing is held beyond the row in hand. */
+  *rowsForShare(shareId: number): Generator<FileHashRow> {
+    for (const [relPath, size, mtimeMs, sha256] of this.loadStatement.iterate(shareId)) yield { relPath, size, mtimeMs, sha256 };
+  }
+
   upsertMany(shareId: number, rows: Iterable<FileHashRow>): void {
     this.upsertAll(shareId, rows);
   }

@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
+import { createRepositories, openDatabase, type Database, type FileHash, type Repositories } from '../db/index.js';
 import { scanShare, ShareMissingError, type ScanProgress, type ScanResult } from './scan-share.js';
 import { walkShare } from './walk-share.js';
 
@@ -48,7 +48,9 @@ describe('scanShare', () => {
     utimesSync(target, mtime, mtime);
   }
 
-  function scan(options: { onProgress?: (progress: ScanProgress) => void; now?: () => number; signal?: AbortSignal } = {}): Promise<ScanResult> {
+  function scan(
+    options: { onProgress?: (progress: ScanProgress) => void; now?: () => number; signal?: AbortSignal; peerEntry?: (relPath: string) => FileHash | undefined } = {},
+  ): Promise<ScanResult> {
     return scanShare(root, { shareId, hashes: repos.fileHashes, ...options });
   }
 
@@ -92,6 +94,35 @@ describe('scanShare', () => {
     assert.equal(edited.hashedBytes, 6);
     assert.deepEqual(edited.files.get('edited.txt'), { size: 6, mtimeMs: OLD.getTime() + 60_000, sha256: sha256('after!') });
     assert.deepEqual(repos.fileHashes.loadForShare(shareId).get('edited.txt'), edited.files.get('edited.txt'));
+  });
+
+  it("returns the peer's entry for a file when the cache says the same of it, and the cache's otherwise", async () => {
+    put('same.txt', 'same');
+    put('other.txt', 'other');
+    put('ünï/cödé.txt', 'unicode');
+    await scan();
+    const peers = new Map([
+      ['same.txt', { size: 4, mtimeMs: OLD.getTime(), sha256: sha256('same'), ctSha256: 'c'.repeat(64) }],
+      ['other.txt', { size: 5, mtimeMs: OLD.getTime(), sha256: sha256('older'), ctSha256: 'd'.repeat(64) }],
+      ['ünï/cödé.txt', { size: 7, mtimeMs: OLD.getTime(), sha256: sha256('unicode'), ctSha256: 'e'.repeat(64) }],
+    ]);
+    const result = await scan({ peerEntry: (relPath) => peers.get(relPath) });
+    assert.equal(result.hashedCount, 0);
+    assert.equal(result.files.get('same.txt'), peers.get('same.txt'));
+    assert.equal(result.files.get('ünï/cödé.txt'), peers.get('ünï/cödé.txt'));
+    assert.deepEqual(result.files.get('other.txt'), { size: 5, mtimeMs: OLD.getTime(), sha256: sha256('other') });
+    // the cache keeps every row: each served this scan, whichever object the scan returned
+    assert.equal(repos.fileHashes.loadForShare(shareId).size, 3);
+  });
+
+  it('replaces the cached file by the files of a folder that took its name', async () => {
+    put('thing', 'a file');
+    await scan();
+    rmSync(path.join(root, 'thing'));
+    put('thing/inside.txt', 'now a folder');
+    const result = await scan();
+    assert.deepEqual([...result.files.keys()], ['thing/inside.txt']);
+    assert.deepEqual([...repos.fileHashes.loadForShare(shareId).keys()], ['thing/inside.txt']);
   });
 
   it('rehashes a file whose mtime alone changed', async () => {
@@ -284,9 +315,14 @@ describe('walkShare', () => {
       });
       const bySync = sorted(await walkShare(root));
       const byCallbacks = sorted(await walkShare(root, { synchronousCalls: false }));
+      // every synchronous call counts as slow: the walk goes back and forth between the two ways
+      const switching = sorted(await walkShare(root, { switching: { slowCallMs: -1, callbackCalls: 3 } }));
+      const switchingAtOnce = sorted(await walkShare(root, { switching: { slowCallMs: -1, callbackCalls: 0 } }));
       assert.equal(bySync.files.length, 600);
       assert.equal(bySync.skipped.length, 20);
       assert.deepEqual(byCallbacks, bySync);
+      assert.deepEqual(switching, bySync);
+      assert.deepEqual(switchingAtOnce, bySync);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

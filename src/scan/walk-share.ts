@@ -28,8 +28,6 @@ export interface SkippedEntry {
 export interface StatedFile {
   /** the file's key (manifest/file-keys.ts): its own text for ordinary names, escaped otherwise */
   relPath: string;
-  /** the exact bytes of its name: a Buffer where a component is not UTF-8 */
-  absPath: FsPath;
   size: number;
   /** floored to whole milliseconds, as the manifest and the hash cache record it */
   mtimeMs: number;
@@ -58,6 +56,8 @@ interface WalkOptions {
   onProgress?: (filesSeen: number) => void;
   /** false: callbacks from the start, as on a slow disk (tests cover both ways with it) */
   synchronousCalls?: boolean;
+  /** Tests only: when a synchronous call counts as slow (ms), and how many calls go by callbacks before synchronous ones are tried again. */
+  switching?: { slowCallMs: number; callbackCalls: number };
 }
 
 /**
@@ -69,14 +69,20 @@ interface WalkOptions {
  * which the event loop runs. Synchronous calls are only cheap while the file
  * system answers from memory: the first call that has to wait (a cold cache,
  * a slow or network disk) switches the walk to callbacks, CALLS_IN_FLIGHT at a
- * time, so the event loop waits on a disk once per walk at most. (A network
- * mount that hangs outright would hold it; shares live on local disks.)
+ * time, for CALLBACK_CALLS calls; then synchronous calls are tried again. So
+ * the event loop waits on a cold disk once per CALLBACK_CALLS calls at most,
+ * and one call that was slow only because other processes held the CPU (a
+ * busy machine) no longer sends the rest of the walk through libuv's pool,
+ * which costs up to several times the CPU per file (issue 15: the no-change run
+ * of 50,000 files spent 2.1 s in lstat that way). (A network mount that hangs
+ * outright would hold it; shares live on local disks.)
  */
 const SLICE_MS = 4;
 const SLOW_CALL_MS = 5;
 /** readdirSync of a big folder is slow without waiting on a disk: allow this much per entry. */
 const SLOW_CALL_MS_PER_ENTRY = 0.002;
 const CALLS_IN_FLIGHT = 64;
+const CALLBACK_CALLS = 1000;
 
 /**
  * Lists every regular file under `root` with its size and mtime. Folders and
@@ -119,31 +125,41 @@ function shareError(root: string, error: unknown): Error {
   return code === 'ENOENT' || code === 'ENOTDIR' ? new ShareMissingError(root, { cause: error }) : new ShareUnreadableError(root, error);
 }
 
-/** Runs the work list until it is empty and nothing is in flight: in synchronous slices, then if need be by callbacks. */
+/** Runs the work list until it is empty and nothing is in flight: in synchronous slices, and by callbacks while the disk is slow. */
 function runTasks(tasks: Task[], result: WalkResult, options: WalkOptions): Promise<void> {
+  const slowCallMs = options.switching?.slowCallMs ?? SLOW_CALL_MS;
+  const callbackCalls = options.switching?.callbackCalls ?? CALLBACK_CALLS;
   return new Promise((resolve, reject) => {
     let synchronous = options.synchronousCalls ?? true;
+    // calls left to make by callbacks before synchronous calls are tried again
+    let callbacksLeft = synchronous ? 0 : Infinity;
     let inFlight = 0;
     let failure: unknown;
     const pump = (): void => {
       if (failure === undefined && options.signal?.aborted) failure = options.signal.reason;
+      // the callbacks' turn is over once the last one came back
+      if (!synchronous && callbacksLeft === 0 && inFlight === 0) synchronous = true;
       if (failure === undefined && synchronous) {
         try {
-          const outcome = runSlice(tasks, result);
+          const outcome = runSlice(tasks, result, slowCallMs);
           options.onProgress?.(result.files.length);
           if (outcome === 'time-up') {
             setImmediate(pump);
             return;
           }
-          if (outcome === 'slow-disk') synchronous = false;
+          if (outcome === 'slow-disk') {
+            synchronous = false;
+            callbacksLeft = callbackCalls;
+          }
         } catch (error) {
           failure = error;
         }
       }
       // LIFO: depth first, so the list stays about as long as one folder's entries
-      while (failure === undefined && !synchronous && inFlight < CALLS_IN_FLIGHT && tasks.length > 0) {
+      while (failure === undefined && !synchronous && callbacksLeft > 0 && inFlight < CALLS_IN_FLIGHT && tasks.length > 0) {
         const task = tasks.pop() as Task;
         inFlight += 1;
+        callbacksLeft -= 1;
         runTaskByCallback(task, tasks, result, (error) => {
           inFlight -= 1;
           if (error !== undefined && failure === undefined) failure = error;
@@ -154,20 +170,22 @@ function runTasks(tasks: Task[], result: WalkResult, options: WalkOptions): Prom
       if (inFlight > 0) return;
       if (failure !== undefined) reject(failure);
       else if (tasks.length === 0) resolve();
+      // a slow call that emptied the callbacks' turn at once: synchronous calls again, after the event loop ran
+      else setImmediate(pump);
     };
     pump();
   });
 }
 
 /** Synchronous calls until the work list is empty, the slice is used up, or a call had to wait on the disk. */
-function runSlice(tasks: Task[], result: WalkResult): 'done' | 'time-up' | 'slow-disk' {
+function runSlice(tasks: Task[], result: WalkResult, slowCallMs: number): 'done' | 'time-up' | 'slow-disk' {
   const sliceStart = performance.now();
   while (tasks.length > 0) {
     const task = tasks.pop() as Task;
     const callStart = performance.now();
     const entries = runTaskSync(task, tasks, result);
     const callEnd = performance.now();
-    if (callEnd - callStart > SLOW_CALL_MS + entries * SLOW_CALL_MS_PER_ENTRY) return 'slow-disk';
+    if (callEnd - callStart > slowCallMs + entries * SLOW_CALL_MS_PER_ENTRY) return 'slow-disk';
     if (callEnd - sliceStart > SLICE_MS) return 'time-up';
   }
   return 'done';
@@ -244,7 +262,7 @@ function classifyStated(task: Task, error: NodeJS.ErrnoException | null, stats: 
       result.unread.push(task.relPath);
     }
   } else if (stats.isFile()) {
-    result.files.push({ relPath: task.relPath, absPath: task.absPath, size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), ino: stats.ino });
+    result.files.push({ relPath: task.relPath, size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), ino: stats.ino });
   } else if (stats.isDirectory()) tasks.push({ ...task, kind: 'folder' });
   else if (stats.isSymbolicLink()) result.skipped.push({ relPath: task.relPath, reason: 'symlink' });
   else result.skipped.push({ relPath: task.relPath, reason: 'not-a-regular-file' });

@@ -29,6 +29,17 @@ describe('planShareSync', () => {
     assert.equal(plan.held, null);
   });
 
+  it('changes nothing only when nothing is sent, deleted or re-dated, and the peer holds a manifest', () => {
+    const remote = remoteOf(2);
+    const plan = (local: Map<string, LocalFileState>, peer: RemoteFiles | null = remote) => planShareSync({ local, remote: peer, shareLabel: 'alice/backup', unread: [], shareMissing: false });
+    assert.equal(plan(new Map([['f0', file(10, 1, 0)], ['f1', file(10, 1, 1)]])).changesNothing, true);
+    assert.equal(plan(new Map([['f0', file(10, 1, 0)], ['f1', file(10, 2, 1)]])).changesNothing, false, 'a new mtime');
+    assert.equal(plan(new Map([['f0', file(10, 1, 0)], ['f1', file(10, 1, 7)]])).changesNothing, false, 'changed content');
+    assert.equal(plan(new Map([['f0', file(10, 1, 0)]])).changesNothing, false, 'a deletion');
+    assert.equal(plan(new Map([['f0', file(10, 1, 0)], ['f1', file(10, 1, 1)], ['f1/now-a-folder', file(1, 1, 3)]])).changesNothing, false, 'a new file');
+    assert.equal(plan(new Map(), null).changesNothing, false, 'the peer holds no manifest yet');
+  });
+
   it('bases the next manifest on what the peer holds, with unchanged files at their new mtime, and deletions at the end only', () => {
     const remote = remoteOf(3);
     const local = new Map([

@@ -69,6 +69,8 @@ export interface SharePlan {
   deletions: string[];
   /** Set when a guard holds the plan; `confirmed` tells whether it may run anyway. */
   held: HeldPlan | null;
+  /** Nothing to send, delete or record at a new mtime: the peer's manifest already describes the share. */
+  changesNothing: boolean;
   /**
    * The manifest that describes the peer after the run, as it starts (the
    * peer's, with unchanged files at their new mtime): the run adds what
@@ -90,6 +92,7 @@ export function planShareSync(input: SharePlanInput): SharePlan {
     uploads: { small, large, files: diff.upload.length, bytes: diff.upload.reduce((sum, file) => sum + file.size, 0) },
     deletions: diff.delete,
     held: held && { ...held, confirmed: held.planId === input.confirmedPlan },
+    changesNothing: remote !== null && diff.upload.length === 0 && diff.delete.length === 0 && diff.unchangedWithNewMtime.length === 0,
     startNextManifest: () => startNextManifest(local, remote, diff),
   };
 }

@@ -87,6 +87,14 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   const plan = planShareSync({ ...scanned, shareLabel: `${user}/${share}`, remote, storedOnPeer, confirmedPlan: input.confirmedPlan });
   throwIfHeld(plan, input.confirmedPlan);
 
+  // a run where nothing changed costs the scan and the comparison: no next manifest is built, none is written
+  // (Force Sync writes one whole even then, to mend the journal)
+  if (plan.changesNothing && fetched.known && !input.force) {
+    input.onProgress({ phase: 'finishing', filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0 });
+    const nothing = { filesUploaded: 0, filesDeleted: 0, bytesTransferred: 0, sent: [], deleted: [] };
+    const generation = Math.max(fetched.known.manifest.generation, input.lastGeneration ?? 0);
+    return { ...nothing, skipped: scanned.skipped, shareSize: scanned.shareMissing ? undefined : sizeOf(scanned.local), generation };
+  }
   const manifests = new PeerManifestWriter(manifestDeps, fetched, plan.startNextManifest());
   const done = await executePlan({
     plan,
@@ -122,14 +130,15 @@ interface ScannedShare {
 }
 
 async function scanForSync(input: ShareSyncInput, remote: RemoteFiles | null): Promise<ScannedShare> {
-  const remoteSize = (relPath: string) => (remote && Object.hasOwn(remote, relPath) ? remote[relPath]?.size : undefined);
+  const peerEntry = (relPath: string) => (remote && Object.hasOwn(remote, relPath) ? remote[relPath] : undefined);
   try {
     const shareRoot = await resolveShareRoot(input.shareRoot);
     const scan = await scanShare(input.shareRoot, {
       shareId: input.shareId,
       hashes: input.hashes,
       signal: input.signal,
-      skipHash: (file) => remoteSize(file.relPath) !== file.size,
+      skipHash: (file) => peerEntry(file.relPath)?.size !== file.size,
+      peerEntry,
       shareRoot,
     });
     const skipped = scan.skipped.map((entry) => ({ relPath: entry.relPath, reason: describeSkipReason(entry.reason, entry.detail) }));
