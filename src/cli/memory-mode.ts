@@ -15,7 +15,7 @@ import type { Config } from '../config/config.js';
  *   generation grow by only a few percent past what the last full collection
  *   kept, and a sender sealing a large file (a fresh 1 MiB ciphertext buffer
  *   per chunk, from `cipher.update`, which cannot write into a reused one)
- *   then ran a full mark-compact every few dozen MiB: about 40 % of its CPU
+ *   then ran a full mark-compact every few dozen MiB: nearly half of its CPU
  *   per byte, mostly in the collector's helper threads. With the old
  *   generation allowed to triple between full collections those stop, while
  *   the young generation stays small and the peaks stay where they were
