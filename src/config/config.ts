@@ -172,7 +172,7 @@ export const configKeys = {
   memory: {
     env: 'ANEMONE_MEMORY',
     flag: '--memory <mode>',
-    doc: 'lean: the JavaScript engine favours memory (about a third less during syncs); fast: its defaults, more memory for some speed when the CPU is the limit',
+    doc: 'lean: the JavaScript engine favours memory over speed (about a third less memory during syncs, a quarter slower when the CPU is the limit); fast: the other way',
     default: 'lean',
     schema: z.enum(['lean', 'fast']),
   },
