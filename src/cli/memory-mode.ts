@@ -10,9 +10,18 @@ import type { Config } from '../config/config.js';
  * what limits (188 instead of 253 MB/s) — still above a gigabit link. A
  * family's backup box is short of memory long before it is short of CPU.
  *
+ * The slower heap growth is what costs a sender of large files: each sealed
+ * chunk is a fresh 1 MiB buffer, and V8 runs a full collection every few dozen
+ * MiB of them (nearly half the sender's CPU per byte). Letting the old
+ * generation grow more (`--heap-growing-percent=200`) halved the sender's CPU
+ * per byte with the same peaks on large files, but raised the small-file
+ * set's peaks by 30–80 MB, so it is not part of lean (bench/README.md).
+ *
  * Set before the server starts, while the heap is still small: V8 reads
  * this flag in its heap-growth heuristics as it goes.
  */
+export const LEAN_V8_FLAGS: readonly string[] = ['--optimize-for-size'];
+
 export function applyMemoryMode(mode: Config['memory']): void {
-  if (mode === 'lean') v8.setFlagsFromString('--optimize-for-size');
+  if (mode === 'lean') for (const flag of LEAN_V8_FLAGS) v8.setFlagsFromString(flag);
 }
