@@ -23,16 +23,25 @@ export type ManifestContext = { sourceServer: string; user: string; share: strin
 export type EncryptOptions = { salt?: Buffer; chunkSize?: number };
 export type DecryptOptions = { chunkSize?: number };
 
-/** `u32be(len(utf8(x))) ‖ utf8(x)` with x in NFC, so equal-looking names derive equal keys. */
-function field(value: string): Buffer {
-  const utf8 = Buffer.from(value.normalize('NFC'), 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(utf8.length);
-  return Buffer.concat([length, utf8]);
-}
-
+/**
+ * `label ‖ 0x00 ‖ field(v1) ‖ field(v2) ‖ …`, where `field(x) = u32be(len(utf8(x))) ‖ utf8(x)`
+ * with x in NFC, so equal-looking names derive equal keys. Written into one
+ * buffer: the sender derives a key per small file, and a buffer per field
+ * and per length made a dozen allocations each time.
+ */
 function info(label: string, values: string[]): Buffer {
-  return Buffer.concat([Buffer.from(label, 'utf8'), Buffer.from([0]), ...values.map(field)]);
+  const normalized = values.map((value) => value.normalize('NFC'));
+  let length = Buffer.byteLength(label, 'utf8') + 1;
+  for (const value of normalized) length += 4 + Buffer.byteLength(value, 'utf8');
+  const out = Buffer.allocUnsafe(length);
+  let at = out.write(label, 0, 'utf8');
+  out[at++] = 0;
+  for (const value of normalized) {
+    const bytes = out.write(value, at + 4, 'utf8');
+    out.writeUInt32BE(bytes, at);
+    at += 4 + bytes;
+  }
+  return out;
 }
 
 export function fileInfo(ctx: FileContext): Buffer {
@@ -337,6 +346,22 @@ export function createEncryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: Enc
 /** Format v1 in, verified plaintext out; errors with a FormatError on anything not exactly as encrypted. */
 export function createDecryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: DecryptOptions = {}): Transform {
   return coderStream(decryptorFactory(userKey, hkdfInfo, opts));
+}
+
+/**
+ * A plaintext of at most one chunk (a small file of a batch) sealed as its
+ * three pieces, salt, ciphertext and tag, which concatenated are exactly
+ * `encryptBuffer`'s output: the caller copies them where they go (the batch
+ * being built) instead of joining them here first.
+ */
+export function sealOneChunk(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffer): [salt: Buffer, ciphertext: Buffer, tag: Buffer] {
+  if (plaintext.length > CHUNK_SIZE) throw new RangeError(`sealOneChunk takes at most ${CHUNK_SIZE} bytes, got ${plaintext.length}`);
+  const salt = randomBytes(SALT_LENGTH);
+  const cipher = createCipheriv('aes-256-gcm', deriveKey(userKey, salt, hkdfInfo), chunkNonce(0, true), { authTagLength: TAG_LENGTH });
+  const ciphertext = cipher.update(plaintext);
+  // GCM is a stream mode: final() adds nothing, every byte came out of update()
+  cipher.final();
+  return [salt, ciphertext, cipher.getAuthTag()];
 }
 
 /** Whole-buffer encryption, for tests and small data such as manifests; use the stream for files. */
