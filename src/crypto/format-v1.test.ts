@@ -16,7 +16,9 @@ import {
   manifestInfo,
   MIN_ENCRYPTED_LENGTH,
   SALT_LENGTH,
+  sealOneChunk,
   TAG_LENGTH,
+  CHUNK_SIZE,
   type FileContext,
 } from './format-v1.js';
 
@@ -266,5 +268,40 @@ describe('format v1 building blocks', () => {
     const composed = fileInfo({ ...context, relPath: 'Photos/\u00e9t\u00e9.jpg' });
     const decomposed = fileInfo({ ...context, relPath: 'Photos/e\u0301te\u0301.jpg' });
     assert.ok(composed.equals(decomposed));
+  });
+
+  it('counts a field\'s length in UTF-8 bytes of its NFC form', () => {
+    const built = fileInfo({ sourceServer: 'é', user: '日本', share: 's', relPath: 'e\u0301.txt' });
+    const expected = Buffer.concat([
+      Buffer.from('anemone/v1/file\0'),
+      ...['é', '日本', 's', 'é.txt'].map((value) => {
+        const utf8 = Buffer.from(value, 'utf8');
+        return Buffer.concat([Buffer.from([0, 0, 0, utf8.length]), utf8]);
+      }),
+    ]);
+    assert.ok(built.equals(expected));
+  });
+});
+
+describe('sealOneChunk', () => {
+  it('gives salt, ciphertext and tag that joined are a format v1 file of the plaintext', () => {
+    for (const length of [0, 1, 4096, CHUNK_SIZE]) {
+      const plaintext = randomBytes(length);
+      const pieces = sealOneChunk(userKey, fileInfo(context), plaintext);
+      assert.deepEqual(pieces.map((piece) => piece.length), [SALT_LENGTH, length, TAG_LENGTH]);
+      const joined = Buffer.concat(pieces);
+      assert.ok(decryptBuffer(userKey, fileInfo(context), joined).equals(plaintext), `${length} bytes round-trip`);
+      // the same bytes encryptBuffer makes with that salt
+      assert.ok(joined.equals(encryptBuffer(userKey, fileInfo(context), plaintext, { salt: pieces[0] })));
+    }
+  });
+
+  it('draws a fresh salt every time', () => {
+    const plaintext = Buffer.from('same bytes');
+    assert.notDeepEqual(sealOneChunk(userKey, info, plaintext)[0], sealOneChunk(userKey, info, plaintext)[0]);
+  });
+
+  it('refuses more than one chunk of plaintext', () => {
+    assert.throws(() => sealOneChunk(userKey, info, Buffer.alloc(CHUNK_SIZE + 1)), RangeError);
   });
 });

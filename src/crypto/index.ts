@@ -12,6 +12,7 @@ export {
   ChunkSealer,
   createDecryptStream,
   encryptBuffer,
+  sealOneChunk,
   encryptPieces,
   decryptBuffer,
   type FileContext,

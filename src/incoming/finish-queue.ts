@@ -26,6 +26,12 @@ export class FinishQueue {
       });
   }
 
+  /** True when another file may start now; throws a failure seen so far. Lets a caller skip `room()`'s promise when nothing is to wait for. */
+  hasRoom(): boolean {
+    this.throwIfFailed();
+    return this.running < this.maxRunning;
+  }
+
   /** Waits until another file may start; throws a failure seen so far. */
   async room(): Promise<void> {
     while (this.running >= this.maxRunning) await this.next();

@@ -378,7 +378,11 @@ export class PeerClient {
   async putBatch(user: string, share: string, items: readonly BatchItem[], options: UploadOptions = {}): Promise<number> {
     if (items.length === 0) return 0;
     const parts = items.flatMap((item) => [encodeBatchItemHead({ path: item.path, size: item.body.length, ctSha256: item.ctSha256 }), item.body]);
-    const bytes = Buffer.concat(parts);
+    return this.putBatchBody(user, share, Buffer.concat(parts), options);
+  }
+
+  /** Sends a batch body already framed (protocol/v1/batch-frame.ts: a BatchBodyBuilder's); returns how many files the peer stored. */
+  async putBatchBody(user: string, share: string, bytes: Buffer, options: UploadOptions = {}): Promise<number> {
     const { onSent } = options;
     const stored = await this.callJson(
       'putBatch',

@@ -1,4 +1,4 @@
-import { limits } from '../protocol/v1/index.js';
+import { BatchBodyBuilder, MAX_BATCH_HEADER_BYTES, limits } from '../protocol/v1/index.js';
 import { peerRefusedFile } from './not-backed-up.js';
 import type { BatchItem, PeerSession } from './types.js';
 import type { UploadProgress } from './upload-progress.js';
@@ -12,10 +12,22 @@ const BATCHES_IN_FLIGHT = 2;
  * mixed set, for no gain in speed.
  */
 const BATCH_BYTES = Math.min(4 * 1024 * 1024, limits.batchMaxBytes);
+/** A batch body's room: the size that sends it, plus the largest item (its head and ciphertext) that may take it past. */
+const BATCH_CAPACITY = BATCH_BYTES + 4 + MAX_BATCH_HEADER_BYTES + limits.batchFileMaxBytes;
 
 interface QueuedFile {
   relPath: string;
   arrived: () => void;
+}
+
+/** A small file sealed for a batch: its `.enc` bytes are `pieces` joined. */
+export interface SealedItem {
+  /** Stored path (ends in `.enc`). */
+  path: string;
+  ctSha256: string;
+  pieces: readonly Buffer[];
+  /** The `.enc` object's length: `pieces` together. */
+  bodyBytes: number;
 }
 
 /**
@@ -24,13 +36,21 @@ interface QueuedFile {
  * peer refuses a batch whole for one file it will not take (its path, its
  * size): that batch is then sent again one file at a time, so only the
  * refused file is left out (`onRefused`) and the rest of the share syncs.
+ *
+ * Each batch is framed as its files arrive, straight into a body buffer
+ * (BatchBodyBuilder): no buffer per file and no join per batch. A body's
+ * buffer is used again once the peer acknowledged it, so a run of thousands
+ * of batches allocates a few; a batch that failed keeps its buffer to itself
+ * (the connection may still hold views of it) and it is left to the collector.
  */
 export class BatchSender {
+  private builder: BatchBodyBuilder | undefined;
   private items: BatchItem[] = [];
   private queued: QueuedFile[] = [];
-  private bytes = 0;
   private plainBytes = 0;
   private readonly inFlight: Promise<void>[] = [];
+  /** Builders whose batch was acknowledged, ready for the next one. */
+  private readonly free: BatchBodyBuilder[] = [];
 
   constructor(
     private readonly session: PeerSession,
@@ -40,13 +60,23 @@ export class BatchSender {
     private readonly onRefused: (relPath: string, reason: string) => void,
   ) {}
 
-  /** Queues an item of `plainBytes` plaintext; resolves true when this call flushed a batch (files arrived since the last call). */
-  async add(item: BatchItem, relPath: string, plainBytes: number, arrived: () => void): Promise<boolean> {
-    this.items.push(item);
+  /** Queues a file of `plainBytes` plaintext; resolves true when this call flushed a batch (files arrived since the last call). */
+  async add(item: SealedItem, relPath: string, plainBytes: number, arrived: () => void): Promise<boolean> {
+    const header = { path: item.path, size: item.bodyBytes, ctSha256: item.ctSha256 };
+    let flushed = false;
+    let body = this.currentBuilder().tryAppend(header, item.pieces);
+    if (body === undefined && this.items.length > 0) {
+      // the item would take the body past its room: what is there goes first
+      await this.flush();
+      flushed = true;
+      body = this.currentBuilder().tryAppend(header, item.pieces);
+    }
+    if (body === undefined) throw new RangeError(`${relPath}: a batch item of ${item.bodyBytes} bytes does not fit in an empty batch`);
+    this.items.push({ path: item.path, ctSha256: item.ctSha256, body });
     this.queued.push({ relPath, arrived });
-    this.bytes += item.body.length;
     this.plainBytes += plainBytes;
-    if (this.bytes < BATCH_BYTES && this.items.length < limits.batchMaxFiles) return false;
+    const builder = this.builder as BatchBodyBuilder;
+    if (builder.bytes < BATCH_BYTES && builder.items < limits.batchMaxFiles) return flushed;
     await this.flush();
     return true;
   }
@@ -56,18 +86,27 @@ export class BatchSender {
     while (this.inFlight.length > 0) await this.inFlight.shift();
   }
 
+  private currentBuilder(): BatchBodyBuilder {
+    this.builder ??= this.free.pop() ?? new BatchBodyBuilder(BATCH_CAPACITY);
+    return this.builder;
+  }
+
   private async flush(): Promise<void> {
+    const builder = this.builder as BatchBodyBuilder;
     const items = this.items;
     const queued = this.queued;
     const upload = this.progress.track(this.plainBytes);
+    this.builder = undefined;
     this.items = [];
     this.queued = [];
-    this.bytes = 0;
     this.plainBytes = 0;
-    const sent = this.session.putBatch(this.user, this.share, items, upload.onSent).then(
+    const sent = this.session.putBatch(this.user, this.share, items, upload.onSent, builder.body()).then(
       () => {
         upload.end();
         for (const file of queued) file.arrived();
+        // acknowledged: the peer read the whole body, nothing holds a view of it any more
+        builder.reset();
+        this.free.push(builder);
       },
       (error: unknown) => {
         upload.end();

@@ -46,8 +46,10 @@ describe('encryptSmallFile', () => {
       const result = await encryptSmallFile(root, await fileWith(content), key, context, length, buffer);
       assert.equal(result.size, length);
       assert.equal(result.sha256, sha256(content));
-      assert.equal(result.ctSha256, sha256(result.body));
-      assert.ok(decryptBuffer(key, fileInfo(context), result.body).equals(content), `${length} bytes round-trip`);
+      const body = Buffer.concat(result.pieces);
+      assert.equal(result.bodyBytes, body.length);
+      assert.equal(result.ctSha256, sha256(body));
+      assert.ok(decryptBuffer(key, fileInfo(context), body).equals(content), `${length} bytes round-trip`);
     }
   });
 

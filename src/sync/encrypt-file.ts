@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { CHUNK_SIZE, ChunkSealer, encryptBuffer, fileInfo, type FileContext } from '../crypto/index.js';
+import { CHUNK_SIZE, ChunkSealer, fileInfo, sealOneChunk, type FileContext } from '../crypto/index.js';
 import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
@@ -28,7 +28,7 @@ export async function encryptSmallFile(
   context: FileContext,
   scannedSize: number,
   buffer: Buffer,
-): Promise<{ body: Buffer; sha256: string; ctSha256: string; size: number }> {
+): Promise<SealedSmallFile> {
   if (buffer.length <= scannedSize) throw new FileChangedError(relPath);
   const fd = openedOrThrow(relPath, await openShareFile(root, relPath));
   let size = 0;
@@ -45,13 +45,29 @@ export async function encryptSmallFile(
     fs.closeSync(fd);
   }
   const plaintext = buffer.subarray(0, size);
-  const body = encryptBuffer(userKey, fileInfo(context), plaintext);
+  const pieces = sealOneChunk(userKey, fileInfo(context), plaintext);
+  const ciphertextHash = createHash('sha256');
+  for (const piece of pieces) ciphertextHash.update(piece);
   return {
-    body,
+    pieces,
+    bodyBytes: pieces[0].length + pieces[1].length + pieces[2].length,
     sha256: createHash('sha256').update(plaintext).digest('hex'),
-    ctSha256: createHash('sha256').update(body).digest('hex'),
+    ctSha256: ciphertextHash.digest('hex'),
     size,
   };
+}
+
+/** A small file read and encrypted: its `.enc` bytes are `pieces` joined, left apart so the batch copies them in once. */
+export interface SealedSmallFile {
+  pieces: readonly Buffer[];
+  /** The `.enc` object's length: `pieces` together. */
+  bodyBytes: number;
+  /** SHA-256 of the plaintext read. */
+  sha256: string;
+  /** SHA-256 of the `.enc` bytes. */
+  ctSha256: string;
+  /** Plaintext bytes read. */
+  size: number;
 }
 
 /** Reads from `position` to the end of `buffer`; resolves with the bytes read. */

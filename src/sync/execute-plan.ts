@@ -146,8 +146,8 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
       try {
         const encrypted = await encryptSmallFile(root, fsRelPath, input.userKey, fileContext, file.size, buffer);
         const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
-        await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, body: encrypted.body }, file.relPath, encrypted.size, () =>
-          recordArrived(file.relPath, entry, encrypted.body.length),
+        await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, pieces: encrypted.pieces, bodyBytes: encrypted.bodyBytes }, file.relPath, encrypted.size, () =>
+          recordArrived(file.relPath, entry, encrypted.bodyBytes),
         );
       } catch (error) {
         skipLocalProblem(file.relPath, error);

@@ -85,7 +85,8 @@ export class InMemoryPeer implements PeerSession {
       const failure = this.failUpload(item.path);
       if (failure) throw failure;
     }
-    for (const item of items) this.store(item.path, item.body);
+    // copies, as a peer's disk holds: an item's body is the sender's view of a batch buffer it reuses once acknowledged
+    for (const item of items) this.store(item.path, Buffer.from(item.body));
   }
 
   async listFiles(): Promise<StoredFile[]> {

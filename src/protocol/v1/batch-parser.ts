@@ -45,14 +45,21 @@ export class BatchParser {
         continue;
       }
       const wanted = this.state === 'length' ? 4 : this.headerBytes;
-      const take = Math.min(wanted - this.heldBytes, chunk.length - offset);
-      this.held.push(chunk.subarray(offset, offset + take));
-      this.heldBytes += take;
-      offset += take;
-      if (this.heldBytes < wanted) continue;
-      const whole = Buffer.concat(this.held, this.heldBytes);
-      this.held = [];
-      this.heldBytes = 0;
+      let whole: Buffer;
+      if (this.heldBytes === 0 && chunk.length - offset >= wanted) {
+        // the common case, the whole prefix or header inside this chunk: read in place, nothing held or joined
+        whole = chunk.subarray(offset, offset + wanted);
+        offset += wanted;
+      } else {
+        const take = Math.min(wanted - this.heldBytes, chunk.length - offset);
+        this.held.push(chunk.subarray(offset, offset + take));
+        this.heldBytes += take;
+        offset += take;
+        if (this.heldBytes < wanted) continue;
+        whole = Buffer.concat(this.held, this.heldBytes);
+        this.held = [];
+        this.heldBytes = 0;
+      }
       if (this.state === 'length') {
         this.headerBytes = this.readLength(whole);
         this.state = 'header';

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { encodeBatchItemHead } from '../protocol/v1/index.js';
+import { BatchSender, type SealedItem } from './batch-sender.js';
+import type { BatchItem, PeerSession } from './types.js';
+import { UploadProgress } from './upload-progress.js';
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A small file as the sender seals it: salt, ciphertext and tag apart. */
+function sealed(index: number, bytes = 4096): { item: SealedItem; joined: Buffer } {
+  const pieces = [randomBytes(12), randomBytes(bytes), randomBytes(16)];
+  const joined = Buffer.concat(pieces);
+  return { item: { path: `f/${index}.enc`, ctSha256: sha(joined), pieces, bodyBytes: joined.length }, joined };
+}
+
+interface Call {
+  items: BatchItem[];
+  /** The items framed as the peer client frames them, when they were handed over. */
+  itemsFramed: Buffer;
+  framed: Buffer | undefined;
+  /** The body's bytes when it was handed over. */
+  copy: Buffer | undefined;
+}
+
+/** A session whose batches the test answers: each call waits for `answer` (undefined: accepted). */
+function answeringSession(answer: (call: Call) => Promise<Error | undefined>, calls: Call[]): PeerSession {
+  const unused = async (): Promise<never> => {
+    throw new Error('not used by a batch');
+  };
+  return {
+    fetchManifest: unused,
+    putManifest: unused,
+    putManifestDelta: unused,
+    putFile: unused,
+    listFiles: unused,
+    deleteFiles: unused,
+    close: async () => undefined,
+    putBatch: async (_user, _share, items, _onSent, framed) => {
+      const call = { items, itemsFramed: framingOf(items), framed, copy: framed === undefined ? undefined : Buffer.from(framed) };
+      calls.push(call);
+      const error = await answer(call);
+      if (error) throw error;
+    },
+  };
+}
+
+const framingOf = (items: readonly { path: string; ctSha256: string; body: Buffer }[]) =>
+  Buffer.concat(items.flatMap((item) => [encodeBatchItemHead({ path: item.path, size: item.body.length, ctSha256: item.ctSha256 }), item.body]));
+
+describe('BatchSender', () => {
+  it('sends each batch as one body framing its files, and a file arrives once its batch was acknowledged', async () => {
+    const calls: Call[] = [];
+    const arrived: string[] = [];
+    const sender = new BatchSender(answeringSession(async () => undefined, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused'));
+    const files = Array.from({ length: 2500 }, (_, index) => sealed(index));
+    for (const [index, file] of files.entries()) await sender.add(file.item, `f/${index}`, 4096, () => arrived.push(`f/${index}`));
+    await sender.drain();
+    assert.ok(calls.length >= 3, `${calls.length} batches`);
+    let next = 0;
+    for (const call of calls) {
+      assert.ok(call.copy?.equals(call.itemsFramed), 'the body frames the call\'s items');
+      const expected = framingOf(call.items.map((item) => ({ ...item, body: files[next++]?.joined as Buffer })));
+      assert.ok(call.copy?.equals(expected), 'the items are the files added, in order');
+    }
+    assert.equal(next, files.length);
+    assert.deepEqual(arrived, files.map((_, index) => `f/${index}`));
+  });
+
+  it('never writes over a body the peer has not acknowledged yet, and reuses it once acknowledged', async () => {
+    const calls: Call[] = [];
+    const intact: boolean[] = [];
+    const slowPeer = async (call: Call) => {
+      // the next batches are framed while this one is still on its way
+      for (let turn = 0; turn < 1000; turn += 1) await nextTurn();
+      intact.push(call.framed?.equals(call.copy as Buffer) ?? false);
+      return undefined;
+    };
+    const sender = new BatchSender(answeringSession(slowPeer, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused'));
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, worker) => {
+        for (let index = worker; index < 6000; index += 4) {
+          // a file read takes a trip through the event loop, as through libuv's pool
+          await nextTurn();
+          await sender.add(sealed(index).item, `f/${index}`, 4096, () => undefined);
+        }
+      }),
+    );
+    await sender.drain();
+    assert.ok(calls.length >= 4, `${calls.length} batches`);
+    assert.deepEqual(intact, calls.map(() => true));
+    // bodies are reused once acknowledged: a few buffers for the whole run
+    // reused once acknowledged: fewer buffers than batches
+    assert.ok(new Set(calls.map((call) => call.framed?.buffer)).size < calls.length);
+  });
+
+  it('keeps a refused batch\'s body for the files sent again one by one, while the next batches are framed', async () => {
+    const calls: Call[] = [];
+    const refused: string[] = [];
+    const files = Array.from({ length: 2500 }, (_, index) => sealed(index, index === 10 ? 4000 : 4096));
+    const refusal = Object.assign(new Error('The peer refused a file path'), { code: 'PATH_INVALID', hint: 'x' });
+    const picky = async (call: Call) => {
+      await nextTurn();
+      return call.items.some((item) => item.path === 'f/10.enc') ? refusal : undefined;
+    };
+    const sender = new BatchSender(answeringSession(picky, calls), 'alice', 'backup', new UploadProgress(() => undefined), (relPath) => refused.push(relPath));
+    for (const [index, file] of files.entries()) await sender.add(file.item, `f/${index}`, 4096, () => undefined);
+    await sender.drain();
+    assert.deepEqual(refused, ['f/10']);
+    const oneByOne = calls.filter((call) => call.framed === undefined);
+    assert.ok(oneByOne.length > 1);
+    for (const call of oneByOne) {
+      const [item] = call.items;
+      const index = Number(/f\/(\d+)\.enc/.exec(item?.path ?? '')?.[1]);
+      assert.ok(item?.body.equals(files[index]?.joined as Buffer), `${item?.path} sent again as sealed`);
+    }
+  });
+});
