@@ -28,7 +28,7 @@ describe('the server password', () => {
     assert.equal(repos.settings.get('sync_password_hash'), EARLIER_HASH);
 
     assert.equal(await settings.passwordAccepts('an earlier password'), true);
-    assert.match(repos.settings.get('sync_password_hash') ?? '', /^scrypt\$16\$8\$2\$/);
+    assert.match(repos.settings.get('sync_password_hash') ?? '', /^scrypt\$15\$8\$4\$/);
     assert.equal(sessionsEnded, 0, 'the same password: open sessions stay');
     assert.equal(await settings.passwordAccepts('an earlier password'), true);
   });
