@@ -40,15 +40,6 @@ describe('a scrypt lane (one worker thread)', () => {
     assert.deepEqual(await lane.derive('a', salt, 32, SMALL), scryptSync('a', salt, 32, SMALL));
   });
 
-  it('gives its worker (and its memory) back 2 s after the last job by default', async () => {
-    const lane = new ScryptLane({ name: 'test', maxWaiting: 8 });
-    await lane.derive('a', salt, 32, SMALL);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(lane.holdsWorker, true, 'kept for a job that comes soon after');
-    await new Promise((resolve) => setTimeout(resolve, 2_700));
-    assert.equal(lane.holdsWorker, false, 'gone 3 s after the last job');
-  });
-
   it('runs the jobs of every queue on its one worker, never two at once, the queues taking turns', async () => {
     const done: { queue: string; startedNs: bigint; endedNs: bigint }[] = [];
     const lane = new ScryptLane({ name: 'test', maxWaiting: 8, onDerived: (job) => done.push(job) });

@@ -21,8 +21,6 @@ parentPort.on('message', ({ secret, salt, length, options }) => {
 });
 `;
 
-const DEFAULT_IDLE_EXIT_MS = 2_000;
-
 interface ScryptJob {
   queue: string;
   secret: string;
@@ -38,14 +36,7 @@ export interface ScryptLaneOptions {
   name: string;
   /** Jobs that may wait in each queue behind the running one; one more is refused at once (PasswordHashError 'busy'). */
   maxWaiting: number;
-  /**
-   * An idle worker exits after this long, giving its memory back; the next job
-   * starts a new one. 2 s by default: a worker holds about 10 MB of the
-   * process (its own V8 isolate) and starts in a few tens of milliseconds,
-   * against the hundreds a hash takes; it stayed 30 s before, so a sync
-   * started just after a sign-in or a Test Connection carried it in its peak
-   * (issue 15). A burst of sign-ins still finds it running.
-   */
+  /** An idle worker exits after this long, giving its memory back; the next job starts a new one. */
   idleExitMs?: number;
   /** Told of each derivation done: its queue and when scrypt ran in the worker (monotonic ns, the process's clock). */
   onDerived?: (job: { queue: string; startedNs: bigint; endedNs: bigint }) => void;
@@ -68,11 +59,6 @@ export class ScryptLane {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ScryptLaneOptions) {}
-
-  /** Whether a worker thread (and the memory it holds) is alive now. */
-  get holdsWorker(): boolean {
-    return this.worker !== undefined;
-  }
 
   derive(secret: string, salt: Buffer, length: number, options: ScryptOptions, queue = this.options.name): Promise<Buffer> {
     let waiting = this.queues.get(queue);
@@ -153,7 +139,7 @@ export class ScryptLane {
       if (this.worker !== worker || this.running) return;
       this.worker = undefined;
       void worker.terminate();
-    }, this.options.idleExitMs ?? DEFAULT_IDLE_EXIT_MS);
+    }, this.options.idleExitMs ?? 30_000);
     this.idleTimer.unref();
   }
 }
