@@ -11,7 +11,7 @@ describe('password hashing', async () => {
   const stored = await hashPassword('correct horse battery staple');
 
   it('stores the scrypt parameters, salt and hash', () => {
-    assert.match(stored, /^scrypt\$16\$8\$2\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    assert.match(stored, /^scrypt\$15\$8\$4\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
     assert.equal(passwordHashIsCurrent(stored), true);
   });
 
@@ -21,6 +21,14 @@ describe('password hashing', async () => {
     assert.equal(await verifyPassword('an earlier password', earlier), true);
     assert.equal(await verifyPassword('another password', earlier), false);
     assert.equal(passwordHashIsCurrent(earlier), false);
+  });
+
+  it('still verifies a hash written with the previous parameters (N=2^16, p=2), and calls it not current', async () => {
+    // Written by the previous release (64 MiB a hash) for 'an earlier password'.
+    const previous = 'scrypt$16$8$2$Y09ybAuzNxEXjSHrKHE04g==$8bfZ/d2H5Kgmasda9DCiqSdderTv7cFHHDabvrV50cs=';
+    assert.equal(await verifyPassword('an earlier password', previous), true);
+    assert.equal(await verifyPassword('another password', previous), false);
+    assert.equal(passwordHashIsCurrent(previous), false);
   });
 
   it('accepts the right password and refuses a wrong one', async () => {
@@ -62,7 +70,7 @@ describe('the test-only password cost', () => {
     usePasswordCostForTests('production');
     assert.match(cheap, /^scrypt\$10\$8\$1\$/);
     assert.equal(await verifyPassword('a test password', cheap), true);
-    assert.match(await hashPassword('a test password'), /^scrypt\$16\$8\$2\$/);
+    assert.match(await hashPassword('a test password'), /^scrypt\$15\$8\$4\$/);
   });
 
   it('is never switched on by the server or the CLI: only tests call it', async () => {

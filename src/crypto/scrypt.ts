@@ -10,9 +10,9 @@ export type ScryptLaneName = 'accounts' | 'peers';
 
 /**
  * One worker thread for every scrypt of the process, one hash at a time:
- * with N = 2^16, r = 8, p = 2 a hash holds 64 MiB, and two at once (a
- * sign-in while a peer opens a session) made the process's peak 64 MiB
- * higher. The queues take turns, so a flood of web sign-ins delays a peer's
+ * a password hash holds 32 MiB (a recovery kit's passphrase 64 MiB), and two
+ * at once (a sign-in while a peer opens a session) made the process's peak
+ * one hash higher. The queues take turns, so a flood of web sign-ins delays a peer's
  * server-password check by one hash at most, and the other way round.
  * Process-wide on purpose (the one exception to "no module-level state"):
  * the memory it bounds is the process's. A burst beyond `maxWaiting` in a

@@ -7,7 +7,7 @@ export interface OpenPeerSession {
 
 /**
  * Where a client keeps its session with one peer. A slot can outlive the
- * client: the peer checks its password with scrypt (64 MiB, on purpose slow)
+ * client: the peer checks its password with scrypt (32 MiB, on purpose slow)
  * once per session, so the clients of successive syncs to the same peer share
  * one slot instead of each opening a session of its own.
  */

@@ -249,7 +249,7 @@ export class PeerService {
 
   /**
    * The session slot of a pinned peer. The peer checks its password with
-   * scrypt (64 MiB) once per session, so successive syncs share one session
+   * scrypt (32 MiB) once per session, so successive syncs share one session
    * rather than each opening its own; a changed address, certificate,
    * password or server name starts a new slot.
    */

@@ -23,7 +23,7 @@ async function timed<T>(work: Promise<T>): Promise<{ result: T; seconds: number 
   return { result, seconds: (Date.now() - started) / 1000 };
 }
 
-describe('sign-in under attack (production scrypt cost, N = 2^16, p = 2)', () => {
+describe('sign-in under attack (production scrypt cost, N = 2^15, p = 4)', () => {
   let test: TestServer;
   let admin: ApiClient;
 
