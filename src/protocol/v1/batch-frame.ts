@@ -5,11 +5,18 @@ import type { BatchItemHeader } from './routes.js';
  *   u32be(len(header)) ‖ header (UTF-8 JSON: {path, size, ctSha256}) ‖ `size` bytes of ciphertext
  */
 export function encodeBatchItemHead(header: BatchItemHeader): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const head = Buffer.allocUnsafe(4 + json.length);
-  head.writeUInt32BE(json.length, 0);
-  json.copy(head, 4);
+  const json = JSON.stringify(header);
+  const jsonBytes = Buffer.byteLength(json, 'utf8');
+  const head = Buffer.allocUnsafe(4 + jsonBytes);
+  writeItemHead(head, 0, json, jsonBytes);
   return head;
+}
+
+/** Writes an item's head (the header's length, then its JSON) at `offset`; returns where the item's ciphertext starts. */
+function writeItemHead(target: Buffer, offset: number, json: string, jsonBytes: number): number {
+  target.writeUInt32BE(jsonBytes, offset);
+  target.write(json, offset + 4, 'utf8');
+  return offset + 4 + jsonBytes;
 }
 
 /** Header JSON longer than this is refused: a path is at most 4 KiB. */
@@ -48,9 +55,7 @@ export class BatchBodyBuilder {
     const jsonBytes = Buffer.byteLength(json, 'utf8');
     const start = this.length;
     if (start + 4 + jsonBytes + header.size > this.capacity) return undefined;
-    this.buffer.writeUInt32BE(jsonBytes, start);
-    this.buffer.write(json, start + 4, 'utf8');
-    const bodyStart = start + 4 + jsonBytes;
+    const bodyStart = writeItemHead(this.buffer, start, json, jsonBytes);
     let at = bodyStart;
     for (const piece of pieces) at += piece.copy(this.buffer, at);
     if (at - bodyStart !== header.size) throw new RangeError(`A batch item announced ${header.size} bytes and gave ${at - bodyStart}`);
