@@ -356,11 +356,12 @@ export function createDecryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: Dec
  * A plaintext of at most one chunk (a small file of a batch) sealed as its
  * three pieces, salt, ciphertext and tag, which concatenated are exactly
  * `encryptBuffer`'s output: the caller copies them where they go (the batch
- * being built) instead of joining them here first.
+ * being built) instead of joining them here first. `salt` must be fresh
+ * random bytes used for no other file (SaltBlock hands out such salts).
  */
-export function sealOneChunk(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffer): [salt: Buffer, ciphertext: Buffer, tag: Buffer] {
+export function sealOneChunk(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffer, salt: Buffer = randomBytes(SALT_LENGTH)): [salt: Buffer, ciphertext: Buffer, tag: Buffer] {
   if (plaintext.length > CHUNK_SIZE) throw new RangeError(`sealOneChunk takes at most ${CHUNK_SIZE} bytes, got ${plaintext.length}`);
-  const salt = randomBytes(SALT_LENGTH);
+  if (salt.length !== SALT_LENGTH) throw new RangeError(`salt must be ${SALT_LENGTH} bytes, got ${salt.length}`);
   const cipher = createCipheriv('aes-256-gcm', deriveKey(userKey, salt, hkdfInfo), chunkNonce(0, true), { authTagLength: TAG_LENGTH });
   const ciphertext = cipher.update(plaintext);
   // GCM is a stream mode: final() adds nothing, every byte came out of update()

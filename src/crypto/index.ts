@@ -35,3 +35,4 @@ export {
   type PasswordHashErrorCode,
 } from './errors.js';
 export { encryptedLength } from './encrypted-length.js';
+export { SaltBlock } from './salt-block.js';

@@ -15,7 +15,7 @@
  * race.
  */
 import { AnemoneError } from '../errors/catalogue.js';
-import { close, closeSync, constants, fstatSync, open, readlink, readlinkSync, realpath, type Stats } from 'node:fs';
+import { close, closeSync, constants, fstatSync, open, openSync, readlink, readlinkSync, realpath, type Stats } from 'node:fs';
 import { errorCode, ShareMissingError, ShareUnreadableError } from './errors.js';
 import type { SkipReason } from './walk-share.js';
 
@@ -67,6 +67,24 @@ export function openShareFile(root: ShareRoot, relPath: string | Buffer): Promis
     // the open may wait on the disk, so it goes through libuv's pool; the checks below never do
     open(place.fullPath, OPEN_FLAGS, (openError, fd) => resolve(openError ? openFailure(openError) : checkOpened(fd, place)));
   });
+}
+
+/**
+ * openShareFile with a synchronous open, for a thread of its own (the small
+ * files' sealing worker) where a call that waits on the disk blocks nothing
+ * else and a trip through libuv's pool would cost more than the call. The
+ * same flags and the same checks on the descriptor.
+ */
+export function openShareFileSync(root: ShareRoot, relPath: string | Buffer): ShareFileOpening {
+  const place = placeOf(root, relPath);
+  if (place === undefined) return { skip: 'outside-share' };
+  let fd: number;
+  try {
+    fd = openSync(place.fullPath, OPEN_FLAGS);
+  } catch (error) {
+    return openFailure(error as NodeJS.ErrnoException);
+  }
+  return checkOpened(fd, place);
 }
 
 /**

@@ -2,10 +2,52 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { encodeBatchItemHead } from '../protocol/v1/index.js';
-import { BatchSender, type SealedItem } from './batch-sender.js';
+import { BatchBodyBuilder, encodeBatchItemHead, limits } from '../protocol/v1/index.js';
+import { BATCH_BYTES, BatchSender, type BatchFile, type FramedBatch } from './batch-sender.js';
 import type { BatchItem, PeerSession } from './types.js';
 import { UploadProgress } from './upload-progress.js';
+
+/** A small file sealed for a batch: its `.enc` bytes are `pieces` joined. */
+interface SealedItem {
+  path: string;
+  ctSha256: string;
+  pieces: readonly Buffer[];
+  bodyBytes: number;
+}
+
+/**
+ * Frames files into bodies from `takeBuffer` and sends each once it holds
+ * BATCH_BYTES, as the sealing thread and sendSmallFiles do; several callers
+ * may add at once (each add frames into the body being filled).
+ */
+class Framer {
+  private builder: BatchBodyBuilder | undefined;
+  private batch: FramedBatch = { body: Buffer.alloc(0), items: [], files: [], plainBytes: 0 };
+
+  constructor(private readonly sender: BatchSender) {}
+
+  async add(item: SealedItem, relPath: string, plainBytes: number, arrived: () => void): Promise<void> {
+    this.builder ??= new BatchBodyBuilder(Buffer.from(this.sender.takeBuffer()));
+    const body = this.builder.tryAppend({ path: item.path, size: item.bodyBytes, ctSha256: item.ctSha256 }, item.pieces);
+    assert.ok(body, 'every test item fits');
+    this.batch.items.push({ path: item.path, ctSha256: item.ctSha256, body });
+    this.batch.files.push({ relPath, arrived } satisfies BatchFile);
+    this.batch.plainBytes += plainBytes;
+    if (this.builder.bytes >= BATCH_BYTES || this.builder.items >= limits.batchMaxFiles) await this.flush();
+  }
+
+  async drain(): Promise<void> {
+    if (this.batch.items.length > 0) await this.flush();
+    await this.sender.drain();
+  }
+
+  private async flush(): Promise<void> {
+    const batch = { ...this.batch, body: (this.builder as BatchBodyBuilder).body() };
+    this.builder = undefined;
+    this.batch = { body: Buffer.alloc(0), items: [], files: [], plainBytes: 0 };
+    await this.sender.send(batch);
+  }
+}
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -54,7 +96,7 @@ describe('BatchSender', () => {
   it('sends each batch as one body framing its files, and a file arrives once its batch was acknowledged', async () => {
     const calls: Call[] = [];
     const arrived: string[] = [];
-    const sender = new BatchSender(answeringSession(async () => undefined, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused'));
+    const sender = new Framer(new BatchSender(answeringSession(async () => undefined, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused')));
     const files = Array.from({ length: 2500 }, (_, index) => sealed(index));
     for (const [index, file] of files.entries()) await sender.add(file.item, `f/${index}`, 4096, () => arrived.push(`f/${index}`));
     await sender.drain();
@@ -78,7 +120,7 @@ describe('BatchSender', () => {
       intact.push(call.framed?.equals(call.copy as Buffer) ?? false);
       return undefined;
     };
-    const sender = new BatchSender(answeringSession(slowPeer, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused'));
+    const sender = new Framer(new BatchSender(answeringSession(slowPeer, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused')));
     await Promise.all(
       Array.from({ length: 4 }, async (_, worker) => {
         for (let index = worker; index < 6000; index += 4) {
@@ -105,7 +147,7 @@ describe('BatchSender', () => {
       await nextTurn();
       return call.items.some((item) => item.path === 'f/10.enc') ? refusal : undefined;
     };
-    const sender = new BatchSender(answeringSession(picky, calls), 'alice', 'backup', new UploadProgress(() => undefined), (relPath) => refused.push(relPath));
+    const sender = new Framer(new BatchSender(answeringSession(picky, calls), 'alice', 'backup', new UploadProgress(() => undefined), (relPath) => refused.push(relPath)));
     for (const [index, file] of files.entries()) await sender.add(file.item, `f/${index}`, 4096, () => undefined);
     await sender.drain();
     assert.deepEqual(refused, ['f/10']);

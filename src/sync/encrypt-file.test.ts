@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { CHUNK_SIZE, decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
 import { loadVectors } from '../../test/helpers/vectors.js';
-import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
+import { EncryptedFileStream, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 
 async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -18,7 +18,7 @@ async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-describe('encryptSmallFile', () => {
+describe('EncryptedFileStream', () => {
   let dir: string;
   let root: ShareRoot;
   const key = randomBytes(32);
@@ -38,45 +38,6 @@ describe('encryptSmallFile', () => {
     await writeFile(path.join(dir, relPath), content);
     return relPath;
   }
-
-  it('encrypts the file in format v1, with the hashes of both sides, reusing one buffer', async () => {
-    const buffer = Buffer.alloc(64 * 1024 + 1);
-    for (const length of [0, 1, 4096, 64 * 1024]) {
-      const content = randomBytes(length);
-      const result = await encryptSmallFile(root, await fileWith(content), key, context, length, buffer);
-      assert.equal(result.size, length);
-      assert.equal(result.sha256, sha256(content));
-      const body = Buffer.concat(result.pieces);
-      assert.equal(result.bodyBytes, body.length);
-      assert.equal(result.ctSha256, sha256(body));
-      assert.ok(decryptBuffer(key, fileInfo(context), body).equals(content), `${length} bytes round-trip`);
-    }
-  });
-
-  it('records what it read when the file changed size since the scan, within the buffer', async () => {
-    const buffer = Buffer.alloc(1024 + 1);
-    const grown = randomBytes(700);
-    const result = await encryptSmallFile(root, await fileWith(grown), key, context, 500, buffer);
-    assert.equal(result.size, 700);
-    assert.equal(result.sha256, sha256(grown));
-    const shrunk = randomBytes(300);
-    assert.equal((await encryptSmallFile(root, await fileWith(shrunk), key, context, 500, buffer)).sha256, sha256(shrunk));
-  });
-
-  it('skips a file that grew past what a batch may carry', async () => {
-    const buffer = Buffer.alloc(1024 + 1);
-    await assert.rejects(encryptSmallFile(root, await fileWith(randomBytes(5000)), key, context, 1000, buffer), FileChangedError);
-    await assert.rejects(encryptSmallFile(root, await fileWith(randomBytes(10)), key, context, 1024 + 1, buffer), FileChangedError);
-  });
-
-  it('skips a file that is gone, a symbolic link or a FIFO, reading nothing of it', async () => {
-    const skippedAs = (reason: string) => (error: unknown) => error instanceof ShareFileSkippedError && error.reason === reason;
-    await assert.rejects(encryptSmallFile(root, 'missing.txt', key, context, 10, Buffer.alloc(11)), skippedAs('vanished'));
-    await symlink('/etc/passwd', path.join(dir, 'link.txt'));
-    await assert.rejects(encryptSmallFile(root, 'link.txt', key, context, 10, Buffer.alloc(64 * 1024)), skippedAs('symlink'));
-    execFileSync('mkfifo', [path.join(dir, 'pipe.txt')]);
-    await assert.rejects(encryptSmallFile(root, 'pipe.txt', key, context, 10, Buffer.alloc(11)), skippedAs('not-a-regular-file'));
-  });
 
   it('streams a large file in format v1, whatever its length, with the plaintext hash', async () => {
     for (const length of [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 12_345]) {

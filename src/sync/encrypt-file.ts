@@ -1,79 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { CHUNK_SIZE, ChunkSealer, fileInfo, sealOneChunk, type FileContext } from '../crypto/index.js';
+import { CHUNK_SIZE, ChunkSealer, fileInfo, type FileContext } from '../crypto/index.js';
 import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
-
-/**
- * Reads and encrypts a small file for a batch, into `buffer` (the caller's,
- * reused file after file, so thousands of small files leave no garbage
- * behind; at least `scannedSize + 1` bytes). The plaintext hash is taken from
- * the bytes actually encrypted, so a file that changed since the scan is
- * recorded as what was sent; one that grew past `buffer` is skipped. The file
- * is opened by openShareFile: one that is no longer a regular file inside the
- * share fails with ShareFileSkippedError, and nothing of it is read.
- *
- * node:fs callbacks rather than a FileHandle: with 4 KiB files the promise
- * API's own overhead was half of the sender's time per file. The open and the
- * read go through libuv's pool (they may wait on the disk, and several files
- * read at once hide its latency); the close is synchronous (a descriptor
- * opened for reading writes nothing back, so closing it never waits on the disk).
- */
-export async function encryptSmallFile(
-  root: ShareRoot,
-  relPath: FsPath,
-  userKey: Buffer,
-  context: FileContext,
-  scannedSize: number,
-  buffer: Buffer,
-): Promise<SealedSmallFile> {
-  if (buffer.length <= scannedSize) throw new FileChangedError(relPath);
-  const fd = openedOrThrow(relPath, await openShareFile(root, relPath));
-  let size = 0;
-  try {
-    for (;;) {
-      const bytesRead = await readInto(fd, buffer, size);
-      size += bytesRead;
-      // one more byte than the buffer holds tells a file that grew while it was read
-      if (size === buffer.length) throw new FileChangedError(relPath);
-      // the size the scan saw, read in one go: a short read of a regular file is its end
-      if (bytesRead === 0 || size === scannedSize) break;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  const plaintext = buffer.subarray(0, size);
-  const pieces = sealOneChunk(userKey, fileInfo(context), plaintext);
-  const ciphertextHash = createHash('sha256');
-  for (const piece of pieces) ciphertextHash.update(piece);
-  return {
-    pieces,
-    bodyBytes: pieces[0].length + pieces[1].length + pieces[2].length,
-    sha256: createHash('sha256').update(plaintext).digest('hex'),
-    ctSha256: ciphertextHash.digest('hex'),
-    size,
-  };
-}
-
-/** A small file read and encrypted: its `.enc` bytes are `pieces` joined, left apart so the batch copies them in once. */
-export interface SealedSmallFile {
-  pieces: readonly Buffer[];
-  /** The `.enc` object's length: `pieces` together. */
-  bodyBytes: number;
-  /** SHA-256 of the plaintext read. */
-  sha256: string;
-  /** SHA-256 of the `.enc` bytes. */
-  ctSha256: string;
-  /** Plaintext bytes read. */
-  size: number;
-}
-
-/** Reads from `position` to the end of `buffer`; resolves with the bytes read. */
-function readInto(fd: number, buffer: Buffer, position: number): Promise<number> {
-  return readAt(fd, buffer, position, position);
-}
 
 /** Reads into `buffer` from `offset` to its end, at `position` in the file; resolves with the bytes read. */
 function readAt(fd: number, buffer: Buffer, offset: number, position: number): Promise<number> {

@@ -15,23 +15,17 @@ import type { SkipReason } from '../scan/walk-share.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { BatchSender } from './batch-sender.js';
 import { Checkpoints } from './checkpoints.js';
-import { EncryptedFileStream, encryptSmallFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
+import { EncryptedFileStream, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import { peerRefusedFile } from './not-backed-up.js';
 import type { SharePlan } from './plan-share.js';
 import { type ResumableUploadDeps, sendResumable } from './resumable-upload.js';
+import { sendSmallFiles } from './small-files/send-small-files.js';
 import type { OnSent, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
 import { UploadProgress } from './upload-progress.js';
 
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
 const CHECKPOINTS = { intervalMs: 5_000, maxBytes: 64 * 1024 * 1024 };
 const DELETE_CHUNK = 10_000;
-/**
- * Small files read and encrypted at once, to hide the file system's latency.
- * Measured with the bench: 8 instead of 4 gave 6 % more files/s with 50,000
- * small files but raised the sender's peak from about 250 to 330 MB (and from
- * about 195 to 210 MB on the mixed set).
- */
-const SMALL_FILE_WORKERS = 4;
 const LARGE_FILES_IN_FLIGHT = 2;
 /** A file modified this recently is not cached by hash: the same rule as the scan's (a write in the same clock tick). */
 const RACY_WINDOW_MS = 2000;
@@ -116,12 +110,15 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
     if (!reason) throw error;
     skipped.push({ relPath, reason });
   };
-  const placeOf = (relPath: string) => {
+  const rootToRead = (relPath: string): ShareRoot => {
     // a missing share plans no upload, so the root was resolved whenever a file is read
     if (!input.shareRoot) throw new Error(`${relPath} would be read from a share that was not scanned`);
+    return input.shareRoot;
+  };
+  const placeOf = (relPath: string) => {
     return {
       context: { ...context, relPath } satisfies FileContext,
-      root: input.shareRoot,
+      root: rootToRead(relPath),
       // the exact bytes of the name, whatever they are (file-keys.ts)
       fsRelPath: fsRelPathFor(relPath),
       storedPath: storedNameFor(relPath),
@@ -129,32 +126,29 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   };
   const beforeFileRead = (relPath: string) => input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath });
 
-  // small files first, read and encrypted several at a time and sent in batches; then the large ones, streamed
+  // small files first, read and sealed on a thread of their own and sent in batches; then the large ones, streamed
   const batches = new BatchSender(session, user, share, progress, (relPath, reason) => skipped.push({ relPath, reason }));
   // a failed upload ends the timer too, so no checkpoint follows the run
   const stopCheckpointsAndThrow = async (error: unknown): Promise<never> => {
     await checkpoints.stop().catch(() => undefined);
     throw error;
   };
-  // each worker reads into its own buffer, reused file after file
-  const readBufferBytes = plan.uploads.small.reduce((max, file) => Math.max(max, file.size), 0) + 1;
-  await runWorkerPool(
-    plan.uploads.small,
-    async (file, { resource: buffer }) => {
-      const { context: fileContext, root, fsRelPath, storedPath } = placeOf(file.relPath);
-      await beforeFileRead(file.relPath);
-      try {
-        const encrypted = await encryptSmallFile(root, fsRelPath, input.userKey, fileContext, file.size, buffer);
-        const entry = { size: encrypted.size, mtimeMs: file.mtimeMs, sha256: encrypted.sha256, ctSha256: encrypted.ctSha256 };
-        await batches.add({ path: storedPath, ctSha256: encrypted.ctSha256, pieces: encrypted.pieces, bodyBytes: encrypted.bodyBytes }, file.relPath, encrypted.size, () =>
-          recordArrived(file.relPath, entry, encrypted.bodyBytes),
-        );
-      } catch (error) {
-        skipLocalProblem(file.relPath, error);
-      }
-    },
-    { concurrency: SMALL_FILE_WORKERS, signal: input.signal, resource: () => Buffer.allocUnsafe(readBufferBytes) },
-  ).catch(stopCheckpointsAndThrow);
+  const [firstSmall] = plan.uploads.small;
+  if (firstSmall) {
+    await sendSmallFiles({
+      files: plan.uploads.small,
+      root: rootToRead(firstSmall.relPath),
+      context,
+      userKey: input.userKey,
+      batches,
+      signal: input.signal,
+      arrived: (file, sealed) =>
+        recordArrived(file.relPath, { size: sealed.size, mtimeMs: file.mtimeMs, sha256: sealed.sha256, ctSha256: sealed.ctSha256 }, sealed.bodyBytes),
+      notSent: skipLocalProblem,
+      beforeFileRead: input.testHooks?.beforeFileRead ? beforeFileRead : undefined,
+      sealEntry: input.testHooks?.sealWorkerEntry,
+    }).catch(stopCheckpointsAndThrow);
+  }
   await batches.drain().catch(stopCheckpointsAndThrow);
 
   // two at a time: while the peer flushes one file to its disk, the next one is already streaming

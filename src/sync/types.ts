@@ -112,6 +112,8 @@ export interface SyncProgress {
 export interface SyncTestHooks {
   /** Awaited just before the upload opens a file of the share, with the file's path relative to the share. */
   beforeFileRead?(file: { username: string; shareName: string; relPath: string }): Promise<void> | void;
+  /** The program of the thread that seals small files (small-files/seal-worker.ts): a test gives one that fails. */
+  sealWorkerEntry?: URL;
 }
 
 /** A run in progress as the API shows it: its progress, plus the upload's pace. */

@@ -33,8 +33,12 @@ export class BatchBodyBuilder {
   private length = 0;
   private itemCount = 0;
 
-  constructor(readonly capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+  readonly capacity: number;
+
+  /** A new buffer of `capacity` bytes, or the given one (a body handed over from another thread, say). */
+  constructor(capacityOrBuffer: number | Buffer) {
+    this.buffer = typeof capacityOrBuffer === 'number' ? Buffer.allocUnsafe(capacityOrBuffer) : capacityOrBuffer;
+    this.capacity = this.buffer.length;
   }
 
   get bytes(): number {

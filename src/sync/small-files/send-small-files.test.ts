@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { InMemoryPeer } from '../../../test/helpers/in-memory-peer.js';
+import type { LocalFileState } from '../../manifest/diff.js';
+import { storedNameFor } from '../../manifest/stored-names.js';
+import { resolveShareRoot } from '../../scan/open-share-file.js';
+import { executePlan, type ExecutePlanInput, type ExecutePlanResult } from '../execute-plan.js';
+import { PeerManifestWriter, fetchPeerManifest } from '../peer-manifest.js';
+import { planShareSync } from '../plan-share.js';
+import { SealThread, SealThreadFailedError } from './seal-thread.js';
+
+const userKey = randomBytes(32);
+const context = { sourceServer: 'home', user: 'alice', share: 'backup' };
+const crashingEntry = new URL('../../../test/helpers/crashing-seal-worker.ts', import.meta.url);
+
+function localState(root: string, relPaths: string[]): Map<string, LocalFileState> {
+  return new Map(
+    relPaths.map((relPath) => {
+      const file = path.join(root, relPath);
+      const stats = statSync(file);
+      return [relPath, { size: stats.size, mtimeMs: stats.mtimeMs, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') }];
+    }),
+  );
+}
+
+/** One run of the planner and the executor against `peer`, as runShareSync composes them. */
+async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], extra: Partial<ExecutePlanInput> = {}): Promise<ExecutePlanResult> {
+  const deps = { session: peer, userKey, context, lastGeneration: undefined, force: false, onManifestState: () => undefined };
+  const fetched = await fetchPeerManifest(deps, undefined);
+  const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
+  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched, plan.startNextManifest());
+  return executePlan({
+    plan,
+    session: peer,
+    context,
+    shareId: 1,
+    shareRoot: await resolveShareRoot(root),
+    userKey,
+    manifests,
+    hashes: { apply: () => undefined },
+    signal: new AbortController().signal,
+    onProgress: () => undefined,
+    ...extra,
+  });
+}
+
+describe('small files sealed on their own thread', () => {
+  let root: string;
+  const write = (relPath: string, bytes: number) => writeFileSync(path.join(root, relPath), randomBytes(bytes));
+  const names = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix}-${index}.txt`);
+
+  before(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'anemone-seal-thread-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses a file swapped for a symbolic link or a FIFO between the plan and the read, and sends the rest', async () => {
+    const files = names('swap', 80);
+    for (const name of files) write(name, 2000);
+    const swapped = new Map([
+      ['swap-7.txt', () => symlinkSync('/etc/passwd', path.join(root, 'swap-7.txt'))],
+      ['swap-23.txt', () => execFileSync('mkfifo', [path.join(root, 'swap-23.txt')])],
+    ]);
+    const peer = new InMemoryPeer({ userKey, context });
+    const result = await syncOnce(peer, root, files, {
+      testHooks: {
+        beforeFileRead: ({ relPath }) => {
+          const swap = swapped.get(relPath);
+          if (!swap) return;
+          unlinkSync(path.join(root, relPath));
+          swap();
+        },
+      },
+    });
+    assert.deepEqual(
+      result.skipped.map((file) => file.relPath).sort(),
+      ['swap-23.txt', 'swap-7.txt'],
+    );
+    assert.match(result.skipped.find((file) => file.relPath === 'swap-7.txt')?.reason ?? '', /symbolic link/);
+    assert.match(result.skipped.find((file) => file.relPath === 'swap-23.txt')?.reason ?? '', /not a regular file/);
+    assert.equal(peer.objects.has(storedNameFor('swap-7.txt')), false);
+    assert.equal(peer.objects.has(storedNameFor('swap-23.txt')), false);
+    assert.equal(result.filesUploaded, files.length - 2);
+  });
+
+  it('fails the run with a clear error when the thread crashes, and the next run starts a new thread and sends everything', async () => {
+    const files = names('crash', 80);
+    for (const name of files) write(name, 1000);
+    const peer = new InMemoryPeer({ userKey, context });
+    const failed = await syncOnce(peer, root, files, { testHooks: { sealWorkerEntry: crashingEntry } }).then(
+      () => assert.fail('the run succeeded without its sealing thread'),
+      (error: unknown) => error,
+    );
+    assert.ok(failed instanceof SealThreadFailedError, `${String(failed)}`);
+    assert.equal(failed.code, 'SYNC_SEAL_THREAD_FAILED');
+    assert.match(failed.message, /crashed on purpose/);
+    assert.equal(peer.objects.size, 0);
+
+    const result = await syncOnce(peer, root, files);
+    assert.equal(result.filesUploaded, files.length);
+    for (const name of files) assert.ok(peer.objects.has(storedNameFor(name)), name);
+  });
+
+  it('stops sending when the run is cancelled, with the cancellation as the reason', async () => {
+    const files = names('cancel', 3000);
+    for (const name of files) write(name, 4096);
+    const peer = new InMemoryPeer({ userKey, context });
+    const controller = new AbortController();
+    const cancelled = new Error('cancelled by the test');
+    let objectsAtCancel = 0;
+    await assert.rejects(
+      syncOnce(peer, root, files, {
+        signal: controller.signal,
+        onProgress: (update) => {
+          if ((update.filesDone ?? 0) > 0 && !controller.signal.aborted) {
+            objectsAtCancel = peer.objects.size;
+            controller.abort(cancelled);
+          }
+        },
+      }),
+      (error) => error === cancelled,
+    );
+    assert.ok(objectsAtCancel > 0 && objectsAtCancel < files.length, `${objectsAtCancel} objects at the cancel`);
+    // at most the batches already handed to the peer arrive after the cancel
+    assert.ok(peer.objects.size < files.length, `${peer.objects.size} of ${files.length} sent`);
+  });
+
+  it('a thread stopped by its signal drops its job at once, rejects with the reason, and exits', async () => {
+    const files = names('abort', 200);
+    for (const name of files) write(name, 4096);
+    const controller = new AbortController();
+    const thread = new SealThread({ root: await resolveShareRoot(root), context, userKey, readBufferBytes: 4097 }, { signal: controller.signal });
+    const job = thread.seal(
+      files.map((relPath) => ({ relPath, fsRelPath: relPath, storedPath: storedNameFor(relPath), size: 4096 })),
+      new ArrayBuffer(2 * 1024 * 1024),
+    );
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await assert.rejects(job, (error) => error === reason);
+    await thread.stop();
+    await assert.rejects(thread.seal([], new ArrayBuffer(16)), (error) => error === reason);
+  });
+});
