@@ -1,52 +1,23 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InMemoryPeer, type PeerEvent } from '../../test/helpers/in-memory-peer.js';
-import type { LocalFileState } from '../manifest/diff.js';
+import { runPlanOnce } from '../../test/helpers/plan-run.js';
 import { storedNameFor } from '../manifest/stored-names.js';
-import { resolveShareRoot } from '../scan/open-share-file.js';
-import { executePlan, type ExecutePlanInput, type ExecutePlanResult } from './execute-plan.js';
-import { PeerManifestWriter, fetchPeerManifest } from './peer-manifest.js';
-import { planShareSync, SMALL_FILE_MAX_BYTES } from './plan-share.js';
+import type { ExecutePlanInput, ExecutePlanResult } from './execute-plan.js';
+import { SMALL_FILE_MAX_BYTES } from './plan-share.js';
 
 const userKey = randomBytes(32);
 const context = { sourceServer: 'home', user: 'alice', share: 'backup' };
 const LARGE = SMALL_FILE_MAX_BYTES + 100_000;
 
-/** What the scan would report for these files of the share. */
-function localState(root: string, relPaths: string[]): Map<string, LocalFileState> {
-  return new Map(
-    relPaths.map((relPath) => {
-      const file = path.join(root, relPath);
-      const stats = statSync(file);
-      return [relPath, { size: stats.size, mtimeMs: stats.mtimeMs, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') }];
-    }),
-  );
-}
-
 /** One run of the planner and the executor against `peer`, as runShareSync composes them. */
-async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], hashes: ExecutePlanInput['hashes'] = { apply: () => undefined }): Promise<ExecutePlanResult> {
-  const deps = { session: peer, userKey, context, lastGeneration: undefined, force: false, onManifestState: () => undefined };
-  const fetched = await fetchPeerManifest(deps, undefined);
-  const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
-  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched, plan.startNextManifest());
-  return executePlan({
-    plan,
-    session: peer,
-    context,
-    shareId: 1,
-    shareRoot: await resolveShareRoot(root),
-    userKey,
-    manifests,
-    hashes,
-    signal: new AbortController().signal,
-    onProgress: () => undefined,
-    // a checkpoint after every acknowledged file
-    checkpoints: { intervalMs: 60_000, maxBytes: 1 },
-  });
+function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], hashes: ExecutePlanInput['hashes'] = { apply: () => undefined }): Promise<ExecutePlanResult> {
+  // a checkpoint after every acknowledged file
+  return runPlanOnce({ peer, root, relPaths, userKey, context }, { hashes, checkpoints: { intervalMs: 60_000, maxBytes: 1 } });
 }
 
 /** The relPaths a manifest event lists. */

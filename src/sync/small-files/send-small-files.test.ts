@@ -1,52 +1,23 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InMemoryPeer } from '../../../test/helpers/in-memory-peer.js';
-import type { LocalFileState } from '../../manifest/diff.js';
+import { runPlanOnce } from '../../../test/helpers/plan-run.js';
 import { storedNameFor } from '../../manifest/stored-names.js';
 import { resolveShareRoot } from '../../scan/open-share-file.js';
-import { executePlan, type ExecutePlanInput, type ExecutePlanResult } from '../execute-plan.js';
-import { PeerManifestWriter, fetchPeerManifest } from '../peer-manifest.js';
-import { planShareSync } from '../plan-share.js';
+import type { ExecutePlanInput, ExecutePlanResult } from '../execute-plan.js';
 import { SealThread, SealThreadFailedError } from './seal-thread.js';
 
 const userKey = randomBytes(32);
 const context = { sourceServer: 'home', user: 'alice', share: 'backup' };
 const crashingEntry = new URL('../../../test/helpers/crashing-seal-worker.ts', import.meta.url);
 
-function localState(root: string, relPaths: string[]): Map<string, LocalFileState> {
-  return new Map(
-    relPaths.map((relPath) => {
-      const file = path.join(root, relPath);
-      const stats = statSync(file);
-      return [relPath, { size: stats.size, mtimeMs: stats.mtimeMs, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') }];
-    }),
-  );
-}
-
-/** One run of the planner and the executor against `peer`, as runShareSync composes them. */
-async function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], extra: Partial<ExecutePlanInput> = {}): Promise<ExecutePlanResult> {
-  const deps = { session: peer, userKey, context, lastGeneration: undefined, force: false, onManifestState: () => undefined };
-  const fetched = await fetchPeerManifest(deps, undefined);
-  const plan = planShareSync({ local: localState(root, relPaths), remote: fetched.known?.manifest.files ?? null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
-  const manifests = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: () => undefined }, fetched, plan.startNextManifest());
-  return executePlan({
-    plan,
-    session: peer,
-    context,
-    shareId: 1,
-    shareRoot: await resolveShareRoot(root),
-    userKey,
-    manifests,
-    hashes: { apply: () => undefined },
-    signal: new AbortController().signal,
-    onProgress: () => undefined,
-    ...extra,
-  });
+function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], extra: Partial<ExecutePlanInput> = {}): Promise<ExecutePlanResult> {
+  return runPlanOnce({ peer, root, relPaths, userKey, context }, extra);
 }
 
 describe('small files sealed on their own thread', () => {
