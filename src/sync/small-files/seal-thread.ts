@@ -1,6 +1,6 @@
 /**
  * The main thread's handle on the thread that seals small files
- * (seal-worker.ts): one per run that has small files to send, so its ~10 MB
+ * (seal-worker.ts): one per run that has 64 small files or more to send, so its ~22 MB
  * are held only while they are sent, and a thread that failed is never used
  * again (the next run starts its own). The user's key crosses once, as the
  * thread's workerData (it never leaves the process, and is never logged);
