@@ -59,6 +59,27 @@ describe('small files sealed on their own thread', () => {
     assert.equal(result.filesUploaded, files.length - 2);
   });
 
+  it('seals a run of a few files on the main thread with the same refusals, starting no thread', async () => {
+    const files = names('few', 5);
+    for (const name of files) write(name, 3000);
+    const peer = new InMemoryPeer({ userKey, context });
+    const result = await syncOnce(peer, root, files, {
+      testHooks: {
+        // a thread would fail at once: none is started for five files
+        sealWorkerEntry: crashingEntry,
+        beforeFileRead: ({ relPath }) => {
+          if (relPath !== 'few-2.txt') return;
+          unlinkSync(path.join(root, relPath));
+          symlinkSync('/etc/passwd', path.join(root, relPath));
+        },
+      },
+    });
+    assert.deepEqual(result.skipped.map((file) => file.relPath), ['few-2.txt']);
+    assert.match(result.skipped[0]?.reason ?? '', /symbolic link/);
+    assert.equal(result.filesUploaded, files.length - 1);
+    assert.equal(peer.objects.has(storedNameFor('few-2.txt')), false);
+  });
+
   it('fails the run with a clear error when the thread crashes, and the next run starts a new thread and sends everything', async () => {
     const files = names('crash', 80);
     for (const name of files) write(name, 1000);
