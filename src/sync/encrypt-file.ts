@@ -5,6 +5,7 @@ import { CHUNK_SIZE, ChunkSealer, fileInfo, sealOneChunk, type FileContext } fro
 import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
+import { largeTransferStarted } from '../util/heap-growth.js';
 
 /**
  * Reads and encrypts a small file for a batch, into `buffer` (the caller's,
@@ -104,6 +105,8 @@ export class EncryptedFileStream extends Readable {
   private headerSent = false;
   private done = false;
   private reading = false;
+  /** Ends this stream's share of the raised heap growth (src/util/heap-growth.ts); called once it is destroyed, ended or failed. */
+  private readonly transferDone = largeTransferStarted();
   /** What went wrong on this side (the file: gone, unreadable, changed), told apart from the upload's own failures. */
   readError: Error | undefined;
 
@@ -176,6 +179,7 @@ export class EncryptedFileStream extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.transferDone();
     if (this.fd === undefined) return callback(error);
     const fd = this.fd;
     this.fd = undefined;
