@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import type { Config } from '../config/config.js';
+import { enableHeapGrowthDuringTransfers } from '../util/heap-growth.js';
 
 /**
  * `lean` turns on V8's optimize-for-size for the server's lifetime: a smaller
@@ -15,7 +16,8 @@ import type { Config } from '../config/config.js';
  * MiB of them (nearly half the sender's CPU per byte). Letting the old
  * generation grow more (`--heap-growing-percent=200`) halved the sender's CPU
  * per byte with the same peaks on large files, but raised the small-file
- * set's peaks by 30–80 MB, so it is not part of lean (bench/README.md).
+ * set's peaks by 30–80 MB, so lean raises it only while a large file is being
+ * sent or received (src/util/heap-growth.ts; bench/README.md).
  *
  * Set before the server starts, while the heap is still small: V8 reads
  * this flag in its heap-growth heuristics as it goes.
@@ -23,5 +25,7 @@ import type { Config } from '../config/config.js';
 export const LEAN_V8_FLAGS: readonly string[] = ['--optimize-for-size'];
 
 export function applyMemoryMode(mode: Config['memory']): void {
-  if (mode === 'lean') for (const flag of LEAN_V8_FLAGS) v8.setFlagsFromString(flag);
+  if (mode !== 'lean') return;
+  for (const flag of LEAN_V8_FLAGS) v8.setFlagsFromString(flag);
+  enableHeapGrowthDuringTransfers();
 }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { CHUNK_SIZE, decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
 import { loadVectors } from '../../test/helpers/vectors.js';
+import { enableHeapGrowthDuringTransfers, largeTransfersRunning } from '../util/heap-growth.js';
 import { EncryptedFileStream, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 
 async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
@@ -60,6 +61,24 @@ describe('EncryptedFileStream', () => {
     await assert.rejects(readAll(shrunk), FileChangedError);
     assert.equal(shrunk.bytes, CHUNK_SIZE, 'the first chunk was read, the second was short');
     assert.ok(shrunk.readError instanceof FileChangedError, 'told apart from a failed upload');
+  });
+
+  it('counts as a large transfer from its creation until it ended, failed or was destroyed unread', async () => {
+    enableHeapGrowthDuringTransfers();
+    const content = randomBytes(CHUNK_SIZE + 1);
+    const whole = new EncryptedFileStream(root, await fileWith(content), key, context, content.length);
+    assert.equal(largeTransfersRunning(), 1);
+    await readAll(whole);
+    assert.equal(largeTransfersRunning(), 0, 'ended');
+
+    const failed = new EncryptedFileStream(root, 'gone.bin', key, context, 10);
+    await assert.rejects(readAll(failed), ShareFileSkippedError);
+    assert.equal(largeTransfersRunning(), 0, 'failed');
+
+    const unread = new EncryptedFileStream(root, await fileWith(content), key, context, content.length);
+    unread.destroy();
+    await new Promise((resolve) => unread.once('close', resolve));
+    assert.equal(largeTransfersRunning(), 0, 'destroyed before its first read');
   });
 
   it('skips a large file that is gone, a symbolic link or a FIFO, telling it apart from a failed upload', async () => {

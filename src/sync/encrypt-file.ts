@@ -5,6 +5,7 @@ import { CHUNK_SIZE, ChunkSealer, fileInfo, type FileContext } from '../crypto/i
 import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
+import { largeTransferStarted } from '../util/heap-growth.js';
 
 /** Reads into `buffer` from `offset` to its end, at `position` in the file; resolves with the bytes read. */
 function readAt(fd: number, buffer: Buffer, offset: number, position: number): Promise<number> {
@@ -35,6 +36,8 @@ export class EncryptedFileStream extends Readable {
   private headerSent = false;
   private done = false;
   private reading = false;
+  /** Ends this stream's share of the raised heap growth (src/util/heap-growth.ts); called once it is destroyed, ended or failed. */
+  private readonly transferDone = largeTransferStarted();
   /** What went wrong on this side (the file: gone, unreadable, changed), told apart from the upload's own failures. */
   readError: Error | undefined;
 
@@ -107,6 +110,7 @@ export class EncryptedFileStream extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.transferDone();
     if (this.fd === undefined) return callback(error);
     const fd = this.fd;
     this.fd = undefined;

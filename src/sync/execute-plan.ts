@@ -204,6 +204,8 @@ async function sendLargeFile(
     // the peer keeps the file only if the SHA-256 trailer the upload appends matches what arrived
     answer = await session.putFile(context.user, context.share, storedPath, stream, ciphertextBytes, onSent);
   } catch (error) {
+    // the request may have failed before it read the stream to its end: its file is closed here
+    stream.destroy();
     // the file's own problem (gone, unreadable, changed) skips it; the upload's fails the run
     throw stream.readError ?? error;
   }

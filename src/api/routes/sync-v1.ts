@@ -8,6 +8,7 @@ import type { PeerCaller } from '../../incoming/peer-auth.js';
 import type { IncomingServices } from '../../incoming/services.js';
 import type { AnnouncedSha256, ShareRef, StoredFileStream } from '../../incoming/incoming-store.js';
 import { asIncomingStorageUnavailable } from '../../incoming/storage-failure.js';
+import { duringLargeTransfer } from '../../util/heap-growth.js';
 import {
   CT_SHA256_HEADER,
   MANIFEST_GENERATION_HEADER,
@@ -170,7 +171,7 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
 
       putFile: async ({ params, query, body, request, reply }) => {
         const share = shareOf(request, params);
-        await writeOfRun(share, request, () => store.putFile(share, query.path, body, announcedSha256(request)));
+        await duringLargeTransfer(() => writeOfRun(share, request, () => store.putFile(share, query.path, body, announcedSha256(request))));
         return reply.status(204).send();
       },
 
@@ -184,7 +185,7 @@ export function syncV1Routes(deps: { incoming: IncomingServices }): FastifyPlugi
       appendUpload: async ({ params, query, body, request }) => {
         const share = shareOf(request, params);
         const started = uploadOffsetOf(request);
-        const appended = await writeOfRun(share, request, () => store.appendUpload(share, query.path, query.uploadId, started, body));
+        const appended = await duringLargeTransfer(() => writeOfRun(share, request, () => store.appendUpload(share, query.path, query.uploadId, started, body)));
         if (started > 0 && appended.complete) request.log.info({ ...share, resumedAt: started, size: appended.offset }, 'resumed upload completed');
         return appended;
       },
