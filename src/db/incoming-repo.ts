@@ -157,17 +157,39 @@ export class IncomingRepo {
    * path already recorded keeps its `replaced` flag: what counts is whether
    * an object was there at the last commit, not what this run wrote before.
    */
-  recordUncommitted(ref: ShareKey, objects: readonly UncommittedObject[]): void {
+  recordUncommitted(ref: ShareKey, objects: readonly UncommittedObject[], batch: string | null = null): void {
     this.db.transaction(() => {
       insertRows(
         this.db,
-        'incoming_uncommitted (source, user, share, path, bytes, replaced)',
-        'ON CONFLICT(source, user, share, path) DO UPDATE SET bytes = excluded.bytes',
-        6,
+        'incoming_uncommitted (source, user, share, path, bytes, replaced, batch)',
+        // a later write of the path takes the mark: the object there is now the later write's
+        'ON CONFLICT(source, user, share, path) DO UPDATE SET bytes = excluded.bytes, batch = excluded.batch',
+        7,
         objects,
-        (object) => [ref.source, ref.user, ref.share, object.path, object.bytes, object.replaced ? 1 : 0],
+        (object) => [ref.source, ref.user, ref.share, object.path, object.bytes, object.replaced ? 1 : 0, batch],
       );
     })();
+  }
+
+  /** The batch was stored and counted: the objects it wrote at their final names are ordinary uncommitted objects now. */
+  settleBatch(batch: string): void {
+    this.db.prepare('UPDATE incoming_uncommitted SET batch = NULL WHERE batch = ?').run(batch);
+  }
+
+  /** The batch failed: forgets its objects still marked as its own and returns their stored paths (the files to remove). */
+  abandonBatch(batch: string): Set<string> {
+    const rows = this.db.prepare('DELETE FROM incoming_uncommitted WHERE batch = ? RETURNING path').all(batch) as { path: string }[];
+    return new Set(rows.map((row) => row.path));
+  }
+
+  /** Objects of batches a crash interrupted: written at their final names, maybe incomplete, never counted. */
+  unfinishedBatchObjects(): (ShareKey & { path: string })[] {
+    return this.db.prepare('SELECT source, user, share, path FROM incoming_uncommitted WHERE batch IS NOT NULL').all() as (ShareKey & { path: string })[];
+  }
+
+  /** After their files were removed at start: the interrupted batches' records go. */
+  forgetUnfinishedBatches(): void {
+    this.db.prepare('DELETE FROM incoming_uncommitted WHERE batch IS NOT NULL').run();
   }
 
   listUncommitted(ref: ShareKey): UncommittedObject[] {

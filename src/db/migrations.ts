@@ -339,4 +339,11 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX incoming_multipart_path ON incoming_multipart(source, user, share, stored_path);
   `,
+  // 15: a batch's new files are written straight at their final names (src/incoming/batch-writer.ts): each is
+  // recorded with its batch before it is opened, the mark cleared once the batch is stored and counted; a mark
+  // left at start means a crash interrupted that batch, whose files are then removed (they may be incomplete)
+  `
+  ALTER TABLE incoming_uncommitted ADD COLUMN batch TEXT;
+  CREATE INDEX incoming_uncommitted_batch ON incoming_uncommitted(batch) WHERE batch IS NOT NULL;
+  `,
 ];

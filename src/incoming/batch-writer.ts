@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename } from 'node:fs';
+import { rename, unlink } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BatchParser } from '../protocol/v1/index.js';
@@ -9,18 +9,29 @@ import { fsyncFolder } from './fsync.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
+import { isCode } from './fs-errors.js';
 import { HeldTempFile, type SmallFileWriter } from './held-temp-file.js';
 import type { UncommittedObject } from '../db/incoming-repo.js';
 
 /** Files written, flushed and closed in parallel while the batch streams in; bounds the open descriptors and the items held in memory too. */
 const MAX_FINISHING = 64;
+/**
+ * Items that ended are started together, in groups this large (or this many
+ * bytes): the new files among them are recorded in one statement before any
+ * is opened. A row per statement of a few items cost ~20 µs a file (SQLite's
+ * transaction and WAL pages), 32 rows ~5 µs. So at most MAX_FINISHING +
+ * START_GROUP_ITEMS files are open at once.
+ */
+const START_GROUP_ITEMS = 32;
+const START_GROUP_BYTES = 1024 * 1024;
 /** Renames in flight at once after the body arrived. */
 const FS_CONCURRENCY = 32;
 
 /** What sits at a target before the batch: its size, or the refusal (a symlink or folder in the way). */
 type TargetCheck = { size: number | undefined } | { error: unknown };
 /** The check of a target in a folder this batch made: nothing can be there (shared, never changed). */
-const NOTHING_THERE: Promise<TargetCheck> = Promise.resolve({ size: undefined });
+const NOTHING_CHECKED: TargetCheck = { size: undefined };
+const NOTHING_THERE: Promise<TargetCheck> = Promise.resolve(NOTHING_CHECKED);
 
 interface BatchItem {
   /** The stored path, relative to the share folder. */
@@ -31,6 +42,12 @@ interface BatchItem {
   ctSha256: string;
   /** Started as the item arrives, so the check overlaps the transfer; settled, never an unhandled rejection. */
   check: Promise<TargetCheck>;
+  /** The check's answer once it came (at once for a folder this batch made). */
+  checked?: TargetCheck | undefined;
+  /** Written straight at its final name (nothing was there before the batch): no temporary name, no rename. */
+  direct?: boolean;
+  /** Its exclusive create met a file another write put there since the check: that file is not this batch's to remove. */
+  foundTaken?: boolean;
   sizeBefore?: number | undefined;
   renamed?: boolean;
   /** Its temporary file is gone (renamed into place, or dropped): nothing to clean up. */
@@ -45,10 +62,27 @@ export interface BatchTarget {
   writeSmallFile: SmallFileWriter;
   /** Called with the objects about to be renamed into place, before the first rename (the record of uncommitted objects). */
   beforeRename?: (objects: readonly UncommittedObject[]) => void;
+  /** Given, a new file (nothing at its name before the batch) is written straight at its final name, recorded first. */
+  direct?: DirectWrites;
   /** Called before the renames with the objects about to be replaced, to keep them (share-history.ts). */
   keepReplaced?: (objects: readonly { storedPath: string; fullPath: string }[]) => Promise<void>;
   /** Called with the objects renamed into place and the SHA-256 each was checked against. */
   placed?: (objects: readonly { path: string; ctSha256: string; size: number }[]) => void;
+}
+
+/**
+ * The record of a batch's files written straight at their final names
+ * (docs/architecture.md, "New small files go straight to their names"):
+ * each is recorded as the batch's own before it is opened, so a failed batch
+ * or a crash leaves nothing at a final name that the record does not name.
+ */
+export interface DirectWrites {
+  /** Records new objects of the batch before any of them is opened. */
+  record(objects: readonly UncommittedObject[]): void;
+  /** The batch is stored: its objects are ordinary uncommitted ones now (called before it is counted). */
+  settle(): void;
+  /** The batch failed: forgets its objects' records, returns the stored paths still its own (the files to remove). */
+  abandon(): ReadonlySet<string>;
 }
 
 /** What a batch changed, for the share's stats. */
@@ -59,14 +93,16 @@ export interface BatchOutcome {
 }
 
 /**
- * Stores a batch durably as a whole: every item goes to its own temporary
- * file, checked against its SHA-256 and flushed; only when the whole body
- * arrived and every file is on disk are they renamed into place, and their
- * folders flushed. Any error before that removes every temporary file of
- * the batch and renames nothing.
+ * Stores a batch durably as a whole: every item is checked against its
+ * SHA-256 and flushed; a new file (nothing at its name before the batch) is
+ * written straight at its final name once recorded as the batch's own
+ * (`target.direct`), any other to a temporary file renamed into place once
+ * the whole body arrived and every file is on disk; then their folders are
+ * flushed. Any error before that removes every file the batch wrote, at a
+ * temporary or a final name, and renames nothing.
  *
- * `record` is called with what was renamed, also when a rename fails part
- * way (each renamed file is complete, so it stays and is counted).
+ * `record` is called with what was placed, also when a rename fails part
+ * way (each placed file is complete, so it stays and is counted).
  */
 export async function writeBatch(target: BatchTarget, body: Readable, record: (outcome: BatchOutcome) => void): Promise<BatchOutcome> {
   const parser = new BatchParser();
@@ -77,6 +113,23 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
   const items: BatchItem[] = [];
   // each stored folder's full path once made or checked: a batch's files share a few folders, and most items then wait on nothing
   const folders = new Map<string, string>();
+  // final names this batch writes straight: a path sent twice goes there once, its later copies by rename
+  const directTargets = new Set<string>();
+  // items that ended and wait for their write: the new files among them are recorded in one statement before any is opened
+  const ended: BatchItem[] = [];
+  let endedBytes = 0;
+  let recordedDirect = false;
+  const startWrites = () => {
+    if (ended.length === 0) return;
+    const direct = ended.filter((item) => item.direct);
+    if (direct.length > 0) {
+      recordedDirect = true;
+      (target.direct as DirectWrites).record(direct.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: false })));
+    }
+    for (const item of ended) finishing.add(item.direct ? finishDirect(item) : item.temp.finish(item.ctSha256));
+    ended.length = 0;
+    endedBytes = 0;
+  };
   let current: BatchItem | undefined;
   try {
     for await (const chunk of bodyChunks(body)) {
@@ -92,36 +145,51 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
           }
           const targetPath = path.join(folder, name);
           if (!finishing.hasRoom()) await finishing.room();
-          current = {
+          const item: BatchItem = {
             storedPath: event.header.path,
             temp: new HeldTempFile(folder, event.header.size, target.writeSmallFile, `${prefix}-${items.length}`),
             folder,
             target: targetPath,
             ctSha256: event.header.ctSha256,
-            // a folder this batch made held nothing: no need to look (a first sync makes most of them)
-            check: dirs.madeHere(folder)
-              ? NOTHING_THERE
-              : existingFileSize(targetPath, target.root).then(
-                  (size) => ({ size }),
-                  (error: unknown) => ({ error }),
-                ),
+            check: NOTHING_THERE,
           };
+          // a folder this batch made held nothing: no need to look (a first sync makes most of them)
+          if (dirs.madeHere(folder)) item.checked = NOTHING_CHECKED;
+          else {
+            item.check = existingFileSize(targetPath, target.root).then(
+              (size) => (item.checked = { size }),
+              (error: unknown) => (item.checked = { error }),
+            );
+          }
+          current = item;
           items.push(current);
         } else if (event.kind === 'data') {
           (current as BatchItem).temp.write(event.chunk);
         } else {
           const item = current as BatchItem;
-          finishing.add(item.temp.finish(item.ctSha256));
+          // straight to its name only when known to be new; an answer still on its way keeps the rename
+          if (target.direct && item.checked !== undefined && 'size' in item.checked && item.checked.size === undefined && !directTargets.has(item.target)) {
+            item.direct = true;
+            directTargets.add(item.target);
+          }
+          ended.push(item);
+          endedBytes += item.temp.size;
+          if (ended.length >= START_GROUP_ITEMS || endedBytes >= START_GROUP_BYTES) startWrites();
           current = undefined;
         }
       }
     }
     parser.finish();
+    startWrites();
     await finishing.all();
-    return await commit(items, dirs.created, record, target);
+    return await commit(items, directTargets, dirs.created, record, target);
   } catch (error) {
+    ended.length = 0;
     await finishing.settle();
-    await runWorkerPool(items.filter((item) => !item.settled), (item) => item.temp.discard(), { concurrency: FS_CONCURRENCY });
+    // a direct file is removed only while the record still names it as this batch's (a later write of the path took it otherwise)
+    const ours = recordedDirect ? (target.direct as DirectWrites).abandon() : new Set<string>();
+    const toRemove = items.filter((item) => !item.settled && (!item.direct || (ours.has(item.storedPath) && !item.foundTaken)));
+    await runWorkerPool(toRemove, (item) => (item.direct ? removeQuietly(item.target) : item.temp.discard()), { concurrency: FS_CONCURRENCY });
     await dirs.removeCreatedIfEmpty();
     throw error;
   }
@@ -129,32 +197,46 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
 
 async function commit(
   items: BatchItem[],
+  directTargets: ReadonlySet<string>,
   createdFolders: readonly string[],
   record: (outcome: BatchOutcome) => void,
-  hooks: Pick<BatchTarget, 'beforeRename' | 'keepReplaced' | 'placed'>,
+  hooks: Pick<BatchTarget, 'beforeRename' | 'keepReplaced' | 'placed' | 'direct'>,
 ): Promise<BatchOutcome> {
   // every target checked before any rename, so a symlink or folder in the way fails the batch whole
   for (const item of items) {
-    const check = await item.check;
+    const check = item.checked ?? (await item.check);
     if ('error' in check) throw check.error;
-    item.sizeBefore = check.size;
+    // a path this batch wrote straight had nothing before the batch, whatever a later copy's check saw
+    item.sizeBefore = directTargets.has(item.target) ? undefined : check.size;
   }
-  // a path sent twice: the last copy wins, the earlier ones are dropped
+  // a path sent twice: the last copy wins, the earlier ones are dropped (a direct one is replaced by the last copy's rename)
   const latest = new Map<string, BatchItem>();
   for (const item of items) latest.set(item.target, item);
   const finals = [...latest.values()];
-  const dropped = items.filter((item) => latest.get(item.target) !== item);
+  const dropped = items.filter((item) => latest.get(item.target) !== item && !item.direct);
   await runWorkerPool(dropped, async (item) => {
     await item.temp.discard();
     item.settled = true;
   }, { concurrency: FS_CONCURRENCY });
 
-  hooks.beforeRename?.(finals.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: item.sizeBefore !== undefined })));
+  const renaming: BatchItem[] = [];
+  for (const item of finals) {
+    if (item.direct) item.renamed = true;
+    else renaming.push(item);
+  }
+  // a later copy of a path this batch wrote straight keeps the batch's mark: a failure or a crash still removes what is there
+  const overDirect = renaming.filter((item) => directTargets.has(item.target));
+  if (overDirect.length > 0) hooks.direct?.record(overDirect.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: false })));
+  const others = overDirect.length > 0 ? renaming.filter((item) => !directTargets.has(item.target)) : renaming;
+  if (others.length > 0) hooks.beforeRename?.(others.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: item.sizeBefore !== undefined })));
   const replacing = finals.filter((item) => item.sizeBefore !== undefined);
   if (replacing.length > 0) await hooks.keepReplaced?.(replacing.map((item) => ({ storedPath: item.storedPath, fullPath: item.target })));
   try {
-    await runWorkerPool(finals, (item) => renameIntoPlace(item), { concurrency: FS_CONCURRENCY });
+    await runWorkerPool(renaming, (item) => renameIntoPlace(item), { concurrency: FS_CONCURRENCY });
   } finally {
+    // every file is complete now: none is removed after this, whatever happens
+    for (const item of items) if (item.direct) item.settled = true;
+    if (items.some((item) => item.direct)) hooks.direct?.settle();
     const renamed = finals.filter((item) => item.renamed);
     hooks.placed?.(renamed.map((item) => ({ path: item.storedPath, ctSha256: item.ctSha256, size: item.temp.size })));
     record(outcomeOf(renamed));
@@ -164,6 +246,21 @@ async function commit(
   await runWorkerPool([...folders], fsyncFolder, { concurrency: FS_CONCURRENCY });
   // every item sent was stored, a path sent twice included (its last copy is what stays)
   return { ...outcomeOf(finals), stored: items.length };
+}
+
+/** Writes a new file at its final name, noting when the name was taken meanwhile (then it is not ours to remove). */
+async function finishDirect(item: BatchItem): Promise<void> {
+  try {
+    await item.temp.finish(item.ctSha256, item.target);
+  } catch (error) {
+    if (isCode(error, 'EEXIST')) item.foundTaken = true;
+    throw error;
+  }
+}
+
+/** Removes a file this batch wrote at its final name; never throws (the next start removes what is left, see FsIncomingStore.removeOrphanTemps). */
+function removeQuietly(filePath: string): Promise<void> {
+  return new Promise((resolve) => unlink(filePath, () => resolve()));
 }
 
 /** fs.rename's callback rather than the promise API, whose own machinery cost more than the call per small file. */

@@ -7,7 +7,8 @@ export function isCode(error: unknown, ...codes: string[]): boolean {
 
 /**
  * A full disk or quota becomes 507 for the source (its data here is intact:
- * every write went to a temporary file); other errors pass unchanged.
+ * every write went to a temporary file, or to a new name the failed write
+ * removes); other errors pass unchanged.
  */
 export function asStorageError(error: unknown): unknown {
   if (isCode(error, 'ENOSPC', 'EDQUOT')) return new AnemoneError('INSUFFICIENT_STORAGE', { cause: error });

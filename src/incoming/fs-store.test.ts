@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -176,6 +176,89 @@ describe('FsIncomingStore', () => {
     await writing;
     assert.deepEqual(await incoming.dropUncommitted(ref), { removedFiles: 2, removedBytes: 10, deferred: false });
     assert.deepEqual(await filesUnder(root), []);
+  });
+
+  it("leaves nothing at a final name when a batch's item arrives damaged after new files were written", async () => {
+    const kept = Buffer.from('committed');
+    await store().putFile(ref, 'old/kept.enc', Readable.from([kept]), { hex: sha(kept) });
+    const items = Array.from({ length: 8 }, (_, index) => ({ path: `${index % 2 === 0 ? 'fresh' : 'old'}/${index}.enc`, bytes: Buffer.alloc(2000, index) }));
+    const good = batchBody(items).read() as Buffer;
+    const damagedBytes = Buffer.alloc(100, 9);
+    const damaged = Buffer.concat([encodeBatchItemHead({ path: 'fresh/damaged.enc', size: damagedBytes.length, ctSha256: sha(Buffer.alloc(100, 8)) }), damagedBytes]);
+    const before = stats();
+    // the good items first, in their own chunk: they are written (the new ones at their final names) before the damaged one arrives
+    const body = Readable.from([good, damaged]);
+    await assert.rejects(store().putBatch(ref, body), isCode('HASH_MISMATCH'));
+    assert.deepEqual(await filesUnder(root), ['server-b/alice/backup/old/kept.enc']);
+    assert.deepEqual(repo.listUncommitted(ref), [{ path: 'old/kept.enc', bytes: kept.length, replaced: false }], "the batch's records went with its files");
+    assert.deepEqual(stats(), before);
+  });
+
+  it('leaves nothing at a final name when a target is refused after new files were written', async () => {
+    await mkdir(path.join(root, 'server-b/alice/backup/old'), { recursive: true });
+    await symlink(os.tmpdir(), path.join(root, 'server-b/alice/backup/old/link.enc'));
+    const items = [...Array.from({ length: 5 }, (_, index) => ({ path: `fresh/${index}.enc`, bytes: Buffer.alloc(500, index) })), { path: 'old/link.enc', bytes: Buffer.alloc(10) }];
+    await assert.rejects(store().putBatch(ref, batchBody(items)), isCode('PATH_INVALID'));
+    assert.deepEqual(await filesUnder(path.join(root, 'server-b')), []);
+    assert.deepEqual(repo.listUncommitted(ref), []);
+  });
+
+  it('never removes a file another write put at a new name between the check and the create', async () => {
+    const theirs = Buffer.from('written meanwhile by another request');
+    // the other write lands just before this batch's exclusive create of that name
+    const raceDisk: WriteStreamFactory = (filePath) => {
+      if (path.basename(filePath) === 'taken.enc') writeFileSync(filePath, theirs);
+      return diskWriteStream(filePath);
+    };
+    const items = [{ path: 'race/free.enc', bytes: Buffer.alloc(10, 1) }, { path: 'race/taken.enc', bytes: Buffer.alloc(10, 2) }];
+    await assert.rejects(store(raceDisk).putBatch(ref, batchBody(items)), { code: 'EEXIST' });
+    assert.deepEqual(await filesUnder(path.join(root, 'server-b')), ['alice/backup/race/taken.enc']);
+    assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/race/taken.enc')), theirs);
+  });
+
+  it("removes at start the files of a batch a crash interrupted, complete or not, and keeps an acknowledged batch's", async () => {
+    const acknowledged = Buffer.from('acknowledged');
+    await store().putBatch(ref, batchBody([{ path: 'done/a.enc', bytes: acknowledged }]));
+    const before = stats();
+    // the disk stalls after three files: the fourth is created at its final name with part of its bytes, and the batch never ends
+    let opened = 0;
+    const stallingDisk: WriteStreamFactory = (filePath) => {
+      opened += 1;
+      if (opened <= 3) return diskWriteStream(filePath);
+      const fd = openSync(filePath, 'wx');
+      writeSync(fd, 'part');
+      closeSync(fd);
+      return new Writable({ write: () => undefined });
+    };
+    const items = Array.from({ length: 4 }, (_, index) => ({ path: `crashed/${index}.enc`, bytes: Buffer.alloc(3000, index) }));
+    void store(stallingDisk).putBatch(ref, batchBody(items)).catch(() => undefined);
+    const shareFolder = path.join(root, 'server-b/alice/backup');
+    while ((await filesUnder(path.join(shareFolder, 'crashed'))).length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal((await readFile(path.join(shareFolder, 'crashed/3.enc'))).toString(), 'part', 'an incomplete file sits at its final name');
+
+    // the server restarts: a new store over the same disk and database
+    assert.equal(await store().removeOrphanTemps(), 4);
+    assert.deepEqual(await filesUnder(shareFolder), ['done/a.enc']);
+    assert.deepEqual(repo.listUncommitted(ref), [{ path: 'done/a.enc', bytes: acknowledged.length, replaced: false }]);
+    assert.deepEqual(stats(), before, 'the interrupted batch was never counted');
+  });
+
+  it('writes a path that exists through history: the old object is kept, the record says it was replaced', async () => {
+    const old = Buffer.from('old version');
+    await store().putFile(ref, 'x.enc', Readable.from([old]), { hex: sha(old) });
+    await store().putManifest(ref, Readable.from([old]), { hex: sha(old) });
+    const fresh = Buffer.from('new version');
+    const kept = new FsIncomingStore({ root, repo, history: new ShareHistory({ files: new FsHistoryFiles(root), repo: new IncomingHistoryRepo(db), now: () => new Date(), keepVersionsDays: () => 30 }) });
+    assert.deepEqual(await kept.putBatch(ref, batchBody([{ path: 'x.enc', bytes: fresh }, { path: 'y.enc', bytes: fresh }])), { stored: 2 });
+    assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/x.enc')), fresh);
+    assert.deepEqual(repo.listUncommitted(ref), [
+      { path: 'x.enc', bytes: fresh.length, replaced: true },
+      { path: 'y.enc', bytes: fresh.length, replaced: false },
+    ]);
+    const history = (await filesUnder(path.join(root, 'server-b'))).filter((file) => !file.startsWith('alice/'));
+    assert.equal(history.length, 1, `the old x.enc is kept in history: ${history.join(', ')}`);
+    assert.deepEqual(await readFile(path.join(root, 'server-b', history[0] as string)), old);
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [2, fresh.length * 2 + old.length]);
   });
 
   it('removes temporary files a crash left, and nothing else', async () => {

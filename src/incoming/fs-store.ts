@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,7 +9,7 @@ import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 import { TrailerHoldback } from '../protocol/v1/index.js';
-import { type BatchOutcome, writeBatch } from './batch-writer.js';
+import { type BatchOutcome, type DirectWrites, writeBatch } from './batch-writer.js';
 import { smallFileWriterFor } from './held-temp-file.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
@@ -144,6 +145,7 @@ export class FsIncomingStore extends IncomingStoreBase {
       shareSegments: shareSegments(ref),
       writeSmallFile: smallFileWriterFor(this.createWriteStream),
       beforeRename: (objects: readonly UncommittedObject[]) => this.repo.recordUncommitted(ref, objects),
+      direct: this.directWrites(ref),
       keepReplaced: (objects: readonly { storedPath: string; fullPath: string }[]) => this.history.keepObjects(ref, objects),
       placed: (objects: readonly { path: string; ctSha256: string; size: number }[]) => this.history.recordObjects(ref, objects),
     };
@@ -153,6 +155,16 @@ export class FsIncomingStore extends IncomingStoreBase {
     } catch (error) {
       throw asStorageError(error);
     }
+  }
+
+  /** The record of one batch's new files, written straight at their final names (batch-writer.ts). */
+  private directWrites(ref: ShareRef): DirectWrites {
+    const batch = randomBytes(9).toString('hex');
+    return {
+      record: (objects) => this.repo.recordUncommitted(ref, objects, batch),
+      settle: () => this.repo.settleBatch(batch),
+      abandon: () => this.repo.abandonBatch(batch),
+    };
   }
 
   protected openCurrent(ref: ShareRef, storedPath: string): Promise<StoredFileStream> {
@@ -257,7 +269,12 @@ export class FsIncomingStore extends IncomingStoreBase {
     return this.partials.removeExpired();
   }
 
-  /** Removes temporary files a crash left behind; call at start, before serving. Returns how many. */
+  /**
+   * Removes what a crash left behind: temporary files, and the files of
+   * batches it interrupted, written at their final names but maybe
+   * incomplete and never counted (their records still carry the batch's
+   * mark). Call at start, before serving. Returns how many.
+   */
   async removeOrphanTemps(): Promise<number> {
     let removed = 0;
     for await (const file of walkFiles(this.root)) {
@@ -265,6 +282,18 @@ export class FsIncomingStore extends IncomingStoreBase {
       await unlink(file.fullPath).catch(() => undefined);
       removed += 1;
     }
+    const dirs = new RealDirectories(this.root);
+    for (const object of this.repo.unfinishedBatchObjects()) {
+      const segments = safeStoredPathSegments(object.path);
+      const folder = await dirs.find([...shareSegments(object), ...segments.slice(0, -1)]);
+      if (folder === undefined) continue;
+      const fullPath = path.join(folder, segments.at(-1) as string);
+      // a regular file only: a symlink or folder at the name is no file of ours
+      if ((await existingFileSize(fullPath, this.root).catch(() => undefined)) === undefined) continue;
+      await unlink(fullPath).catch(() => undefined);
+      removed += 1;
+    }
+    this.repo.forgetUnfinishedBatches();
     return removed;
   }
 

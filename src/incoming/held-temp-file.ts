@@ -113,8 +113,13 @@ export class HeldTempFile {
     this.chunks.push(chunk);
   }
 
-  /** Checks the SHA-256 against what the source announced, then writes the file and flushes it to disk. */
-  async finish(expectedSha256: string): Promise<void> {
+  /**
+   * Checks the SHA-256 against what the source announced, then writes the
+   * file and flushes it to disk: at its temporary name, or at `filePath` (a
+   * new file's final name, which the caller recorded first and removes should
+   * the batch fail).
+   */
+  async finish(expectedSha256: string, filePath: string = this.path): Promise<void> {
     const actual = this.hash.digest('hex');
     if (actual !== expectedSha256) {
       this.chunks = [];
@@ -123,7 +128,7 @@ export class HeldTempFile {
     const chunks = this.chunks;
     this.chunks = [];
     try {
-      await this.writeFile(this.path, chunks);
+      await this.writeFile(filePath, chunks);
     } catch (error) {
       throw asStorageError(error);
     }

@@ -11,11 +11,16 @@ import { createUser, pairPeer, startNamedServer, syncAndWait, writeFiles } from 
 
 const KB = 1000;
 
-/** Bytes of the files under `folder`, temporary ones left out (the disk counts those as they are written). */
-function bytesStored(folder: string): number {
+/**
+ * Bytes of the files under `folder`, temporary ones and those being written
+ * left out (the disk counts those as they are written; a batch's new files
+ * are written at their final names).
+ */
+function bytesStored(folder: string, beingWritten: ReadonlySet<string>): number {
   let total = 0;
   for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && !entry.name.startsWith(TEMP_PREFIX)) total += statSync(path.join(entry.parentPath, entry.name)).size;
+    const fullPath = path.join(entry.parentPath, entry.name);
+    if (entry.isFile() && !entry.name.startsWith(TEMP_PREFIX) && !beingWritten.has(fullPath)) total += statSync(fullPath).size;
   }
   return total;
 }
@@ -25,10 +30,10 @@ function bytesStored(folder: string): number {
  * that would go past it fails with ENOSPC, as a real full disk does.
  */
 function diskOfSize(root: string, limitBytes: number): WriteStreamFactory {
-  const writing = new Set<{ bytes: number }>();
+  const writing = new Set<{ bytes: number; filePath: string }>();
   return (filePath) => {
     const file = diskWriteStream(filePath);
-    const counter = { bytes: 0 };
+    const counter = { bytes: 0, filePath };
     writing.add(counter);
     const closed = new Promise<void>((resolve, reject) => {
       file.once('close', resolve);
@@ -36,7 +41,7 @@ function diskOfSize(root: string, limitBytes: number): WriteStreamFactory {
     });
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        const used = bytesStored(root) + [...writing].reduce((sum, other) => sum + other.bytes, 0);
+        const used = bytesStored(root, new Set([...writing].map((other) => other.filePath))) + [...writing].reduce((sum, other) => sum + other.bytes, 0);
         if (used + chunk.length > limitBytes) {
           callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
           return;
