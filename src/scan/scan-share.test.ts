@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { createRepositories, openDatabase, type Database, type FileHash, type Repositories } from '../db/index.js';
-import { scanShare, ShareMissingError, type ScanProgress, type ScanResult } from './scan-share.js';
+import { scanShare, ShareMissingError, walkUnlessUnchanged, type ScanProgress, type ScanResult } from './scan-share.js';
 import { walkShare } from './walk-share.js';
 
 /** Files get mtimes well in the past, so the hash cache trusts them (see RACY_WINDOW_MS). */
@@ -297,6 +297,94 @@ describe('scanShare', () => {
       execFileSync('chmod', ['755', path.join(root, 'locked')]);
     }
   });
+});
+
+describe("the hash cache's version and the no-change walk", () => {
+  let dbDir: string;
+  let db: Database;
+  let repos: Repositories;
+  let shareId: number;
+  let root: string;
+
+  before(() => {
+    dbDir = mkdtempSync(path.join(os.tmpdir(), 'anemone-scan-version-'));
+    db = openDatabase(path.join(dbDir, 'anemone.db'));
+    repos = createRepositories(db);
+    const createdAt = new Date().toISOString();
+    const userId = repos.users.insertPending({ username: 'alice', isAdmin: false, activationTokenHash: 'h', activationExpiresAt: createdAt, createdAt });
+    shareId = repos.shares.insert({ userId, name: 'backup', syncEnabled: true, createdAt });
+  });
+  after(() => {
+    db.close();
+    rmSync(dbDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'anemone-scan-version-share-'));
+    repos.fileHashes.deleteMany(shareId, repos.fileHashes.loadForShare(shareId).keys());
+    for (const relPath of ['a.txt', 'docs/b.txt', 'docs/c.txt']) put(relPath, relPath);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  function put(relPath: string, content: string, mtime: Date = OLD): void {
+    const target = path.join(root, ...relPath.split('/'));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    utimesSync(target, mtime, mtime);
+  }
+  const scan = (options: Partial<Parameters<typeof scanShare>[1]> = {}) => scanShare(root, { shareId, hashes: repos.fileHashes, ...options });
+  const quick = (cacheVersion: number) => walkUnlessUnchanged(root, { shareId, hashes: repos.fileHashes, cacheVersion });
+
+  it('says at which version the cache lists exactly the files the scan found', async () => {
+    const first = await scan();
+    assert.equal(first.cacheVersion, repos.fileHashes.version(shareId));
+    // nothing to write: the same version
+    assert.equal((await scan()).cacheVersion, first.cacheVersion);
+  });
+
+  it('says none when a file is not cached: too recent, or not read at all', async () => {
+    put('fresh.txt', 'fresh', new Date());
+    assert.equal((await scan()).cacheVersion, undefined);
+    rmSync(path.join(root, 'fresh.txt'));
+    await scan();
+    put('new.txt', 'new');
+    assert.equal((await scan({ skipHash: (file) => file.relPath === 'new.txt' })).cacheVersion, undefined);
+  });
+
+  it('says none when another write to the cache came between its reading and its writing', async () => {
+    await scan();
+    put('new.txt', 'new');
+    const other = { relPath: 'other.txt', size: 1, mtimeMs: 1, sha256: sha256('o') };
+    const hashes = Object.assign(Object.create(repos.fileHashes) as typeof repos.fileHashes, {
+      apply: (id: number, changes: Parameters<typeof repos.fileHashes.apply>[1]) => {
+        repos.fileHashes.upsertMany(id, [other]);
+        return repos.fileHashes.apply(id, changes);
+      },
+    });
+    assert.equal((await scan({ hashes })).cacheVersion, undefined);
+  });
+
+  it('finds nothing to do when every file agrees with the cache at that version', async () => {
+    const version = (await scan()).cacheVersion ?? -1;
+    const outcome = await quick(version);
+    assert.equal(outcome.unchanged, true);
+    assert.deepEqual(outcome.unchanged && { fileCount: outcome.fileCount, bytes: outcome.bytes }, { fileCount: 3, bytes: 'a.txt'.length + 2 * 'docs/b.txt'.length });
+    assert.equal((await quick(version + 1)).unchanged, false, 'another version');
+  });
+
+  for (const [change, make] of [
+    ['a file edited with the same size', () => put('a.txt', 'A.TXT', new Date(OLD.getTime() + 1000))],
+    ['a file deleted', () => rmSync(path.join(root, 'a.txt'))],
+    ['a file added', () => put('new.txt', 'new')],
+    ['a folder renamed', () => renameSync(path.join(root, 'docs'), path.join(root, 'papers'))],
+  ] as const) {
+    it(`hands the walk on when ${change}`, async () => {
+      const version = (await scan()).cacheVersion ?? -1;
+      make();
+      const outcome = await quick(version);
+      assert.equal(outcome.unchanged, false);
+      assert.deepEqual(outcome.unchanged ? [] : outcome.walk.files.map((file) => file.relPath).sort(), (await walkShare(root)).files.map((file) => file.relPath).sort());
+    });
+  }
 });
 
 describe('walkShare', () => {

@@ -321,6 +321,7 @@ export class SyncService {
           lastGeneration: repos.syncState.lastGeneration(share.id, peer.id),
           knownManifest: loadKnownManifest(repos.peerManifests, share.id, peer.id),
           onManifestState: (known) => saveKnownManifest(repos.peerManifests, share.id, peer.id, known),
+          onCacheAgreement: (generation, cacheVersion) => repos.peerManifests.markCacheVersion(share.id, peer.id, generation, cacheVersion),
           force: options.force ?? false,
           confirmedPlan: options.confirmedPlan,
           signal: controller.signal,
