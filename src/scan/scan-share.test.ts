@@ -297,61 +297,35 @@ describe('scanShare', () => {
       execFileSync('chmod', ['755', path.join(root, 'locked')]);
     }
   });
-});
 
-describe("the hash cache's version and the no-change walk", () => {
-  let dbDir: string;
-  let db: Database;
-  let repos: Repositories;
-  let shareId: number;
-  let root: string;
-
-  before(() => {
-    dbDir = mkdtempSync(path.join(os.tmpdir(), 'anemone-scan-version-'));
-    db = openDatabase(path.join(dbDir, 'anemone.db'));
-    repos = createRepositories(db);
-    const createdAt = new Date().toISOString();
-    const userId = repos.users.insertPending({ username: 'alice', isAdmin: false, activationTokenHash: 'h', activationExpiresAt: createdAt, createdAt });
-    shareId = repos.shares.insert({ userId, name: 'backup', syncEnabled: true, createdAt });
-  });
-  after(() => {
-    db.close();
-    rmSync(dbDir, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'anemone-scan-version-share-'));
-    repos.fileHashes.deleteMany(shareId, repos.fileHashes.loadForShare(shareId).keys());
+  const scanWith = (options: Partial<Parameters<typeof scanShare>[1]> = {}) => scanShare(root, { shareId, hashes: repos.fileHashes, ...options });
+  const putThree = () => {
     for (const relPath of ['a.txt', 'docs/b.txt', 'docs/c.txt']) put(relPath, relPath);
-  });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-  function put(relPath: string, content: string, mtime: Date = OLD): void {
-    const target = path.join(root, ...relPath.split('/'));
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, content);
-    utimesSync(target, mtime, mtime);
-  }
-  const scan = (options: Partial<Parameters<typeof scanShare>[1]> = {}) => scanShare(root, { shareId, hashes: repos.fileHashes, ...options });
+  };
+  // the hash cache's version, and the no-change walk against it (issue 15)
   const quick = (cacheVersion: number) => walkUnlessUnchanged(root, { shareId, hashes: repos.fileHashes, cacheVersion });
 
   it('says at which version the cache lists exactly the files the scan found', async () => {
-    const first = await scan();
+    putThree();
+    const first = await scanWith();
     assert.equal(first.cacheVersion, repos.fileHashes.version(shareId));
     // nothing to write: the same version
-    assert.equal((await scan()).cacheVersion, first.cacheVersion);
+    assert.equal((await scanWith()).cacheVersion, first.cacheVersion);
   });
 
   it('says none when a file is not cached: too recent, or not read at all', async () => {
+    putThree();
     put('fresh.txt', 'fresh', new Date());
-    assert.equal((await scan()).cacheVersion, undefined);
+    assert.equal((await scanWith()).cacheVersion, undefined);
     rmSync(path.join(root, 'fresh.txt'));
-    await scan();
+    await scanWith();
     put('new.txt', 'new');
-    assert.equal((await scan({ skipHash: (file) => file.relPath === 'new.txt' })).cacheVersion, undefined);
+    assert.equal((await scanWith({ skipHash: (file) => file.relPath === 'new.txt' })).cacheVersion, undefined);
   });
 
   it('says none when another write to the cache came between its reading and its writing', async () => {
-    await scan();
+    putThree();
+    await scanWith();
     put('new.txt', 'new');
     const other = { relPath: 'other.txt', size: 1, mtimeMs: 1, sha256: sha256('o') };
     const hashes = Object.assign(Object.create(repos.fileHashes) as typeof repos.fileHashes, {
@@ -360,11 +334,12 @@ describe("the hash cache's version and the no-change walk", () => {
         return repos.fileHashes.apply(id, changes);
       },
     });
-    assert.equal((await scan({ hashes })).cacheVersion, undefined);
+    assert.equal((await scanWith({ hashes })).cacheVersion, undefined);
   });
 
   it('finds nothing to do when every file agrees with the cache at that version', async () => {
-    const version = (await scan()).cacheVersion ?? -1;
+    putThree();
+    const version = (await scanWith()).cacheVersion ?? -1;
     const outcome = await quick(version);
     assert.equal(outcome.unchanged, true);
     assert.deepEqual(outcome.unchanged && { fileCount: outcome.fileCount, bytes: outcome.bytes }, { fileCount: 3, bytes: 'a.txt'.length + 2 * 'docs/b.txt'.length });
@@ -378,7 +353,8 @@ describe("the hash cache's version and the no-change walk", () => {
     ['a folder renamed', () => renameSync(path.join(root, 'docs'), path.join(root, 'papers'))],
   ] as const) {
     it(`hands the walk on when ${change}`, async () => {
-      const version = (await scan()).cacheVersion ?? -1;
+    putThree();
+      const version = (await scanWith()).cacheVersion ?? -1;
       make();
       const outcome = await quick(version);
       assert.equal(outcome.unchanged, false);
