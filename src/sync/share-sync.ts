@@ -57,6 +57,8 @@ export interface ShareSyncResult {
   /** What the scan found in the share (files and plaintext bytes): the overview's size history; undefined when the share folder is missing. */
   shareSize: { files: number; bytes: number } | undefined;
   generation: number;
+  /** The run found nothing to do from the walk and the hash cache alone (the copy of the peer's manifest was not read). */
+  endedAfterWalk?: true;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
       input.onProgress({ phase: 'finishing', filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0 });
       const skipped = quick.skipped.map((entry) => ({ relPath: entry.relPath, reason: describeSkipReason(entry.reason, entry.detail) }));
       const generation = Math.max(generationOf(copy), input.lastGeneration ?? 0);
-      return { ...nothingDone(), skipped, shareSize: { files: quick.fileCount, bytes: quick.bytes }, generation };
+      return { ...nothingDone(), skipped, shareSize: { files: quick.fileCount, bytes: quick.bytes }, generation, endedAfterWalk: true };
     }
     walk = quick?.walk;
   }

@@ -368,7 +368,7 @@ export class SyncService {
       recordRunHistory(repos, { logId: progress.logId, shareId: share.id }, result, this.now());
       meterEnd('success');
       this.deps.onRunFinished?.({ ...about, status: 'success', finishedAt, retryPending: false });
-      log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length }, 'sync finished');
+      log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length, endedAfterWalk: result.endedAfterWalk ?? false }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
       const heldPlan = heldPlanOf(error);
