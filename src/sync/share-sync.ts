@@ -127,7 +127,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   if (plan.changesNothing && fetched.known && !input.force) {
     input.onProgress({ phase: 'finishing', filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0 });
     // the peer's files are the scan's, and the cache's at this version: the next run may skip all but the walk
-    if (scanned.cacheVersion !== undefined) input.onCacheAgreement(generationOf(fetched.known), scanned.cacheVersion);
+    // (not while the peer keeps files the scan could not read: its manifest then lists more than the cache)
+    if (scanned.cacheVersion !== undefined && plan.diff.kept.length === 0) input.onCacheAgreement(generationOf(fetched.known), scanned.cacheVersion);
     const generation = Math.max(generationOf(fetched.known), input.lastGeneration ?? 0);
     return { ...nothingDone(), skipped: scanned.skipped, shareSize: scanned.shareMissing ? undefined : sizeOf(scanned.local), generation };
   }
