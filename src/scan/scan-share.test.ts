@@ -191,6 +191,35 @@ describe('scanShare', () => {
     assert.deepEqual(result.skipped, []);
   });
 
+  it('keeps every name in sub-folders too, where names are first read as text: a folder with one name that is not UTF-8 is read again as bytes', async () => {
+    const latin1 = Buffer.concat([Buffer.from('latin1-'), Buffer.from([0xe9])]);
+    mkdirSync(path.join(root, 'sub', 'ok'), { recursive: true });
+    put('sub/plain.txt', 'plain');
+    put('sub/\uFFFD real replacement character.txt', 'valid UTF-8');
+    put('sub/cafe\u0301.txt', 'nfd');
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/sub/`), latin1, Buffer.from('.txt')]), 'not utf-8');
+    // a folder whose own name is not UTF-8, holding an ordinary name
+    mkdirSync(Buffer.concat([Buffer.from(`${root}/`), latin1]));
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/`), latin1, Buffer.from('/inside.txt')]), 'inside');
+    const result = await scan();
+    const hex = (text: string | Buffer) => `\\${Buffer.from(text).toString('hex')}`;
+    assert.deepEqual(
+      [...result.files.keys()].sort(),
+      [
+        'sub/plain.txt',
+        'sub/\uFFFD real replacement character.txt',
+        `sub/${hex('cafe\u0301.txt')}`,
+        `sub/${hex(Buffer.concat([latin1, Buffer.from('.txt')]))}`,
+        `${hex(latin1)}/inside.txt`,
+      ].sort(),
+    );
+    assert.equal(result.files.get(`${hex(latin1)}/inside.txt`)?.sha256, sha256('inside'));
+    assert.deepEqual(result.skipped, []);
+    // the same names when the walk lists folders by callbacks
+    const byCallbacks = await walkShare(root, { synchronousCalls: false });
+    assert.deepEqual(byCallbacks.files.map((file) => file.relPath).sort(), [...result.files.keys()].sort());
+  });
+
   it('skips a file that grows while it is read, and reads it next time', async () => {
     put('growing.log', 'line 1\n');
     put('steady.txt', 'steady');
