@@ -1,14 +1,16 @@
 // The sender's work in a sync where nothing changed, in one process and without the servers: parse the
 // copy of the peer's manifest, scan the share against the hash cache, plan, and build the next manifest
 // when the plan asks for one. Prints CPU ms and the process's peak RSS (VmHWM). bench/README.md,
-// "The sender's per-file state". Build first (npm run build, or tsc -p tsconfig.build.json), then:
+// "The sender's per-file state". With `quick` after the count, as a run does when the copy records the
+// hash cache's version (issue 15): the walk against the cache first, the rest only if they disagree.
+// Build first (npm run build, or tsc -p tsconfig.build.json), then:
 //   node bench/sender-no-change.mjs setup dist 200000     (files under /tmp/ss-mem, the cache, the copy)
-//   node --optimize-for-size bench/sender-no-change.mjs run dist 200000
+//   node --optimize-for-size bench/sender-no-change.mjs run dist 200000 [quick]
 import { performance } from 'node:perf_hooks';
 import { mkdirSync, writeFileSync, existsSync, utimesSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-const [mode, dist, countArg] = process.argv.slice(2);
+const [mode, dist, countArg, way] = process.argv.slice(2);
 const N = Number(countArg);
 const root = `/tmp/ss-mem/share-${N}`;
 mkdirSync('/tmp/ss-mem', { recursive: true });
@@ -33,6 +35,14 @@ if (mode === 'setup') {
 const db = openDatabase(dbPath); const hashes = new FileHashesRepo(db);
 const rssBefore = process.memoryUsage().rss;
 const c0 = process.cpuUsage(); const t0 = performance.now();
+const { walkUnlessUnchanged } = await import(`${path.resolve(dist)}/scan/scan-share.js`);
+if (way === 'quick') {
+  const quick = await walkUnlessUnchanged(root, { shareId: 1, hashes, cacheVersion: hashes.version(1) });
+  const c = process.cpuUsage(c0);
+  const hwm = Number(readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)[1]) / 1000;
+  console.log(JSON.stringify({ dist, N, way, cpuMs: Math.round((c.user + c.system) / 1000), wallMs: Math.round(performance.now() - t0), rssBeforeMB: Math.round(rssBefore / 1e6), peakMB: Math.round(hwm), unchanged: quick.unchanged }));
+  process.exit(0);
+}
 const known = parseManifest(readFileSync(`/tmp/ss-mem/nc-${N}.json`));
 const remote = known.files;
 const peerEntry = (rel) => (Object.hasOwn(remote, rel) ? remote[rel] : undefined);

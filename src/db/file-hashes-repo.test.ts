@@ -83,6 +83,45 @@ describe('FileHashesRepo', () => {
     repos.fileHashes.deleteMany(shareB, ['één/ü.txt']);
   });
 
+  it("bumps a share's version with every write that changes a row, and only then", () => {
+    const v0 = repos.fileHashes.version(shareA);
+    const otherShare = repos.fileHashes.version(shareB);
+    repos.fileHashes.upsertMany(shareA, [{ relPath: 'v.txt', size: 1, mtimeMs: 1, sha256: sha(1) }]);
+    assert.equal(repos.fileHashes.version(shareA), v0 + 1);
+    // the same row again (a second peer's run caching what the first one did), or a path that is not there: no change
+    repos.fileHashes.upsertMany(shareA, [{ relPath: 'v.txt', size: 1, mtimeMs: 1, sha256: sha(1) }]);
+    repos.fileHashes.deleteMany(shareA, ['not-there']);
+    assert.equal(repos.fileHashes.version(shareA), v0 + 1);
+    for (const changed of [{ size: 2, mtimeMs: 1, sha256: sha(1) }, { size: 2, mtimeMs: 2, sha256: sha(1) }, { size: 2, mtimeMs: 2, sha256: sha(2) }]) {
+      const before = repos.fileHashes.version(shareA);
+      repos.fileHashes.upsertMany(shareA, [{ relPath: 'v.txt', ...changed }]);
+      assert.equal(repos.fileHashes.version(shareA), before + 1, JSON.stringify(changed));
+    }
+    const written = repos.fileHashes.apply(shareA, { remove: ['v.txt'], upsert: [] });
+    assert.equal(written.to, written.from + 1);
+    assert.equal(repos.fileHashes.version(shareB), otherShare);
+  });
+
+  it('gives the version only when every row of the share agrees and none is missing', () => {
+    repos.fileHashes.upsertMany(shareA, [
+      { relPath: 'w/1', size: 1, mtimeMs: 10, sha256: sha(1) },
+      { relPath: 'w/2', size: 2, mtimeMs: 20, sha256: sha(2) },
+    ]);
+    const rows = new Map([...repos.fileHashes.rowsForShare(shareA)].map((row) => [row.relPath, row]));
+    const agrees = ([relPath, size, mtimeMs, sha256]: readonly [string, number, number, string?]) =>
+      rows.get(relPath)?.size === size && rows.get(relPath)?.mtimeMs === mtimeMs && (sha256 === undefined || rows.get(relPath)?.sha256 === sha256);
+    const version = repos.fileHashes.version(shareA);
+    assert.equal(repos.fileHashes.versionIfEvery(shareA, rows.size, agrees), version);
+    assert.equal(repos.fileHashes.versionIfEvery(shareA, rows.size, agrees, { withSha256: true }), version);
+    assert.equal(repos.fileHashes.versionIfEvery(shareA, rows.size + 1, agrees), undefined, 'a file the cache does not list');
+    assert.equal(repos.fileHashes.versionIfEvery(shareA, rows.size - 1, agrees), undefined, 'a row more than the files');
+    assert.equal(repos.fileHashes.versionIfEvery(shareA, rows.size, ([relPath]) => relPath !== 'w/2'), undefined, 'a row that disagrees');
+    const seen: (string | undefined)[] = [];
+    repos.fileHashes.versionIfEvery(shareA, rows.size, (row) => (seen.push(row[3]), true));
+    assert.ok(seen.every((sha256) => sha256 === undefined), 'no SHA-256 unless asked for');
+    repos.fileHashes.deleteMany(shareA, ['w/1', 'w/2']);
+  });
+
   it('handles 50,000 rows in one go', () => {
     const rows = Array.from({ length: 50_000 }, (_, i) => ({ relPath: `bulk/${i}`, size: i, mtimeMs: i, sha256: sha(i) }));
     repos.fileHashes.upsertMany(shareB, rows);

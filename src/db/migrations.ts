@@ -346,4 +346,14 @@ export const migrations: readonly string[] = [
   ALTER TABLE incoming_uncommitted ADD COLUMN batch TEXT;
   CREATE INDEX incoming_uncommitted_batch ON incoming_uncommitted(batch) WHERE batch IS NOT NULL;
   `,
+  // 16: a version of each share's hash cache, bumped by every write to it, and beside the source's copy of a
+  // peer's manifest the version at which the cache listed exactly that manifest's files: a run whose walk agrees
+  // with the cache at that version, against a peer still at that generation, has nothing to do (issue 15)
+  `
+  CREATE TABLE file_hash_versions (
+    share_id INTEGER PRIMARY KEY REFERENCES shares(id) ON DELETE CASCADE,
+    version  INTEGER NOT NULL
+  );
+  ALTER TABLE peer_manifests ADD COLUMN cache_version INTEGER;
+  `,
 ];

@@ -1,6 +1,6 @@
 const DOT = 0x2e;
 
 /** Hidden entries (`.git`, `.DS_Store`, …) are not synced, and not reported either. */
-export function isHiddenName(raw: Buffer): boolean {
-  return raw[0] === DOT;
+export function isHiddenName(name: string | Buffer): boolean {
+  return typeof name === 'string' ? name.charCodeAt(0) === DOT : name[0] === DOT;
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { createRepositories, openDatabase, type Database, type FileHash, type Repositories } from '../db/index.js';
-import { scanShare, ShareMissingError, type ScanProgress, type ScanResult } from './scan-share.js';
+import { scanShare, ShareMissingError, walkUnlessUnchanged, type ScanProgress, type ScanResult } from './scan-share.js';
 import { walkShare } from './walk-share.js';
 
 /** Files get mtimes well in the past, so the hash cache trusts them (see RACY_WINDOW_MS). */
@@ -191,6 +191,35 @@ describe('scanShare', () => {
     assert.deepEqual(result.skipped, []);
   });
 
+  it('keeps every name in sub-folders too, where names are first read as text: a folder with one name that is not UTF-8 is read again as bytes', async () => {
+    const latin1 = Buffer.concat([Buffer.from('latin1-'), Buffer.from([0xe9])]);
+    mkdirSync(path.join(root, 'sub', 'ok'), { recursive: true });
+    put('sub/plain.txt', 'plain');
+    put('sub/\uFFFD real replacement character.txt', 'valid UTF-8');
+    put('sub/cafe\u0301.txt', 'nfd');
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/sub/`), latin1, Buffer.from('.txt')]), 'not utf-8');
+    // a folder whose own name is not UTF-8, holding an ordinary name
+    mkdirSync(Buffer.concat([Buffer.from(`${root}/`), latin1]));
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/`), latin1, Buffer.from('/inside.txt')]), 'inside');
+    const result = await scan();
+    const hex = (text: string | Buffer) => `\\${Buffer.from(text).toString('hex')}`;
+    assert.deepEqual(
+      [...result.files.keys()].sort(),
+      [
+        'sub/plain.txt',
+        'sub/\uFFFD real replacement character.txt',
+        `sub/${hex('cafe\u0301.txt')}`,
+        `sub/${hex(Buffer.concat([latin1, Buffer.from('.txt')]))}`,
+        `${hex(latin1)}/inside.txt`,
+      ].sort(),
+    );
+    assert.equal(result.files.get(`${hex(latin1)}/inside.txt`)?.sha256, sha256('inside'));
+    assert.deepEqual(result.skipped, []);
+    // the same names when the walk lists folders by callbacks
+    const byCallbacks = await walkShare(root, { synchronousCalls: false });
+    assert.deepEqual(byCallbacks.files.map((file) => file.relPath).sort(), [...result.files.keys()].sort());
+  });
+
   it('skips a file that grows while it is read, and reads it next time', async () => {
     put('growing.log', 'line 1\n');
     put('steady.txt', 'steady');
@@ -297,6 +326,70 @@ describe('scanShare', () => {
       execFileSync('chmod', ['755', path.join(root, 'locked')]);
     }
   });
+
+  const scanWith = (options: Partial<Parameters<typeof scanShare>[1]> = {}) => scanShare(root, { shareId, hashes: repos.fileHashes, ...options });
+  const putThree = () => {
+    for (const relPath of ['a.txt', 'docs/b.txt', 'docs/c.txt']) put(relPath, relPath);
+  };
+  // the hash cache's version, and the no-change walk against it (issue 15)
+  const quick = (cacheVersion: number) => walkUnlessUnchanged(root, { shareId, hashes: repos.fileHashes, cacheVersion });
+
+  it('says at which version the cache lists exactly the files the scan found', async () => {
+    putThree();
+    const first = await scanWith();
+    assert.equal(first.cacheVersion, repos.fileHashes.version(shareId));
+    // nothing to write: the same version
+    assert.equal((await scanWith()).cacheVersion, first.cacheVersion);
+  });
+
+  it('says none when a file is not cached: too recent, or not read at all', async () => {
+    putThree();
+    put('fresh.txt', 'fresh', new Date());
+    assert.equal((await scanWith()).cacheVersion, undefined);
+    rmSync(path.join(root, 'fresh.txt'));
+    await scanWith();
+    put('new.txt', 'new');
+    assert.equal((await scanWith({ skipHash: (file) => file.relPath === 'new.txt' })).cacheVersion, undefined);
+  });
+
+  it('says none when another write to the cache came between its reading and its writing', async () => {
+    putThree();
+    await scanWith();
+    put('new.txt', 'new');
+    const other = { relPath: 'other.txt', size: 1, mtimeMs: 1, sha256: sha256('o') };
+    const hashes = Object.assign(Object.create(repos.fileHashes) as typeof repos.fileHashes, {
+      apply: (id: number, changes: Parameters<typeof repos.fileHashes.apply>[1]) => {
+        repos.fileHashes.upsertMany(id, [other]);
+        return repos.fileHashes.apply(id, changes);
+      },
+    });
+    assert.equal((await scanWith({ hashes })).cacheVersion, undefined);
+  });
+
+  it('finds nothing to do when every file agrees with the cache at that version', async () => {
+    putThree();
+    const version = (await scanWith()).cacheVersion ?? -1;
+    const outcome = await quick(version);
+    assert.equal(outcome.unchanged, true);
+    assert.deepEqual(outcome.unchanged && { fileCount: outcome.fileCount, bytes: outcome.bytes }, { fileCount: 3, bytes: 'a.txt'.length + 2 * 'docs/b.txt'.length });
+    assert.equal((await quick(version + 1)).unchanged, false, 'another version');
+  });
+
+  for (const [change, make] of [
+    ['a file edited with the same size', () => put('a.txt', 'A.TXT', new Date(OLD.getTime() + 1000))],
+    ['a file deleted', () => rmSync(path.join(root, 'a.txt'))],
+    ['a file added', () => put('new.txt', 'new')],
+    ['a folder renamed', () => renameSync(path.join(root, 'docs'), path.join(root, 'papers'))],
+  ] as const) {
+    it(`hands the walk on when ${change}`, async () => {
+    putThree();
+      const version = (await scanWith()).cacheVersion ?? -1;
+      make();
+      const outcome = await quick(version);
+      assert.equal(outcome.unchanged, false);
+      assert.deepEqual(outcome.unchanged ? [] : outcome.walk.files.map((file) => file.relPath).sort(), (await walkShare(root)).files.map((file) => file.relPath).sort());
+    });
+  }
 });
 
 describe('walkShare', () => {

@@ -2,7 +2,7 @@ import type { FileHash, FileHashesRepo, FileHashRow } from '../db/index.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { hashFile } from './hash-file.js';
 import { resolveShareRoot, type ShareRoot } from './open-share-file.js';
-import { walkShare, type SkippedEntry, type StatedFile } from './walk-share.js';
+import { walkShare, type SkippedEntry, type StatedFile, type WalkResult } from './walk-share.js';
 
 export { ShareMissingError, ShareUnreadableError } from './errors.js';
 export type { SkippedEntry, SkipReason } from './walk-share.js';
@@ -19,7 +19,7 @@ export interface ScanProgress {
 
 export interface ScanOptions {
   shareId: number;
-  hashes: Pick<FileHashesRepo, 'rowsForShare' | 'apply'>;
+  hashes: Pick<FileHashesRepo, 'rowsForShare' | 'apply' | 'version'>;
   /** Called at most every 100 ms, and at each change of phase. */
   onProgress?: (progress: ScanProgress) => void;
   signal?: AbortSignal;
@@ -43,6 +43,8 @@ export interface ScanOptions {
    * scan, the plan and the next manifest.
    */
   peerEntry?: (relPath: string) => FileHash | undefined;
+  /** The walk of the share, when it was already made for this run (walkUnlessUnchanged). */
+  walk?: WalkResult;
 }
 
 /** The `sha256` of a file the scan was asked not to read. */
@@ -57,6 +59,12 @@ export interface ScanResult {
   /** Files read and hashed by this scan (the others came from the cache), and their bytes. */
   hashedCount: number;
   hashedBytes: number;
+  /**
+   * The version of the hash cache (FileHashesRepo) at which it lists exactly
+   * `files`, with the same size, mtime and SHA-256; undefined when it does not
+   * (a file not hashed or not cached, another write to the cache meanwhile).
+   */
+  cacheVersion: number | undefined;
 }
 
 const SMALL_FILE_MAX = 1024 * 1024;
@@ -86,7 +94,7 @@ const RACY_WINDOW_MS = 2000;
 export async function scanShare(root: string, options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? Date.now;
   const progress = new ProgressReporter(options.onProgress);
-  const walk = await walkShare(root, { signal: options.signal, onProgress: (filesSeen) => progress.update({ filesSeen }) });
+  const walk = options.walk ?? (await walkShare(root, { signal: options.signal, onProgress: (filesSeen) => progress.update({ filesSeen }) }));
   const shareRoot = options.shareRoot ?? (await resolveShareRoot(root));
 
   // One pass over the cache's rows, in the table's order (a sequential read, where a lookup per
@@ -98,6 +106,8 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   // Every row that does not serve this scan goes (vanished, changed, skipped, racy);
   // removals run before upserts, so rehashed files end with their new hash.
   const remove: string[] = [];
+  // read with the rows, in the same synchronous pass: what the cache holds at this version
+  const versionRead = options.hashes.version(options.shareId);
   for (const row of options.hashes.rowsForShare(options.shareId)) {
     const file = walked.get(row.relPath);
     if (file === undefined || file.size !== row.size || file.mtimeMs !== row.mtimeMs) {
@@ -109,10 +119,14 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   }
   walked.clear();
   const toHash: StatedFile[] = [];
+  // the files of `files` the cache will not hold: not hashed (skipHash), or modified too recently to be cached
+  let uncached = 0;
   for (const file of walk.files) {
     if (files.has(file.relPath)) continue;
-    if (options.skipHash?.(file)) files.set(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: UNHASHED });
-    else toHash.push(file);
+    if (options.skipHash?.(file)) {
+      files.set(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: UNHASHED });
+      uncached += 1;
+    } else toHash.push(file);
   }
 
   const bytesToHash = toHash.reduce((sum, file) => sum + file.size, 0);
@@ -134,6 +148,7 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
     const entry = { size: file.size, mtimeMs: file.mtimeMs, sha256: outcome.sha256 };
     files.set(file.relPath, entry);
     if (file.mtimeMs <= startedAt - RACY_WINDOW_MS) upsert.push({ relPath: file.relPath, ...entry });
+    else uncached += 1;
     hashedCount += 1;
     hashedBytes += file.size;
     progress.update({ hashedCount, hashedBytes });
@@ -143,12 +158,46 @@ export async function scanShare(root: string, options: ScanOptions): Promise<Sca
   await hashAll(toHash.filter((file) => file.size <= SMALL_FILE_MAX), concurrency, hashOne, options.signal);
   await hashAll(toHash.filter((file) => file.size > SMALL_FILE_MAX), 1, hashOne, options.signal);
 
-  if (remove.length > 0 || upsert.length > 0) options.hashes.apply(options.shareId, { upsert, remove });
+  let cacheVersion: number | undefined = versionRead;
+  if (remove.length > 0 || upsert.length > 0) {
+    const written = options.hashes.apply(options.shareId, { upsert, remove });
+    // another run's write since the rows were read (a sync of the share to another peer) leaves the cache other than `files`
+    cacheVersion = written.from === versionRead ? written.to : undefined;
+  }
+  if (uncached > 0) cacheVersion = undefined;
 
   progress.update({ phase: 'done' }, true);
   skipped.sort((a, b) => compare(a.relPath, b.relPath));
   unread.sort(compare);
-  return { files, skipped, unread, hashedCount, hashedBytes };
+  return { files, skipped, unread, hashedCount, hashedBytes, cacheVersion };
+}
+
+/** What walkUnlessUnchanged found: nothing to do, or the walk for the scan to go on with. */
+export type UnchangedOrWalk = { unchanged: true; fileCount: number; bytes: number; skipped: SkippedEntry[] } | { unchanged: false; walk: WalkResult };
+
+/**
+ * The walk, and whether it agrees with the hash cache at `cacheVersion` on
+ * every file: the cache still at that version, one row per walked file with
+ * the same size and mtime, no other row. Then the share holds what the cache
+ * held at that version, file for file (the cache's own rule: same size and
+ * mtime, same content). Nothing per file is kept beyond the walk's list.
+ */
+export async function walkUnlessUnchanged(
+  root: string,
+  options: { shareId: number; hashes: Pick<FileHashesRepo, 'versionIfEvery'>; cacheVersion: number; signal?: AbortSignal },
+): Promise<UnchangedOrWalk> {
+  const walk = await walkShare(root, { signal: options.signal });
+  const walked = new Map<string, StatedFile>();
+  for (const file of walk.files) walked.set(file.relPath, file);
+  const version = options.hashes.versionIfEvery(options.shareId, walked.size, ([relPath, size, mtimeMs]) => {
+    const file = walked.get(relPath);
+    return file !== undefined && file.size === size && file.mtimeMs === mtimeMs;
+  });
+  if (version !== options.cacheVersion) return { unchanged: false, walk };
+  let bytes = 0;
+  for (const file of walk.files) bytes += file.size;
+  walk.skipped.sort((a, b) => compare(a.relPath, b.relPath));
+  return { unchanged: true, fileCount: walk.files.length, bytes, skipped: walk.skipped };
 }
 
 /** Hashes `files`, `width` at a time, each worker with its own read buffer (as large as the largest file, up to 1 MiB). */

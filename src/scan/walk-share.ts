@@ -67,15 +67,18 @@ interface WalkOptions {
  * `opendir` iteration ~1 s. That decides whether a no-change scan fits its
  * budget, so the walk makes synchronous calls, in slices of SLICE_MS between
  * which the event loop runs. Synchronous calls are only cheap while the file
- * system answers from memory: the first call that has to wait (a cold cache,
- * a slow or network disk) switches the walk to callbacks, CALLS_IN_FLIGHT at a
- * time, for CALLBACK_CALLS calls; then synchronous calls are tried again. So
- * the event loop waits on a cold disk once per CALLBACK_CALLS calls at most,
- * and one call that was slow only because other processes held the CPU (a
- * busy machine) no longer sends the rest of the walk through libuv's pool,
- * which costs up to several times the CPU per file (issue 15: the no-change run
- * of 50,000 files spent 2.1 s in lstat that way). (A network mount that hangs
- * outright would hold it; shares live on local disks.)
+ * system answers from memory: two calls in a row that had to wait (a cold
+ * cache, a slow or network disk) switch the walk to callbacks, CALLS_IN_FLIGHT
+ * at a time, for CALLBACK_CALLS calls; then synchronous calls are tried again.
+ * So the event loop waits on a cold disk twice per CALLBACK_CALLS calls at
+ * most, and a call that was slow only because other processes held the CPU (a
+ * busy machine) or the garbage collector ran in it (every few thousand files
+ * in a walk of 200,000) does not send the walk through libuv's pool, which
+ * costs up to several times the CPU per file (issue 15: the no-change run of
+ * 50,000 files spent 2.1 s in lstat that way; with one slow call enough, a
+ * walk of 200,000 files on a busy machine still made about a third of its
+ * lstat calls by callbacks). (A network mount that hangs outright would hold
+ * it; shares live on local disks.)
  */
 const SLICE_MS = 4;
 const SLOW_CALL_MS = 5;
@@ -114,6 +117,34 @@ async function assertShareFolder(root: string): Promise<void> {
   if (!stats.isDirectory()) throw new ShareMissingError(root, { detail: 'a file is there instead of a folder' });
 }
 
+/** A listed entry: its name as text, or as bytes in a folder where some name is not UTF-8. */
+type Listed = Dirent<string> | Dirent<Buffer>;
+
+/** What readdir puts in place of bytes that are not UTF-8: such a folder is listed again as bytes. */
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
+function hasUndecodedName(entries: Dirent<string>[]): boolean {
+  for (const entry of entries) if (entry.name.includes(REPLACEMENT_CHARACTER)) return true;
+  return false;
+}
+
+/**
+ * A folder's entries, names read as text: a Buffer per name cost about 2 µs a
+ * file in a walk of 200,000 (issue 15). A folder where some name is not UTF-8
+ * is listed again as bytes, so every name still becomes its exact key.
+ */
+function listFolderSync(folder: FsPath): Listed[] {
+  const entries = readdirSync(folder, { withFileTypes: true });
+  return hasUndecodedName(entries) ? readdirSync(folder, { withFileTypes: true, encoding: 'buffer' }) : entries;
+}
+
+function listFolder(folder: FsPath, done: (error: NodeJS.ErrnoException | null, entries: Listed[]) => void): void {
+  readdir(folder, { withFileTypes: true }, (error, entries) => {
+    if (error || !hasUndecodedName(entries)) done(error, entries);
+    else readdir(folder, { withFileTypes: true, encoding: 'buffer' }, done);
+  });
+}
+
 function listRoot(root: string): Promise<Dirent<Buffer>[]> {
   return new Promise((resolve, reject) => {
     readdir(root, { withFileTypes: true, encoding: 'buffer' }, (error, entries) => (error ? reject(shareError(root, error)) : resolve(entries)));
@@ -135,13 +166,14 @@ function runTasks(tasks: Task[], result: WalkResult, options: WalkOptions): Prom
     let callbacksLeft = synchronous ? 0 : Infinity;
     let inFlight = 0;
     let failure: unknown;
+    const lastCall = { slow: false };
     const pump = (): void => {
       if (failure === undefined && options.signal?.aborted) failure = options.signal.reason;
       // the callbacks' turn is over once the last one came back
       if (!synchronous && callbacksLeft === 0 && inFlight === 0) synchronous = true;
       if (failure === undefined && synchronous) {
         try {
-          const outcome = runSlice(tasks, result, slowCallMs);
+          const outcome = runSlice(tasks, result, slowCallMs, lastCall);
           options.onProgress?.(result.files.length);
           if (outcome === 'time-up') {
             setImmediate(pump);
@@ -177,16 +209,25 @@ function runTasks(tasks: Task[], result: WalkResult, options: WalkOptions): Prom
   });
 }
 
-/** Synchronous calls until the work list is empty, the slice is used up, or a call had to wait on the disk. */
-function runSlice(tasks: Task[], result: WalkResult, slowCallMs: number): 'done' | 'time-up' | 'slow-disk' {
+/**
+ * Synchronous calls until the work list is empty, the slice is used up, or a
+ * second call in a row had to wait on the disk (`lastCall` carries whether
+ * the one before was slow across slices).
+ */
+function runSlice(tasks: Task[], result: WalkResult, slowCallMs: number, lastCall: { slow: boolean }): 'done' | 'time-up' | 'slow-disk' {
   const sliceStart = performance.now();
   while (tasks.length > 0) {
     const task = tasks.pop() as Task;
     const callStart = performance.now();
     const entries = runTaskSync(task, tasks, result);
     const callEnd = performance.now();
-    if (callEnd - callStart > slowCallMs + entries * SLOW_CALL_MS_PER_ENTRY) return 'slow-disk';
-    if (callEnd - sliceStart > SLICE_MS) return 'time-up';
+    const slow = callEnd - callStart > slowCallMs + entries * SLOW_CALL_MS_PER_ENTRY;
+    if (slow && lastCall.slow) {
+      lastCall.slow = false;
+      return 'slow-disk';
+    }
+    lastCall.slow = slow;
+    if (slow || callEnd - sliceStart > SLICE_MS) return 'time-up';
   }
   return 'done';
 }
@@ -194,9 +235,9 @@ function runSlice(tasks: Task[], result: WalkResult, slowCallMs: number): 'done'
 /** One readdirSync or lstatSync; returns the number of entries listed. */
 function runTaskSync(task: Task, tasks: Task[], result: WalkResult): number {
   if (task.kind === 'folder') {
-    let entries: Dirent<Buffer>[];
+    let entries: Listed[];
     try {
-      entries = readdirSync(task.absPath, { withFileTypes: true, encoding: 'buffer' });
+      entries = listFolderSync(task.absPath);
     } catch (error) {
       reportFolderError(task, error as NodeJS.ErrnoException, result);
       return 0;
@@ -226,7 +267,7 @@ function runTaskByCallback(task: Task, tasks: Task[], result: WalkResult, done: 
     }
   };
   if (task.kind === 'folder') {
-    readdir(task.absPath, { withFileTypes: true, encoding: 'buffer' }, (error, entries) =>
+    listFolder(task.absPath, (error, entries) =>
       guarded(() => {
         if (error) reportFolderError(task, error, result);
         else for (const entry of entries) classifyListed(entry, task, tasks, result);
@@ -242,12 +283,16 @@ function runTaskByCallback(task: Task, tasks: Task[], result: WalkResult, done: 
  * (including those whose type the file system did not report), the rest
  * reported or, if hidden, ignored.
  */
-function classifyListed(entry: Dirent<Buffer>, folder: Task, tasks: Task[], result: WalkResult): void {
-  if (isHiddenName(entry.name)) return;
-  const part = keyPartFor(entry.name);
+function classifyListed(entry: Listed, folder: Task, tasks: Task[], result: WalkResult): void {
+  const name = entry.name;
+  if (isHiddenName(name)) return;
+  // most names are plain ASCII: their own key, with no Buffer made to check them
+  const raw = typeof name === 'string' && isPlainName(name) ? undefined : typeof name === 'string' ? Buffer.from(name, 'utf8') : name;
+  const part = raw === undefined ? (name as string) : keyPartFor(raw);
   const relPath = folder.relPath === '' ? part : `${folder.relPath}/${part}`;
   // an ordinary name is already decoded: the hot path of a big share skips a second decoding
-  const absPath = typeof folder.absPath === 'string' && !isEscapedPart(part) ? folder.absPath + path.sep + part : childPath(folder.absPath, entry.name);
+  const absPath =
+    typeof folder.absPath === 'string' && !isEscapedPart(part) ? folder.absPath + path.sep + part : childPath(folder.absPath, raw ?? Buffer.from(part, 'utf8'));
   if (entry.isDirectory()) tasks.push({ kind: 'folder', absPath, relPath });
   else if (entry.isFile() || isUnknownType(entry)) tasks.push({ kind: 'entry', absPath, relPath });
   else if (entry.isSymbolicLink()) result.skipped.push({ relPath, reason: 'symlink' });
@@ -279,8 +324,19 @@ function reportFolderError(folder: Task, error: NodeJS.ErrnoException, result: W
   result.unread.push(folder.relPath);
 }
 
+const BACKSLASH = 0x5c;
+
+/** ASCII without a backslash: a name that is its own key (file-keys.ts), NFC by construction. */
+function isPlainName(name: string): boolean {
+  for (let index = 0; index < name.length; index += 1) {
+    const code = name.charCodeAt(index);
+    if (code >= 0x80 || code === BACKSLASH) return false;
+  }
+  return true;
+}
+
 /** Some file systems do not report entry types in the listing (DT_UNKNOWN); lstat tells. */
-function isUnknownType(entry: Dirent<Buffer>): boolean {
+function isUnknownType(entry: Listed): boolean {
   return !(
     entry.isFile() ||
     entry.isDirectory() ||

@@ -45,7 +45,8 @@ export interface ExecutePlanInput {
     /** Writes the manifest as it stands: a checkpoint, or with `final` the run's last one, without the deletions. */
     write(final?: { deletions: readonly string[] }): Promise<void>;
   };
-  hashes: Pick<FileHashesRepo, 'apply'>;
+  /** Where what the upload hashed goes (its answer, the cache's version, is of no use here). */
+  hashes: { apply(shareId: number, changes: Parameters<FileHashesRepo['apply']>[1]): unknown };
   signal: AbortSignal;
   onProgress(update: Partial<SyncProgress>): void;
   /** Large files as resumable uploads (what to resume, how to retry); without it they are sent whole. */

@@ -14,26 +14,66 @@ export interface KnownManifest {
   journal: JournalSize;
   /** The peer keeps journals; an older peer takes full manifests only. */
   journals: boolean;
+  /** The manifest's generation, known without reading `manifest` (which a copy loaded from the database parses on first use). */
+  generation?: number;
+  /** The version of the share's hash cache at which it listed exactly this manifest's files (FileHashesRepo); undefined when unknown. */
+  cacheVersion?: number | undefined;
 }
 
 /** The same, with the manifest already serialized: what a run's writer saves, built from its Map (manifest-state.ts). */
-export interface SerializedKnownManifest extends Omit<KnownManifest, 'manifest'> {
+export interface SerializedKnownManifest extends Omit<KnownManifest, 'manifest' | 'generation'> {
   generation: number;
   /** The manifest's plaintext JSON, as serializeManifest gives it. */
   json: Buffer;
 }
 
-export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'find' | 'forget'>, shareId: number, peerId: number): KnownManifest | undefined {
-  const row = repo.find(shareId, peerId);
-  if (!row) return undefined;
-  try {
-    const manifest = parseManifest(row.manifest);
-    return { manifest, baseBytes: row.baseBytes, journal: { count: row.journalCount, bytes: row.journalBytes }, journals: row.journals };
-  } catch {
-    // a copy this server cannot read is no copy: the sync fetches the peer's manifest instead
-    repo.forget(shareId, peerId);
-    return undefined;
+/** Thrown on the first read of a copy's `manifest` that this server cannot parse; the copy is forgotten. */
+export class UnreadableCopyError extends Error {
+  constructor(cause: unknown) {
+    super("The source's copy of the peer's manifest cannot be read", { cause });
+    this.name = 'UnreadableCopyError';
   }
+}
+
+/**
+ * The copy, with its manifest read and parsed on first use only: a run where
+ * nothing changed needs its generation and cache version, not its 200,000
+ * entries (issue 15). A copy that cannot be parsed is forgotten on that
+ * first use, which throws UnreadableCopyError.
+ */
+export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'find' | 'forget'>, shareId: number, peerId: number): KnownManifest | undefined {
+  const head = repo.findHead(shareId, peerId);
+  if (!head) return undefined;
+  let parsed: Manifest | undefined;
+  const open = (): Manifest => {
+    try {
+      const row = repo.find(shareId, peerId);
+      if (!row) throw new Error('the copy was removed');
+      const manifest = parseManifest(row.manifest);
+      if (manifest.generation !== head.generation) throw new Error(`the copy holds generation ${manifest.generation}, not ${head.generation}`);
+      return manifest;
+    } catch (error) {
+      // a copy this server cannot read is no copy: the sync fetches the peer's manifest instead
+      repo.forget(shareId, peerId);
+      throw new UnreadableCopyError(error);
+    }
+  };
+  return {
+    get manifest() {
+      parsed ??= open();
+      return parsed;
+    },
+    generation: head.generation,
+    baseBytes: head.baseBytes,
+    journal: { count: head.journalCount, bytes: head.journalBytes },
+    journals: head.journals,
+    cacheVersion: head.cacheVersion,
+  };
+}
+
+/** The copy's generation, without parsing a copy loaded from the database. */
+export function generationOf(known: KnownManifest): number {
+  return known.generation ?? known.manifest.generation;
 }
 
 export function saveKnownManifest(repo: Pick<PeerManifestsRepo, 'save' | 'forget'>, shareId: number, peerId: number, known: KnownManifest | SerializedKnownManifest | undefined): void {
@@ -44,6 +84,7 @@ export function saveKnownManifest(repo: Pick<PeerManifestsRepo, 'save' | 'forget
     journalCount: known.journal.count,
     journalBytes: known.journal.bytes,
     journals: known.journals,
+    cacheVersion: known.cacheVersion,
   };
   repo.save(shareId, peerId, row);
 }

@@ -9,7 +9,7 @@ import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 import { shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
 import type { ManifestEnvelope, ManifestState } from '../manifest/manifest-state.js';
 import { openPeerManifest, sealManifestDelta, sealManifestPieces } from '../manifest/sealed-manifest.js';
-import type { KnownManifest, SerializedKnownManifest } from './known-manifest.js';
+import { generationOf, type KnownManifest, type SerializedKnownManifest } from './known-manifest.js';
 import type { PeerSession } from './types.js';
 
 export interface PeerManifestDeps {
@@ -22,12 +22,20 @@ export interface PeerManifestDeps {
   force: boolean;
   /** What the peer holds now, after a fetch or a write; undefined when it holds nothing. */
   onManifestState(known: KnownManifest | SerializedKnownManifest | undefined): void;
+  /**
+   * The version of the share's hash cache if it lists exactly the files of
+   * `files` (same size, mtime and SHA-256), else undefined: saved with the
+   * copy, so the next run may find nothing to do without reading it.
+   */
+  cacheVersionOf?(files: ManifestState): number | undefined;
 }
 
 /** What the peer holds of the share's manifest, and whether deltas may be sent to it. */
 export interface FetchedManifest {
   known: KnownManifest | undefined;
   journals: boolean;
+  /** The peer said it is still at the generation of the source's copy (`known` is that copy). */
+  unchanged?: boolean;
 }
 
 /**
@@ -39,12 +47,12 @@ export interface FetchedManifest {
 export async function fetchPeerManifest(deps: PeerManifestDeps, knownManifest: KnownManifest | undefined): Promise<FetchedManifest> {
   const { context } = deps;
   // a copy older than what this server last wrote is stale (a crash between the write and the copy): ask for all
-  const usable = knownManifest && (deps.lastGeneration === undefined || knownManifest.manifest.generation >= deps.lastGeneration);
+  const usable = knownManifest && (deps.lastGeneration === undefined || generationOf(knownManifest) >= deps.lastGeneration);
   const known = deps.force || !usable ? undefined : knownManifest;
-  const fetched = await deps.session.fetchManifest(context.user, context.share, known?.manifest.generation);
+  const fetched = await deps.session.fetchManifest(context.user, context.share, known && generationOf(known));
   if (fetched.kind === 'unchanged') {
     if (!known) throw new AnemoneError('PEER_PROTOCOL_ERROR', { message: 'The peer answered "unchanged" to a manifest request that named no generation' });
-    return { known, journals: known.journals };
+    return { known, journals: known.journals, unchanged: true };
   }
   if (fetched.kind === 'missing') {
     // a peer that lost the share (its administrator deleted it) gets everything again
@@ -92,8 +100,8 @@ export class PeerManifestWriter {
     private readonly next: ManifestState,
   ) {
     const known = fetched.known;
-    this.peerHolds = known && { generation: known.manifest.generation, createdAt: known.manifest.createdAt, baseBytes: known.baseBytes, journal: known.journal, journals: known.journals };
-    this.generationWritten = Math.max(known?.manifest.generation ?? 0, deps.lastGeneration ?? 0);
+    this.peerHolds = known && { generation: generationOf(known), createdAt: known.manifest.createdAt, baseBytes: known.baseBytes, journal: known.journal, journals: known.journals };
+    this.generationWritten = Math.max(known ? generationOf(known) : 0, deps.lastGeneration ?? 0);
   }
 
   /** The generation of the last manifest written (or of the peer's, when none was). */
@@ -131,7 +139,8 @@ export class PeerManifestWriter {
     if (!holds) return;
     const { generation, createdAt, ...sizes } = holds;
     // the JSON straight from the Map: no object of every entry for a save
-    this.deps.onManifestState({ ...sizes, generation, json: this.next.serialize({ version: 1, ...this.deps.context, generation, createdAt }) });
+    const json = this.next.serialize({ version: 1, ...this.deps.context, generation, createdAt });
+    this.deps.onManifestState({ ...sizes, generation, json, cacheVersion: this.deps.cacheVersionOf?.(this.next) });
     this.unsaved = false;
   }
 

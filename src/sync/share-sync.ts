@@ -1,10 +1,12 @@
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import type { LocalFileState, RemoteFiles } from '../manifest/diff.js';
+import type { ManifestState } from '../manifest/manifest-state.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
-import { ShareMissingError, scanShare } from '../scan/scan-share.js';
+import { ShareMissingError, scanShare, walkUnlessUnchanged } from '../scan/scan-share.js';
+import type { WalkResult } from '../scan/walk-share.js';
 import { executePlan } from './execute-plan.js';
-import type { KnownManifest, SerializedKnownManifest } from './known-manifest.js';
+import { generationOf, UnreadableCopyError, type KnownManifest, type SerializedKnownManifest } from './known-manifest.js';
 import { describeSkipReason } from './not-backed-up.js';
 import { fetchPeerManifest, PeerManifestWriter } from './peer-manifest.js';
 import { planShareSync, type SharePlan } from './plan-share.js';
@@ -25,6 +27,8 @@ export interface ShareSyncInput {
   knownManifest: KnownManifest | undefined;
   /** What the peer holds now, after a fetch or a write; undefined when it holds nothing. */
   onManifestState(known: KnownManifest | SerializedKnownManifest | undefined): void;
+  /** The hash cache at `cacheVersion` lists exactly the files of the copy at `generation` (a run that found nothing to do). */
+  onCacheAgreement(generation: number, cacheVersion: number): void;
   /** Force Sync: check what the peer actually stores, not only its manifest; fetch it whole and write it whole. */
   force: boolean;
   /** The held plan (`HeldPlan.planId`) an administrator confirmed after a guard held it. */
@@ -53,6 +57,8 @@ export interface ShareSyncResult {
   /** What the scan found in the share (files and plaintext bytes): the overview's size history; undefined when the share folder is missing. */
   shareSize: { files: number; bytes: number } | undefined;
   generation: number;
+  /** The run found nothing to do from the walk and the hash cache alone (the copy of the peer's manifest was not read). */
+  endedAfterWalk?: true;
 }
 
 /**
@@ -71,15 +77,44 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
     onManifestState: input.onManifestState,
     now: input.now,
     onGenerationWritten: input.onGenerationWritten,
+    cacheVersionOf: (files: ManifestState) => cacheVersionOf(input, files),
   };
 
   // the peer's manifest first: files it cannot hold (new, or of another size) need no hashing before they are sent
   input.onProgress({ phase: 'planning' });
-  const fetched = await fetchPeerManifest(manifestDeps, input.knownManifest);
-  const remote = fetched.known?.manifest.files ?? null;
+  let fetched = await fetchPeerManifest(manifestDeps, input.knownManifest);
 
   input.onProgress({ phase: 'scanning' });
-  const scanned = await scanForSync(input, remote);
+  // Nothing changed since the last run: the peer is still at the copy's generation, and the share agrees with the
+  // hash cache at the version that listed exactly the copy's files. The run costs the walk and that comparison:
+  // the copy is not even parsed (issue 15). Force Sync always looks at everything.
+  let walk: WalkResult | undefined;
+  const copy = fetched.unchanged ? fetched.known : undefined;
+  if (copy?.cacheVersion !== undefined && !input.force) {
+    const quick = await walkUnlessUnchanged(input.shareRoot, { shareId: input.shareId, hashes: input.hashes, cacheVersion: copy.cacheVersion, signal: input.signal }).catch(
+      // a missing share is the full path's case (the guard)
+      (error: unknown) => (error instanceof ShareMissingError ? undefined : Promise.reject(error)),
+    );
+    checkAborted(input.signal);
+    if (quick?.unchanged) {
+      input.onProgress({ phase: 'finishing', filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0 });
+      const skipped = quick.skipped.map((entry) => ({ relPath: entry.relPath, reason: describeSkipReason(entry.reason, entry.detail) }));
+      const generation = Math.max(generationOf(copy), input.lastGeneration ?? 0);
+      return { ...nothingDone(), skipped, shareSize: { files: quick.fileCount, bytes: quick.bytes }, generation, endedAfterWalk: true };
+    }
+    walk = quick?.walk;
+  }
+  let remote: RemoteFiles | null;
+  try {
+    remote = fetched.known?.manifest.files ?? null;
+  } catch (error) {
+    if (!(error instanceof UnreadableCopyError)) throw error;
+    // the copy could not be read (and is forgotten): the peer's manifest, whole
+    fetched = await fetchPeerManifest(manifestDeps, undefined);
+    remote = fetched.known?.manifest.files ?? null;
+  }
+
+  const scanned = await scanForSync(input, remote, walk);
   checkAborted(input.signal);
 
   // Force Sync checks what the peer actually stores, not only what its manifest lists
@@ -91,9 +126,11 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   // (Force Sync writes one whole even then, to mend the journal)
   if (plan.changesNothing && fetched.known && !input.force) {
     input.onProgress({ phase: 'finishing', filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0 });
-    const nothing = { filesUploaded: 0, filesDeleted: 0, bytesTransferred: 0, sent: [], deleted: [] };
-    const generation = Math.max(fetched.known.manifest.generation, input.lastGeneration ?? 0);
-    return { ...nothing, skipped: scanned.skipped, shareSize: scanned.shareMissing ? undefined : sizeOf(scanned.local), generation };
+    // the peer's files are the scan's, and the cache's at this version: the next run may skip all but the walk
+    // (not while the peer keeps files the scan could not read: its manifest then lists more than the cache)
+    if (scanned.cacheVersion !== undefined && plan.diff.kept.length === 0) input.onCacheAgreement(generationOf(fetched.known), scanned.cacheVersion);
+    const generation = Math.max(generationOf(fetched.known), input.lastGeneration ?? 0);
+    return { ...nothingDone(), skipped: scanned.skipped, shareSize: scanned.shareMissing ? undefined : sizeOf(scanned.local), generation };
   }
   const manifests = new PeerManifestWriter(manifestDeps, fetched, plan.startNextManifest());
   const done = await executePlan({
@@ -113,6 +150,23 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   return { ...done, skipped: [...scanned.skipped, ...done.skipped], shareSize: scanned.shareMissing ? undefined : sizeOf(scanned.local), generation: manifests.generation };
 }
 
+function nothingDone(): Pick<ShareSyncResult, 'filesUploaded' | 'filesDeleted' | 'bytesTransferred' | 'sent' | 'deleted'> {
+  return { filesUploaded: 0, filesDeleted: 0, bytesTransferred: 0, sent: [], deleted: [] };
+}
+
+/** The hash cache's version if it lists exactly the files of `files`, each with the same size, mtime and SHA-256. */
+function cacheVersionOf(input: Pick<ShareSyncInput, 'hashes' | 'shareId'>, files: ManifestState): number | undefined {
+  return input.hashes.versionIfEvery(
+    input.shareId,
+    files.totals().fileCount,
+    ([relPath, size, mtimeMs, sha256]) => {
+      const entry = files.get(relPath);
+      return entry !== undefined && entry.size === size && entry.mtimeMs === mtimeMs && entry.sha256 === sha256;
+    },
+    { withSha256: true },
+  );
+}
+
 function sizeOf(files: ReadonlyMap<string, LocalFileState>): { files: number; bytes: number } {
   let bytes = 0;
   for (const file of files.values()) bytes += file.size;
@@ -127,9 +181,11 @@ interface ScannedShare {
   skipped: ShareSyncResult['skipped'];
   /** Resolved once for the run: every read of a share file is checked against it (open-share-file.ts). */
   shareRoot: ShareRoot | undefined;
+  /** The hash cache's version at which it lists exactly `local` (ScanResult.cacheVersion). */
+  cacheVersion: number | undefined;
 }
 
-async function scanForSync(input: ShareSyncInput, remote: RemoteFiles | null): Promise<ScannedShare> {
+async function scanForSync(input: ShareSyncInput, remote: RemoteFiles | null, walk: WalkResult | undefined): Promise<ScannedShare> {
   const peerEntry = (relPath: string) => (remote && Object.hasOwn(remote, relPath) ? remote[relPath] : undefined);
   try {
     const shareRoot = await resolveShareRoot(input.shareRoot);
@@ -140,12 +196,13 @@ async function scanForSync(input: ShareSyncInput, remote: RemoteFiles | null): P
       skipHash: (file) => peerEntry(file.relPath)?.size !== file.size,
       peerEntry,
       shareRoot,
+      ...(walk ? { walk } : {}),
     });
     const skipped = scan.skipped.map((entry) => ({ relPath: entry.relPath, reason: describeSkipReason(entry.reason, entry.detail) }));
-    return { local: scan.files, unread: scan.unread, shareMissing: false, skipped, shareRoot };
+    return { local: scan.files, unread: scan.unread, shareMissing: false, skipped, shareRoot, cacheVersion: scan.cacheVersion };
   } catch (error) {
     if (!(error instanceof ShareMissingError)) throw error;
-    return { local: new Map(), unread: [], shareMissing: true, skipped: [], shareRoot: undefined };
+    return { local: new Map(), unread: [], shareMissing: true, skipped: [], shareRoot: undefined, cacheVersion: undefined };
   }
 }
 

@@ -321,6 +321,7 @@ export class SyncService {
           lastGeneration: repos.syncState.lastGeneration(share.id, peer.id),
           knownManifest: loadKnownManifest(repos.peerManifests, share.id, peer.id),
           onManifestState: (known) => saveKnownManifest(repos.peerManifests, share.id, peer.id, known),
+          onCacheAgreement: (generation, cacheVersion) => repos.peerManifests.markCacheVersion(share.id, peer.id, generation, cacheVersion),
           force: options.force ?? false,
           confirmedPlan: options.confirmedPlan,
           signal: controller.signal,
@@ -367,7 +368,7 @@ export class SyncService {
       recordRunHistory(repos, { logId: progress.logId, shareId: share.id }, result, this.now());
       meterEnd('success');
       this.deps.onRunFinished?.({ ...about, status: 'success', finishedAt, retryPending: false });
-      log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length }, 'sync finished');
+      log.info({ files: result.filesUploaded, deleted: result.filesDeleted, bytes: result.bytesTransferred, skipped: result.skipped.length, generation: result.generation, uploadRetries: retries.length, endedAfterWalk: result.endedAfterWalk ?? false }, 'sync finished');
     } catch (error) {
       const failure = describeFailure(error);
       const heldPlan = heldPlanOf(error);

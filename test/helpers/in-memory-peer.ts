@@ -21,6 +21,8 @@ export type PeerEvent =
 export interface InMemoryPeerOptions {
   userKey: Buffer;
   context: ManifestContext;
+  /** Answer `unchanged` to a fetch naming the generation the peer holds, as a real peer does (default: always the manifest). */
+  answersUnchanged?: boolean;
 }
 
 export class InMemoryPeer implements PeerSession {
@@ -28,6 +30,9 @@ export class InMemoryPeer implements PeerSession {
   readonly objects = new Map<string, Buffer>();
   private base: Buffer | undefined;
   private deltas: { generation: number; bytes: Buffer }[] = [];
+  private generation: number | undefined;
+  /** Fetches of the manifest, and how many of them were answered `unchanged`. */
+  readonly fetches = { all: 0, unchanged: 0 };
 
   /** An upload of this stored path fails with the error returned (a dropped link, say); a test may set it between runs. */
   failUpload: (storedPath: string) => Error | undefined = () => undefined;
@@ -52,8 +57,13 @@ export class InMemoryPeer implements PeerSession {
     return this.events.filter((event) => event.kind === 'manifest');
   }
 
-  async fetchManifest(): Promise<PeerManifestFetch> {
+  async fetchManifest(_user?: string, _share?: string, ifGeneration?: number): Promise<PeerManifestFetch> {
+    this.fetches.all += 1;
     if (!this.base) return { kind: 'missing', journals: true };
+    if (this.options.answersUnchanged && ifGeneration !== undefined && ifGeneration === this.generation) {
+      this.fetches.unchanged += 1;
+      return { kind: 'unchanged' };
+    }
     return { kind: 'stored', base: this.base, deltas: [...this.deltas], journals: true };
   }
 
@@ -106,6 +116,7 @@ export class InMemoryPeer implements PeerSession {
   }
 
   private recordManifest(generation: number): void {
+    this.generation = generation;
     if (!this.base) throw new Error('a manifest delta arrived before any full manifest');
     const manifest = openPeerManifest(this.options.userKey, this.options.context, { base: this.base, deltas: this.deltas }, undefined);
     const files = Object.fromEntries(Object.entries(manifest.files).map(([relPath, entry]) => [relPath, entry.ctSha256]));
