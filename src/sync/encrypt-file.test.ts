@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CHUNK_SIZE, decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
-import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
+import { tempShareFolder } from '../../test/helpers/temp-share.js';
 import { loadVectors } from '../../test/helpers/vectors.js';
 import { enableHeapGrowthDuringTransfers, largeTransfersRunning } from '../util/heap-growth.js';
 import { EncryptedFileStream, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
@@ -20,30 +19,14 @@ async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('EncryptedFileStream', () => {
-  let dir: string;
-  let root: ShareRoot;
+  const share = tempShareFolder('anemone-encrypt-file-');
   const key = randomBytes(32);
   const context = { sourceServer: 'server-a', user: 'alice', share: 'backup', relPath: 'notes.txt' };
-
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-encrypt-file-'));
-    root = await resolveShareRoot(dir);
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  /** Writes a file into the share; returns its path relative to the share. */
-  async function fileWith(content: Buffer): Promise<string> {
-    const relPath = `${randomBytes(4).toString('hex')}.txt`;
-    await writeFile(path.join(dir, relPath), content);
-    return relPath;
-  }
 
   it('streams a large file in format v1, whatever its length, with the plaintext hash', async () => {
     for (const length of [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 12_345]) {
       const content = randomBytes(length);
-      const stream = new EncryptedFileStream(root, await fileWith(content), key, context, length);
+      const stream = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, length);
       const encrypted = await readAll(stream);
       assert.equal(encrypted.length, encryptedLength(length), `${length} bytes: the announced length`);
       assert.ok(decryptBuffer(key, fileInfo(context), encrypted).equals(content), `${length} bytes round-trip`);
@@ -54,10 +37,10 @@ describe('EncryptedFileStream', () => {
 
   it('cuts a file that grew at the scanned size, and fails one that shrank', async () => {
     const content = randomBytes(CHUNK_SIZE + 100);
-    const cut = new EncryptedFileStream(root, await fileWith(content), key, context, CHUNK_SIZE + 10);
+    const cut = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, CHUNK_SIZE + 10);
     assert.ok(decryptBuffer(key, fileInfo(context), await readAll(cut)).equals(content.subarray(0, CHUNK_SIZE + 10)));
 
-    const shrunk = new EncryptedFileStream(root, await fileWith(content), key, context, 2 * CHUNK_SIZE);
+    const shrunk = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, 2 * CHUNK_SIZE);
     await assert.rejects(readAll(shrunk), FileChangedError);
     assert.equal(shrunk.bytes, CHUNK_SIZE, 'the first chunk was read, the second was short');
     assert.ok(shrunk.readError instanceof FileChangedError, 'told apart from a failed upload');
@@ -66,30 +49,30 @@ describe('EncryptedFileStream', () => {
   it('counts as a large transfer from its creation until it ended, failed or was destroyed unread', async () => {
     enableHeapGrowthDuringTransfers();
     const content = randomBytes(CHUNK_SIZE + 1);
-    const whole = new EncryptedFileStream(root, await fileWith(content), key, context, content.length);
+    const whole = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, content.length);
     assert.equal(largeTransfersRunning(), 1);
     await readAll(whole);
     assert.equal(largeTransfersRunning(), 0, 'ended');
 
-    const failed = new EncryptedFileStream(root, 'gone.bin', key, context, 10);
+    const failed = new EncryptedFileStream(share.root, 'gone.bin', key, context, 10);
     await assert.rejects(readAll(failed), ShareFileSkippedError);
     assert.equal(largeTransfersRunning(), 0, 'failed');
 
-    const unread = new EncryptedFileStream(root, await fileWith(content), key, context, content.length);
+    const unread = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, content.length);
     unread.destroy();
     await new Promise((resolve) => unread.once('close', resolve));
     assert.equal(largeTransfersRunning(), 0, 'destroyed before its first read');
   });
 
   it('skips a large file that is gone, a symbolic link or a FIFO, telling it apart from a failed upload', async () => {
-    await symlink('/etc/passwd', path.join(dir, 'link.bin'));
-    execFileSync('mkfifo', [path.join(dir, 'pipe.bin')]);
+    await symlink('/etc/passwd', path.join(share.dir, 'link.bin'));
+    execFileSync('mkfifo', [path.join(share.dir, 'pipe.bin')]);
     for (const [relPath, reason] of [
       ['gone.bin', 'vanished'],
       ['link.bin', 'symlink'],
       ['pipe.bin', 'not-a-regular-file'],
     ] as const) {
-      const stream = new EncryptedFileStream(root, relPath, key, context, 10);
+      const stream = new EncryptedFileStream(share.root, relPath, key, context, 10);
       await assert.rejects(readAll(stream), ShareFileSkippedError);
       assert.ok(stream.readError instanceof ShareFileSkippedError && stream.readError.reason === reason, relPath);
       assert.equal(stream.bytes, 0);
@@ -98,15 +81,7 @@ describe('EncryptedFileStream', () => {
 });
 
 describe('EncryptedFileStream resumed from a byte of its ciphertext (resumable uploads)', () => {
-  let dir: string;
-  let root: ShareRoot;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-encrypt-resume-'));
-    root = await resolveShareRoot(dir);
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const share = tempShareFolder('anemone-encrypt-resume-');
 
   it('regenerates, from the same salt, exactly the bytes the format vectors give from any offset, and hashes the whole object', async () => {
     const vectors = loadVectors() as unknown as {
@@ -121,16 +96,16 @@ describe('EncryptedFileStream resumed from a byte of its ciphertext (resumable u
     assert.ok(vector);
     const plaintext = Buffer.alloc(vector.plaintext.length);
     for (let index = 0; index < plaintext.length; index++) plaintext[index] = (index * 31 + 7) % 251;
-    await writeFile(path.join(dir, 'vector.bin'), plaintext);
+    await writeFile(path.join(share.dir, 'vector.bin'), plaintext);
     const context = { sourceServer: vector.sourceServer, user: vector.user, share: vector.share, relPath: vector.relPath };
 
-    const whole = await readAll(new EncryptedFileStream(root, 'vector.bin', key, context, plaintext.length, { salt, startAt: 0 }));
+    const whole = await readAll(new EncryptedFileStream(share.root, 'vector.bin', key, context, plaintext.length, { salt, startAt: 0 }));
     assert.equal(whole.length, vector.ciphertextLength);
     assert.equal(sha256(whole), vector.ciphertextSha256, 'the same ciphertext as the vectors, from the kept salt');
 
     const chunkOnDisk = CHUNK_SIZE + 16;
     for (const startAt of [1, 12, 12 + chunkOnDisk, 12 + 2 * chunkOnDisk - 1, 12 + 2 * chunkOnDisk + 5000, vector.ciphertextLength - 1, vector.ciphertextLength]) {
-      const stream = new EncryptedFileStream(root, 'vector.bin', key, context, plaintext.length, { salt, startAt });
+      const stream = new EncryptedFileStream(share.root, 'vector.bin', key, context, plaintext.length, { salt, startAt });
       const tail = await readAll(stream);
       assert.ok(tail.equals(whole.subarray(startAt)), `the bytes from ${startAt} equal the original's`);
       assert.equal(stream.ciphertextDigest().toString('hex'), vector.ciphertextSha256, `the whole object's hash, resumed at ${startAt}`);

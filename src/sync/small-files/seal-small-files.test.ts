@@ -1,40 +1,23 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decryptBuffer, fileInfo, SALT_LENGTH } from '../../crypto/index.js';
 import { BatchBodyBuilder } from '../../protocol/v1/index.js';
-import { resolveShareRoot, type ShareRoot } from '../../scan/open-share-file.js';
+import { tempShareFolder } from '../../../test/helpers/temp-share.js';
 import { SmallFileSealer, type SealOutcome } from './seal-small-files.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('SmallFileSealer', () => {
-  let dir: string;
-  let root: ShareRoot;
+  const share = tempShareFolder('anemone-seal-small-');
   const key = randomBytes(32);
   const context = { sourceServer: 'server-a', user: 'alice', share: 'backup' };
 
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-seal-small-'));
-    root = await resolveShareRoot(dir);
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  /** Writes a file into the share; returns its path relative to the share. */
-  async function fileWith(content: Buffer): Promise<string> {
-    const relPath = `${randomBytes(4).toString('hex')}.txt`;
-    await writeFile(path.join(dir, relPath), content);
-    return relPath;
-  }
-
   const toSeal = (relPath: string, size: number) => ({ relPath, fsRelPath: relPath, storedPath: `${relPath}.enc`, size });
-  const sealer = (readBufferBytes: number) => new SmallFileSealer({ root, context, userKey: Buffer.from(key), readBufferBytes });
+  const sealer = (readBufferBytes: number) => new SmallFileSealer({ root: share.root, context, userKey: Buffer.from(key), readBufferBytes });
   const sealedBytes = (builder: BatchBodyBuilder, outcome: SealOutcome | undefined) => {
     assert.equal(outcome?.kind, 'sealed');
     const sealed = outcome as Extract<SealOutcome, { kind: 'sealed' }>;
@@ -43,7 +26,7 @@ describe('SmallFileSealer', () => {
 
   it('seals each file in format v1 into the body, with the hashes of both sides, reusing one read buffer', async () => {
     const files = await Promise.all([0, 1, 4096, 64 * 1024].map(async (length) => ({ content: randomBytes(length), relPath: '' })));
-    for (const file of files) file.relPath = await fileWith(file.content);
+    for (const file of files) file.relPath = await share.fileWith(file.content);
     const builder = new BatchBodyBuilder(1024 * 1024);
     const outcomes = sealer(64 * 1024 + 1).sealInto(builder, files.map((file) => toSeal(file.relPath, file.content.length)));
     for (const [index, file] of files.entries()) {
@@ -60,7 +43,7 @@ describe('SmallFileSealer', () => {
 
   it('draws a different salt for every file, the same content included', async () => {
     const content = Buffer.from('the same bytes');
-    const relPaths = await Promise.all(Array.from({ length: 600 }, () => fileWith(content)));
+    const relPaths = await Promise.all(Array.from({ length: 600 }, () => share.fileWith(content)));
     const builder = new BatchBodyBuilder(1024 * 1024);
     const outcomes = sealer(1024).sealInto(builder, relPaths.map((relPath) => toSeal(relPath, content.length)));
     const salts = new Set(outcomes.map((outcome) => sealedBytes(builder, outcome).subarray(0, SALT_LENGTH).toString('hex')));
@@ -71,7 +54,7 @@ describe('SmallFileSealer', () => {
     const builder = new BatchBodyBuilder(64 * 1024);
     const grown = randomBytes(700);
     const shrunk = randomBytes(300);
-    const [first, second] = sealer(1024 + 1).sealInto(builder, [toSeal(await fileWith(grown), 500), toSeal(await fileWith(shrunk), 500)]);
+    const [first, second] = sealer(1024 + 1).sealInto(builder, [toSeal(await share.fileWith(grown), 500), toSeal(await share.fileWith(shrunk), 500)]);
     assert.equal(first?.kind === 'sealed' && first.size, 700);
     assert.equal(first?.kind === 'sealed' && first.sha256, sha256(grown));
     assert.equal(second?.kind === 'sealed' && second.sha256, sha256(shrunk));
@@ -79,13 +62,13 @@ describe('SmallFileSealer', () => {
 
   it('reports a file that grew past what a batch may carry as changed, and frames nothing of it', async () => {
     const builder = new BatchBodyBuilder(64 * 1024);
-    assert.deepEqual(sealer(1024 + 1).sealInto(builder, [toSeal(await fileWith(randomBytes(5000)), 1000)]), [{ kind: 'changed' }]);
+    assert.deepEqual(sealer(1024 + 1).sealInto(builder, [toSeal(await share.fileWith(randomBytes(5000)), 1000)]), [{ kind: 'changed' }]);
     assert.equal(builder.bytes, 0);
   });
 
   it('skips a file that is gone, a symbolic link or a FIFO, reading nothing of it', async () => {
-    await symlink('/etc/passwd', path.join(dir, 'link.txt'));
-    execFileSync('mkfifo', [path.join(dir, 'pipe.txt')]);
+    await symlink('/etc/passwd', path.join(share.dir, 'link.txt'));
+    execFileSync('mkfifo', [path.join(share.dir, 'pipe.txt')]);
     const builder = new BatchBodyBuilder(64 * 1024);
     const outcomes = sealer(64 * 1024).sealInto(builder, [toSeal('missing.txt', 10), toSeal('link.txt', 10), toSeal('pipe.txt', 10)]);
     assert.deepEqual(outcomes, [
@@ -98,14 +81,14 @@ describe('SmallFileSealer', () => {
 
   it('leaves a file for a later batch when the body has no room for it', async () => {
     const builder = new BatchBodyBuilder(6000);
-    const outcomes = sealer(4097).sealInto(builder, [toSeal(await fileWith(randomBytes(4096)), 4096), toSeal(await fileWith(randomBytes(4096)), 4096)]);
+    const outcomes = sealer(4097).sealInto(builder, [toSeal(await share.fileWith(randomBytes(4096)), 4096), toSeal(await share.fileWith(randomBytes(4096)), 4096)]);
     assert.deepEqual(outcomes.map((outcome) => outcome.kind), ['sealed', 'later']);
     assert.equal(builder.items, 1);
   });
 
   it('zeroes its copy of the key when told the run is over', () => {
     const userKey = Buffer.from(key);
-    new SmallFileSealer({ root, context, userKey, readBufferBytes: 1 }).forgetKey();
+    new SmallFileSealer({ root: share.root, context, userKey, readBufferBytes: 1 }).forgetKey();
     assert.ok(userKey.equals(Buffer.alloc(32)));
   });
 });
