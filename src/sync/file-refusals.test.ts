@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { MasterKeyStore } from '../accounts/master-key.js';
 import { issueUserKey } from '../accounts/user-keys.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
-import { SyncService } from './sync-service.js';
+import type { SyncService } from './sync-service.js';
+import { testSyncService } from '../../test/helpers/sync-service.js';
 import type { BatchItem, PeerConnector, PeerSession } from './types.js';
 
 /** What the peer client throws for a 400 PATH_INVALID. */
@@ -65,14 +65,7 @@ describe('a file the peer refuses', () => {
     writeFileSync(path.join(shareRoot, 'big-refused.bin'), Buffer.alloc(2 * 1024 * 1024));
     const connector = (session: PeerSession): PeerConnector => ({ enabledPeers: () => [peer], findPeer: () => peer, connect: async () => session });
     sync = (session) =>
-      new SyncService({
-        repos,
-        masterKeys,
-        peers: connector(session),
-        serverName: () => 'server-a',
-        sharePath: (username, shareName) => path.join(dir, 'shares', username, shareName),
-        logger: pino({ level: 'silent' }),
-      });
+      testSyncService(dir, { repos, masterKeys, peers: connector(session) });
   });
   after(() => {
     db.close();

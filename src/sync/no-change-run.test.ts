@@ -3,14 +3,14 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import pino from 'pino';
 import { InMemoryPeer } from '../../test/helpers/in-memory-peer.js';
 import { MasterKeyStore } from '../accounts/master-key.js';
 import { issueUserKey, unwrapUserKey } from '../accounts/user-keys.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
 import { sealManifest } from '../manifest/sealed-manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
-import { SyncService } from './sync-service.js';
+import type { SyncService } from './sync-service.js';
+import { testSyncService } from '../../test/helpers/sync-service.js';
 import type { PeerConnector, SyncPeer } from './types.js';
 
 /**
@@ -52,14 +52,7 @@ describe('a sync where nothing changed', () => {
       findPeer: (peerId) => allPeers().find((peer) => peer.id === peerId),
       connect: async (peerId) => peerOf(peerId),
     };
-    service = new SyncService({
-      repos,
-      masterKeys,
-      peers: connector,
-      serverName: () => 'server-a',
-      sharePath: (username, shareName) => path.join(dir, 'shares', username, shareName),
-      logger: pino({ level: 'silent' }),
-    });
+    service = testSyncService(dir, { repos, masterKeys, peers: connector });
   });
   after(() => {
     db.close();

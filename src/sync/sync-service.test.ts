@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { MasterKeyStore } from '../accounts/master-key.js';
 import { issueUserKey } from '../accounts/user-keys.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
-import { SyncService } from './sync-service.js';
+import type { SyncService } from './sync-service.js';
+import { testSyncService } from '../../test/helpers/sync-service.js';
 import type { PeerConnector, PeerSession } from './types.js';
 
 /** A peer that answers nothing: every call waits forever. */
@@ -53,15 +53,7 @@ describe('SyncService with a peer that stops answering', () => {
     mkdirSync(shareRoot, { recursive: true });
     writeFileSync(path.join(shareRoot, 'a.txt'), 'hello');
     service = (connector, holdOff) =>
-      new SyncService({
-        ...(holdOff ? { holdOff } : {}),
-        repos,
-        masterKeys,
-        peers: connector,
-        serverName: () => 'server-a',
-        sharePath: (username, shareName) => path.join(dir, 'shares', username, shareName),
-        logger: pino({ level: 'silent' }),
-      });
+      testSyncService(dir, { ...(holdOff ? { holdOff } : {}), repos, masterKeys, peers: connector });
   });
   after(() => {
     db.close();
