@@ -34,5 +34,6 @@ export {
   type KeyWrapErrorCode,
   type PasswordHashErrorCode,
 } from './errors.js';
+export { CodedError } from './coded-error.js';
 export { encryptedLength } from './encrypted-length.js';
 export { SaltBlock } from './salt-block.js';

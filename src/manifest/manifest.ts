@@ -1,5 +1,6 @@
 /** The manifest plaintext of FORMAT.md: what a source says a peer holds for one share. */
 import { z } from 'zod';
+import { CodedError } from '../crypto/index.js';
 
 const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
@@ -29,14 +30,8 @@ export type Manifest = z.infer<typeof manifestSchema>;
 
 export type ManifestErrorCode = 'invalid-json' | 'invalid-manifest';
 
-export class ManifestError extends Error {
-  readonly code: ManifestErrorCode;
-
-  constructor(code: ManifestErrorCode, message: string) {
-    super(message);
-    this.name = 'ManifestError';
-    this.code = code;
-  }
+export class ManifestError extends CodedError<ManifestErrorCode> {
+  override readonly name = 'ManifestError';
 }
 
 const PROTO_KEY = '__proto__';

@@ -1,3 +1,5 @@
+import { CodedError } from '../crypto/index.js';
+
 export type DecryptErrorCode =
   | 'missing'
   | 'not-a-file'
@@ -9,12 +11,6 @@ export type DecryptErrorCode =
   | 'write-failed';
 
 /** A failure of the offline decryption, worded for the person running it. */
-export class DecryptError extends Error {
-  readonly code: DecryptErrorCode;
-
-  constructor(code: DecryptErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DecryptError';
-    this.code = code;
-  }
+export class DecryptError extends CodedError<DecryptErrorCode> {
+  override readonly name = 'DecryptError';
 }
