@@ -124,6 +124,13 @@ export async function waitForLogs(admin: ApiClient, logIds: number[], timeoutMs 
   }
 }
 
+/** Sync now on a share (one peer): the log id of the run it started, without waiting for it. */
+export async function startSync(client: ApiClient, shareId: number): Promise<number> {
+  const response = await client.post(`/api/shares/${shareId}/sync`);
+  if (response.status !== 202) throw new Error(`sync refused: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.started[0].logId as number;
+}
+
 /** Sync now on a share, waiting for every run it started. */
 export async function syncAndWait(client: ApiClient, admin: ApiClient, shareId: number): Promise<SyncLog[]> {
   const response = await client.post(`/api/shares/${shareId}/sync`);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { LinkProxy } from '../helpers/link-proxy.js';
 import { downloadKit } from '../helpers/recovery-kit.js';
 import { fetchBytes, waitForRestoreJob } from '../helpers/restore-requests.js';
-import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, startSync, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 /** The health check's interval in this test: the overview must follow the peer within a few of them. */
@@ -71,11 +71,7 @@ describe('honest status, and cancel of a sync and a restore, between real server
     }
   }
 
-  async function startAliceSync(): Promise<number> {
-    const response = await alice.client.post(`/api/shares/${alice.backupShareId}/sync`);
-    assert.equal(response.status, 202, JSON.stringify(response.body));
-    return response.body.started[0].logId as number;
-  }
+  const startAliceSync = (): Promise<number> => startSync(alice.client, alice.backupShareId);
 
   /**
    * Waits until the run has handed bytes of the plan to the connection and is

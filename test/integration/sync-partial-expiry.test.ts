@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { encryptedLength } from '../../src/crypto/index.js';
 import { independentDecrypt } from '../helpers/independent-decrypt.js';
 import { LinkProxy } from '../helpers/link-proxy.js';
-import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, startSync, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 const RATE = 4 * 1024 * 1024;
@@ -43,11 +43,7 @@ describe('an abandoned partial upload expires on the peer', () => {
     await b?.test.stop();
   });
 
-  async function sync(): Promise<number> {
-    const response = await alice.client.post(`/api/shares/${alice.backupShareId}/sync`);
-    assert.equal(response.status, 202, JSON.stringify(response.body));
-    return response.body.started[0].logId as number;
-  }
+  const sync = (): Promise<number> => startSync(alice.client, alice.backupShareId);
 
   async function partialsHeld(): Promise<string[]> {
     return readdir(partialsOnB).catch(() => []);

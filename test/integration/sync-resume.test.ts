@@ -9,7 +9,7 @@ import { encryptedLength } from '../../src/crypto/index.js';
 import { freePort, setUpChildSource, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { independentDecrypt } from '../helpers/independent-decrypt.js';
 import { LinkProxy } from '../helpers/link-proxy.js';
-import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, startSync as startSyncRun, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 /**
@@ -48,11 +48,7 @@ describe('resumable uploads of large files over a link that drops', () => {
     await b?.test.stop();
   });
 
-  async function startSync(): Promise<number> {
-    const response = await alice.client.post(`/api/shares/${alice.backupShareId}/sync`);
-    assert.equal(response.status, 202, JSON.stringify(response.body));
-    return response.body.started[0].logId as number;
-  }
+  const startSync = (): Promise<number> => startSyncRun(alice.client, alice.backupShareId);
 
   /** Waits until about `fraction` of the file crossed the link since `since` up-bytes. */
   async function untilSent(fraction: number, since = 0): Promise<void> {

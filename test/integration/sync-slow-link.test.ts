@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { LinkProxy } from '../helpers/link-proxy.js';
-import { createUser, pairPeer, startNamedServer, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
+import { createUser, pairPeer, startNamedServer, startSync as startSyncRun, waitForLogs, writeFiles, type ClusterServer } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
 
 /**
@@ -51,11 +51,7 @@ describe('sync over a slow link (a throttling proxy between two real servers)', 
     await b?.test.stop();
   });
 
-  async function startSync(): Promise<number> {
-    const response = await alice.client.post(`/api/shares/${alice.backupShareId}/sync`);
-    assert.equal(response.status, 202, JSON.stringify(response.body));
-    return response.body.started[0].logId as number;
-  }
+  const startSync = (): Promise<number> => startSyncRun(alice.client, alice.backupShareId);
 
   async function runningSync(logId: number): Promise<RunningSync | undefined> {
     const running = (await a.admin.get('/api/admin/sync/running')).body.running as RunningSync[];
