@@ -1,4 +1,4 @@
-import type { StoredUploadWindow } from './peers-repo.js';
+import type { PeerRow } from './peers-repo.js';
 import type { Database } from './database.js';
 
 /** A user row as a recovery kit carries it (see src/recovery/kit-document.ts). */
@@ -12,21 +12,13 @@ export interface RestoredUser {
   createdAt: string;
 }
 
-/** A peer row as a recovery kit carries it; the id is kept because the peer's password is wrapped bound to it. */
-export interface RestoredPeer {
-  id: number;
-  name: string;
-  address: string;
-  port: number;
-  wrappedPassword: string | null;
-  enabled: boolean;
-  timeoutMinutes: number;
-  fingerprint: string | null;
-  /** Absent in kits made before upload limits existed. */
-  uploadLimitKiBps?: number | null | undefined;
-  uploadWindows?: StoredUploadWindow[] | undefined;
-  createdAt: string;
-}
+/**
+ * A peer row as a recovery kit carries it; the id is kept because the peer's
+ * password is wrapped bound to it. Upload limits are absent in kits made
+ * before they existed.
+ */
+export type RestoredPeer = Pick<PeerRow, 'id' | 'name' | 'address' | 'port' | 'wrappedPassword' | 'enabled' | 'timeoutMinutes' | 'fingerprint' | 'createdAt'> &
+  Partial<Pick<PeerRow, 'uploadLimitKiBps' | 'uploadWindows'>>;
 
 /** One row of `sync_state`, by names rather than ids, so it survives a rebuild. */
 export interface NamedSyncState {
