@@ -82,17 +82,13 @@ export function kbToMB(kb: number): number {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/**
- * CPU time (user + system, all threads) a process has used so far, in
- * seconds, with its children's once they ended (the receiver's `sync -f`);
- * undefined when it is gone.
- */
+/** CPU time (user + system, all threads) a process has used so far, in seconds; undefined when it is gone. */
 export function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the command name (which may hold spaces), from field 3 on: utime, stime, cutime, cstime
+    // fields after the command name (which may hold spaces), from field 3 on
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return undefined;
   }

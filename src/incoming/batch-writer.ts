@@ -11,7 +11,6 @@ import { RealDirectories, existingFileSize } from './real-dirs.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { isCode } from './fs-errors.js';
 import { HeldTempFile, type SmallFileWriter } from './held-temp-file.js';
-import type { FileSystemFlush } from './file-system-flush.js';
 import type { UncommittedObject } from '../db/incoming-repo.js';
 
 /** Files written, flushed and closed in parallel while the batch streams in; bounds the open descriptors and the items held in memory too. */
@@ -59,14 +58,8 @@ export interface BatchTarget {
   root: string;
   /** [source, user, share]: the share folder below `root`. */
   shareSegments: readonly string[];
-  /** Writes each item's file and flushes it (held-temp-file.ts: the real disk's writer, or a test's disk). */
+  /** Writes each item's file (held-temp-file.ts: the real disk's writer, or a test's disk). */
   writeSmallFile: SmallFileWriter;
-  /**
-   * Given and available, grouped durability: each file is written without
-   * its fsync (`writeUnflushed`), and once all are written one `flush` of
-   * their file systems puts them on disk, before any rename or settle.
-   */
-  groupedFlush?: { writeUnflushed: SmallFileWriter; flush: FileSystemFlush };
   /** Called with the objects about to be renamed into place, before the first rename (the record of uncommitted objects). */
   beforeRename?: (objects: readonly UncommittedObject[]) => void;
   /** Given, a new file (nothing at its name before the batch) is written straight at its final name, recorded first. */
@@ -112,9 +105,6 @@ export interface BatchOutcome {
  * way (each placed file is complete, so it stays and is counted).
  */
 export async function writeBatch(target: BatchTarget, body: Readable, record: (outcome: BatchOutcome) => void): Promise<BatchOutcome> {
-  // asked once per batch (a cached answer): a flush that failed makes the next batch ask again
-  const grouped = target.groupedFlush !== undefined && (await target.groupedFlush.flush.available()) ? target.groupedFlush : undefined;
-  const writeFile = grouped?.writeUnflushed ?? target.writeSmallFile;
   const parser = new BatchParser();
   const dirs = new RealDirectories(target.root);
   const finishing = new FinishQueue(MAX_FINISHING);
@@ -157,7 +147,7 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
           if (!finishing.hasRoom()) await finishing.room();
           const item: BatchItem = {
             storedPath: event.header.path,
-            temp: new HeldTempFile(folder, event.header.size, writeFile, `${prefix}-${items.length}`),
+            temp: new HeldTempFile(folder, event.header.size, target.writeSmallFile, `${prefix}-${items.length}`),
             folder,
             target: targetPath,
             ctSha256: event.header.ctSha256,
@@ -192,8 +182,6 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
     parser.finish();
     startWrites();
     await finishing.all();
-    // every file of the batch on disk before any rename and before the batch's records settle
-    if (grouped !== undefined) await grouped.flush.flush(foldersWritten(items, dirs.created));
     return await commit(items, directTargets, dirs.created, record, target);
   } catch (error) {
     ended.length = 0;
@@ -253,16 +241,11 @@ async function commit(
     hooks.placed?.(renamed.map((item) => ({ path: item.storedPath, ctSha256: item.ctSha256, size: item.temp.size })));
     record(outcomeOf(renamed));
   }
-  await runWorkerPool(foldersWritten(finals, createdFolders), fsyncFolder, { concurrency: FS_CONCURRENCY });
+  const folders = new Set(finals.map((item) => item.folder));
+  for (const created of createdFolders) folders.add(path.dirname(created));
+  await runWorkerPool([...folders], fsyncFolder, { concurrency: FS_CONCURRENCY });
   // every item sent was stored, a path sent twice included (its last copy is what stays)
   return { ...outcomeOf(finals), stored: items.length };
-}
-
-/** The folders whose entries a batch changed: its files' folders and the parents of the folders it made. */
-function foldersWritten(items: readonly BatchItem[], createdFolders: readonly string[]): string[] {
-  const folders = new Set(items.map((item) => item.folder));
-  for (const created of createdFolders) folders.add(path.dirname(created));
-  return [...folders];
 }
 
 /** Writes a new file at its final name, noting when the name was taken meanwhile (then it is not ours to remove). */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -15,8 +15,7 @@ import { encodeBatchItemHead } from '../protocol/v1/index.js';
 import { ShareHistory } from './share-history.js';
 import { FsHistoryFiles } from './fs-history-files.js';
 import { FsIncomingStore } from './fs-store.js';
-import type { FileSystemFlush } from './file-system-flush.js';
-import { TEMP_PREFIX, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
+import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const ref = { source: 'server-b', user: 'alice', share: 'backup' };
@@ -202,69 +201,6 @@ describe('FsIncomingStore', () => {
     await assert.rejects(store().putBatch(ref, batchBody(items)), isCode('PATH_INVALID'));
     assert.deepEqual(await filesUnder(path.join(root, 'server-b')), []);
     assert.deepEqual(repo.listUncommitted(ref), []);
-  });
-
-  describe('grouped durability: one flush of the file system per batch', () => {
-    const flushingStore = (fileSystemFlush: FileSystemFlush) =>
-      new FsIncomingStore({ root, repo, fileSystemFlush, history: new ShareHistory({ files: new FsHistoryFiles(root), repo: new IncomingHistoryRepo(db), now: () => new Date(), keepVersionsDays: () => 0 }) });
-    const items = Array.from({ length: 6 }, (_, index) => ({ path: `${index % 2 === 0 ? 'fresh' : 'old'}/${index}.enc`, bytes: Buffer.alloc(1500, index) }));
-
-    it('flushes once, after every file of the batch is written and before anything is counted', async () => {
-      const kept = Buffer.from('committed');
-      await store().putFile(ref, 'old/1.enc', Readable.from([kept]), { hex: sha(kept) });
-      const flushes: { folders: readonly string[]; files: string[]; fileCount: number | undefined; committed: Buffer }[] = [];
-      const spy: FileSystemFlush = {
-        available: async () => true,
-        flush: async (folders) => {
-          const share = path.join(root, 'server-b/alice/backup');
-          flushes.push({ folders, files: await filesUnder(share), fileCount: stats()?.fileCount, committed: await readFile(path.join(share, 'old/1.enc')) });
-        },
-      };
-      assert.deepEqual(await flushingStore(spy).putBatch(ref, batchBody(items)), { stored: 6 });
-      assert.equal(flushes.length, 1);
-      const [flush] = flushes;
-      const share = await realpath(path.join(root, 'server-b/alice/backup'));
-      assert.deepEqual([...(flush?.folders ?? [])].sort(), [share, path.join(share, 'fresh'), path.join(share, 'old')], 'the folders of the files and the parent of the folder the batch made');
-      // every item written (the new folder's files at their names, the others at theirs or at a temporary name) and nothing renamed yet
-      assert.equal(flush?.files.length, 7, 'the six items and the committed file');
-      assert.deepEqual(flush?.files.filter((name) => name.startsWith('fresh/')), ['fresh/0.enc', 'fresh/2.enc', 'fresh/4.enc']);
-      assert.ok(flush?.files.some((name) => name.includes(TEMP_PREFIX)), 'the item replacing old/1.enc waits at a temporary name');
-      assert.deepEqual(flush?.committed, kept, 'old/1.enc not replaced before the flush');
-      assert.equal(flush?.fileCount, 1, 'nothing of the batch counted before the flush');
-      assert.deepEqual(await readFile(path.join(share, 'old/1.enc')), items[1]?.bytes);
-      assert.equal(stats()?.fileCount, 6);
-    });
-
-    it('fails the batch when the flush fails: nothing stays, nothing is counted', async () => {
-      const kept = Buffer.from('committed');
-      await store().putFile(ref, 'old/1.enc', Readable.from([kept]), { hex: sha(kept) });
-      const before = stats();
-      const failing: FileSystemFlush = {
-        available: async () => true,
-        flush: async () => {
-          throw new AnemoneError('INCOMING_STORAGE_UNAVAILABLE', { message: 'The flush to disk failed (a test)' });
-        },
-      };
-      await assert.rejects(flushingStore(failing).putBatch(ref, batchBody(items)), isCode('INCOMING_STORAGE_UNAVAILABLE'));
-      assert.deepEqual(await filesUnder(root), ['server-b/alice/backup/old/1.enc']);
-      assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/old/1.enc')), kept);
-      assert.deepEqual(repo.listUncommitted(ref), [{ path: 'old/1.enc', bytes: kept.length, replaced: false }], "the batch's records went with its files");
-      assert.deepEqual(stats(), before);
-    });
-
-    it('stores the batch with an fsync per file, never the grouped flush, where that flush is not available', async () => {
-      let flushed = 0;
-      const unavailable: FileSystemFlush = {
-        available: async () => false,
-        flush: async () => {
-          flushed += 1;
-        },
-      };
-      assert.deepEqual(await flushingStore(unavailable).putBatch(ref, batchBody(items)), { stored: 6 });
-      assert.equal(flushed, 0);
-      assert.equal((await store().listFiles(ref)).length, 6);
-      assert.equal(stats()?.fileCount, 6);
-    });
   });
 
   it('never removes a file another write put at a new name between the check and the create', async () => {

@@ -10,8 +10,7 @@ import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delt
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
 import { TrailerHoldback } from '../protocol/v1/index.js';
 import { type BatchOutcome, type DirectWrites, writeBatch } from './batch-writer.js';
-import { smallFileWriterFor, writeNewFileUnflushed } from './held-temp-file.js';
-import { type FileSystemFlush, fileSystemFlush } from './file-system-flush.js';
+import { smallFileWriterFor } from './held-temp-file.js';
 import { bodyChunks } from './body-chunks.js';
 import { walkFiles } from './file-walk.js';
 import { hashRegularFile } from '../util/hash-file.js';
@@ -29,8 +28,6 @@ import { TEMP_PREFIX, TempFile, type WriteStreamFactory, diskWriteStream } from 
 export interface FsIncomingStoreOptions extends IncomingStoreBaseOptions {
   root: string;
   createWriteStream?: WriteStreamFactory | undefined;
-  /** A batch's files flushed at once (the default, where it works), or `null`: an fsync per file. Only on the real disk. */
-  fileSystemFlush?: FileSystemFlush | null | undefined;
   /** Resumable uploads: how long a partial is kept, how many per source (partial-uploads.ts). */
   partials?: Omit<PartialUploadsOptions, 'root'> | undefined;
 }
@@ -45,17 +42,12 @@ export interface FsIncomingStoreOptions extends IncomingStoreBaseOptions {
 export class FsIncomingStore extends IncomingStoreBase {
   readonly root: string;
   private readonly createWriteStream: WriteStreamFactory;
-  private readonly groupedFlush: { writeUnflushed: typeof writeNewFileUnflushed; flush: FileSystemFlush } | undefined;
   readonly partials: PartialUploads;
 
   constructor(options: FsIncomingStoreOptions) {
     super(options);
     this.root = options.root;
     this.createWriteStream = options.createWriteStream ?? diskWriteStream;
-    const flush = options.fileSystemFlush === undefined ? fileSystemFlush : options.fileSystemFlush;
-    // a test's disk (a stream factory) gets an fsync per file through its streams, as single uploads do
-    this.groupedFlush =
-      flush !== null && this.createWriteStream === diskWriteStream ? { writeUnflushed: writeNewFileUnflushed, flush } : undefined;
     this.partials = new PartialUploads({ root: options.root, createWriteStream: this.createWriteStream, ...options.partials });
   }
 
@@ -152,7 +144,6 @@ export class FsIncomingStore extends IncomingStoreBase {
       root: this.root,
       shareSegments: shareSegments(ref),
       writeSmallFile: smallFileWriterFor(this.createWriteStream),
-      ...(this.groupedFlush === undefined ? {} : { groupedFlush: this.groupedFlush }),
       beforeRename: (objects: readonly UncommittedObject[]) => this.repo.recordUncommitted(ref, objects),
       direct: this.directWrites(ref),
       keepReplaced: (objects: readonly { storedPath: string; fullPath: string }[]) => this.history.keepObjects(ref, objects),

@@ -23,16 +23,8 @@ const MAX_BUFFERS_PER_WRITE = 1024;
  * three trips through libuv's pool and no stream object (a WriteStream per
  * small file was most of the receiver's cost per file).
  */
-export const writeNewFileDurably: SmallFileWriter = (filePath, chunks) => writeNewFile(filePath, chunks, true);
-
-/**
- * The same without the fsync: for a batch whose files are all flushed at
- * once afterwards (file-system-flush.ts), before anything is acknowledged.
- */
-export const writeNewFileUnflushed: SmallFileWriter = (filePath, chunks) => writeNewFile(filePath, chunks, false);
-
-function writeNewFile(filePath: string, chunks: readonly Buffer[], flush: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
+export const writeNewFileDurably: SmallFileWriter = (filePath, chunks) =>
+  new Promise((resolve, reject) => {
     open(filePath, CREATE_NEW_NO_FOLLOW, 0o600, (openError, fd) => {
       if (openError) return reject(openError);
       // synchronous: after the fsync (or a failed write) closing waits on nothing, a trip through the pool would cost more
@@ -46,11 +38,7 @@ function writeNewFile(filePath: string, chunks: readonly Buffer[], flush: boolea
         else reject(error);
       };
       const writeFrom = (pieces: readonly Buffer[]) => {
-        if (pieces.length === 0) {
-          if (flush) fsync(fd, (syncError) => closeThen(syncError ?? undefined));
-          else closeThen(undefined);
-          return;
-        }
+        if (pieces.length === 0) return fsync(fd, (syncError) => closeThen(syncError ?? undefined));
         writev(fd, pieces.slice(0, MAX_BUFFERS_PER_WRITE), (writeError, written) => {
           if (writeError) return closeThen(writeError);
           writeFrom(afterBytes(pieces, written));
@@ -59,7 +47,6 @@ function writeNewFile(filePath: string, chunks: readonly Buffer[], flush: boolea
       writeFrom(chunks);
     });
   });
-}
 
 /** What remains of `pieces` once their first `bytes` were written (a short write leaves part of a piece). */
 function afterBytes(pieces: readonly Buffer[], bytes: number): Buffer[] {
