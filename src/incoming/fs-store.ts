@@ -8,7 +8,7 @@ import type { UncommittedObject } from '../db/incoming-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { JOURNAL_FOLDER, generationOfDeltaName } from '../manifest/manifest-delta.js';
 import { MANIFEST_STORED_NAME } from '../manifest/stored-names.js';
-import { TrailerHoldback } from '../protocol/v1/index.js';
+import { WholeReadHoldback } from '../protocol/v1/index.js';
 import { type BatchOutcome, type DirectWrites, writeBatch } from './batch-writer.js';
 import { smallFileWriterFor } from './held-temp-file.js';
 import { bodyChunks } from './body-chunks.js';
@@ -358,10 +358,12 @@ async function writeBody(temp: TempFile, body: Readable, ctSha256: AnnouncedSha2
     for await (const chunk of bodyChunks(body)) await temp.write(chunk);
     return ctSha256.hex;
   }
-  const holdback = new TrailerHoldback();
+  // each read written whole, one read late (half the writes of cutting it around the 32 bytes held)
+  const holdback = new WholeReadHoldback();
   for await (const chunk of bodyChunks(body)) {
     for (const content of holdback.push(chunk)) await temp.write(content);
   }
+  for (const content of holdback.end()) await temp.write(content);
   const announced = holdback.trailerHex();
   if (announced === undefined) throw new AnemoneError('HASH_MISMATCH', { message: 'The upload ended before its SHA-256 trailer' });
   return announced;

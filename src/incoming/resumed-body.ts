@@ -1,7 +1,7 @@
 import type { Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
-import { TrailerHoldback } from '../protocol/v1/index.js';
+import { WholeReadHoldback } from '../protocol/v1/index.js';
 import { bodyChunks } from './body-chunks.js';
 
 /**
@@ -53,22 +53,31 @@ export async function receiveContinuation(
   body: Readable,
   options: { offset: number; size: number; hash: Hash; write: (content: Buffer) => Promise<void>; failed?: () => boolean },
 ): Promise<{ written: number; trailer: string | undefined }> {
-  const holdback = new TrailerHoldback();
+  const holdback = new WholeReadHoldback();
   let written = options.offset;
+  const take = async (content: Buffer): Promise<void> => {
+    written += content.length;
+    if (written > options.size) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is longer than the ${options.size} bytes announced` });
+    options.hash.update(content);
+    await options.write(content);
+  };
+  let whole = false;
   try {
     for await (const chunk of bodyChunks(body)) {
-      for (const content of holdback.push(chunk)) {
-        written += content.length;
-        if (written > options.size) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is longer than the ${options.size} bytes announced` });
-        options.hash.update(content);
-        await options.write(content);
-      }
+      for (const content of holdback.push(chunk)) await take(content);
     }
+    whole = true;
+  } catch (error) {
+    if (error instanceof AnemoneError || options.failed?.()) throw error;
+  }
+  try {
+    // what arrived is kept, a cut body's too: the last read, but for the 32 bytes that are (or would have been) the trailer
+    for (const content of holdback.end()) await take(content);
   } catch (error) {
     if (error instanceof AnemoneError || options.failed?.()) throw error;
     return { written, trailer: undefined };
   }
-  return { written, trailer: holdback.trailerHex() };
+  return { written, trailer: whole ? holdback.trailerHex() : undefined };
 }
 
 /** The whole object's hash did not match its trailer: the partial is discarded, the source starts again. */

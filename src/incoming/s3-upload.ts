@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { UploadedPart } from '../db/incoming-multipart-repo.js';
 import { AnemoneError } from '../errors/catalogue.js';
-import { TrailerHoldback } from '../protocol/v1/index.js';
+import { WholeReadHoldback } from '../protocol/v1/index.js';
 import { bodyChunks } from './body-chunks.js';
 import type { AnnouncedSha256 } from './incoming-store.js';
 import type { S3Objects } from './s3-objects.js';
@@ -89,17 +89,19 @@ export async function receiveObject(
 ): Promise<{ size: number; ctSha256: string; parts: PartBuffer }> {
   const parts = new PartBuffer(objects, key, options.partBytes, undefined, { started: options.started });
   const hash = createHash('sha256');
-  const holdback = announced === 'trailer' ? new TrailerHoldback() : undefined;
+  const holdback = announced === 'trailer' ? new WholeReadHoldback() : undefined;
   let size = 0;
+  const take = async (content: Buffer): Promise<void> => {
+    size += content.length;
+    if (size > options.maxBytes) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${options.maxBytes} bytes)` });
+    hash.update(content);
+    await parts.add(content);
+  };
   try {
     for await (const chunk of bodyChunks(body)) {
-      for (const content of holdback ? holdback.push(chunk) : [chunk]) {
-        size += content.length;
-        if (size > options.maxBytes) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${options.maxBytes} bytes)` });
-        hash.update(content);
-        await parts.add(content);
-      }
+      for (const content of holdback ? holdback.push(chunk) : [chunk]) await take(content);
     }
+    for (const content of holdback?.end() ?? []) await take(content);
     const expected = holdback ? holdback.trailerHex() : (announced as { hex: string }).hex;
     if (expected === undefined) throw new AnemoneError('HASH_MISMATCH', { message: 'The upload ended before its SHA-256 trailer' });
     const actual = hash.digest('hex');

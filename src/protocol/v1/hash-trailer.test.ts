@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { AppendSha256Trailer, TrailerHoldback } from './hash-trailer.js';
+import { AppendSha256Trailer, WholeReadHoldback } from './hash-trailer.js';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -19,31 +19,53 @@ describe('SHA-256 trailer of streamed uploads', () => {
       assert.equal(wire.length, length + 32);
       assert.equal(sender.sha256Hex(), createHash('sha256').update(body).digest('hex'));
 
-      const receiver = new TrailerHoldback();
-      const received = Buffer.concat(splitRandomly(wire).flatMap((chunk) => receiver.push(chunk)));
+      const receiver = new WholeReadHoldback();
+      const received = Buffer.concat([...splitRandomly(wire).flatMap((chunk) => receiver.push(chunk)), ...receiver.end()]);
       assert.ok(received.equals(body), `length ${length}`);
       assert.equal(receiver.trailerHex(), sender.sha256Hex());
     }
   });
+});
 
-  it('splits content from its 32-byte trailer whatever the chunk sizes', () => {
+describe('WholeReadHoldback (large uploads: each read passed whole, one read late)', () => {
+  it('splits content from its 32-byte trailer whatever the read sizes, passing reads of 32 bytes or more uncut', () => {
     for (const contentLength of [0, 1, 31, 32, 33, 100, 70_000]) {
       const content = randomBytes(contentLength);
       const trailer = createHash('sha256').update(content).digest();
       const body = Buffer.concat([content, trailer]);
-      for (const chunkSize of [1, 5, 31, 32, 33, 4096, body.length]) {
-        const holdback = new TrailerHoldback();
+      for (const readSize of [1, 5, 31, 32, 33, 4096, body.length]) {
+        const holdback = new WholeReadHoldback();
         const passed: Buffer[] = [];
-        for (let offset = 0; offset < body.length; offset += chunkSize) passed.push(...holdback.push(body.subarray(offset, offset + chunkSize)));
-        assert.deepEqual(Buffer.concat(passed), content, `content ${contentLength}, chunks ${chunkSize}`);
+        let previous: Buffer | undefined;
+        for (let offset = 0; offset < body.length; offset += readSize) {
+          const read = body.subarray(offset, offset + readSize);
+          const pieces = holdback.push(read);
+          // a read of at least a trailer's length passes the read before it on as it came (the same buffer), not cut in two
+          if (read.length >= 32) assert.deepEqual(pieces.map((piece) => piece === previous), previous ? [true] : []);
+          passed.push(...pieces);
+          previous = read;
+        }
+        passed.push(...holdback.end());
+        assert.deepEqual(Buffer.concat(passed), content, `content ${contentLength}, reads ${readSize}`);
         assert.equal(holdback.trailerHex(), trailer.toString('hex'));
       }
     }
   });
 
+  it('holds the last read until the end, and then passes all of it but the trailer', () => {
+    const holdback = new WholeReadHoldback();
+    const first = randomBytes(100);
+    const last = randomBytes(50);
+    assert.deepEqual(holdback.push(first), []);
+    assert.deepEqual(holdback.push(last), [first]);
+    assert.deepEqual(holdback.end(), [last.subarray(0, 18)]);
+    assert.equal(holdback.trailerHex(), last.subarray(18).toString('hex'));
+  });
+
   it('has no trailer when the body is shorter than one', () => {
-    const holdback = new TrailerHoldback();
+    const holdback = new WholeReadHoldback();
     assert.deepEqual(holdback.push(Buffer.alloc(31)), []);
+    assert.deepEqual(holdback.end(), []);
     assert.equal(holdback.trailerHex(), undefined);
   });
 });

@@ -35,26 +35,42 @@ export class AppendSha256Trailer extends Transform {
 
 /**
  * Receiver: passes every byte on except the last 32, which it keeps as the
- * announced hash — at most 32 bytes held, and no copy of the chunks it passes.
- * A plain object rather than a stream: the store feeds it as it writes.
+ * announced hash, with no copy of the reads it passes. A body arrives in
+ * many reads (a large upload: one per TLS record of 16 KiB), and each read
+ * passes on whole, one read late: cutting each read in two around the 32
+ * bytes held made twice the hash updates and writes per read. `end()` gives
+ * what the last read holds beyond the trailer once the body ended; a cut
+ * body's last 32 bytes are held back all the same (they could be the
+ * trailer). A plain object rather than a stream: the store feeds it as it
+ * writes.
  */
-export class TrailerHoldback {
+export class WholeReadHoldback {
+  /** The last read, not yet passed on: its end may be the trailer. */
   private held: Buffer = Buffer.alloc(0);
 
-  /** The bytes of `chunk` (with what was held before) that are certainly file content. */
+  /** The reads (or joined pieces) that are certainly file content now that `chunk` arrived. */
   push(chunk: Buffer): Buffer[] {
     if (chunk.length >= TRAILER_LENGTH) {
-      const content = [this.held, chunk.subarray(0, chunk.length - TRAILER_LENGTH)].filter((part) => part.length > 0);
-      this.held = Buffer.from(chunk.subarray(chunk.length - TRAILER_LENGTH));
-      return content;
+      const passed = this.held;
+      this.held = chunk;
+      return passed.length > 0 ? [passed] : [];
     }
+    // a read shorter than the trailer: the held bytes and it, less the last 32
     const joined = Buffer.concat([this.held, chunk]);
     const passLength = Math.max(0, joined.length - TRAILER_LENGTH);
     this.held = joined.subarray(passLength);
     return passLength > 0 ? [joined.subarray(0, passLength)] : [];
   }
 
-  /** The announced SHA-256 (hex), once the body ended; undefined when the body was shorter than a trailer. */
+  /** Once no more reads come: the held read but its last 32 bytes. */
+  end(): Buffer[] {
+    const passLength = Math.max(0, this.held.length - TRAILER_LENGTH);
+    const passed = this.held.subarray(0, passLength);
+    this.held = this.held.subarray(passLength);
+    return passLength > 0 ? [passed] : [];
+  }
+
+  /** The announced SHA-256 (hex), after `end()`; undefined when the body was shorter than a trailer. */
   trailerHex(): string | undefined {
     return this.held.length === TRAILER_LENGTH ? this.held.toString('hex') : undefined;
   }

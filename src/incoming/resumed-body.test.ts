@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { AnemoneError } from '../errors/catalogue.js';
+import { receiveContinuation } from './resumed-body.js';
+
+const READ = 16_384;
+
+/** `bytes` in reads of 16 KiB, as a TLS connection hands them over; `dropped`: the connection is cut after the last one. */
+function body(bytes: Buffer, dropped = false): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let at = 0; at < bytes.length; at += READ) yield bytes.subarray(at, at + READ);
+      if (dropped) throw new Error('aborted');
+    })(),
+  );
+}
+
+/** Runs receiveContinuation, collecting what it writes. */
+async function receive(from: Readable, offset: number, size: number) {
+  const writes: Buffer[] = [];
+  const hash = createHash('sha256');
+  const result = await receiveContinuation(from, { offset, size, hash, write: async (content) => void writes.push(content) });
+  return { ...result, writes, digest: hash.digest('hex') };
+}
+
+describe('receiveContinuation', () => {
+  it('writes and hashes the content of a whole body, each read uncut, and reads the trailer', async () => {
+    const content = randomBytes(10 * READ + 1000);
+    const trailer = createHash('sha256').update(content).digest();
+    const received = await receive(body(Buffer.concat([content, trailer])), 0, content.length);
+    assert.deepEqual(Buffer.concat(received.writes), content);
+    assert.equal(received.written, content.length);
+    assert.equal(received.trailer, trailer.toString('hex'));
+    assert.equal(received.digest, trailer.toString('hex'));
+    // one write per read, not two (the read cut around the 32 bytes held back)
+    assert.equal(received.writes.length, Math.ceil((content.length + 32) / READ));
+  });
+
+  it('keeps all that arrived of a cut body but its last 32 bytes, with no trailer, counting from the offset', async () => {
+    const arrived = randomBytes(5 * READ + 100);
+    const received = await receive(body(arrived, true), 1_000, 1_000 + 10 * READ);
+    assert.deepEqual(Buffer.concat(received.writes), arrived.subarray(0, arrived.length - 32));
+    assert.equal(received.written, 1_000 + arrived.length - 32);
+    assert.equal(received.trailer, undefined);
+  });
+
+  it('refuses a body longer than the upload announced', async () => {
+    const content = randomBytes(3 * READ);
+    const trailer = createHash('sha256').update(content).digest();
+    await assert.rejects(receive(body(Buffer.concat([content, trailer])), 0, 3 * READ - 1), (error: unknown) => error instanceof AnemoneError && error.code === 'PAYLOAD_TOO_LARGE');
+  });
+});
