@@ -1,5 +1,6 @@
 import type { FileHash, FileHashesRepo, FileHashRow } from '../db/index.js';
 import { runWorkerPool } from '../util/worker-pool.js';
+import { inCacheOrder } from './cache-order.js';
 import { hashFile } from './hash-file.js';
 import { resolveShareRoot, type ShareRoot } from './open-share-file.js';
 import { walkShare, type SkippedEntry, type StatedFile, type WalkResult } from './walk-share.js';
@@ -187,11 +188,13 @@ export async function walkUnlessUnchanged(
   options: { shareId: number; hashes: Pick<FileHashesRepo, 'versionIfEvery'>; cacheVersion: number; signal?: AbortSignal },
 ): Promise<UnchangedOrWalk> {
   const walk = await walkShare(root, { signal: options.signal });
-  const walked = new Map<string, StatedFile>();
-  for (const file of walk.files) walked.set(file.relPath, file);
-  const version = options.hashes.versionIfEvery(options.shareId, walked.size, ([relPath, size, mtimeMs]) => {
-    const file = walked.get(relPath);
-    return file !== undefined && file.size === size && file.mtimeMs === mtimeMs;
+  // the walked files in the order the cache's rows come, matched one by one: a sort costs a third of
+  // a Map of 200,000 paths and a lookup per row (issue 15); the walk's own list keeps its order
+  const walked = inCacheOrder(walk.files);
+  let next = 0;
+  const version = options.hashes.versionIfEvery(options.shareId, walked.length, ([relPath, size, mtimeMs]) => {
+    const file = walked[next++];
+    return file !== undefined && file.relPath === relPath && file.size === size && file.mtimeMs === mtimeMs;
   });
   if (version !== options.cacheVersion) return { unchanged: false, walk };
   let bytes = 0;
