@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { LstatHelper } from './lstat-helper.js';
-import { walkShare, type WalkResult } from './walk-share.js';
+import { LSTAT_HELPER, walkShare, type WalkResult } from './walk-share.js';
 
 /** The helper on every run of files from the start, as a big share gets it after its first few thousand files. */
 const HELPER_ALWAYS = { minBatch: 1, startAfterFiles: 0 } as const;
@@ -72,7 +72,8 @@ describe('walkShare with the lstat helper (a second thread stating files)', () =
       [...Array<string>(6).fill('symlink'), 'not-a-regular-file'].sort(),
     );
     assert.deepEqual(inOrder(helped), inOrder(alone));
-    // the default setting (the helper after 5,000 files) leaves a walk this small alone: the same again
+    // the no-change check's setting (the helper after 5,000 files) leaves a walk this small alone: the same again
+    assert.deepEqual(inOrder(await walkShare(root, { lstatHelper: LSTAT_HELPER, switching: NEVER_SLOW })), inOrder(alone));
     assert.deepEqual(inOrder(await walkShare(root, { switching: NEVER_SLOW })), inOrder(alone));
   });
 

@@ -62,8 +62,9 @@ interface WalkOptions {
   /**
    * The second thread that lstats files beside the walk (lstat-helper.ts):
    * started once the walk has stated `startAfterFiles` entries, for runs of
-   * at least `minBatch` files of one folder. false: none. Tests set both low,
-   * and may hand over a helper already `running` (the walk leaves it open).
+   * at least `minBatch` files of one folder (LSTAT_HELPER gives the usual
+   * values). Absent or false: none. Tests set both low, and may hand over a
+   * helper already `running` (the walk leaves it open).
    */
   lstatHelper?: { minBatch: number; startAfterFiles: number; running?: LstatHelper } | false;
   /** Tests only: called with a folder's relPath once its entries are on the work list, before any is stated. */
@@ -97,12 +98,13 @@ const SLOW_CALL_MS_PER_ENTRY = 0.002;
 const CALLS_IN_FLIGHT = 64;
 const CALLBACK_CALLS = 1000;
 /**
- * A share this small is walked in well under 0.1 s: a thread would cost more
- * than it saves (starting one costs ~20 ms and a few MB).
+ * The lstat helper for a walk whose time counts (the no-change check): after
+ * 5,000 files, as a share this small is walked in well under 0.1 s and a
+ * thread costs ~20 ms to start and ~17 MB while it runs (~10 MB of which the
+ * allocator keeps after it ends); for runs of 64 files of a folder or more, as
+ * a message to the helper costs more than a few calls.
  */
-const HELPER_AFTER_FILES = 5000;
-/** A folder's run of files this short is stated by the walk alone: a message to the helper would cost more. */
-const HELPER_MIN_BATCH = 64;
+export const LSTAT_HELPER = { minBatch: 64, startAfterFiles: 5000 } as const;
 
 /**
  * Lists every regular file under `root` with its size and mtime. Folders and
@@ -139,9 +141,9 @@ class HelperSlot {
   stated = 0;
 
   constructor(setting: WalkOptions['lstatHelper']) {
-    this.minBatch = setting === false ? Infinity : (setting?.minBatch ?? HELPER_MIN_BATCH);
-    this.startAfterFiles = setting === false ? Infinity : (setting?.startAfterFiles ?? HELPER_AFTER_FILES);
-    this.helper = setting === false ? undefined : setting?.running;
+    this.minBatch = setting ? setting.minBatch : Infinity;
+    this.startAfterFiles = setting ? setting.startAfterFiles : Infinity;
+    this.helper = setting ? setting.running : undefined;
     this.ownsHelper = this.helper === undefined;
   }
 
