@@ -33,6 +33,9 @@ if (mode === 'setup') {
   db.close(); process.exit(0);
 }
 const db = openDatabase(dbPath); const hashes = new FileHashesRepo(db);
+// the main thread's CPU ms alone (a walk may use a second thread): utime + stime of its /proc task, in ticks of 10 ms
+const mainThreadMs = () => { const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(fields[11]) + Number(fields[12])) * 10; };
+const main0 = mainThreadMs();
 const rssBefore = process.memoryUsage().rss;
 const c0 = process.cpuUsage(); const t0 = performance.now();
 const { walkUnlessUnchanged } = await import(`${path.resolve(dist)}/scan/scan-share.js`);
@@ -40,7 +43,7 @@ if (way === 'quick') {
   const quick = await walkUnlessUnchanged(root, { shareId: 1, hashes, cacheVersion: hashes.version(1) });
   const c = process.cpuUsage(c0);
   const hwm = Number(readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)[1]) / 1000;
-  console.log(JSON.stringify({ dist, N, way, cpuMs: Math.round((c.user + c.system) / 1000), wallMs: Math.round(performance.now() - t0), rssBeforeMB: Math.round(rssBefore / 1e6), peakMB: Math.round(hwm), unchanged: quick.unchanged }));
+  console.log(JSON.stringify({ dist, N, way, cpuMs: Math.round((c.user + c.system) / 1000), mainThreadMs: mainThreadMs() - main0, wallMs: Math.round(performance.now() - t0), rssBeforeMB: Math.round(rssBefore / 1e6), peakMB: Math.round(hwm), unchanged: quick.unchanged }));
   process.exit(0);
 }
 const known = parseManifest(readFileSync(`/tmp/ss-mem/nc-${N}.json`));

@@ -36,12 +36,15 @@ export class FileHashesRepo {
   private readonly applyAll;
 
   constructor(db: Database) {
-    // raw(): rows as arrays, which skips building an object per row on the hot no-change path
+    // raw(): rows as arrays, which skips building an object per row on the hot no-change path;
+    // ORDER BY rel_path is the primary key's own order (no sort step): rel_path's UTF-8 bytes (scan/cache-order.ts)
     this.loadStatement = db
-      .prepare<[number], [string, number, number, string]>('SELECT rel_path, size, mtime_ms, sha256 FROM file_hashes WHERE share_id = ?')
+      .prepare<[number], [string, number, number, string]>('SELECT rel_path, size, mtime_ms, sha256 FROM file_hashes WHERE share_id = ? ORDER BY rel_path')
       .raw(true);
     // without the SHA-256: a 64-character string less per row where only size and mtime are compared
-    this.statStatement = db.prepare<[number], [string, number, number]>('SELECT rel_path, size, mtime_ms FROM file_hashes WHERE share_id = ?').raw(true);
+    this.statStatement = db
+      .prepare<[number], [string, number, number]>('SELECT rel_path, size, mtime_ms FROM file_hashes WHERE share_id = ? ORDER BY rel_path')
+      .raw(true);
     this.versionStatement = db.prepare<[number], { version: number }>('SELECT version FROM file_hash_versions WHERE share_id = ?');
     this.bumpStatement = db.prepare<[number]>(
       'INSERT INTO file_hash_versions (share_id, version) VALUES (?, 1) ON CONFLICT(share_id) DO UPDATE SET version = version + 1',
@@ -83,7 +86,8 @@ export class FileHashesRepo {
    * The cache's version if it holds exactly `count` rows for the share and
    * `agrees` accepts each; undefined at the first row it refuses. The rows and
    * the version are read in one synchronous go, so no write falls between
-   * them. Rows come without their SHA-256 unless `withSha256`.
+   * them. Rows come in rel_path order (its UTF-8 bytes), without their
+   * SHA-256 unless `withSha256`.
    */
   versionIfEvery(shareId: number, count: number, agrees: (row: CachedRow) => boolean, options: { withSha256?: boolean } = {}): number | undefined {
     const version = this.version(shareId);

@@ -375,6 +375,20 @@ describe('scanShare', () => {
     assert.equal((await quick(version + 1)).unchanged, false, 'another version');
   });
 
+  it('finds nothing to do in a share whose names sort otherwise in UTF-16 than in the cache (UTF-8 bytes), and hands the walk on in its own order', async () => {
+    // U+1F600 (a surrogate pair in UTF-16) sorts before U+FF21 there, after it in UTF-8; with ASCII and accented names beside them
+    for (const name of ['\u{1F600}.txt', '\uFF21.txt', 'z.txt', 'A.txt', '\u00E9t\u00E9.txt', 'sub/\u{1F600}', 'sub/\uFF21', 'sub-\uE000/x']) put(name, name);
+    const version = (await scanWith()).cacheVersion ?? -1;
+    const outcome = await quick(version);
+    assert.equal(outcome.unchanged, true);
+    assert.equal(outcome.unchanged && outcome.fileCount, 8);
+    put('sub/\uFF21', 'edited', new Date(OLD.getTime() + 1000));
+    const changed = await quick(version);
+    assert.equal(changed.unchanged, false);
+    const walkOrder = (await walkShare(root)).files.map((file) => file.relPath);
+    assert.deepEqual(changed.unchanged ? [] : changed.walk.files.map((file) => file.relPath), walkOrder, 'the walk as it came, not sorted');
+  });
+
   for (const [change, make] of [
     ['a file edited with the same size', () => put('a.txt', 'A.TXT', new Date(OLD.getTime() + 1000))],
     ['a file deleted', () => rmSync(path.join(root, 'a.txt'))],
