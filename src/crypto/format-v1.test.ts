@@ -12,7 +12,6 @@ import {
   decryptBuffer,
   deriveKey,
   encryptBuffer,
-  encryptPieces,
   fileInfo,
   manifestInfo,
   MIN_ENCRYPTED_LENGTH,
@@ -304,28 +303,5 @@ describe('sealOneChunk', () => {
 
   it('refuses more than one chunk of plaintext', () => {
     assert.throws(() => sealOneChunk(userKey, info, Buffer.alloc(CHUNK_SIZE + 1)), RangeError);
-  });
-});
-
-describe('encryptPieces', () => {
-  it('writes into one buffer of the exact length the bytes encryptBuffer gives for the joined pieces, at every chunk boundary', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 70 }), { maxLength: 6 }), (lengths) => {
-        let start = 0;
-        const whole = plaintextOf(lengths.reduce((sum, length) => sum + length, 0));
-        const pieces = lengths.map((length) => whole.subarray(start, (start += length)));
-        const salt = randomBytes(SALT_LENGTH);
-        const sealed = encryptPieces(userKey, info, pieces, encryptedLength(whole.length, chunkSize), { chunkSize, salt });
-        assert.deepEqual(sealed, encryptBuffer(userKey, info, whole, { chunkSize, salt }));
-        assert.deepEqual(decrypt(sealed), whole);
-      }),
-    );
-  });
-
-  it("throws when the length announced is not the output's, shorter or longer", () => {
-    const pieces = [plaintextOf(20), plaintextOf(30)];
-    const exact = encryptedLength(50, chunkSize);
-    assert.throws(() => encryptPieces(userKey, info, pieces, exact - 1, { chunkSize }), /longer than the/);
-    assert.throws(() => encryptPieces(userKey, info, pieces, exact + 1, { chunkSize }), /not the .* announced/);
   });
 });

@@ -374,29 +374,9 @@ export function encryptBuffer(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buff
   return codeBuffer(encryptorFactory(userKey, hkdfInfo, opts), plaintext);
 }
 
-/**
- * `encryptBuffer` of the plaintext these pieces make, without joining them first (a large manifest, built piece by
- * piece), written as it comes into one buffer of `outputLength` bytes (encryptedLength of the pieces' total) rather
- * than collected in chunks and joined: once in memory, not twice (issue 15: 44 MB at 200,000 files). A length
- * other than the output's is a bug: it throws.
- */
-export function encryptPieces(userKey: Buffer, hkdfInfo: Buffer, plaintext: Iterable<Buffer>, outputLength: number, opts: EncryptOptions = {}): Buffer {
-  return codeInto(encryptorFactory(userKey, hkdfInfo, opts), plaintext, outputLength);
-}
-
-/** Runs a coder over pieces, writing its output into one buffer of the exact length it must have. */
-function codeInto(createCoder: (emit: Emit) => ChunkCoder, input: Iterable<Buffer>, length: number): Buffer {
-  // every byte is written below, or the buffer is not returned
-  const output = Buffer.allocUnsafe(length);
-  let offset = 0;
-  const coder = createCoder((piece) => {
-    if (offset + piece.length > length) throw new RangeError(`the output is longer than the ${length} bytes announced`);
-    offset += piece.copy(output, offset);
-  });
-  for (const piece of input) coder.write(piece);
-  coder.end();
-  if (offset !== length) throw new RangeError(`the output is ${offset} bytes, not the ${length} announced`);
-  return output;
+/** `encryptBuffer` of the plaintext these pieces make, without joining them first (a large manifest, built piece by piece). */
+export function encryptPieces(userKey: Buffer, hkdfInfo: Buffer, plaintext: Iterable<Buffer>, opts: EncryptOptions = {}): Buffer {
+  return codeBuffer(encryptorFactory(userKey, hkdfInfo, opts), plaintext);
 }
 
 /** Whole-buffer decryption, for tests and small data such as manifests; use the stream for files. */

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decryptBuffer, encryptedLength, manifestInfo } from '../crypto/index.js';
 import { ManifestState } from './manifest-state.js';
 import { parseManifest, serializeManifest, type Manifest, type ManifestFile } from './manifest.js';
-import { openSealedManifest, sealManifestPieces } from './sealed-manifest.js';
 
 const sha = (n: number) => createHash('sha256').update(String(n)).digest('hex');
 const entry = (size: number, mtimeMs = 1, content = size): ManifestFile => ({ size, mtimeMs, sha256: sha(content), ctSha256: sha(content + 1000) });
@@ -30,38 +28,6 @@ describe('ManifestState', () => {
     const parsed = parseManifest(state.serialize(envelope));
     assert.equal(Object.keys(parsed.files).length, 20_000);
     assert.deepEqual(parsed.files['folder-7/file-12357.bin'], entry(12357));
-  });
-
-  it('knows the length of its serialization without building it, through sets, replacements and deletions', () => {
-    const names = ['a.txt', '__proto__', 'dir/"quoted"\\back', 'été/ünïcode ✓', 'tab\there', '😀/x'];
-    const lengthMatches = (state: ManifestState) => assert.equal(state.serializedLength(envelope), state.serialize(envelope).length);
-    const state = new ManifestState(null);
-    lengthMatches(state);
-    names.forEach((relPath, index) => state.set(relPath, entry(index * 1000, 1.5 * index)));
-    lengthMatches(state);
-    state.set('été/ünïcode ✓', entry(123_456_789, 1764900000000.123));
-    state.delete('a.txt');
-    state.delete('not there');
-    lengthMatches(state);
-    for (const relPath of names) state.delete(relPath);
-    lengthMatches(state);
-    // from the peer's files: counted when first asked, then kept
-    const fromPeer = new ManifestState({ 'b/"x"': entry(5), 'ü.txt': entry(6) });
-    lengthMatches(fromPeer);
-    fromPeer.set('new', entry(7));
-    fromPeer.delete('ü.txt');
-    lengthMatches(fromPeer);
-  });
-
-  it('is sealed from its pieces into one buffer of its exact length, which opens to the JSON serializeManifest gives', () => {
-    const userKey = randomBytes(32);
-    const state = new ManifestState(null);
-    // ~3.6 MB of JSON: several pieces, many chunks
-    for (let i = 0; i < 20_000; i += 1) state.set(`folder-${i % 50}/fïle-${i}.bin`, entry(i, i + 0.25));
-    const sealed = sealManifestPieces(userKey, envelope, state.serializedPieces(envelope), state.serializedLength(envelope));
-    assert.equal(sealed.bytes.length, encryptedLength(state.serialize(envelope).length));
-    assert.deepEqual(decryptBuffer(userKey, manifestInfo(envelope), sealed.bytes), serializeManifest({ ...envelope, files: state.toFiles() }));
-    assert.deepEqual(openSealedManifest(userKey, envelope, sealed.bytes), parseManifest(state.serialize(envelope)));
   });
 
   it('hands over what changed since the last call: set, replaced, deleted; a path set back to its entry is no change', () => {

@@ -18,19 +18,12 @@ export class ManifestState {
   // a Map: fast with hundreds of thousands of keys, and `__proto__` is a name like any other
   private readonly files: Map<string, ManifestFile>;
   private plaintextBytes = 0;
-  /**
-   * The UTF-8 bytes of the entries' JSON (`"path":{…}` each, without the commas between them), kept as entries
-   * change once it was counted: a full manifest is sealed into one buffer of its exact length (issue 15).
-   * Undefined until first asked when the state starts from the peer's files, which a run may never write whole.
-   */
-  private entriesJsonBytes: number | undefined;
   /** Each path changed since the last `takeChanges`, with the entry it had then (undefined: none). */
   private changed = new Map<string, ManifestFile | undefined>();
 
   /** Starts from `files` (what the peer holds), which is not changed; nothing counts as changed yet. */
   constructor(files: Readonly<Record<string, ManifestFile>> | null) {
     this.files = new Map();
-    this.entriesJsonBytes = files ? undefined : 0;
     if (files) {
       for (const relPath of Object.keys(files)) {
         const entry = files[relPath] as ManifestFile;
@@ -48,9 +41,6 @@ export class ManifestState {
     const previous = this.files.get(relPath);
     this.remember(relPath, previous);
     this.plaintextBytes += entry.size - (previous?.size ?? 0);
-    if (this.entriesJsonBytes !== undefined) {
-      this.entriesJsonBytes += previous === undefined ? entryJsonBytes(relPath, entry) : valueJsonBytes(entry) - valueJsonBytes(previous);
-    }
     this.files.set(relPath, entry);
   }
 
@@ -59,19 +49,7 @@ export class ManifestState {
     if (previous === undefined) return;
     this.remember(relPath, previous);
     this.plaintextBytes -= previous.size;
-    if (this.entriesJsonBytes !== undefined) this.entriesJsonBytes -= entryJsonBytes(relPath, previous);
     this.files.delete(relPath);
-  }
-
-  /** The length in bytes of what `serializedPieces(envelope)` yields, without building it. */
-  serializedLength(envelope: ManifestEnvelope): number {
-    if (this.entriesJsonBytes === undefined) {
-      let bytes = 0;
-      for (const [relPath, entry] of this.files) bytes += entryJsonBytes(relPath, entry);
-      this.entriesJsonBytes = bytes;
-    }
-    // the envelope with `"files":{}`, the entries between its last two braces, a comma between two entries
-    return Buffer.byteLength(JSON.stringify({ ...envelope, files: {} })) + this.entriesJsonBytes + Math.max(0, this.files.size - 1);
   }
 
   /** The file count and plaintext bytes (sent to the peer for its snapshot list), kept as entries change. */
@@ -136,15 +114,6 @@ export class ManifestState {
   private remember(relPath: string, previous: ManifestFile | undefined): void {
     if (!this.changed.has(relPath)) this.changed.set(relPath, previous);
   }
-}
-
-/** `"relPath":{…}` as serializedPieces writes it, in UTF-8 bytes. */
-function entryJsonBytes(relPath: string, entry: ManifestFile): number {
-  return Buffer.byteLength(JSON.stringify(relPath)) + 1 + valueJsonBytes(entry);
-}
-
-function valueJsonBytes(entry: ManifestFile): number {
-  return Buffer.byteLength(JSON.stringify(entry));
 }
 
 export function sameEntry(a: ManifestFile, b: ManifestFile): boolean {

@@ -7,7 +7,7 @@
  * manifests through here; the sync engine writes them through here.
  */
 import { createHash } from 'node:crypto';
-import { decryptBuffer, encryptBuffer, encryptedLength, encryptPieces, manifestDeltaInfo, manifestInfo, type ManifestContext } from '../crypto/index.js';
+import { decryptBuffer, encryptBuffer, encryptPieces, manifestDeltaInfo, manifestInfo, type ManifestContext } from '../crypto/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { applyJournal, ManifestChainError, parseManifestDelta, serializeManifestDelta, type ManifestDelta } from './manifest-delta.js';
 import { parseManifest, serializeManifest, type Manifest } from './manifest.js';
@@ -21,12 +21,9 @@ export function sealManifest(userKey: Buffer, manifest: Manifest): Sealed {
   return sealed(encryptBuffer(userKey, manifestInfo(manifest), serializeManifest(manifest)));
 }
 
-/**
- * A full manifest whose plaintext JSON comes in pieces (manifest-state.ts), sealed for the share `context` names,
- * into one buffer of its exact length: `plaintextLength` is the pieces' total.
- */
-export function sealManifestPieces(userKey: Buffer, context: ManifestContext, plaintext: Iterable<Buffer>, plaintextLength: number): Sealed {
-  return sealed(encryptPieces(userKey, manifestInfo(context), plaintext, encryptedLength(plaintextLength)));
+/** A full manifest whose plaintext JSON comes in pieces (manifest-state.ts), sealed for the share `context` names. */
+export function sealManifestPieces(userKey: Buffer, context: ManifestContext, plaintext: Iterable<Buffer>): Sealed {
+  return sealed(encryptPieces(userKey, manifestInfo(context), plaintext));
 }
 
 export function sealManifestDelta(userKey: Buffer, delta: ManifestDelta): Sealed {

@@ -171,7 +171,7 @@ export class PeerManifestWriter {
         return { generation, createdAt, baseBytes: peerHolds.baseBytes, journal, journals };
       }
     }
-    const sealed = sealManifestPieces(userKey, context, this.next.serializedPieces(envelope), this.next.serializedLength(envelope));
+    const sealed = sealManifestPieces(userKey, context, this.next.serializedPieces(envelope));
     await session.putManifest(context.user, context.share, sealed.bytes, sealed.ctSha256, generation, totals);
     return { generation, createdAt, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
   }
