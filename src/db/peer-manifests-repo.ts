@@ -55,12 +55,19 @@ export class PeerManifestsRepo {
   find(shareId: number, peerId: number): PeerManifestRow | undefined {
     const head = this.findHead(shareId, peerId);
     if (!head) return undefined;
-    const pieces = this.db
-      .prepare<[number, number], [Buffer]>('SELECT bytes FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ? ORDER BY seq')
-      .raw(true)
-      .all(shareId, peerId)
-      .map(([bytes]) => bytes);
-    return { ...head, manifest: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces) };
+    return { ...head, manifest: this.joinedPieces(shareId, peerId) };
+  }
+
+  /** The pieces read one at a time into one buffer of their total length: the JSON once in memory, not twice. */
+  private joinedPieces(shareId: number, peerId: number): Buffer {
+    const { total } = this.db
+      .prepare<[number, number], { total: number }>('SELECT COALESCE(SUM(length(bytes)), 0) AS total FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ?')
+      .get(shareId, peerId) as { total: number };
+    const manifest = Buffer.alloc(total);
+    let offset = 0;
+    const pieces = this.db.prepare<[number, number], [Buffer]>('SELECT bytes FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ? ORDER BY seq').raw(true);
+    for (const [bytes] of pieces.iterate(shareId, peerId)) offset += bytes.copy(manifest, offset);
+    return manifest;
   }
 
   /** The row without the manifest's bytes: a no-change run may never need them (known-manifest.ts). */
