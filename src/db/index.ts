@@ -36,7 +36,7 @@ export { RecoveryRepo, KeyRequestsRepo };
 export { SessionsRepo, SettingsRepo, SharesRepo, UsersRepo };
 export { LastSyncRepo };
 export { PeerManifestsRepo };
-export type { PeerManifestHead, PeerManifestRow } from './peer-manifests-repo.js';
+export type { PeerManifestHead, PeerManifestRow, PeerManifestToSave } from './peer-manifests-repo.js';
 export type { ResumableUploadRow } from './resumable-uploads-repo.js';
 export { ResumableUploadsRepo };
 export type { ApiTokenRow } from './api-tokens-repo.js';

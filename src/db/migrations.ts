@@ -356,4 +356,19 @@ export const migrations: readonly string[] = [
   );
   ALTER TABLE peer_manifests ADD COLUMN cache_version INTEGER;
   `,
+  // 17: the source's copy of a peer's manifest is kept in pieces of about 1 MiB, written one by one as the run's
+  // state is serialized: one BLOB of the whole manifest (44 MB at 200,000 files) was joined in memory first, and
+  // SQLite copied it twice more while it was inserted (issue 15: the sender's peak at the end of a first sync)
+  `
+  CREATE TABLE peer_manifest_pieces (
+    share_id INTEGER NOT NULL,
+    peer_id  INTEGER NOT NULL,
+    seq      INTEGER NOT NULL,
+    bytes    BLOB NOT NULL,
+    PRIMARY KEY (share_id, peer_id, seq),
+    FOREIGN KEY (share_id, peer_id) REFERENCES peer_manifests(share_id, peer_id) ON DELETE CASCADE
+  );
+  INSERT INTO peer_manifest_pieces (share_id, peer_id, seq, bytes) SELECT share_id, peer_id, 0, manifest FROM peer_manifests;
+  ALTER TABLE peer_manifests DROP COLUMN manifest;
+  `,
 ];

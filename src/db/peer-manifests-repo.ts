@@ -5,6 +5,11 @@ import type { Database } from './database.js';
  * as plaintext JSON, with the peer's journal beside it: the sync asks the
  * peer only whether its generation is still this one. This server's own
  * data, plaintext as the share itself is here (docs/security.md).
+ *
+ * The JSON is kept in pieces (table `peer_manifest_pieces`, in order), each
+ * saved as the run serializes it: the whole JSON is never joined for a save,
+ * and SQLite never copies it whole (one BLOB cost two more copies while it
+ * was inserted: issue 15, 44 MB each at 200,000 files).
  */
 export interface PeerManifestRow {
   generation: number;
@@ -22,14 +27,47 @@ export interface PeerManifestRow {
 /** A row without its manifest: what a run needs before it knows whether it must read the manifest at all. */
 export type PeerManifestHead = Omit<PeerManifestRow, 'manifest'>;
 
+/** A row to save: the manifest's JSON as pieces, in order (their join is the JSON), each saved as it comes. */
+export type PeerManifestToSave = PeerManifestHead & { manifestPieces: Iterable<Buffer> };
+
 export class PeerManifestsRepo {
-  constructor(private readonly db: Database) {}
+  private readonly saveAll;
+
+  constructor(private readonly db: Database) {
+    const upsertHead = db.prepare(
+      `INSERT INTO peer_manifests (share_id, peer_id, generation, base_bytes, journal_count, journal_bytes, journals, cache_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(share_id, peer_id) DO UPDATE SET generation = excluded.generation,
+         base_bytes = excluded.base_bytes, journal_count = excluded.journal_count, journal_bytes = excluded.journal_bytes, journals = excluded.journals,
+         cache_version = excluded.cache_version`,
+    );
+    const dropPieces = db.prepare('DELETE FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ?');
+    const insertPiece = db.prepare('INSERT INTO peer_manifest_pieces (share_id, peer_id, seq, bytes) VALUES (?, ?, ?, ?)');
+    // one transaction: a failure while the pieces come leaves the previous copy whole
+    this.saveAll = db.transaction((shareId: number, peerId: number, row: PeerManifestToSave) => {
+      upsertHead.run(shareId, peerId, row.generation, row.baseBytes, row.journalCount, row.journalBytes, row.journals ? 1 : 0, row.cacheVersion ?? null);
+      dropPieces.run(shareId, peerId);
+      let seq = 0;
+      for (const piece of row.manifestPieces) insertPiece.run(shareId, peerId, seq++, piece);
+    });
+  }
 
   find(shareId: number, peerId: number): PeerManifestRow | undefined {
     const head = this.findHead(shareId, peerId);
     if (!head) return undefined;
-    const row = this.db.prepare('SELECT manifest FROM peer_manifests WHERE share_id = ? AND peer_id = ?').get(shareId, peerId) as { manifest: Buffer } | undefined;
-    return row && { ...head, manifest: row.manifest };
+    return { ...head, manifest: this.joinedPieces(shareId, peerId) };
+  }
+
+  /** The pieces read one at a time into one buffer of their total length: the JSON once in memory, not twice. */
+  private joinedPieces(shareId: number, peerId: number): Buffer {
+    const { total } = this.db
+      .prepare<[number, number], { total: number }>('SELECT COALESCE(SUM(length(bytes)), 0) AS total FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ?')
+      .get(shareId, peerId) as { total: number };
+    const manifest = Buffer.alloc(total);
+    let offset = 0;
+    const pieces = this.db.prepare<[number, number], [Buffer]>('SELECT bytes FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ? ORDER BY seq').raw(true);
+    for (const [bytes] of pieces.iterate(shareId, peerId)) offset += bytes.copy(manifest, offset);
+    return manifest;
   }
 
   /** The row without the manifest's bytes: a no-change run may never need them (known-manifest.ts). */
@@ -50,16 +88,9 @@ export class PeerManifestsRepo {
     };
   }
 
-  save(shareId: number, peerId: number, row: PeerManifestRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO peer_manifests (share_id, peer_id, generation, manifest, base_bytes, journal_count, journal_bytes, journals, cache_version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(share_id, peer_id) DO UPDATE SET generation = excluded.generation, manifest = excluded.manifest,
-           base_bytes = excluded.base_bytes, journal_count = excluded.journal_count, journal_bytes = excluded.journal_bytes, journals = excluded.journals,
-           cache_version = excluded.cache_version`,
-      )
-      .run(shareId, peerId, row.generation, row.manifest, row.baseBytes, row.journalCount, row.journalBytes, row.journals ? 1 : 0, row.cacheVersion ?? null);
+  /** Replaces the copy, its pieces included; the pieces are read one at a time, inside the transaction. */
+  save(shareId: number, peerId: number, row: PeerManifestToSave): void {
+    this.saveAll(shareId, peerId, row);
   }
 
   /** Records that the hash cache at `cacheVersion` lists exactly the files of the copy, if the copy is still at `generation`. */
@@ -67,6 +98,7 @@ export class PeerManifestsRepo {
     this.db.prepare('UPDATE peer_manifests SET cache_version = ? WHERE share_id = ? AND peer_id = ? AND generation = ?').run(cacheVersion, shareId, peerId, generation);
   }
 
+  /** The pieces go with the row (ON DELETE CASCADE). */
   forget(shareId: number, peerId: number): void {
     this.db.prepare('DELETE FROM peer_manifests WHERE share_id = ? AND peer_id = ?').run(shareId, peerId);
   }

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InMemoryPeer, type PeerEvent } from '../../test/helpers/in-memory-peer.js';
-import { runPlanOnce } from '../../test/helpers/plan-run.js';
+import { localState, runPlanOnce } from '../../test/helpers/plan-run.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import type { ExecutePlanInput, ExecutePlanResult } from './execute-plan.js';
-import { SMALL_FILE_MAX_BYTES } from './plan-share.js';
+import { planShareSync, SMALL_FILE_MAX_BYTES } from './plan-share.js';
 
 const userKey = randomBytes(32);
 const context = { sourceServer: 'home', user: 'alice', share: 'backup' };
@@ -106,5 +106,16 @@ describe('executePlan against an in-memory peer', () => {
     assert.deepEqual(applied.flatMap((write) => write.rows).sort(), names);
     // the first rows went before the first manifest (with the checkpoint that follows their arrival)
     assert.equal(applied[0]?.manifestsBefore, 0);
+  });
+
+  it('takes the small uploads out of the plan it was given (not held to the end of the run), and still sends and lists each one', async () => {
+    const names = ['t-1.txt', 't-2.txt', 't-3.txt'];
+    for (const name of names) write(name, 32);
+    const plan = planShareSync({ local: localState(root, names), remote: null, shareLabel: 'alice/backup', unread: [], shareMissing: false });
+    const peer = new InMemoryPeer({ userKey, context });
+    const done = await runPlanOnce({ peer, root, relPaths: names, userKey, context }, { plan });
+    assert.deepEqual(plan.uploads.small, []);
+    assert.deepEqual(done.sent.map((file) => file.relPath).sort(), names);
+    assert.deepEqual(listed(peer.manifests.at(-1)), names);
   });
 });

@@ -31,7 +31,12 @@ const LARGE_FILES_IN_FLIGHT = 2;
 const RACY_WINDOW_MS = 2000;
 
 export interface ExecutePlanInput {
-  plan: SharePlan;
+  /**
+   * The uploads and deletions only: the rest of the plan (the scan's Map, the diff) need not live while they are
+   * carried out. The list of small uploads is taken out of it (emptied) when they are sent, so the files sent are not
+   * held to the end of the run.
+   */
+  plan: Pick<SharePlan, 'uploads' | 'deletions'>;
   session: PeerSession;
   context: ManifestContext;
   shareId: number;
@@ -137,7 +142,8 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   const [firstSmall] = plan.uploads.small;
   if (firstSmall) {
     await sendSmallFiles({
-      files: plan.uploads.small,
+      // taken out of the plan: what was sent is garbage once its batch is acknowledged (issue 15: 200,000 files)
+      files: plan.uploads.small.splice(0),
       root: rootToRead(firstSmall.relPath),
       context,
       userKey: input.userKey,

@@ -4,7 +4,7 @@
  * manifest and of the journal beside it. With it a sync asks the peer only
  * for its generation, and sends deltas rather than the whole manifest.
  */
-import type { PeerManifestRow, PeerManifestsRepo } from '../db/index.js';
+import type { PeerManifestsRepo, PeerManifestToSave } from '../db/index.js';
 import type { JournalSize } from '../manifest/manifest-delta.js';
 import { parseManifest, serializeManifest, type Manifest } from '../manifest/manifest.js';
 
@@ -20,11 +20,14 @@ export interface KnownManifest {
   cacheVersion?: number | undefined;
 }
 
-/** The same, with the manifest already serialized: what a run's writer saves, built from its Map (manifest-state.ts). */
+/** The same, with the manifest serialized as it is saved: what a run's writer saves, built from its Map (manifest-state.ts). */
 export interface SerializedKnownManifest extends Omit<KnownManifest, 'manifest' | 'generation'> {
   generation: number;
-  /** The manifest's plaintext JSON, as serializeManifest gives it. */
-  json: Buffer;
+  /**
+   * The manifest's plaintext JSON in pieces, in order (joined, what serializeManifest gives), built as they are
+   * read: the save stores each one as it comes, never the whole JSON at once. Read during the call only.
+   */
+  jsonPieces(): Iterable<Buffer>;
 }
 
 /** Thrown on the first read of a copy's `manifest` that this server cannot parse; the copy is forgotten. */
@@ -78,8 +81,10 @@ export function generationOf(known: KnownManifest): number {
 
 export function saveKnownManifest(repo: Pick<PeerManifestsRepo, 'save' | 'forget'>, shareId: number, peerId: number, known: KnownManifest | SerializedKnownManifest | undefined): void {
   if (!known) return repo.forget(shareId, peerId);
-  const row: PeerManifestRow = {
-    ...('json' in known ? { generation: known.generation, manifest: known.json } : { generation: known.manifest.generation, manifest: serializeManifest(known.manifest) }),
+  const row: PeerManifestToSave = {
+    ...('jsonPieces' in known
+      ? { generation: known.generation, manifestPieces: known.jsonPieces() }
+      : { generation: known.manifest.generation, manifestPieces: [serializeManifest(known.manifest)] }),
     baseBytes: known.baseBytes,
     journalCount: known.journal.count,
     journalBytes: known.journal.bytes,

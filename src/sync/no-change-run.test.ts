@@ -93,7 +93,8 @@ describe('a sync where nothing changed', () => {
   }
   /** Replaces the copy's manifest by bytes that are no manifest: a run that reads it forgets the copy and fetches the peer's. */
   function spoilCopy(peerId: number): void {
-    db.prepare("UPDATE peer_manifests SET manifest = x'00' WHERE share_id = ? AND peer_id = ?").run(shareId, peerId);
+    db.prepare('DELETE FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ?').run(shareId, peerId);
+    db.prepare("INSERT INTO peer_manifest_pieces (share_id, peer_id, seq, bytes) VALUES (?, ?, 0, x'00')").run(shareId, peerId);
   }
   function copyWasRead(peerId: number): boolean {
     return repos.peerManifests.find(shareId, peerId)?.manifest.length !== 1;

@@ -33,9 +33,9 @@ async function runAgainst(peer: InMemoryPeer, known: KnownManifest | undefined) 
 /** A saved copy as loadKnownManifest reads it back. */
 function reread(copy: KnownManifest | SerializedKnownManifest | undefined): KnownManifest {
   assert.ok(copy, 'no copy saved');
-  if (!('json' in copy)) return copy;
-  const { json, generation, ...sizes } = copy;
-  const manifest = parseManifest(json);
+  if (!('jsonPieces' in copy)) return copy;
+  const { jsonPieces, generation, ...sizes } = copy;
+  const manifest = parseManifest(Buffer.concat([...jsonPieces()]));
   assert.equal(manifest.generation, generation);
   return { manifest, ...sizes };
 }

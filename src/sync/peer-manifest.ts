@@ -138,9 +138,10 @@ export class PeerManifestWriter {
     const holds = this.peerHolds;
     if (!holds) return;
     const { generation, createdAt, ...sizes } = holds;
-    // the JSON straight from the Map: no object of every entry for a save
-    const json = this.next.serialize({ version: 1, ...this.deps.context, generation, createdAt });
-    this.deps.onManifestState({ ...sizes, generation, json, cacheVersion: this.deps.cacheVersionOf?.(this.next) });
+    // the JSON straight from the Map, in pieces the save stores as they come: no object of every entry, no join
+    const envelope: ManifestEnvelope = { version: 1, ...this.deps.context, generation, createdAt };
+    const jsonPieces = () => this.next.serializedPieces(envelope);
+    this.deps.onManifestState({ ...sizes, generation, jsonPieces, cacheVersion: this.deps.cacheVersionOf?.(this.next) });
     this.unsaved = false;
   }
 
