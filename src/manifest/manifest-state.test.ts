@@ -9,6 +9,18 @@ const sha = (n: number) => createHash('sha256').update(String(n)).digest('hex');
 const entry = (size: number, mtimeMs = 1, content = size): ManifestFile => ({ size, mtimeMs, sha256: sha(content), ctSha256: sha(content + 1000) });
 const envelope = { version: 1 as const, sourceServer: 'home', user: 'alice', share: 'backup', generation: 7, createdAt: '2026-12-05T00:00:00.000Z' };
 
+/** The files of `entries` as a plain object in that order, `__proto__` an own key like any other. */
+function filesOf(entries: Iterable<[string, ManifestFile]>): Manifest['files'] {
+  const files: Manifest['files'] = {};
+  for (const [relPath, value] of entries) Object.defineProperty(files, relPath, { value, enumerable: true, writable: true, configurable: true });
+  return files;
+}
+
+/** What main's ManifestState did: JSON.stringify of the whole manifest, the files in the order they were first set. */
+function expectedJson(entries: Map<string, ManifestFile>): Buffer {
+  return serializeManifest({ ...envelope, files: filesOf(entries) });
+}
+
 describe('ManifestState', () => {
   it('serializes to the JSON serializeManifest gives, names like __proto__, quotes and accents included', () => {
     const names = ['a.txt', '__proto__', 'constructor', 'dir/"quoted"\\back', 'été/ünïcode ✓', '123', 'x'.repeat(300)];
@@ -83,6 +95,79 @@ describe('ManifestState', () => {
             peer.set(relPath, change.files[relPath] as ManifestFile);
           }
           assert.deepEqual(new Map(Object.entries(state.toFiles())), peer);
+        }
+      }),
+    );
+  });
+
+  it('serializes byte for byte as serializeManifest: escaped and unicode names, __proto__, odd numbers, entries that do not pack', () => {
+    const odd: [string, ManifestFile][] = [
+      ['a.txt', entry(0)],
+      ['__proto__', entry(1, 1733356800123.456)],
+      ['dir/"quoted"\\back\ttab', entry(2, -0)],
+      ['été/ünïcode ✓ 𝄞', { size: 2 ** 45 + 1, mtimeMs: 1e21, sha256: sha(3), ctSha256: sha(4) }],
+      ['control\u0001\u2028', entry(5, 0.1)],
+      // not packed: upper-case digests, another key order, a key more; each kept as given, as before
+      ['upper', { size: 6, mtimeMs: 6, sha256: sha(6).toUpperCase(), ctSha256: sha(7) }],
+      ['order', { mtimeMs: 7, size: 7, sha256: sha(7), ctSha256: sha(8) } as ManifestFile],
+      ['extra', { ...entry(8), note: 'kept' } as ManifestFile],
+    ];
+    const peer: Record<string, ManifestFile> = filesOf([['from-peer', entry(9)], ['replaced', entry(10)]]);
+    const state = new ManifestState(peer);
+    const expected = new Map(Object.entries(peer));
+    for (const [relPath, value] of odd) {
+      state.set(relPath, value);
+      expected.set(relPath, value);
+    }
+    state.set('replaced', entry(11, 3));
+    expected.set('replaced', entry(11, 3));
+    assert.deepEqual(state.serialize(envelope), expectedJson(expected));
+    assert.deepEqual(Buffer.concat([...state.serializedPieces(envelope)]), expectedJson(expected));
+    for (const [relPath, value] of expected) assert.deepEqual(state.get(relPath), value, relPath);
+    assert.equal(state.get('nothing'), undefined);
+    assert.deepEqual(state.totals(), { fileCount: expected.size, bytes: [...expected.values()].reduce((sum, file) => sum + file.size, 0) });
+  });
+
+  it('compares an entry with a cached row without building it', () => {
+    const state = new ManifestState({ peer: entry(1, 5) });
+    state.set('sent', entry(2, 6));
+    assert.equal(state.agrees('sent', 2, 6, sha(2)), true);
+    assert.equal(state.agrees('peer', 1, 5, sha(1)), true);
+    assert.equal(state.agrees('sent', 2, 7, sha(2)), false);
+    assert.equal(state.agrees('sent', 3, 6, sha(2)), false);
+    assert.equal(state.agrees('sent', 2, 6, sha(3)), false);
+    assert.equal(state.agrees('sent', 2, 6, sha(2).toUpperCase()), false);
+    assert.equal(state.agrees('missing', 2, 6, sha(2)), false);
+  });
+
+  it('keeps its JSON, entries and changes as a Map of the entries would, whatever is set, replaced and deleted', () => {
+    const names = ['a', 'b', 'c', '__proto__', 'd/é', 'e"'];
+    const value = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(0, -0, 1.5, 1e21)).map(([n, mtimeMs]) => entry(n, mtimeMs)),
+      fc.integer({ min: 0, max: 3 }).map((n) => ({ ...entry(n), sha256: sha(n).toUpperCase() })),
+    );
+    const op = fc.tuple(fc.constantFrom('set', 'delete'), fc.constantFrom(...names), value);
+    fc.assert(
+      fc.property(fc.array(fc.array(op, { maxLength: 10 }), { maxLength: 5 }), (rounds) => {
+        const start = filesOf([['a', entry(0)], ['__proto__', entry(1)]]);
+        const state = new ManifestState(start);
+        const files = new Map(Object.entries(start));
+        for (const round of rounds) {
+          const before = new Map(files);
+          for (const [kind, relPath, file] of round) {
+            if (kind === 'set') {
+              state.set(relPath, file);
+              files.set(relPath, file);
+            } else {
+              state.delete(relPath);
+              files.delete(relPath);
+            }
+          }
+          const change = state.takeChanges();
+          const expectedFiles = [...files].filter(([relPath, file]) => !before.has(relPath) || JSON.stringify(before.get(relPath)) !== JSON.stringify(file));
+          assert.deepEqual(new Map(Object.entries(change.files)), new Map(expectedFiles));
+          assert.deepEqual([...change.deleted].sort(), [...before.keys()].filter((relPath) => !files.has(relPath)).sort());
+          assert.deepEqual(state.serialize(envelope), expectedJson(files));
         }
       }),
     );

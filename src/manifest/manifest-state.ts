@@ -7,6 +7,7 @@
  */
 import type { ManifestDelta } from './manifest-delta.js';
 import type { Manifest, ManifestFile } from './manifest.js';
+import { PackedEntries } from './packed-entries.js';
 
 /** The Manifest fields around `files`. */
 export type ManifestEnvelope = Omit<Manifest, 'files'>;
@@ -14,9 +15,17 @@ export type ManifestEnvelope = Omit<Manifest, 'files'>;
 /** The plaintext JSON is built in pieces of about this size, so no single string holds the whole manifest. */
 const SERIALIZE_PIECE_CHARS = 1 << 20;
 
+/**
+ * What the Map holds for a path: a slot of `packed` (what the run set), or an
+ * entry object — the peer's own, shared with its parsed manifest rather than
+ * copied, or one that does not pack exactly.
+ */
+type Held = number | ManifestFile;
+
 export class ManifestState {
   // a Map: fast with hundreds of thousands of keys, and `__proto__` is a name like any other
-  private readonly files: Map<string, ManifestFile>;
+  private readonly files: Map<string, Held>;
+  private readonly packed = new PackedEntries();
   private plaintextBytes = 0;
   /** Each path changed since the last `takeChanges`, with the entry it had then (undefined: none). */
   private changed = new Map<string, ManifestFile | undefined>();
@@ -34,21 +43,38 @@ export class ManifestState {
   }
 
   get(relPath: string): ManifestFile | undefined {
-    return this.files.get(relPath);
+    return this.entryOf(this.files.get(relPath));
   }
 
+  /** The entry of `relPath` has this size, mtime and plaintext SHA-256 (hex); nothing is built to compare. */
+  agrees(relPath: string, size: number, mtimeMs: number, sha256: string): boolean {
+    const held = this.files.get(relPath);
+    if (held === undefined) return false;
+    if (typeof held === 'number') return this.packed.agrees(held, size, mtimeMs, sha256);
+    return held.size === size && held.mtimeMs === mtimeMs && held.sha256 === sha256;
+  }
+
+  /** Records `entry`, read now: packed, the object itself is not kept. */
   set(relPath: string, entry: ManifestFile): void {
-    const previous = this.files.get(relPath);
-    this.remember(relPath, previous);
-    this.plaintextBytes += entry.size - (previous?.size ?? 0);
-    this.files.set(relPath, entry);
+    const held = this.files.get(relPath);
+    this.remember(relPath, held);
+    this.plaintextBytes += entry.size - (held === undefined ? 0 : this.sizeOf(held));
+    if (typeof held === 'number') {
+      // in place: the path keeps its position in the Map, as Map.set keeps it
+      if (this.packed.write(held, entry)) return;
+      this.packed.free(held);
+      this.files.set(relPath, entry);
+      return;
+    }
+    this.files.set(relPath, this.packed.add(entry) ?? entry);
   }
 
   delete(relPath: string): void {
-    const previous = this.files.get(relPath);
-    if (previous === undefined) return;
-    this.remember(relPath, previous);
-    this.plaintextBytes -= previous.size;
+    const held = this.files.get(relPath);
+    if (held === undefined) return;
+    this.remember(relPath, held);
+    this.plaintextBytes -= this.sizeOf(held);
+    if (typeof held === 'number') this.packed.free(held);
     this.files.delete(relPath);
   }
 
@@ -67,7 +93,7 @@ export class ManifestState {
     const files = Object.create(null) as Record<string, ManifestFile>;
     const deleted: string[] = [];
     for (const [relPath, before] of this.changed) {
-      const now = this.files.get(relPath);
+      const now = this.get(relPath);
       if (now === undefined) {
         if (before !== undefined) deleted.push(relPath);
       } else if (before === undefined || !sameEntry(before, now)) {
@@ -81,7 +107,9 @@ export class ManifestState {
   /** The entries as a plain object with own keys only, as parseManifest gives them. */
   toFiles(): Manifest['files'] {
     const files: Manifest['files'] = {};
-    for (const [relPath, entry] of this.files) Object.defineProperty(files, relPath, { value: entry, enumerable: true, writable: true, configurable: true });
+    for (const [relPath, held] of this.files) {
+      Object.defineProperty(files, relPath, { value: this.entryOf(held), enumerable: true, writable: true, configurable: true });
+    }
     return files;
   }
 
@@ -100,8 +128,9 @@ export class ManifestState {
     // `{…,"files":{}}`: the entries go between the last two braces
     let piece = head.slice(0, -2);
     let first = true;
-    for (const [relPath, entry] of this.files) {
-      piece += `${first ? '' : ','}${JSON.stringify(relPath)}:${JSON.stringify(entry)}`;
+    for (const [relPath, held] of this.files) {
+      const entry = typeof held === 'number' ? this.packed.jsonOf(held) : JSON.stringify(held);
+      piece += `${first ? '' : ','}${JSON.stringify(relPath)}:${entry}`;
       first = false;
       if (piece.length >= SERIALIZE_PIECE_CHARS) {
         yield Buffer.from(piece, 'utf8');
@@ -111,8 +140,17 @@ export class ManifestState {
     yield Buffer.from(`${piece}}}`, 'utf8');
   }
 
-  private remember(relPath: string, previous: ManifestFile | undefined): void {
-    if (!this.changed.has(relPath)) this.changed.set(relPath, previous);
+  /** Keeps the entry a path had before its first change since the last `takeChanges` (as an object: its slot changes). */
+  private remember(relPath: string, held: Held | undefined): void {
+    if (!this.changed.has(relPath)) this.changed.set(relPath, this.entryOf(held));
+  }
+
+  private entryOf(held: Held | undefined): ManifestFile | undefined {
+    return typeof held === 'number' ? this.packed.read(held) : held;
+  }
+
+  private sizeOf(held: Held): number {
+    return typeof held === 'number' ? this.packed.sizeOf(held) : held.size;
   }
 }
 

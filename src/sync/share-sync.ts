@@ -191,10 +191,8 @@ function cacheVersionOf(input: Pick<ShareSyncInput, 'hashes' | 'shareId'>, files
   return input.hashes.versionIfEvery(
     input.shareId,
     files.totals().fileCount,
-    ([relPath, size, mtimeMs, sha256]) => {
-      const entry = files.get(relPath);
-      return entry !== undefined && entry.size === size && entry.mtimeMs === mtimeMs && entry.sha256 === sha256;
-    },
+    // each row compared in place: no entry built per row (200,000 at the end of a large first sync)
+    ([relPath, size, mtimeMs, sha256]) => sha256 !== undefined && files.agrees(relPath, size, mtimeMs, sha256),
     { withSha256: true },
   );
 }
