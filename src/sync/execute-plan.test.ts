@@ -118,4 +118,15 @@ describe('executePlan against an in-memory peer', () => {
     assert.deepEqual(done.sent.map((file) => file.relPath).sort(), names);
     assert.deepEqual(listed(peer.manifests.at(-1)), names);
   });
+
+  it('lists only the first files acknowledged for the history, and still counts, records and sends every one', async () => {
+    const names = ['h-1.txt', 'h-2.txt', 'h-3.txt', 'h-4.txt', 'h-5.txt'];
+    for (const name of names) write(name, 40);
+    const peer = new InMemoryPeer({ userKey, context });
+    const done = await runPlanOnce({ peer, root, relPaths: names, userKey, context }, { sentListed: 2 });
+    assert.equal(done.filesUploaded, 5);
+    assert.equal(done.sent.length, 2);
+    for (const file of done.sent) assert.ok(names.includes(file.relPath) && file.bytes === 40, file.relPath);
+    assert.deepEqual(listed(peer.manifests.at(-1)), names);
+  });
 });

@@ -7,6 +7,7 @@
  */
 import { encryptedLength, type FileContext, type ManifestContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
+import { RUN_ENTRIES_LISTED } from '../db/sync-history-repo.js';
 import { type FsPath, fsRelPathFor } from '../manifest/file-keys.js';
 import type { ManifestFile } from '../manifest/manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
@@ -58,6 +59,8 @@ export interface ExecutePlanInput {
   resumable?: ResumableUploadDeps | undefined;
   /** How often checkpoints are written; tests shorten it. */
   checkpoints?: { intervalMs: number; maxBytes: number };
+  /** How many of the acknowledged files `sent` lists: the run's history keeps no more (RUN_ENTRIES_LISTED, the default). */
+  sentListed?: number;
   /** Test only (see SyncTestHooks); absent in production. */
   testHooks?: SyncTestHooks | undefined;
 }
@@ -68,7 +71,10 @@ export interface ExecutePlanResult {
   bytesTransferred: number;
   /** Files left out while sending (changed, vanished, refused by the peer…), each with why. */
   skipped: { relPath: string; reason: string }[];
-  /** The files the peer acknowledged, with their plaintext size: the run's history (sync_run_entries). */
+  /**
+   * The first files the peer acknowledged (`sentListed` of them at most), with their plaintext size: the run's
+   * history (sync_run_entries) lists these and no more, so a first sync of 200,000 files does not hold the rest.
+   */
   sent: { relPath: string; bytes: number }[];
   /** The files deleted on the peer. */
   deleted: readonly string[];
@@ -81,6 +87,8 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
 
   // what the peer acknowledged: checkpoints and the final manifest list these, and only these, of the uploads
   const sent: ExecutePlanResult['sent'] = [];
+  const sentListed = input.sentListed ?? RUN_ENTRIES_LISTED;
+  let filesUploaded = 0;
   const skipped: ExecutePlanResult['skipped'] = [];
   let bytesTransferred = 0;
   // bytes move while a file or a batch is on the wire: the watchdog sees a slow link that keeps moving
@@ -103,11 +111,12 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   );
   const recordArrived = (relPath: string, entry: ManifestFile, ciphertextBytes: number) => {
     input.manifests.record(relPath, entry);
-    sent.push({ relPath, bytes: entry.size });
+    filesUploaded += 1;
+    if (sent.length < sentListed) sent.push({ relPath, bytes: entry.size });
     if (entry.mtimeMs <= Date.now() - RACY_WINDOW_MS) hashedWhileSending.push({ relPath, size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 });
     bytesTransferred += ciphertextBytes;
     progress.acknowledge(entry.size);
-    input.onProgress({ filesDone: sent.length, bytesDone: progress.bytesDone });
+    input.onProgress({ filesDone: filesUploaded, bytesDone: progress.bytesDone });
     checkpoints.arrived(ciphertextBytes);
   };
   // a file's own problem (here or on the peer) leaves that file out; anything else fails the run
@@ -191,7 +200,7 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   for (let start = 0; start < storedToDelete.length; start += DELETE_CHUNK) {
     await session.deleteFiles(user, share, storedToDelete.slice(start, start + DELETE_CHUNK));
   }
-  return { filesUploaded: sent.length, filesDeleted: plan.deletions.length, bytesTransferred, skipped, sent, deleted: plan.deletions };
+  return { filesUploaded, filesDeleted: plan.deletions.length, bytesTransferred, skipped, sent, deleted: plan.deletions };
 }
 
 async function sendLargeFile(

@@ -50,7 +50,7 @@ export interface ShareSyncResult {
   bytesTransferred: number;
   /** Files left out of this run (unreadable, changed, refused by the peer…), each with why; hidden files are not listed. */
   skipped: { relPath: string; reason: string }[];
-  /** The files the peer acknowledged, with their plaintext size. */
+  /** The first files the peer acknowledged, with their plaintext size: what the run's history lists (RUN_ENTRIES_LISTED at most). */
   sent: { relPath: string; bytes: number }[];
   /** The files deleted on the peer. */
   deleted: readonly string[];
