@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +9,11 @@ import { InMemoryPeer } from '../../../test/helpers/in-memory-peer.js';
 import { runPlanOnce } from '../../../test/helpers/plan-run.js';
 import { storedNameFor } from '../../manifest/stored-names.js';
 import { resolveShareRoot } from '../../scan/open-share-file.js';
+import type { PlannedUpload } from '../../manifest/diff.js';
+import { BatchSender } from '../batch-sender.js';
 import type { ExecutePlanInput, ExecutePlanResult } from '../execute-plan.js';
+import { UploadProgress } from '../upload-progress.js';
+import { sendSmallFiles } from './send-small-files.js';
 import { SealThread, SealThreadFailedError } from './seal-thread.js';
 
 const userKey = randomBytes(32);
@@ -136,5 +140,28 @@ describe('small files sealed on their own thread', () => {
     await assert.rejects(job, (error) => error === reason);
     await thread.stop();
     await assert.rejects(thread.seal([], new ArrayBuffer(16)), (error) => error === reason);
+  });
+
+  it('lets go of each planned file once it is handed to be sealed: the list it took ends empty, every file sent', async () => {
+    const files = names('taken', 80);
+    for (const name of files) write(name, 700);
+    const planned: (PlannedUpload | undefined)[] = files.map((relPath) => ({ relPath, size: 700, mtimeMs: statSync(path.join(root, relPath)).mtimeMs, sha256: '', reason: 'new' }));
+    const peer = new InMemoryPeer({ userKey, context });
+    const batches = new BatchSender(peer, context.user, context.share, new UploadProgress(() => undefined), () => assert.fail('no batch is refused'));
+    const arrived: string[] = [];
+    await sendSmallFiles({
+      files: planned,
+      root: await resolveShareRoot(root),
+      context,
+      userKey,
+      batches,
+      signal: new AbortController().signal,
+      arrived: (file) => arrived.push(file.relPath),
+      notSent: (relPath, error) => assert.fail(`${relPath} not sent: ${String(error)}`),
+    });
+    await batches.drain();
+    assert.deepEqual(arrived.sort(), [...files].sort());
+    assert.deepEqual(planned.filter((file) => file !== undefined), []);
+    for (const name of files) assert.ok(peer.objects.has(storedNameFor(name)), name);
   });
 });
