@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { AnemoneError } from '../errors/catalogue.js';
-import { HeldTempFile, SMALL_FILE_OPEN_FLAGS, smallFileWriterFor, writeNewFileDurably } from './held-temp-file.js';
+import { HeldTempFile, smallFileWriterFor, writeNewFileDurably } from './held-temp-file.js';
 import { TEMP_PREFIX, diskWriteStream } from './temp-file.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -28,10 +27,6 @@ describe('writeNewFileDurably', () => {
     await writeNewFileDurably(file, chunks);
     assert.deepEqual(await readFile(file), Buffer.concat(chunks));
     assert.equal((await stat(file)).mode & 0o777, 0o600);
-  });
-
-  it('opens with O_SYNC where the platform has it (every write on disk as it returns: no fsync after), never an existing name nor a link', { skip: constants.O_SYNC === undefined }, () => {
-    for (const flag of [constants.O_SYNC, constants.O_CREAT, constants.O_EXCL, constants.O_NOFOLLOW]) assert.equal(SMALL_FILE_OPEN_FLAGS & flag, flag);
   });
 
   it('writes an empty file', async () => {

@@ -17,25 +17,17 @@ export type SmallFileWriter = (filePath: string, chunks: readonly Buffer[]) => P
 const CREATE_NEW_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** writev takes at most IOV_MAX (1,024 on Linux) buffers per call. */
 const MAX_BUFFERS_PER_WRITE = 1024;
-/**
- * O_SYNC where the platform has it (Linux, macOS): each write returns once
- * its bytes and the file's metadata are on disk, "as though each write(2)
- * was followed by a call to fsync(2)" (open(2)). The same durability as an
- * fsync after the writes, one trip through libuv's pool fewer per file.
- */
-export const SMALL_FILE_OPEN_FLAGS = constants.O_SYNC === undefined ? CREATE_NEW_NO_FOLLOW : CREATE_NEW_NO_FOLLOW | constants.O_SYNC;
 
 /**
- * The real disk's writer: open (O_SYNC) and writev through node:fs
- * callbacks, two trips through libuv's pool and no stream object (a
- * WriteStream per small file was most of the receiver's cost per file);
- * an fsync after the writes where O_SYNC is missing.
+ * The real disk's writer: open, write and fsync through node:fs callbacks,
+ * three trips through libuv's pool and no stream object (a WriteStream per
+ * small file was most of the receiver's cost per file).
  */
 export const writeNewFileDurably: SmallFileWriter = (filePath, chunks) =>
   new Promise((resolve, reject) => {
-    open(filePath, SMALL_FILE_OPEN_FLAGS, 0o600, (openError, fd) => {
+    open(filePath, CREATE_NEW_NO_FOLLOW, 0o600, (openError, fd) => {
       if (openError) return reject(openError);
-      // synchronous: once the file is on disk (or a write failed) closing waits on nothing, a trip through the pool would cost more
+      // synchronous: after the fsync (or a failed write) closing waits on nothing, a trip through the pool would cost more
       const closeThen = (error: unknown) => {
         try {
           closeSync(fd);
@@ -45,14 +37,10 @@ export const writeNewFileDurably: SmallFileWriter = (filePath, chunks) =>
         if (error === undefined) resolve();
         else reject(error);
       };
-      // an O_SYNC write flushed the file with its bytes; an empty file (no write) or a platform without O_SYNC takes an fsync
-      let synced = false;
       const writeFrom = (pieces: readonly Buffer[]) => {
-        if (pieces.length === 0 && synced) return closeThen(undefined);
         if (pieces.length === 0) return fsync(fd, (syncError) => closeThen(syncError ?? undefined));
         writev(fd, pieces.slice(0, MAX_BUFFERS_PER_WRITE), (writeError, written) => {
           if (writeError) return closeThen(writeError);
-          synced ||= constants.O_SYNC !== undefined && written > 0;
           writeFrom(afterBytes(pieces, written));
         });
       };
