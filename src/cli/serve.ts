@@ -1,12 +1,10 @@
 import { loadConfig, type ConfigSource } from '../config/config.js';
+import { ONE_PORT_CUSTOM_CERTIFICATE, createServer } from '../app.js';
 import { applyMemoryMode } from './memory-mode.js';
 
 export async function runServe(flags: ConfigSource): Promise<void> {
   const config = loadConfig(process.env, flags, { logToStdout: true });
   applyMemoryMode(config.memory);
-  // the server's modules load after the memory mode's V8 flags: loaded before them, their code and
-  // objects grew the heap by the default rules and the server started ~20 MB higher (bench/README.md)
-  const { ONE_PORT_CUSTOM_CERTIFICATE, createServer } = await import('../app.js');
   const server = await createServer(config);
   const { url, peerPort } = await server.start();
   const lines = [
