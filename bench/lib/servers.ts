@@ -50,8 +50,9 @@ export async function startServer(options: {
   const child = options.cleanup.child(
     spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data-dir', options.dataDir, '--port', String(port), '--bind', '127.0.0.1', '--log-level', 'info', '--log-file', path.join(options.dataDir, 'logs', 'anemone.log')], {
       cwd: REPO_ROOT,
-      // libuv's pool as the systemd unit sizes it (Node 20 reads it before bin/anemone.js can set it); a value in the environment wins
-      env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...options.env },
+      // libuv's pool as the systemd unit sizes it (Node 20 reads it before bin/anemone.js can set it), and glibc's
+      // arenas as the unit and the image cap them (read by glibc at exec); a value in the environment wins
+      env: { UV_THREADPOOL_SIZE: '16', MALLOC_ARENA_MAX: '2', ...process.env, ...options.env },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     }),

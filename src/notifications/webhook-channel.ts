@@ -1,4 +1,4 @@
-import { fetch } from 'undici';
+import { loadOnFirstUse } from '../util/load-on-first-use.js';
 import { DeliveryError, describeConnectionError } from './delivery-error.js';
 import type { NotificationMessage } from './message.js';
 import type { Channel } from './channel.js';
@@ -10,10 +10,13 @@ import type { Channel } from './channel.js';
  */
 export function webhookChannel(url: string, timeoutMs: number): Channel {
   const target = new URL(url).origin;
+  // undici's fetch (and with it Node's own copy of undici) loads with the first webhook sent, not at start
+  const loadFetch = loadOnFirstUse('webhooks (the fetch of the undici package)', async () => (await import('undici')).fetch);
   return {
     name: 'webhook',
     target,
     async send(message: NotificationMessage, signal: AbortSignal) {
+      const fetch = await loadFetch();
       let response;
       try {
         response = await fetch(url, {

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import tls from 'node:tls';
-import { Agent, errors, type buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import { sameFingerprint } from './fingerprint.js';
 import { PeerError } from './peer-error.js';
+import { Agent, errors } from './undici-agent.js';
 
 /** This server's certificate and key, presented to peers as the TLS client certificate. */
 export interface ClientIdentity {

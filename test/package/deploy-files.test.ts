@@ -120,4 +120,11 @@ describe('contrib/anemone.service', () => {
     assert.deepEqual(directives(unit, 'StateDirectory'), [path.basename(dataDir as string)], 'systemd makes the data directory, owned by the user');
     assert.deepEqual(settingsNamed(unit).filter((name) => !ENV_NAMES.has(name)), []);
   });
+
+  it("caps glibc's malloc arenas at two in the unit and the image, as the bench measured it", async () => {
+    // glibc reads it when the process starts: the server cannot set it for itself
+    assert.ok(directives(await read('contrib/anemone.service'), 'Environment').includes('MALLOC_ARENA_MAX=2'));
+    const runtime = dockerStages(await read('Dockerfile')).at(-1) ?? [];
+    assert.match(instruction(runtime, 'ENV').join(' '), /\bMALLOC_ARENA_MAX=2\b/);
+  });
 });
