@@ -304,11 +304,6 @@ export const errorCatalogue = {
     message: 'The thread that reads and encrypts small files stopped unexpectedly',
     hint: 'Start the sync again: the next run starts a new thread and resumes from what reached the peer. If it keeps failing, the server log says why.',
   },
-  SYNC_FILE_SEAL_THREAD_FAILED: {
-    status: 500,
-    message: 'The thread that reads and encrypts large files stopped unexpectedly',
-    hint: 'Start the sync again: the next run starts a new thread and resumes from what reached the peer, mid-file included. If it keeps failing, the server log says why.',
-  },
   SYNC_NOT_RUNNING: {
     status: 404,
     message: 'That sync is not running any more',

@@ -1,39 +1,11 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { CHUNK_SIZE, type FileContext } from '../crypto/index.js';
+import { CHUNK_SIZE, ChunkSealer, fileInfo, type FileContext } from '../crypto/index.js';
 import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
 import { largeTransferStarted } from '../util/heap-growth.js';
-import { FileChunkSealer, type ResumeFrom } from './large-files/file-chunk-sealer.js';
-
-/**
- * A large file's ciphertext as an upload body, with what the run records of
- * it once the body ended. Made on the main thread (EncryptedFileStream) or
- * on the large files' sealing thread (large-files/seal-file-thread.ts).
- */
-export interface EncryptedFile extends Readable {
-  /** Plaintext bytes read so far (all of them, the scanned size, once the body ended). */
-  readonly bytes: number;
-  /** SHA-256 of the plaintext, once the body ended. */
-  digestHex(): string;
-  /** SHA-256 of the whole ciphertext (from byte 0, whatever a resumed upload's start), once the body ended. */
-  ciphertextDigest(): Buffer;
-  /** What went wrong on this side (the file: gone, unreadable, changed; the sealing thread), told apart from the upload's own failures. */
-  readonly readError: Error | undefined;
-}
-
-/** The digests of a file read to its end. */
-export interface FileDigests {
-  sha256: string;
-  ciphertextSha256: Buffer;
-}
-
-/** A file's digests, or an error saying it has not been read to its end (a caller's bug, never a user's problem). */
-export function digestsOnceEnded(digests: FileDigests | undefined, relPath: FsPath): FileDigests {
-  if (!digests) throw new Error(`The hashes of ${relPath.toString()} are known only once it was read to its end`);
-  return digests;
-}
 
 /** Reads into `buffer` from `offset` to its end, at `position` in the file; resolves with the bytes read. */
 function readAt(fd: number, buffer: Buffer, offset: number, position: number): Promise<number> {
@@ -51,16 +23,22 @@ function readAt(fd: number, buffer: Buffer, offset: number, position: number): P
  * what was sent; one that shrank fails with FileChangedError. The ciphertext
  * hash is taken by the upload itself, which sends it as the trailer.
  */
-export class EncryptedFileStream extends Readable implements EncryptedFile {
-  private readonly chunks: FileChunkSealer;
+export class EncryptedFileStream extends Readable {
+  private readonly sealer: ChunkSealer;
+  private readonly hash = createHash('sha256');
+  private readonly ciphertextHash = createHash('sha256');
   private readonly buffer: Buffer;
-  private digests: FileDigests | undefined;
+  private ciphertextSha256: Buffer | undefined;
+  /** Ciphertext bytes produced so far, pushed or not (see `startAt`). */
+  private produced = 0;
   private fd: number | undefined;
   private offset = 0;
+  private headerSent = false;
   private done = false;
   private reading = false;
   /** Ends this stream's share of the raised heap growth (src/util/heap-growth.ts); called once it is destroyed, ended or failed. */
   private readonly transferDone = largeTransferStarted();
+  /** What went wrong on this side (the file: gone, unreadable, changed), told apart from the upload's own failures. */
   readError: Error | undefined;
 
   constructor(
@@ -69,25 +47,34 @@ export class EncryptedFileStream extends Readable implements EncryptedFile {
     userKey: Buffer,
     context: FileContext,
     private readonly size: number,
-    /** A resumed upload (see FileChunkSealer). */
-    resumeFrom: ResumeFrom | undefined = undefined,
+    /**
+     * A resumed upload: the salt of the version begun earlier, and the byte of
+     * the ciphertext to start pushing at. The file is still read and sealed
+     * from its start (local reads are cheap next to the link), so both hashes
+     * cover the whole file while only the bytes from `startAt` are sent.
+     */
+    private readonly resumeFrom: { salt: Buffer; startAt: number } | undefined = undefined,
   ) {
     // room for one ciphertext chunk: the consumer takes it before the next is read
     super({ highWaterMark: CHUNK_SIZE });
-    this.chunks = new FileChunkSealer(userKey, context, resumeFrom);
+    this.sealer = new ChunkSealer(userKey, fileInfo(context), resumeFrom ? { salt: resumeFrom.salt } : {});
     this.buffer = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(1, size)));
   }
 
+  /** Plaintext bytes read so far (all of them, `size`, once the stream ended). */
   get bytes(): number {
     return this.offset;
   }
 
+  /** SHA-256 of the plaintext, once the stream ended. */
   digestHex(): string {
-    return digestsOnceEnded(this.digests, this.relPath).sha256;
+    return this.hash.digest('hex');
   }
 
+  /** SHA-256 of the whole ciphertext (from byte 0, whatever `startAt`), once the stream ended. */
   ciphertextDigest(): Buffer {
-    return digestsOnceEnded(this.digests, this.relPath).ciphertextSha256;
+    this.ciphertextSha256 ??= this.ciphertextHash.digest();
+    return this.ciphertextSha256;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -109,10 +96,11 @@ export class EncryptedFileStream extends Readable implements EncryptedFile {
     this.readChunk().then(
       (pieces) => {
         this.reading = false;
-        for (const piece of pieces) this.push(piece);
+        const kept = pieces.filter((piece) => piece.length > 0);
+        for (const piece of kept) this.push(piece);
         if (this.done) this.push(null);
         // a chunk wholly before `startAt` pushed nothing, and the stream asks again only after a push
-        else if (pieces.length === 0) this._read();
+        else if (kept.length === 0) this._read();
       },
       (error: Error) => {
         this.readError = error;
@@ -138,11 +126,23 @@ export class EncryptedFileStream extends Readable implements EncryptedFile {
       if (bytesRead === 0) throw new FileChangedError(this.relPath);
       filled += bytesRead;
     }
+    this.hash.update(chunk);
     this.offset += length;
     this.done = this.offset === this.size;
-    const pieces = this.chunks.seal(chunk, this.done);
-    if (this.done) this.digests = this.chunks.digests();
-    return pieces;
+    const sealed = this.sealer.seal([chunk], this.done);
+    const pieces = this.headerSent ? sealed : [this.sealer.header, ...sealed];
+    this.headerSent = true;
+    return pieces.map((piece) => this.fromStart(piece));
+  }
+
+  /** Hashes a piece of ciphertext and keeps only what lies at or after `startAt`. */
+  private fromStart(piece: Buffer): Buffer {
+    this.ciphertextHash.update(piece);
+    const start = this.produced;
+    this.produced += piece.length;
+    const skip = (this.resumeFrom?.startAt ?? 0) - start;
+    if (skip <= 0) return piece;
+    return piece.subarray(Math.min(skip, piece.length));
   }
 }
 
@@ -169,26 +169,5 @@ export class ShareFileSkippedError extends Error {
   ) {
     super(`${relPath.toString()} was not read: ${reason}${detail ? ` (${detail})` : ''}`);
     this.name = 'ShareFileSkippedError';
-  }
-}
-
-/** Why a file read on a sealing thread was not sent, as it crosses back to the main thread. */
-export type FileReadProblem =
-  /** openShareFile refused it (a link, a FIFO, gone…); nothing of it was read. */
-  | { kind: 'skipped'; reason: SkipReason; detail?: string | undefined }
-  /** It changed size while it was read (shorter than the scan saw, or past what a batch may carry). */
-  | { kind: 'changed' }
-  /** Reading it failed (an errno code, say EIO). */
-  | { kind: 'failed'; code: string | undefined; message: string };
-
-/** The error a read on the main thread raises for the same problem, so the run reports files read on a thread alike. */
-export function readProblemError(fsRelPath: FsPath, problem: FileReadProblem): Error {
-  switch (problem.kind) {
-    case 'skipped':
-      return new ShareFileSkippedError(fsRelPath, problem.reason, problem.detail);
-    case 'changed':
-      return new FileChangedError(fsRelPath);
-    case 'failed':
-      return Object.assign(new Error(problem.message), { code: problem.code });
   }
 }

@@ -5,9 +5,9 @@
  * list only files the peer acknowledged, so an interrupted run resumes from
  * them.
  */
-import { encryptedLength, type ManifestContext } from '../crypto/index.js';
+import { encryptedLength, type FileContext, type ManifestContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
-import { fsRelPathFor } from '../manifest/file-keys.js';
+import { type FsPath, fsRelPathFor } from '../manifest/file-keys.js';
 import type { ManifestFile } from '../manifest/manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import type { ShareRoot } from '../scan/open-share-file.js';
@@ -15,12 +15,9 @@ import type { SkipReason } from '../scan/walk-share.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { BatchSender } from './batch-sender.js';
 import { Checkpoints } from './checkpoints.js';
-import { type EncryptedFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
-import { largeFileBodies } from './large-files/large-file-bodies.js';
+import { EncryptedFileStream, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import { peerRefusedFile } from './not-backed-up.js';
 import type { SharePlan } from './plan-share.js';
-import type { ResumeFrom } from './large-files/file-chunk-sealer.js';
-import type { LargeFileToSeal } from './large-files/seal-file-thread.js';
 import { type ResumableUploadDeps, sendResumable } from './resumable-upload.js';
 import { sendSmallFiles } from './small-files/send-small-files.js';
 import type { OnSent, PeerSession, SyncProgress, SyncTestHooks } from './types.js';
@@ -126,6 +123,7 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   };
   const placeOf = (relPath: string) => {
     return {
+      context: { ...context, relPath } satisfies FileContext,
       root: rootToRead(relPath),
       // the exact bytes of the name, whatever they are (file-keys.ts)
       fsRelPath: fsRelPathFor(relPath),
@@ -160,26 +158,19 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   }
   await batches.drain().catch(stopCheckpointsAndThrow);
 
-  // read and sealed on a thread of their own when there are enough of them, while the main thread writes to the socket
-  const [firstLarge] = plan.uploads.large;
-  const bodies = firstLarge
-    ? largeFileBodies({ files: plan.uploads.large, root: rootToRead(firstLarge.relPath), context, userKey: input.userKey, signal: input.signal, threadEntry: input.testHooks?.fileSealWorkerEntry })
-    : undefined;
   // two at a time: while the peer flushes one file to its disk, the next one is already streaming
   await runWorkerPool(
     plan.uploads.large,
     async (file, { signal }) => {
-      const { root, fsRelPath, storedPath } = placeOf(file.relPath);
-      const toSeal = { relPath: file.relPath, fsRelPath, size: file.size };
-      const open = (resumeFrom?: ResumeFrom) => (bodies as NonNullable<typeof bodies>).open(toSeal, resumeFrom);
+      const { context: fileContext, root, fsRelPath, storedPath } = placeOf(file.relPath);
       await beforeFileRead(file.relPath);
       const upload = progress.track(file.size);
       try {
         // resumable when the peer offers it: a dropped link continues from what the peer holds
         const resumed = input.resumable
-          ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size }, open, upload.onSent, signal)
+          ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size }, input.userKey, fileContext, upload.onSent, signal)
           : undefined;
-        const sent = resumed ?? (await sendLargeFile(session, context, storedPath, toSeal, open(), upload.onSent));
+        const sent = resumed ?? (await sendLargeFile(session, storedPath, root, fsRelPath, file.size, input.userKey, fileContext, upload.onSent));
         upload.end();
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
       } catch (error) {
@@ -188,9 +179,7 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
       }
     },
     { concurrency: LARGE_FILES_IN_FLIGHT, signal: input.signal },
-  )
-    .finally(() => bodies?.stop())
-    .catch(stopCheckpointsAndThrow);
+  ).catch(stopCheckpointsAndThrow);
   // no checkpoint beside the final manifest: generations reach the peer in order
   await checkpoints.stop();
 
@@ -207,13 +196,16 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
 
 async function sendLargeFile(
   session: PeerSession,
-  context: ManifestContext,
   storedPath: string,
-  file: LargeFileToSeal,
-  stream: EncryptedFile,
+  root: ShareRoot,
+  relPath: FsPath,
+  size: number,
+  userKey: Buffer,
+  context: FileContext,
   onSent: OnSent,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
-  const ciphertextBytes = encryptedLength(file.size);
+  const stream = new EncryptedFileStream(root, relPath, userKey, context, size);
+  const ciphertextBytes = encryptedLength(size);
   let answer: { ctSha256: string };
   try {
     // the peer keeps the file only if the SHA-256 trailer the upload appends matches what arrived
@@ -224,10 +216,7 @@ async function sendLargeFile(
     // the file's own problem (gone, unreadable, changed) skips it; the upload's fails the run
     throw stream.readError ?? error;
   }
-  if (stream.bytes !== file.size) {
-    stream.destroy();
-    throw new FileChangedError(file.fsRelPath);
-  }
+  if (stream.bytes !== size) throw new FileChangedError(relPath);
   return { sha256: stream.digestHex(), ctSha256: answer.ctSha256, ciphertextBytes };
 }
 

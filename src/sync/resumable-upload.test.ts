@@ -7,9 +7,6 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
-import { type EncryptedFile, EncryptedFileStream } from './encrypt-file.js';
-import type { ResumeFrom } from './large-files/file-chunk-sealer.js';
-import { FileSealThread } from './large-files/seal-file-thread.js';
 import { type ResumeRecord, type UploadRetry, sendResumable } from './resumable-upload.js';
 import type { PeerSession } from './types.js';
 
@@ -55,52 +52,35 @@ describe('sendResumable', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  // the file's body read and sealed on the main thread, or on the large files' sealing thread
-  const sealedOn = {
-    'the main thread': async (size: number, send: (open: (resumeFrom: ResumeFrom) => EncryptedFile) => Promise<void>) =>
-      send((resumeFrom) => new EncryptedFileStream(root, 'big.bin', key, context, size, resumeFrom)),
-    'its own thread': async (size: number, send: (open: (resumeFrom: ResumeFrom) => EncryptedFile) => Promise<void>) => {
-      const thread = new FileSealThread({ root, context, userKey: key }, { signal: new AbortController().signal });
-      try {
-        await send((resumeFrom) => thread.open({ relPath: 'big.bin', fsRelPath: 'big.bin', size }, resumeFrom));
-      } finally {
-        await thread.stop();
-      }
-    },
-  };
-
-  for (const [where, sealing] of Object.entries(sealedOn)) {
-    it(`retries a dropped upload from the peer offset, counts progress once, and forgets the record when the peer has it (sealed on ${where})`, async () => {
-      const content = randomBytes(3 * 1024 * 1024 + 5);
-      await writeFile(path.join(dir, 'big.bin'), content);
-      const total = encryptedLength(content.length);
-      const peer = droppingPeer(Math.floor(total / 2));
-      const records = new Map<string, ResumeRecord>();
-      const retries: UploadRetry[] = [];
-      const progress: number[] = [];
-      await sealing(content.length, async (open) => {
-        const sent = await sendResumable(
-          {
-            records: { find: (relPath) => records.get(relPath), save: (record) => records.set(record.relPath, record), remove: (relPath) => records.delete(relPath) },
-            retry: { attempts: 2, firstDelayMs: 1, maxDelayMs: 1 },
-            onRetry: (retry) => retries.push(retry),
-            now: () => new Date(),
-          },
-          peer.session,
-          { user: 'alice', share: 'backup', storedPath: 'big.bin.enc', root, fsRelPath: 'big.bin', relPath: 'big.bin', size: content.length },
-          open,
-          (sentBytes) => progress.push(sentBytes),
-          new AbortController().signal,
-        );
-        assert.ok(sent);
-        assert.equal(retries.length, 1);
-        assert.equal(retries[0]?.code, 'PEER_CONNECTION_LOST');
-        const stored = peer.held.get('big.bin.enc')?.bytes ?? Buffer.alloc(0);
-        assert.ok(decryptBuffer(key, fileInfo(context), stored).equals(content), 'one ciphertext, from two requests');
-        assert.equal(sent.ctSha256, createHash('sha256').update(stored).digest('hex'));
-        assert.ok(Math.max(...progress) <= total, 'progress never passes the object: resent bytes are not counted twice');
-        assert.equal(records.size, 0, 'nothing kept once the peer has the object');
-      });
-    });
-  }
+  it('retries a dropped upload from the peer offset, counts progress once, and forgets the record when the peer has it', async () => {
+    const content = randomBytes(3 * 1024 * 1024 + 5);
+    await writeFile(path.join(dir, 'big.bin'), content);
+    const total = encryptedLength(content.length);
+    const peer = droppingPeer(Math.floor(total / 2));
+    const records = new Map<string, ResumeRecord>();
+    const retries: UploadRetry[] = [];
+    const progress: number[] = [];
+    const sent = await sendResumable(
+      {
+        records: { find: (relPath) => records.get(relPath), save: (record) => records.set(record.relPath, record), remove: (relPath) => records.delete(relPath) },
+        retry: { attempts: 2, firstDelayMs: 1, maxDelayMs: 1 },
+        onRetry: (retry) => retries.push(retry),
+        now: () => new Date(),
+      },
+      peer.session,
+      { user: 'alice', share: 'backup', storedPath: 'big.bin.enc', root, fsRelPath: 'big.bin', relPath: 'big.bin', size: content.length },
+      key,
+      context,
+      (sentBytes) => progress.push(sentBytes),
+      new AbortController().signal,
+    );
+    assert.ok(sent);
+    assert.equal(retries.length, 1);
+    assert.equal(retries[0]?.code, 'PEER_CONNECTION_LOST');
+    const stored = peer.held.get('big.bin.enc')?.bytes ?? Buffer.alloc(0);
+    assert.ok(decryptBuffer(key, fileInfo(context), stored).equals(content), 'one ciphertext, from two requests');
+    assert.equal(sent.ctSha256, createHash('sha256').update(stored).digest('hex'));
+    assert.ok(Math.max(...progress) <= total, 'progress never passes the object: resent bytes are not counted twice');
+    assert.equal(records.size, 0, 'nothing kept once the peer has the object');
+  });
 });

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { encryptedLength, SALT_LENGTH } from '../crypto/index.js';
+import { encryptedLength, SALT_LENGTH, type FileContext } from '../crypto/index.js';
 import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareRoot } from '../scan/open-share-file.js';
-import { type EncryptedFile, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
-import type { ResumeFrom } from './large-files/file-chunk-sealer.js';
+import { EncryptedFileStream, FileChangedError, ShareFileSkippedError } from './encrypt-file.js';
 import type { OnSent, PeerSession } from './types.js';
 
 /** What the sender keeps per file being uploaded to one peer (db: resumable_uploads), bound to a share and a peer. */
@@ -104,14 +103,13 @@ class UploadIncompleteError extends Error {
  * restart — regenerates the very same ciphertext and sends only what the peer
  * lacks. A source file whose size, mtime or inode changed starts a new upload
  * with a new salt; the peer drops the old partial when it sees the new id.
- * `open` gives the file's encrypted body from a salt and a byte of its
- * ciphertext (large-files/large-file-bodies.ts), once per try.
  */
 export async function sendResumable(
   deps: ResumableUploadDeps,
   session: PeerSession,
   file: { user: string; share: string; storedPath: string; root: ShareRoot; fsRelPath: FsPath; relPath: string; size: number },
-  open: (resumeFrom: ResumeFrom) => EncryptedFile,
+  userKey: Buffer,
+  context: FileContext,
   onSent: OnSent,
   signal: AbortSignal,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number } | undefined> {
@@ -128,13 +126,13 @@ export async function sendResumable(
   let held = 0;
   let firstOffset: number | undefined;
   for (let attempt = 0; ; attempt++) {
-    let stream: EncryptedFile | undefined;
+    let stream: EncryptedFileStream | undefined;
     try {
       const offset = await uploadOffset.call(session, file.user, file.share, file.storedPath, record.uploadId, ciphertextBytes);
       if (offset === undefined) return undefined;
       held = offset;
       firstOffset ??= offset;
-      const opened = open({ salt: record.salt, startAt: offset });
+      const opened = new EncryptedFileStream(file.root, file.fsRelPath, userKey, context, file.size, { salt: record.salt, startAt: offset });
       stream = opened;
       // progress counts the whole object: a resumed try reports from its offset on, so nothing counts twice
       const answer = await appendUpload.call(

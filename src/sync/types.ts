@@ -114,8 +114,6 @@ export interface SyncTestHooks {
   beforeFileRead?(file: { username: string; shareName: string; relPath: string }): Promise<void> | void;
   /** The program of the thread that seals small files (small-files/seal-worker.ts): a test gives one that fails. */
   sealWorkerEntry?: URL;
-  /** The program of the thread that seals large files (large-files/seal-file-worker.ts): a test gives one that fails. */
-  fileSealWorkerEntry?: URL;
 }
 
 /** A run in progress as the API shows it: its progress, plus the upload's pace. */

@@ -1,4 +1,4 @@
-/** A program for a sealing thread (small files or large ones) that fails at its first message, as a thread that crashed would. */
+/** A program for the small files' sealing thread that fails at its first job, as a thread that crashed would. */
 import { parentPort } from 'node:worker_threads';
 
 parentPort?.on('message', () => {

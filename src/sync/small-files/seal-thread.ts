@@ -6,11 +6,10 @@
  * thread's workerData (it never leaves the process, and is never logged);
  * the thread zeroes its copy when the run ends normally.
  */
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { ManifestContext } from '../../crypto/format-v1.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import type { ShareRoot } from '../../scan/open-share-file.js';
-import { programBeside, startWorker } from '../../util/start-worker.js';
 import type { FileToSeal, SealerSetup, SealOutcome } from './seal-small-files.js';
 
 /** The setup as it crosses to the thread. */
@@ -62,7 +61,7 @@ export class SealThread {
   constructor(setup: SealerSetup, options: SealThreadOptions) {
     this.signal = options.signal;
     const workerData: SealerData = { root: setup.root, context: setup.context, userKey: setup.userKey, readBufferBytes: setup.readBufferBytes };
-    this.worker = startWorker(options.entry ?? programBeside(import.meta.url, 'seal-worker'), { workerData, name: 'seal-small-files' });
+    this.worker = startWorker(options.entry ?? defaultEntry(), workerData);
     this.worker.on('message', (answer: SealedBody) => this.waiting.shift()?.resolve(answer));
     this.worker.on('error', (error) => this.fail(new SealThreadFailedError(error.message, error)));
     this.exited = new Promise((resolve) => {
@@ -102,6 +101,22 @@ export class SealThread {
     this.failure ??= { error };
     for (const job of this.waiting.splice(0)) job.reject(this.failure.error);
   }
+}
+
+/**
+ * dist/ runs the compiled program as is; the sources (tests, the bench
+ * through tsx) need tsx in the thread too, which Node 20 does not carry into
+ * a worker from `--import tsx`, so a one-line bootstrap registers it first.
+ */
+function defaultEntry(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './seal-worker.ts' : './seal-worker.js', import.meta.url);
+}
+
+function startWorker(entry: URL, workerData: SealerData): Worker {
+  const options = { workerData, name: 'seal-small-files' };
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(bootstrap, { ...options, eval: true });
 }
 
 /** The thread that reads and encrypts small files failed: the run stops; the next one starts a new thread. */

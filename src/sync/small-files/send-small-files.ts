@@ -7,12 +7,12 @@
  */
 import type { ManifestContext } from '../../crypto/format-v1.js';
 import type { PlannedUpload } from '../../manifest/diff.js';
-import { fsRelPathFor } from '../../manifest/file-keys.js';
+import { fsRelPathFor, type FsPath } from '../../manifest/file-keys.js';
 import { storedNameFor } from '../../manifest/stored-names.js';
 import { limits } from '../../protocol/v1/index.js';
 import type { ShareRoot } from '../../scan/open-share-file.js';
 import { BATCH_BYTES, type BatchFile, type BatchSender } from '../batch-sender.js';
-import { readProblemError } from '../encrypt-file.js';
+import { FileChangedError, ShareFileSkippedError } from '../encrypt-file.js';
 import type { BatchItem } from '../types.js';
 import type { FileToSeal, SealOutcome } from './seal-small-files.js';
 import { InlineSealer } from './inline-sealer.js';
@@ -126,7 +126,19 @@ function framedBatch(input: SendSmallFilesInput, group: PlannedUpload[], jobs: F
       files.push({ relPath: file.relPath, arrived: () => input.arrived(file, outcome) });
       plainBytes += outcome.size;
     } else if (outcome.kind === 'later') queue.later(file);
-    else input.notSent(file.relPath, readProblemError(fsRelPathFor(file.relPath), outcome));
+    else input.notSent(file.relPath, notSentError(fsRelPathFor(file.relPath), outcome));
   }
   return { body, items, files, plainBytes };
+}
+
+/** The same errors the sender raised when it read files on the main thread, so the run reports them alike. */
+function notSentError(fsRelPath: FsPath, outcome: Exclude<SealOutcome, { kind: 'sealed' | 'later' }>): Error {
+  switch (outcome.kind) {
+    case 'skipped':
+      return new ShareFileSkippedError(fsRelPath, outcome.reason, outcome.detail);
+    case 'changed':
+      return new FileChangedError(fsRelPath);
+    case 'failed':
+      return Object.assign(new Error(outcome.message), { code: outcome.code });
+  }
 }
