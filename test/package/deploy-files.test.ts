@@ -126,5 +126,8 @@ describe('contrib/anemone.service', () => {
     assert.ok(directives(await read('contrib/anemone.service'), 'Environment').includes('MALLOC_ARENA_MAX=2'));
     const runtime = dockerStages(await read('Dockerfile')).at(-1) ?? [];
     assert.match(instruction(runtime, 'ENV').join(' '), /\bMALLOC_ARENA_MAX=2\b/);
+    // the README's first command: the environment's own value wins
+    const scripts = (JSON.parse(await read('package.json')) as { scripts: Record<string, string> }).scripts;
+    assert.match(scripts['start'] ?? '', /MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} node bin\/anemone\.js serve/);
   });
 });

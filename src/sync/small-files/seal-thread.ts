@@ -60,8 +60,8 @@ export class SealThread {
 
   constructor(setup: SealerSetup, options: SealThreadOptions) {
     this.signal = options.signal;
-    const workerData: SealerData = { root: setup.root, context: setup.context, userKey: setup.userKey, readBufferBytes: setup.readBufferBytes };
-    this.worker = startWorker(options.entry ?? defaultEntry(), workerData);
+    const { workerData, transferList } = sealerWorkerData(setup);
+    this.worker = startWorker(options.entry ?? defaultEntry(), workerData, transferList);
     this.worker.on('message', (answer: SealedBody) => this.waiting.shift()?.resolve(answer));
     this.worker.on('error', (error) => this.fail(new SealThreadFailedError(error.message, error)));
     this.exited = new Promise((resolve) => {
@@ -112,8 +112,20 @@ function defaultEntry(): URL {
   return new URL(import.meta.url.endsWith('.ts') ? './seal-worker.ts' : './seal-worker.js', import.meta.url);
 }
 
-function startWorker(entry: URL, workerData: SealerData): Worker {
-  const options = { workerData, name: 'seal-small-files' };
+/**
+ * The thread's setup, its key a copy of the 32 bytes on a buffer of its own,
+ * moved to the thread rather than cloned: a key Buffer cut from Node's shared
+ * 8 KiB pool would carry the whole pool across (other small buffers with it),
+ * and the thread zeroes only the key's own bytes.
+ */
+export function sealerWorkerData(setup: SealerSetup): { workerData: SealerData; transferList: ArrayBuffer[] } {
+  const userKey = new Uint8Array(setup.userKey);
+  const workerData: SealerData = { root: setup.root, context: setup.context, userKey, readBufferBytes: setup.readBufferBytes };
+  return { workerData, transferList: [userKey.buffer] };
+}
+
+function startWorker(entry: URL, workerData: SealerData, transferList: ArrayBuffer[]): Worker {
+  const options = { workerData, transferList, name: 'seal-small-files' };
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(bootstrap, { ...options, eval: true });

@@ -14,7 +14,7 @@ import { BatchSender } from '../batch-sender.js';
 import type { ExecutePlanInput, ExecutePlanResult } from '../execute-plan.js';
 import { UploadProgress } from '../upload-progress.js';
 import { sendSmallFiles } from './send-small-files.js';
-import { SealThread, SealThreadFailedError } from './seal-thread.js';
+import { SealThread, SealThreadFailedError, sealerWorkerData } from './seal-thread.js';
 
 const userKey = randomBytes(32);
 const context = { sourceServer: 'home', user: 'alice', share: 'backup' };
@@ -124,6 +124,17 @@ describe('small files sealed on their own thread', () => {
     assert.ok(objectsAtCancel > 0 && objectsAtCancel < files.length, `${objectsAtCancel} objects at the cancel`);
     // at most the batches already handed to the peer arrive after the cancel
     assert.ok(peer.objects.size < files.length, `${peer.objects.size} of ${files.length} sent`);
+  });
+
+  it("hands the thread a copy of the key's 32 bytes alone, moved rather than cloned", async () => {
+    // a key cut from Node's shared pool, as unwrapping gives it: cloning it would carry the whole pool across
+    const pooled = Buffer.from(userKey.toString('hex'), 'hex');
+    assert.ok(pooled.buffer.byteLength > 32, 'the test key sits in the shared pool');
+    const { workerData, transferList } = sealerWorkerData({ root: await resolveShareRoot(root), context, userKey: pooled, readBufferBytes: 4097 });
+    assert.equal(workerData.userKey.buffer.byteLength, 32);
+    assert.deepEqual(Buffer.from(workerData.userKey), userKey);
+    assert.deepEqual(transferList, [workerData.userKey.buffer]);
+    assert.deepEqual(pooled, userKey, "the caller's key is left as it was");
   });
 
   it('a thread stopped by its signal drops its job at once, rejects with the reason, and exits', async () => {
