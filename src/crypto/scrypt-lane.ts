@@ -93,7 +93,9 @@ export class ScryptLane {
     this.running = job;
     const worker = this.worker ?? this.startWorker();
     worker.ref();
-    worker.postMessage({ secret: job.secret, salt: job.salt, length: job.length, options: job.options });
+    // the salt as a copy on a buffer of its own, moved: a Buffer from Node's shared pool would clone the whole pool across
+    const salt = new Uint8Array(job.salt);
+    worker.postMessage({ secret: job.secret, salt, length: job.length, options: job.options }, [salt.buffer]);
   }
 
   private startWorker(): Worker {
