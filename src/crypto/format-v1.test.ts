@@ -13,6 +13,7 @@ import {
   deriveKey,
   encryptBuffer,
   fileInfo,
+  FileInfoWriter,
   manifestInfo,
   MIN_ENCRYPTED_LENGTH,
   SALT_LENGTH,
@@ -280,6 +281,27 @@ describe('format v1 building blocks', () => {
       }),
     ]);
     assert.ok(built.equals(expected));
+  });
+});
+
+describe('FileInfoWriter', () => {
+  it('writes the same info as fileInfo for every path, one after the other', () => {
+    const share = { sourceServer: 'é-server', user: '日本', share: 'backup' };
+    const writer = new FileInfoWriter(share);
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (relPath) => {
+        assert.ok(writer.infoFor(relPath).equals(fileInfo({ ...share, relPath })));
+      }),
+    );
+  });
+
+  it('normalises the path to NFC and takes paths longer than its first buffer', () => {
+    const writer = new FileInfoWriter(context);
+    assert.ok(writer.infoFor('Photos/e\u0301te\u0301.jpg').equals(fileInfo({ ...context, relPath: 'Photos/\u00e9t\u00e9.jpg' })));
+    const longPath = `${'folder/'.repeat(900)}file`;
+    assert.ok(writer.infoFor(longPath).equals(fileInfo({ ...context, relPath: longPath })));
+    // a short one after the long one: the share's part kept when the buffer grew
+    assert.ok(writer.infoFor('a').equals(fileInfo({ ...context, relPath: 'a' })));
   });
 });
 

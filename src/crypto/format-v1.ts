@@ -47,6 +47,38 @@ export function fileInfo(ctx: FileContext): Buffer {
   return info('anemone/v1/file', [ctx.sourceServer, ctx.user, ctx.share, ctx.relPath]);
 }
 
+/**
+ * fileInfo for the files of one share, one after the other: the label and the
+ * share's three fields are written once, each path appended to them in one
+ * buffer used again (the sender derives a key per small file). `infoFor`'s
+ * answer is valid until its next call.
+ */
+export class FileInfoWriter {
+  private readonly prefixLength: number;
+  private buffer: Buffer;
+
+  constructor(ctx: ManifestContext) {
+    const prefix = info('anemone/v1/file', [ctx.sourceServer, ctx.user, ctx.share]);
+    this.prefixLength = prefix.length;
+    this.buffer = Buffer.allocUnsafe(prefix.length + 4 + 4096);
+    prefix.copy(this.buffer);
+  }
+
+  infoFor(relPath: string): Buffer {
+    const path = relPath.normalize('NFC');
+    const pathBytes = Buffer.byteLength(path, 'utf8');
+    const length = this.prefixLength + 4 + pathBytes;
+    if (length > this.buffer.length) {
+      const larger = Buffer.allocUnsafe(length);
+      this.buffer.copy(larger, 0, 0, this.prefixLength);
+      this.buffer = larger;
+    }
+    this.buffer.writeUInt32BE(pathBytes, this.prefixLength);
+    this.buffer.write(path, this.prefixLength + 4, 'utf8');
+    return this.buffer.subarray(0, length);
+  }
+}
+
 export function manifestInfo(ctx: ManifestContext): Buffer {
   return info('anemone/v1/manifest', [ctx.sourceServer, ctx.user, ctx.share]);
 }
@@ -352,6 +384,9 @@ export function createDecryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: Dec
   return coderStream(decryptorFactory(userKey, hkdfInfo, opts));
 }
 
+/** The nonce of a file's only chunk, made once: createCipheriv copies it, so nothing can change it. */
+const ONLY_CHUNK_NONCE = chunkNonce(0, true);
+
 /**
  * A plaintext of at most one chunk (a small file of a batch) sealed as its
  * three pieces, salt, ciphertext and tag, which concatenated are exactly
@@ -362,7 +397,7 @@ export function createDecryptStream(userKey: Buffer, hkdfInfo: Buffer, opts: Dec
 export function sealOneChunk(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffer, salt: Buffer = randomBytes(SALT_LENGTH)): [salt: Buffer, ciphertext: Buffer, tag: Buffer] {
   if (plaintext.length > CHUNK_SIZE) throw new RangeError(`sealOneChunk takes at most ${CHUNK_SIZE} bytes, got ${plaintext.length}`);
   if (salt.length !== SALT_LENGTH) throw new RangeError(`salt must be ${SALT_LENGTH} bytes, got ${salt.length}`);
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(userKey, salt, hkdfInfo), chunkNonce(0, true), { authTagLength: TAG_LENGTH });
+  const cipher = createCipheriv('aes-256-gcm', deriveKey(userKey, salt, hkdfInfo), ONLY_CHUNK_NONCE, { authTagLength: TAG_LENGTH });
   const ciphertext = cipher.update(plaintext);
   // GCM is a stream mode: final() adds nothing, every byte came out of update()
   cipher.final();

@@ -4,6 +4,7 @@ export {
   TAG_LENGTH,
   MIN_ENCRYPTED_LENGTH,
   fileInfo,
+  FileInfoWriter,
   manifestInfo,
   manifestDeltaInfo,
   deriveKey,

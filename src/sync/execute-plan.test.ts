@@ -108,6 +108,22 @@ describe('executePlan against an in-memory peer', () => {
     assert.equal(applied[0]?.manifestsBefore, 0);
   });
 
+  it('reports the files that arrived once per acknowledged batch, not once per file, and ends at every file and byte sent', async () => {
+    const names = Array.from({ length: 40 }, (_, index) => `p-${index}.txt`);
+    for (const name of names) write(name, 64);
+    write('p-big.bin', LARGE);
+    const reports: { filesDone?: number; bytesDone?: number }[] = [];
+    const peer = new InMemoryPeer({ userKey, context });
+    const done = await runPlanOnce(
+      { peer, root, relPaths: [...names, 'p-big.bin'], userKey, context },
+      { onProgress: (update) => void (update.filesDone === undefined ? undefined : reports.push(update)) },
+    );
+    assert.equal(done.filesUploaded, 41);
+    // the forty small files in one batch: one report for them, one for the large file
+    assert.deepEqual(reports.slice(1).map((report) => report.filesDone), [40, 41]);
+    assert.equal(reports.at(-1)?.bytesDone, 40 * 64 + LARGE);
+  });
+
   it('takes the small uploads out of the plan it was given (not held to the end of the run), and still sends and lists each one', async () => {
     const names = ['t-1.txt', 't-2.txt', 't-3.txt'];
     for (const name of names) write(name, 32);

@@ -109,6 +109,13 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
     },
     { ...(input.checkpoints ?? CHECKPOINTS), signal: input.signal },
   );
+  // a batch's acknowledgement records up to a thousand files in one turn: they are reported once, after that turn
+  // (each report resets the watchdog, meters and rates the run), not once per file
+  let reportQueued = false;
+  const reportArrived = () => {
+    reportQueued = false;
+    input.onProgress({ filesDone: filesUploaded, bytesDone: progress.bytesDone });
+  };
   const recordArrived = (relPath: string, entry: ManifestFile, ciphertextBytes: number) => {
     input.manifests.record(relPath, entry);
     filesUploaded += 1;
@@ -116,7 +123,10 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
     if (entry.mtimeMs <= Date.now() - RACY_WINDOW_MS) hashedWhileSending.push({ relPath, size: entry.size, mtimeMs: entry.mtimeMs, sha256: entry.sha256 });
     bytesTransferred += ciphertextBytes;
     progress.acknowledge(entry.size);
-    input.onProgress({ filesDone: filesUploaded, bytesDone: progress.bytesDone });
+    if (!reportQueued) {
+      reportQueued = true;
+      queueMicrotask(reportArrived);
+    }
     checkpoints.arrived(ciphertextBytes);
   };
   // a file's own problem (here or on the peer) leaves that file out; anything else fails the run

@@ -42,6 +42,35 @@ describe('BatchBodyBuilder', () => {
     assert.equal(builder.bytes, 0);
   });
 
+  it('frames pieces hashed in place exactly as tryAppend with their SHA-256 in the header', () => {
+    const hashed = new BatchBodyBuilder(64 * 1024);
+    const known = new BatchBodyBuilder(64 * 1024);
+    const items = [
+      { path: 'a.enc', pieces: [randomBytes(12), randomBytes(4096), randomBytes(16)] },
+      { path: 'folder/été "ü".enc', pieces: [randomBytes(12), Buffer.alloc(0), randomBytes(16)] },
+    ];
+    for (const item of items) {
+      const joined = Buffer.concat(item.pieces);
+      const framed = hashed.tryAppendHashed(item.path, item.pieces);
+      assert.equal(framed?.ctSha256, sha(joined));
+      assert.ok(framed?.ciphertext.equals(joined));
+      known.tryAppend(headerOf(item.path, joined), item.pieces);
+    }
+    assert.ok(hashed.body().equals(known.body()));
+    const parsed = [...new BatchParser().push(hashed.body())].flatMap((event) => (event.kind === 'item' ? [event.header] : []));
+    assert.deepEqual(parsed, items.map((item) => headerOf(item.path, Buffer.concat(item.pieces))));
+  });
+
+  it('leaves pieces to hash that do not fit out, writing nothing of them', () => {
+    const first = randomBytes(40);
+    const builder = new BatchBodyBuilder(4 + Buffer.byteLength(JSON.stringify(headerOf('a.enc', first))) + first.length + 10);
+    assert.ok(builder.tryAppendHashed('a.enc', [first]));
+    const before = Buffer.from(builder.body());
+    assert.equal(builder.tryAppendHashed('b.enc', [randomBytes(20)]), undefined);
+    assert.ok(builder.body().equals(before));
+    assert.equal(builder.items, 1);
+  });
+
   it('starts over after reset, in the same buffer', () => {
     const builder = new BatchBodyBuilder(1024);
     const one = randomBytes(30);

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { BatchItemHeader } from './routes.js';
 
 /**
@@ -18,6 +19,9 @@ function writeItemHead(target: Buffer, offset: number, json: string, jsonBytes: 
   target.write(json, offset + 4, 'utf8');
   return offset + 4 + jsonBytes;
 }
+
+/** Where tryAppendHashed's digest goes before it is known: as long as a SHA-256 in hex. */
+const DIGEST_ROOM = '0'.repeat(64);
 
 /** Header JSON longer than this is refused: a path is at most 4 KiB. */
 export const MAX_BATCH_HEADER_BYTES = 8192;
@@ -66,6 +70,23 @@ export class BatchBodyBuilder {
     this.length = at;
     this.itemCount += 1;
     return this.buffer.subarray(bodyStart, at);
+  }
+
+  /**
+   * tryAppend for pieces whose SHA-256 is not known yet: they are copied in
+   * first and hashed in one call over the body's bytes, and the digest written
+   * into the head's room for it (a hash object fed piece by piece per small
+   * file cost more). The same bytes as tryAppend with the header's ctSha256.
+   */
+  tryAppendHashed(path: string, pieces: readonly Buffer[]): { ciphertext: Buffer; ctSha256: string } | undefined {
+    let size = 0;
+    for (const piece of pieces) size += piece.length;
+    const ciphertext = this.tryAppend({ path, size, ctSha256: DIGEST_ROOM }, pieces);
+    if (ciphertext === undefined) return undefined;
+    const ctSha256 = hash('sha256', ciphertext, 'hex');
+    // the header's JSON ends with the digest's 64 hex digits, a quote and a brace
+    this.buffer.write(ctSha256, ciphertext.byteOffset - this.buffer.byteOffset - DIGEST_ROOM.length - 2, 'latin1');
+    return { ciphertext, ctSha256 };
   }
 
   /** The body so far, a view of the builder's buffer (valid until `reset()`). */

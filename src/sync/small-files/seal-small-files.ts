@@ -6,8 +6,8 @@
  * sender's CPU per small file).
  */
 import { closeSync, readSync } from 'node:fs';
-import { createHash, hash } from 'node:crypto';
-import { fileInfo, sealOneChunk, type ManifestContext } from '../../crypto/format-v1.js';
+import { hash } from 'node:crypto';
+import { FileInfoWriter, sealOneChunk, type ManifestContext } from '../../crypto/format-v1.js';
 import { SaltBlock } from '../../crypto/salt-block.js';
 import type { BatchBodyBuilder } from '../../protocol/v1/batch-frame.js';
 import { openShareFileSync, type ShareRoot } from '../../scan/open-share-file.js';
@@ -50,9 +50,11 @@ export interface SealerSetup {
 export class SmallFileSealer {
   private readonly readBuffer: Buffer;
   private readonly salts = new SaltBlock();
+  private readonly infos: FileInfoWriter;
 
   constructor(private readonly setup: SealerSetup) {
     this.readBuffer = Buffer.allocUnsafe(setup.readBufferBytes);
+    this.infos = new FileInfoWriter(setup.context);
   }
 
   /** Frames as many of `files` as the body has room for, in order; says what became of each. */
@@ -80,14 +82,11 @@ export class SmallFileSealer {
     }
     if (size === this.readBuffer.length) return { kind: 'changed' };
     const plaintext = this.readBuffer.subarray(0, size);
-    const pieces = sealOneChunk(this.setup.userKey, fileInfo({ ...this.setup.context, relPath: file.relPath }), plaintext, this.salts.take());
-    const ciphertextHash = createHash('sha256');
-    for (const piece of pieces) ciphertextHash.update(piece);
-    const ctSha256 = ciphertextHash.digest('hex');
-    const bodyBytes = pieces[0].length + pieces[1].length + pieces[2].length;
-    const framed = body.tryAppend({ path: file.storedPath, size: bodyBytes, ctSha256 }, pieces);
+    const pieces = sealOneChunk(this.setup.userKey, this.infos.infoFor(file.relPath), plaintext, this.salts.take());
+    const framed = body.tryAppendHashed(file.storedPath, pieces);
     if (framed === undefined) return { kind: 'later' };
-    return { kind: 'sealed', size, sha256: hash('sha256', plaintext, 'hex'), ctSha256, bodyStart: framed.byteOffset - body.body().byteOffset, bodyBytes };
+    const { ciphertext, ctSha256 } = framed;
+    return { kind: 'sealed', size, sha256: hash('sha256', plaintext, 'hex'), ctSha256, bodyStart: ciphertext.byteOffset - body.body().byteOffset, bodyBytes: ciphertext.length };
   }
 
   /**
