@@ -8,6 +8,7 @@ import { finished } from 'node:stream/promises';
 import { AnemoneError } from '../errors/catalogue.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
+import { GatheredWrites } from './gathered-writes.js';
 import { RunningAppends, partialHashMismatch, receiveContinuation } from './resumed-body.js';
 import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
@@ -274,11 +275,13 @@ async function hashExisting(filePath: string, hash: ReturnType<typeof createHash
   }
 }
 
-/** A partial's write stream, with backpressure and its first failure kept for the caller. */
+/** A partial's write stream, written in gathered batches, with backpressure and its first failure kept for the caller. */
 class AppendingFile {
   failure: unknown;
+  private readonly gathered: GatheredWrites;
 
   constructor(private readonly stream: Writable) {
+    this.gathered = new GatheredWrites(stream);
     stream.on('error', (error) => {
       this.failure ??= error;
     });
@@ -290,11 +293,13 @@ class AppendingFile {
 
   async write(chunk: Buffer): Promise<void> {
     if (this.failed) throw this.failure;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    if (this.gathered.add(chunk)) await once(this.stream, 'drain');
   }
 
+  /** Writes what has gathered, then closes (the stream fsyncs before it reports closed). */
   async close(): Promise<void> {
     if (this.failed) throw this.failure;
+    this.gathered.flush();
     this.stream.end();
     await finished(this.stream);
   }

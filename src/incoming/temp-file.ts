@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { AnemoneError } from '../errors/catalogue.js';
 import { asStorageError } from './fs-errors.js';
+import { GatheredWrites } from './gathered-writes.js';
 
 /** Hidden, so listings and the sync's scans skip it; removed at start if a crash left it behind. */
 export const TEMP_PREFIX = '.anemone-tmp-';
@@ -25,7 +26,7 @@ export type WriteStreamFactory = (filePath: string, options?: { append?: boolean
 const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0);
 
 export const diskWriteStream: WriteStreamFactory = (filePath, options) =>
-  // a 1 MiB buffer lets the stream gather the network's small pieces into few large writes (writev)
+  // a 1 MiB buffer holds a gathered batch (gathered-writes.ts) without asking the writer to wait
   createWriteStream(filePath, {
     // appending never follows a symlink planted at the name either (node takes numeric flags; its types say string)
     flags: options?.append ? (APPEND_NO_FOLLOW as unknown as string) : 'wx',
@@ -42,6 +43,7 @@ export class TempFile {
   readonly path: string;
   private readonly hash = createHash('sha256');
   private readonly stream: Writable;
+  private readonly gathered: GatheredWrites;
   private bytes = 0;
   private failure: unknown;
 
@@ -54,6 +56,7 @@ export class TempFile {
   ) {
     this.path = path.join(folder, `${TEMP_PREFIX}${uniqueName}`);
     this.stream = factory(this.path);
+    this.gathered = new GatheredWrites(this.stream);
     // kept, not thrown: the next write or finish reports it
     this.stream.on('error', (error) => {
       this.failure ??= error;
@@ -71,12 +74,13 @@ export class TempFile {
     }
     this.hash.update(chunk);
     this.throwIfFailed();
-    if (!this.stream.write(chunk)) await this.drained();
+    if (this.gathered.add(chunk)) await this.drained();
   }
 
   /** Flushes and closes the file, then checks its SHA-256 against what the source announced. */
   async finish(expectedSha256: string): Promise<void> {
     this.throwIfFailed();
+    this.gathered.flush();
     this.stream.end();
     try {
       await finished(this.stream);
