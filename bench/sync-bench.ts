@@ -48,7 +48,8 @@ import { benchReceivers, type Receiver, type S3Receiver, startS3Receiver } from 
 import { INSTALL_HINT, runToolComparison, TOOL_LABELS, TOOL_NAMES, type ToolName, type ToolRun, toolPath } from './lib/tools.js';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
-const POLL_MS = 20;
+/** How often the sync's log row is polled (BENCH_POLL_MS): each poll is a request A's main thread answers (~0.3 ms of its CPU, bench/README.md). */
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 20);
 /** Files modified this recently are not put in the hash cache (scan-share.ts RACY_WINDOW_MS): wait it out before a first sync. */
 const RACY_WINDOW_MS = 2_100;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ManifestState } from './manifest-state.js';
+import { ADDED_ENTRY_MIN_JSON_BYTES, ManifestState } from './manifest-state.js';
 import { parseManifest, serializeManifest, type Manifest, type ManifestFile } from './manifest.js';
 
 const sha = (n: number) => createHash('sha256').update(String(n)).digest('hex');
@@ -62,6 +62,51 @@ describe('ManifestState', () => {
     assert.deepEqual({ ...next.files }, { added: entry(6) });
     assert.deepEqual(next.deleted, ['edited']);
     assert.deepEqual(Object.keys(state.toFiles()).sort(), ['added', 'back', 'kept']);
+  });
+
+  it('tells whether anything changed without building the delta, and starts counting again as takeChanges does', () => {
+    const names = ['a', 'b', 'c', '__proto__', 'd/é'];
+    const value = fc.oneof(
+      fc.integer({ min: 0, max: 2 }).map((n) => entry(n)),
+      fc.integer({ min: 0, max: 2 }).map((n) => ({ ...entry(n), sha256: sha(n).toUpperCase() })),
+    );
+    const op = fc.tuple(fc.constantFrom('set', 'delete'), fc.constantFrom(...names), value);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(op, { maxLength: 8 }), fc.boolean()), { maxLength: 5 }), (rounds) => {
+        // the same changes to two states: one forgets them, the other hands them over
+        const dropping = new ManifestState({ a: entry(0), b: { ...entry(1), sha256: sha(1).toUpperCase() } });
+        const taking = new ManifestState({ a: entry(0), b: { ...entry(1), sha256: sha(1).toUpperCase() } });
+        for (const [round, drop] of rounds) {
+          for (const state of [dropping, taking]) {
+            for (const [kind, relPath, file] of round) {
+              if (kind === 'set') state.set(relPath, file);
+              else state.delete(relPath);
+            }
+          }
+          const change = taking.takeChanges();
+          const changed = Object.keys(change.files).length > 0 || change.deleted.length > 0;
+          // at most the JSON of the delta's entries: a writer that finds it too large may skip building it
+          assert.ok(dropping.minChangeBytes() <= JSON.stringify(change.files).length - 2, 'minChangeBytes above the delta');
+          if (drop) assert.equal(dropping.dropChanges(), changed);
+          else assert.deepEqual(dropping.takeChanges(), change);
+        }
+      }),
+    );
+  });
+
+  it('counts at least the shortest JSON an entry can have for each path added', () => {
+    const shortest = JSON.stringify({ p: { size: 0, mtimeMs: 0, sha256: sha(0), ctSha256: sha(1) } }).length - 2;
+    assert.equal(ADDED_ENTRY_MIN_JSON_BYTES, shortest);
+    const state = new ManifestState({ old: entry(1) });
+    state.set('new-1', entry(2));
+    state.set('new-2', entry(3));
+    state.set('old', entry(4));
+    state.set('gone', entry(5));
+    state.delete('gone');
+    assert.equal(state.minChangeBytes(), 2 * ADDED_ENTRY_MIN_JSON_BYTES, 'the two paths added and still there');
+    assert.equal(state.dropChanges(), true);
+    assert.equal(state.minChangeBytes(), 0);
+    assert.equal(state.dropChanges(), false);
   });
 
   it('keeps the totals, and never changes the files it started from', () => {

@@ -16,6 +16,13 @@ export type ManifestEnvelope = Omit<Manifest, 'files'>;
 const SERIALIZE_PIECE_CHARS = 1 << 20;
 
 /**
+ * The fewest bytes an entry takes in a delta's JSON (180): a one-character path, one-digit numbers and the two
+ * 64-digit hex digests the schema requires, without the braces around the files.
+ */
+const SHORTEST_DIGEST = '0'.repeat(64);
+export const ADDED_ENTRY_MIN_JSON_BYTES = JSON.stringify({ p: { size: 0, mtimeMs: 0, sha256: SHORTEST_DIGEST, ctSha256: SHORTEST_DIGEST } }).length - 2;
+
+/**
  * What the Map holds for a path: a slot of `packed` (what the run set), or an
  * entry object — the peer's own, shared with its parsed manifest rather than
  * copied, or one that does not pack exactly.
@@ -102,6 +109,37 @@ export class ManifestState {
     }
     this.changed = new Map();
     return { files, deleted };
+  }
+
+  /**
+   * Forgets what changed since the last `takeChanges` without building the
+   * delta (the write that follows is a full manifest, which lists every
+   * entry): true when anything really changed, as `takeChanges` would have
+   * said.
+   */
+  dropChanges(): boolean {
+    let changed = false;
+    for (const [relPath, before] of this.changed) {
+      const now = this.files.get(relPath);
+      if (now === undefined ? before !== undefined : before === undefined || !sameEntry(before, this.entryOf(now) as ManifestFile)) {
+        changed = true;
+        break;
+      }
+    }
+    this.changed = new Map();
+    return changed;
+  }
+
+  /**
+   * At most the plaintext bytes of the delta `takeChanges` would give now:
+   * each path added since the last call is an entry of at least
+   * ADDED_ENTRY_MIN_JSON_BYTES. Counted without building any entry, so a
+   * writer can tell that the delta is too large to send (a fold) first.
+   */
+  minChangeBytes(): number {
+    let added = 0;
+    for (const [relPath, before] of this.changed) if (before === undefined && this.files.has(relPath)) added += 1;
+    return added * ADDED_ENTRY_MIN_JSON_BYTES;
   }
 
   /** The entries as a plain object with own keys only, as parseManifest gives them. */

@@ -22,12 +22,9 @@ async function runAgainst(peer: InMemoryPeer, known: KnownManifest | undefined) 
   const fetched = await fetchPeerManifest(deps, known);
   // what the fetch saved is not the writer's
   saved.length = 0;
-  const writer = new PeerManifestWriter(
-    { ...deps, now: () => new Date(), onGenerationWritten: (generation) => generations.push(generation) },
-    fetched,
-    new ManifestState(fetched.known?.manifest.files ?? null),
-  );
-  return { writer, saved, generations };
+  const next = new ManifestState(fetched.known?.manifest.files ?? null);
+  const writer = new PeerManifestWriter({ ...deps, now: () => new Date(), onGenerationWritten: (generation) => generations.push(generation) }, fetched, next);
+  return { writer, saved, generations, next };
 }
 
 /** A saved copy as loadKnownManifest reads it back. */
@@ -94,6 +91,43 @@ describe('PeerManifestWriter', () => {
     // and it is what the peer holds
     const onPeer = await fetchPeerManifest({ session: peer, userKey, context, lastGeneration: 4, force: true, onManifestState: () => undefined }, undefined);
     assert.deepEqual(onPeer.known?.manifest.files, files);
+  });
+
+  it('writes a checkpoint whose new files would fold as a full manifest without building its delta, and a small one as a delta', async () => {
+    const peer = new InMemoryPeer({ userKey, context });
+    // a first sync: the peer holds nothing
+    const run = await runAgainst(peer, undefined);
+    const { next } = run;
+    let deltasBuilt = 0;
+    const takeChanges = next.takeChanges.bind(next);
+    next.takeChanges = () => {
+      deltasBuilt += 1;
+      return takeChanges();
+    };
+    for (let i = 0; i < 20; i += 1) run.writer.record(`f${i}`, entry(i));
+    await run.writer.write();
+    // 20 more: their entries alone outweigh a quarter of the manifest the peer holds
+    for (let i = 20; i < 40; i += 1) run.writer.record(`f${i}`, entry(i));
+    await run.writer.write();
+    assert.equal(deltasBuilt, 0, 'a delta was built for a write that went whole');
+    assert.deepEqual(await journal(peer), []);
+    // one more file: a delta
+    run.writer.record('f40', entry(40));
+    await run.writer.write();
+    assert.equal(deltasBuilt, 1);
+    // nothing since: no manifest at all
+    await run.writer.write({ deletions: [] });
+    assert.deepEqual(run.generations, [1, 2, 3]);
+    assert.deepEqual(
+      peer.manifests.map((manifest) => Object.keys(manifest.files).length),
+      [20, 40, 41],
+    );
+    const deltas = await journal(peer);
+    assert.deepEqual(deltas.map((delta) => [delta.baseGeneration, delta.generation, Object.keys(delta.files)]), [[2, 3, ['f40']]]);
+    const onPeer = await fetchPeerManifest({ session: peer, userKey, context, lastGeneration: 3, force: true, onManifestState: () => undefined }, undefined);
+    assert.deepEqual(Object.keys(onPeer.known?.manifest.files ?? {}).length, 41);
+    assert.deepEqual(onPeer.known?.manifest.files['f33'], entry(33));
+    assert.equal(reread(run.saved[0]).manifest.generation, 3);
   });
 
   it('a run that ends after its checkpoints leaves the older copy, which the next run finds stale and replaces by the peer\'s', async () => {

@@ -120,18 +120,34 @@ export class PeerManifestWriter {
    */
   async write(final?: { deletions: readonly string[] }): Promise<void> {
     if (final) for (const relPath of final.deletions) this.next.delete(relPath);
-    const change = this.next.takeChanges();
-    const unchanged = Object.keys(change.files).length === 0 && change.deleted.length === 0;
+    const { delta, unchanged } = this.takeChange();
     // nothing changed since what the peer holds: no manifest at all (Force Sync writes one whole, to mend the journal)
     if (!(this.peerHolds && !this.deps.force && unchanged)) {
       const generation = this.generationWritten + 1;
       const envelope: ManifestEnvelope = { version: 1, ...this.deps.context, generation, createdAt: this.deps.now().toISOString() };
       this.generationWritten = generation;
-      this.peerHolds = await this.writeDeltaOrFull(envelope, change);
+      this.peerHolds = await this.writeDeltaOrFull(envelope, delta);
       this.unsaved = true;
       this.deps.onGenerationWritten(generation);
     }
     if (final && this.unsaved) this.saveCopy();
+  }
+
+  /**
+   * What changed since the last write: as a delta when one may be sent, else
+   * only whether anything did. The delta is not built when the write is
+   * whole anyway — the peer holds nothing or keeps no journal, Force Sync,
+   * or a delta of at least the entries added would already fold (every
+   * checkpoint of a first sync: each one's new files outweigh a quarter of
+   * the manifest before it).
+   */
+  private takeChange(): { delta?: Pick<ManifestDelta, 'files' | 'deleted'>; unchanged: boolean } {
+    const holds = this.peerHolds;
+    // a sealed delta is at least its plaintext: if that much folds, the delta would
+    const deltaMayGo = holds && this.fetched.journals && !this.deps.force && !shouldFold(holds.journal, holds.baseBytes, this.next.minChangeBytes());
+    if (!deltaMayGo) return { unchanged: !this.next.dropChanges() };
+    const delta = this.next.takeChanges();
+    return { delta, unchanged: Object.keys(delta.files).length === 0 && delta.deleted.length === 0 };
   }
 
   private saveCopy(): void {
@@ -145,14 +161,15 @@ export class PeerManifestWriter {
     this.unsaved = false;
   }
 
-  private async writeDeltaOrFull(envelope: ManifestEnvelope, change: Pick<ManifestDelta, 'files' | 'deleted'>): Promise<NonNullable<PeerManifestWriter['peerHolds']>> {
+  /** Sends `change` as a delta unless it folds; without one (takeChange), the full manifest. */
+  private async writeDeltaOrFull(envelope: ManifestEnvelope, change: Pick<ManifestDelta, 'files' | 'deleted'> | undefined): Promise<NonNullable<PeerManifestWriter['peerHolds']>> {
     const { session, userKey, context } = this.deps;
     const { journals } = this.fetched;
     const peerHolds = this.peerHolds;
     // the totals and the full plaintext are taken now: `next` goes on changing while the write is on its way
     const totals = this.next.totals();
     const { generation, createdAt } = envelope;
-    if (peerHolds && journals && !this.deps.force) {
+    if (change && peerHolds) {
       const delta: ManifestDelta = {
         version: 1,
         kind: 'delta',
