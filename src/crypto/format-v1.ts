@@ -351,11 +351,10 @@ function coderStream(createCoder: (emit: Emit) => ChunkCoder): Transform {
 }
 
 /** Runs a coder over one buffer and joins its output. */
-function codeBuffer(createCoder: (emit: Emit) => ChunkCoder, input: Buffer | Iterable<Buffer>): Buffer {
+function codeBuffer(createCoder: (emit: Emit) => ChunkCoder, input: Buffer): Buffer {
   const output: Buffer[] = [];
   const coder = createCoder((piece) => output.push(piece));
-  if (Buffer.isBuffer(input)) coder.write(input);
-  else for (const piece of input) coder.write(piece);
+  coder.write(input);
   coder.end();
   return Buffer.concat(output);
 }
@@ -406,11 +405,6 @@ export function sealOneChunk(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffe
 
 /** Whole-buffer encryption, for tests and small data such as manifests; use the stream for files. */
 export function encryptBuffer(userKey: Buffer, hkdfInfo: Buffer, plaintext: Buffer, opts: EncryptOptions = {}): Buffer {
-  return codeBuffer(encryptorFactory(userKey, hkdfInfo, opts), plaintext);
-}
-
-/** `encryptBuffer` of the plaintext these pieces make, without joining them first (a large manifest, built piece by piece). */
-export function encryptPieces(userKey: Buffer, hkdfInfo: Buffer, plaintext: Iterable<Buffer>, opts: EncryptOptions = {}): Buffer {
   return codeBuffer(encryptorFactory(userKey, hkdfInfo, opts), plaintext);
 }
 

@@ -14,7 +14,6 @@ export {
   createDecryptStream,
   encryptBuffer,
   sealOneChunk,
-  encryptPieces,
   decryptBuffer,
   type FileContext,
   type ManifestContext,

@@ -94,10 +94,13 @@ class FakePeer {
         response.writeHead(200, { 'content-type': 'application/octet-stream' });
         return void response.end(manifest);
       }
-      case 'PUT manifest':
-        this.manifests.set(key(''), body);
-        this.uploads.push({ path: '_manifest.json.enc', headers: request.headers });
+      case 'PUT manifest': {
+        // a streamed manifest ends with its SHA-256 as a 32-byte trailer, like a file
+        const trailer = request.headers[CT_SHA256_HEADER] === 'trailer';
+        this.manifests.set(key(''), trailer ? body.subarray(0, body.length - 32) : body);
+        this.uploads.push({ path: '_manifest.json.enc', headers: request.headers, ...(trailer ? { trailer: body.subarray(body.length - 32) } : {}) });
         return send(204);
+      }
       case 'PUT file':
         if (storedPath === 'full.enc') return send(507, { error: { code: 'INSUFFICIENT_STORAGE', message: 'disk full' } });
         if (storedPath === 'big.enc') return send(413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'too big' } });
@@ -229,8 +232,23 @@ describe('PeerClient against a fake peer', () => {
   it('round-trips manifests, files, batches, listings and deletions', async () => {
     const c = client();
     assert.equal(await c.getManifest('alice', 'backup'), null);
-    await c.putManifest('alice', 'backup', Buffer.from('manifest bytes'), HASH);
-    assert.deepEqual(await c.getManifest('alice', 'backup'), Buffer.from('manifest bytes'));
+    const manifest = Buffer.from('manifest bytes');
+    // a stream that ends only later, as one sealed while the connection takes it
+    async function* sealing(): AsyncGenerator<Buffer> {
+      yield manifest.subarray(0, 5);
+      await new Promise((resolve) => setImmediate(resolve));
+      yield manifest.subarray(5);
+    }
+    const written = await c.putManifest('alice', 'backup', () => Readable.from(sealing()), { generation: 3 });
+    assert.deepEqual(await c.getManifest('alice', 'backup'), manifest);
+    assert.equal(written.bytes, manifest.length);
+    const manifestUpload = peer.uploads.find((u) => u.path === '_manifest.json.enc');
+    // sealed as it is sent: its length is not known in advance, its hash follows it
+    assert.equal(manifestUpload?.headers['content-length'], undefined);
+    assert.equal(manifestUpload?.headers['transfer-encoding'], 'chunked');
+    assert.equal(manifestUpload?.headers[CT_SHA256_HEADER], 'trailer');
+    assert.equal(manifestUpload?.trailer?.toString('hex'), createHash('sha256').update(manifest).digest('hex'));
+    assert.equal(manifestUpload?.headers['x-anemone-manifest-generation'], '3');
 
     const content = Buffer.alloc(300_000, 7);
     const sent = await c.putFile('alice', 'backup', 'photos/cat.jpg.enc', Readable.from([content.subarray(0, 100_000), content.subarray(100_000)]), content.length);
@@ -286,6 +304,18 @@ describe('PeerClient against a fake peer', () => {
       (error: any) => error.code === 'SESSION_INVALID',
     );
     assert.deepEqual(await c.listShares(), []);
+
+    // a manifest sealed as it is sent is sealed again for the replay, from the start
+    peer.tokens.clear();
+    let sealings = 0;
+    const sealedAgain = Buffer.from('sealed again');
+    const written = await c.putManifest('replay', 'backup', () => {
+      sealings += 1;
+      return Readable.from([sealedAgain]);
+    });
+    assert.equal(sealings, 2);
+    assert.equal(written.bytes, sealedAgain.length);
+    assert.deepEqual(peer.manifests.get('replay/backup/'), sealedAgain);
   });
 
   it('shares one session between the clients of one slot, opened once even when they ask together', async () => {

@@ -297,20 +297,34 @@ export class PeerClient {
     await discard(response.body);
   }
 
+  /**
+   * Streams a full manifest as `sealed` gives it (a function: a replay after
+   * an expired session takes a fresh stream), its SHA-256 appended as the
+   * trailer, its length unannounced (sealed as it is sent, it is known only
+   * at the end). Resolves with the bytes sent, the trailer not counted.
+   */
   async putManifest(
     user: string,
     share: string,
-    bytes: Buffer,
-    ctSha256: string,
+    sealed: () => Readable,
     options: CallOptions & { generation?: number; totals?: ManifestTotals | undefined } = {},
-  ): Promise<void> {
+  ): Promise<{ bytes: number }> {
     const headers = {
-      [CT_SHA256_HEADER]: ctSha256,
+      [CT_SHA256_HEADER]: CT_SHA256_TRAILER,
       ...totalsHeaders(options.totals),
       ...(options.generation === undefined ? {} : { [MANIFEST_GENERATION_HEADER]: String(options.generation) }),
     };
-    const response = await this.call('putManifest', { params: { user, share }, headers, body: bytes, signal: options.signal }, [200, 201, 204]);
+    let sent: AppendSha256Trailer | undefined;
+    const body = () => {
+      const withTrailer = new AppendSha256Trailer();
+      const source = sealed();
+      source.on('error', (error) => withTrailer.destroy(error));
+      sent = withTrailer;
+      return source.pipe(withTrailer);
+    };
+    const response = await this.call('putManifest', { params: { user, share }, headers, body, signal: options.signal }, [200, 201, 204]);
     await discard(response.body);
+    return { bytes: sent?.bytes ?? 0 };
   }
 
   /**

@@ -19,7 +19,7 @@ function pathRefused(storedPath: string): Error {
 function refusingSession(stored: Map<string, number>, batches: number[]): PeerSession {
   return {
     fetchManifest: async () => ({ kind: 'missing', journals: true }),
-    putManifest: async () => undefined,
+    putManifest: async () => ({ bytes: 0 }),
     putManifestDelta: async () => undefined,
     putFile: async (_user, _share, storedPath, body, size) => {
       for await (const _piece of body) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { InMemoryPeer } from '../../test/helpers/in-memory-peer.js';
 import { MasterKeyStore } from '../accounts/master-key.js';
@@ -153,7 +154,7 @@ describe('a sync where nothing changed', () => {
     const manifest = JSON.parse(copy.manifest.toString('utf8')) as { files: Record<string, unknown> };
     delete manifest.files['todo.txt'];
     const sealed = sealManifest(userKey, { ...(manifest as Parameters<typeof sealManifest>[1]), generation: written.generation + 1 });
-    await peerOf(1).putManifest('alice', 'backup', sealed.bytes, sealed.ctSha256, written.generation + 1);
+    await peerOf(1).putManifest('alice', 'backup', () => Readable.from([sealed.bytes]), written.generation + 1);
 
     assert.equal((await syncTo(1)).fileCount, 1);
     assert.ok('todo.txt' in (peerOf(1).manifests.at(-1)?.files ?? {}));

@@ -34,7 +34,7 @@ function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
   return {
     // the engine fetches the manifest once, first thing in a run: the peer may drop what an unfinished run left
     fetchManifest: (user, share, ifGeneration) => client.fetchManifest(user, share, { ...options, startsSyncRun: true, ifGeneration }),
-    putManifest: (user, share, bytes, ctSha256, generation, totals) => client.putManifest(user, share, bytes, ctSha256, { ...options, generation, totals }),
+    putManifest: (user, share, sealed, generation, totals) => client.putManifest(user, share, sealed, { ...options, generation, totals }),
     putManifestDelta: (user, share, generation, bytes, ctSha256, totals) => client.putManifestDelta(user, share, generation, bytes, ctSha256, { ...options, totals }),
     putFile: (user, share, storedPath, body, size, onSent) => client.putFile(user, share, storedPath, body, size, { ...options, onSent }),
     putBatch: async (user, share, items, onSent, framed) => {

@@ -130,6 +130,28 @@ describe('PeerManifestWriter', () => {
     assert.equal(reread(run.saved[0]).manifest.generation, 3);
   });
 
+  it('holds the manifest still while a full one is sealed as the peer reads it: what arrives meanwhile goes with the next write', async () => {
+    const peer = new InMemoryPeer({ userKey, context });
+    const run = await runAgainst(peer, undefined);
+    for (let i = 0; i < 20; i += 1) run.writer.record(`f${i}`, entry(i));
+    // the first write is a full manifest: the peer reads it after this turn, while another file arrives
+    const writing = run.writer.write();
+    run.writer.record('late', entry(99));
+    await writing;
+    await run.writer.write({ deletions: [] });
+
+    const listed = peer.manifests.map((manifest) => [manifest.generation, Object.keys(manifest.files).length, Object.hasOwn(manifest.files, 'late')]);
+    assert.deepEqual(listed, [
+      [1, 20, false],
+      [2, 21, true],
+    ]);
+    assert.deepEqual(
+      (await journal(peer)).map((delta) => Object.keys(delta.files)),
+      [['late']],
+    );
+    assert.equal(Object.keys(reread(run.saved[0]).manifest.files).length, 21);
+  });
+
   it('a run that ends after its checkpoints leaves the older copy, which the next run finds stale and replaces by the peer\'s', async () => {
     const peer = new InMemoryPeer({ userKey, context });
     const first = await runAgainst(peer, undefined);

@@ -8,7 +8,7 @@ import { AnemoneError } from '../errors/catalogue.js';
 import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 import { shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
 import type { ManifestEnvelope, ManifestState } from '../manifest/manifest-state.js';
-import { openPeerManifest, sealManifestDelta, sealManifestPieces } from '../manifest/sealed-manifest.js';
+import { openPeerManifest, sealedManifestStream, sealManifestDelta } from '../manifest/sealed-manifest.js';
 import { generationOf, type KnownManifest, type SerializedKnownManifest } from './known-manifest.js';
 import type { PeerSession } from './types.js';
 
@@ -93,6 +93,8 @@ export class PeerManifestWriter {
   private generationWritten: number;
   /** A write reached the peer since the copy was last saved. */
   private unsaved = false;
+  /** While a full manifest is sealed as it is sent, `next` is held still: what arrives meanwhile waits here. */
+  private arrivedDuringFull: [relPath: string, entry: ManifestFile][] | undefined;
 
   constructor(
     private readonly deps: PeerManifestDeps & { now(): Date; onGenerationWritten(generation: number): void },
@@ -111,7 +113,8 @@ export class PeerManifestWriter {
 
   /** The peer acknowledged this file: the next manifest lists it. */
   record(relPath: string, entry: ManifestFile): void {
-    this.next.set(relPath, entry);
+    if (this.arrivedDuringFull) this.arrivedDuringFull.push([relPath, entry]);
+    else this.next.set(relPath, entry);
   }
 
   /**
@@ -166,7 +169,7 @@ export class PeerManifestWriter {
     const { session, userKey, context } = this.deps;
     const { journals } = this.fetched;
     const peerHolds = this.peerHolds;
-    // the totals and the full plaintext are taken now: `next` goes on changing while the write is on its way
+    // the totals and a delta are taken now: `next` goes on changing while the write is on its way
     const totals = this.next.totals();
     const { generation, createdAt } = envelope;
     if (change && peerHolds) {
@@ -188,8 +191,26 @@ export class PeerManifestWriter {
         return { generation, createdAt, baseBytes: peerHolds.baseBytes, journal, journals };
       }
     }
-    const sealed = sealManifestPieces(userKey, context, this.next.serializedPieces(envelope));
-    await session.putManifest(context.user, context.share, sealed.bytes, sealed.ctSha256, generation, totals);
-    return { generation, createdAt, baseBytes: sealed.bytes.length, journal: { count: 0, bytes: 0 }, journals };
+    const sent = await this.holdingStill(() =>
+      session.putManifest(context.user, context.share, () => sealedManifestStream(userKey, context, this.next.serializedPieces(envelope)), generation, totals),
+    );
+    return { generation, createdAt, baseBytes: sent.bytes, journal: { count: 0, bytes: 0 }, journals };
+  }
+
+  /**
+   * Runs `send` with `next` held still: a full manifest is sealed from it as
+   * the peer reads, so it must list what it listed when the write began
+   * (`takeChanges`, the totals). What arrives meanwhile is recorded after,
+   * and goes with the next write.
+   */
+  private async holdingStill<T>(send: () => Promise<T>): Promise<T> {
+    this.arrivedDuringFull = [];
+    try {
+      return await send();
+    } finally {
+      const arrived = this.arrivedDuringFull;
+      this.arrivedDuringFull = undefined;
+      for (const [relPath, entry] of arrived) this.next.set(relPath, entry);
+    }
   }
 }

@@ -88,7 +88,7 @@ describe('SyncService with a peer that stops answering', () => {
     const bytesSeen: number[] = [];
     const slowLink: PeerSession = {
       ...hangingSession(),
-      putManifest: async () => undefined,
+      putManifest: async () => ({ bytes: 0 }),
       putManifestDelta: async () => undefined,
       // five pieces, 250 ms apart: twice the timeout in all, each gap well inside it (a loaded machine stays green)
       putBatch: async (_user, _share, _items, onSent) => {

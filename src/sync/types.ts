@@ -42,8 +42,11 @@ export interface PeerSession {
    * With `ifGeneration`, a peer still at that generation answers `unchanged`, with no body.
    */
   fetchManifest(user: string, share: string, ifGeneration: number | undefined): Promise<PeerManifestFetch>;
-  /** `totals`: the manifest's plaintext file count and bytes, which the peer shows with the snapshot. */
-  putManifest(user: string, share: string, bytes: Buffer, ctSha256: string, generation: number, totals?: ManifestTotals): Promise<void>;
+  /**
+   * A full manifest, streamed as `sealed` seals it (called again for a replay), its SHA-256 as a trailer; resolves
+   * with its length. `totals`: the manifest's plaintext file count and bytes, which the peer shows with the snapshot.
+   */
+  putManifest(user: string, share: string, sealed: () => Readable, generation: number, totals?: ManifestTotals): Promise<{ bytes: number }>;
   /** One delta of the manifest's journal, leading to `generation`. */
   putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string, totals?: ManifestTotals): Promise<void>;
   /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. `onSent` follows the upload's body. */

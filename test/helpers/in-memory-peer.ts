@@ -67,10 +67,12 @@ export class InMemoryPeer implements PeerSession {
     return { kind: 'stored', base: this.base, deltas: [...this.deltas], journals: true };
   }
 
-  async putManifest(_user: string, _share: string, bytes: Buffer, _ctSha256: string, generation: number): Promise<void> {
+  async putManifest(_user: string, _share: string, sealed: () => Readable, generation: number): Promise<{ bytes: number }> {
+    const bytes = await readAll(sealed());
     this.base = bytes;
     this.deltas = [];
     this.recordManifest(generation);
+    return { bytes: bytes.length };
   }
 
   async putManifestDelta(_user: string, _share: string, generation: number, bytes: Buffer): Promise<void> {
@@ -79,9 +81,7 @@ export class InMemoryPeer implements PeerSession {
   }
 
   async putFile(_user: string, _share: string, storedPath: string, body: Readable, _size: number, onSent?: OnSent): Promise<{ ctSha256: string }> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
+    const bytes = await readAll(body);
     onSent?.(bytes.length, bytes.length);
     const failure = this.failUpload(storedPath);
     if (failure) throw failure;
@@ -126,4 +126,10 @@ export class InMemoryPeer implements PeerSession {
 
 function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

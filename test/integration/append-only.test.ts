@@ -131,13 +131,13 @@ for (const receiver of receiverStores()) describe(`a peer is append-only towards
     // manifests: a lower generation, the same ones again, deltas over them, a higher one
     for (const generation of [1, current, current + 50]) {
       const bytes = junk();
-      await hostile.putManifest('alice', 'backup', bytes, sha256(bytes), { generation, totals: { fileCount: 0, bytes: 0 } });
+      await hostile.putManifest('alice', 'backup', () => Readable.from([bytes]), { generation, totals: { fileCount: 0, bytes: 0 } });
     }
     for (const generation of [current, current + 51]) {
       const bytes = junk();
       await hostile.putManifestDelta('alice', 'backup', generation, bytes, sha256(bytes));
     }
-    await assert.rejects(hostile.putManifest('alice', 'backup', junk(), sha256(junk())), 'a manifest whose hash does not match is refused');
+    await assert.rejects(hostile.putManifestDelta('alice', 'backup', current + 52, junk(), sha256(junk())), 'a manifest whose hash does not match is refused');
     // objects written after the last commit, then a sync run's start: the uncommitted ones are cleaned up
     await junkUpload('a.txt.enc');
     await junkUpload('fresh.txt.enc');

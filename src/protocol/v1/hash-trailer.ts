@@ -15,9 +15,12 @@ export const TRAILER_LENGTH = 32;
 export class AppendSha256Trailer extends Transform {
   private readonly hash = createHash('sha256');
   private digest: Buffer | undefined;
+  /** The body's bytes passed so far, the trailer not counted. */
+  bytes = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
+    this.bytes += chunk.length;
     callback(null, chunk);
   }
 
