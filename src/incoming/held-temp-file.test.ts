@@ -80,6 +80,24 @@ describe('HeldTempFile', () => {
     assert.deepEqual(await temps(), []);
   });
 
+  it('reports a writer that throws before it began as the write failing, once', async () => {
+    const refused = new Error('refused at once');
+    let calls = 0;
+    const temp = new HeldTempFile(dir, 100, () => {
+      throw refused;
+    }, 'throws');
+    temp.write(Buffer.from('data'));
+    await new Promise<void>((resolve) =>
+      temp.finish(sha(Buffer.from('data')), temp.path, (error) => {
+        calls += 1;
+        assert.equal(error, refused);
+        resolve();
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls, 1);
+  });
+
   it('refuses more bytes than the item announced', () => {
     const temp = new HeldTempFile(dir, 10, writeNewFileDurably, 'too-large');
     assert.throws(() => temp.write(Buffer.alloc(11)), isCode('PAYLOAD_TOO_LARGE'));

@@ -126,7 +126,12 @@ export class HeldTempFile {
     if (actual !== expectedSha256) {
       return done(new AnemoneError('HASH_MISMATCH', { message: `The file arrived damaged: its SHA-256 is ${actual}, the source announced ${expectedSha256}` }));
     }
-    this.writeFile(filePath, chunks, (error) => done(error === undefined || error === null ? undefined : asStorageError(error)));
+    try {
+      this.writeFile(filePath, chunks, (error) => done(error === undefined || error === null ? undefined : asStorageError(error)));
+    } catch (error) {
+      // thrown before the write began (a path fs refuses, a stream factory whose open failed): reported like any failed write
+      done(asStorageError(error));
+    }
   }
 
   /** Removes the temporary file if it was written; never throws, so it is safe in every error path. */
