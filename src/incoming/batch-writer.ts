@@ -126,7 +126,11 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
       recordedDirect = true;
       (target.direct as DirectWrites).record(direct.map((item) => ({ path: item.storedPath, bytes: item.temp.size, replaced: false })));
     }
-    for (const item of ended) finishing.add(item.direct ? finishDirect(item) : item.temp.finish(item.ctSha256));
+    for (const item of ended) {
+      const done = finishing.begin();
+      if (item.direct) item.temp.finish(item.ctSha256, item.target, (error) => done(takenBy(item, error)));
+      else item.temp.finish(item.ctSha256, item.temp.path, done);
+    }
     ended.length = 0;
     endedBytes = 0;
   };
@@ -248,14 +252,10 @@ async function commit(
   return { ...outcomeOf(finals), stored: items.length };
 }
 
-/** Writes a new file at its final name, noting when the name was taken meanwhile (then it is not ours to remove). */
-async function finishDirect(item: BatchItem): Promise<void> {
-  try {
-    await item.temp.finish(item.ctSha256, item.target);
-  } catch (error) {
-    if (isCode(error, 'EEXIST')) item.foundTaken = true;
-    throw error;
-  }
+/** A new file's write at its final name ended with `error`: notes when the name was taken meanwhile (then it is not ours to remove). */
+function takenBy(item: BatchItem, error: unknown): unknown {
+  if (isCode(error, 'EEXIST')) item.foundTaken = true;
+  return error;
 }
 
 /** Removes a file this batch wrote at its final name; never throws (the next start removes what is left, see FsIncomingStore.removeOrphanTemps). */

@@ -5,10 +5,9 @@ import { FinishQueue } from './finish-queue.js';
 describe('FinishQueue', () => {
   it('has room until as many files as allowed are finishing, and again once one finished', async () => {
     const queue = new FinishQueue(2);
-    let finishFirst: () => void = () => undefined;
-    queue.add(new Promise<void>((resolve) => (finishFirst = resolve)));
+    const finishFirst = queue.begin();
     assert.equal(queue.hasRoom(), true);
-    queue.add(new Promise<void>(() => undefined));
+    queue.begin();
     assert.equal(queue.hasRoom(), false);
     finishFirst();
     await queue.room();
@@ -18,7 +17,7 @@ describe('FinishQueue', () => {
   it('throws a failure seen so far from hasRoom, as from room', async () => {
     const queue = new FinishQueue(4);
     const disk = new Error('disk full');
-    queue.add(Promise.reject(disk));
+    queue.begin()(disk);
     await queue.settle();
     assert.throws(() => queue.hasRoom(), disk);
     await assert.rejects(queue.room(), disk);

@@ -12,18 +12,21 @@ export class FinishQueue {
 
   constructor(private readonly maxRunning: number) {}
 
-  add(work: Promise<void>): void {
+  /**
+   * A file starts finishing: call the function returned once it finished,
+   * with its error if any (a callback, not a promise with its two reactions
+   * per file: a batch finishes thousands).
+   */
+  begin(): (error?: unknown) => void {
     this.running += 1;
-    work
-      .catch((error: unknown) => {
-        this.failure ??= { error };
-      })
-      .finally(() => {
-        this.running -= 1;
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const wake of waiters) wake();
-      });
+    return (error) => {
+      if (error !== undefined && error !== null) this.failure ??= { error };
+      this.running -= 1;
+      const waiters = this.waiters;
+      if (waiters.length === 0) return;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    };
   }
 
   /** True when another file may start now; throws a failure seen so far. Lets a caller skip `room()`'s promise when nothing is to wait for. */

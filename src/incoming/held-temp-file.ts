@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, constants, fsync, open, unlink, writev } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -8,10 +8,12 @@ import { TEMP_PREFIX, diskWriteStream, type WriteStreamFactory } from './temp-fi
 
 /**
  * Creates `filePath` (never an existing file), writes `chunks` to it and
- * flushes it to disk before resolving. On failure the file may be left
- * behind; the caller removes it.
+ * flushes it to disk, then calls `done` (with the error, if any). On failure
+ * the file may be left behind; the caller removes it. A callback rather than
+ * a promise: a batch writes thousands of small files, and each promise and
+ * its reactions were work per file for the main thread and its collector.
  */
-export type SmallFileWriter = (filePath: string, chunks: readonly Buffer[]) => Promise<void>;
+export type SmallFileWriter = (filePath: string, chunks: readonly Buffer[], done: (error: unknown) => void) => void;
 
 /** As 'wx' (never an existing file), and never through a symbolic link planted at the name. */
 const CREATE_NEW_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
@@ -23,30 +25,28 @@ const MAX_BUFFERS_PER_WRITE = 1024;
  * three trips through libuv's pool and no stream object (a WriteStream per
  * small file was most of the receiver's cost per file).
  */
-export const writeNewFileDurably: SmallFileWriter = (filePath, chunks) =>
-  new Promise((resolve, reject) => {
-    open(filePath, CREATE_NEW_NO_FOLLOW, 0o600, (openError, fd) => {
-      if (openError) return reject(openError);
-      // synchronous: after the fsync (or a failed write) closing waits on nothing, a trip through the pool would cost more
-      const closeThen = (error: unknown) => {
-        try {
-          closeSync(fd);
-        } catch (closeError) {
-          error ??= closeError;
-        }
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const writeFrom = (pieces: readonly Buffer[]) => {
-        if (pieces.length === 0) return fsync(fd, (syncError) => closeThen(syncError ?? undefined));
-        writev(fd, pieces.slice(0, MAX_BUFFERS_PER_WRITE), (writeError, written) => {
-          if (writeError) return closeThen(writeError);
-          writeFrom(afterBytes(pieces, written));
-        });
-      };
-      writeFrom(chunks);
-    });
+export const writeNewFileDurably: SmallFileWriter = (filePath, chunks, done) => {
+  open(filePath, CREATE_NEW_NO_FOLLOW, 0o600, (openError, fd) => {
+    if (openError) return done(openError);
+    // synchronous: after the fsync (or a failed write) closing waits on nothing, a trip through the pool would cost more
+    const closeThen = (error: unknown) => {
+      try {
+        closeSync(fd);
+      } catch (closeError) {
+        error ??= closeError;
+      }
+      done(error);
+    };
+    const writeFrom = (pieces: readonly Buffer[]) => {
+      if (pieces.length === 0) return fsync(fd, (syncError) => closeThen(syncError ?? undefined));
+      writev(fd, pieces.length > MAX_BUFFERS_PER_WRITE ? pieces.slice(0, MAX_BUFFERS_PER_WRITE) : pieces, (writeError, written) => {
+        if (writeError) return closeThen(writeError);
+        writeFrom(afterBytes(pieces, written));
+      });
+    };
+    writeFrom(chunks);
   });
+};
 
 /** What remains of `pieces` once their first `bytes` were written (a short write leaves part of a piece). */
 function afterBytes(pieces: readonly Buffer[], bytes: number): Buffer[] {
@@ -70,34 +70,35 @@ function afterBytes(pieces: readonly Buffer[], bytes: number): Buffer[] {
  */
 export function smallFileWriterFor(factory: WriteStreamFactory): SmallFileWriter {
   if (factory === diskWriteStream) return writeNewFileDurably;
-  return async (filePath, chunks) => {
+  return (filePath, chunks, done) => {
     const stream = factory(filePath);
     for (const chunk of chunks) stream.write(chunk);
     stream.end();
-    await finished(stream);
+    finished(stream).then(() => done(undefined), done);
   };
 }
 
 /**
  * A batch item on its way to disk: its bytes are held until the item ends (a
- * batch item is at most about 1 MiB), hashed as they arrive, then checked and
- * written in one go under a temporary name in the target folder. An item that
- * arrived damaged is never written.
+ * batch item is at most about 1 MiB), then hashed, checked and written in one
+ * go, under a temporary name in the target folder or at a new file's final
+ * name. An item that arrived damaged is never written.
  */
 export class HeldTempFile {
-  readonly path: string;
-  private readonly hash = createHash('sha256');
   private chunks: Buffer[] = [];
   private bytes = 0;
 
   /** `uniqueName` must not collide with another upload's: a batch passes its own random prefix and a counter. */
   constructor(
-    folder: string,
+    private readonly folder: string,
     private readonly maxBytes: number,
     private readonly writeFile: SmallFileWriter,
-    uniqueName: string,
-  ) {
-    this.path = path.join(folder, `${TEMP_PREFIX}${uniqueName}`);
+    private readonly uniqueName: string,
+  ) {}
+
+  /** The temporary name (made when asked: a new file written at its final name never needs it). */
+  get path(): string {
+    return path.join(this.folder, `${TEMP_PREFIX}${this.uniqueName}`);
   }
 
   get size(): number {
@@ -109,7 +110,6 @@ export class HeldTempFile {
     if (this.bytes > this.maxBytes) {
       throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is larger than this server accepts (${this.maxBytes} bytes)` });
     }
-    this.hash.update(chunk);
     this.chunks.push(chunk);
   }
 
@@ -117,20 +117,20 @@ export class HeldTempFile {
    * Checks the SHA-256 against what the source announced, then writes the
    * file and flushes it to disk: at its temporary name, or at `filePath` (a
    * new file's final name, which the caller recorded first and removes should
-   * the batch fail).
+   * the batch fail). Calls `done` once, with the error if any.
    */
-  async finish(expectedSha256: string, filePath: string = this.path): Promise<void> {
-    const actual = this.hash.digest('hex');
-    if (actual !== expectedSha256) {
-      this.chunks = [];
-      throw new AnemoneError('HASH_MISMATCH', { message: `The file arrived damaged: its SHA-256 is ${actual}, the source announced ${expectedSha256}` });
-    }
+  finish(expectedSha256: string, filePath: string, done: (error: unknown) => void): void {
     const chunks = this.chunks;
     this.chunks = [];
+    const actual = sha256Hex(chunks);
+    if (actual !== expectedSha256) {
+      return done(new AnemoneError('HASH_MISMATCH', { message: `The file arrived damaged: its SHA-256 is ${actual}, the source announced ${expectedSha256}` }));
+    }
     try {
-      await this.writeFile(filePath, chunks);
+      this.writeFile(filePath, chunks, (error) => done(error === undefined || error === null ? undefined : asStorageError(error)));
     } catch (error) {
-      throw asStorageError(error);
+      // thrown before the write began (a path fs refuses, a stream factory whose open failed): reported like any failed write
+      done(asStorageError(error));
     }
   }
 
@@ -140,4 +140,12 @@ export class HeldTempFile {
     // a file that cannot be removed now is removed at the next start (see orphans.ts)
     await new Promise<void>((resolve) => unlink(this.path, () => resolve()));
   }
+}
+
+/** The SHA-256 of `chunks` in hex: one call for an item in one piece (most are), no Hash object to make and collect. */
+function sha256Hex(chunks: readonly Buffer[]): string {
+  if (chunks.length === 1) return hash('sha256', chunks[0] as Buffer, 'hex');
+  const digest = createHash('sha256');
+  for (const chunk of chunks) digest.update(chunk);
+  return digest.digest('hex');
 }
