@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -60,6 +61,12 @@ class FakePeer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'https://fake');
+    // a manifest of user `refuses` is answered before its body is read; of user `cuts`, the connection drops part way
+    if (request.method === 'PUT' && url.pathname.endsWith('/shares/refuses/backup/manifest')) {
+      response.writeHead(507, { 'content-type': 'application/json' });
+      return void response.end(JSON.stringify({ error: { code: 'INSUFFICIENT_STORAGE', message: 'disk full' } }));
+    }
+    if (request.method === 'PUT' && url.pathname.endsWith('/shares/cuts/backup/manifest')) return void request.once('data', () => request.socket.destroy());
     const body = await readAll(request);
     const send = (status: number, value?: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -316,6 +323,43 @@ describe('PeerClient against a fake peer', () => {
     assert.equal(sealings, 2);
     assert.equal(written.bytes, sealedAgain.length);
     assert.deepEqual(peer.manifests.get('replay/backup/'), sealedAgain);
+  });
+
+  it('stops sealing a manifest the peer refuses or cuts off part way: what it was sealing from is let go, not left paused', async () => {
+    const c = client();
+    for (const [user, code] of [
+      ['refuses', 'INSUFFICIENT_STORAGE'],
+      ['cuts', 'PEER_CONNECTION_LOST'],
+    ] as const) {
+      const made: Readable[] = [];
+      let closed = false;
+      // 64 MiB sealed as the connection takes it: far more than the peer reads before it answers or cuts
+      function* sealing(): Generator<Buffer> {
+        try {
+          for (let i = 0; i < 1024; i += 1) yield Buffer.alloc(64 * 1024, i);
+        } finally {
+          closed = true;
+        }
+      }
+      const sealed = () => {
+        const stream = Readable.from(sealing(), { objectMode: false });
+        made.push(stream);
+        return stream;
+      };
+      await assert.rejects(c.putManifest(user, 'backup', sealed), (error: any) => error.code === code);
+      const [stream] = made;
+      assert.equal(made.length, 1);
+      if (!stream?.destroyed) await Promise.race([once(stream as Readable, 'close'), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      assert.equal(stream?.destroyed, true, `${user}: the stream is destroyed`);
+      assert.equal(closed, true, `${user}: the pieces' generator is closed`);
+    }
+    // and the other way: a sealing that fails part way fails the request, and the peer keeps nothing
+    function* failing(): Generator<Buffer> {
+      yield Buffer.alloc(64 * 1024);
+      throw new Error('the state broke');
+    }
+    await assert.rejects(c.putManifest('alice', 'broken', () => Readable.from(failing(), { objectMode: false })));
+    assert.equal(peer.manifests.has('alice/broken/'), false);
   });
 
   it('shares one session between the clients of one slot, opened once even when they ask together', async () => {

@@ -1,5 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import type { z } from 'zod';
 import type {
   helloResponse,
@@ -317,10 +317,10 @@ export class PeerClient {
     let sent: AppendSha256Trailer | undefined;
     const body = () => {
       const withTrailer = new AppendSha256Trailer();
-      const source = sealed();
-      source.on('error', (error) => withTrailer.destroy(error));
       sent = withTrailer;
-      return source.pipe(withTrailer);
+      // joined both ways: a request that ends before the manifest did (refused, cut, replayed) ends its sealing
+      // too, rather than leaving it paused on a piece of the plaintext; a sealing that fails fails the request
+      return pipeline(sealed(), withTrailer, () => undefined);
     };
     const response = await this.call('putManifest', { params: { user, share }, headers, body, signal: options.signal }, [200, 201, 204]);
     await discard(response.body);

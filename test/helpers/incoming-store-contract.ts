@@ -166,6 +166,22 @@ export function incomingStoreContract(backend: StoreBackend): void {
       assert.deepEqual(await bytesOf(await store.openManifest(ref)), Buffer.alloc(6, 7));
     });
 
+    it('takes a full manifest streamed with its SHA-256 as a trailer; a damaged one replaces nothing and folds no journal', async () => {
+      const { store } = await open();
+      const withTrailer = (bytes: Buffer) => Readable.from([bytes.subarray(0, 3), bytes.subarray(3), Buffer.from(sha(bytes), 'hex')]);
+      const first = randomBytes(2000);
+      await store.putManifest(ref, withTrailer(first), 'trailer', 1);
+      assert.deepEqual(await bytesOf(await store.openManifest(ref)), first);
+      await store.putManifestDelta(ref, 2, body(Buffer.alloc(3)), { hex: sha(Buffer.alloc(3)) });
+      // the last byte changed on the way: its trailer no longer matches
+      const sent = randomBytes(3000);
+      const damaged = Buffer.concat([sent.subarray(0, -1), Buffer.from([(sent.at(-1) ?? 0) ^ 1]), Buffer.from(sha(sent), 'hex')]);
+      await assert.rejects(store.putManifest(ref, Readable.from([damaged]), 'trailer', 3), isCode('HASH_MISMATCH'));
+      assert.deepEqual(await bytesOf(await store.openManifest(ref)), first);
+      assert.deepEqual(await store.journalGenerations(ref), [2]);
+      assert.equal(await store.currentGeneration(ref), 2);
+    });
+
     it('deletes what the source deleted, skipping paths not stored, and hashes what it holds', async () => {
       const { store, repo } = await open();
       const bytes = Buffer.from('object');

@@ -39,10 +39,15 @@ function diskOfSize(root: string, limitBytes: number): WriteStreamFactory {
       file.once('close', resolve);
       file.once('error', reject);
     });
+    // once a write failed, so does every later one of this file, as on a real disk's stream (destroyed on its first
+    // error): a later write small enough to fit must not land after the bytes that did not (the receiver hands a
+    // gathered batch over at once, and this stream, failing synchronously, is handed the rest of it in the same turn)
+    let failed = false;
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
         const used = bytesStored(root, new Set([...writing].map((other) => other.filePath))) + [...writing].reduce((sum, other) => sum + other.bytes, 0);
-        if (used + chunk.length > limitBytes) {
+        if (failed || used + chunk.length > limitBytes) {
+          failed = true;
           callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
           return;
         }
