@@ -13,7 +13,12 @@ import { startNamedServer, waitForLogs, writeFiles, type SyncLog } from '../help
 
 const SMALL_COUNT = 20;
 const SMALL_SIZE = 50 * 1024;
-const LARGE_SIZE = 8 * 1024 * 1024;
+/**
+ * Larger than what can be in flight while the peer's disk stalls: loopback's socket buffers grow to tens of MiB
+ * (`tcp_rmem` up to 32 MiB here), and what sat in them when the source was killed still reaches the peer after it.
+ * At 8 MiB the whole file sometimes got there, completed, and the resumed run had nothing (or everything) to send.
+ */
+const LARGE_SIZE = 64 * 1024 * 1024;
 /** Past this, a file being written on the peer stalls until released: only the large file gets that far. */
 const STALL_AFTER_BYTES = 2 * 1024 * 1024;
 
