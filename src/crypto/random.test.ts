@@ -17,5 +17,10 @@ describe('random values and hashes', () => {
     assert.equal(sha256Hex(''), emptyHash);
     assert.equal(sha256Hex(Buffer.alloc(0)), emptyHash);
     assert.equal(sha256Hex('été'), sha256Hex(Buffer.from('été', 'utf8')));
+    // pieces hash as their concatenation, however they are cut
+    const whole = Buffer.from('a file that arrived in pieces');
+    assert.equal(sha256Hex([whole]), sha256Hex(whole));
+    assert.equal(sha256Hex([whole.subarray(0, 7), whole.subarray(7, 8), whole.subarray(8)]), sha256Hex(whole));
+    assert.equal(sha256Hex([]), emptyHash);
   });
 });

@@ -1,7 +1,7 @@
-import { createHash, hash } from 'node:crypto';
 import { closeSync, constants, fsync, open, unlink, writev } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
+import { sha256Hex } from '../crypto/index.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { asStorageError } from './fs-errors.js';
 import { TEMP_PREFIX, diskWriteStream, type WriteStreamFactory } from './temp-file.js';
@@ -140,12 +140,4 @@ export class HeldTempFile {
     // a file that cannot be removed now is removed at the next start (see orphans.ts)
     await new Promise<void>((resolve) => unlink(this.path, () => resolve()));
   }
-}
-
-/** The SHA-256 of `chunks` in hex: one call for an item in one piece (most are), no Hash object to make and collect. */
-function sha256Hex(chunks: readonly Buffer[]): string {
-  if (chunks.length === 1) return hash('sha256', chunks[0] as Buffer, 'hex');
-  const digest = createHash('sha256');
-  for (const chunk of chunks) digest.update(chunk);
-  return digest.digest('hex');
 }
