@@ -8,6 +8,7 @@ import { FinishQueue } from './finish-queue.js';
 import { fsyncFolder } from './fsync.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { RealDirectories, existingFileSize } from './real-dirs.js';
+import { FolderNames } from './folder-names.js';
 import { safeStoredPathSegments } from './safe-path.js';
 import { isCode } from './fs-errors.js';
 import { HeldTempFile, type SmallFileWriter } from './held-temp-file.js';
@@ -29,9 +30,17 @@ const FS_CONCURRENCY = 32;
 
 /** What sits at a target before the batch: its size, or the refusal (a symlink or folder in the way). */
 type TargetCheck = { size: number | undefined } | { error: unknown };
-/** The check of a target in a folder this batch made: nothing can be there (shared, never changed). */
+/** The check of a target known to be free: its folder was made by this batch, or listed without its name (shared, never changed). */
 const NOTHING_CHECKED: TargetCheck = { size: undefined };
 const NOTHING_THERE: Promise<TargetCheck> = Promise.resolve(NOTHING_CHECKED);
+/** The names in a folder this batch made: none. */
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** A folder of the batch: its full path, and the names it held before the batch (undefined: not listed, each item is looked at). */
+interface BatchFolder {
+  path: string;
+  namesBefore: ReadonlySet<string> | undefined;
+}
 
 interface BatchItem {
   /** The stored path, relative to the share folder. */
@@ -42,7 +51,7 @@ interface BatchItem {
   ctSha256: string;
   /** Started as the item arrives, so the check overlaps the transfer; settled, never an unhandled rejection. */
   check: Promise<TargetCheck>;
-  /** The check's answer once it came (at once for a folder this batch made). */
+  /** The check's answer once it came (at once when the folder's names answered it). */
   checked?: TargetCheck | undefined;
   /** Written straight at its final name (nothing was there before the batch): no temporary name, no rename. */
   direct?: boolean;
@@ -107,12 +116,13 @@ export interface BatchOutcome {
 export async function writeBatch(target: BatchTarget, body: Readable, record: (outcome: BatchOutcome) => void): Promise<BatchOutcome> {
   const parser = new BatchParser();
   const dirs = new RealDirectories(target.root);
+  const folderNames = new FolderNames();
   const finishing = new FinishQueue(MAX_FINISHING);
   // one random prefix and a counter name every temporary file of the batch
   const prefix = randomBytes(9).toString('hex');
   const items: BatchItem[] = [];
-  // each stored folder's full path once made or checked: a batch's files share a few folders, and most items then wait on nothing
-  const folders = new Map<string, string>();
+  // each stored folder once made or checked, and listed: a batch's files share a few folders, and most items then wait on nothing
+  const folders = new Map<string, BatchFolder>();
   // final names this batch writes straight: a path sent twice goes there once, its later copies by rename
   const directTargets = new Set<string>();
   // items that ended and wait for their write: the new files among them are recorded in one statement before any is opened
@@ -142,11 +152,15 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
           const segments = safeStoredPathSegments(event.header.path);
           const name = segments.pop() as string;
           const folderKey = segments.join('/');
-          let folder = folders.get(folderKey);
-          if (folder === undefined) {
-            folder = await dirs.ensure([...target.shareSegments, ...segments]);
-            folders.set(folderKey, folder);
+          let batchFolder = folders.get(folderKey);
+          if (batchFolder === undefined) {
+            const made = await dirs.ensure([...target.shareSegments, ...segments]);
+            // one read of the names a folder held answers every item of the batch in it: no lstat each, and a new file goes straight to its name
+            const namesBefore = dirs.madeHere(made) ? NO_NAMES : await folderNames.list(made, dirs.sizeOf(made));
+            batchFolder = { path: made, namesBefore };
+            folders.set(folderKey, batchFolder);
           }
+          const folder = batchFolder.path;
           const targetPath = path.join(folder, name);
           if (!finishing.hasRoom()) await finishing.room();
           const item: BatchItem = {
@@ -157,8 +171,8 @@ export async function writeBatch(target: BatchTarget, body: Readable, record: (o
             ctSha256: event.header.ctSha256,
             check: NOTHING_THERE,
           };
-          // a folder this batch made held nothing: no need to look (a first sync makes most of them)
-          if (dirs.madeHere(folder)) item.checked = NOTHING_CHECKED;
+          // a name the folder did not hold is free; one it held (or a folder too large to list) is looked at: what is there, its size for history
+          if (batchFolder.namesBefore?.has(name) === false) item.checked = NOTHING_CHECKED;
           else {
             item.check = existingFileSize(targetPath, target.root).then(
               (size) => (item.checked = { size }),

@@ -15,7 +15,7 @@ import { encodeBatchItemHead } from '../protocol/v1/index.js';
 import { ShareHistory } from './share-history.js';
 import { FsHistoryFiles } from './fs-history-files.js';
 import { FsIncomingStore } from './fs-store.js';
-import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
+import { TEMP_PREFIX, type WriteStreamFactory, diskWriteStream } from './temp-file.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const ref = { source: 'server-b', user: 'alice', share: 'backup' };
@@ -203,17 +203,49 @@ describe('FsIncomingStore', () => {
     assert.deepEqual(repo.listUncommitted(ref), []);
   });
 
-  it('never removes a file another write put at a new name between the check and the create', async () => {
-    const theirs = Buffer.from('written meanwhile by another request');
-    // the other write lands just before this batch's exclusive create of that name
-    const raceDisk: WriteStreamFactory = (filePath) => {
-      if (path.basename(filePath) === 'taken.enc') writeFileSync(filePath, theirs);
+  for (const folderBefore of [false, true]) {
+    it(`never removes a file another write put at a new name between the check and the create (${folderBefore ? 'a folder listed before' : 'a folder the batch made'})`, async () => {
+      const theirs = Buffer.from('written meanwhile by another request');
+      const race = path.join(root, 'server-b/alice/backup/race');
+      if (folderBefore) {
+        await mkdir(race, { recursive: true });
+        await writeFile(path.join(race, 'other.enc'), 'there before');
+      }
+      // the other write lands just before this batch's exclusive create of that name (after the folder's names were read)
+      const raceDisk: WriteStreamFactory = (filePath) => {
+        if (path.basename(filePath) === 'taken.enc') writeFileSync(filePath, theirs);
+        return diskWriteStream(filePath);
+      };
+      const items = [{ path: 'race/free.enc', bytes: Buffer.alloc(10, 1) }, { path: 'race/taken.enc', bytes: Buffer.alloc(10, 2) }];
+      await assert.rejects(store(raceDisk).putBatch(ref, batchBody(items)), { code: 'EEXIST' });
+      assert.deepEqual(await filesUnder(race), [...(folderBefore ? ['other.enc'] : []), 'taken.enc']);
+      assert.deepEqual(await readFile(path.join(race, 'taken.enc')), theirs);
+    });
+  }
+
+  it('writes new files straight to their names in a folder that was there before, and an existing name through history', async () => {
+    const old = Buffer.from('old version');
+    await store().putFile(ref, 'old/kept.enc', Readable.from([old]), { hex: sha(old) });
+    const opened: string[] = [];
+    const watchedDisk: WriteStreamFactory = (filePath) => {
+      opened.push(path.relative(path.join(root, 'server-b/alice/backup'), filePath));
       return diskWriteStream(filePath);
     };
-    const items = [{ path: 'race/free.enc', bytes: Buffer.alloc(10, 1) }, { path: 'race/taken.enc', bytes: Buffer.alloc(10, 2) }];
-    await assert.rejects(store(raceDisk).putBatch(ref, batchBody(items)), { code: 'EEXIST' });
-    assert.deepEqual(await filesUnder(path.join(root, 'server-b')), ['alice/backup/race/taken.enc']);
-    assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/race/taken.enc')), theirs);
+    const fresh = Buffer.from('new version');
+    const items = ['old/a.enc', 'old/kept.enc', 'old/b.enc', 'new/c.enc'].map((storedPath) => ({ path: storedPath, bytes: fresh }));
+    assert.deepEqual(await store(watchedDisk).putBatch(ref, batchBody(items)), { stored: 4 });
+    const [direct, temporary] = [opened.filter((file) => !path.basename(file).startsWith(TEMP_PREFIX)), opened.filter((file) => path.basename(file).startsWith(TEMP_PREFIX))];
+    assert.deepEqual(direct.sort(), ['new/c.enc', 'old/a.enc', 'old/b.enc'], 'the new names, in the old folder too, with no temporary name');
+    assert.deepEqual(temporary.map((file) => path.dirname(file)), ['old'], 'the existing name by a temporary file and a rename');
+    assert.deepEqual(await filesUnder(path.join(root, 'server-b/alice/backup')), ['new/c.enc', 'old/a.enc', 'old/b.enc', 'old/kept.enc']);
+    assert.deepEqual(await readFile(path.join(root, 'server-b/alice/backup/old/kept.enc')), fresh);
+    assert.deepEqual(repo.listUncommitted(ref), [
+      { path: 'new/c.enc', bytes: fresh.length, replaced: false },
+      { path: 'old/a.enc', bytes: fresh.length, replaced: false },
+      { path: 'old/b.enc', bytes: fresh.length, replaced: false },
+      { path: 'old/kept.enc', bytes: fresh.length, replaced: false },
+    ]);
+    assert.deepEqual([stats()?.fileCount, stats()?.bytesUsed], [4, fresh.length * 4]);
   });
 
   it("removes at start the files of a batch a crash interrupted, complete or not, and keeps an acknowledged batch's", async () => {

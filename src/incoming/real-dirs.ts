@@ -15,6 +15,8 @@ export class RealDirectories {
   /** Folders this instance made, in the order it made them. */
   readonly created: string[] = [];
   private readonly createdSet = new Set<string>();
+  /** The size lstat gave each folder that was already there (for a folder, roughly its entries' bytes). */
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly root: string) {}
 
@@ -43,6 +45,11 @@ export class RealDirectories {
     return this.createdSet.has(folder);
   }
 
+  /** The size of `folder` as lstat gave it, when it was there before this instance looked (undefined for one it made). */
+  sizeOf(folder: string): number | undefined {
+    return this.sizes.get(folder);
+  }
+
   /** Removes the folders this instance made that are still empty (after a failed upload). */
   async removeCreatedIfEmpty(): Promise<void> {
     for (const folder of [...this.created].reverse()) {
@@ -66,6 +73,7 @@ export class RealDirectories {
         const stats = await lstat(folder);
         if (stats.isSymbolicLink()) throw refusal(folder, this.root, 'is a symbolic link');
         if (!stats.isDirectory()) throw refusal(folder, this.root, 'is a file, not a folder');
+        this.sizes.set(folder, stats.size);
         return true;
       } catch (error) {
         if (!isCode(error, 'ENOENT')) throw error;
