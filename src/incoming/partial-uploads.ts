@@ -291,9 +291,10 @@ class AppendingFile {
     return this.failure !== undefined;
   }
 
-  async write(chunk: Buffer): Promise<void> {
+  /** A promise only when the stream asks to wait for its 'drain' (most pieces are taken at once). */
+  write(chunk: Buffer): Promise<void> | undefined {
     if (this.failed) throw this.failure;
-    if (this.gathered.add(chunk)) await once(this.stream, 'drain');
+    return this.gathered.add(chunk) ? once(this.stream, 'drain').then(() => undefined) : undefined;
   }
 
   /** Writes what has gathered, then closes (the stream fsyncs before it reports closed). */

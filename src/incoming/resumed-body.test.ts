@@ -46,6 +46,30 @@ describe('receiveContinuation', () => {
     assert.equal(received.trailer, undefined);
   });
 
+  it('takes the pieces a write takes at once without waiting, and waits where a write waits, in order', async () => {
+    const content = randomBytes(12 * READ + 500);
+    const trailer = createHash('sha256').update(content).digest();
+    const writes: Buffer[] = [];
+    let waits = 0;
+    const hash = createHash('sha256');
+    const received = await receiveContinuation(body(Buffer.concat([content, trailer])), {
+      offset: 0,
+      size: content.length,
+      hash,
+      // every third piece makes the reader wait, as a full batch waits for the disk's 'drain'
+      write: (piece) => {
+        writes.push(piece);
+        if (writes.length % 3 !== 0) return undefined;
+        waits += 1;
+        return new Promise((resolve) => setTimeout(resolve, 2));
+      },
+    });
+    assert.deepEqual(Buffer.concat(writes), content);
+    assert.equal(received.trailer, trailer.toString('hex'));
+    assert.equal(hash.digest('hex'), trailer.toString('hex'));
+    assert.equal(waits, Math.floor(writes.length / 3));
+  });
+
   it('refuses a body longer than the upload announced', async () => {
     const content = randomBytes(3 * READ);
     const trailer = createHash('sha256').update(content).digest();

@@ -2,7 +2,7 @@ import type { Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AnemoneError } from '../errors/catalogue.js';
 import { WholeReadHoldback } from '../protocol/v1/index.js';
-import { bodyChunks } from './body-chunks.js';
+import { eachBodyChunk } from './body-chunks.js';
 
 /**
  * What a resumable upload's request does whatever keeps the partial (a file
@@ -51,28 +51,32 @@ export class RunningAppends {
  */
 export async function receiveContinuation(
   body: Readable,
-  options: { offset: number; size: number; hash: Hash; write: (content: Buffer) => Promise<void>; failed?: () => boolean },
+  options: { offset: number; size: number; hash: Hash; write: (content: Buffer) => Promise<void> | undefined; failed?: () => boolean },
 ): Promise<{ written: number; trailer: string | undefined }> {
   const holdback = new WholeReadHoldback();
   let written = options.offset;
-  const take = async (content: Buffer): Promise<void> => {
+  // synchronous while the file takes each piece at once: a promise only when the write must wait
+  const take = (content: Buffer): Promise<void> | undefined => {
     written += content.length;
     if (written > options.size) throw new AnemoneError('PAYLOAD_TOO_LARGE', { message: `The upload is longer than the ${options.size} bytes announced` });
     options.hash.update(content);
-    await options.write(content);
+    return options.write(content);
   };
   let whole = false;
   try {
-    for await (const chunk of bodyChunks(body)) {
-      for (const content of holdback.push(chunk)) await take(content);
-    }
+    // the holdback passes at most one piece per read
+    await eachBodyChunk(body, (chunk) => {
+      const passed = holdback.push(chunk)[0];
+      return passed && take(passed);
+    });
     whole = true;
   } catch (error) {
     if (error instanceof AnemoneError || options.failed?.()) throw error;
   }
   try {
     // what arrived is kept, a cut body's too: the last read, but for the 32 bytes that are (or would have been) the trailer
-    for (const content of holdback.end()) await take(content);
+    const last = holdback.end()[0];
+    if (last) await take(last);
   } catch (error) {
     if (error instanceof AnemoneError || options.failed?.()) throw error;
     return { written, trailer: undefined };
