@@ -116,7 +116,7 @@ export class SmallFileSealer {
         if (index % FILES_PER_TURN === FILES_PER_TURN - 1) await nextTurn();
       }
     } finally {
-      // reached only by a failure: the files opened ahead and not sealed
+      // after a failure, the files opened ahead and not sealed (none after a normal end)
       for (const left of opened) if (left && 'fd' in left) this.close(left);
     }
     return outcomes;
