@@ -9,6 +9,7 @@
 import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { sealingModules } from './sealing-modules.mjs';
 const [distA, distB, countArg = '20000', roundsArg = '8', folder = '/dev/shm/seal-loop'] = process.argv.slice(2);
 const N = Number(countArg);
 const ROUNDS = Number(roundsArg);
@@ -20,18 +21,9 @@ if (!existsSync(path.join(root, 'f49', `file-${N - 1}.bin`))) {
 }
 
 async function loopOf(distArg) {
-  const dist = path.resolve(distArg);
-  const { SmallFileSealer } = await import(`${dist}/sync/small-files/seal-small-files.js`);
-  const { BatchBodyBuilder } = await import(`${dist}/protocol/v1/batch-frame.js`);
-  const { resolveShareRoot } = await import(`${dist}/scan/open-share-file.js`);
-  const { fsRelPathFor } = await import(`${dist}/manifest/file-keys.js`);
-  const { storedNameFor } = await import(`${dist}/manifest/stored-names.js`);
-  const { BATCH_CAPACITY } = await import(`${dist}/sync/batch-sender.js`);
+  const { SmallFileSealer, BatchBodyBuilder, resolveShareRoot, BATCH_CAPACITY, toSeal } = await sealingModules(distArg);
   const files = [];
-  for (let i = 0; i < N; i++) {
-    const relPath = `f${i % 50}/file-${i}.bin`;
-    files.push({ relPath, fsRelPath: fsRelPathFor(relPath), storedPath: storedNameFor(relPath), size: 4096 });
-  }
+  for (let i = 0; i < N; i++) files.push(toSeal(`f${i % 50}/file-${i}.bin`));
   const context = { sourceServer: 'server-a', user: 'alice', share: 'backup' };
   const sealer = new SmallFileSealer({ root: await resolveShareRoot(root), context, userKey: randomBytes(32), readBufferBytes: 4097 });
   const builder = new BatchBodyBuilder(BATCH_CAPACITY);

@@ -1,15 +1,35 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decryptBuffer, fileInfo, SALT_LENGTH } from '../../crypto/index.js';
 import { BatchBodyBuilder } from '../../protocol/v1/index.js';
 import { tempShareFolder } from '../../../test/helpers/temp-share.js';
 import { SmallFileSealer, type SealOutcome } from './seal-small-files.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const openDescriptors = () => readdirSync('/proc/self/fd').length;
+
+/** Runs `work` while counting this process's open descriptors at every turn of the event loop; returns its result and the most seen. */
+async function countingDescriptors<T>(work: () => Promise<T>): Promise<{ result: T; most: number }> {
+  let most = openDescriptors();
+  let counting = true;
+  const count = async () => {
+    while (counting) {
+      most = Math.max(most, openDescriptors());
+      await nextTurn();
+    }
+  };
+  const counted = count();
+  const result = await work();
+  counting = false;
+  await counted;
+  return { result, most };
+}
 
 describe('SmallFileSealer', () => {
   const share = tempShareFolder('anemone-seal-small-');
@@ -84,6 +104,51 @@ describe('SmallFileSealer', () => {
     const outcomes = sealer(4097).sealInto(builder, [toSeal(await share.fileWith(randomBytes(4096)), 4096), toSeal(await share.fileWith(randomBytes(4096)), 4096)]);
     assert.deepEqual(outcomes.map((outcome) => outcome.kind), ['sealed', 'later']);
     assert.equal(builder.items, 1);
+  });
+
+  it('reads ahead once reads wait on the disk: the same outcomes as one file at a time, and every descriptor closed after', async () => {
+    await symlink('/etc/passwd', path.join(share.dir, 'ahead-link.txt'));
+    const contents = Array.from({ length: 120 }, (_, index) => randomBytes([0, 1, 4096, 100 * 1024][index % 4] as number));
+    const contentOf = new Map<string, Buffer>();
+    const written = async (content: Buffer, scannedSize: number) => {
+      const relPath = await share.fileWith(content);
+      contentOf.set(relPath, content);
+      return toSeal(relPath, scannedSize);
+    };
+    const files = await Promise.all(contents.map((content) => written(content, content.length)));
+    files.splice(40, 0, toSeal('ahead-missing.txt', 10), toSeal('ahead-link.txt', 10));
+    const grown = randomBytes(2000);
+    files.splice(70, 0, await written(grown, 1000));
+    const oneByOne = sealer(100 * 1024 + 1).sealInto(new BatchBodyBuilder(16 * 1024 * 1024), files);
+    const before = openDescriptors();
+    const builder = new BatchBodyBuilder(16 * 1024 * 1024);
+    // every read counts as slow: the job reads ahead after its second file
+    const everyReadSlow = new SmallFileSealer({ root: share.root, context, userKey: Buffer.from(key), readBufferBytes: 100 * 1024 + 1 }, { slowReadMs: -1 });
+    const { result: outcomes, most } = await countingDescriptors(() => everyReadSlow.sealIntoReadingAhead(builder, files));
+    assert.ok(most - before >= 16, `files were open ahead at once (${most - before} most)`);
+    const summary = (outcome: SealOutcome) => (outcome.kind === 'sealed' ? { kind: outcome.kind, size: outcome.size, sha256: outcome.sha256 } : outcome);
+    assert.deepEqual(outcomes.map(summary), oneByOne.map(summary));
+    assert.deepEqual(outcomes.slice(40, 42), [
+      { kind: 'skipped', reason: 'vanished' },
+      { kind: 'skipped', reason: 'symlink' },
+    ]);
+    assert.equal(outcomes[70]?.kind === 'sealed' && outcomes[70].sha256, sha256(grown));
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.kind !== 'sealed') continue;
+      const { relPath } = files[index] as { relPath: string };
+      assert.ok(decryptBuffer(key, fileInfo({ ...context, relPath }), sealedBytes(builder, outcome)).equals(contentOf.get(relPath) as Buffer), relPath);
+    }
+    for (let turn = 0; turn < 1000 && openDescriptors() > before; turn++) await nextTurn();
+    assert.equal(openDescriptors(), before, 'every descriptor opened ahead is closed once its read completed');
+  });
+
+  it('reads one file at a time while its reads do not wait on the disk', async () => {
+    const files = await Promise.all(Array.from({ length: 60 }, async () => toSeal(await share.fileWith(randomBytes(4096)), 4096)));
+    const before = openDescriptors();
+    const neverSlow = new SmallFileSealer({ root: share.root, context, userKey: Buffer.from(key), readBufferBytes: 4097 }, { slowReadMs: 60_000 });
+    const { result: outcomes, most } = await countingDescriptors(() => neverSlow.sealIntoReadingAhead(new BatchBodyBuilder(1024 * 1024), files));
+    assert.deepEqual(new Set(outcomes.map((outcome) => outcome.kind)), new Set(['sealed']));
+    assert.equal(most, before, 'no file was open between two files');
   });
 
   it('zeroes its copy of the key when told the run is over', () => {

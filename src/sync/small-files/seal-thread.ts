@@ -39,7 +39,7 @@ interface Waiting {
 }
 
 export interface SealThreadOptions {
-  /** Stops the thread at once: what it was doing is dropped and every job waiting rejects with the signal's reason. */
+  /** Stops the thread: every job waiting rejects at once with the signal's reason, and the thread exits once the job in hand is done (its answer dropped). */
   signal: AbortSignal;
   /** The thread's program; tests give one that fails. */
   entry?: URL | undefined;
@@ -54,7 +54,8 @@ export class SealThread {
   private readonly exited: Promise<void>;
   private readonly onAbort = () => {
     this.fail(this.signal.reason);
-    void this.worker.terminate();
+    // not terminated: the thread finishes the job in hand, closing the files it opened ahead (read-ahead.ts), then exits
+    this.end();
   };
   private readonly signal: AbortSignal;
 
@@ -87,14 +88,18 @@ export class SealThread {
 
   /** Ends the thread once it answered every job: it zeroes its copy of the key and exits. */
   async stop(): Promise<void> {
-    if (!this.stopping && !this.failure) {
-      this.stopping = true;
-      this.worker.postMessage('end');
-    } else if (!this.stopping) {
+    if (!this.failure) this.end();
+    else if (!this.stopping) {
       this.stopping = true;
       void this.worker.terminate();
     }
     await this.exited;
+  }
+
+  private end(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.worker.postMessage('end');
   }
 
   private fail(error: unknown): void {

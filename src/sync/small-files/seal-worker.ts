@@ -15,14 +15,21 @@ const setup: SealerSetup = { ...data, userKey: Buffer.from(data.userKey.buffer, 
 const sealer = new SmallFileSealer(setup);
 const port = parentPort as NonNullable<typeof parentPort>;
 
+/** The jobs one after the other: a job's reads ahead give the event loop turns, in which the next message may arrive. */
+let jobs = Promise.resolve();
+
 port.on('message', (message: SealJob | 'end') => {
+  jobs = jobs.then(() => handle(message));
+});
+
+async function handle(message: SealJob | 'end'): Promise<void> {
   if (message === 'end') {
     sealer.forgetKey();
     port.close();
     return;
   }
   const builder = new BatchBodyBuilder(Buffer.from(message.body));
-  const outcomes = sealer.sealInto(builder, message.files);
+  const outcomes = await sealer.sealIntoReadingAhead(builder, message.files);
   const answer: SealedBody = { outcomes, body: message.body, bytes: builder.bytes };
   port.postMessage(answer, [message.body]);
-});
+}

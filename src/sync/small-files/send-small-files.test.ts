@@ -137,7 +137,7 @@ describe('small files sealed on their own thread', () => {
     assert.deepEqual(pooled, userKey, "the caller's key is left as it was");
   });
 
-  it('a thread stopped by its signal drops its job at once, rejects with the reason, and exits', async () => {
+  it('a thread stopped by its signal rejects its job at once with the reason, and exits', async () => {
     const files = names('abort', 200);
     for (const name of files) write(name, 4096);
     const controller = new AbortController();
