@@ -164,9 +164,9 @@ export class ManifestState {
 
   /**
    * `serialize` in pieces of about 1 MiB, one at a time: the encryption takes them without joining them. Each
-   * piece is written as bytes into a Buffer of its own (the reader may hold it), not built as a string: under the
-   * lean mode's small young generation, a first sync's manifests (each checkpoint, the final one, the source's
-   * copy) were most of the sender's garbage per file, and the piece being built was promoted by every scavenge.
+   * piece is written as bytes into a Buffer of its own (the reader may hold it), not built as strings: under the
+   * lean mode's small young generation, the collections those strings set off were most of the CPU of a first
+   * sync's manifest writes (each checkpoint, the final one, the source's copy; bench/README.md, issue 15).
    */
   *serializedPieces(envelope: ManifestEnvelope): Generator<Buffer> {
     const head = JSON.stringify({ ...envelope, files: {} });
