@@ -42,6 +42,60 @@ describe('ManifestState', () => {
     assert.deepEqual(parsed.files['folder-7/file-12357.bin'], entry(12357));
   });
 
+  it('writes its JSON byte for byte as serializeManifest across pieces: long and escaped names, any number, entries that do not pack', () => {
+    // names of up to 12,000 UTF-16 units and a few thousand entries: pieces of 1 MiB end at every kind of entry
+    const name = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: 'grapheme', minLength: 1000, maxLength: 4000 }),
+      fc.string({ unit: fc.constantFrom('"', '\\', '\u0001', '\ud800', 'é', '𝄞'), minLength: 1, maxLength: 3000 }),
+    );
+    const number = fc.oneof(fc.nat(), fc.maxSafeNat(), fc.double(), fc.constantFrom(-0, 2 ** 53, 1e21, -1, 0.1, -0.0000012345678901234567));
+    const file = fc.tuple(number, number, fc.boolean()).map(([size, mtimeMs, packs]): ManifestFile => {
+      const value = entry(0, 0, Math.abs(size) % 97);
+      return { ...value, size, mtimeMs, ...(packs ? {} : { sha256: value.sha256.toUpperCase() }) };
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, file), { minLength: 1, maxLength: 600 }), fc.nat({ max: 4000 }), (files, filler) => {
+        const state = new ManifestState(null);
+        const expected = new Map<string, ManifestFile>();
+        for (let i = 0; i < filler; i += 1) {
+          state.set(`fill/${i}`, entry(i, i));
+          expected.set(`fill/${i}`, entry(i, i));
+        }
+        for (const [relPath, value] of files) {
+          state.set(relPath, value);
+          expected.set(relPath, value);
+        }
+        const pieces = [...state.serializedPieces(envelope)];
+        assert.deepEqual(Buffer.concat(pieces), expectedJson(expected));
+        assert.ok(pieces.every((piece) => piece.length <= 1 << 20));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('ends a piece before an entry that would not fit whole, however many bytes its name takes', () => {
+    // ~1 MiB less a few KiB of short entries, a name that shifts what follows by a few bytes at a time, then long
+    // names of 2- and 4-byte characters and an entry that does not pack: each of them straddles the first piece's end
+    const filler = new Map<string, ManifestFile>();
+    let bytes = 0;
+    for (let i = 0; bytes < (1 << 20) - 12_000; i += 1) {
+      filler.set(`fill/${i}`, entry(i, i));
+      bytes += JSON.stringify(`fill/${i}`).length + JSON.stringify(entry(i, i)).length + 2;
+    }
+    const long: [string, ManifestFile][] = [
+      [`é/${'é'.repeat(1500)}`, entry(1)],
+      [`𝄞/${'𝄞'.repeat(800)}`, entry(2)],
+      ['upper', { ...entry(3), ctSha256: sha(3).toUpperCase() }],
+    ];
+    for (let shift = 0; shift < 12_000; shift += 293) {
+      const expected = new Map([...filler, [`pad/${'x'.repeat(shift)}`, entry(0)], ...long]);
+      const state = new ManifestState(null);
+      for (const [relPath, value] of expected) state.set(relPath, value);
+      assert.deepEqual(Buffer.concat([...state.serializedPieces(envelope)]), expectedJson(expected), `shifted by ${shift}`);
+    }
+  });
+
   it('hands over what changed since the last call: set, replaced, deleted; a path set back to its entry is no change', () => {
     const state = new ManifestState({ kept: entry(1), edited: entry(2), gone: entry(3), back: entry(4) });
     const none = state.takeChanges();

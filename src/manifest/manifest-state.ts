@@ -7,13 +7,15 @@
  */
 import type { ManifestDelta } from './manifest-delta.js';
 import type { Manifest, ManifestFile } from './manifest.js';
-import { PackedEntries } from './packed-entries.js';
+import { ENTRY_JSON_MAX_BYTES, PackedEntries } from './packed-entries.js';
 
 /** The Manifest fields around `files`. */
 export type ManifestEnvelope = Omit<Manifest, 'files'>;
 
-/** The plaintext JSON is built in pieces of about this size, so no single string holds the whole manifest. */
-const SERIALIZE_PIECE_CHARS = 1 << 20;
+/** The plaintext JSON is built in pieces of this size, so no single buffer holds the whole manifest. */
+const SERIALIZE_PIECE_BYTES = 1 << 20;
+const COMMA = 0x2c;
+const COLON = 0x3a;
 
 /**
  * The fewest bytes an entry takes in a delta's JSON (180): a one-character path, one-digit numbers and the two
@@ -160,22 +162,41 @@ export class ManifestState {
     return Buffer.concat([...this.serializedPieces(envelope)]);
   }
 
-  /** `serialize` in pieces of about 1 MiB, one at a time: the encryption takes them without joining them. */
+  /**
+   * `serialize` in pieces of about 1 MiB, one at a time: the encryption takes them without joining them. Each
+   * piece is written as bytes into a Buffer of its own (the reader may hold it), not built as strings: under the
+   * lean mode's small young generation, the collections those strings set off were most of the CPU of a first
+   * sync's manifest writes (each checkpoint, the final one, the source's copy; bench/README.md, issue 15).
+   */
   *serializedPieces(envelope: ManifestEnvelope): Generator<Buffer> {
     const head = JSON.stringify({ ...envelope, files: {} });
     // `{…,"files":{}}`: the entries go between the last two braces
-    let piece = head.slice(0, -2);
+    let piece = Buffer.allocUnsafe(SERIALIZE_PIECE_BYTES);
+    let end = piece.write(head.slice(0, -2), 0, 'utf8');
     let first = true;
     for (const [relPath, held] of this.files) {
-      const entry = typeof held === 'number' ? this.packed.jsonOf(held) : JSON.stringify(held);
-      piece += `${first ? '' : ','}${JSON.stringify(relPath)}:${entry}`;
-      first = false;
-      if (piece.length >= SERIALIZE_PIECE_CHARS) {
-        yield Buffer.from(piece, 'utf8');
-        piece = '';
+      const key = JSON.stringify(relPath);
+      const entry = typeof held === 'number' ? undefined : JSON.stringify(held);
+      // a UTF-8 byte for each of the key's (and entry's) UTF-16 units at most, three for a surrogate's half
+      const room = 2 + 3 * key.length + (entry === undefined ? ENTRY_JSON_MAX_BYTES : 3 * entry.length);
+      if (end + room > piece.length) {
+        yield piece.subarray(0, end);
+        piece = Buffer.allocUnsafe(Math.max(SERIALIZE_PIECE_BYTES, room + 2));
+        end = 0;
       }
+      if (!first) piece[end++] = COMMA;
+      first = false;
+      end += piece.write(key, end, 'utf8');
+      piece[end++] = COLON;
+      end = entry === undefined ? this.packed.writeJson(held as number, piece, end) : end + piece.write(entry, end, 'utf8');
     }
-    yield Buffer.from(`${piece}}}`, 'utf8');
+    if (end + 2 > piece.length) {
+      yield piece.subarray(0, end);
+      piece = Buffer.allocUnsafe(2);
+      end = 0;
+    }
+    end += piece.write('}}', end, 'latin1');
+    yield piece.subarray(0, end);
   }
 
   /** Keeps the entry a path had before its first change since the last `takeChanges` (as an object: its slot changes). */
