@@ -1,7 +1,13 @@
+import { fdatasync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** How many bytes of an upload are gathered before they go to the file in one `writev`. */
 export const GATHERED_WRITE_BYTES = 1024 * 1024;
+/** Bytes handed to the file after which its data is flushed to disk early, in the background. */
+export const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
+
+/** `fs.fdatasync`'s shape. */
+type DataSync = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void;
 
 /**
  * Hands an upload's pieces to its file's stream in batches of about 1 MiB,
@@ -14,12 +20,33 @@ export const GATHERED_WRITE_BYTES = 1024 * 1024;
  * is corked while a batch gathers and uncorked to send it, so it gets one
  * `writev` per batch; one batch may be on its way to disk while the next
  * gathers.
+ *
+ * Every EARLY_SYNC_BYTES the file's data is also flushed early (an
+ * `fdatasync` on libuv's pool, not waited for): the kernel keeps gigabytes
+ * of written pages dirty in memory, so without it a large file's fsync at
+ * its end wrote the whole file while the transfer stood still (on the
+ * bench's 4 × 512 MiB, ~0.7 s at each file's end with the machine idle,
+ * bench/README.md). The fsync before an offset is reported or a file is
+ * renamed is unchanged; this only starts the disk's work sooner. A failed
+ * early flush fails the file: Linux reports a lost write to one fsync only.
  */
 export class GatheredWrites {
   private pieces: Buffer[] = [];
   private bytes = 0;
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
 
-  constructor(private readonly stream: Writable) {}
+  private readonly earlySyncBytes: number;
+  private readonly sync: DataSync;
+
+  /** `earlySyncBytes` and `sync` are for tests. */
+  constructor(
+    private readonly stream: Writable,
+    options: { earlySyncBytes?: number; sync?: DataSync } = {},
+  ) {
+    this.earlySyncBytes = options.earlySyncBytes ?? EARLY_SYNC_BYTES;
+    this.sync = options.sync ?? fdatasync;
+  }
 
   /** Adds `piece`; true when a batch left and the stream asks the caller to wait for its 'drain'. */
   add(piece: Buffer): boolean {
@@ -38,7 +65,28 @@ export class GatheredWrites {
     this.stream.cork();
     for (const piece of pieces) this.stream.write(piece);
     this.stream.uncork();
+    this.unsynced += batchBytes;
+    if (this.unsynced >= this.earlySyncBytes && this.syncing === undefined) this.syncEarly();
     // more than this batch still queued: the one before it is not on disk yet
     return this.stream.writableNeedDrain && this.stream.writableLength > batchBytes;
+  }
+
+  /** Resolves once no early flush is running: the file is closed only then, never under one. */
+  settled(): Promise<void> {
+    return this.syncing ?? Promise.resolve();
+  }
+
+  private syncEarly(): void {
+    // a file's stream (fs.WriteStream) has its descriptor once open; another stream has nothing to flush
+    const fd = (this.stream as { fd?: unknown }).fd;
+    if (typeof fd !== 'number' || this.stream.destroyed) return;
+    this.unsynced = 0;
+    this.syncing = new Promise((resolve) => {
+      this.sync(fd, (error) => {
+        this.syncing = undefined;
+        if (error && !this.stream.destroyed) this.stream.destroy(error);
+        resolve();
+      });
+    });
   }
 }

@@ -301,11 +301,14 @@ class AppendingFile {
   async close(): Promise<void> {
     if (this.failed) throw this.failure;
     this.gathered.flush();
+    await this.gathered.settled();
+    if (this.failed) throw this.failure;
     this.stream.end();
     await finished(this.stream);
   }
 
   async abandon(): Promise<void> {
+    await this.gathered.settled();
     this.stream.destroy();
     await finished(this.stream).catch(() => undefined);
   }

@@ -81,6 +81,8 @@ export class TempFile {
   async finish(expectedSha256: string): Promise<void> {
     this.throwIfFailed();
     this.gathered.flush();
+    await this.gathered.settled();
+    this.throwIfFailed();
     this.stream.end();
     try {
       await finished(this.stream);
@@ -96,6 +98,7 @@ export class TempFile {
 
   /** Closes and removes the temporary file; never throws, so it is safe in every error path. */
   async discard(): Promise<void> {
+    await this.gathered.settled();
     this.stream.destroy();
     await finished(this.stream).catch(() => undefined);
     // a file that cannot be removed now is removed at the next start (see orphans.ts)
