@@ -70,6 +70,17 @@ describe('eachBodyChunk', () => {
     await assert.rejects(closedDone, /ended before all its bytes arrived/);
   });
 
+  it('rejects for a connection dropped while a write waits only once that write is done', async () => {
+    const body = new PassThrough();
+    let writeDone = false;
+    const done = eachBodyChunk(body, () => new Promise<void>((resolve) => setTimeout(() => resolve(void (writeDone = true)), 30)));
+    body.write('arrived');
+    await new Promise((resolve) => setImmediate(resolve));
+    body.destroy(new Error('aborted'));
+    await assert.rejects(done, /aborted/);
+    assert.equal(writeDone, true);
+  });
+
   it('resolves at once for a body already read to its end', async () => {
     const body = Readable.from(pieces(1));
     body.resume();

@@ -14,7 +14,7 @@ export function bodyChunks(body: Readable): AsyncIterable<Buffer> {
  * pausing the body while a promise `take` returned is pending: the disk's
  * backpressure. Resolves once the body ended and the last promise settled;
  * rejects with the first error `take` throws, or the body's (a dropped
- * connection). Like `bodyChunks`, stopping early leaves the body paused,
+ * connection), once no write is pending. Like `bodyChunks`, stopping early leaves the body paused,
  * not destroyed.
  *
  * Why not `for await` over `bodyChunks`: a large upload arrives in 16 KiB
@@ -42,7 +42,10 @@ export function eachBodyChunk(body: Readable, take: (chunk: Buffer) => Promise<v
       settled = true;
       stopListening();
       body.pause();
-      reject(error);
+      // a body cut while a write waits: settled once that write is, so the caller's next write (the held-back
+      // last read) never runs beside it, and no offset is reported with a write still under way
+      if (pending) pending.then(() => reject(error), reject);
+      else reject(error);
     }
     const waitFor = (waiting: Promise<void>) => {
       body.pause();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { AnemoneError } from '../errors/catalogue.js';
 import { receiveContinuation } from './resumed-body.js';
@@ -68,6 +68,33 @@ describe('receiveContinuation', () => {
     assert.equal(received.trailer, trailer.toString('hex'));
     assert.equal(hash.digest('hex'), trailer.toString('hex'));
     assert.equal(waits, Math.floor(writes.length / 3));
+  });
+
+  it('cut while a write waits: the next write starts only once it is done, and nothing is returned before every write is', async () => {
+    const arrived = randomBytes(4 * READ);
+    const from = new PassThrough();
+    let writing = 0;
+    let mostAtOnce = 0;
+    const writes: Buffer[] = [];
+    const received = receiveContinuation(from, {
+      offset: 0,
+      size: 10 * READ,
+      hash: createHash('sha256'),
+      // each write waits, as a part sent to a bucket does: the cut comes while one is under way
+      write: (content) => {
+        writes.push(content);
+        mostAtOnce = Math.max(mostAtOnce, ++writing);
+        return new Promise((resolve) => setTimeout(() => resolve(void writing--), 30));
+      },
+    });
+    for (let at = 0; at < arrived.length; at += READ) from.write(arrived.subarray(at, at + READ));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    from.destroy(new Error('aborted'));
+    const { written, trailer } = await received;
+    assert.equal(writing, 0, 'every write was done when the offset was returned');
+    assert.equal(mostAtOnce, 1, 'one write at a time');
+    assert.deepEqual(Buffer.concat(writes), arrived.subarray(0, written));
+    assert.equal(trailer, undefined);
   });
 
   it('refuses a body longer than the upload announced', async () => {

@@ -74,6 +74,13 @@ describe('ManifestState', () => {
     );
   });
 
+  it('writes an envelope of more than a piece whole', () => {
+    // nothing bounds a share's or a user's name: the head must not be cut at the first piece's end
+    const long = { ...envelope, share: 'é'.repeat(600_000) };
+    const state = new ManifestState({ a: entry(1) });
+    assert.deepEqual(Buffer.concat([...state.serializedPieces(long)]), serializeManifest({ ...long, files: { a: entry(1) } }));
+  });
+
   it('ends a piece before an entry that would not fit whole, however many bytes its name takes', () => {
     // ~1 MiB less a few KiB of short entries, a name that shifts what follows by a few bytes at a time, then long
     // names of 2- and 4-byte characters and an entry that does not pack: each of them straddles the first piece's end

@@ -171,8 +171,10 @@ export class ManifestState {
   *serializedPieces(envelope: ManifestEnvelope): Generator<Buffer> {
     const head = JSON.stringify({ ...envelope, files: {} });
     // `{…,"files":{}}`: the entries go between the last two braces
-    let piece = Buffer.allocUnsafe(SERIALIZE_PIECE_BYTES);
-    let end = piece.write(head.slice(0, -2), 0, 'utf8');
+    const opening = head.slice(0, -2);
+    // Buffer.write stops silently at the buffer's end: an envelope of more than a piece gets a first piece its size
+    let piece = Buffer.allocUnsafe(Math.max(SERIALIZE_PIECE_BYTES, Buffer.byteLength(opening, 'utf8')));
+    let end = piece.write(opening, 0, 'utf8');
     let first = true;
     for (const [relPath, held] of this.files) {
       const key = JSON.stringify(relPath);

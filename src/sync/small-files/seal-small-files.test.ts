@@ -142,6 +142,24 @@ describe('SmallFileSealer', () => {
     assert.equal(openDescriptors(), before, 'every descriptor opened ahead is closed once its read completed');
   });
 
+  it('closes each descriptor read ahead once when framing a file throws: the error is the one thrown, and every descriptor is closed after', async () => {
+    const files = await Promise.all(Array.from({ length: 80 }, async () => toSeal(await share.fileWith(randomBytes(4096)), 4096)));
+    const failure = new Error('framing failed');
+    /** A body that throws on its 41st file: by then the event loop had turns, and the reads ahead of the first files completed. */
+    class FailingBody extends BatchBodyBuilder {
+      private appended = 0;
+      override tryAppendHashed(storedPath: string, pieces: readonly Buffer[]) {
+        if (++this.appended === 41) throw failure;
+        return super.tryAppendHashed(storedPath, pieces);
+      }
+    }
+    const before = openDescriptors();
+    const everyReadSlow = new SmallFileSealer({ root: share.root, context, userKey: Buffer.from(key), readBufferBytes: 4097 }, { slowReadMs: -1 });
+    await assert.rejects(everyReadSlow.sealIntoReadingAhead(new FailingBody(1024 * 1024), files), (error) => error === failure);
+    for (let turn = 0; turn < 1000 && openDescriptors() > before; turn++) await nextTurn();
+    assert.equal(openDescriptors(), before, 'every descriptor opened ahead is closed');
+  });
+
   it('reads one file at a time while its reads do not wait on the disk', async () => {
     const files = await Promise.all(Array.from({ length: 60 }, async () => toSeal(await share.fileWith(randomBytes(4096)), 4096)));
     const before = openDescriptors();

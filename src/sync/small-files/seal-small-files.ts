@@ -110,8 +110,10 @@ export class SmallFileSealer {
         if (slowReads >= SLOW_READS_TO_READ_AHEAD) {
           for (next = Math.max(next, index); next < files.length && next <= index + READ_AHEAD_FILES; next++) opened[next] = this.openAhead(files[next] as FileToSeal);
         }
-        outcomes.push(this.sealOpened(body, file, opened[index] ?? this.open(file)));
+        const current = opened[index] ?? this.open(file);
+        // taken off the list before sealOpened closes it: a throw after its read must not close it again below
         opened[index] = undefined;
+        outcomes.push(this.sealOpened(body, file, current));
         if (this.lastReadSlow) slowReads++;
         if (index % FILES_PER_TURN === FILES_PER_TURN - 1) await nextTurn();
       }
