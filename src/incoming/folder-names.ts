@@ -1,19 +1,20 @@
 import { readdir } from 'node:fs';
 
 /**
- * Above this size (lstat's, for a folder roughly the bytes of its entries:
- * on ext4 some 3,000 to 8,000 names) a folder is not listed, each item in it
- * is looked at on its own: a batch places at most a few thousand files, and
- * listing a folder of a hundred thousand for them would cost more than their
- * `lstat`s.
+ * Above this size (lstat's: on ext4 and XFS roughly the bytes of a folder's
+ * entries, some 2,000 to 3,000 names; on ZFS its number of entries) a folder
+ * is not listed, each item in it is looked at on its own: a batch places at
+ * most a few thousand files, and listing a folder of a hundred thousand for
+ * them would cost more than their `lstat`s. Kept low because ZFS counts
+ * names, not bytes: 64 Ki names at most there (a few MB while a batch runs).
  */
-export const MAX_LISTED_FOLDER_BYTES = 256 * 1024;
+export const MAX_LISTED_FOLDER_BYTES = 64 * 1024;
 /**
  * What one batch lists in all (its folders' sizes added up): a batch whose
  * files are spread over many large folders would otherwise hold all their
  * names at once. Past it, items are looked at one by one.
  */
-export const MAX_LISTED_BATCH_BYTES = 1024 * 1024;
+export const MAX_LISTED_BATCH_BYTES = 128 * 1024;
 
 /**
  * The names in the folders that were there before a batch, each folder read
