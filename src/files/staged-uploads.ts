@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileStore } from '@tus/file-store';
@@ -57,6 +58,8 @@ const uploadMetadata = z.object({
 interface HandedOver {
   owner: UploadOwner;
   uploadId: string | undefined;
+  /** The connection the answer goes out on: held (corked) from the finish until the staged upload is removed. */
+  socket: Socket | null;
   finished?: string;
 }
 
@@ -132,13 +135,17 @@ export class StagedUploads {
   async handle(owner: UploadOwner, uploadId: string | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (uploadId !== undefined && !this.ownsUpload(owner, uploadId)) throw new AnemoneError('UPLOAD_NOT_FOUND');
     const tus = await this.tus();
-    const handed: HandedOver = { owner, uploadId };
+    const handed: HandedOver = { owner, uploadId, socket: response.socket };
     this.handedOver.set(request, handed);
     try {
       await tus.server.handle(request, response);
     } finally {
-      // once tus is done with it: it still reads the upload after onUploadFinish (a POST of an empty file)
-      if (handed.finished !== undefined) await tus.store.remove(handed.finished).catch(() => undefined);
+      // once tus is done with it: it still reads the upload after onUploadFinish (a POST of an empty file);
+      // the answer, held since the finish, leaves only then, so a client that has it finds the upload gone
+      if (handed.finished !== undefined) {
+        await tus.store.remove(handed.finished).catch(() => undefined);
+        handed.socket?.uncork();
+      }
     }
   }
 
@@ -210,6 +217,7 @@ export class StagedUploads {
     const { owner } = handed;
     const { share, path: relPath, lastModified } = uploadMetadata.parse(upload.metadata);
     handed.finished = upload.id;
+    handed.socket?.cork();
     try {
       const root = this.deps.shareFolder(owner, share);
       if (!root) throw new AnemoneError('NOT_FOUND', { message: `You have no share named "${share.slice(0, 64)}"` });
