@@ -159,7 +159,6 @@ export class IncomingRepo {
    */
   recordUncommitted(ref: ShareKey, objects: readonly UncommittedObject[], batch: string | null = null): void {
     this.db.transaction(() => {
-      if (batch !== null) this.db.prepare('INSERT OR IGNORE INTO incoming_open_batches (batch) VALUES (?)').run(batch);
       insertRows(
         this.db,
         'incoming_uncommitted (source, user, share, path, bytes, replaced, batch)',
@@ -172,41 +171,25 @@ export class IncomingRepo {
     })();
   }
 
-  /**
-   * The batch was stored and counted: the objects it wrote at their final
-   * names are ordinary uncommitted objects now. One row goes; the objects'
-   * rows keep the batch's name, which no longer names an open batch (clearing
-   * it row by row, with an index on it, cost ~5 µs a small file: bench/README.md).
-   */
+  /** The batch was stored and counted: the objects it wrote at their final names are ordinary uncommitted objects now. */
   settleBatch(batch: string): void {
-    this.db.prepare('DELETE FROM incoming_open_batches WHERE batch = ?').run(batch);
+    this.db.prepare('UPDATE incoming_uncommitted SET batch = NULL WHERE batch = ?').run(batch);
   }
 
   /** The batch failed: forgets its objects still marked as its own and returns their stored paths (the files to remove). */
   abandonBatch(batch: string): Set<string> {
-    const rows = this.db.transaction(() => {
-      // settled already (a batch that failed after it was stored, as its folders' flush): its objects are no longer its own
-      if (this.db.prepare('DELETE FROM incoming_open_batches WHERE batch = ?').run(batch).changes === 0) return [];
-      // no index on the mark: a failed batch reads the table once, a stored one never
-      return this.db.prepare('DELETE FROM incoming_uncommitted WHERE batch = ? RETURNING path').all(batch) as { path: string }[];
-    })();
+    const rows = this.db.prepare('DELETE FROM incoming_uncommitted WHERE batch = ? RETURNING path').all(batch) as { path: string }[];
     return new Set(rows.map((row) => row.path));
   }
 
   /** Objects of batches a crash interrupted: written at their final names, maybe incomplete, never counted. */
   unfinishedBatchObjects(): (ShareKey & { path: string })[] {
-    if (this.db.prepare('SELECT 1 FROM incoming_open_batches LIMIT 1').get() === undefined) return [];
-    return this.db
-      .prepare('SELECT source, user, share, path FROM incoming_uncommitted WHERE batch IN (SELECT batch FROM incoming_open_batches)')
-      .all() as (ShareKey & { path: string })[];
+    return this.db.prepare('SELECT source, user, share, path FROM incoming_uncommitted WHERE batch IS NOT NULL').all() as (ShareKey & { path: string })[];
   }
 
   /** After their files were removed at start: the interrupted batches' records go. */
   forgetUnfinishedBatches(): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM incoming_uncommitted WHERE batch IN (SELECT batch FROM incoming_open_batches)').run();
-      this.db.prepare('DELETE FROM incoming_open_batches').run();
-    })();
+    this.db.prepare('DELETE FROM incoming_uncommitted WHERE batch IS NOT NULL').run();
   }
 
   listUncommitted(ref: ShareKey): UncommittedObject[] {

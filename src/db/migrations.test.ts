@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openDatabase } from './database.js';
-import { IncomingRepo } from './incoming-repo.js';
 import { PeerManifestsRepo } from './peer-manifests-repo.js';
 
 describe('migration 5', () => {
@@ -21,8 +20,8 @@ describe('migration 5', () => {
       "INSERT INTO sync_logs (username, share_name, peer_name, started_at, status, error_code) VALUES ('alice', 'backup', 'b', '2026-01-01T00:00:00Z', 'failure', ?)",
     );
     for (const code of ['connection-refused', 'unauthorized', 'session-expired', 'MASS_DELETION_GUARD', null]) insert.run(code);
-    // back to schema 4, as a server upgraded from it (undoing 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, then 5)
-    before.exec("DROP TABLE incoming_open_batches; DROP TABLE peer_manifest_pieces; ALTER TABLE peer_manifests ADD COLUMN manifest BLOB NOT NULL DEFAULT X''; ALTER TABLE peer_manifests DROP COLUMN cache_version; DROP TABLE file_hash_versions; ALTER TABLE incoming_uncommitted DROP COLUMN batch; DROP TABLE incoming_multipart; DROP TABLE share_size_samples; DROP TABLE sync_run_entries; DROP INDEX sync_logs_quiet_days; DROP INDEX sync_logs_changed; ALTER TABLE sync_logs DROP COLUMN files_deleted; DROP TABLE incoming_source_limits; DROP TABLE incoming_snapshots; DROP TABLE incoming_versions; DROP TABLE incoming_objects; DROP INDEX sync_logs_status; DROP TABLE api_tokens; DROP TABLE incoming_resets; ALTER TABLE sync_logs DROP COLUMN attempt; DROP TABLE resumable_uploads; DROP TABLE peer_manifests; DROP TABLE sync_log_files; ALTER TABLE sync_logs DROP COLUMN not_backed_up; DROP TABLE incoming_uncommitted; PRAGMA user_version = 4;");
+    // back to schema 4, as a server upgraded from it (undoing 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, then 5)
+    before.exec("DROP TABLE peer_manifest_pieces; ALTER TABLE peer_manifests ADD COLUMN manifest BLOB NOT NULL DEFAULT X''; ALTER TABLE peer_manifests DROP COLUMN cache_version; DROP TABLE file_hash_versions; DROP INDEX incoming_uncommitted_batch; ALTER TABLE incoming_uncommitted DROP COLUMN batch; DROP TABLE incoming_multipart; DROP TABLE share_size_samples; DROP TABLE sync_run_entries; DROP INDEX sync_logs_quiet_days; DROP INDEX sync_logs_changed; ALTER TABLE sync_logs DROP COLUMN files_deleted; DROP TABLE incoming_source_limits; DROP TABLE incoming_snapshots; DROP TABLE incoming_versions; DROP TABLE incoming_objects; DROP INDEX sync_logs_status; DROP TABLE api_tokens; DROP TABLE incoming_resets; ALTER TABLE sync_logs DROP COLUMN attempt; DROP TABLE resumable_uploads; DROP TABLE peer_manifests; DROP TABLE sync_log_files; ALTER TABLE sync_logs DROP COLUMN not_backed_up; DROP TABLE incoming_uncommitted; PRAGMA user_version = 4;");
     before.close();
 
     const after = openDatabase(dbPath);
@@ -42,7 +41,7 @@ describe('migration 9', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-migrations-'));
     const dbPath = path.join(dir, 'anemone.db');
     const before = openDatabase(dbPath);
-    before.exec("DROP TABLE incoming_open_batches; DROP TABLE peer_manifest_pieces; ALTER TABLE peer_manifests ADD COLUMN manifest BLOB NOT NULL DEFAULT X''; ALTER TABLE peer_manifests DROP COLUMN cache_version; DROP TABLE file_hash_versions; ALTER TABLE incoming_uncommitted DROP COLUMN batch; DROP TABLE incoming_multipart; DROP TABLE share_size_samples; DROP TABLE sync_run_entries; DROP INDEX sync_logs_quiet_days; DROP INDEX sync_logs_changed; ALTER TABLE sync_logs DROP COLUMN files_deleted; DROP TABLE incoming_source_limits; DROP TABLE incoming_snapshots; DROP TABLE incoming_versions; DROP TABLE incoming_objects; DROP INDEX sync_logs_status; DROP TABLE api_tokens; DROP TABLE incoming_resets; ALTER TABLE sync_logs DROP COLUMN attempt; PRAGMA user_version = 8;");
+    before.exec("DROP TABLE peer_manifest_pieces; ALTER TABLE peer_manifests ADD COLUMN manifest BLOB NOT NULL DEFAULT X''; ALTER TABLE peer_manifests DROP COLUMN cache_version; DROP TABLE file_hash_versions; DROP INDEX incoming_uncommitted_batch; ALTER TABLE incoming_uncommitted DROP COLUMN batch; DROP TABLE incoming_multipart; DROP TABLE share_size_samples; DROP TABLE sync_run_entries; DROP INDEX sync_logs_quiet_days; DROP INDEX sync_logs_changed; ALTER TABLE sync_logs DROP COLUMN files_deleted; DROP TABLE incoming_source_limits; DROP TABLE incoming_snapshots; DROP TABLE incoming_versions; DROP TABLE incoming_objects; DROP INDEX sync_logs_status; DROP TABLE api_tokens; DROP TABLE incoming_resets; ALTER TABLE sync_logs DROP COLUMN attempt; PRAGMA user_version = 8;");
     before.exec("INSERT INTO sync_logs (username, share_name, peer_name, started_at, status) VALUES ('alice', 'backup', 'b', '2026-01-01T00:00:00Z', 'failure')");
     before.close();
 
@@ -62,8 +61,8 @@ describe('migration 17', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-migrations-'));
     const dbPath = path.join(dir, 'anemone.db');
     const before = openDatabase(dbPath);
-    // back to schema 16 (undoing 18, then 17): the copy's JSON in one BLOB of its row
-    before.exec("DROP TABLE incoming_open_batches; CREATE INDEX incoming_uncommitted_batch ON incoming_uncommitted(batch) WHERE batch IS NOT NULL; DROP TABLE peer_manifest_pieces; ALTER TABLE peer_manifests ADD COLUMN manifest BLOB NOT NULL DEFAULT X''; PRAGMA user_version = 16;");
+    // back to schema 16: the copy's JSON in one BLOB of its row
+    before.exec("DROP TABLE peer_manifest_pieces; ALTER TABLE peer_manifests ADD COLUMN manifest BLOB NOT NULL DEFAULT X''; PRAGMA user_version = 16;");
     before.exec(`INSERT INTO users (id, username, created_at) VALUES (1, 'alice', '2026-01-01T00:00:00Z');
       INSERT INTO shares (id, user_id, name, sync_enabled, created_at) VALUES (1, 1, 'backup', 1, '2026-01-01T00:00:00Z');
       INSERT INTO peers (id, name, address, port, enabled, timeout_minutes, created_at) VALUES (1, 'b', 'b.example', 8443, 1, 60, '2026-01-01T00:00:00Z')`);
@@ -80,34 +79,6 @@ describe('migration 17', () => {
     repo.forget(1, 1);
     assert.equal(repo.find(1, 1), undefined);
     assert.deepEqual(after.prepare('SELECT seq FROM peer_manifest_pieces').all(), []);
-    after.close();
-  });
-});
-
-describe('migration 18', () => {
-  let dir: string | undefined;
-  after(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  it('keeps the objects of a batch a crash interrupted before it as unfinished, and no settled object', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'anemone-migrations-'));
-    const dbPath = path.join(dir, 'anemone.db');
-    const before = openDatabase(dbPath);
-    // back to schema 17: a batch's mark on each of its objects' rows, cleared row by row once it was stored
-    before.exec('DROP TABLE incoming_open_batches; CREATE INDEX incoming_uncommitted_batch ON incoming_uncommitted(batch) WHERE batch IS NOT NULL; PRAGMA user_version = 17;');
-    const insert = before.prepare("INSERT INTO incoming_uncommitted (source, user, share, path, bytes, replaced, batch) VALUES ('a', 'alice', 'docs', ?, 10, 0, ?)");
-    insert.run('crashed-1', 'b1');
-    insert.run('crashed-2', 'b1');
-    insert.run('stored', null);
-    before.close();
-
-    const after = openDatabase(dbPath);
-    const repo = new IncomingRepo(after);
-    assert.deepEqual(repo.unfinishedBatchObjects().map((object) => object.path).sort(), ['crashed-1', 'crashed-2']);
-    repo.forgetUnfinishedBatches();
-    assert.deepEqual(repo.unfinishedBatchObjects(), []);
-    assert.deepEqual(repo.listUncommitted({ source: 'a', user: 'alice', share: 'docs' }).map((object) => object.path), ['stored']);
     after.close();
   });
 });

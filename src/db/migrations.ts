@@ -371,13 +371,4 @@ export const migrations: readonly string[] = [
   INSERT INTO peer_manifest_pieces (share_id, peer_id, seq, bytes) SELECT share_id, peer_id, 0, manifest FROM peer_manifests;
   ALTER TABLE peer_manifests DROP COLUMN manifest;
   `,
-  // 18: the batches still being written are rows of their own; a stored batch deletes its one row instead of
-  // clearing the mark of each of its objects' rows (and their entries in an index on it): ~5 µs of SQLite a small
-  // file (issue 15). A mark is an interrupted batch's only while its batch is listed here, so the marks a crash
-  // left before this migration are listed
-  `
-  CREATE TABLE incoming_open_batches (batch TEXT PRIMARY KEY) WITHOUT ROWID;
-  INSERT INTO incoming_open_batches (batch) SELECT DISTINCT batch FROM incoming_uncommitted WHERE batch IS NOT NULL;
-  DROP INDEX incoming_uncommitted_batch;
-  `,
 ];
