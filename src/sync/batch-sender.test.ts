@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { BatchBodyBuilder, encodeBatchItemHead, limits } from '../protocol/v1/index.js';
 import { BATCH_BYTES, BatchSender, type BatchFile, type FramedBatch } from './batch-sender.js';
 import type { BatchItem, PeerSession } from './types.js';
+import { itemsOfBatchBody } from '../../test/helpers/batch-body.js';
 import { UploadProgress } from './upload-progress.js';
 
 /** A small file sealed for a batch: its `.enc` bytes are `pieces` joined. */
@@ -22,7 +23,9 @@ interface SealedItem {
  */
 class Framer {
   private builder: BatchBodyBuilder | undefined;
-  private batch: FramedBatch = { body: Buffer.alloc(0), items: [], files: [], plainBytes: 0 };
+  private items: BatchItem[] = [];
+  private files: BatchFile[] = [];
+  private plainBytes = 0;
 
   constructor(private readonly sender: BatchSender) {}
 
@@ -30,21 +33,32 @@ class Framer {
     this.builder ??= new BatchBodyBuilder(Buffer.from(this.sender.takeBuffer()));
     const body = this.builder.tryAppend({ path: item.path, size: item.bodyBytes, ctSha256: item.ctSha256 }, item.pieces);
     assert.ok(body, 'every test item fits');
-    this.batch.items.push({ path: item.path, ctSha256: item.ctSha256, body });
-    this.batch.files.push({ relPath, arrived } satisfies BatchFile);
-    this.batch.plainBytes += plainBytes;
+    this.items.push({ path: item.path, ctSha256: item.ctSha256, body });
+    this.files.push({ relPath, arrived } satisfies BatchFile);
+    this.plainBytes += plainBytes;
     if (this.builder.bytes >= BATCH_BYTES || this.builder.items >= limits.batchMaxFiles) await this.flush();
   }
 
   async drain(): Promise<void> {
-    if (this.batch.items.length > 0) await this.flush();
+    if (this.items.length > 0) await this.flush();
     await this.sender.drain();
   }
 
   private async flush(): Promise<void> {
-    const batch = { ...this.batch, body: (this.builder as BatchBodyBuilder).body() };
+    const { items, files } = this;
+    const batch: FramedBatch = {
+      body: (this.builder as BatchBodyBuilder).body(),
+      count: items.length,
+      plainBytes: this.plainBytes,
+      arrived: () => {
+        for (const file of files) file.arrived();
+      },
+      split: () => ({ items, files }),
+    };
     this.builder = undefined;
-    this.batch = { body: Buffer.alloc(0), items: [], files: [], plainBytes: 0 };
+    this.items = [];
+    this.files = [];
+    this.plainBytes = 0;
     await this.sender.send(batch);
   }
 }
@@ -59,9 +73,9 @@ function sealed(index: number, bytes = 4096): { item: SealedItem; joined: Buffer
 }
 
 interface Call {
+  /** The items handed over, or those a framed body held when it was handed over. */
   items: BatchItem[];
-  /** The items framed as the peer client frames them, when they were handed over. */
-  itemsFramed: Buffer;
+  /** The body handed over framed (putBatchBody), undefined for items sent one by one (putBatch). */
   framed: Buffer | undefined;
   /** The body's bytes when it was handed over. */
   copy: Buffer | undefined;
@@ -80,10 +94,15 @@ function answeringSession(answer: (call: Call) => Promise<Error | undefined>, ca
     listFiles: unused,
     deleteFiles: unused,
     close: async () => undefined,
-    putBatch: async (_user, _share, items, _onSent, framed) => {
-      const call = { items, itemsFramed: framingOf(items), framed, copy: framed === undefined ? undefined : Buffer.from(framed) };
-      calls.push(call);
-      const error = await answer(call);
+    putBatch: async (_user, _share, items) => {
+      calls.push({ items, framed: undefined, copy: undefined });
+      const error = await answer(calls.at(-1) as Call);
+      if (error) throw error;
+    },
+    putBatchBody: async (_user, _share, framed) => {
+      const copy = Buffer.from(framed);
+      calls.push({ items: itemsOfBatchBody(copy), framed, copy });
+      const error = await answer(calls.at(-1) as Call);
       if (error) throw error;
     },
   };
@@ -103,9 +122,10 @@ describe('BatchSender', () => {
     assert.ok(calls.length >= 3, `${calls.length} batches`);
     let next = 0;
     for (const call of calls) {
-      assert.ok(call.copy?.equals(call.itemsFramed), 'the body frames the call\'s items');
-      const expected = framingOf(call.items.map((item) => ({ ...item, body: files[next++]?.joined as Buffer })));
-      assert.ok(call.copy?.equals(expected), 'the items are the files added, in order');
+      assert.ok(call.framed, 'each batch goes as one framed body');
+      const added = files.slice(next, (next += call.items.length));
+      const expected = framingOf(added.map((file) => ({ path: file.item.path, ctSha256: file.item.ctSha256, body: file.joined })));
+      assert.ok(call.copy?.equals(expected), 'the body frames the files added, in order');
     }
     assert.equal(next, files.length);
     assert.deepEqual(arrived, files.map((_, index) => `f/${index}`));

@@ -21,15 +21,18 @@ export interface BatchFile {
   arrived: () => void;
 }
 
-/** A batch framed into one body (BatchBodyBuilder): the items are views of it, in its order. */
+/** A batch framed into one body (BatchBodyBuilder). */
 export interface FramedBatch {
   /** The whole body, a view from byte 0 of a buffer `takeBuffer` gave. */
   body: Buffer;
-  items: BatchItem[];
-  /** The items' files, in the same order. */
-  files: BatchFile[];
+  /** The files framed in it. */
+  count: number;
   /** Their plaintext bytes, for the progress. */
   plainBytes: number;
+  /** The peer acknowledged the batch: every file of it arrived. */
+  arrived(): void;
+  /** Its items (views of the body, in its order) and their files: made only when they are sent one by one. */
+  split(): { items: BatchItem[]; files: BatchFile[] };
 }
 
 /**
@@ -70,10 +73,10 @@ export class BatchSender {
   /** Sends a batch; resolves once there is room for the next one (the batch itself may still be on its way). */
   async send(batch: FramedBatch): Promise<void> {
     const upload = this.progress.track(batch.plainBytes);
-    const sent = this.session.putBatch(this.user, this.share, batch.items, upload.onSent, batch.body).then(
+    const sent = this.session.putBatchBody(this.user, this.share, batch.body, upload.onSent).then(
       () => {
         upload.end();
-        for (const file of batch.files) file.arrived();
+        batch.arrived();
         // acknowledged: the peer read the whole body, nothing holds a view of it any more
         this.free.push(batch.body.buffer as ArrayBuffer);
       },
@@ -81,8 +84,9 @@ export class BatchSender {
         upload.end();
         const reason = peerRefusedFile(error);
         if (reason === undefined) throw error;
-        if (batch.items.length > 1) return this.sendOneByOne(batch.items, batch.files);
-        this.onRefused((batch.files[0] as BatchFile).relPath, reason);
+        const { items, files } = batch.split();
+        if (items.length > 1) return this.sendOneByOne(items, files);
+        this.onRefused((files[0] as BatchFile).relPath, reason);
         return undefined;
       },
     );

@@ -7,6 +7,7 @@ import { MasterKeyStore } from '../accounts/master-key.js';
 import { issueUserKey } from '../accounts/user-keys.js';
 import { createRepositories, openDatabase, type Database, type Repositories } from '../db/index.js';
 import type { SyncService } from './sync-service.js';
+import { itemsOfBatchBody } from '../../test/helpers/batch-body.js';
 import { testSyncService } from '../../test/helpers/sync-service.js';
 import type { BatchItem, PeerConnector, PeerSession } from './types.js';
 
@@ -17,6 +18,12 @@ function pathRefused(storedPath: string): Error {
 
 /** A peer that holds what it is sent, except paths containing "refused", which it answers with PATH_INVALID (the whole batch). */
 function refusingSession(stored: Map<string, number>, batches: number[]): PeerSession {
+  const putBatch = async (_user: string, _share: string, items: BatchItem[]) => {
+    batches.push(items.length);
+    const refused = items.find((item) => item.path.includes('refused'));
+    if (refused) throw pathRefused(refused.path);
+    for (const item of items) stored.set(item.path, item.body.length);
+  };
   return {
     fetchManifest: async () => ({ kind: 'missing', journals: true }),
     putManifest: async () => ({ bytes: 0 }),
@@ -29,12 +36,8 @@ function refusingSession(stored: Map<string, number>, batches: number[]): PeerSe
       stored.set(storedPath, size);
       return { ctSha256: '0'.repeat(64) };
     },
-    putBatch: async (_user, _share, items: BatchItem[]) => {
-      batches.push(items.length);
-      const refused = items.find((item) => item.path.includes('refused'));
-      if (refused) throw pathRefused(refused.path);
-      for (const item of items) stored.set(item.path, item.body.length);
-    },
+    putBatch,
+    putBatchBody: async (user, share, body) => putBatch(user, share, itemsOfBatchBody(body)),
     listFiles: async () => [],
     deleteFiles: async () => undefined,
     close: async () => undefined,

@@ -37,9 +37,11 @@ function sessionOver(client: PeerClient, signal: AbortSignal): PeerSession {
     putManifest: (user, share, sealed, generation, totals) => client.putManifest(user, share, sealed, { ...options, generation, totals }),
     putManifestDelta: (user, share, generation, bytes, ctSha256, totals) => client.putManifestDelta(user, share, generation, bytes, ctSha256, { ...options, totals }),
     putFile: (user, share, storedPath, body, size, onSent) => client.putFile(user, share, storedPath, body, size, { ...options, onSent }),
-    putBatch: async (user, share, items, onSent, framed) => {
-      if (framed) await client.putBatchBody(user, share, framed, { ...options, onSent });
-      else await client.putBatch(user, share, items, { ...options, onSent });
+    putBatch: async (user, share, items, onSent) => {
+      await client.putBatch(user, share, items, { ...options, onSent });
+    },
+    putBatchBody: async (user, share, body, onSent) => {
+      await client.putBatchBody(user, share, body, { ...options, onSent });
     },
     uploadOffset: async (user, share, storedPath, uploadId, size) => {
       try {

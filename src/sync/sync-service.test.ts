@@ -22,6 +22,7 @@ function hangingSession(): PeerSession {
     putManifestDelta: () => silent,
     putFile: () => silent,
     putBatch: () => silent,
+    putBatchBody: () => silent,
     listFiles: async () => [],
     deleteFiles: async () => undefined,
     close: async () => undefined,
@@ -91,7 +92,7 @@ describe('SyncService with a peer that stops answering', () => {
       putManifest: async () => ({ bytes: 0 }),
       putManifestDelta: async () => undefined,
       // five pieces, 250 ms apart: twice the timeout in all, each gap well inside it (a loaded machine stays green)
-      putBatch: async (_user, _share, _items, onSent) => {
+      putBatchBody: async (_user, _share, _body, onSent) => {
         for (let piece = 1; piece <= 5; piece++) {
           await delay(250);
           onSent?.(piece * 20, 100);

@@ -51,11 +51,10 @@ export interface PeerSession {
   putManifestDelta(user: string, share: string, generation: number, bytes: Buffer, ctSha256: string, totals?: ManifestTotals): Promise<void>;
   /** Streams one file; resolves with the SHA-256 the peer computed over what it stored. `onSent` follows the upload's body. */
   putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }>;
-  /**
-   * `framed`: these items already framed as a batch body (BatchBodyBuilder), sent as is rather than framed again.
-   * The items' bodies may be views of that body, which the sender writes over once the call resolved: a session keeps copies.
-   */
-  putBatch(user: string, share: string, items: BatchItem[], onSent?: OnSent, framed?: Buffer): Promise<void>;
+  /** Frames the items into a batch body and sends it. Their bodies may be views of a buffer the sender writes over once the call resolved: a session keeps copies. */
+  putBatch(user: string, share: string, items: BatchItem[], onSent?: OnSent): Promise<void>;
+  /** Sends items already framed as a batch body (BatchBodyBuilder), as is; the sender writes over `body` once the call resolved. */
+  putBatchBody(user: string, share: string, body: Buffer, onSent?: OnSent): Promise<void>;
   /**
    * Resumable upload of a large object (resumable-upload.ts): creates or finds
    * it and resolves with the bytes the peer holds durably, or undefined when the

@@ -11,6 +11,7 @@ import type { ManifestContext } from '../../src/crypto/index.js';
 import { openPeerManifest } from '../../src/manifest/sealed-manifest.js';
 import { storedNameFor } from '../../src/manifest/stored-names.js';
 import type { BatchItem, OnSent, PeerManifestFetch, PeerSession, StoredFile } from '../../src/sync/types.js';
+import { itemsOfBatchBody } from './batch-body.js';
 
 export type PeerEvent =
   | { kind: 'object'; path: string; ctSha256: string }
@@ -97,6 +98,10 @@ export class InMemoryPeer implements PeerSession {
     }
     // copies, as a peer's disk holds: an item's body is the sender's view of a batch buffer it reuses once acknowledged
     for (const item of items) this.store(item.path, Buffer.from(item.body));
+  }
+
+  async putBatchBody(user: string, share: string, body: Buffer): Promise<void> {
+    await this.putBatch(user, share, itemsOfBatchBody(body));
   }
 
   async listFiles(): Promise<StoredFile[]> {

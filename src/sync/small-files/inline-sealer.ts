@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BatchBodyBuilder } from '../../protocol/v1/batch-frame.js';
-import { SmallFileSealer, type FileToSeal, type SealerSetup, type SealOutcome } from './seal-small-files.js';
+import { SmallFileSealer, fileToSeal, type SealerSetup, type SealOutcome, type SmallFile } from './seal-small-files.js';
 import type { SealedBody } from './seal-thread.js';
 
 /** Files sealed between two turns of the event loop: a cold read can block about a millisecond. */
@@ -19,12 +19,12 @@ export class InlineSealer {
     this.sealer = new SmallFileSealer({ ...setup, userKey: Buffer.from(setup.userKey) });
   }
 
-  async seal(files: FileToSeal[], body: ArrayBuffer): Promise<SealedBody> {
+  async seal(files: SmallFile[], body: ArrayBuffer): Promise<SealedBody> {
     const builder = new BatchBodyBuilder(Buffer.from(body));
     const outcomes: SealOutcome[] = [];
     for (let start = 0; start < files.length; start += FILES_PER_TURN) {
       if (start > 0) await nextTurn();
-      outcomes.push(...this.sealer.sealInto(builder, files.slice(start, start + FILES_PER_TURN)));
+      outcomes.push(...this.sealer.sealInto(builder, files.slice(start, start + FILES_PER_TURN).map(fileToSeal)));
     }
     return { outcomes, body, bytes: builder.bytes };
   }

@@ -10,6 +10,8 @@ import { hash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FileInfoWriter, sealOneChunk, type ManifestContext } from '../../crypto/format-v1.js';
 import { SaltBlock } from '../../crypto/salt-block.js';
+import { fsRelPathFor } from '../../manifest/file-keys.js';
+import { storedNameFor } from '../../manifest/stored-names.js';
 import type { BatchBodyBuilder } from '../../protocol/v1/batch-frame.js';
 import { openShareFileSync, type ShareRoot } from '../../scan/open-share-file.js';
 import type { SkipReason } from '../../scan/walk-share.js';
@@ -32,7 +34,15 @@ const SLOW_READS_TO_READ_AHEAD = 2;
 /** A file opened to be sealed: its descriptor (with its read ahead, if one was started), or why it is skipped. */
 type Opened = { fd: number; ahead?: FileAhead } | { skip: SkipReason; detail?: string };
 
-/** A file of the plan to seal, as it crosses to the sealing thread. */
+/** A file of the plan as the main thread hands it to be sealed: the sealer works out its names (fileToSeal). */
+export interface SmallFile {
+  /** The manifest's path. */
+  relPath: string;
+  /** The size the scan saw. */
+  size: number;
+}
+
+/** A file of the plan to seal, with its names on disk and on the peer. */
 export interface FileToSeal {
   /** The manifest's path (the file's identity in its key). */
   relPath: string;
@@ -42,6 +52,11 @@ export interface FileToSeal {
   storedPath: string;
   /** The size the scan saw. */
   size: number;
+}
+
+/** The file with its names: worked out by the sealer (on the sealing thread), not by the main thread, which has the more to do per file. */
+export function fileToSeal(file: SmallFile): FileToSeal {
+  return { relPath: file.relPath, fsRelPath: fsRelPathFor(file.relPath), storedPath: storedNameFor(file.relPath), size: file.size };
 }
 
 /** What became of one file, in the order given. */

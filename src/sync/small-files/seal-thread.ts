@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { ManifestContext } from '../../crypto/format-v1.js';
 import { AnemoneError } from '../../errors/catalogue.js';
 import type { ShareRoot } from '../../scan/open-share-file.js';
-import type { FileToSeal, SealerSetup, SealOutcome } from './seal-small-files.js';
+import type { SealerSetup, SealOutcome, SmallFile } from './seal-small-files.js';
 
 /** The setup as it crosses to the thread. */
 export interface SealerData {
@@ -22,7 +22,7 @@ export interface SealerData {
 
 /** Files to frame into `body`, an empty buffer handed over (transferred) with them. */
 export interface SealJob {
-  files: FileToSeal[];
+  files: SmallFile[];
   body: ArrayBuffer;
 }
 
@@ -77,7 +77,7 @@ export class SealThread {
   }
 
   /** Seals `files` into `body` (handed over: unusable here until the answer gives it back). */
-  seal(files: FileToSeal[], body: ArrayBuffer): Promise<SealedBody> {
+  seal(files: SmallFile[], body: ArrayBuffer): Promise<SealedBody> {
     if (this.failure) return Promise.reject(this.failure.error);
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });

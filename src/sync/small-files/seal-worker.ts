@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBodyBuilder } from '../../protocol/v1/batch-frame.js';
-import { SmallFileSealer, type SealerSetup } from './seal-small-files.js';
+import { SmallFileSealer, fileToSeal, type SealerSetup } from './seal-small-files.js';
 import type { SealJob, SealedBody, SealerData } from './seal-thread.js';
 
 const data = workerData as SealerData;
@@ -29,7 +29,7 @@ async function handle(message: SealJob | 'end'): Promise<void> {
     return;
   }
   const builder = new BatchBodyBuilder(Buffer.from(message.body));
-  const outcomes = await sealer.sealIntoReadingAhead(builder, message.files);
+  const outcomes = await sealer.sealIntoReadingAhead(builder, message.files.map(fileToSeal));
   const answer: SealedBody = { outcomes, body: message.body, bytes: builder.bytes };
   port.postMessage(answer, [message.body]);
 }

@@ -143,7 +143,7 @@ describe('small files sealed on their own thread', () => {
     const controller = new AbortController();
     const thread = new SealThread({ root: await resolveShareRoot(root), context, userKey, readBufferBytes: 4097 }, { signal: controller.signal });
     const job = thread.seal(
-      files.map((relPath) => ({ relPath, fsRelPath: relPath, storedPath: storedNameFor(relPath), size: 4096 })),
+      files.map((relPath) => ({ relPath, size: 4096 })),
       new ArrayBuffer(2 * 1024 * 1024),
     );
     const reason = new Error('stop');

@@ -11,10 +11,10 @@ import { fsRelPathFor, type FsPath } from '../../manifest/file-keys.js';
 import { storedNameFor } from '../../manifest/stored-names.js';
 import { limits } from '../../protocol/v1/index.js';
 import type { ShareRoot } from '../../scan/open-share-file.js';
-import { BATCH_BYTES, type BatchFile, type BatchSender } from '../batch-sender.js';
+import { BATCH_BYTES, type BatchFile, type BatchSender, type FramedBatch } from '../batch-sender.js';
 import { FileChangedError, ShareFileSkippedError } from '../encrypt-file.js';
 import type { BatchItem } from '../types.js';
-import type { FileToSeal, SealOutcome } from './seal-small-files.js';
+import type { SealOutcome } from './seal-small-files.js';
 import { InlineSealer } from './inline-sealer.js';
 import { SealThread, type SealedBody } from './seal-thread.js';
 
@@ -55,25 +55,28 @@ export async function sendSmallFiles(input: SendSmallFilesInput): Promise<void> 
   const setup = { root: input.root, context: input.context, userKey: input.userKey, readBufferBytes };
   const sealer = input.files.length < THREAD_MIN_FILES ? new InlineSealer(setup) : new SealThread(setup, { signal: input.signal, entry: input.sealEntry });
   const queue = new FileQueue(input.files);
-  const post = async (): Promise<{ group: PlannedUpload[]; jobs: FileToSeal[]; answer: Promise<SealedBody> } | undefined> => {
+  const post = async (): Promise<{ group: PlannedUpload[]; answer: Promise<SealedBody> } | undefined> => {
     input.signal.throwIfAborted();
     const group = queue.nextGroup();
     if (group.length === 0) return undefined;
     for (const file of group) await input.beforeFileRead?.(file.relPath);
-    const jobs = group.map(toSeal);
-    const answer = sealer.seal(jobs, input.batches.takeBuffer());
+    // names and sizes only: the thread works out each file's names (fileToSeal)
+    const answer = sealer.seal(
+      group.map(({ relPath, size }) => ({ relPath, size })),
+      input.batches.takeBuffer(),
+    );
     // awaited below; handled here so a failure while the run stops for another reason is not unhandled
     answer.catch(() => undefined);
-    return { group, jobs, answer };
+    return { group, answer };
   };
   try {
     let ahead = await post();
     while (ahead) {
-      const { group, jobs, answer } = ahead;
+      const { group, answer } = ahead;
       const sealed = await answer;
-      const batch = framedBatch(input, group, jobs, sealed, queue);
+      const batch = framedBatch(input, group, sealed, queue);
       // the batch goes to the socket (send calls the peer at once) while the next one is sealed
-      const room = batch.items.length > 0 ? input.batches.send(batch) : undefined;
+      const room = batch.count > 0 ? input.batches.send(batch) : undefined;
       if (!room) input.batches.giveBack(sealed.body);
       room?.catch(() => undefined);
       ahead = await post();
@@ -117,26 +120,44 @@ class FileQueue {
   }
 }
 
-function toSeal(file: PlannedUpload): FileToSeal {
-  return { relPath: file.relPath, fsRelPath: fsRelPathFor(file.relPath), storedPath: storedNameFor(file.relPath), size: file.size };
-}
-
-/** The batch the thread framed, with each file's outcome: sealed ones as items, the others reported or put back. */
-function framedBatch(input: SendSmallFilesInput, group: PlannedUpload[], jobs: FileToSeal[], sealed: SealedBody, queue: FileQueue) {
+/**
+ * The batch the thread framed: its sealed files counted, the others reported
+ * or put back. Its items and files' records are made only for a resend one
+ * by one (split): a batch waits for its acknowledgement long enough for V8 to
+ * promote what it holds, and the lean mode's full collections trace it.
+ */
+function framedBatch(input: SendSmallFilesInput, group: PlannedUpload[], sealed: SealedBody, queue: FileQueue): FramedBatch {
   const body = Buffer.from(sealed.body, 0, sealed.bytes);
-  const items: BatchItem[] = [];
-  const files: BatchFile[] = [];
+  const { outcomes } = sealed;
+  let count = 0;
   let plainBytes = 0;
-  for (const [index, outcome] of sealed.outcomes.entries()) {
+  for (const [index, outcome] of outcomes.entries()) {
     const file = group[index] as PlannedUpload;
     if (outcome.kind === 'sealed') {
-      items.push({ path: (jobs[index] as FileToSeal).storedPath, ctSha256: outcome.ctSha256, body: body.subarray(outcome.bodyStart, outcome.bodyStart + outcome.bodyBytes) });
-      files.push({ relPath: file.relPath, arrived: () => input.arrived(file, outcome) });
+      count++;
       plainBytes += outcome.size;
     } else if (outcome.kind === 'later') queue.later(file);
     else input.notSent(file.relPath, notSentError(fsRelPathFor(file.relPath), outcome));
   }
-  return { body, items, files, plainBytes };
+  return {
+    body,
+    count,
+    plainBytes,
+    arrived: () => {
+      for (const [index, outcome] of outcomes.entries()) if (outcome.kind === 'sealed') input.arrived(group[index] as PlannedUpload, outcome);
+    },
+    split: () => {
+      const items: BatchItem[] = [];
+      const files: BatchFile[] = [];
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.kind !== 'sealed') continue;
+        const file = group[index] as PlannedUpload;
+        items.push({ path: storedNameFor(file.relPath), ctSha256: outcome.ctSha256, body: body.subarray(outcome.bodyStart, outcome.bodyStart + outcome.bodyBytes) });
+        files.push({ relPath: file.relPath, arrived: () => input.arrived(file, outcome) });
+      }
+      return { items, files };
+    },
+  };
 }
 
 /** The same errors the sender raised when it read files on the main thread, so the run reports them alike. */
