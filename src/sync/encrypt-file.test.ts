@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { constants, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -18,6 +19,26 @@ async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** This process's descriptors open on files under `dir`. */
+function descriptorsUnder(dir: string): string[] {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** How many of them were opened with O_DIRECT (040000 in /proc/self/fdinfo's octal flags on x86 and arm64). */
+function directDescriptorsOf(dir: string): number {
+  const O_DIRECT = constants.O_DIRECT ?? 0o40000;
+  return descriptorsUnder(dir).filter((fd) => {
+    const flags = /flags:\s+([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    return flags !== undefined && (parseInt(flags, 8) & O_DIRECT) !== 0;
+  }).length;
+}
+
 describe('EncryptedFileStream', () => {
   const share = tempShareFolder('anemone-encrypt-file-');
   const key = randomBytes(32);
@@ -33,6 +54,21 @@ describe('EncryptedFileStream', () => {
       assert.equal(stream.bytes, length);
       assert.equal(stream.digestHex(), sha256(content));
     }
+  });
+
+  it('reads the file past the page cache (O_DIRECT) on Linux, and closes both descriptors at its end', async () => {
+    const content = randomBytes(2 * CHUNK_SIZE + 5);
+    const stream = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, content.length);
+    const chunks: Buffer[] = [];
+    let directWhileReading = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      directWhileReading = Math.max(directWhileReading, directDescriptorsOf(share.dir));
+    }
+    assert.ok(decryptBuffer(key, fileInfo(context), Buffer.concat(chunks)).equals(content));
+    assert.equal(directWhileReading, 1, 'one descriptor of the share file open with O_DIRECT');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(descriptorsUnder(share.dir).length, 0, 'none left open');
   });
 
   it('cuts a file that grew at the scanned size, and fails one that shrank', async () => {
