@@ -6,6 +6,7 @@ import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
 import { largeTransferStarted } from '../util/heap-growth.js';
+import { alignedBuffer, DIRECT_READ_ALIGNMENT, openDirect, roundUp } from './direct-read.js';
 
 /** Reads into `buffer` from `offset` to its end, at `position` in the file; resolves with the bytes read. */
 function readAt(fd: number, buffer: Buffer, offset: number, position: number): Promise<number> {
@@ -22,6 +23,11 @@ function readAt(fd: number, buffer: Buffer, offset: number, position: number): P
  * Exactly `size` bytes are read: a file that grew is cut there and recorded as
  * what was sent; one that shrank fails with FileChangedError. The ciphertext
  * hash is taken by the upload itself, which sends it as the trailer.
+ *
+ * Chunks are read past the page cache where the system allows it
+ * (./direct-read.ts): the kernel's copy of each page out of the cache cost
+ * more than either hash. A direct read that fails as unsupported, or comes
+ * back short, is finished through the ordinary descriptor.
  */
 export class EncryptedFileStream extends Readable {
   private readonly sealer: ChunkSealer;
@@ -32,6 +38,8 @@ export class EncryptedFileStream extends Readable {
   /** Ciphertext bytes produced so far, pushed or not (see `startAt`). */
   private produced = 0;
   private fd: number | undefined;
+  /** The same file opened with O_DIRECT, while direct reads work. */
+  private directFd: number | undefined;
   private offset = 0;
   private headerSent = false;
   private done = false;
@@ -58,7 +66,7 @@ export class EncryptedFileStream extends Readable {
     // room for one ciphertext chunk: the consumer takes it before the next is read
     super({ highWaterMark: CHUNK_SIZE });
     this.sealer = new ChunkSealer(userKey, fileInfo(context), resumeFrom ? { salt: resumeFrom.salt } : {});
-    this.buffer = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(1, size)));
+    this.buffer = alignedBuffer(Math.min(CHUNK_SIZE, size));
   }
 
   /** Plaintext bytes read so far (all of them, `size`, once the stream ended). */
@@ -81,11 +89,14 @@ export class EncryptedFileStream extends Readable {
     openShareFile(this.root, this.relPath).then((opened) => {
       try {
         this.fd = openedOrThrow(this.relPath, opened);
-        callback();
       } catch (error) {
         this.readError = error as Error;
-        callback(this.readError);
+        return callback(this.readError);
       }
+      openDirect(this.fd).then((directFd) => {
+        this.directFd = directFd;
+        callback();
+      }, callback);
     }, callback);
   }
 
@@ -111,16 +122,37 @@ export class EncryptedFileStream extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.transferDone();
+    this.closeDirect();
     if (this.fd === undefined) return callback(error);
     const fd = this.fd;
     this.fd = undefined;
     fs.close(fd, () => callback(error));
   }
 
+  private closeDirect(): void {
+    if (this.directFd !== undefined) fs.close(this.directFd, () => undefined);
+    this.directFd = undefined;
+  }
+
+  /** Reads the chunk at `offset` past the page cache, whole blocks into the aligned buffer; returns the bytes of it read (0: read it the ordinary way). */
+  private async readDirect(length: number): Promise<number> {
+    if (this.directFd === undefined || length === 0) return 0;
+    try {
+      const bytesRead = await readAt(this.directFd, this.buffer.subarray(0, roundUp(length, DIRECT_READ_ALIGNMENT)), 0, this.offset);
+      return Math.min(bytesRead, length);
+    } catch (error) {
+      // a file system that takes O_DIRECT at open but not this read; the ordinary descriptor reads the rest of the file
+      if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+      this.closeDirect();
+      return 0;
+    }
+  }
+
   private async readChunk(): Promise<Buffer[]> {
     const length = Math.min(CHUNK_SIZE, this.size - this.offset);
     const chunk = this.buffer.subarray(0, length);
-    let filled = 0;
+    // a short direct read (the file shrank, or the kernel stopped early) goes on at an unaligned offset: the ordinary way
+    let filled = await this.readDirect(length);
     while (filled < length) {
       const bytesRead = await readAt(this.fd as number, chunk, filled, this.offset + filled);
       if (bytesRead === 0) throw new FileChangedError(this.relPath);
