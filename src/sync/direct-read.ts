@@ -20,14 +20,21 @@ declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum
 
 /**
  * A buffer of at least `bytes` (rounded up to DIRECT_READ_ALIGNMENT) whose
- * memory starts on a page boundary, as O_DIRECT needs. Node's buffers come
- * from malloc (16-byte aligned); a WebAssembly memory is mapped whole pages,
- * so its start is aligned. Its pages are mapped lazily like any fresh mapping.
+ * memory starts on a page boundary, as O_DIRECT needs, or undefined where
+ * none can be had. Node's buffers come from malloc (16-byte aligned); a
+ * WebAssembly memory is mapped whole pages, so its start is aligned. Its
+ * pages are mapped lazily like any fresh mapping, but V8 reserves ~10 GiB of
+ * address space for each: under an address-space limit (`ulimit -v`) it
+ * fails, and the caller reads the ordinary way.
  */
-export function alignedBuffer(bytes: number): Buffer {
+export function alignedBuffer(bytes: number): Buffer | undefined {
   const length = roundUp(Math.max(1, bytes), DIRECT_READ_ALIGNMENT);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(length / WASM_PAGE), maximum: Math.ceil(length / WASM_PAGE) });
-  return Buffer.from(memory.buffer, 0, length);
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(length / WASM_PAGE), maximum: Math.ceil(length / WASM_PAGE) });
+    return Buffer.from(memory.buffer, 0, length);
+  } catch {
+    return undefined;
+  }
 }
 
 export function roundUp(value: number, multiple: number): number {

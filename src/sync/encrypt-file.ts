@@ -40,6 +40,8 @@ export class EncryptedFileStream extends Readable {
   private fd: number | undefined;
   /** The same file opened with O_DIRECT, while direct reads work. */
   private directFd: number | undefined;
+  /** Whether the buffer is page-aligned, as a direct read needs. */
+  private readonly canReadDirect: boolean;
   private offset = 0;
   private headerSent = false;
   private done = false;
@@ -66,7 +68,9 @@ export class EncryptedFileStream extends Readable {
     // room for one ciphertext chunk: the consumer takes it before the next is read
     super({ highWaterMark: CHUNK_SIZE });
     this.sealer = new ChunkSealer(userKey, fileInfo(context), resumeFrom ? { salt: resumeFrom.salt } : {});
-    this.buffer = alignedBuffer(Math.min(CHUNK_SIZE, size));
+    const aligned = alignedBuffer(Math.min(CHUNK_SIZE, size));
+    this.canReadDirect = aligned !== undefined;
+    this.buffer = aligned ?? Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(1, size)));
   }
 
   /** Plaintext bytes read so far (all of them, `size`, once the stream ended). */
@@ -93,6 +97,7 @@ export class EncryptedFileStream extends Readable {
         this.readError = error as Error;
         return callback(this.readError);
       }
+      if (!this.canReadDirect) return callback();
       openDirect(this.fd).then((directFd) => {
         this.directFd = directFd;
         callback();
