@@ -13,9 +13,9 @@ export interface WebhookDelivery {
 /**
  * A plain HTTP server on loopback standing in for ntfy or Gotify: it records
  * each POST and answers what `answer` says for the n-th request (200 by
- * default), after `delayMs`.
+ * default), after `delayMs` and once what `heldUntil` returns has settled.
  */
-export async function startWebhookReceiver(options: { answer?: (n: number) => number; delayMs?: (n: number) => number } = {}) {
+export async function startWebhookReceiver(options: { answer?: (n: number) => number; delayMs?: (n: number) => number; heldUntil?: (n: number) => Promise<void> } = {}) {
   const received: WebhookDelivery[] = [];
   let count = 0;
   const server = http.createServer((request, response) => {
@@ -26,6 +26,7 @@ export async function startWebhookReceiver(options: { answer?: (n: number) => nu
       void (async () => {
         const status = options.answer?.(n) ?? 200;
         await delay(options.delayMs?.(n) ?? 0);
+        await options.heldUntil?.(n);
         const text = Buffer.concat(chunks).toString('utf8');
         received.push({ path: request.url ?? '', body: request.headers['content-type']?.includes('json') ? JSON.parse(text) : text, status });
         response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'no');

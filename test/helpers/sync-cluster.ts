@@ -13,14 +13,24 @@ export interface ClusterServer {
   port: number;
 }
 
-/** The lines of a server's log file (data/logs/anemone.log), each parsed, once what it buffered is written out. */
-export async function serverLogLines<Line>(server: ClusterServer): Promise<Line[]> {
-  server.test.server.logger.flush();
-  await delay(200);
-  return (await readFile(path.join(server.test.dataDir, 'logs', 'anemone.log'), 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Line);
+/**
+ * The lines of a server's log file (data/logs/anemone.log), each parsed, once `wanted` holds for them (or after
+ * 10 s, for the caller's assertions to say what is missing). The file is written asynchronously and pino's
+ * flush() does nothing through a multistream: a line logged a moment ago may not be in it yet, nor whole.
+ */
+export async function serverLogLines<Line>(server: ClusterServer, wanted: (lines: Line[]) => boolean): Promise<Line[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const text = await readFile(path.join(server.test.dataDir, 'logs', 'anemone.log'), 'utf8');
+    // a line still being written is read on the next pass
+    const lines = text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Line);
+    if (wanted(lines) || Date.now() > deadline) return lines;
+    await delay(50);
+  }
 }
 
 /** A set-up server whose admin is signed in; `acceptPassword` opens it to incoming syncs with that password. */

@@ -96,12 +96,14 @@ describe('dashboard and incoming backups after real syncs', () => {
   });
 
   it('writes greppable sync lines to data/logs/, with no key or password in them', async () => {
-    const lines = await serverLogLines<{ msg: string; user?: string; share?: string; peer?: string; files?: number; code?: string }>(a);
-    const started = lines.filter((line) => line.msg === 'sync started');
-    const finished = lines.filter((line) => line.msg === 'sync finished');
-    assert.ok(started.some((line) => line.user === 'alice' && line.share === 'backup' && line.peer === 'server-b'));
-    assert.ok(finished.some((line) => line.user === 'alice' && line.files === 3));
-    assert.ok(lines.some((line) => line.msg === 'sync failed' && line.code === 'PEER_UNAUTHORIZED'));
+    type Line = { msg: string; user?: string; share?: string; peer?: string; files?: number; code?: string };
+    const startedByAlice = (line: Line) => line.msg === 'sync started' && line.user === 'alice' && line.share === 'backup' && line.peer === 'server-b';
+    const finishedByAlice = (line: Line) => line.msg === 'sync finished' && line.user === 'alice' && line.files === 3;
+    const refused = (line: Line) => line.msg === 'sync failed' && line.code === 'PEER_UNAUTHORIZED';
+    const lines = await serverLogLines<Line>(a, (read) => [startedByAlice, finishedByAlice, refused].every((kind) => read.some(kind)));
+    assert.ok(lines.some(startedByAlice), 'a "sync started" line names the user, share and peer');
+    assert.ok(lines.some(finishedByAlice), 'a "sync finished" line counts the files');
+    assert.ok(lines.some(refused), 'a "sync failed" line carries the code');
     const text = JSON.stringify(lines);
     for (const secret of [alice.key.toString('base64'), bob.key.toString('base64'), 'password of b', 'a new password for b']) {
       assert.equal(text.includes(secret), false, 'a secret reached the log');

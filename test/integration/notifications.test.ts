@@ -210,8 +210,11 @@ describe('notifications by webhook and email', () => {
   });
 
   it('a webhook answering 500 is tried again, and the sync finishes without waiting for it', async () => {
-    // answers 500 twice, each after a second, then takes the message
-    const failing = await startWebhookReceiver({ answer: (n) => (n <= 2 ? 500 : 200), delayMs: (n) => (n <= 2 ? 1000 : 0) });
+    // answers 500 twice, then takes the message; its first answer is held until the run is seen ended, so a run
+    // that waited for the webhook would never end (a race against fixed answer delays lost once the poll was slow)
+    let runSeenEnded: () => void = () => undefined;
+    const seenEnded = new Promise<void>((resolve) => (runSeenEnded = resolve));
+    const failing = await startWebhookReceiver({ answer: (n) => (n <= 2 ? 500 : 200), heldUntil: (n) => (n === 1 ? seenEnded : Promise.resolve()) });
     try {
       await a.admin.request('PUT', '/api/admin/settings/notifications', { webhookUrl: `${failing.origin}/hook/${WEBHOOK_TOKEN}` });
       await setBPassword('another password of b');
@@ -219,7 +222,8 @@ describe('notifications by webhook and email', () => {
       const started = Date.now();
       const [log] = await syncAndWait(alice.client, a.admin, alice.backupShareId);
       assert.equal(log?.errorCode, 'PEER_UNAUTHORIZED');
-      assert.ok(failing.received.length < 3, `the run ended before the webhook's retries did (${failing.received.length} deliveries after ${Date.now() - started} ms)`);
+      assert.equal(failing.received.length, 0, `the run ended with the webhook's first answer still held (${failing.received.length} deliveries after ${Date.now() - started} ms)`);
+      runSeenEnded();
 
       const deliveries = await waitForCount(failing.received, 3);
       assert.deepEqual(
@@ -234,6 +238,7 @@ describe('notifications by webhook and email', () => {
       assert.equal(smtp.received.length, emailsBefore + 1, 'email is sent once, beside the webhook\'s retries');
       await assertLogSays(/notification not delivered; trying again/);
     } finally {
+      runSeenEnded();
       await setBPassword(B_PASSWORD);
       await a.admin.request('PUT', '/api/admin/settings/notifications', { webhookUrl: `${hook.origin}/anemone/${WEBHOOK_TOKEN}` });
       await failing.close();
@@ -282,9 +287,14 @@ describe('notifications by webhook and email', () => {
     for (const secret of [SMTP_PASSWORD, 'a wrong smtp password', WEBHOOK_TOKEN]) assert.ok(!log.includes(secret), `the log holds ${secret}`);
   });
 
-  /** The server's log file as it is now, checked to say `pattern` (so a test of what it lacks reads a real log). */
+  /** The server's log file once it says `pattern` (so a test of what it lacks reads a real log); written asynchronously, it may lag up to 10 s here. */
   async function assertLogSays(pattern: RegExp): Promise<string> {
-    const text = await readFile(path.join(a.test.dataDir, 'logs', 'anemone.log'), 'utf8');
+    const deadline = Date.now() + 10_000;
+    let text = await readFile(path.join(a.test.dataDir, 'logs', 'anemone.log'), 'utf8');
+    while (!pattern.test(text) && Date.now() < deadline) {
+      await delay(50);
+      text = await readFile(path.join(a.test.dataDir, 'logs', 'anemone.log'), 'utf8');
+    }
     assert.match(text, pattern);
     return text;
   }

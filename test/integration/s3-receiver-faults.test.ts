@@ -63,8 +63,9 @@ describe('a peer keeping its backups in S3 storage that refuses', () => {
   });
 
   it("says in the peer's own log what its storage answered", async () => {
-    const lines = await serverLogLines<{ err?: { message?: string } }>(b);
-    const failed = lines.filter((line) => line.err?.message?.startsWith("This server's storage for its peers' backups"));
+    const storageRefused = (line: { err?: { message?: string } }) => line.err?.message?.startsWith("This server's storage for its peers' backups") === true;
+    const lines = await serverLogLines<{ err?: { message?: string } }>(b, (read) => read.some(storageRefused));
+    const failed = lines.filter(storageRefused);
     assert.ok(failed.length > 0, 'the refusal is logged');
     assert.ok(
       failed.some((line) => /The peer's object storage \(S3\) did not answer or refused the write.*: Please reduce your request rate/.test(line.err?.message ?? '')),
