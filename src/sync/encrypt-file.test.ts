@@ -61,6 +61,18 @@ describe('EncryptedFileStream', () => {
   const key = randomBytes(32);
   const context = { sourceServer: 'server-a', user: 'alice', share: 'backup', relPath: 'notes.txt' };
 
+  /** Reads `stream` to its end, checks it decrypts to `content`, and says how many O_DIRECT descriptors under `dir` were open at most meanwhile. */
+  async function readCountingDirect(stream: EncryptedFileStream, dir: string, content: Buffer): Promise<number> {
+    const chunks: Buffer[] = [];
+    let most = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      most = Math.max(most, directDescriptorsOf(dir));
+    }
+    assert.ok(decryptBuffer(key, fileInfo(context), Buffer.concat(chunks)).equals(content));
+    return most;
+  }
+
   it('streams a large file in format v1, whatever its length, with the plaintext hash', async () => {
     for (const length of [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 12_345]) {
       const content = randomBytes(length);
@@ -78,13 +90,7 @@ describe('EncryptedFileStream', () => {
     const relPath = await share.fileWith(content);
     const direct = directOpenWorks(path.join(share.dir, relPath));
     const stream = new EncryptedFileStream(share.root, relPath, key, context, content.length);
-    const chunks: Buffer[] = [];
-    let directWhileReading = 0;
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      directWhileReading = Math.max(directWhileReading, directDescriptorsOf(share.dir));
-    }
-    assert.ok(decryptBuffer(key, fileInfo(context), Buffer.concat(chunks)).equals(content));
+    const directWhileReading = await readCountingDirect(stream, share.dir, content);
     // ext4, xfs, btrfs and tmpfs (Linux ≥ 6.6) take it; where this test's folder does not, the file is read the ordinary way
     assert.equal(directWhileReading, direct ? 1 : 0, direct ? 'one descriptor of the share file open with O_DIRECT' : 'no direct descriptor where O_DIRECT is refused');
     await new Promise((resolve) => setImmediate(resolve));
@@ -112,6 +118,14 @@ describe('EncryptedFileStream', () => {
     assert.equal(stream.digestHex(), sha256(content));
   });
 
+  it('reads a file the run has just read (readPastCache false) through the page cache', async () => {
+    const content = randomBytes(2 * CHUNK_SIZE + 5);
+    const stream = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, content.length, undefined, false);
+    const directWhileReading = await readCountingDirect(stream, share.dir, content);
+    assert.equal(directWhileReading, 0, 'no direct descriptor');
+    assert.equal(stream.digestHex(), sha256(content));
+  });
+
   it('reads the ordinary way where no page-aligned buffer can be had (an address-space limit)', async (t) => {
     const content = randomBytes(2 * CHUNK_SIZE + 5);
     const wasm = globalThis as unknown as { WebAssembly: { Memory: unknown } };
@@ -125,13 +139,7 @@ describe('EncryptedFileStream', () => {
       wasm.WebAssembly.Memory = Memory;
     });
     const stream = new EncryptedFileStream(share.root, await share.fileWith(content), key, context, content.length);
-    const chunks: Buffer[] = [];
-    let directWhileReading = 0;
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      directWhileReading = Math.max(directWhileReading, directDescriptorsOf(share.dir));
-    }
-    assert.ok(decryptBuffer(key, fileInfo(context), Buffer.concat(chunks)).equals(content));
+    const directWhileReading = await readCountingDirect(stream, share.dir, content);
     assert.equal(directWhileReading, 0, 'no direct descriptor without an aligned buffer');
     assert.equal(stream.digestHex(), sha256(content));
   });

@@ -25,8 +25,8 @@ function readAt(fd: number, buffer: Buffer, offset: number, position: number): P
  * hash is taken by the upload itself, which sends it as the trailer.
  *
  * Chunks are read past the page cache where the system allows it
- * (./direct-read.ts): the kernel's copy of each page out of the cache cost
- * more than either hash. A direct read that fails as unsupported, or comes
+ * (./direct-read.ts), unless the caller says the file was just read: the
+ * kernel's copy of each page out of the cache cost more than either hash. A direct read that fails as unsupported, or comes
  * back short, is finished through the ordinary descriptor.
  */
 export class EncryptedFileStream extends Readable {
@@ -40,7 +40,7 @@ export class EncryptedFileStream extends Readable {
   private fd: number | undefined;
   /** The same file opened with O_DIRECT, while direct reads work. */
   private directFd: number | undefined;
-  /** Whether the buffer is page-aligned, as a direct read needs. */
+  /** Whether to read past the page cache, with a page-aligned buffer as a direct read needs. */
   private readonly canReadDirect: boolean;
   private offset = 0;
   private headerSent = false;
@@ -64,11 +64,18 @@ export class EncryptedFileStream extends Readable {
      * cover the whole file while only the bytes from `startAt` are sent.
      */
     private readonly resumeFrom: { salt: Buffer; startAt: number } | undefined = undefined,
+    /**
+     * Whether to read past the page cache: false for a file this run has just
+     * read (the scan hashed it to see whether it changed), whose pages the
+     * cache most likely still holds — reading them from the disk again cost
+     * more than the copy saves.
+     */
+    readPastCache = true,
   ) {
     // room for one ciphertext chunk: the consumer takes it before the next is read
     super({ highWaterMark: CHUNK_SIZE });
     this.sealer = new ChunkSealer(userKey, fileInfo(context), resumeFrom ? { salt: resumeFrom.salt } : {});
-    const aligned = alignedBuffer(Math.min(CHUNK_SIZE, size));
+    const aligned = readPastCache ? alignedBuffer(Math.min(CHUNK_SIZE, size)) : undefined;
     this.canReadDirect = aligned !== undefined;
     this.buffer = aligned ?? Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(1, size)));
   }

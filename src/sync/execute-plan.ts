@@ -13,6 +13,7 @@ import type { ManifestFile } from '../manifest/manifest.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import type { ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
+import { UNHASHED } from '../scan/scan-share.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { BatchSender } from './batch-sender.js';
 import { Checkpoints } from './checkpoints.js';
@@ -184,12 +185,14 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
       const { context: fileContext, root, fsRelPath, storedPath } = placeOf(file.relPath);
       await beforeFileRead(file.relPath);
       const upload = progress.track(file.size);
+      // a file the scan hashed (same size, other date) was just read: its pages are likely in the cache still
+      const readPastCache = file.sha256 === UNHASHED;
       try {
         // resumable when the peer offers it: a dropped link continues from what the peer holds
         const resumed = input.resumable
-          ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size }, input.userKey, fileContext, upload.onSent, signal)
+          ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size, readPastCache }, input.userKey, fileContext, upload.onSent, signal)
           : undefined;
-        const sent = resumed ?? (await sendLargeFile(session, storedPath, root, fsRelPath, file.size, input.userKey, fileContext, upload.onSent));
+        const sent = resumed ?? (await sendLargeFile(session, storedPath, root, fsRelPath, file.size, input.userKey, fileContext, upload.onSent, readPastCache));
         upload.end();
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
       } catch (error) {
@@ -222,8 +225,9 @@ async function sendLargeFile(
   userKey: Buffer,
   context: FileContext,
   onSent: OnSent,
+  readPastCache: boolean,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
-  const stream = new EncryptedFileStream(root, relPath, userKey, context, size);
+  const stream = new EncryptedFileStream(root, relPath, userKey, context, size, undefined, readPastCache);
   const ciphertextBytes = encryptedLength(size);
   let answer: { ctSha256: string };
   try {

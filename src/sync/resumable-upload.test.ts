@@ -68,7 +68,7 @@ describe('sendResumable', () => {
         now: () => new Date(),
       },
       peer.session,
-      { user: 'alice', share: 'backup', storedPath: 'big.bin.enc', root, fsRelPath: 'big.bin', relPath: 'big.bin', size: content.length },
+      { user: 'alice', share: 'backup', storedPath: 'big.bin.enc', root, fsRelPath: 'big.bin', relPath: 'big.bin', size: content.length, readPastCache: true },
       key,
       context,
       (sentBytes) => progress.push(sentBytes),

@@ -107,7 +107,7 @@ class UploadIncompleteError extends Error {
 export async function sendResumable(
   deps: ResumableUploadDeps,
   session: PeerSession,
-  file: { user: string; share: string; storedPath: string; root: ShareRoot; fsRelPath: FsPath; relPath: string; size: number },
+  file: { user: string; share: string; storedPath: string; root: ShareRoot; fsRelPath: FsPath; relPath: string; size: number; readPastCache: boolean },
   userKey: Buffer,
   context: FileContext,
   onSent: OnSent,
@@ -132,7 +132,7 @@ export async function sendResumable(
       if (offset === undefined) return undefined;
       held = offset;
       firstOffset ??= offset;
-      const opened = new EncryptedFileStream(file.root, file.fsRelPath, userKey, context, file.size, { salt: record.salt, startAt: offset });
+      const opened = new EncryptedFileStream(file.root, file.fsRelPath, userKey, context, file.size, { salt: record.salt, startAt: offset }, file.readPastCache);
       stream = opened;
       // progress counts the whole object: a resumed try reports from its offset on, so nothing counts twice
       const answer = await appendUpload.call(
