@@ -126,6 +126,43 @@ describe('EncryptedFileStream', () => {
     assert.equal(stream.digestHex(), sha256(content));
   });
 
+  it('closes its descriptors only once a read in flight on them is done, when destroyed during it', async (t) => {
+    const content = randomBytes(2 * CHUNK_SIZE + 5);
+    const relPath = await share.fileWith(content);
+    const read = fs.read as (...args: unknown[]) => void;
+    const close = fs.close as (...args: unknown[]) => void;
+    const onShareFile = (fd: unknown) => typeof fd === 'number' && descriptorsUnder(share.dir).includes(String(fd));
+    const reading = new Set<number>();
+    const closedWhileReading: number[] = [];
+    let release: (() => void) | undefined;
+    let readHeld: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (readHeld = resolve));
+    // the first read of the file waits until the test lets it go; a descriptor closed meanwhile is recorded
+    mock.method(fs, 'read', (fd: number, ...rest: unknown[]) => {
+      if (release !== undefined || !onShareFile(fd)) return read(fd, ...rest);
+      const callback = rest.pop() as (...results: unknown[]) => void;
+      reading.add(fd);
+      release = () => read(fd, ...rest, (...results: unknown[]) => (reading.delete(fd), callback(...results)));
+      readHeld();
+    });
+    mock.method(fs, 'close', (fd: number, ...rest: unknown[]) => {
+      if (reading.has(fd)) closedWhileReading.push(fd);
+      return close(fd, ...rest);
+    });
+    t.after(() => mock.restoreAll());
+    const stream = new EncryptedFileStream(share.root, relPath, key, context, content.length);
+    stream.on('error', () => undefined);
+    stream.read(0);
+    await held;
+    stream.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    (release as unknown as () => void)();
+    await new Promise((resolve) => stream.once('close', resolve));
+    assert.deepEqual(closedWhileReading, [], 'no descriptor closed under a read in flight: its number could name another file by then');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(descriptorsUnder(share.dir).length, 0, 'both closed once the read was done');
+  });
+
   it('reads the ordinary way where no page-aligned buffer can be had (an address-space limit)', async (t) => {
     const content = randomBytes(2 * CHUNK_SIZE + 5);
     const wasm = globalThis as unknown as { WebAssembly: { Memory: unknown } };

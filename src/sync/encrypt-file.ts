@@ -45,7 +45,8 @@ export class EncryptedFileStream extends Readable {
   private offset = 0;
   private headerSent = false;
   private done = false;
-  private reading = false;
+  /** The chunk being read, while it is: the descriptors are closed only once it is done (_destroy). */
+  private reading: Promise<void> | undefined;
   /** Ends this stream's share of the raised heap growth (src/util/heap-growth.ts); called once it is destroyed, ended or failed. */
   private readonly transferDone = largeTransferStarted();
   /** What went wrong on this side (the file: gone, unreadable, changed), told apart from the upload's own failures. */
@@ -114,11 +115,10 @@ export class EncryptedFileStream extends Readable {
 
   override _read(): void {
     // one chunk at a time: a consumer reading during the pushes below must not start a second read into the same buffer
-    if (this.reading) return;
-    this.reading = true;
-    this.readChunk().then(
+    if (this.reading || this.destroyed) return;
+    this.reading = this.readChunk().then(
       (pieces) => {
-        this.reading = false;
+        this.reading = undefined;
         const kept = pieces.filter((piece) => piece.length > 0);
         for (const piece of kept) this.push(piece);
         if (this.done) this.push(null);
@@ -126,6 +126,7 @@ export class EncryptedFileStream extends Readable {
         else if (kept.length === 0) this._read();
       },
       (error: Error) => {
+        this.reading = undefined;
         this.readError = error;
         this.destroy(error);
       },
@@ -134,6 +135,15 @@ export class EncryptedFileStream extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.transferDone();
+    // as fs.ReadStream does: a descriptor closed under a read in flight may, by the time the read runs, be another file's
+    if (this.reading) {
+      const close = () => this.closeDescriptors(error, callback);
+      return void this.reading.then(close, close);
+    }
+    this.closeDescriptors(error, callback);
+  }
+
+  private closeDescriptors(error: Error | null, callback: (error?: Error | null) => void): void {
     this.closeDirect();
     if (this.fd === undefined) return callback(error);
     const fd = this.fd;
