@@ -10,7 +10,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileStore } from '@tus/file-store';
@@ -58,9 +57,11 @@ const uploadMetadata = z.object({
 interface HandedOver {
   owner: UploadOwner;
   uploadId: string | undefined;
-  /** The connection the answer goes out on: held (corked) from the finish until the staged upload is removed. */
-  socket: Socket | null;
+  /** Where tus writes the answer: held from the finish until the staged upload is removed (holdAnswer). */
+  response: ServerResponse;
   finished?: string;
+  /** The staged upload's removal, once begun. */
+  removal?: Promise<void>;
 }
 
 /** What the tus server answers with an error: our error body, as the rest of the API answers. */
@@ -135,18 +136,42 @@ export class StagedUploads {
   async handle(owner: UploadOwner, uploadId: string | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (uploadId !== undefined && !this.ownsUpload(owner, uploadId)) throw new AnemoneError('UPLOAD_NOT_FOUND');
     const tus = await this.tus();
-    const handed: HandedOver = { owner, uploadId, socket: response.socket };
+    const handed: HandedOver = { owner, uploadId, response };
     this.handedOver.set(request, handed);
     try {
       await tus.server.handle(request, response);
     } finally {
-      // once tus is done with it: it still reads the upload after onUploadFinish (a POST of an empty file);
-      // the answer, held since the finish, leaves only then, so a client that has it finds the upload gone
+      // an answer tus never ended (the client went away, tus failed): the upload goes all the same, the socket is let go
       if (handed.finished !== undefined) {
-        await tus.store.remove(handed.finished).catch(() => undefined);
-        handed.socket?.uncork();
+        await this.removeStaged(handed, handed.finished);
+        handed.response.socket?.uncork();
       }
     }
+  }
+
+  /**
+   * Holds the answer to the request that finished an upload until its staged
+   * copy is removed, so a client that has the answer finds the upload gone.
+   * The removal cannot come first: tus still reads the upload after
+   * onUploadFinish (a POST of an empty file), until it ends the answer. So
+   * the answer's head and body wait in the corked socket, and its end waits
+   * for the removal — a cork alone does not hold it, as Node's end() uncorks
+   * the socket fully, whoever corked it.
+   */
+  private holdAnswer(handed: HandedOver, uploadId: string): void {
+    const { response } = handed;
+    response.socket?.cork();
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((...args: unknown[]) => {
+      void this.removeStaged(handed, uploadId).then(() => end(...args));
+      return response;
+    }) as ServerResponse['end'];
+  }
+
+  /** Removes the finished upload from the staging folder, once; a failure leaves it to the sweep of expired uploads. */
+  private removeStaged(handed: HandedOver, uploadId: string): Promise<void> {
+    handed.removal ??= this.tus().then(({ store }) => store.remove(uploadId)).catch(() => undefined);
+    return handed.removal;
   }
 
   /** Removes expired unfinished uploads now and every sweep period. */
@@ -217,7 +242,7 @@ export class StagedUploads {
     const { owner } = handed;
     const { share, path: relPath, lastModified } = uploadMetadata.parse(upload.metadata);
     handed.finished = upload.id;
-    handed.socket?.cork();
+    this.holdAnswer(handed, upload.id);
     try {
       const root = this.deps.shareFolder(owner, share);
       if (!root) throw new AnemoneError('NOT_FOUND', { message: `You have no share named "${share.slice(0, 64)}"` });

@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
+import { FileStore } from '@tus/file-store';
 import { Agent, fetch } from 'undici';
 import { type ClusterServer, createUser, startNamedServer, writeFiles } from '../helpers/sync-cluster.js';
 import type { ApiClient } from '../helpers/test-server.js';
@@ -168,6 +169,35 @@ describe('web file manager: browse, download and resumable upload into your own 
     assert.deepEqual(JSON.parse(created.body), { share: 'data', path: 'empty/nothing.txt', renamed: false });
     assert.equal((await readFile(path.join(server.test.dataDir, 'shares', 'alice', 'data', 'empty', 'nothing.txt'))).length, 0);
     assert.deepEqual(await readdir(path.join(server.test.dataDir, 'uploads')), []);
+  });
+
+  it('answers a finished upload only once its staged copy is removed, on a connection that then goes on', async (t) => {
+    // the removal slowed: an answer that left before it would let the client see the upload still staged
+    const remove = FileStore.prototype.remove;
+    mock.method(FileStore.prototype, 'remove', async function (this: FileStore, id: string) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return remove.call(this, id);
+    });
+    t.after(() => mock.restoreAll());
+    const staging = path.join(server.test.dataDir, 'uploads');
+    const created = await aliceTus.create(0, { share: 'data', path: 'slow/empty.txt' });
+    assert.equal(created.status, 201, created.body);
+    assert.deepEqual(await readdir(staging), [], 'the empty file, answered with its 201');
+    // an error answer after the finish (the placement refused: a link in the way) is held alike
+    const dataOfAlice = path.join(server.test.dataDir, 'shares', 'alice', 'data');
+    await mkdir(dataOfAlice, { recursive: true });
+    await symlink(outside, path.join(dataOfAlice, 'slow-link'));
+    const refused = await aliceTus.create(0, { share: 'data', path: 'slow-link/empty.txt' });
+    assert.equal(refused.status, 409, refused.body);
+    assert.deepEqual(await readdir(staging), [], 'the placement refused, answered with its 409');
+
+    const started = await aliceTus.create(5, { share: 'data', path: 'slow/hello.txt' });
+    const location = started.location as string;
+    const finished = await aliceTus.patch(location, 0, Buffer.from('hello'));
+    assert.equal(finished.status, 200);
+    assert.deepEqual(await readdir(staging), [], 'the last PATCH, answered with its 200');
+    // the same keep-alive connection answers the next request
+    assert.equal((await aliceTus.head(location)).status, 404);
   });
 
   it('refuses another user any look at, write to or cancel of your upload, as if it did not exist', async () => {
