@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decryptBuffer, fileInfo } from '../../crypto/index.js';
 import { InMemoryPeer } from '../../../test/helpers/in-memory-peer.js';
 import { runPlanOnce } from '../../../test/helpers/plan-run.js';
 import { storedNameFor } from '../../manifest/stored-names.js';
@@ -151,6 +152,45 @@ describe('small files sealed on their own thread', () => {
     await assert.rejects(job, (error) => error === reason);
     await thread.stop();
     await assert.rejects(thread.seal([], new ArrayBuffer(16)), (error) => error === reason);
+  });
+
+  it('sends a refused batch again file by file: each sealed file under its own stored name with its own content, the skipped one not at all', async () => {
+    const files = names('resent', 80);
+    const contents = new Map(files.map((name) => [name, randomBytes(500 + files.indexOf(name))]));
+    for (const [name, content] of contents) writeFileSync(path.join(root, name), content);
+    const planned: (PlannedUpload | undefined)[] = files.map((relPath) => ({ relPath, size: contents.get(relPath)?.length ?? 0, mtimeMs: statSync(path.join(root, relPath)).mtimeMs, sha256: '', reason: 'new' }));
+    const peer = new InMemoryPeer({ userKey, context });
+    // the peer refuses one file's path, so the whole batch, which a skipped file splits
+    peer.failUpload = (storedPath) => (storedPath === storedNameFor('resent-40.txt') ? Object.assign(new Error('The peer refused a file path'), { code: 'PATH_INVALID' }) : undefined);
+    const refused: string[] = [];
+    const batches = new BatchSender(peer, context.user, context.share, new UploadProgress(() => undefined), (relPath) => refused.push(relPath));
+    const arrived: string[] = [];
+    const notSent: string[] = [];
+    await sendSmallFiles({
+      files: planned,
+      root: await resolveShareRoot(root),
+      context,
+      userKey,
+      batches,
+      signal: new AbortController().signal,
+      arrived: (file) => arrived.push(file.relPath),
+      notSent: (relPath) => notSent.push(relPath),
+      beforeFileRead: (relPath) => {
+        if (relPath !== 'resent-20.txt') return;
+        unlinkSync(path.join(root, relPath));
+        symlinkSync('/etc/passwd', path.join(root, relPath));
+      },
+    });
+    await batches.drain();
+    assert.deepEqual(refused, ['resent-40.txt']);
+    assert.deepEqual(notSent, ['resent-20.txt']);
+    const sent = files.filter((name) => name !== 'resent-20.txt' && name !== 'resent-40.txt');
+    assert.deepEqual(arrived.sort(), [...sent].sort());
+    assert.deepEqual([...peer.objects.keys()].sort(), sent.map(storedNameFor).sort());
+    for (const name of sent) {
+      const plain = decryptBuffer(userKey, fileInfo({ ...context, relPath: name }), peer.objects.get(storedNameFor(name)) as Buffer);
+      assert.ok(plain.equals(contents.get(name) as Buffer), `${name}: its own content`);
+    }
   });
 
   it('lets go of each planned file once it is handed to be sealed: the list it took ends empty, every file sent', async () => {
