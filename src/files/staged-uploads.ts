@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileStore } from '@tus/file-store';
@@ -156,14 +157,22 @@ export class StagedUploads {
    * onUploadFinish (a POST of an empty file), until it ends the answer. So
    * the answer's head and body wait in the corked socket, and its end waits
    * for the removal — a cork alone does not hold it, as Node's end() uncorks
-   * the socket fully, whoever corked it.
+   * the socket fully, whoever corked it. An answer queued behind another on
+   * a pipelined connection has no socket yet: it is corked when it gets one
+   * (before what it holds is written) unless it was let go meanwhile, as
+   * nothing would uncork it then.
    */
   private holdAnswer(handed: HandedOver, uploadId: string): void {
     const { response } = handed;
-    response.socket?.cork();
+    let released = false;
+    if (response.socket) response.socket.cork();
+    else response.once('socket', (socket: Socket) => released || socket.cork());
     const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
     response.end = ((...args: unknown[]) => {
-      void this.removeStaged(handed, uploadId).then(() => end(...args));
+      void this.removeStaged(handed, uploadId).then(() => {
+        released = true;
+        end(...args);
+      });
       return response;
     }) as ServerResponse['end'];
   }

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
+import { connect as tlsConnect } from 'node:tls';
 import path from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
 import { FileStore } from '@tus/file-store';
@@ -62,6 +63,42 @@ class TusRequests {
   }
 
   /** A PATCH announcing `announced` bytes that sends only `sent` of them and then cuts the connection, as a closed laptop lid does. */
+  /**
+   * Two empty files' uploads sent at once on one connection, the second
+   * before the first is answered (HTTP/1.1 pipelining); resolves with what
+   * arrived as soon as it holds `seen`.
+   */
+  pipelinedEmptyFiles(relPaths: [string, string], seen: string): Promise<string> {
+    const url = new URL(this.server.test.url);
+    const metadata = (relPath: string) => `share ${Buffer.from('data').toString('base64')},path ${Buffer.from(relPath).toString('base64')}`;
+    const request = (relPath: string) =>
+      [
+        'POST /api/files/uploads HTTP/1.1',
+        `host: ${url.host}`,
+        ...Object.entries(this.headers({ 'upload-length': '0', 'upload-metadata': metadata(relPath), 'content-length': '0' })).map(([name, value]) => `${name}: ${value}`),
+        '',
+        '',
+      ].join('\r\n');
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ host: url.hostname, port: Number(url.port), ca: this.server.test.server.identity.certPem }, () => {
+        socket.write(request(relPaths[0]) + request(relPaths[1]));
+      });
+      let received = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no answer holding ${seen} within 10 s; arrived: ${received}`));
+      }, 10_000);
+      socket.on('data', (data: Buffer) => {
+        received += data.toString('latin1');
+        if (!received.includes(seen)) return;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(received);
+      });
+      socket.on('error', reject);
+    });
+  }
+
   patchCutShort(location: string, offset: number, bytes: Buffer, sent: number): Promise<void> {
     const url = new URL(location, this.server.test.url);
     return new Promise((resolve) => {
@@ -198,6 +235,28 @@ describe('web file manager: browse, download and resumable upload into your own 
     assert.deepEqual(await readdir(staging), [], 'the last PATCH, answered with its 200');
     // the same keep-alive connection answers the next request
     assert.equal((await aliceTus.head(location)).status, 404);
+  });
+
+  it('holds each answer of a pipelined connection until its own staged copy is removed, whichever removal ends first', async (t) => {
+    // a removal slowed for the uploads named "slow": a queued answer must neither leave before its removal nor be held after it
+    const remove = FileStore.prototype.remove;
+    mock.method(FileStore.prototype, 'remove', async function (this: FileStore, id: string) {
+      const slow = (await this.getUpload(id)).metadata?.path?.includes('slow') === true;
+      await new Promise((resolve) => setTimeout(resolve, slow ? 800 : 50));
+      return remove.call(this, id);
+    });
+    t.after(() => mock.restoreAll());
+    const staging = path.join(server.test.dataDir, 'uploads');
+    const orders: [string, string][] = [
+      ['pipelined/quick-1.txt', 'pipelined/slow-2.txt'],
+      ['pipelined/slow-3.txt', 'pipelined/quick-4.txt'],
+    ];
+    for (const relPaths of orders) {
+      const received = await aliceTus.pipelinedEmptyFiles(relPaths, relPaths[1]);
+      const staged = await readdir(staging);
+      assert.equal(received.match(/HTTP\/1\.1 201/g)?.length, 2, received);
+      assert.deepEqual(staged, [], `${relPaths.join(' then ')}: both answered, nothing staged`);
+    }
   });
 
   it('refuses another user any look at, write to or cancel of your upload, as if it did not exist', async () => {
