@@ -14,7 +14,7 @@ import type { PlannedUpload } from '../../manifest/diff.js';
 import { BatchSender } from '../batch-sender.js';
 import type { ExecutePlanInput, ExecutePlanResult } from '../execute-plan.js';
 import { UploadProgress } from '../upload-progress.js';
-import { sendSmallFiles } from './send-small-files.js';
+import { sendSmallFiles, type SendSmallFilesInput } from './send-small-files.js';
 import { SealThread, SealThreadFailedError, sealerWorkerData } from './seal-thread.js';
 
 const userKey = randomBytes(32);
@@ -23,6 +23,24 @@ const crashingEntry = new URL('../../../test/helpers/crashing-seal-worker.ts', i
 
 function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], extra: Partial<ExecutePlanInput> = {}): Promise<ExecutePlanResult> {
   return runPlanOnce({ peer, root, relPaths, userKey, context }, extra);
+}
+
+/** Sends `files` from `root` through sendSmallFiles and `batches`, drained; resolves with the paths that arrived. */
+async function sendThrough(batches: BatchSender, root: string, files: (PlannedUpload | undefined)[], extra: Partial<SendSmallFilesInput>): Promise<string[]> {
+  const arrived: string[] = [];
+  await sendSmallFiles({
+    files,
+    root: await resolveShareRoot(root),
+    context,
+    userKey,
+    batches,
+    signal: new AbortController().signal,
+    arrived: (file) => arrived.push(file.relPath),
+    notSent: (relPath, error) => assert.fail(`${relPath} not sent: ${String(error)}`),
+    ...extra,
+  });
+  await batches.drain();
+  return arrived;
 }
 
 describe('small files sealed on their own thread', () => {
@@ -164,16 +182,8 @@ describe('small files sealed on their own thread', () => {
     peer.failUpload = (storedPath) => (storedPath === storedNameFor('resent-40.txt') ? Object.assign(new Error('The peer refused a file path'), { code: 'PATH_INVALID' }) : undefined);
     const refused: string[] = [];
     const batches = new BatchSender(peer, context.user, context.share, new UploadProgress(() => undefined), (relPath) => refused.push(relPath));
-    const arrived: string[] = [];
     const notSent: string[] = [];
-    await sendSmallFiles({
-      files: planned,
-      root: await resolveShareRoot(root),
-      context,
-      userKey,
-      batches,
-      signal: new AbortController().signal,
-      arrived: (file) => arrived.push(file.relPath),
+    const arrived = await sendThrough(batches, root, planned, {
       notSent: (relPath) => notSent.push(relPath),
       beforeFileRead: (relPath) => {
         if (relPath !== 'resent-20.txt') return;
@@ -181,7 +191,6 @@ describe('small files sealed on their own thread', () => {
         symlinkSync('/etc/passwd', path.join(root, relPath));
       },
     });
-    await batches.drain();
     assert.deepEqual(refused, ['resent-40.txt']);
     assert.deepEqual(notSent, ['resent-20.txt']);
     const sent = files.filter((name) => name !== 'resent-20.txt' && name !== 'resent-40.txt');
@@ -199,18 +208,7 @@ describe('small files sealed on their own thread', () => {
     const planned: (PlannedUpload | undefined)[] = files.map((relPath) => ({ relPath, size: 700, mtimeMs: statSync(path.join(root, relPath)).mtimeMs, sha256: '', reason: 'new' }));
     const peer = new InMemoryPeer({ userKey, context });
     const batches = new BatchSender(peer, context.user, context.share, new UploadProgress(() => undefined), () => assert.fail('no batch is refused'));
-    const arrived: string[] = [];
-    await sendSmallFiles({
-      files: planned,
-      root: await resolveShareRoot(root),
-      context,
-      userKey,
-      batches,
-      signal: new AbortController().signal,
-      arrived: (file) => arrived.push(file.relPath),
-      notSent: (relPath, error) => assert.fail(`${relPath} not sent: ${String(error)}`),
-    });
-    await batches.drain();
+    const arrived = await sendThrough(batches, root, planned, {});
     assert.deepEqual(arrived.sort(), [...files].sort());
     assert.deepEqual(planned.filter((file) => file !== undefined), []);
     for (const name of files) assert.ok(peer.objects.has(storedNameFor(name)), name);
