@@ -26,8 +26,9 @@ function readAt(fd: number, buffer: Buffer, offset: number, position: number): P
  *
  * Chunks are read past the page cache where the system allows it
  * (./direct-read.ts), unless the caller says the file was just read: the
- * kernel's copy of each page out of the cache cost more than either hash. A direct read that fails as unsupported, or comes
- * back short, is finished through the ordinary descriptor.
+ * kernel's copy of each page out of the cache cost more than either hash.
+ * A direct read that fails as unsupported, or comes back short, is finished
+ * through the ordinary descriptor.
  */
 export class EncryptedFileStream extends Readable {
   private readonly sealer: ChunkSealer;
