@@ -179,4 +179,33 @@ describe('BatchSender', () => {
       assert.ok(item?.body.equals(files[index]?.joined as Buffer), `${item?.path} sent again as sealed`);
     }
   });
+  it('drains every batch sent, also one whose room nobody waited for, and throws its failure only once none is in flight', async () => {
+    const calls: Call[] = [];
+    const answers: ((error: Error | undefined) => void)[] = [];
+    const held = (_call: Call) => new Promise<Error | undefined>((resolve) => answers.push(resolve));
+    const sender = new BatchSender(answeringSession(held, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused'));
+    const batchOf = (index: number): FramedBatch => {
+      const { item } = sealed(index);
+      const builder = new BatchBodyBuilder(Buffer.from(sender.takeBuffer()));
+      assert.ok(builder.tryAppend({ path: item.path, size: item.bodyBytes, ctSha256: item.ctSha256 }, item.pieces));
+      return { body: builder.body(), count: 1, plainBytes: 4096, arrived: () => undefined, split: () => assert.fail('not refused') };
+    };
+    await sender.send(batchOf(0));
+    // the last batch: what follows it does not wait for the room it makes (the first batch's acknowledgement)
+    const room = sender.send(batchOf(1));
+    room.catch(() => undefined);
+    let drained: 'pending' | 'resolved' | Error = 'pending';
+    const drain = sender.drain().then(
+      () => (drained = 'resolved'),
+      (error: Error) => (drained = error),
+    );
+    (answers[1] as (error: Error | undefined) => void)(undefined);
+    for (let turn = 0; turn < 10; turn += 1) await nextTurn();
+    assert.equal(drained, 'pending', 'drained while the first batch was still in flight');
+    (answers[0] as (error: Error | undefined) => void)(new Error('the first batch failed'));
+    await drain;
+    assert.match(String(drained), /the first batch failed/);
+    await assert.rejects(room, /the first batch failed/);
+    assert.equal(calls.length, 2);
+  });
 });

@@ -42,15 +42,22 @@ export interface FramedBatch {
  * then sent again one file at a time, so only the refused file is left out
  * (`onRefused`) and the rest of the share syncs.
  *
+ * The last batches may still await their acknowledgement (the peer answers
+ * once it fsynced every file) while the run streams its large files: `drain`
+ * waits for every one and throws the first failure of any, including one no
+ * `send` was waiting for.
+ *
  * Each body's buffer is used again once the peer acknowledged it (takeBuffer),
  * so a run of thousands of batches allocates a few; a batch that failed keeps
  * its buffer to itself (the connection may still hold views of it) and it is
  * left to the collector.
  */
 export class BatchSender {
-  private readonly inFlight: Promise<void>[] = [];
+  /** Each batch not yet settled, oldest first; each entry resolves (never rejects) once its batch settled. */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Buffers whose batch was acknowledged, ready for the next one. */
   private readonly free: ArrayBuffer[] = [];
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly session: PeerSession,
@@ -70,8 +77,12 @@ export class BatchSender {
     this.free.push(buffer);
   }
 
-  /** Sends a batch; resolves once there is room for the next one (the batch itself may still be on its way). */
+  /**
+   * Sends a batch; resolves once there is room for the next one (the batch itself may still be on its way), and
+   * throws once any batch failed.
+   */
   async send(batch: FramedBatch): Promise<void> {
+    this.throwIfFailed();
     const upload = this.progress.track(batch.plainBytes);
     const sent = this.session.putBatchBody(this.user, this.share, batch.body, upload.onSent).then(
       () => {
@@ -90,14 +101,34 @@ export class BatchSender {
         return undefined;
       },
     );
-    // handled here so a failure waiting its turn is not an unhandled rejection; awaiting it still throws
-    sent.catch(() => undefined);
-    this.inFlight.push(sent);
-    if (this.inFlight.length >= BATCHES_IN_FLIGHT) await this.inFlight.shift();
+    // the failure is kept for whoever waits next (send or drain): a batch fails the run even if nobody awaited it
+    const settled: Promise<void> = sent
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.inFlight.delete(settled));
+    this.inFlight.add(settled);
+    if (this.inFlight.size >= BATCHES_IN_FLIGHT) await this.oldest();
+    this.throwIfFailed();
   }
 
+  /** Waits until every batch sent was acknowledged (or sent again one by one); throws the first failure of any. */
   async drain(): Promise<void> {
-    while (this.inFlight.length > 0) await this.inFlight.shift();
+    await this.settle();
+    this.throwIfFailed();
+  }
+
+  /** Waits until no batch is in flight, whatever became of them: after a failure, nothing of the run still runs. */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await this.oldest();
+  }
+
+  private oldest(): Promise<void> | undefined {
+    return this.inFlight.values().next().value;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   private async sendOneByOne(items: BatchItem[], files: BatchFile[]): Promise<void> {

@@ -3,12 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { InMemoryPeer, type PeerEvent } from '../../test/helpers/in-memory-peer.js';
 import { localState, runPlanOnce } from '../../test/helpers/plan-run.js';
 import { storedNameFor } from '../manifest/stored-names.js';
 import type { ExecutePlanInput, ExecutePlanResult } from './execute-plan.js';
 import { planShareSync, SMALL_FILE_MAX_BYTES } from './plan-share.js';
+import type { OnSent } from './types.js';
 
 const userKey = randomBytes(32);
 const context = { sourceServer: 'home', user: 'alice', share: 'backup' };
@@ -22,6 +25,70 @@ function syncOnce(peer: InMemoryPeer, root: string, relPaths: string[], hashes: 
 
 /** The relPaths a manifest event lists. */
 const listed = (event: Extract<PeerEvent, { kind: 'manifest' }> | undefined) => Object.keys(event?.files ?? {}).sort();
+
+/**
+ * An in-memory peer whose answers the test holds: each batch's acknowledgement
+ * and each large file's waits for what `answerBatch` / `answerFile` return
+ * (an error fails it). It logs when each starts and ends, and counts what it
+ * is still answering, so a test sees whether anything is in flight.
+ */
+class HeldPeer extends InMemoryPeer {
+  readonly log: string[] = [];
+  inFlight = 0;
+  answerBatch: () => Promise<Error | undefined> = async () => undefined;
+  answerFile: (storedPath: string) => Promise<Error | undefined> = async () => undefined;
+  private readonly waiters: { entry: string; resolve: () => void }[] = [];
+
+  /** Resolves once the log holds `entry`. */
+  logged(entry: string): Promise<void> {
+    if (this.log.includes(entry)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ entry, resolve }));
+  }
+
+  override async putBatchBody(user: string, share: string, body: Buffer): Promise<void> {
+    return this.held('batch', () => this.answerBatch(), () => super.putBatchBody(user, share, body));
+  }
+
+  override async putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }> {
+    return this.held(`file ${storedPath}`, () => this.answerFile(storedPath), () => super.putFile(user, share, storedPath, body, size, onSent));
+  }
+
+  private async held<T>(what: string, answer: () => Promise<Error | undefined>, store: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    this.note(`${what} started`);
+    try {
+      const error = await answer();
+      if (error) throw error;
+      const stored = await store();
+      this.note(`${what} acknowledged`);
+      return stored;
+    } catch (error) {
+      this.note(`${what} failed`);
+      throw error;
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private note(entry: string): void {
+    this.log.push(entry);
+    for (const waiter of this.waiters.filter((waiter) => waiter.entry === entry)) waiter.resolve();
+  }
+}
+
+/** `whenLogged`, or after `ms` at the latest (without the change under test, the entry would never come). */
+const atLatest = (whenLogged: Promise<unknown>, ms = 1500) => Promise.race([whenLogged, delay(ms)]);
+
+/** The run's rejection, checked to come only once the peer answers nothing more of it. */
+async function failureWithNothingInFlight(peer: HeldPeer, run: Promise<unknown>): Promise<Error> {
+  try {
+    await run;
+  } catch (error) {
+    assert.equal(peer.inFlight, 0, `still in flight when the run threw: ${peer.log.join(', ')}`);
+    return error as Error;
+  }
+  assert.fail('the run succeeded');
+}
 
 describe('executePlan against an in-memory peer', () => {
   let root: string;
@@ -144,5 +211,134 @@ describe('executePlan against an in-memory peer', () => {
     assert.equal(done.sent.length, 2);
     for (const file of done.sent) assert.ok(names.includes(file.relPath) && file.bytes === 40, file.relPath);
     assert.deepEqual(listed(peer.manifests.at(-1)), names);
+  });
+  describe('large files sent while the last batch awaits its acknowledgement, and runs that end with uploads in flight', () => {
+    const big = (name: string) => `file ${storedNameFor(name)}`;
+    const writeRun = (prefix: string, large: number) => {
+      const small = ['a', 'b', 'c'].map((name) => `${prefix}-${name}.txt`);
+      for (const name of small) write(name, 100);
+      const bigs = Array.from({ length: large }, (_, index) => `${prefix}-big-${index}.bin`);
+      for (const name of bigs) write(name, LARGE);
+      return { small, bigs };
+    };
+
+    it('starts a large file before the batch is acknowledged, and lists both only once the peer acknowledged each', async () => {
+      const { small, bigs } = writeRun('o', 1);
+      const peer = new HeldPeer({ userKey, context });
+      // the peer acknowledges the batch only once the large file arrived (at the latest after a while)
+      peer.answerBatch = async () => {
+        await atLatest(peer.logged(`${big(bigs[0] as string)} acknowledged`));
+        return undefined;
+      };
+      const done = await syncOnce(peer, root, [...small, ...bigs]);
+      assert.equal(done.filesUploaded, 4);
+      assert.deepEqual(peer.log, ['batch started', `${big(bigs[0] as string)} started`, `${big(bigs[0] as string)} acknowledged`, 'batch acknowledged']);
+      assert.equal(peer.firstManifestAheadOfData(), undefined);
+      // a checkpoint for the large file alone, before the batch's files arrived
+      assert.deepEqual(listed(peer.manifests[0]), bigs);
+      assert.deepEqual(listed(peer.manifests.at(-1)), [...small, ...bigs].sort());
+    });
+
+    it('a batch that fails stops the large files: none starts after it, and the run throws only once the one in flight ended', async () => {
+      const { small, bigs } = writeRun('f', 3);
+      write('f-old.txt', 10);
+      const peer = new HeldPeer({ userKey, context });
+      await syncOnce(peer, root, ['f-old.txt']);
+      unlinkSync(path.join(root, 'f-old.txt'));
+      const firstRun = peer.events.length;
+      peer.log.length = 0;
+      peer.answerBatch = async () => {
+        // both large files in flight when the batch fails
+        await atLatest(Promise.all(bigs.slice(0, 2).map((name) => peer.logged(`${big(name)} started`))));
+        return new Error('the batch failed');
+      };
+      peer.answerFile = () => delay(200).then(() => undefined);
+      const error = await failureWithNothingInFlight(peer, syncOnce(peer, root, [...small, ...bigs]));
+      assert.match(error.message, /the batch failed/);
+      assert.ok(peer.log.includes(`${big(bigs[0] as string)} started`), peer.log.join(', '));
+      assert.ok(!peer.log.includes(`${big(bigs[2] as string)} started`), `a large file started after the batch failed: ${peer.log.join(', ')}`);
+      const events = peer.events.slice(firstRun);
+      assert.equal(events.filter((event) => event.kind === 'delete').length, 0);
+      assert.equal(peer.firstManifestAheadOfData(), undefined);
+      // no final manifest: each one written still lists the file the plan deletes, none lists a small file
+      for (const manifest of peer.manifests.slice(1)) {
+        assert.ok(listed(manifest).includes('f-old.txt'));
+        for (const name of small) assert.ok(!listed(manifest).includes(name));
+      }
+    });
+
+    it('a large file that fails ends the run only once the batch in flight was acknowledged, and its files are listed by no final manifest', async () => {
+      const { small, bigs } = writeRun('l', 1);
+      const peer = new HeldPeer({ userKey, context });
+      peer.answerFile = async () => new Error('the link dropped');
+      peer.answerBatch = async () => {
+        await atLatest(peer.logged(`${big(bigs[0] as string)} failed`));
+        await delay(100);
+        return undefined;
+      };
+      const error = await failureWithNothingInFlight(peer, syncOnce(peer, root, [...small, ...bigs]));
+      assert.match(error.message, /the link dropped/);
+      assert.deepEqual(peer.log, ['batch started', `${big(bigs[0] as string)} started`, `${big(bigs[0] as string)} failed`, 'batch acknowledged']);
+      assert.equal(peer.firstManifestAheadOfData(), undefined);
+      for (const manifest of peer.manifests) assert.ok(!listed(manifest).includes(bigs[0] as string));
+    });
+
+    it('a cancelled run throws its reason once the batch and the large file in flight ended, and starts no other', async () => {
+      const { small, bigs } = writeRun('c', 3);
+      const peer = new HeldPeer({ userKey, context });
+      const cancel = new AbortController();
+      peer.answerBatch = async () => {
+        await atLatest(peer.logged(`${big(bigs[0] as string)} started`));
+        cancel.abort(new Error('cancelled by the user'));
+        await delay(100);
+        return undefined;
+      };
+      peer.answerFile = () => delay(200).then(() => undefined);
+      const run = runPlanOnce({ peer, root, relPaths: [...small, ...bigs], userKey, context }, { signal: cancel.signal });
+      const error = await failureWithNothingInFlight(peer, run);
+      assert.match(error.message, /cancelled by the user/);
+      assert.ok(!peer.log.includes(`${big(bigs[2] as string)} started`), peer.log.join(', '));
+      assert.equal(peer.manifests.length, 0, 'a manifest was written after the cancellation');
+    });
+
+    it('a run cancelled while its small files are sent throws only once no batch is in flight', async () => {
+      // near 1 MiB each: a few files a batch, several batches
+      const small = Array.from({ length: 12 }, (_, index) => `s-${index}.bin`);
+      for (const name of small) write(name, SMALL_FILE_MAX_BYTES - 1000);
+      const peer = new HeldPeer({ userKey, context });
+      const cancel = new AbortController();
+      let batch = 0;
+      peer.answerBatch = async () => {
+        batch += 1;
+        if (batch === 1) {
+          // cancelled while the first batch awaits its answer and the next one is on its way
+          await atLatest(peer.logged('batch started').then(() => delay(50)));
+          cancel.abort(new Error('cancelled by the user'));
+        }
+        await delay(100);
+        return undefined;
+      };
+      const run = runPlanOnce({ peer, root, relPaths: small, userKey, context }, { signal: cancel.signal });
+      const error = await failureWithNothingInFlight(peer, run);
+      assert.match(error.message, /cancelled by the user/);
+      assert.ok(batch >= 2, `${batch} batches sent`);
+      assert.equal(peer.firstManifestAheadOfData(), undefined);
+    });
+
+    it('a refused batch is sent again one file at a time while a large file streams; only the refused file is left out', async () => {
+      const { small, bigs } = writeRun('r', 1);
+      const peer = new HeldPeer({ userKey, context });
+      peer.failUpload = (storedPath) => (storedPath === storedNameFor(small[1] as string) ? Object.assign(new Error('The peer refused a file path'), { code: 'PATH_INVALID' }) : undefined);
+      peer.answerBatch = async () => {
+        await atLatest(peer.logged(`${big(bigs[0] as string)} started`));
+        return undefined;
+      };
+      const done = await syncOnce(peer, root, [...small, ...bigs]);
+      assert.deepEqual(done.skipped.map((file) => file.relPath), [small[1]]);
+      assert.equal(done.filesUploaded, 3);
+      assert.ok(peer.log.indexOf(`${big(bigs[0] as string)} started`) < peer.log.indexOf('batch failed'), peer.log.join(', '));
+      assert.deepEqual(listed(peer.manifests.at(-1)), [small[0], small[2], ...bigs].sort());
+      assert.equal(peer.firstManifestAheadOfData(), undefined);
+    });
   });
 });

@@ -153,9 +153,13 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
   const beforeFileRead = (relPath: string) => input.testHooks?.beforeFileRead?.({ username: user, shareName: share, relPath });
 
   // small files first, read and sealed on a thread of their own and sent in batches; then the large ones, streamed
+  // while the last batches await their acknowledgement (the peer answers once it fsynced every file of a batch:
+  // 1.5–2 s of a quiet link on a loaded disk if the large files waited for it)
   const batches = new BatchSender(session, user, share, progress, (relPath, reason) => skipped.push({ relPath, reason }));
-  // a failed upload ends the timer too, so no checkpoint follows the run
-  const stopCheckpointsAndThrow = async (error: unknown): Promise<never> => {
+  // a failed upload ends the timer too, so no checkpoint follows the run; only once no batch is in flight, so
+  // nothing of the run still runs (or records an arrival) after it threw
+  const stopAndThrow = async (error: unknown): Promise<never> => {
+    await batches.settle();
     await checkpoints.stop().catch(() => undefined);
     throw error;
   };
@@ -174,12 +178,17 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
       notSent: skipLocalProblem,
       beforeFileRead: input.testHooks?.beforeFileRead ? beforeFileRead : undefined,
       sealEntry: input.testHooks?.sealWorkerEntry,
-    }).catch(stopCheckpointsAndThrow);
+    }).catch(stopAndThrow);
   }
-  await batches.drain().catch(stopCheckpointsAndThrow);
 
+  // a batch that fails stops the large files as a failed one would (no further file starts, those in flight abort)
+  const batchFailed = new AbortController();
+  const drained = batches.drain().catch((error: unknown) => {
+    batchFailed.abort(error);
+    throw error;
+  });
   // two at a time: while the peer flushes one file to its disk, the next one is already streaming
-  await runWorkerPool(
+  const largeSent = runWorkerPool(
     plan.uploads.large,
     async (file, { signal }) => {
       const { context: fileContext, root, fsRelPath, storedPath } = placeOf(file.relPath);
@@ -200,8 +209,10 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
         skipLocalProblem(file.relPath, error);
       }
     },
-    { concurrency: LARGE_FILES_IN_FLIGHT, signal: input.signal },
-  ).catch(stopCheckpointsAndThrow);
+    { concurrency: LARGE_FILES_IN_FLIGHT, signal: AbortSignal.any([input.signal, batchFailed.signal]) },
+  );
+  // both settled (no batch, no large file in flight) before the run goes on or throws the first failure
+  await firstFailureOf([drained, largeSent]).catch(stopAndThrow);
   // no checkpoint beside the final manifest: generations reach the peer in order
   await checkpoints.stop();
 
@@ -214,6 +225,19 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
     await session.deleteFiles(user, share, storedToDelete.slice(start, start + DELETE_CHUNK));
   }
   return { filesUploaded, filesDeleted: plan.deletions.length, bytesTransferred, skipped, sent, deleted: plan.deletions };
+}
+
+/** Waits for every task to settle, then throws the failure that came first, if any. */
+async function firstFailureOf(tasks: Promise<void>[]): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  await Promise.all(
+    tasks.map((task) =>
+      task.catch((error: unknown) => {
+        failure ??= { error };
+      }),
+    ),
+  );
+  if (failure) throw failure.error;
 }
 
 async function sendLargeFile(

@@ -47,6 +47,11 @@ export interface SendSmallFilesInput {
   sealEntry?: URL | undefined;
 }
 
+/**
+ * Resolves once every file was handed to `input.batches` or left out: the last
+ * batches may still await their acknowledgement, `input.batches.drain()` waits
+ * for them (and throws their failure).
+ */
 export async function sendSmallFiles(input: SendSmallFilesInput): Promise<void> {
   if (input.files.length === 0) return;
   input.signal.throwIfAborted();
@@ -80,7 +85,8 @@ export async function sendSmallFiles(input: SendSmallFilesInput): Promise<void> 
       if (!room) input.batches.giveBack(sealed.body);
       room?.catch(() => undefined);
       ahead = await post();
-      await room;
+      // after the last batch nothing waits for room: the caller drains the batches while its large files stream
+      if (ahead) await room;
     }
   } finally {
     await sealer.stop();
