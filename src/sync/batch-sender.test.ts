@@ -131,7 +131,7 @@ describe('BatchSender', () => {
     assert.deepEqual(arrived, files.map((_, index) => `f/${index}`));
   });
 
-  it('never writes over a body the peer has not acknowledged yet, and reuses it once acknowledged', async () => {
+  it('never writes over a body the peer has not acknowledged yet, reuses it once acknowledged, and lets it go at the drain', async () => {
     const calls: Call[] = [];
     const intact: boolean[] = [];
     const slowPeer = async (call: Call) => {
@@ -140,7 +140,8 @@ describe('BatchSender', () => {
       intact.push(call.framed?.equals(call.copy as Buffer) ?? false);
       return undefined;
     };
-    const sender = new Framer(new BatchSender(answeringSession(slowPeer, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused')));
+    const batches = new BatchSender(answeringSession(slowPeer, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused'));
+    const sender = new Framer(batches);
     await Promise.all(
       Array.from({ length: 4 }, async (_, worker) => {
         for (let index = worker; index < 6000; index += 4) {
@@ -156,6 +157,9 @@ describe('BatchSender', () => {
     // bodies are reused once acknowledged: a few buffers for the whole run
     // reused once acknowledged: fewer buffers than batches
     assert.ok(new Set(calls.map((call) => call.framed?.buffer)).size < calls.length);
+    // no batch follows a drain: the buffers are let go, not held beside the run's large files
+    const used = new Set(calls.map((call) => call.framed?.buffer));
+    assert.equal(used.has(batches.takeBuffer()), false, 'a body buffer was still held after the drain');
   });
 
   it('keeps a refused batch\'s body for the files sent again one by one, while the next batches are framed', async () => {

@@ -118,9 +118,13 @@ export class BatchSender {
     this.throwIfFailed();
   }
 
-  /** Waits until no batch is in flight, whatever became of them: after a failure, nothing of the run still runs. */
+  /**
+   * Waits until no batch is in flight, whatever became of them: after a failure, nothing of the run still runs.
+   * No batch follows: the bodies' buffers are let go, not held beside the large files' (~5 MiB each).
+   */
   async settle(): Promise<void> {
     while (this.inFlight.size > 0) await this.oldest();
+    this.free.length = 0;
   }
 
   private oldest(): Promise<void> | undefined {
