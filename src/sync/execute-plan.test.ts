@@ -77,7 +77,7 @@ class HeldPeer extends InMemoryPeer {
 }
 
 /** `whenLogged`, or after `ms` at the latest (without the change under test, the entry would never come). */
-const atLatest = (whenLogged: Promise<unknown>, ms = 1500) => Promise.race([whenLogged, delay(ms)]);
+const atLatest = (whenLogged: Promise<unknown>, ms = 10_000) => Promise.race([whenLogged, delay(ms)]);
 
 /** The run's rejection, checked to come only once the peer answers nothing more of it. */
 async function failureWithNothingInFlight(peer: HeldPeer, run: Promise<unknown>): Promise<Error> {
@@ -308,11 +308,14 @@ describe('executePlan against an in-memory peer', () => {
       const peer = new HeldPeer({ userKey, context });
       const cancel = new AbortController();
       let batch = 0;
+      let secondStarted = () => undefined as void;
+      const second = new Promise<void>((resolve) => (secondStarted = resolve));
       peer.answerBatch = async () => {
         batch += 1;
+        if (batch === 2) secondStarted();
         if (batch === 1) {
-          // cancelled while the first batch awaits its answer and the next one is on its way
-          await atLatest(peer.logged('batch started').then(() => delay(50)));
+          // cancelled while the first batch awaits its answer and the second is on its way
+          await atLatest(second);
           cancel.abort(new Error('cancelled by the user'));
         }
         await delay(100);

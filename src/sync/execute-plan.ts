@@ -181,7 +181,7 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
     }).catch(stopAndThrow);
   }
 
-  // a batch that fails stops the large files as a failed one would (no further file starts, those in flight abort)
+  // a failed batch stops the large files as a failed one would: no further one starts, those in flight get the abort
   const batchFailed = new AbortController();
   const drained = batches.drain().catch((error: unknown) => {
     batchFailed.abort(error);
