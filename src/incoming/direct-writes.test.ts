@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs, { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { DIRECT_IO_ALIGNMENT } from '../util/direct-io.js';
+import { DIRECT_WRITE_BLOCK, DirectWrites, type WriteAt } from './direct-writes.js';
+
+const PIECE = 16_384;
+
+interface Recorded {
+  direct: boolean;
+  position: number;
+  length: number;
+}
+
+const realWrite: WriteAt = (fd, buffer, position) =>
+  new Promise((resolve, reject) => fs.write(fd, buffer, 0, buffer.length, position, (error, written) => (error ? reject(error) : resolve(written))));
+
+/** Every write to the disk, told apart by descriptor: `ordinary` is the caller's, any other the direct one. */
+function recordingWrites(ordinary: number, options: { fail?: (call: Recorded, index: number) => Error | undefined; hold?: () => Promise<void> } = {}) {
+  const calls: Recorded[] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
+  const write: WriteAt = async (fd, buffer, position) => {
+    const call = { direct: fd !== ordinary, position, length: buffer.length };
+    calls.push(call);
+    inFlight += 1;
+    mostInFlight = Math.max(mostInFlight, inFlight);
+    try {
+      await options.hold?.();
+      const failure = options.fail?.(call, calls.length - 1);
+      if (failure) throw failure;
+      return await realWrite(fd, buffer, position);
+    } finally {
+      inFlight -= 1;
+    }
+  };
+  return { write, calls, mostInFlight: () => mostInFlight };
+}
+
+/** Hands `content` over in pieces of the HTTP parser's size (and an odd one now and then), waiting whenever asked. */
+async function addAll(writes: DirectWrites, content: Buffer): Promise<void> {
+  let at = 0;
+  for (let index = 0; at < content.length; index += 1) {
+    const length = index % 7 === 3 ? 1_000 : PIECE;
+    await writes.add(content.subarray(at, at + length));
+    at += length;
+  }
+}
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: refused, write`), { code });
+}
+
+describe('DirectWrites', () => {
+  let folder: string;
+  let directWorks = false;
+  let count = 0;
+
+  before(async () => {
+    folder = await mkdtemp(path.join(tmpdir(), 'anemone-direct-writes-'));
+    const probe = path.join(folder, 'probe');
+    writeFileSync(probe, '');
+    try {
+      closeSync(openSync(probe, constants.O_WRONLY | (constants.O_DIRECT ?? 0)));
+      directWorks = constants.O_DIRECT !== undefined;
+    } catch {
+      directWorks = false;
+    }
+  });
+  after(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  /** A new file holding `existing`, open for writing at its end as a partial is (O_APPEND when resumed). */
+  function fileHolding(existing: Buffer): { filePath: string; fd: number } {
+    const filePath = path.join(folder, `file-${(count += 1)}`);
+    writeFileSync(filePath, existing);
+    const fd = openSync(filePath, existing.length > 0 ? constants.O_WRONLY | constants.O_APPEND : constants.O_WRONLY);
+    return { filePath, fd };
+  }
+
+  async function writesOrSkip(t: TestContext, fd: number, position: number, write: WriteAt): Promise<DirectWrites | undefined> {
+    const writes = await DirectWrites.open(fd, position, { write });
+    if (!directWorks) {
+      assert.equal(writes, undefined, 'no direct writes where the file system refuses O_DIRECT at the open');
+      t.skip("this test folder's file system refuses O_DIRECT");
+      return undefined;
+    }
+    assert.ok(writes, 'direct writes where O_DIRECT opens');
+    return writes;
+  }
+
+  it('writes a new file in whole aligned blocks past the cache, and only its last bytes under 4 KiB the ordinary way', async (t) => {
+    const { filePath, fd } = fileHolding(Buffer.alloc(0));
+    const recorded = recordingWrites(fd);
+    const writes = await writesOrSkip(t, fd, 0, recorded.write);
+    if (!writes) return closeSync(fd);
+    const content = randomBytes(3 * DIRECT_WRITE_BLOCK + 5 * DIRECT_IO_ALIGNMENT + 123);
+    await addAll(writes, content);
+    await writes.finish();
+    await writes.close();
+    closeSync(fd);
+    assert.ok(readFileSync(filePath).equals(content), 'the file holds the bytes given, in order');
+    assert.deepEqual(recorded.calls, [
+      { direct: true, position: 0, length: DIRECT_WRITE_BLOCK },
+      { direct: true, position: DIRECT_WRITE_BLOCK, length: DIRECT_WRITE_BLOCK },
+      { direct: true, position: 2 * DIRECT_WRITE_BLOCK, length: DIRECT_WRITE_BLOCK },
+      { direct: true, position: 3 * DIRECT_WRITE_BLOCK, length: 5 * DIRECT_IO_ALIGNMENT },
+      { direct: false, position: 3 * DIRECT_WRITE_BLOCK + 5 * DIRECT_IO_ALIGNMENT, length: 123 },
+    ]);
+    assert.equal(recorded.mostInFlight(), 1, 'one write at a time: the file never has a hole');
+  });
+
+  it('continues a resumed upload at an unaligned offset: the bytes up to the next 4 KiB boundary the ordinary way, then whole blocks', async (t) => {
+    const existing = randomBytes(5_000);
+    const { filePath, fd } = fileHolding(existing);
+    const recorded = recordingWrites(fd);
+    const writes = await writesOrSkip(t, fd, existing.length, recorded.write);
+    if (!writes) return closeSync(fd);
+    const content = randomBytes(2 * DIRECT_WRITE_BLOCK);
+    await addAll(writes, content);
+    await writes.finish();
+    await writes.close();
+    closeSync(fd);
+    assert.ok(readFileSync(filePath).equals(Buffer.concat([existing, content])));
+    const head = 2 * DIRECT_IO_ALIGNMENT - existing.length;
+    const rest = content.length - head - DIRECT_WRITE_BLOCK;
+    assert.deepEqual(recorded.calls, [
+      { direct: false, position: existing.length, length: head },
+      { direct: true, position: 2 * DIRECT_IO_ALIGNMENT, length: DIRECT_WRITE_BLOCK },
+      { direct: true, position: 2 * DIRECT_IO_ALIGNMENT + DIRECT_WRITE_BLOCK, length: rest - (rest % DIRECT_IO_ALIGNMENT) },
+      { direct: false, position: existing.length + content.length - (rest % DIRECT_IO_ALIGNMENT), length: rest % DIRECT_IO_ALIGNMENT },
+    ]);
+  });
+
+  it('writes the rest of the file the ordinary way once a direct write is refused (EINVAL)', async (t) => {
+    const { filePath, fd } = fileHolding(Buffer.alloc(0));
+    const recorded = recordingWrites(fd, { fail: (call, index) => (call.direct && index === 1 ? errno('EINVAL') : undefined) });
+    const writes = await writesOrSkip(t, fd, 0, recorded.write);
+    if (!writes) return closeSync(fd);
+    const content = randomBytes(4 * DIRECT_WRITE_BLOCK + 77);
+    await addAll(writes, content);
+    await writes.finish();
+    await writes.close();
+    closeSync(fd);
+    assert.ok(readFileSync(filePath).equals(content), 'the refused block written again the ordinary way, nothing lost');
+    assert.deepEqual(
+      recorded.calls.map((call) => call.direct),
+      [true, true, false, false, false, false],
+      'the direct descriptor used once, refused once, then left alone',
+    );
+  });
+
+  it('makes a piece that finds both blocks full wait for the write on its way, and keeps one write at a time', async (t) => {
+    const { filePath, fd } = fileHolding(Buffer.alloc(0));
+    let release = () => undefined as void;
+    let holding = true;
+    const held = () => (holding ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve());
+    const recorded = recordingWrites(fd, { hold: held });
+    const writes = await writesOrSkip(t, fd, 0, recorded.write);
+    if (!writes) return closeSync(fd);
+    const content = randomBytes(2 * DIRECT_WRITE_BLOCK + PIECE);
+    const waits: number[] = [];
+    const pending: Promise<void>[] = [];
+    for (let at = 0, index = 0; at < content.length; at += PIECE, index += 1) {
+      const waiting = writes.add(content.subarray(at, at + PIECE));
+      if (waiting) {
+        waits.push(index);
+        pending.push(waiting);
+        // the body is paused while it waits: the next piece comes once it settled
+        await new Promise(setImmediate);
+        assert.equal(recorded.calls.length, 1, 'the second block waits for the first');
+        release();
+        await waiting;
+      }
+    }
+    const blockPieces = DIRECT_WRITE_BLOCK / PIECE;
+    assert.deepEqual(waits, [2 * blockPieces - 1], 'the first block left at once; the second, full, waited for it');
+    holding = false;
+    release();
+    await writes.finish();
+    await writes.close();
+    closeSync(fd);
+    assert.ok(readFileSync(filePath).equals(content));
+    assert.equal(recorded.mostInFlight(), 1);
+  });
+
+  it('fails the next piece and the finish with a write\'s error (a full disk)', async (t) => {
+    const { fd } = fileHolding(Buffer.alloc(0));
+    const recorded = recordingWrites(fd, { fail: (call) => (call.direct ? errno('ENOSPC') : undefined) });
+    const writes = await writesOrSkip(t, fd, 0, recorded.write);
+    if (!writes) return closeSync(fd);
+    const block = randomBytes(DIRECT_WRITE_BLOCK);
+    assert.equal(writes.add(block), undefined, 'the first block leaves without a wait');
+    await writes.settled();
+    assert.equal((writes.failure as NodeJS.ErrnoException).code, 'ENOSPC');
+    assert.throws(() => writes.add(randomBytes(PIECE)), { code: 'ENOSPC' });
+    await assert.rejects(writes.finish(), { code: 'ENOSPC' });
+    await writes.close();
+    closeSync(fd);
+    assert.equal(recorded.calls.length, 1, 'nothing written after the failure');
+  });
+});
