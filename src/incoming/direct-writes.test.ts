@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { DIRECT_IO_ALIGNMENT } from '../util/direct-io.js';
-import { DIRECT_WRITE_BLOCK, DirectWrites, type WriteAt } from './direct-writes.js';
+import { DIRECT_WRITE_BLOCK, DirectWriteMemory, DirectWrites, type WriteAt } from './direct-writes.js';
 
 const PIECE = 16_384;
 
@@ -83,8 +83,8 @@ describe('DirectWrites', () => {
     return { filePath, fd };
   }
 
-  async function writesOrSkip(t: TestContext, fd: number, position: number, write: WriteAt): Promise<DirectWrites | undefined> {
-    const writes = await DirectWrites.open(fd, position, { write });
+  async function writesOrSkip(t: TestContext, fd: number, position: number, write: WriteAt, memory = new DirectWriteMemory()): Promise<DirectWrites | undefined> {
+    const writes = await DirectWrites.open(fd, position, memory, { write });
     if (!directWorks) {
       assert.equal(writes, undefined, 'no direct writes where the file system refuses O_DIRECT at the open');
       t.skip("this test folder's file system refuses O_DIRECT");
@@ -187,6 +187,30 @@ describe('DirectWrites', () => {
     closeSync(fd);
     assert.ok(readFileSync(filePath).equals(content));
     assert.equal(recorded.mostInFlight(), 1);
+  });
+
+  it('hands its blocks back once closed, for the next upload, once however often closed, and keeps no more than it was told', async (t) => {
+    const memory = new DirectWriteMemory(1);
+    const { fd } = fileHolding(Buffer.alloc(0));
+    const recorded = recordingWrites(fd);
+    const writes = await writesOrSkip(t, fd, 0, recorded.write, memory);
+    if (!writes) return closeSync(fd);
+    const content = randomBytes(DIRECT_WRITE_BLOCK);
+    await writes.add(content);
+    await writes.finish();
+    await writes.close();
+    await writes.close();
+    closeSync(fd);
+    const kept = memory.take();
+    const made = memory.take();
+    assert.ok(kept && made);
+    assert.ok(kept.subarray(0, DIRECT_WRITE_BLOCK).equals(content), 'the next upload gets the closed one\'s blocks');
+    assert.notEqual(made.buffer, kept.buffer, 'given back once, not twice: the second is new');
+    memory.give(kept);
+    memory.give(made);
+    assert.equal(memory.take(), kept);
+    assert.notEqual(memory.take()?.buffer, made.buffer, 'one kept, as told');
+    assert.throws(() => writes.add(randomBytes(PIECE)), /closed/);
   });
 
   it('fails the next piece and the finish with a write\'s error (a full disk)', async (t) => {

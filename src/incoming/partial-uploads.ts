@@ -8,7 +8,7 @@ import { finished } from 'node:stream/promises';
 import { AnemoneError } from '../errors/catalogue.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
-import { DIRECT_WRITE_MIN_BYTES, DirectWrites } from './direct-writes.js';
+import { DIRECT_WRITE_MIN_BYTES, DirectWriteMemory, DirectWrites } from './direct-writes.js';
 import { GatheredWrites } from './gathered-writes.js';
 import { RunningAppends, partialHashMismatch, receiveContinuation } from './resumed-body.js';
 import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
@@ -62,6 +62,8 @@ export class PartialUploads {
   private readonly createWriteStream: WriteStreamFactory;
   /** Appends running, by partial: a new offset query ends the old one (the source lost that connection). */
   private readonly active = new RunningAppends();
+  /** The aligned blocks of large partials' direct writes, kept between uploads. */
+  private readonly directMemory = new DirectWriteMemory();
 
   constructor(options: PartialUploadsOptions) {
     this.root = path.join(options.root, PARTIALS_FOLDER);
@@ -166,7 +168,7 @@ export class PartialUploads {
     onStop(() => body.destroy(new Error('replaced by a newer request for the same upload')));
     let received: { written: number; trailer: string | undefined };
     try {
-      if (meta.size - offset >= DIRECT_WRITE_MIN_BYTES) await file.writePastCache(offset);
+      if (meta.size - offset >= DIRECT_WRITE_MIN_BYTES) await file.writePastCache(offset, this.directMemory);
       // a dropped connection is no error: what arrived stays, fsynced below, for the next request to continue
       received = await receiveContinuation(body, { offset, size: meta.size, hash, write: (content) => file.write(content), failed: () => file.failed });
       // the stream fsyncs before it reports closed (`flush`)
@@ -311,13 +313,13 @@ class AppendingFile {
    * file's own stream has a descriptor for it: another stream (a test's
    * disk) keeps the gathered writes, and so does a stream that failed to open.
    */
-  async writePastCache(offset: number): Promise<void> {
+  async writePastCache(offset: number, memory: DirectWriteMemory): Promise<void> {
     if (!(this.stream instanceof WriteStream)) return;
     const stream = this.stream;
     if (stream.pending) await once(stream, 'ready').catch(() => undefined);
     const fd = (stream as { fd?: unknown }).fd;
     if (typeof fd !== 'number' || this.failed) return;
-    this.direct = await DirectWrites.open(fd, offset);
+    this.direct = await DirectWrites.open(fd, offset, memory);
   }
 
   /** A promise only when the write must wait (the stream's 'drain', or the direct write on its way). */
