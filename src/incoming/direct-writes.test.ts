@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { DIRECT_IO_ALIGNMENT } from '../util/direct-io.js';
-import { DIRECT_WRITE_BLOCK, DirectWriteMemory, DirectWrites, type WriteAt } from './direct-writes.js';
+import { DIRECT_WRITE_BLOCK, DIRECT_WRITE_BLOCKS, DirectWriteMemory, DirectWrites, type WriteAt } from './direct-writes.js';
 
 const PIECE = 16_384;
 
@@ -16,16 +16,16 @@ interface Recorded {
   length: number;
 }
 
-const realWrite: WriteAt = (fd, buffer, position) =>
-  new Promise((resolve, reject) => fs.write(fd, buffer, 0, buffer.length, position, (error, written) => (error ? reject(error) : resolve(written))));
+const realWrite: WriteAt = (fd, buffers, position) =>
+  new Promise((resolve, reject) => fs.writev(fd, buffers, position, (error, written) => (error ? reject(error) : resolve(written))));
 
 /** Every write to the disk, told apart by descriptor: `ordinary` is the caller's, any other the direct one. */
 function recordingWrites(ordinary: number, options: { fail?: (call: Recorded, index: number) => Error | undefined; hold?: () => Promise<void> } = {}) {
   const calls: Recorded[] = [];
   let inFlight = 0;
   let mostInFlight = 0;
-  const write: WriteAt = async (fd, buffer, position) => {
-    const call = { direct: fd !== ordinary, position, length: buffer.length };
+  const write: WriteAt = async (fd, buffers, position) => {
+    const call = { direct: fd !== ordinary, position, length: buffers.reduce((sum, buffer) => sum + buffer.length, 0) };
     calls.push(call);
     inFlight += 1;
     mostInFlight = Math.max(mostInFlight, inFlight);
@@ -33,12 +33,23 @@ function recordingWrites(ordinary: number, options: { fail?: (call: Recorded, in
       await options.hold?.();
       const failure = options.fail?.(call, calls.length - 1);
       if (failure) throw failure;
-      return await realWrite(fd, buffer, position);
+      return await realWrite(fd, buffers, position);
     } finally {
       inFlight -= 1;
     }
   };
   return { write, calls, mostInFlight: () => mostInFlight };
+}
+
+/** Checks the writes cover the file from `start` in order, with no gap nor overlap, and that every direct one is aligned. */
+function assertInOrderAndAligned(calls: Recorded[], start: number, end: number): void {
+  let at = start;
+  for (const call of calls) {
+    assert.equal(call.position, at, 'each write where the one before it ended');
+    if (call.direct) assert.ok(call.position % DIRECT_IO_ALIGNMENT === 0 && call.length % DIRECT_IO_ALIGNMENT === 0, `direct write aligned: ${JSON.stringify(call)}`);
+    at += call.length;
+  }
+  assert.equal(at, end);
 }
 
 /** Hands `content` over in pieces of the HTTP parser's size (and an odd one now and then), waiting whenever asked. */
@@ -105,13 +116,9 @@ describe('DirectWrites', () => {
     await writes.close();
     closeSync(fd);
     assert.ok(readFileSync(filePath).equals(content), 'the file holds the bytes given, in order');
-    assert.deepEqual(recorded.calls, [
-      { direct: true, position: 0, length: DIRECT_WRITE_BLOCK },
-      { direct: true, position: DIRECT_WRITE_BLOCK, length: DIRECT_WRITE_BLOCK },
-      { direct: true, position: 2 * DIRECT_WRITE_BLOCK, length: DIRECT_WRITE_BLOCK },
-      { direct: true, position: 3 * DIRECT_WRITE_BLOCK, length: 5 * DIRECT_IO_ALIGNMENT },
-      { direct: false, position: 3 * DIRECT_WRITE_BLOCK + 5 * DIRECT_IO_ALIGNMENT, length: 123 },
-    ]);
+    assertInOrderAndAligned(recorded.calls, 0, content.length);
+    assert.ok(recorded.calls.slice(0, -1).every((call) => call.direct), 'all but the last write past the cache');
+    assert.deepEqual(recorded.calls.at(-1), { direct: false, position: content.length - 123, length: 123 }, 'the last bytes under 4 KiB the ordinary way');
     assert.equal(recorded.mostInFlight(), 1, 'one write at a time: the file never has a hole');
   });
 
@@ -128,13 +135,11 @@ describe('DirectWrites', () => {
     closeSync(fd);
     assert.ok(readFileSync(filePath).equals(Buffer.concat([existing, content])));
     const head = 2 * DIRECT_IO_ALIGNMENT - existing.length;
-    const rest = content.length - head - DIRECT_WRITE_BLOCK;
-    assert.deepEqual(recorded.calls, [
-      { direct: false, position: existing.length, length: head },
-      { direct: true, position: 2 * DIRECT_IO_ALIGNMENT, length: DIRECT_WRITE_BLOCK },
-      { direct: true, position: 2 * DIRECT_IO_ALIGNMENT + DIRECT_WRITE_BLOCK, length: rest - (rest % DIRECT_IO_ALIGNMENT) },
-      { direct: false, position: existing.length + content.length - (rest % DIRECT_IO_ALIGNMENT), length: rest % DIRECT_IO_ALIGNMENT },
-    ]);
+    const tail = (content.length - head) % DIRECT_IO_ALIGNMENT;
+    assertInOrderAndAligned(recorded.calls, existing.length, existing.length + content.length);
+    assert.deepEqual(recorded.calls[0], { direct: false, position: existing.length, length: head }, 'up to the boundary the ordinary way');
+    assert.ok(recorded.calls.slice(1, -1).every((call) => call.direct), 'then past the cache');
+    assert.deepEqual(recorded.calls.at(-1), { direct: false, position: existing.length + content.length - tail, length: tail });
   });
 
   it('writes the rest of the file the ordinary way once a direct write is refused (EINVAL)', async (t) => {
@@ -148,14 +153,12 @@ describe('DirectWrites', () => {
     await writes.close();
     closeSync(fd);
     assert.ok(readFileSync(filePath).equals(content), 'the refused block written again the ordinary way, nothing lost');
-    assert.deepEqual(
-      recorded.calls.map((call) => call.direct),
-      [true, true, false, false, false, false],
-      'the direct descriptor used once, refused once, then left alone',
-    );
+    assertInOrderAndAligned(recorded.calls.filter((_, index) => index !== 1), 0, content.length);
+    assert.deepEqual(recorded.calls.slice(0, 3).map((call) => call.direct), [true, true, false], 'the refused write made again the ordinary way');
+    assert.ok(recorded.calls.slice(2).every((call) => !call.direct), 'the direct descriptor left alone after the refusal');
   });
 
-  it('makes a piece that finds both blocks full wait for the write on its way, and keeps one write at a time', async (t) => {
+  it('fills the other blocks while a write is on its way, writes them in one call, and makes a piece wait only when all are full', async (t) => {
     const { filePath, fd } = fileHolding(Buffer.alloc(0));
     let release = () => undefined as void;
     let holding = true;
@@ -163,30 +166,29 @@ describe('DirectWrites', () => {
     const recorded = recordingWrites(fd, { hold: held });
     const writes = await writesOrSkip(t, fd, 0, recorded.write);
     if (!writes) return closeSync(fd);
-    const content = randomBytes(2 * DIRECT_WRITE_BLOCK + PIECE);
+    const blockPieces = DIRECT_WRITE_BLOCK / PIECE;
+    const content = randomBytes(DIRECT_WRITE_BLOCKS * DIRECT_WRITE_BLOCK + PIECE);
     const waits: number[] = [];
-    const pending: Promise<void>[] = [];
     for (let at = 0, index = 0; at < content.length; at += PIECE, index += 1) {
       const waiting = writes.add(content.subarray(at, at + PIECE));
-      if (waiting) {
-        waits.push(index);
-        pending.push(waiting);
-        // the body is paused while it waits: the next piece comes once it settled
-        await new Promise(setImmediate);
-        assert.equal(recorded.calls.length, 1, 'the second block waits for the first');
-        release();
-        await waiting;
-      }
+      if (!waiting) continue;
+      waits.push(index);
+      // the body is paused while it waits: the next piece comes once it settled
+      await new Promise(setImmediate);
+      assert.deepEqual(recorded.calls, [{ direct: true, position: 0, length: DIRECT_WRITE_BLOCK }], 'the first block on its way, the others filled');
+      release();
+      await waiting;
+      assert.deepEqual(recorded.calls.at(-1), { direct: true, position: DIRECT_WRITE_BLOCK, length: (DIRECT_WRITE_BLOCKS - 1) * DIRECT_WRITE_BLOCK }, 'the blocks filled meanwhile in one write');
     }
-    const blockPieces = DIRECT_WRITE_BLOCK / PIECE;
-    assert.deepEqual(waits, [2 * blockPieces - 1], 'the first block left at once; the second, full, waited for it');
+    assert.deepEqual(waits, [DIRECT_WRITE_BLOCKS * blockPieces], 'only the piece that found every block full waited');
     holding = false;
     release();
     await writes.finish();
     await writes.close();
     closeSync(fd);
     assert.ok(readFileSync(filePath).equals(content));
-    assert.equal(recorded.mostInFlight(), 1);
+    assertInOrderAndAligned(recorded.calls, 0, content.length);
+    assert.equal(recorded.mostInFlight(), 1, 'one write at a time: the file never has a hole');
   });
 
   it('hands its blocks back once closed, for the next upload, once however often closed, and keeps no more than it was told', async (t) => {

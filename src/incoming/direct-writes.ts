@@ -1,21 +1,23 @@
 import fs from 'node:fs';
 import { alignedBuffer, DIRECT_IO_ALIGNMENT, openDirect } from '../util/direct-io.js';
 
-/** The bytes of an upload copied into one aligned block before it goes to the disk in one direct write. */
+/** The bytes of an upload copied into one aligned block; a direct write takes every full block there is. */
 export const DIRECT_WRITE_BLOCK = 1024 * 1024;
-/** Uploads with fewer bytes still to come are written the ordinary way: two blocks and a descriptor are not worth it. */
+/** Blocks per upload: one write on its way, the others filling meanwhile (see DirectWrites). */
+export const DIRECT_WRITE_BLOCKS = 4;
+/** Uploads with fewer bytes still to come are written the ordinary way: the blocks and a descriptor are not worth it. */
 export const DIRECT_WRITE_MIN_BYTES = 4 * DIRECT_WRITE_BLOCK;
 
-/** `fs.write` at a position, resolving with the bytes written (the seam the tests record). */
-export type WriteAt = (fd: number, buffer: Buffer, position: number) => Promise<number>;
+/** `fs.writev` at a position, resolving with the bytes written (the seam the tests record). */
+export type WriteAt = (fd: number, buffers: Buffer[], position: number) => Promise<number>;
 
-const writeAt: WriteAt = (fd, buffer, position) =>
+const writeAt: WriteAt = (fd, buffers, position) =>
   new Promise((resolve, reject) => {
-    fs.write(fd, buffer, 0, buffer.length, position, (error, written) => (error ? reject(error) : resolve(written)));
+    fs.writev(fd, buffers, position, (error, written) => (error ? reject(error) : resolve(written)));
   });
 
 /**
- * The aligned memory of direct writes (two blocks an upload), kept for the
+ * The aligned memory of direct writes (DIRECT_WRITE_BLOCKS an upload), kept for the
  * next upload once one is done: each is a WebAssembly memory, and the
  * collector frees one only in a full collection (it outlives the young
  * generation while its upload runs), so a memory made per upload stayed
@@ -27,9 +29,9 @@ export class DirectWriteMemory {
 
   constructor(private readonly keep = 2) {}
 
-  /** A page-aligned buffer of two blocks, or undefined where none can be had (see alignedBuffer). */
+  /** A page-aligned buffer of DIRECT_WRITE_BLOCKS blocks, or undefined where none can be had (see alignedBuffer). */
   take(): Buffer | undefined {
-    return this.free.pop() ?? alignedBuffer(2 * DIRECT_WRITE_BLOCK);
+    return this.free.pop() ?? alignedBuffer(DIRECT_WRITE_BLOCKS * DIRECT_WRITE_BLOCK);
   }
 
   /** Takes `memory` back once no write uses it any more. */
@@ -44,27 +46,33 @@ export class DirectWriteMemory {
  * receiver's CPU on a large first sync (bench/README.md, "Large files on the
  * receiver written past the page cache").
  *
- * The body's 16 KiB pieces are copied into one of two page-aligned blocks of
- * 1 MiB (a direct write needs an aligned buffer, position and length); a full
- * block goes to the disk in one write while the other fills, and a piece that
- * finds both full waits for the write (the disk's backpressure). One write at
- * a time, in order: the file never has a hole, whatever moment a crash picks.
- * What cannot be aligned — the bytes up to the first 4 KiB boundary of a
- * resumed upload (which continues at any byte), and the last bytes under
- * 4 KiB — is written through the ordinary descriptor, and so is everything
- * once the file system refuses a direct write (EINVAL).
+ * The body's 16 KiB pieces are copied into a ring of page-aligned 1 MiB
+ * blocks (a direct write needs an aligned buffer, position and length). A
+ * direct write waits for the disk, and the body comes in bursts (what the
+ * socket holds arrives at once): so while one write is on its way the next
+ * blocks fill, and the next write takes every full block in one `writev`;
+ * a piece waits (the disk's backpressure) only when every block is full.
+ * One write at a time, in order: the file never has a hole, whatever moment
+ * a crash picks. What cannot be aligned — the bytes up to the first 4 KiB
+ * boundary of a resumed upload (which continues at any byte), and the last
+ * bytes under 4 KiB — is written through the ordinary descriptor, and so is
+ * everything once the file system refuses a direct write (EINVAL).
  *
  * Nothing here flushes: the direct writes bypass the page cache, not the
  * disk's own cache nor the inode's size, so the owner's fsync before an
  * offset is answered or a file renamed stays exactly where it was.
  */
 export class DirectWrites {
-  /** The block being filled (the other may be on its way), how much of it is, and how much of it may be before it is written. */
-  private current: Buffer;
-  private other: Buffer;
+  private readonly blocks: Buffer[];
+  /** Bytes of each block that are to be written (a full block's; the head's may be fewer). */
+  private readonly lengths: number[];
+  /** The ring: `first` is the oldest block not yet written, `full` how many from it are full (being written or waiting to be). */
+  private first = 0;
+  private full = 0;
+  /** How much of the block being filled is, and how much of it may be before it is full. */
   private filled = 0;
   private limit: number;
-  /** Where the block being filled goes in the file. */
+  /** Where the block `first` goes in the file. */
   private position: number;
   /** The one write on its way: it never rejects, a failure is kept in `failed`. */
   private writing: Promise<void> | undefined;
@@ -79,8 +87,8 @@ export class DirectWrites {
     position: number,
     private readonly write: WriteAt,
   ) {
-    this.current = memory.subarray(0, DIRECT_WRITE_BLOCK);
-    this.other = memory.subarray(DIRECT_WRITE_BLOCK, 2 * DIRECT_WRITE_BLOCK);
+    this.blocks = Array.from({ length: DIRECT_WRITE_BLOCKS }, (_, index) => memory.subarray(index * DIRECT_WRITE_BLOCK, (index + 1) * DIRECT_WRITE_BLOCK));
+    this.lengths = this.blocks.map(() => DIRECT_WRITE_BLOCK);
     this.position = position;
     // an unaligned start: the bytes up to the next boundary fill a block of their own, written the ordinary way
     const head = (DIRECT_IO_ALIGNMENT - (position % DIRECT_IO_ALIGNMENT)) % DIRECT_IO_ALIGNMENT;
@@ -89,8 +97,9 @@ export class DirectWrites {
 
   /**
    * Direct writes to the file `fd` is open on (for writing, at its end), from
-   * byte `position`; undefined where O_DIRECT or an aligned buffer cannot be
-   * had, for the caller to write the ordinary way.
+   * byte `position`, in blocks taken from `memory`; undefined where O_DIRECT
+   * or an aligned buffer cannot be had, for the caller to write the ordinary
+   * way.
    */
   static async open(fd: number, position: number, memory: DirectWriteMemory, options: { write?: WriteAt } = {}): Promise<DirectWrites | undefined> {
     const blocks = memory.take();
@@ -103,49 +112,46 @@ export class DirectWrites {
     return new DirectWrites(fd, directFd, blocks, memory, position, options.write ?? writeAt);
   }
 
-  /** Copies `piece` in; a promise when it must wait for a write (the caller pauses the body until it settles). */
-  add(piece: Buffer): Promise<void> | undefined {
-    this.throwIfFailed();
-    if (this.closed) throw new Error('The upload\'s direct writes are closed');
-    let from = 0;
-    while (from < piece.length) {
-      const copied = piece.copy(this.current, this.filled, from, Math.min(piece.length, from + this.limit - this.filled));
-      from += copied;
-      this.filled += copied;
-      if (this.filled < this.limit) return undefined;
-      if (this.writing) {
-        const rest = piece.subarray(from);
-        return this.writing.then(() => {
-          this.throwIfFailed();
-          this.send(this.filled);
-          return rest.length > 0 ? this.add(rest) : undefined;
-        });
-      }
-      this.send(this.filled);
-    }
-    return undefined;
-  }
-
   /** The first write's failure, if one failed (the next `add` or `finish` throws it). */
   get failure(): unknown {
     return this.failed;
+  }
+
+  /** Copies `piece` in; a promise when it must wait for a write (the caller pauses the body until it settles). */
+  add(piece: Buffer): Promise<void> | undefined {
+    this.throwIfFailed();
+    if (this.closed) throw new Error("The upload's direct writes are closed");
+    let from = 0;
+    while (from < piece.length) {
+      if (this.full === DIRECT_WRITE_BLOCKS) {
+        // every block full, one of them on its way: the rest waits until that write frees its blocks
+        const rest = piece.subarray(from);
+        return (this.writing as Promise<void>).then(() => this.add(rest));
+      }
+      const filling = (this.first + this.full) % DIRECT_WRITE_BLOCKS;
+      const copied = piece.copy(this.blocks[filling] as Buffer, this.filled, from, Math.min(piece.length, from + this.limit - this.filled));
+      from += copied;
+      this.filled += copied;
+      if (this.filled === this.limit) this.blockFull(this.filled);
+    }
+    return undefined;
   }
 
   /** Writes what is gathered and waits for every write; rejects with the first failure. */
   async finish(): Promise<void> {
     await this.settled();
     this.throwIfFailed();
-    const aligned = this.filled - (this.filled % DIRECT_IO_ALIGNMENT);
-    const tail = this.current.subarray(aligned, this.filled);
+    const filling = this.blocks[(this.first + this.full) % DIRECT_WRITE_BLOCKS] as Buffer;
+    const filled = this.filled;
+    const aligned = filled - (filled % DIRECT_IO_ALIGNMENT);
     if (aligned > 0) {
-      this.send(aligned);
+      this.blockFull(aligned);
       await this.settled();
     }
-    if (tail.length > 0) {
-      // the block was sent: the tail, still in it, goes after the aligned part, the ordinary way
-      this.writing = this.writeAll(tail, this.position, false);
-      this.position += tail.length;
+    if (filled > aligned) {
+      // after the aligned part of the block, from the same block: its last bytes, the ordinary way
       this.filled = 0;
+      this.writing = this.writeDone(this.writeOrdinary([filling.subarray(aligned, filled)], this.position), 0, filled - aligned);
       await this.settled();
     }
     this.throwIfFailed();
@@ -153,7 +159,7 @@ export class DirectWrites {
 
   /** Resolves once no write is on its way (the descriptors are closed only then). */
   async settled(): Promise<void> {
-    // a piece waiting for the write sends its block as that write ends: waited for too
+    // a write that ends starts the next one over the blocks filled meanwhile: waited for too
     while (this.writing) await this.writing;
   }
 
@@ -166,21 +172,40 @@ export class DirectWrites {
     this.owner.give(this.memory);
   }
 
-  private send(length: number): void {
-    const block = this.current.subarray(0, length);
-    const position = this.position;
-    this.position += length;
-    [this.current, this.other] = [this.other, this.current];
+  /** The block being filled holds `length` bytes to write: the next one fills, and a write starts unless one is on its way. */
+  private blockFull(length: number): void {
+    this.lengths[(this.first + this.full) % DIRECT_WRITE_BLOCKS] = length;
+    this.full += 1;
     this.filled = 0;
     this.limit = DIRECT_WRITE_BLOCK;
-    const aligned = position % DIRECT_IO_ALIGNMENT === 0 && length % DIRECT_IO_ALIGNMENT === 0;
-    this.writing = this.writeAll(block, position, aligned);
+    if (!this.writing) this.writeFull();
   }
 
-  private writeAll(block: Buffer, position: number, aligned: boolean): Promise<void> {
-    return this.writeBlock(block, position, aligned).then(
+  /** Writes every full block in one call, in order; once done, the blocks filled meanwhile. */
+  private writeFull(): void {
+    const buffers: Buffer[] = [];
+    let aligned = this.position % DIRECT_IO_ALIGNMENT === 0;
+    for (let i = 0; i < this.full; i += 1) {
+      const index = (this.first + i) % DIRECT_WRITE_BLOCKS;
+      const length = this.lengths[index] as number;
+      buffers.push((this.blocks[index] as Buffer).subarray(0, length));
+      aligned &&= length % DIRECT_IO_ALIGNMENT === 0;
+      // the ring wraps here: the next write starts at its first block (one call needs no more than the order kept)
+      if (index === DIRECT_WRITE_BLOCKS - 1) break;
+    }
+    const bytes = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    const written = aligned ? this.writeDirect(buffers, this.position) : this.writeOrdinary(buffers, this.position);
+    this.writing = this.writeDone(written, buffers.length, bytes);
+  }
+
+  private writeDone(written: Promise<void>, blocks: number, bytes: number): Promise<void> {
+    return written.then(
       () => {
+        this.first = (this.first + blocks) % DIRECT_WRITE_BLOCKS;
+        this.full -= blocks;
+        this.position += bytes;
         this.writing = undefined;
+        if (this.full > 0) this.writeFull();
       },
       (error: unknown) => {
         this.failed ??= error;
@@ -189,11 +214,11 @@ export class DirectWrites {
     );
   }
 
-  private async writeBlock(block: Buffer, position: number, aligned: boolean): Promise<void> {
+  private async writeDirect(buffers: Buffer[], position: number): Promise<void> {
     let done = 0;
-    if (aligned && this.directFd !== undefined) {
+    if (this.directFd !== undefined) {
       try {
-        done = await this.write(this.directFd, block, position);
+        done = await this.write(this.directFd, buffers, position);
       } catch (error) {
         // a file system that takes O_DIRECT at the open but not this write: the rest of the file the ordinary way
         if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
@@ -201,7 +226,18 @@ export class DirectWrites {
       }
     }
     // a short direct write goes on at an unaligned offset: the ordinary way
-    while (done < block.length) done += await this.write(this.fd, block.subarray(done), position + done);
+    await this.writeOrdinary(buffers, position, done);
+  }
+
+  /** Writes `buffers` from byte `skip` of them on, through the ordinary descriptor. */
+  private async writeOrdinary(buffers: Buffer[], position: number, skip = 0): Promise<void> {
+    let at = position;
+    for (const buffer of buffers) {
+      let done = Math.min(skip, buffer.length);
+      skip -= done;
+      while (done < buffer.length) done += await this.write(this.fd, [buffer.subarray(done)], at + done);
+      at += buffer.length;
+    }
   }
 
   private closeDirect(): void {
