@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,45 +19,6 @@ function droppedAfter(bytes: Buffer): Readable {
     (async function* () {
       yield bytes;
       throw new Error('aborted');
-    })(),
-  );
-}
-
-/** Whether `file` opens with O_DIRECT here (the test folder's file system decides). */
-function directOpenWorks(file: string): boolean {
-  if (constants.O_DIRECT === undefined) return false;
-  try {
-    closeSync(openSync(file, constants.O_RDONLY | constants.O_DIRECT));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** How many of this process's descriptors on files under `dir` were opened with O_DIRECT (octal flags in /proc/self/fdinfo). */
-function directDescriptorsUnder(dir: string): number {
-  const O_DIRECT = constants.O_DIRECT ?? 0o40000;
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      if (!readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir)) return false;
-      const flags = /flags:\s+([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
-      return flags !== undefined && (parseInt(flags, 8) & O_DIRECT) !== 0;
-    } catch {
-      return false;
-    }
-  }).length;
-}
-
-/** `bytes` in 16 KiB pieces, as the HTTP parser hands them over, then `trailer` (if any) or a drop; `seen` counts the O_DIRECT descriptors under `dir` halfway. */
-function piecesOf(bytes: Buffer, end: { trailer: Buffer } | 'drop', dir: string, seen: number[]): Readable {
-  return Readable.from(
-    (async function* () {
-      for (let at = 0; at < bytes.length; at += 16_384) {
-        if (at === 32 * 16_384) seen.push(directDescriptorsUnder(dir));
-        yield bytes.subarray(at, at + 16_384);
-      }
-      if (end === 'drop') throw new Error('aborted');
-      yield end.trailer;
     })(),
   );
 }
@@ -88,24 +48,6 @@ describe('PartialUploads', () => {
     const done = await partials.append(target, ID, held, Readable.from([object.subarray(held), digest(object)]));
     assert.ok('partPath' in done);
     assert.ok((await readFile(done.partPath)).equals(object));
-  });
-
-  it('writes a large partial past the page cache where the disk allows it, resumed at an unaligned offset, byte for byte', async () => {
-    const large = randomBytes(6 * 1024 * 1024 + 777);
-    const seen: number[] = [];
-    assert.equal(await partials.offset(target, ID, large.length), 0);
-    const first = await partials.append(target, ID, 0, piecesOf(large.subarray(0, 1_000_003), 'drop', root, seen));
-    assert.ok('incomplete' in first);
-    const held = await partials.offset(target, ID, large.length);
-    assert.ok(held >= 1_000_003 - 32 && held <= 1_000_003 && held % 4096 !== 0, `held ${held}`);
-    const done = await partials.append(target, ID, held, piecesOf(large.subarray(held), { trailer: digest(large) }, root, seen));
-    assert.ok('partPath' in done);
-    assert.equal(done.ctSha256, createHash('sha256').update(large).digest('hex'));
-    assert.ok((await readFile(done.partPath)).equals(large), 'the partial holds the object, byte for byte');
-    assert.equal(directDescriptorsUnder(root), 0, 'no direct descriptor left open');
-    // tmpfs and some other file systems refuse O_DIRECT: there the partial is written the ordinary way, as checked above
-    if (directOpenWorks(done.partPath)) assert.deepEqual(seen, [1, 1], 'each request wrote through one O_DIRECT descriptor');
-    else assert.deepEqual(seen, [0, 0]);
   });
 
   it('refuses an append at another offset than the one it holds (409), and one of an unknown upload (404)', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WriteStream, constants } from 'node:fs';
+import { constants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -8,7 +8,6 @@ import { finished } from 'node:stream/promises';
 import { AnemoneError } from '../errors/catalogue.js';
 import { asStorageError, isCode } from './fs-errors.js';
 import { fsyncFolder } from './fsync.js';
-import { DIRECT_WRITE_MIN_BYTES, DirectWriteMemory, DirectWrites } from './direct-writes.js';
 import { GatheredWrites } from './gathered-writes.js';
 import { RunningAppends, partialHashMismatch, receiveContinuation } from './resumed-body.js';
 import { type WriteStreamFactory, diskWriteStream } from './temp-file.js';
@@ -62,8 +61,6 @@ export class PartialUploads {
   private readonly createWriteStream: WriteStreamFactory;
   /** Appends running, by partial: a new offset query ends the old one (the source lost that connection). */
   private readonly active = new RunningAppends();
-  /** The aligned blocks of large partials' direct writes, kept between uploads. */
-  private readonly directMemory = new DirectWriteMemory();
 
   constructor(options: PartialUploadsOptions) {
     this.root = path.join(options.root, PARTIALS_FOLDER);
@@ -168,7 +165,6 @@ export class PartialUploads {
     onStop(() => body.destroy(new Error('replaced by a newer request for the same upload')));
     let received: { written: number; trailer: string | undefined };
     try {
-      if (meta.size - offset >= DIRECT_WRITE_MIN_BYTES) await file.writePastCache(offset, this.directMemory);
       // a dropped connection is no error: what arrived stays, fsynced below, for the next request to continue
       received = await receiveContinuation(body, { offset, size: meta.size, hash, write: (content) => file.write(content), failed: () => file.failed });
       // the stream fsyncs before it reports closed (`flush`)
@@ -279,66 +275,31 @@ async function hashExisting(filePath: string, hash: ReturnType<typeof createHash
   }
 }
 
-/**
- * A partial's write stream, written in gathered batches (or, once
- * `writePastCache` found it possible, in direct writes past the page cache on
- * the stream's descriptor), with backpressure and its first failure kept for
- * the caller. The stream stays the file's owner either way: it opens it and,
- * at close, fsyncs it (`flush`) and closes it.
- */
+/** A partial's write stream, written in gathered batches, with backpressure and its first failure kept for the caller. */
 class AppendingFile {
-  private streamFailure: unknown;
+  failure: unknown;
   private readonly gathered: GatheredWrites;
-  private direct: DirectWrites | undefined;
 
   constructor(private readonly stream: Writable) {
     this.gathered = new GatheredWrites(stream);
     stream.on('error', (error) => {
-      this.streamFailure ??= error;
+      this.failure ??= error;
     });
-  }
-
-  /** The first failure of the file's stream or of its direct writes. */
-  get failure(): unknown {
-    return this.streamFailure ?? this.direct?.failure;
   }
 
   get failed(): boolean {
     return this.failure !== undefined;
   }
 
-  /**
-   * From here on, writes the bytes from `offset` past the page cache where
-   * the file system allows it (src/incoming/direct-writes.ts). Only a disk
-   * file's own stream has a descriptor for it: another stream (a test's
-   * disk) keeps the gathered writes, and so does a stream that failed to open.
-   */
-  async writePastCache(offset: number, memory: DirectWriteMemory): Promise<void> {
-    if (!(this.stream instanceof WriteStream)) return;
-    const stream = this.stream;
-    if (stream.pending) await once(stream, 'ready').catch(() => undefined);
-    const fd = (stream as { fd?: unknown }).fd;
-    if (typeof fd !== 'number' || this.failed) return;
-    this.direct = await DirectWrites.open(fd, offset, memory);
-  }
-
-  /** A promise only when the write must wait (the stream's 'drain', or the direct write on its way). */
+  /** A promise only when the stream asks to wait for its 'drain' (most pieces are taken at once). */
   write(chunk: Buffer): Promise<void> | undefined {
     if (this.failed) throw this.failure;
-    if (this.direct) return this.direct.add(chunk);
     return this.gathered.add(chunk) ? once(this.stream, 'drain').then(() => undefined) : undefined;
   }
 
   /** Writes what has gathered, then closes (the stream fsyncs before it reports closed). */
   async close(): Promise<void> {
     if (this.failed) throw this.failure;
-    if (this.direct) {
-      try {
-        await this.direct.finish();
-      } finally {
-        await this.direct.close();
-      }
-    }
     this.gathered.flush();
     await this.gathered.settled();
     if (this.failed) throw this.failure;
@@ -347,7 +308,6 @@ class AppendingFile {
   }
 
   async abandon(): Promise<void> {
-    await this.direct?.close();
     await this.gathered.settled();
     this.stream.destroy();
     await finished(this.stream).catch(() => undefined);

@@ -6,7 +6,7 @@ import type { FsPath } from '../manifest/file-keys.js';
 import { openShareFile, type ShareFileOpening, type ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
 import { largeTransferStarted } from '../util/heap-growth.js';
-import { alignedBuffer, DIRECT_IO_ALIGNMENT, openDirect, roundUp } from '../util/direct-io.js';
+import { alignedBuffer, DIRECT_READ_ALIGNMENT, openDirect, roundUp } from './direct-read.js';
 
 /** Reads into `buffer` from `offset` to its end, at `position` in the file; resolves with the bytes read. */
 function readAt(fd: number, buffer: Buffer, offset: number, position: number): Promise<number> {
@@ -25,7 +25,7 @@ function readAt(fd: number, buffer: Buffer, offset: number, position: number): P
  * hash is taken by the upload itself, which sends it as the trailer.
  *
  * Chunks are read past the page cache where the system allows it
- * (src/util/direct-io.ts), unless the caller says the file was just read: the
+ * (./direct-read.ts), unless the caller says the file was just read: the
  * kernel's copy of each page out of the cache cost more than either hash.
  * A direct read that fails as unsupported, or comes back short, is finished
  * through the ordinary descriptor.
@@ -161,7 +161,7 @@ export class EncryptedFileStream extends Readable {
   private async readDirect(length: number): Promise<number> {
     if (this.directFd === undefined || length === 0) return 0;
     try {
-      const bytesRead = await readAt(this.directFd, this.buffer.subarray(0, roundUp(length, DIRECT_IO_ALIGNMENT)), 0, this.offset);
+      const bytesRead = await readAt(this.directFd, this.buffer.subarray(0, roundUp(length, DIRECT_READ_ALIGNMENT)), 0, this.offset);
       return Math.min(bytesRead, length);
     } catch (error) {
       // a file system that takes O_DIRECT at open but not this read; the ordinary descriptor reads the rest of the file
