@@ -36,7 +36,7 @@ class HeldPeer extends InMemoryPeer {
   readonly log: string[] = [];
   inFlight = 0;
   answerBatch: () => Promise<Error | undefined> = async () => undefined;
-  answerFile: (storedPath: string) => Promise<Error | undefined> = async () => undefined;
+  answerFile: (storedPath: string, body: Readable) => Promise<Error | undefined> = async () => undefined;
   private readonly waiters: { entry: string; resolve: () => void }[] = [];
 
   /** Resolves once the log holds `entry`. */
@@ -50,7 +50,7 @@ class HeldPeer extends InMemoryPeer {
   }
 
   override async putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }> {
-    return this.held(`file ${storedPath}`, () => this.answerFile(storedPath), () => super.putFile(user, share, storedPath, body, size, onSent));
+    return this.held(`file ${storedPath}`, () => this.answerFile(storedPath, body), () => super.putFile(user, share, storedPath, body, size, onSent));
   }
 
   private async held<T>(what: string, answer: () => Promise<Error | undefined>, store: () => Promise<T>): Promise<T> {
@@ -265,6 +265,20 @@ describe('executePlan against an in-memory peer', () => {
         assert.ok(listed(manifest).includes('f-old.txt'));
         for (const name of small) assert.ok(!listed(manifest).includes(name));
       }
+    });
+
+    it('a batch that fails aborts the large file on its way: the run does not wait for the rest of its upload', async () => {
+      const { small, bigs } = writeRun('x', 1);
+      const peer = new HeldPeer({ userKey, context });
+      peer.answerBatch = async () => {
+        await atLatest(peer.logged(`${big(bigs[0] as string)} started`));
+        return new Error('the batch failed');
+      };
+      // a long upload: its body ends only after 10 s, unless the sender destroys it (a client's request fails with it)
+      peer.answerFile = (_storedPath, body) => Promise.race([new Promise<Error>((resolve) => body.once('error', resolve)), delay(10_000).then(() => undefined)]);
+      const error = await failureWithNothingInFlight(peer, syncOnce(peer, root, [...small, ...bigs]));
+      assert.match(error.message, /the batch failed/);
+      assert.deepEqual(peer.log, ['batch started', `${big(bigs[0] as string)} started`, 'batch failed', `${big(bigs[0] as string)} failed`]);
     });
 
     it('a large file that fails ends the run only once the batch in flight was acknowledged, and its files are listed by no final manifest', async () => {

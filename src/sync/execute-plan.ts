@@ -5,6 +5,7 @@
  * list only files the peer acknowledged, so an interrupted run resumes from
  * them.
  */
+import { addAbortSignal } from 'node:stream';
 import { encryptedLength, type FileContext, type ManifestContext } from '../crypto/index.js';
 import type { FileHashesRepo } from '../db/file-hashes-repo.js';
 import { RUN_ENTRIES_LISTED } from '../db/sync-history-repo.js';
@@ -181,7 +182,8 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
     }).catch(stopAndThrow);
   }
 
-  // a failed batch stops the large files as a failed one would: no further one starts, those in flight get the abort
+  // a failed batch stops the large files as a failed one would: no further one starts, those in flight are aborted
+  // (their bodies destroyed) rather than streamed to their end
   const batchFailed = new AbortController();
   const drained = batches.drain().catch((error: unknown) => {
     batchFailed.abort(error);
@@ -201,7 +203,7 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
         const resumed = input.resumable
           ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size, readPastCache }, input.userKey, fileContext, upload.onSent, signal)
           : undefined;
-        const sent = resumed ?? (await sendLargeFile(session, storedPath, root, fsRelPath, file.size, input.userKey, fileContext, upload.onSent, readPastCache));
+        const sent = resumed ?? (await sendLargeFile(session, storedPath, root, fsRelPath, file.size, input.userKey, fileContext, upload.onSent, readPastCache, signal));
         upload.end();
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
       } catch (error) {
@@ -250,8 +252,11 @@ async function sendLargeFile(
   context: FileContext,
   onSent: OnSent,
   readPastCache: boolean,
+  signal: AbortSignal,
 ): Promise<{ sha256: string; ctSha256: string; ciphertextBytes: number }> {
   const stream = new EncryptedFileStream(root, relPath, userKey, context, size, undefined, readPastCache);
+  // the session's requests end only with the run's signal: a failed batch or sibling ends this upload through its body
+  addAbortSignal(signal, stream);
   const ciphertextBytes = encryptedLength(size);
   let answer: { ctSha256: string };
   try {

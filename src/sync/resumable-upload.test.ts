@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
 import { resolveShareRoot, type ShareRoot } from '../scan/open-share-file.js';
@@ -82,5 +83,44 @@ describe('sendResumable', () => {
     assert.equal(sent.ctSha256, createHash('sha256').update(stored).digest('hex'));
     assert.ok(Math.max(...progress) <= total, 'progress never passes the object: resent bytes are not counted twice');
     assert.equal(records.size, 0, 'nothing kept once the peer has the object');
+  });
+
+  it('ends the upload on its way when its signal aborts (a failed batch or sibling), keeps the record and retries nothing', async () => {
+    await writeFile(path.join(dir, 'held.bin'), randomBytes(2 * 1024 * 1024));
+    const aborted = new AbortController();
+    let appends = 0;
+    const session = {
+      uploadOffset: async () => 0,
+      // a slow link: the first piece read, the rest of the body would come only after 10 s, unless the sender ends it
+      appendUpload: async (_user: string, _share: string, _storedPath: string, _upload: unknown, body: Readable) => {
+        appends += 1;
+        const failed = new Promise<Error>((resolve) => body.once('error', resolve));
+        await new Promise((resolve) => body.once('readable', resolve));
+        aborted.abort(new Error('a batch failed'));
+        const error = await Promise.race([failed, delay(10_000).then(() => undefined)]);
+        if (error) throw error;
+        return { complete: false, offset: 0 };
+      },
+    } as unknown as PeerSession;
+    const records = new Map<string, ResumeRecord>();
+    await assert.rejects(
+      sendResumable(
+        {
+          records: { find: (relPath) => records.get(relPath), save: (record) => records.set(record.relPath, record), remove: (relPath) => records.delete(relPath) },
+          retry: { attempts: 2, firstDelayMs: 1, maxDelayMs: 1 },
+          onRetry: () => assert.fail('an aborted upload is not retried'),
+          now: () => new Date(),
+        },
+        session,
+        { user: 'alice', share: 'backup', storedPath: 'held.bin.enc', root, fsRelPath: 'held.bin', relPath: 'held.bin', size: 2 * 1024 * 1024, readPastCache: true },
+        key,
+        { ...context, relPath: 'held.bin' },
+        () => undefined,
+        aborted.signal,
+      ),
+      (error: Error) => error.name === 'AbortError' && (error.cause as Error | undefined)?.message === 'a batch failed',
+    );
+    assert.equal(appends, 1);
+    assert.ok(records.has('held.bin'), 'the record is kept: the next run resumes from what the peer holds');
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { addAbortSignal } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { encryptedLength, SALT_LENGTH, type FileContext } from '../crypto/index.js';
@@ -134,6 +135,8 @@ export async function sendResumable(
       firstOffset ??= offset;
       const opened = new EncryptedFileStream(file.root, file.fsRelPath, userKey, context, file.size, { salt: record.salt, startAt: offset }, file.readPastCache);
       stream = opened;
+      // the session's requests end only with the run's signal: a failed batch or sibling ends this try through its body
+      addAbortSignal(signal, opened);
       // progress counts the whole object: a resumed try reports from its offset on, so nothing counts twice
       const answer = await appendUpload.call(
         session,
