@@ -50,9 +50,7 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'fi
   let parsed: Manifest | undefined;
   const open = (): Manifest => {
     try {
-      const row = repo.find(shareId, peerId);
-      if (!row) throw new Error('the copy was removed');
-      const manifest = parseManifest(row.manifest);
+      const manifest = parseManifest(copyJson(repo, shareId, peerId));
       if (manifest.generation !== head.generation) throw new Error(`the copy holds generation ${manifest.generation}, not ${head.generation}`);
       return manifest;
     } catch (error) {
@@ -72,6 +70,18 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'fi
     journals: head.journals,
     cacheVersion: head.cacheVersion,
   };
+}
+
+/**
+ * The copy's JSON, decoded in a call of its own so that its bytes (~8.5 MB
+ * at 50,000 files) are garbage before the parse starts: the parse allocates
+ * enough to collect them, rather than holding them beside the string and
+ * the entries it builds (issue 15: the sender's peak in a "1 % changed" run).
+ */
+function copyJson(repo: Pick<PeerManifestsRepo, 'find'>, shareId: number, peerId: number): string {
+  const row = repo.find(shareId, peerId);
+  if (!row) throw new Error('the copy was removed');
+  return row.manifest.toString('utf8');
 }
 
 /** The copy's generation, without parsing a copy loaded from the database. */
