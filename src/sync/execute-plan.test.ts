@@ -29,17 +29,14 @@ const listed = (event: Extract<PeerEvent, { kind: 'manifest' }> | undefined) => 
 /**
  * An in-memory peer whose answers the test holds: each batch's acknowledgement
  * and each large file's waits for what `answerBatch` / `answerFile` return
- * (an error fails it); a large file's answer, once its body was read and
- * stored, also waits for what `answerStored` returns. It logs when each starts,
- * when a large file's body was read whole, and when each ends, and counts what it is still answering, so a test sees whether
- * anything is in flight.
+ * (an error fails it). It logs when each starts and ends, and counts what it
+ * is still answering, so a test sees whether anything is in flight.
  */
 class HeldPeer extends InMemoryPeer {
   readonly log: string[] = [];
   inFlight = 0;
   answerBatch: () => Promise<Error | undefined> = async () => undefined;
   answerFile: (storedPath: string, body: Readable) => Promise<Error | undefined> = async () => undefined;
-  answerStored: (storedPath: string) => Promise<Error | undefined> = async () => undefined;
   private readonly waiters: { entry: string; resolve: () => void }[] = [];
 
   /** Resolves once the log holds `entry`. */
@@ -53,17 +50,7 @@ class HeldPeer extends InMemoryPeer {
   }
 
   override async putFile(user: string, share: string, storedPath: string, body: Readable, size: number, onSent?: OnSent): Promise<{ ctSha256: string }> {
-    // the body read whole is logged before the sender hears of it
-    const sentWhole: OnSent = (sentBytes, totalBytes) => {
-      if (sentBytes >= totalBytes) this.note(`file ${storedPath} body read`);
-      onSent?.(sentBytes, totalBytes);
-    };
-    return this.held(`file ${storedPath}`, () => this.answerFile(storedPath, body), async () => {
-      const stored = await super.putFile(user, share, storedPath, body, size, sentWhole);
-      const error = await this.answerStored(storedPath);
-      if (error) throw error;
-      return stored;
-    });
+    return this.held(`file ${storedPath}`, () => this.answerFile(storedPath, body), () => super.putFile(user, share, storedPath, body, size, onSent));
   }
 
   private async held<T>(what: string, answer: () => Promise<Error | undefined>, store: () => Promise<T>): Promise<T> {
@@ -245,7 +232,7 @@ describe('executePlan against an in-memory peer', () => {
       };
       const done = await syncOnce(peer, root, [...small, ...bigs]);
       assert.equal(done.filesUploaded, 4);
-      assert.deepEqual(peer.log, ['batch started', `${big(bigs[0] as string)} started`, `${big(bigs[0] as string)} body read`, `${big(bigs[0] as string)} acknowledged`, 'batch acknowledged']);
+      assert.deepEqual(peer.log, ['batch started', `${big(bigs[0] as string)} started`, `${big(bigs[0] as string)} acknowledged`, 'batch acknowledged']);
       assert.equal(peer.firstManifestAheadOfData(), undefined);
       // a checkpoint for the large file alone, before the batch's files arrived
       assert.deepEqual(listed(peer.manifests[0]), bigs);
@@ -353,80 +340,6 @@ describe('executePlan against an in-memory peer', () => {
       assert.match(error.message, /cancelled by the user/);
       assert.ok(batch >= 2, `${batch} batches sent`);
       assert.equal(peer.firstManifestAheadOfData(), undefined);
-    });
-
-    /** The most large files the log shows at once between `started` and one of `ends`. */
-    const mostAtOnce = (log: readonly string[], ends: readonly string[]) => {
-      let now = 0;
-      let most = 0;
-      for (const entry of log) {
-        if (!entry.startsWith('file ')) continue;
-        if (entry.endsWith(' started')) most = Math.max(most, ++now);
-        else if (ends.some((end) => entry.endsWith(` ${end}`))) now -= 1;
-      }
-      return most;
-    };
-
-    it('starts the next large file once a body was sent, before the peer answered it: two bodies, three uploads at most', async () => {
-      const bigs = Array.from({ length: 5 }, (_, index) => `t-big-${index}.bin`);
-      for (const name of bigs) write(name, LARGE);
-      const peer = new HeldPeer({ userKey, context });
-      const listedEarly: string[] = [];
-      // the peer holds the first files' answers (its last flush and rename) until the third one started
-      peer.answerStored = async (storedPath) => {
-        await atLatest(peer.logged(`${big(bigs[2] as string)} started`), 2_000);
-        // answered now: no manifest may list the file yet
-        for (const name of bigs) if (storedNameFor(name) === storedPath && peer.manifests.some((manifest) => listed(manifest).includes(name))) listedEarly.push(name);
-        return undefined;
-      };
-      const done = await syncOnce(peer, root, bigs);
-      assert.equal(done.filesUploaded, 5);
-      const at = (entry: string) => peer.log.indexOf(entry);
-      assert.ok(at(`${big(bigs[2] as string)} started`) < at(`${big(bigs[0] as string)} acknowledged`), peer.log.join(', '));
-      assert.ok(at(`${big(bigs[2] as string)} started`) > Math.min(at(`${big(bigs[0] as string)} body read`), at(`${big(bigs[1] as string)} body read`)), peer.log.join(', '));
-      assert.equal(mostAtOnce(peer.log, ['body read']), 2, peer.log.join(', '));
-      assert.equal(mostAtOnce(peer.log, ['acknowledged']), 3, peer.log.join(', '));
-      assert.deepEqual(listedEarly, []);
-      assert.deepEqual(listed(peer.manifests.at(-1)), [...bigs].sort());
-      assert.deepEqual(done.sent.map((file) => file.relPath).sort(), [...bigs].sort());
-    });
-
-    it('a large file whose answer fails aborts the next one on its way, and the run throws only once neither is in flight', async () => {
-      const bigs = ['u-big-0.bin', 'u-big-1.bin', 'u-big-2.bin'];
-      for (const name of bigs) write(name, LARGE);
-      const peer = new HeldPeer({ userKey, context });
-      peer.answerStored = async (storedPath) => {
-        if (storedPath !== storedNameFor(bigs[0] as string)) return undefined;
-        await atLatest(peer.logged(`${big(bigs[2] as string)} started`), 2_000);
-        return new Error('the peer could not flush the file');
-      };
-      // the third body ends only after 10 s, unless the sender destroys it
-      peer.answerFile = (storedPath, body) =>
-        storedPath === storedNameFor(bigs[2] as string) ? Promise.race([new Promise<Error>((resolve) => body.once('error', resolve)), delay(10_000).then(() => undefined)]) : Promise.resolve(undefined);
-      const started = Date.now();
-      const error = await failureWithNothingInFlight(peer, syncOnce(peer, root, bigs));
-      assert.match(error.message, /could not flush/);
-      assert.ok(Date.now() - started < 8_000, 'the run waited for the third body to end');
-      assert.ok(peer.log.includes(`${big(bigs[2] as string)} failed`), peer.log.join(', '));
-      for (const manifest of peer.manifests) assert.ok(!listed(manifest).includes(bigs[0] as string));
-    });
-
-    it('a run cancelled while a large file waits for a body to end throws its reason and starts it never', async () => {
-      const bigs = ['w-big-0.bin', 'w-big-1.bin', 'w-big-2.bin'];
-      for (const name of bigs) write(name, LARGE);
-      const peer = new HeldPeer({ userKey, context });
-      const cancel = new AbortController();
-      // both bodies held: the third file waits for one of them
-      peer.answerFile = async () => {
-        await atLatest(Promise.all(bigs.slice(0, 2).map((name) => peer.logged(`${big(name)} started`))));
-        await delay(50);
-        cancel.abort(new Error('cancelled by the user'));
-        return undefined;
-      };
-      const run = runPlanOnce({ peer, root, relPaths: bigs, userKey, context }, { signal: cancel.signal });
-      const error = await failureWithNothingInFlight(peer, run);
-      assert.match(error.message, /cancelled by the user/);
-      assert.ok(!peer.log.includes(`${big(bigs[2] as string)} started`), peer.log.join(', '));
     });
 
     it('a refused batch is sent again one file at a time while a large file streams; only the refused file is left out', async () => {

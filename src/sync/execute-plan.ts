@@ -15,7 +15,6 @@ import { storedNameFor } from '../manifest/stored-names.js';
 import type { ShareRoot } from '../scan/open-share-file.js';
 import type { SkipReason } from '../scan/walk-share.js';
 import { UNHASHED } from '../scan/scan-share.js';
-import { Slots } from '../util/slots.js';
 import { runWorkerPool } from '../util/worker-pool.js';
 import { BatchSender } from './batch-sender.js';
 import { Checkpoints } from './checkpoints.js';
@@ -30,12 +29,7 @@ import { UploadProgress } from './upload-progress.js';
 /** A manifest is written at least this often during a long sync, so an interrupted one resumes from there. */
 const CHECKPOINTS = { intervalMs: 5_000, maxBytes: 64 * 1024 * 1024 };
 const DELETE_CHUNK = 10_000;
-/**
- * Large files: two bodies stream at once, and a third upload may await its answer (the peer's last flush and rename)
- * while they do — its body ended, so it holds no buffer.
- */
-const LARGE_BODIES_STREAMING = 2;
-const LARGE_UPLOADS_IN_FLIGHT = 3;
+const LARGE_FILES_IN_FLIGHT = 2;
 /** A file modified this recently is not cached by hash: the same rule as the scan's (a write in the same clock tick). */
 const RACY_WINDOW_MS = 2000;
 
@@ -195,39 +189,29 @@ export async function executePlan(input: ExecutePlanInput): Promise<ExecutePlanR
     batchFailed.abort(error);
     throw error;
   });
-  // two bodies at a time, and the next file starts once a body was handed to the connection rather than once the peer
-  // acknowledged it: the peer's flush and rename of one file overlap the next one's body
-  const streaming = new Slots(LARGE_BODIES_STREAMING);
+  // two at a time: while the peer flushes one file to its disk, the next one is already streaming
   const largeSent = runWorkerPool(
     plan.uploads.large,
     async (file, { signal }) => {
       const { context: fileContext, root, fsRelPath, storedPath } = placeOf(file.relPath);
       await beforeFileRead(file.relPath);
-      const bodyEnded = await streaming.take(signal);
       const upload = progress.track(file.size);
-      // a resumed try after a drop streams again without a slot: three bodies at most (the pool's bound), and rarely
-      const onSent: OnSent = (sentBytes, totalBytes) => {
-        upload.onSent(sentBytes, totalBytes);
-        if (sentBytes >= totalBytes) bodyEnded();
-      };
       // a file the scan hashed (same size, other date) was just read: its pages are likely in the cache still
       const readPastCache = file.sha256 === UNHASHED;
       try {
         // resumable when the peer offers it: a dropped link continues from what the peer holds
         const resumed = input.resumable
-          ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size, readPastCache }, input.userKey, fileContext, onSent, signal)
+          ? await sendResumable(input.resumable, session, { user, share, storedPath, root, fsRelPath, relPath: file.relPath, size: file.size, readPastCache }, input.userKey, fileContext, upload.onSent, signal)
           : undefined;
-        const sent = resumed ?? (await sendLargeFile(session, storedPath, root, fsRelPath, file.size, input.userKey, fileContext, onSent, readPastCache, signal));
+        const sent = resumed ?? (await sendLargeFile(session, storedPath, root, fsRelPath, file.size, input.userKey, fileContext, upload.onSent, readPastCache, signal));
         upload.end();
         recordArrived(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, sha256: sent.sha256, ctSha256: sent.ctSha256 }, sent.ciphertextBytes);
       } catch (error) {
         upload.end();
         skipLocalProblem(file.relPath, error);
-      } finally {
-        bodyEnded();
       }
     },
-    { concurrency: LARGE_UPLOADS_IN_FLIGHT, signal: AbortSignal.any([input.signal, batchFailed.signal]) },
+    { concurrency: LARGE_FILES_IN_FLIGHT, signal: AbortSignal.any([input.signal, batchFailed.signal]) },
   );
   // both settled (no batch, no large file in flight) before the run goes on or throws the first failure
   await firstFailureOf([drained, largeSent]).catch(stopAndThrow);
