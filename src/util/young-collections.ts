@@ -17,8 +17,8 @@ export const YOUNG_COLLECTION_BYTES = 8 * 1024 * 1024;
  * piled up before each, and glibc kept the memory they had touched — the
  * receiver's peak on the large set (bench/README.md, "Large files on the
  * receiver: a young collection every 8 MiB received"); with them, ~15 MB at
- * most and the peak ~20 MB lower. A scavenge costs ~1.5 ms in the server:
- * ~0.1 ns per byte received at most.
+ * most and the peak ~20 MB lower, for ~7 % more of the receiver's CPU per
+ * byte (a scavenge takes ~1 ms in the server).
  *
  * V8 has no API for a young collection but the `gc` function of
  * `--expose-gc`; it is taken from a fresh context with the flag raised for
