@@ -1,6 +1,7 @@
 import v8 from 'node:v8';
 import type { Config } from '../config/config.js';
 import { enableHeapGrowthDuringTransfers } from '../util/heap-growth.js';
+import { enableYoungCollections } from '../util/young-collections.js';
 
 /**
  * `lean` turns on V8's optimize-for-size for the server's lifetime: a smaller
@@ -17,7 +18,10 @@ import { enableHeapGrowthDuringTransfers } from '../util/heap-growth.js';
  * generation grow more (`--heap-growing-percent=200`) halved the sender's CPU
  * per byte with the same peaks on large files, but raised the small-file
  * set's peaks by 30–80 MB, so lean raises it only while a large file is being
- * sent or received (src/util/heap-growth.ts; bench/README.md).
+ * sent or received (src/util/heap-growth.ts; bench/README.md). A receiver
+ * also runs a young collection every 8 MiB of upload received, so the HTTP
+ * parser's dead pieces do not pile up to V8's own 32 MiB bound
+ * (src/util/young-collections.ts).
  *
  * Set before the server starts, while the heap is still small: V8 reads
  * this flag in its heap-growth heuristics as it goes.
@@ -28,4 +32,5 @@ export function applyMemoryMode(mode: Config['memory']): void {
   if (mode !== 'lean') return;
   for (const flag of LEAN_V8_FLAGS) v8.setFlagsFromString(flag);
   enableHeapGrowthDuringTransfers();
+  enableYoungCollections();
 }

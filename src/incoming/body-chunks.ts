@@ -23,7 +23,8 @@ export function bodyChunks(body: Readable): AsyncIterable<Buffer> {
  * generation; here a chunk that the disk takes at once costs none (about a
  * tenth of the receiver's main thread). The young collections then come less
  * often, and the chunks, outside V8's heap, wait longer for one to free them:
- * about 10 MB more at the receiver's peak (bench/README.md).
+ * about 10 MB more at the receiver's peak (bench/README.md), until the lean
+ * mode ran a young collection every 8 MiB received (src/util/young-collections.ts).
  */
 export function eachBodyChunk(body: Readable, take: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
   if (body.readableEnded) return Promise.resolve();

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import vm from 'node:vm';
+import { after, describe, it } from 'node:test';
+import { YOUNG_COLLECTION_BYTES, bodyBytesReceived, enableYoungCollections } from './young-collections.js';
+
+const PIECE = 16_384;
+
+// V8's 'gc' entries arrive after the collection, on the event loop
+type GcDetail = { kind: number; flags: number };
+const collections: GcDetail[] = [];
+const observer = new PerformanceObserver((list) => collections.push(...list.getEntries().map((entry) => (entry as unknown as { detail: GcDetail }).detail)));
+observer.observe({ entryTypes: ['gc'] });
+after(() => observer.disconnect());
+
+/** The forced young collections seen while `work` ran. */
+async function forcedYoungCollectionsDuring(work: () => void): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const before = collections.length;
+  work();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return collections.slice(before).filter((gc) => gc.kind === constants.NODE_PERFORMANCE_GC_MINOR && (gc.flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0).length;
+}
+
+/** `bytes` received as an upload arrives: a fresh 16 KiB piece each, dead once counted; the most ArrayBuffer bytes seen. */
+function receivePieces(bytes: number): number {
+  let most = 0;
+  for (let at = 0; at < bytes; at += PIECE) {
+    Buffer.allocUnsafeSlow(PIECE).fill(1);
+    bodyBytesReceived(PIECE);
+    most = Math.max(most, process.memoryUsage().arrayBuffers);
+  }
+  return most;
+}
+
+// the test runner gives this file its own process: enabling here changes no other test's V8
+describe('young collections while uploads arrive', () => {
+  it('runs none until the lean mode enables them', async () => {
+    assert.equal(await forcedYoungCollectionsDuring(() => receivePieces(4 * YOUNG_COLLECTION_BYTES)), 0);
+  });
+
+  it('runs one per YOUNG_COLLECTION_BYTES received, counted across calls', async () => {
+    enableYoungCollections();
+    enableYoungCollections();
+    assert.equal(await forcedYoungCollectionsDuring(() => bodyBytesReceived(YOUNG_COLLECTION_BYTES - 1)), 0);
+    assert.equal(await forcedYoungCollectionsDuring(() => bodyBytesReceived(1)), 1, 'the byte that completes the count, from another call');
+    assert.equal(await forcedYoungCollectionsDuring(() => receivePieces(3 * YOUNG_COLLECTION_BYTES)), 3);
+  });
+
+  // V8 alone lets them reach 32 MiB (its bound on young buffers' bytes); its sweep frees them a little after each collection
+  it('holds the dead pieces to well under V8\'s own bound', () => {
+    enableYoungCollections();
+    const most = receivePieces(8 * YOUNG_COLLECTION_BYTES);
+    assert.ok(most <= 2 * YOUNG_COLLECTION_BYTES, `${(most / 1048576).toFixed(1)} MiB of ArrayBuffers at most`);
+  });
+
+  it('gives `gc` to no context: not the server\'s global, not a later one', () => {
+    enableYoungCollections();
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
+    assert.equal(vm.runInNewContext('typeof gc'), 'undefined');
+  });
+});
