@@ -23,7 +23,9 @@ export const YOUNG_COLLECTION_BYTES = 8 * 1024 * 1024;
  * V8 has no API for a young collection but the `gc` function of
  * `--expose-gc`; it is taken from a fresh context with the flag raised for
  * that moment only, so no other context (and not the server's global) gets
- * `gc`. The count is the process's, across its uploads.
+ * `gc`. The count is the process's, across its uploads. While V8's incremental
+ * marking runs, V8 makes the asked-for young collection a full one (it frees
+ * the pieces too).
  */
 let enabled = false;
 let collectYoung: ((options: { type: 'minor' }) => void) | undefined;
