@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { ForcedCollections } from '../../test/helpers/forced-collections.js';
 import { AnemoneError } from '../errors/catalogue.js';
 import { YOUNG_COLLECTION_BYTES, enableYoungCollections } from '../util/young-collections.js';
 import { receiveContinuation } from './resumed-body.js';
@@ -102,20 +102,13 @@ describe('receiveContinuation', () => {
   // the lean mode's young collections (src/util/young-collections.ts); this file runs in a process of its own
   it('counts each piece received toward a young collection every few MiB, once the lean mode enabled them', async () => {
     enableYoungCollections();
-    let forced = 0;
-    const observer = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        const gc = (entry as unknown as { detail: { kind: number; flags: number } }).detail;
-        if (gc.kind === constants.NODE_PERFORMANCE_GC_MINOR && (gc.flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0) forced += 1;
-      }
-    });
-    observer.observe({ entryTypes: ['gc'] });
+    const forced = new ForcedCollections();
     const content = randomBytes(2 * YOUNG_COLLECTION_BYTES);
     const trailer = createHash('sha256').update(content).digest();
     await receive(body(Buffer.concat([content, trailer])), 0, content.length);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    observer.disconnect();
-    assert.equal(forced, 2);
+    await forced.delivered();
+    forced.stop();
+    assert.equal(forced.count, 2);
   });
 
   it('refuses a body longer than the upload announced', async () => {

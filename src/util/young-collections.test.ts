@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { after, describe, it } from 'node:test';
+import { ForcedCollections } from '../../test/helpers/forced-collections.js';
 import { YOUNG_COLLECTION_BYTES, bodyBytesReceived, enableYoungCollections } from './young-collections.js';
 
 const PIECE = 16_384;
@@ -11,32 +11,16 @@ const PIECE = 16_384;
 // machine (CI saw 21 MiB held); freeing them within the collection makes what is held depend on the schedule alone
 v8.setFlagsFromString('--no-concurrent-array-buffer-sweeping');
 
-// V8's 'gc' entries arrive after the collection, on the event loop
-type GcDetail = { kind: number; flags: number };
-const collections: GcDetail[] = [];
-const observer = new PerformanceObserver((list) => collections.push(...list.getEntries().map((entry) => (entry as unknown as { detail: GcDetail }).detail)));
-observer.observe({ entryTypes: ['gc'] });
-after(() => observer.disconnect());
+const forced = new ForcedCollections();
+after(() => forced.stop());
 
-/**
- * Lets the 'gc' entries of collections already run reach the observer: each comes through two immediates (Node's,
- * then the observer's dispatch), which a timer alone can outrun when `work` took longer than the timer (a busy CI).
- */
-async function deliverGcEntries(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * The forced collections seen while `work` ran: young ones, or a full one where V8 turned the asked-for young
- * collection into one (it does while its incremental marking runs, as on a busy machine); either frees the pieces.
- */
+/** The forced collections seen while `work` ran. */
 async function forcedCollectionsDuring(work: () => void): Promise<number> {
-  await deliverGcEntries();
-  const before = collections.length;
+  await forced.delivered();
+  const before = forced.count;
   work();
-  await deliverGcEntries();
-  return collections.slice(before).filter((gc) => (gc.kind === constants.NODE_PERFORMANCE_GC_MINOR || gc.kind === constants.NODE_PERFORMANCE_GC_MAJOR) && (gc.flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0).length;
+  await forced.delivered();
+  return forced.count - before;
 }
 
 /** `bytes` received as an upload arrives: a fresh 16 KiB piece each, dead once counted; the most ArrayBuffer bytes seen. */
