@@ -33,22 +33,6 @@ describe('ManifestState', () => {
     assert.ok(Object.hasOwn(parseManifest(json).files, '__proto__'));
   });
 
-  it("starts from the peer's entries without holding their objects: the same entries, the same JSON, an entry that does not pack kept as it is", () => {
-    const odd = { ...entry(3), sha256: sha(3).toUpperCase() };
-    const peer = filesOf([['a', entry(1)], ['__proto__', entry(2)], ['odd', odd]]);
-    const before = serializeManifest({ ...envelope, files: peer });
-    const state = new ManifestState(peer);
-    assert.deepEqual(state.get('a'), entry(1));
-    assert.notEqual(state.get('a'), peer['a'], 'a packed copy, not the parsed object');
-    assert.deepEqual(state.serialize(envelope), before);
-    // the peer's objects may change or go: the state does not depend on them
-    (peer['a'] as { size: number }).size = 99;
-    assert.equal(state.get('a')?.size, 1);
-    assert.deepEqual(state.get('odd'), odd);
-    assert.deepEqual(state.totals(), { fileCount: 3, bytes: 6 });
-    assert.deepEqual(state.takeChanges(), { files: Object.create(null) as Manifest['files'], deleted: [] });
-  });
-
   it('serializes many entries across its pieces and an empty one alike', () => {
     const state = new ManifestState(null);
     assert.deepEqual(parseManifest(state.serialize(envelope)), { ...envelope, files: {} });

@@ -25,10 +25,9 @@ const SHORTEST_DIGEST = '0'.repeat(64);
 export const ADDED_ENTRY_MIN_JSON_BYTES = JSON.stringify({ p: { size: 0, mtimeMs: 0, sha256: SHORTEST_DIGEST, ctSha256: SHORTEST_DIGEST } }).length - 2;
 
 /**
- * What the Map holds for a path: a slot of `packed`, or an entry object that
- * does not pack exactly. The peer's entries are packed too: the objects of
- * its parsed manifest (two 64-character strings each) are not held for the
- * run (issue 15: the sender's peak in a "1 % changed" run).
+ * What the Map holds for a path: a slot of `packed` (what the run set), or an
+ * entry object — the peer's own, shared with its parsed manifest rather than
+ * copied, or one that does not pack exactly.
  */
 type Held = number | ManifestFile;
 
@@ -40,13 +39,13 @@ export class ManifestState {
   /** Each path changed since the last `takeChanges`, with the entry it had then (undefined: none). */
   private changed = new Map<string, ManifestFile | undefined>();
 
-  /** Starts from `files` (what the peer holds), which is not changed nor kept; nothing counts as changed yet. */
+  /** Starts from `files` (what the peer holds), which is not changed; nothing counts as changed yet. */
   constructor(files: Readonly<Record<string, ManifestFile>> | null) {
     this.files = new Map();
     if (files) {
       for (const relPath of Object.keys(files)) {
         const entry = files[relPath] as ManifestFile;
-        this.files.set(relPath, this.packed.add(entry) ?? entry);
+        this.files.set(relPath, entry);
         this.plaintextBytes += entry.size;
       }
     }

@@ -15,10 +15,8 @@ export interface KnownManifest {
   journal: JournalSize;
   /** The peer keeps journals; an older peer takes full manifests only. */
   journals: boolean;
-  /** The manifest's generation, known without reading `manifest` (which a copy loaded from the database parses on each read). */
+  /** The manifest's generation, known without reading `manifest` (which a copy loaded from the database parses on first use). */
   generation?: number;
-  /** The manifest's createdAt, once a copy loaded from the database was read. */
-  createdAt?: string;
   /** The version of the share's hash cache at which it listed exactly this manifest's files (FileHashesRepo); undefined when unknown. */
   cacheVersion?: number | undefined;
 }
@@ -42,17 +40,15 @@ export class UnreadableCopyError extends Error {
 }
 
 /**
- * The copy, with its manifest read and parsed only when it is read: a run
- * where nothing changed needs its generation and cache version, not its
- * 200,000 entries (issue 15). The parse is not kept (each read parses again;
- * a run reads it once, to plan): the run's next manifest takes its entries
- * packed, and the objects go once the plan is made (issue 15: the sender's
- * peak in a "1 % changed" run). A copy that cannot be parsed is forgotten,
- * and its read throws UnreadableCopyError.
+ * The copy, with its manifest read and parsed on first use only: a run where
+ * nothing changed needs its generation and cache version, not its 200,000
+ * entries (issue 15). A copy that cannot be parsed is forgotten on that
+ * first use, which throws UnreadableCopyError.
  */
 export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'pieces' | 'find' | 'forget'>, shareId: number, peerId: number): KnownManifest | undefined {
   const head = repo.findHead(shareId, peerId);
   if (!head) return undefined;
+  let parsed: Manifest | undefined;
   const open = (): Manifest => {
     try {
       // piece by piece, as the run saved it; a copy in one piece (or split otherwise) is parsed whole
@@ -65,11 +61,10 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'pi
       throw new UnreadableCopyError(error);
     }
   };
-  const known: KnownManifest = {
+  return {
     get manifest() {
-      const manifest = open();
-      known.createdAt = manifest.createdAt;
-      return manifest;
+      parsed ??= open();
+      return parsed;
     },
     generation: head.generation,
     baseBytes: head.baseBytes,
@@ -77,7 +72,6 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'pi
     journals: head.journals,
     cacheVersion: head.cacheVersion,
   };
-  return known;
 }
 
 /**
@@ -95,11 +89,6 @@ function copyJson(repo: Pick<PeerManifestsRepo, 'find'>, shareId: number, peerId
 /** The copy's generation, without parsing a copy loaded from the database. */
 export function generationOf(known: KnownManifest): number {
   return known.generation ?? known.manifest.generation;
-}
-
-/** The copy's createdAt, without parsing again a copy loaded from the database and read once. */
-export function createdAtOf(known: KnownManifest): string {
-  return known.createdAt ?? known.manifest.createdAt;
 }
 
 export function saveKnownManifest(repo: Pick<PeerManifestsRepo, 'save' | 'forget'>, shareId: number, peerId: number, known: KnownManifest | SerializedKnownManifest | undefined): void {

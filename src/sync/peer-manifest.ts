@@ -9,7 +9,7 @@ import type { Manifest, ManifestFile } from '../manifest/manifest.js';
 import { shouldFold, type ManifestDelta } from '../manifest/manifest-delta.js';
 import type { ManifestEnvelope, ManifestState } from '../manifest/manifest-state.js';
 import { openPeerManifest, sealedManifestStream, sealManifestDelta } from '../manifest/sealed-manifest.js';
-import { createdAtOf, generationOf, type KnownManifest, type SerializedKnownManifest } from './known-manifest.js';
+import { generationOf, type KnownManifest, type SerializedKnownManifest } from './known-manifest.js';
 import type { PeerSession } from './types.js';
 
 export interface PeerManifestDeps {
@@ -95,17 +95,14 @@ export class PeerManifestWriter {
   private unsaved = false;
   /** While a full manifest is sealed as it is sent, `next` is held still: what arrives meanwhile waits here. */
   private arrivedDuringFull: [relPath: string, entry: ManifestFile][] | undefined;
-  /** The peer keeps journals. Only this of `fetched` is kept: not its manifest, whose files are `next`'s now (issue 15). */
-  private readonly journals: boolean;
 
   constructor(
     private readonly deps: PeerManifestDeps & { now(): Date; onGenerationWritten(generation: number): void },
-    fetched: FetchedManifest,
+    private readonly fetched: FetchedManifest,
     private readonly next: ManifestState,
   ) {
     const known = fetched.known;
-    this.journals = fetched.journals;
-    this.peerHolds = known && { generation: generationOf(known), createdAt: createdAtOf(known), baseBytes: known.baseBytes, journal: known.journal, journals: known.journals };
+    this.peerHolds = known && { generation: generationOf(known), createdAt: known.manifest.createdAt, baseBytes: known.baseBytes, journal: known.journal, journals: known.journals };
     this.generationWritten = Math.max(known ? generationOf(known) : 0, deps.lastGeneration ?? 0);
   }
 
@@ -150,7 +147,7 @@ export class PeerManifestWriter {
   private takeChange(): { delta?: Pick<ManifestDelta, 'files' | 'deleted'>; unchanged: boolean } {
     const holds = this.peerHolds;
     // a sealed delta is at least its plaintext: if that much folds, the delta would
-    const deltaMayGo = holds && this.journals && !this.deps.force && !shouldFold(holds.journal, holds.baseBytes, this.next.minChangeBytes());
+    const deltaMayGo = holds && this.fetched.journals && !this.deps.force && !shouldFold(holds.journal, holds.baseBytes, this.next.minChangeBytes());
     if (!deltaMayGo) return { unchanged: !this.next.dropChanges() };
     const delta = this.next.takeChanges();
     return { delta, unchanged: Object.keys(delta.files).length === 0 && delta.deleted.length === 0 };
@@ -170,7 +167,7 @@ export class PeerManifestWriter {
   /** Sends `change` as a delta unless it folds; without one (takeChange), the full manifest. */
   private async writeDeltaOrFull(envelope: ManifestEnvelope, change: Pick<ManifestDelta, 'files' | 'deleted'> | undefined): Promise<NonNullable<PeerManifestWriter['peerHolds']>> {
     const { session, userKey, context } = this.deps;
-    const { journals } = this;
+    const { journals } = this.fetched;
     const peerHolds = this.peerHolds;
     // the totals and a delta are taken now: `next` goes on changing while the write is on its way
     const totals = this.next.totals();

@@ -115,10 +115,8 @@ export async function runShareSync(input: ShareSyncInput): Promise<ShareSyncResu
   }
 
   const prepared = await scanAndPlan(input, fetched, remote, walk);
-  // the walk's record of every file went into the scan, the peer's entries into the next manifest (packed): neither
-  // is held while the plan is carried out
+  // the walk's record of every file went into the scan: not held while the plan is carried out
   walk = undefined;
-  remote = null;
   if ('finished' in prepared) return prepared.finished;
   const { run } = prepared;
   const manifests = new PeerManifestWriter(manifestDeps, fetched, run.next);
