@@ -33,6 +33,14 @@ describe("PeerManifestsRepo: the source's copy of a peer's manifest, in pieces",
     assert.deepEqual(db.prepare('SELECT seq FROM peer_manifest_pieces').all(), [{ seq: 0 }]);
   });
 
+  it('gives the pieces back one by one, in order, and none without a copy', () => {
+    repo.save(1, 1, { ...head, manifestPieces: [Buffer.from('{"a":'), Buffer.from('1,"b"'), Buffer.from(':2}')] });
+    assert.deepEqual([...repo.pieces(1, 1)], [Buffer.from('{"a":'), Buffer.from('1,"b"'), Buffer.from(':2}')]);
+    assert.deepEqual([...repo.pieces(1, 2)], []);
+    repo.forget(1, 1);
+    assert.deepEqual([...repo.pieces(1, 1)], []);
+  });
+
   it('stores each piece as the iterable yields it, and keeps the previous copy whole when the pieces fail', () => {
     repo.save(1, 1, { ...head, manifestPieces: [Buffer.from('{"kept":true}')] });
     const stored: number[] = [];

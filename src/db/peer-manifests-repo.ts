@@ -58,6 +58,18 @@ export class PeerManifestsRepo {
     return { ...head, manifest: this.joinedPieces(shareId, peerId) };
   }
 
+  /**
+   * The pieces, in order, read one at a time as they are asked for: nothing joins them (known-manifest.ts parses
+   * them one by one). None when there is no copy. The statement is busy until the iteration ends or is left.
+   */
+  *pieces(shareId: number, peerId: number): IterableIterator<Buffer> {
+    for (const [bytes] of this.piecesQuery().iterate(shareId, peerId)) yield bytes;
+  }
+
+  private piecesQuery() {
+    return this.db.prepare<[number, number], [Buffer]>('SELECT bytes FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ? ORDER BY seq').raw(true);
+  }
+
   /** The pieces read one at a time into one buffer of their total length: the JSON once in memory, not twice. */
   private joinedPieces(shareId: number, peerId: number): Buffer {
     const { total } = this.db
@@ -65,8 +77,7 @@ export class PeerManifestsRepo {
       .get(shareId, peerId) as { total: number };
     const manifest = Buffer.alloc(total);
     let offset = 0;
-    const pieces = this.db.prepare<[number, number], [Buffer]>('SELECT bytes FROM peer_manifest_pieces WHERE share_id = ? AND peer_id = ? ORDER BY seq').raw(true);
-    for (const [bytes] of pieces.iterate(shareId, peerId)) offset += bytes.copy(manifest, offset);
+    for (const bytes of this.pieces(shareId, peerId)) offset += bytes.copy(manifest, offset);
     return manifest;
   }
 

@@ -46,6 +46,11 @@ export function parseManifest(json: string | Buffer): Manifest {
   } catch (error) {
     throw new ManifestError('invalid-json', `The manifest is not valid JSON (${(error as Error).message})`);
   }
+  return manifestOf(raw);
+}
+
+/** The checks of `parseManifest` on what JSON.parse gave (its `files` object is checked and taken as it is). */
+export function manifestOf(raw: unknown): Manifest {
   const envelope = manifestEnvelopeSchema.safeParse(raw);
   if (!envelope.success) throw invalid(envelope.error.issues);
   const rawFiles = (raw as { files?: unknown }).files;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PeerManifestHead, PeerManifestRow } from '../db/index.js';
+import { ManifestState } from '../manifest/manifest-state.js';
 import { serializeManifest, type Manifest } from '../manifest/manifest.js';
 import { loadKnownManifest, UnreadableCopyError } from './known-manifest.js';
 
@@ -20,12 +21,17 @@ const manifest: Manifest = {
 };
 const head: PeerManifestHead = { generation: 4, baseBytes: 900, journalCount: 1, journalBytes: 200, journals: true, cacheVersion: 7 };
 
-/** A repo that holds one copy as the database returns it, and counts the reads of its bytes. */
-function repoWith(row: PeerManifestRow | undefined) {
+/** A repo that holds one copy as the database returns it (its pieces: the bytes in one unless given), and counts the reads of its joined bytes. */
+function repoWith(row: PeerManifestRow | undefined, pieces: Buffer[] = row ? [row.manifest] : []) {
   const repo = {
     reads: 0,
+    pieceReads: 0,
     forgotten: 0,
     findHead: () => head,
+    pieces: () => {
+      repo.pieceReads++;
+      return pieces.values();
+    },
     find: () => {
       repo.reads++;
       return row;
@@ -43,10 +49,26 @@ describe('the source\'s copy of the peer\'s manifest, read back', () => {
     const known = loadKnownManifest(repo, 1, 1);
     assert.ok(known);
     assert.equal(known.generation, 4);
-    assert.equal(repo.reads, 0, 'the generation needs no read of the bytes');
+    assert.equal(repo.reads + repo.pieceReads, 0, 'the generation needs no read of the bytes');
     assert.deepEqual(known.manifest, manifest);
     assert.deepEqual(known.manifest.files, manifest.files);
     assert.equal(repo.reads, 1);
+    assert.equal(repo.forgotten, 0);
+  });
+
+  it('parses a copy saved in pieces one piece at a time, without joining its bytes', () => {
+    const state = new ManifestState(manifest.files);
+    const { files: _files, ...envelope } = manifest;
+    const json = serializeManifest(manifest);
+    // split after the first entry, as serializedPieces splits a larger manifest
+    const cut = json.indexOf(',"Fotos/');
+    const pieces = [json.subarray(0, cut), json.subarray(cut)];
+    assert.deepEqual(Buffer.concat(pieces), Buffer.concat([...state.serializedPieces(envelope)]));
+    const repo = repoWith({ ...head, manifest: json }, pieces);
+    const known = loadKnownManifest(repo, 1, 1);
+    assert.deepEqual(known?.manifest, manifest);
+    assert.equal(repo.pieceReads, 1);
+    assert.equal(repo.reads, 0, 'the joined bytes are never read');
     assert.equal(repo.forgotten, 0);
   });
 

@@ -6,6 +6,7 @@
  */
 import type { PeerManifestsRepo, PeerManifestToSave } from '../db/index.js';
 import type { JournalSize } from '../manifest/manifest-delta.js';
+import { parseManifestPieces } from '../manifest/manifest-pieces.js';
 import { parseManifest, serializeManifest, type Manifest } from '../manifest/manifest.js';
 
 export interface KnownManifest {
@@ -44,13 +45,14 @@ export class UnreadableCopyError extends Error {
  * entries (issue 15). A copy that cannot be parsed is forgotten on that
  * first use, which throws UnreadableCopyError.
  */
-export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'find' | 'forget'>, shareId: number, peerId: number): KnownManifest | undefined {
+export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'pieces' | 'find' | 'forget'>, shareId: number, peerId: number): KnownManifest | undefined {
   const head = repo.findHead(shareId, peerId);
   if (!head) return undefined;
   let parsed: Manifest | undefined;
   const open = (): Manifest => {
     try {
-      const manifest = parseManifest(copyJson(repo, shareId, peerId));
+      // piece by piece, as the run saved it; a copy in one piece (or split otherwise) is parsed whole
+      const manifest = parseManifestPieces(repo.pieces(shareId, peerId)) ?? parseManifest(copyJson(repo, shareId, peerId));
       if (manifest.generation !== head.generation) throw new Error(`the copy holds generation ${manifest.generation}, not ${head.generation}`);
       return manifest;
     } catch (error) {
