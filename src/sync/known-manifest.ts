@@ -51,8 +51,7 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'pi
   let parsed: Manifest | undefined;
   const open = (): Manifest => {
     try {
-      // piece by piece, as the run saved it; a copy in one piece (or split otherwise) is parsed whole
-      const manifest = parseManifestPieces(repo.pieces(shareId, peerId)) ?? parseManifest(copyJson(repo, shareId, peerId));
+      const manifest = parseCopy(repo, shareId, peerId);
       if (manifest.generation !== head.generation) throw new Error(`the copy holds generation ${manifest.generation}, not ${head.generation}`);
       return manifest;
     } catch (error) {
@@ -80,6 +79,23 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'pi
  * enough to collect them, rather than holding them beside the string and
  * the entries it builds (issue 15: the sender's peak in a "1 % changed" run).
  */
+/**
+ * The copy parsed piece by piece, as the run saved it. A copy in one piece (a fetched manifest saved whole) is
+ * parsed from that piece, not read again; only pieces split otherwise are read again joined and parsed whole.
+ */
+function parseCopy(repo: Pick<PeerManifestsRepo, 'pieces' | 'find'>, shareId: number, peerId: number): Manifest {
+  let count = 0;
+  let only: Buffer | undefined;
+  function* counted(): Generator<Buffer> {
+    for (const piece of repo.pieces(shareId, peerId)) {
+      count += 1;
+      only = count === 1 ? piece : undefined;
+      yield piece;
+    }
+  }
+  return parseManifestPieces(counted()) ?? parseManifest(only ?? copyJson(repo, shareId, peerId));
+}
+
 function copyJson(repo: Pick<PeerManifestsRepo, 'find'>, shareId: number, peerId: number): string {
   const row = repo.find(shareId, peerId);
   if (!row) throw new Error('the copy was removed');
