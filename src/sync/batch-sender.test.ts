@@ -183,39 +183,6 @@ describe('BatchSender', () => {
       assert.ok(item?.body.equals(files[index]?.joined as Buffer), `${item?.path} sent again as sealed`);
     }
   });
-  it('lets the ramp batches fly beside each other and the full ones, two full batches in flight as before', async () => {
-    const calls: Call[] = [];
-    const answers: ((error: Error | undefined) => void)[] = [];
-    const held = (_call: Call) => new Promise<Error | undefined>((resolve) => answers.push(resolve));
-    const sender = new BatchSender(answeringSession(held, calls), 'alice', 'backup', new UploadProgress(() => undefined), () => assert.fail('nothing refused'));
-    const arrived: number[] = [];
-    const batchOf = (index: number, ramp: boolean): FramedBatch => {
-      const { item } = sealed(index);
-      const builder = new BatchBodyBuilder(Buffer.from(sender.takeBuffer()));
-      assert.ok(builder.tryAppend({ path: item.path, size: item.bodyBytes, ctSha256: item.ctSha256 }, item.pieces));
-      return { body: builder.body(), count: 1, plainBytes: 4096, ramp, arrived: () => arrived.push(index), split: () => assert.fail('not refused') };
-    };
-    const settledOf = (promise: Promise<void>) => {
-      const state = { settled: false };
-      void promise.then(() => (state.settled = true));
-      return state;
-    };
-    // five ramp batches and the first full one: each send makes room at once, none was answered
-    for (let index = 0; index < 5; index += 1) await sender.send(batchOf(index, true));
-    await sender.send(batchOf(5, false));
-    assert.equal(calls.length, 6);
-    // the second full batch: two full ones in flight, its room waits for an answer, not for the ramp's
-    const room = settledOf(sender.send(batchOf(6, false)));
-    for (let index = 0; index < 5; index += 1) (answers[index] as (error: Error | undefined) => void)(undefined);
-    for (let turn = 0; turn < 10; turn += 1) await nextTurn();
-    assert.equal(room.settled, false, 'room made by the ramp batches alone');
-    (answers[5] as (error: Error | undefined) => void)(undefined);
-    for (let turn = 0; turn < 10; turn += 1) await nextTurn();
-    assert.equal(room.settled, true, 'room once the first full batch was answered');
-    (answers[6] as (error: Error | undefined) => void)(undefined);
-    await sender.drain();
-    assert.deepEqual(arrived, [0, 1, 2, 3, 4, 5, 6]);
-  });
   it('drains every batch sent, also one whose room nobody waited for, and throws its failure only once none is in flight', async () => {
     const calls: Call[] = [];
     const answers: ((error: Error | undefined) => void)[] = [];

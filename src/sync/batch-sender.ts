@@ -3,12 +3,7 @@ import { peerRefusedFile } from './not-backed-up.js';
 import type { BatchItem, PeerSession } from './types.js';
 import type { UploadProgress } from './upload-progress.js';
 
-/**
- * Batches in flight at once: one on the wire while the next is sealed. The
- * run's small first batches (`FramedBatch.ramp`) fly beside them without
- * taking a place: waiting for each one's answer would cost a round trip each
- * on a distant link.
- */
+/** Batches in flight at once: one on the wire while the next is sealed. */
 const BATCHES_IN_FLIGHT = 2;
 /**
  * A batch is sent once it holds this much, well under the protocol's 16 MiB:
@@ -34,8 +29,6 @@ export interface FramedBatch {
   count: number;
   /** Their plaintext bytes, for the progress. */
   plainBytes: number;
-  /** One of the run's small first batches (file-queue.ts): it takes no place among BATCHES_IN_FLIGHT. */
-  ramp?: boolean;
   /** The peer acknowledged the batch: every file of it arrived. */
   arrived(): void;
   /** Its items (views of the body, in its order) and their files: made only when they are sent one by one. */
@@ -64,8 +57,6 @@ export class BatchSender {
   private readonly inFlight = new Set<Promise<void>>();
   /** Buffers whose batch was acknowledged, ready for the next one. */
   private readonly free: ArrayBuffer[] = [];
-  /** The ramp batches among `inFlight`. */
-  private rampInFlight = 0;
   private failure: { error: unknown } | undefined;
 
   constructor(
@@ -97,9 +88,8 @@ export class BatchSender {
       () => {
         upload.end();
         batch.arrived();
-        // acknowledged: the peer read the whole body, nothing holds a view of it any more; the buffers beyond
-        // what full batches use (the ramp's flew beside them) are left to the collector
-        if (this.free.length <= BATCHES_IN_FLIGHT) this.free.push(batch.body.buffer as ArrayBuffer);
+        // acknowledged: the peer read the whole body, nothing holds a view of it any more
+        this.free.push(batch.body.buffer as ArrayBuffer);
       },
       (error: unknown) => {
         upload.end();
@@ -116,13 +106,9 @@ export class BatchSender {
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
-      .finally(() => {
-        this.inFlight.delete(settled);
-        if (batch.ramp) this.rampInFlight -= 1;
-      });
+      .finally(() => this.inFlight.delete(settled));
     this.inFlight.add(settled);
-    if (batch.ramp) this.rampInFlight += 1;
-    while (this.inFlight.size - this.rampInFlight >= BATCHES_IN_FLIGHT) await this.oldest();
+    if (this.inFlight.size >= BATCHES_IN_FLIGHT) await this.oldest();
     this.throwIfFailed();
   }
 
