@@ -23,6 +23,9 @@
  *                              before versions), to measure what keeping versions costs the sync
  *   BENCH_RECEIVER=s3          server B keeps what it receives in a bucket on a local S3 server (s3rver,
  *                              in its own process, its CPU shown apart); fs,s3: each set once per receiver
+ *   BENCH_WARM=1               before each set's first sync, a first sync of as many new files in a second
+ *                              user's share on the same fresh servers: the set's measured runs then run on
+ *                              warm servers (JIT compiled), and the warm-up's figures print beside them
  *   BENCH_NO_FSYNC=b           diagnostic only: runs server B (or a, or a,b) under eatmydata
  *                              (apt-get install eatmydata), so fsync costs nothing: shows how much
  *                              of a run is waiting for the disk. Such figures are not the product's.
@@ -42,7 +45,7 @@ import { type DataSetPlan, formatBytes, onePercent, planSet, type RunKind, SET_N
 import { kbToMB, machineCpuSeconds, processCpuSeconds, procStatusKb, threadCpuDelta, threadCpuSeconds } from './lib/memory.js';
 import { type ProfileSummary, summarizeProfile } from './lib/profile.js';
 import { fixed, formatTable, seconds } from './lib/report.js';
-import { type BenchServer, benchKeepVersionsDays, type Pair, REPO_ROOT, setUpPair, startServer } from './lib/servers.js';
+import { addUser, type BenchServer, benchKeepVersionsDays, type Pair, REPO_ROOT, setUpPair, startServer } from './lib/servers.js';
 import { runWan, WAN_LINK, type WanResult } from './lib/wan.js';
 import { benchReceivers, type Receiver, type S3Receiver, startS3Receiver } from './lib/s3-receiver.js';
 import { INSTALL_HINT, runToolComparison, TOOL_LABELS, TOOL_NAMES, type ToolName, type ToolRun, toolPath } from './lib/tools.js';
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
   cleanup.keepDirs = process.env.BENCH_KEEP === '1';
   const startedAt = new Date();
   const noFsync = noFsyncEnv();
+  const warm = process.env.BENCH_WARM === '1';
   const build = process.env.BENCH_SERVER === 'dist' ? 'dist' : 'tsx';
   // the servers inherit ANEMONE_MEMORY; `serve` defaults to lean
   const memoryMode = process.env.ANEMONE_MEMORY ?? 'lean';
@@ -150,7 +154,7 @@ async function main(): Promise<void> {
   if (!['0', '1', 'only'].includes(wanMode)) throw new Error(`BENCH_WAN must be 0, 1 or only, got ${wanMode}`);
   const wanScale = Number(process.env.BENCH_WAN_SCALE ?? '0.02');
   if (!(wanScale > 0 && wanScale <= 1)) throw new Error(`BENCH_WAN_SCALE must be a number in (0, 1], got ${process.env.BENCH_WAN_SCALE}`);
-  const sets = wanMode === 'only' ? [] : await chooseSets(scale, baseDir);
+  const sets = wanMode === 'only' ? [] : await chooseSets(scale, baseDir, warm);
   const tools = chooseTools();
   const keepVersionsDays = benchKeepVersionsDays();
   const receivers = benchReceivers();
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
     else if (!tools.available.includes(tool)) console.log(`${TOOL_LABELS[tool]}: not installed, comparison skipped — install with: ${INSTALL_HINT}`);
   }
   if (profile) console.log('profiling both servers (--cpu-prof): figures include the profiler’s overhead');
+  if (warm) console.log('BENCH_WARM=1: each set\'s runs follow a warm-up first sync of as many new files (user "warm"): the targets below are judged on warm servers');
   for (const side of ['a', 'b'] as const) {
     if (noFsync[side]) console.log(`DIAGNOSTIC: server ${side.toUpperCase()} runs under eatmydata (fsync does nothing): these are not the product's figures`);
   }
@@ -180,7 +185,7 @@ async function main(): Promise<void> {
       cleanup.checkAborted();
       console.log(`\n=== ${plan.name}: ${plan.description}, ${formatBytes(plan.bytes)} (${(plan.bytes / 1e9).toFixed(2)} GB), B ${RECEIVER_LABELS[receiver]}; load average ${os.loadavg()[0]?.toFixed(2)} ===`);
       // the tools copy the set once, after its first receiver's runs
-      const result = await runSet(plan, { baseDir, profile, timeoutMs, tools: index === 0 ? tools.available : [], dropBeforeFirstRun, noFsync, build, receiver });
+      const result = await runSet(plan, { baseDir, profile, timeoutMs, tools: index === 0 ? tools.available : [], dropBeforeFirstRun, noFsync, build, receiver, warm });
       results.push(result);
     }
   }
@@ -280,7 +285,7 @@ function noFsyncEnv(): { a?: NodeJS.ProcessEnv; b?: NodeJS.ProcessEnv } {
   return { ...(sides.includes('a') ? { a: env } : {}), ...(sides.includes('b') ? { b: env } : {}) };
 }
 
-async function chooseSets(scale: number, baseDir: string): Promise<DataSetPlan[]> {
+async function chooseSets(scale: number, baseDir: string, warm: boolean): Promise<DataSetPlan[]> {
   const requested = process.env.BENCH_SETS?.split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of requested ?? []) {
     if (!(SET_NAMES as readonly string[]).includes(name)) throw new Error(`unknown set "${name}" in BENCH_SETS (known: ${SET_NAMES.join(', ')})`);
@@ -290,7 +295,7 @@ async function chooseSets(scale: number, baseDir: string): Promise<DataSetPlan[]
   const plans: DataSetPlan[] = [];
   for (const name of names) {
     const plan = planSet(name, scale);
-    const needed = diskNeeded(plan);
+    const needed = diskNeeded(plan, warm);
     if (free < needed) {
       const message = `${name}: skipped, it needs ~${(needed / 1e9).toFixed(1)} GB free in ${baseDir} and ${(free / 1e9).toFixed(1)} GB are`;
       if (requested) console.log(message);
@@ -302,11 +307,11 @@ async function chooseSets(scale: number, baseDir: string): Promise<DataSetPlan[]
   return plans;
 }
 
-/** The source, B's copy, a tool's copy, and room to spare. */
-function diskNeeded(plan: DataSetPlan): number {
+/** The source, B's copy, a tool's copy (and BENCH_WARM's share and its copy on B), and room to spare. */
+function diskNeeded(plan: DataSetPlan, warm: boolean): number {
   // each small file takes at least one 4 KiB block, in the share and again on B
   const onDisk = plan.files.reduce((sum, file) => sum + Math.max(4096, Math.ceil(file.size / 4096) * 4096), 0);
-  return onDisk * (plan.compareTools ? 3.3 : 2.2) + 2e9;
+  return onDisk * ((plan.compareTools ? 3.3 : 2.2) + (warm ? 2.2 : 0)) + 2e9;
 }
 
 async function freeBytes(dir: string): Promise<number> {
@@ -350,6 +355,8 @@ async function runSet(
     noFsync: { a?: NodeJS.ProcessEnv; b?: NodeJS.ProcessEnv };
     build: 'tsx' | 'dist';
     receiver: Receiver;
+    /** BENCH_WARM: a first sync of as many new files in another user's share before the set's runs */
+    warm: boolean;
   },
 ): Promise<SetResult> {
   const result: SetResult = {
@@ -378,6 +385,8 @@ async function runSet(
     const generateStart = performance.now();
     const source = path.join(setDir, 'source');
     await writeFiles(source, plan.files, `${plan.name}-v1`);
+    const warmUpSource = path.join(setDir, 'warm-up');
+    if (options.warm) await writeFiles(warmUpSource, plan.files, `${plan.name}-warm-up`);
     const lastWrite = Date.now();
     console.log(`made the data in ${((performance.now() - generateStart) / 1000).toFixed(1)} s`);
 
@@ -405,7 +414,20 @@ async function runSet(
     shareRoot = pair.shareRoot;
     await mkdir(shareRoot, { recursive: true });
     for (const entry of await readdir(source)) await rename(path.join(source, entry), path.join(shareRoot, entry));
+    // the warm-up's user gets a share of its own, so the set's first sync still finds every file new
+    const warmUser = options.warm ? await addUser(a, pair.adminA, 'warm') : undefined;
+    if (warmUser) {
+      await mkdir(warmUser.shareRoot, { recursive: true });
+      for (const entry of await readdir(warmUpSource)) await rename(path.join(warmUpSource, entry), path.join(warmUser.shareRoot, entry));
+    }
     await delay(Math.max(0, lastWrite + RACY_WINDOW_MS - Date.now()));
+    if (warmUser) {
+      options.dropBeforeFirstRun();
+      const measured = await timedSync({ ...pair, alice: warmUser.client, backupShareId: warmUser.backupShareId }, 'warm-up', plan.files, plan.files.length, options.timeoutMs, s3?.pid);
+      result.anemone.push(measured);
+      printRun(measured);
+      if (measured.status !== 'success') throw new Error(`warm-up sync ended ${measured.status}: ${measured.logged.error}`);
+    }
 
     for (const run of plan.runs) {
       cleanup.checkAborted();
@@ -424,6 +446,7 @@ async function runSet(
         result.versionBytesBAfterChange = await incomingVersionBytes(pair);
         console.log(`B now keeps ${formatBytes(result.versionBytesBAfterChange)} of old versions (the objects this run replaced)`);
       }
+      if (run === 'initial' && options.warm) printWarmAgainstCold(result.anemone);
     }
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
@@ -584,6 +607,36 @@ function printRun(run: AnemoneRun): void {
       `\n  CPU during the run: A ${fixed(run.cpu.a, 2)} s, B ${fixed(run.cpu.b, 2)} s${perByte(run)}${run.cpu.s3 === null ? '' : `, the local S3 server ${fixed(run.cpu.s3, 2)} s`}, everything else ${fixed(run.cpu.other, 2)} s (kernel work for them, this bench, other people's work; stolen by the hypervisor ${fixed(run.cpu.steal, 2)} s) of ${fixed(run.seconds * run.cpu.cores, 1)} core-seconds` +
       `\n  CPU by thread: A ${threadText(run.cpu.threadsA)}; B ${threadText(run.cpu.threadsB)}` +
       (run.warning ? `\n  warning: ${run.warning}` : ''),
+  );
+}
+
+/**
+ * BENCH_WARM: the first sync on fresh servers (the warm-up) beside the same amount of new files once they are
+ * warm: CPU per file (per byte for large files) by side and thread.
+ */
+function printWarmAgainstCold(runs: AnemoneRun[]): void {
+  const cold = runs.find((run) => run.run === 'warm-up');
+  const warm = runs.find((run) => run.run === 'initial');
+  if (!cold || !warm) return;
+  const largeFiles = warm.bytes / Math.max(1, warm.files) >= 1e6;
+  const unit = largeFiles ? 'ns/B' : 'µs/file';
+  const per = (run: AnemoneRun, cpu: number | null) => (cpu === null ? '—' : largeFiles ? fixed((cpu * 1e9) / run.bytes, 2) : fixed((cpu * 1e6) / run.files, 1));
+  // a thread that ended during the run (A's sealing thread, one per sync) counts in the process's CPU, not in its threads'
+  const withEnded = (all: number | null, threads: Record<string, number>) => ({
+    all,
+    threads: { ...threads, 'ended threads': Math.max(0, (all ?? 0) - Object.values(threads).reduce((sum, used) => sum + used, 0)) },
+  });
+  const side = (name: 'A' | 'B', pick: (run: AnemoneRun) => { all: number | null; threads: Record<string, number> }) => {
+    const [c, w] = [pick(cold), pick(warm)];
+    const threads = [...new Set([...Object.keys(c.threads), ...Object.keys(w.threads)])].filter((thread) => (c.threads[thread] ?? 0) + (w.threads[thread] ?? 0) >= 0.02);
+    return `${name} ${per(cold, c.all)} → ${per(warm, w.all)} ${unit}; ${threads.map((thread) => `${thread} ${per(cold, c.threads[thread] ?? 0)} → ${per(warm, w.threads[thread] ?? 0)}`).join(', ')}`;
+  };
+  console.log(
+    `warm against cold (BENCH_WARM), first sync of ${warm.files.toLocaleString('en-US')} new files, fresh servers → warm: ` +
+      (largeFiles ? `${fixed(cold.mbPerSecond, 0)} → ${fixed(warm.mbPerSecond, 0)} MB/s` : `${fixed(cold.filesPerSecond, 0)} → ${fixed(warm.filesPerSecond, 0)} files/s`) +
+      `\n  CPU ${side('A', (run) => withEnded(run.cpu.a, run.cpu.threadsA))}` +
+      `\n  CPU ${side('B', (run) => withEnded(run.cpu.b, run.cpu.threadsB))}` +
+      `\n  peaks A ${fixed(kbToMB(cold.peakAKb), 0)} → ${fixed(kbToMB(warm.peakAKb), 0)} MB, B ${fixed(kbToMB(cold.peakBKb), 0)} → ${fixed(kbToMB(warm.peakBKb), 0)} MB`,
   );
 }
 

@@ -5,7 +5,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export const SET_NAMES = ['large', 'small', 'mixed', 'huge', 'many'] as const;
 export type SetName = (typeof SET_NAMES)[number];
-export type RunKind = 'initial' | 'no-change' | '1% changed';
+/** `warm-up`: BENCH_WARM's first sync of another user's copy-sized share, before `initial`, on the fresh servers */
+export type RunKind = 'warm-up' | 'initial' | 'no-change' | '1% changed';
 
 export interface FileSpec {
   relPath: string;

@@ -146,20 +146,27 @@ export async function setUpPair(a: BenchServer, b: BenchServer, peerPort = b.por
   const keepVersionsDays = benchKeepVersionsDays();
   expectStatus(await adminB.request('PUT', '/api/admin/settings/sync', { acceptIncoming: true, password: B_PASSWORD, keepVersionsDays }), 200, 'accepting incoming on B');
 
-  const created = await adminA.post('/api/admin/users', { username: 'alice' });
-  expectStatus(created, 201, 'creating alice');
-  const alice = a.client();
-  const activated = await alice.post('/api/activate', { token: created.body.activationToken, password: 'alice password' });
-  if (activated.status >= 300) throw new Error(`activating alice failed: ${activated.status} ${JSON.stringify(activated.body)}`);
-  expectStatus(await alice.post('/api/auth/login', { username: 'alice', password: 'alice password' }), 200, 'alice signing in');
-  const shares = await alice.get('/api/shares');
-  const backup = (shares.body.shares as { id: number; name: string }[]).find((share) => share.name === 'backup');
-  if (!backup) throw new Error(`alice has no backup share: ${JSON.stringify(shares.body)}`);
+  const alice = await addUser(a, adminA, 'alice');
 
   const peer = await adminA.post('/api/admin/peers', { name: 'server-b', address: '127.0.0.1', port: peerPort, password: B_PASSWORD, enabled: true });
   expectStatus(peer, 201, 'adding B as a peer of A');
   const tested = await adminA.post(`/api/admin/peers/${peer.body.id}/test`);
   if (!tested.body?.fingerprint) throw new Error(`Test Connection failed: ${JSON.stringify(tested.body)}`);
   expectStatus(await adminA.request('PATCH', `/api/admin/peers/${peer.body.id}`, { fingerprint: tested.body.fingerprint }), 200, 'pinning B');
-  return { a, b, adminA, adminB, alice, backupShareId: backup.id, shareRoot: path.join(a.dataDir, 'shares', 'alice', 'backup') };
+  return { a, b, adminA, adminB, alice: alice.client, backupShareId: alice.backupShareId, shareRoot: alice.shareRoot };
+}
+
+/** A user on A, activated and signed in, with the backup share every new user gets. */
+export async function addUser(a: BenchServer, adminA: ApiClient, username: string): Promise<{ client: ApiClient; backupShareId: number; shareRoot: string }> {
+  const created = await adminA.post('/api/admin/users', { username });
+  expectStatus(created, 201, `creating ${username}`);
+  const client = a.client();
+  const password = `${username} password`;
+  const activated = await client.post('/api/activate', { token: created.body.activationToken, password });
+  if (activated.status >= 300) throw new Error(`activating ${username} failed: ${activated.status} ${JSON.stringify(activated.body)}`);
+  expectStatus(await client.post('/api/auth/login', { username, password }), 200, `${username} signing in`);
+  const shares = await client.get('/api/shares');
+  const backup = (shares.body.shares as { id: number; name: string }[]).find((share) => share.name === 'backup');
+  if (!backup) throw new Error(`${username} has no backup share: ${JSON.stringify(shares.body)}`);
+  return { client, backupShareId: backup.id, shareRoot: path.join(a.dataDir, 'shares', username, 'backup') };
 }
