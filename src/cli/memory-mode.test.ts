@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { LEAN_V8_FLAGS } from './memory-mode.js';
+import { LEAN_V8_FLAGS, leanCommandLine } from './memory-mode.js';
 
 // v8.setFlagsFromString ignores a flag it does not know: a misspelt or retired flag would leave lean doing nothing, silently
 describe('lean memory mode', () => {
@@ -20,3 +20,17 @@ describe('lean memory mode', () => {
     assert.notEqual(run.status, 0);
   });
 });
+
+describe('the lean flags on node\'s command line', () => {
+  const argv = ['/usr/bin/node', '/opt/anemone/bin/anemone.js', 'serve', '--port', '8443'];
+
+  it('starts a lean server again with the flags before node\'s own options, the script and its arguments unchanged', () => {
+    assert.deepEqual(leanCommandLine('lean', '/usr/bin/node', ['--import', 'tsx'], argv), ['/usr/bin/node', ...LEAN_V8_FLAGS, '--import', 'tsx', '/opt/anemone/bin/anemone.js', 'serve', '--port', '8443']);
+  });
+
+  it('leaves a server that has them, or runs fast, as it is', () => {
+    assert.equal(leanCommandLine('lean', '/usr/bin/node', [...LEAN_V8_FLAGS, '--import', 'tsx'], argv), undefined);
+    assert.equal(leanCommandLine('fast', '/usr/bin/node', [], argv), undefined);
+  });
+});
+

@@ -24,9 +24,43 @@ import { enableYoungCollections } from '../util/young-collections.js';
  * (src/util/young-collections.ts).
  *
  * Set before the server starts, while the heap is still small: V8 reads
- * this flag in its heap-growth heuristics as it goes.
+ * this flag in its heap-growth heuristics as it goes. Newer V8 (Node 24)
+ * sizes its heap from it when the process starts, so there the flags must be
+ * on node's command line: see restartForLeanMemory.
  */
 export const LEAN_V8_FLAGS: readonly string[] = ['--optimize-for-size'];
+
+type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => never;
+
+/**
+ * The command line that starts this process again with the lean flags, or
+ * undefined where it already has them (or the mode is fast): node's own
+ * options first, then the script and its arguments, unchanged.
+ */
+export function leanCommandLine(mode: Config['memory'], execPath: string, execArgv: readonly string[], argv: readonly string[]): string[] | undefined {
+  if (mode !== 'lean') return undefined;
+  const missing = LEAN_V8_FLAGS.filter((flag) => !execArgv.includes(flag));
+  if (missing.length === 0) return undefined;
+  return [execPath, ...missing, ...execArgv, ...argv.slice(1)];
+}
+
+/**
+ * Replaces a lean server started without the flags by the same command with
+ * them (`process.execve`: the same pid, arguments and environment), before it
+ * opens anything. Node 24 set at run time keeps most of the memory the flag
+ * saves: idle ~137 MB against ~113 started with it, the sender's peak on
+ * 20,000 small files ~226 against ~186, for the same CPU (bench/README.md,
+ * "Warm servers against fresh ones"). Node 20 has no execve, and there the
+ * flag set at run time does its work (given at start it cost the receiver
+ * ~25 µs a small file), so Node 20 keeps setting it in applyMemoryMode.
+ * The new process finds the flags in its execArgv and goes on: no loop.
+ */
+export function restartForLeanMemory(mode: Config['memory']): void {
+  const execve = (process as { execve?: Execve }).execve;
+  if (typeof execve !== 'function') return;
+  const commandLine = leanCommandLine(mode, process.execPath, process.execArgv, process.argv);
+  if (commandLine) execve.call(process, process.execPath, commandLine, process.env);
+}
 
 export function applyMemoryMode(mode: Config['memory']): void {
   if (mode !== 'lean') return;

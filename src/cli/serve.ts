@@ -1,10 +1,12 @@
 import { loadConfig, type ConfigSource } from '../config/config.js';
-import { ONE_PORT_CUSTOM_CERTIFICATE, createServer } from '../app.js';
-import { applyMemoryMode } from './memory-mode.js';
+import { applyMemoryMode, restartForLeanMemory } from './memory-mode.js';
 
 export async function runServe(flags: ConfigSource): Promise<void> {
   const config = loadConfig(process.env, flags, { logToStdout: true });
+  // on Node 24 a lean server starts again with its V8 flags on node's command line; the server's modules load after
+  restartForLeanMemory(config.memory);
   applyMemoryMode(config.memory);
+  const { ONE_PORT_CUSTOM_CERTIFICATE, createServer } = await import('../app.js');
   const server = await createServer(config);
   const { url, peerPort } = await server.start();
   const lines = [
