@@ -47,10 +47,11 @@ export function leanCommandLine(mode: Config['memory'], execPath: string, execAr
 /**
  * Replaces a lean server started without the flags by the same command with
  * them (`process.execve`: the same pid, arguments and environment), before it
- * opens anything. Node 24 set at run time keeps most of the memory the flag
- * saves: idle ~137 MB against ~113 started with it, the sender's peak on
- * 20,000 small files ~226 against ~186, for the same CPU (bench/README.md,
- * "Warm servers against fresh ones"). Node 20 has no execve, and there the
+ * opens anything. On Node 24 the flag set at run time saves little of what
+ * it saves given at start: idle 131–133 MB against 110–111, the sender's
+ * peak on 20,000 small files ~226 against ~186, for the same CPU
+ * (bench/README.md, "Warm servers against fresh ones" and "The lean flag on
+ * node's command line"). Node 20 has no execve, and there the
  * flag set at run time does its work (given at start it cost the receiver
  * ~25 µs a small file), so Node 20 keeps setting it in applyMemoryMode.
  * The new process finds the flags in its execArgv and goes on: no loop.
