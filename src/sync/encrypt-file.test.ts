@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import fs, { closeSync, constants, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import fs, { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { CHUNK_SIZE, decryptBuffer, encryptedLength, fileInfo } from '../crypto/index.js';
+import { descriptorsUnder } from '../../test/helpers/descriptors.js';
 import { tempShareFolder } from '../../test/helpers/temp-share.js';
 import { loadVectors } from '../../test/helpers/vectors.js';
 import { enableHeapGrowthDuringTransfers, largeTransfersRunning } from '../util/heap-growth.js';
@@ -18,17 +19,6 @@ async function readAll(stream: EncryptedFileStream): Promise<Buffer> {
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** This process's descriptors open on files under `dir`. */
-function descriptorsUnder(dir: string): string[] {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** How many of them were opened with O_DIRECT (040000 in /proc/self/fdinfo's octal flags on x86 and arm64). */
 function directDescriptorsOf(dir: string): number {

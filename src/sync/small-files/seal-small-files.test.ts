@@ -1,26 +1,24 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decryptBuffer, fileInfo, SALT_LENGTH } from '../../crypto/index.js';
 import { BatchBodyBuilder } from '../../protocol/v1/index.js';
+import { descriptorsUnder } from '../../../test/helpers/descriptors.js';
 import { tempShareFolder } from '../../../test/helpers/temp-share.js';
 import { SmallFileSealer, type SealOutcome } from './seal-small-files.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-const openDescriptors = () => readdirSync('/proc/self/fd').length;
-
-/** Runs `work` while counting this process's open descriptors at every turn of the event loop; returns its result and the most seen. */
-async function countingDescriptors<T>(work: () => Promise<T>): Promise<{ result: T; most: number }> {
-  let most = openDescriptors();
+/** Runs `work` while counting the open descriptors onto `folder`'s files at every turn of the event loop; returns its result and the most seen. */
+async function countingDescriptors<T>(folder: string, work: () => Promise<T>): Promise<{ result: T; most: number }> {
+  let most = descriptorsUnder(folder).length;
   let counting = true;
   const count = async () => {
     while (counting) {
-      most = Math.max(most, openDescriptors());
+      most = Math.max(most, descriptorsUnder(folder).length);
       await nextTurn();
     }
   };
@@ -120,12 +118,13 @@ describe('SmallFileSealer', () => {
     const grown = randomBytes(2000);
     files.splice(70, 0, await written(grown, 1000));
     const oneByOne = sealer(100 * 1024 + 1).sealInto(new BatchBodyBuilder(16 * 1024 * 1024), files);
-    const before = openDescriptors();
+    const openDescriptors = () => descriptorsUnder(share.dir).length;
+    assert.equal(openDescriptors(), 0);
     const builder = new BatchBodyBuilder(16 * 1024 * 1024);
     // every read counts as slow: the job reads ahead after its second file
     const everyReadSlow = new SmallFileSealer({ root: share.root, context, userKey: Buffer.from(key), readBufferBytes: 100 * 1024 + 1 }, { slowReadMs: -1 });
-    const { result: outcomes, most } = await countingDescriptors(() => everyReadSlow.sealIntoReadingAhead(builder, files));
-    assert.ok(most - before >= 16, `files were open ahead at once (${most - before} most)`);
+    const { result: outcomes, most } = await countingDescriptors(share.dir, () => everyReadSlow.sealIntoReadingAhead(builder, files));
+    assert.ok(most >= 16, `files were open ahead at once (${most} most)`);
     const summary = (outcome: SealOutcome) => (outcome.kind === 'sealed' ? { kind: outcome.kind, size: outcome.size, sha256: outcome.sha256 } : outcome);
     assert.deepEqual(outcomes.map(summary), oneByOne.map(summary));
     assert.deepEqual(outcomes.slice(40, 42), [
@@ -138,8 +137,8 @@ describe('SmallFileSealer', () => {
       const { relPath } = files[index] as { relPath: string };
       assert.ok(decryptBuffer(key, fileInfo({ ...context, relPath }), sealedBytes(builder, outcome)).equals(contentOf.get(relPath) as Buffer), relPath);
     }
-    for (let turn = 0; turn < 1000 && openDescriptors() > before; turn++) await nextTurn();
-    assert.equal(openDescriptors(), before, 'every descriptor opened ahead is closed once its read completed');
+    for (let turn = 0; turn < 1000 && openDescriptors() > 0; turn++) await nextTurn();
+    assert.equal(openDescriptors(), 0, 'every descriptor opened ahead is closed once its read completed');
   });
 
   it('closes each descriptor read ahead once when framing a file throws: the error is the one thrown, and every descriptor is closed after', async () => {
@@ -153,20 +152,20 @@ describe('SmallFileSealer', () => {
         return super.tryAppendHashed(storedPath, pieces);
       }
     }
-    const before = openDescriptors();
+    const openDescriptors = () => descriptorsUnder(share.dir).length;
+    assert.equal(openDescriptors(), 0);
     const everyReadSlow = new SmallFileSealer({ root: share.root, context, userKey: Buffer.from(key), readBufferBytes: 4097 }, { slowReadMs: -1 });
     await assert.rejects(everyReadSlow.sealIntoReadingAhead(new FailingBody(1024 * 1024), files), (error) => error === failure);
-    for (let turn = 0; turn < 1000 && openDescriptors() > before; turn++) await nextTurn();
-    assert.equal(openDescriptors(), before, 'every descriptor opened ahead is closed');
+    for (let turn = 0; turn < 1000 && openDescriptors() > 0; turn++) await nextTurn();
+    assert.equal(openDescriptors(), 0, 'every descriptor opened ahead is closed');
   });
 
   it('reads one file at a time while its reads do not wait on the disk', async () => {
     const files = await Promise.all(Array.from({ length: 60 }, async () => toSeal(await share.fileWith(randomBytes(4096)), 4096)));
-    const before = openDescriptors();
     const neverSlow = new SmallFileSealer({ root: share.root, context, userKey: Buffer.from(key), readBufferBytes: 4097 }, { slowReadMs: 60_000 });
-    const { result: outcomes, most } = await countingDescriptors(() => neverSlow.sealIntoReadingAhead(new BatchBodyBuilder(1024 * 1024), files));
+    const { result: outcomes, most } = await countingDescriptors(share.dir, () => neverSlow.sealIntoReadingAhead(new BatchBodyBuilder(1024 * 1024), files));
     assert.deepEqual(new Set(outcomes.map((outcome) => outcome.kind)), new Set(['sealed']));
-    assert.equal(most, before, 'no file was open between two files');
+    assert.equal(most, 0, 'no file was open between two files');
   });
 
   it('zeroes its copy of the key when told the run is over', () => {
