@@ -74,12 +74,6 @@ export function loadKnownManifest(repo: Pick<PeerManifestsRepo, 'findHead' | 'pi
 }
 
 /**
- * The copy's JSON, decoded in a call of its own so that its bytes (~8.5 MB
- * at 50,000 files) are garbage before the parse starts: the parse allocates
- * enough to collect them, rather than holding them beside the string and
- * the entries it builds (issue 15: the sender's peak in a "1 % changed" run).
- */
-/**
  * The copy parsed piece by piece, as the run saved it. A copy in one piece (a fetched manifest saved whole) is
  * parsed from that piece, not read again; only pieces split otherwise are read again joined and parsed whole.
  */
@@ -96,6 +90,12 @@ function parseCopy(repo: Pick<PeerManifestsRepo, 'pieces' | 'find'>, shareId: nu
   return parseManifestPieces(counted()) ?? parseManifest(only ?? copyJson(repo, shareId, peerId));
 }
 
+/**
+ * The copy's JSON, decoded in a call of its own so that its bytes (~8.5 MB
+ * at 50,000 files) are garbage before the parse starts: the parse allocates
+ * enough to collect them, rather than holding them beside the string and
+ * the entries it builds (issue 15: the sender's peak in a "1 % changed" run).
+ */
 function copyJson(repo: Pick<PeerManifestsRepo, 'find'>, shareId: number, peerId: number): string {
   const row = repo.find(shareId, peerId);
   if (!row) throw new Error('the copy was removed');
